@@ -1,0 +1,76 @@
+// Message composer: Enter sends, Shift+Enter inserts a newline, the textarea
+// grows with its content (up to a CSS max-height), and a counter appears
+// near the server's length limit.
+
+export function setupComposer({ form, textarea, button, counter, onSend }) {
+  let maxChars = Infinity;
+  let enabled = true;
+
+  // The server counts Unicode characters; [...s] counts code points, so an
+  // emoji counts as one (String.length would count two).
+  const length = () => [...textarea.value].length;
+
+  function resize() {
+    // Setting style via the CSSOM is allowed under a strict style-src CSP.
+    textarea.style.height = 'auto';
+    const borders = textarea.offsetHeight - textarea.clientHeight;
+    textarea.style.height = `${textarea.scrollHeight + borders}px`;
+  }
+
+  function update() {
+    resize();
+    const n = length();
+    const over = n > maxChars;
+    counter.hidden = !(Number.isFinite(maxChars) && n > maxChars * 0.9);
+    counter.textContent = over
+      ? `${n - maxChars} characters too long`
+      : `${maxChars - n} characters left`;
+    counter.classList.toggle('composer__count--over', over);
+    textarea.setAttribute('aria-invalid', String(over));
+    button.disabled = !enabled || over || textarea.value.trim() === '';
+  }
+
+  function submit() {
+    if (!enabled || length() > maxChars) return;
+    // Drop leading blank lines and trailing whitespace, keep indentation.
+    const body = textarea.value.replace(/^\s*\n/, '').replace(/\s+$/, '');
+    if (!body) return;
+    onSend(body);
+    textarea.value = '';
+    update();
+    textarea.focus();
+  }
+
+  textarea.addEventListener('keydown', (e) => {
+    // isComposing/229: Enter that confirms an IME candidate must not send.
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submit();
+    }
+  });
+  textarea.addEventListener('input', update);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
+  window.addEventListener('resize', resize);
+  update();
+
+  return {
+    setMaxChars(n) {
+      maxChars = Number.isFinite(n) && n > 0 ? n : Infinity;
+      update();
+    },
+    setEnabled(on) {
+      enabled = on;
+      textarea.disabled = !on;
+      update();
+    },
+    setPlaceholder(text) {
+      textarea.placeholder = text;
+    },
+    focus() {
+      textarea.focus();
+    },
+  };
+}

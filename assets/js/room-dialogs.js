@@ -1,0 +1,173 @@
+// Dialogs about rooms: create a room, browse and join public rooms, start a
+// direct message, and see/add members of the open room.
+
+import { get, post, roomPath } from './api.js';
+import { formDialog } from './dialogs.js';
+import { h, srOnly } from './dom.js';
+import { roomLabel } from './rooms.js';
+
+// "alice, @bob carol" -> ["alice", "bob", "carol"]
+function parseUsernames(text) {
+  return text
+    .split(/[\s,]+/)
+    .map((s) => s.replace(/^@/, ''))
+    .filter(Boolean);
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+// refreshRooms(): reloads the sidebar; goToRoom(id): opens a room.
+export function setupRoomDialogs({ refreshRooms, goToRoom }) {
+  const byId = (id) => document.getElementById(id);
+
+  const create = formDialog(byId('create-room-dialog'), {
+    async onSubmit(form) {
+      const name = form.elements.name.value.trim();
+      if (!name) throw new Error('Room name is empty.');
+      const body = { name, kind: form.elements.kind.value };
+      const members = parseUsernames(form.elements.members.value);
+      if (members.length) body.members = members;
+      const { room } = await post('/api/v1/rooms', body);
+      await refreshRooms();
+      goToRoom(room.id);
+    },
+  });
+
+  const dm = formDialog(byId('dm-dialog'), {
+    async onSubmit(form) {
+      const username = form.elements.username.value.trim().replace(/^@/, '');
+      if (!username) throw new Error('Username is empty.');
+      const { room } = await post('/api/v1/dms', { username });
+      await refreshRooms();
+      goToRoom(room.id);
+    },
+  });
+
+  // --- Browse public rooms: a list with Join / Open per room.
+  const browseDialog = byId('browse-dialog');
+  const browseList = byId('browse-list');
+  const browseError = browseDialog.querySelector('.form-error');
+
+  async function join(room, button) {
+    button.disabled = true;
+    browseError.textContent = '';
+    try {
+      await post(roomPath(room.id, '/join'));
+      await refreshRooms();
+      browseDialog.close();
+      goToRoom(room.id);
+    } catch (err) {
+      browseError.textContent = err.message;
+      button.disabled = false;
+    }
+  }
+
+  function browseItem(room) {
+    const action = room.joined
+      ? h(
+          'a',
+          { class: 'button', href: `#room=${room.id}`, onclick: () => browseDialog.close() },
+          'Open',
+          srOnly(` ${room.name}`),
+        )
+      : h(
+          'button',
+          { type: 'button', class: 'button button--primary', onclick: (e) => join(room, e.currentTarget) },
+          'Join',
+          srOnly(` ${room.name}`),
+        );
+    return h(
+      'li',
+      { class: 'browse-item' },
+      h(
+        'div',
+        { class: 'browse-item__text' },
+        h('span', { class: 'browse-item__name' }, `#${room.name}`),
+        h('span', { class: 'muted' }, plural(room.member_count ?? 0, 'member')),
+      ),
+      action,
+    );
+  }
+
+  async function openBrowse() {
+    browseError.textContent = '';
+    browseList.replaceChildren(h('li', { class: 'muted' }, 'Loading…'));
+    browseDialog.showModal();
+    try {
+      const { rooms = [] } = await get('/api/v1/public-rooms');
+      rooms.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
+      browseList.replaceChildren(
+        ...(rooms.length ? rooms.map(browseItem) : [h('li', { class: 'muted' }, 'No public rooms yet.')]),
+      );
+    } catch (err) {
+      browseList.replaceChildren();
+      browseError.textContent = err.message;
+    }
+  }
+
+  for (const b of browseDialog.querySelectorAll('[data-close]')) b.addEventListener('click', () => browseDialog.close());
+  browseDialog.addEventListener('click', (e) => {
+    if (e.target === browseDialog) browseDialog.close();
+  });
+  byId('browse-create').addEventListener('click', () => {
+    browseDialog.close();
+    create.open();
+  });
+
+  // --- Members of the open room; private rooms also get an "add" form.
+  const membersList = byId('members-list');
+  const membersTitle = byId('members-title');
+  const addForm = byId('add-member-form');
+  let membersRoom = null;
+
+  async function loadMembers(setError) {
+    const room = membersRoom;
+    try {
+      const { members = [] } = await get(roomPath(room.id, '/members'));
+      if (room !== membersRoom) return;
+      members.sort((a, b) => a.username.localeCompare(b.username));
+      membersList.replaceChildren(
+        ...members.map((m) =>
+          h(
+            'li',
+            { class: 'member' },
+            h('span', { class: 'member__name' }, m.username),
+            m.role && m.role !== 'member' ? h('span', { class: 'member__role' }, m.role) : null,
+          ),
+        ),
+      );
+      membersTitle.textContent = `${roomLabel(room)} · ${plural(members.length, 'member')}`;
+    } catch (err) {
+      membersList.replaceChildren();
+      setError(err.message);
+    }
+  }
+
+  const members = formDialog(byId('members-dialog'), {
+    async onOpen(form, setError, room, { focusAdd = false } = {}) {
+      membersRoom = room;
+      membersTitle.textContent = roomLabel(room);
+      addForm.hidden = room.kind !== 'private';
+      membersList.replaceChildren(h('li', { class: 'muted' }, 'Loading…'));
+      if (focusAdd && !addForm.hidden) form.elements.username.focus();
+      await loadMembers(setError);
+    },
+    async onSubmit(form, setError) {
+      const input = form.elements.username;
+      const username = input.value.trim().replace(/^@/, '');
+      if (!username) throw new Error('Username is empty.');
+      await post(roomPath(membersRoom.id, '/members'), { username });
+      input.value = '';
+      await loadMembers(setError);
+      input.focus();
+      return true; // stay open to add more people
+    },
+  });
+
+  return {
+    openCreate: () => create.open(),
+    openDm: () => dm.open(),
+    openBrowse,
+    openMembers: (room, options) => members.open(room, options),
+  };
+}

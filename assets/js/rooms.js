@@ -1,0 +1,105 @@
+// Sidebar: my rooms grouped as Rooms (public), Private and Direct messages,
+// with unread badges. Each entry is a link to #room=ID, so the hash drives
+// navigation (and the back button works).
+
+import { h, srOnly } from './dom.js';
+import { icon, roomIconName } from './icons.js';
+
+// Display name for any room; direct rooms have no name, only a peer.
+export function roomLabel(room) {
+  if (!room) return '';
+  if (room.kind === 'direct') return room.peer || 'Direct message';
+  return room.name || 'Untitled room';
+}
+
+const byLabel = (a, b) => roomLabel(a).localeCompare(roomLabel(b), undefined, { sensitivity: 'base' });
+
+export class Sidebar {
+  // lists: { public, private, direct } <ul> elements; groups: the matching
+  // sections (an empty Private section is hidden).
+  constructor({ root, lists, groups }) {
+    this.root = root;
+    this.lists = lists;
+    this.groups = groups;
+    this.rooms = [];
+    this.currentId = null;
+    this.signature = '';
+  }
+
+  update(rooms) {
+    this.rooms = rooms;
+    this.render();
+  }
+
+  setCurrent(id) {
+    this.currentId = id;
+    this.render();
+  }
+
+  find(id) {
+    return this.rooms.find((r) => r.id === id) ?? null;
+  }
+
+  // Once the open room is read, drop its badge without waiting for a poll.
+  clearUnread(id) {
+    const room = this.find(id);
+    if (room && room.unread) {
+      room.unread = 0;
+      this.render();
+    }
+  }
+
+  // For the page title. The open room counts only while the tab is hidden,
+  // i.e. while nobody is reading it.
+  totalUnread() {
+    const reading = document.visibilityState === 'visible';
+    return this.rooms.reduce(
+      (sum, r) => sum + (r.id === this.currentId && reading ? 0 : r.unread || 0),
+      0,
+    );
+  }
+
+  render() {
+    // Polling calls this every few seconds: skip identical rebuilds so focus,
+    // hover and screen reader position are not disturbed.
+    const signature = JSON.stringify([
+      this.currentId,
+      this.rooms.map((r) => [r.id, r.kind, roomLabel(r), r.unread || 0]),
+    ]);
+    if (signature === this.signature) return;
+    this.signature = signature;
+
+    const focusedId = document.activeElement?.closest?.('[data-room-id]')?.dataset.roomId;
+
+    for (const kind of ['public', 'private', 'direct']) {
+      const rooms = this.rooms.filter((r) => r.kind === kind).sort(byLabel);
+      this.lists[kind].replaceChildren(...rooms.map((r) => this.item(r)));
+      if (kind === 'private') this.groups.private.hidden = rooms.length === 0;
+    }
+    if (!this.rooms.some((r) => r.kind === 'direct')) {
+      this.lists.direct.append(h('li', { class: 'room-list__empty' }, 'No conversations yet'));
+    }
+
+    if (focusedId) this.root.querySelector(`[data-room-id="${CSS.escape(focusedId)}"]`)?.focus();
+  }
+
+  item(room) {
+    const current = room.id === this.currentId;
+    const unread = current ? 0 : room.unread || 0;
+    const link = h(
+      'a',
+      {
+        class: `room-link${unread ? ' room-link--unread' : ''}`,
+        href: `#room=${room.id}`,
+        'data-room-id': room.id,
+        'aria-current': current ? 'page' : null,
+      },
+      icon(roomIconName(room.kind)),
+      h('span', { class: 'room-link__name' }, roomLabel(room)),
+      unread
+        ? h('span', { class: 'badge' }, unread > 99 ? '99+' : String(unread), srOnly(' unread'))
+        : null,
+    );
+    return h('li', {}, link);
+  }
+}

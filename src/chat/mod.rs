@@ -1,0 +1,48 @@
+//! Use-cases: what a user can do, named with verbs, with the rules that go
+//! with each. Knows the `Store` trait and the domain; knows no HTTP and no SQL.
+
+mod accounts;
+mod credentials;
+mod messages;
+mod rooms;
+
+use std::sync::Arc;
+
+pub use accounts::SignedIn;
+pub use credentials::SessionToken;
+pub use messages::{HistoryRequest, HistorySlice};
+pub use rooms::GENERAL;
+
+use crate::storage::Store;
+
+/// Rules that come from configuration.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub max_message_chars: usize,
+    pub require_password: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            max_message_chars: 4000,
+            require_password: false,
+        }
+    }
+}
+
+/// The chat service: every use-case is a method on it.
+pub struct Chat {
+    store: Arc<dyn Store>,
+    policy: Policy,
+}
+
+impl Chat {
+    pub fn new(store: Arc<dyn Store>, policy: Policy) -> Self {
+        Self { store, policy }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+}

@@ -1,0 +1,194 @@
+//! Rooms and memberships: create, list, join, leave, invite, direct rooms,
+//! read markers. Every room lookup goes through `visible_room` or
+//! `member_room`, so a private room is 404 to everyone outside it.
+
+use super::Chat;
+use crate::domain::{
+    Member, Role, Room, RoomId, RoomKind, RoomListing, RoomName, RoomSummary, Seq, Timestamp, User,
+    UserId, Username,
+};
+use crate::error::{Error, Result};
+use crate::storage::{Membership, NewRoom, StoreError};
+
+/// The public room every user joins, made by the first migration.
+pub const GENERAL: RoomId = RoomId(1);
+
+impl Chat {
+    /// The room if the user may see it: members see any room, everyone sees
+    /// public ones. Anything else is "not found", exactly like a missing room.
+    pub(super) async fn visible_room(
+        &self,
+        user: &User,
+        id: RoomId,
+    ) -> Result<(Room, Option<Membership>)> {
+        let room = self
+            .store
+            .room(id)
+            .await?
+            .ok_or_else(Error::room_not_found)?;
+        let membership = self.store.membership(id, user.id).await?;
+        if membership.is_none() && room.kind != RoomKind::Public {
+            return Err(Error::room_not_found());
+        }
+        Ok((room, membership))
+    }
+
+    /// The room if the user is in it. A public room they have not joined is
+    /// 403 (its existence is no secret); any other room is 404.
+    pub(super) async fn member_room(&self, user: &User, id: RoomId) -> Result<(Room, Membership)> {
+        match self.visible_room(user, id).await? {
+            (room, Some(membership)) => Ok((room, membership)),
+            (_, None) => Err(Error::Forbidden("Join the room first.".into())),
+        }
+    }
+
+    async fn user_named(&self, username: &str) -> Result<User> {
+        let not_found = || Error::not_found(format!("There is no user named {}.", username.trim()));
+        let name = Username::parse(username).map_err(|_| not_found())?;
+        Ok(self
+            .store
+            .user_by_name(&name.key())
+            .await?
+            .ok_or_else(not_found)?
+            .user)
+    }
+
+    pub async fn my_rooms(&self, user: &User) -> Result<Vec<RoomSummary>> {
+        Ok(self.store.rooms_of(user.id).await?)
+    }
+
+    pub async fn public_rooms(&self, user: &User) -> Result<Vec<RoomListing>> {
+        Ok(self.store.public_rooms(user.id).await?)
+    }
+
+    pub async fn room(&self, user: &User, id: RoomId) -> Result<Room> {
+        Ok(self.visible_room(user, id).await?.0)
+    }
+
+    /// Creates a public or private room owned by `user`, with `members` in it.
+    pub async fn create_room(
+        &self,
+        user: &User,
+        name: &str,
+        kind: RoomKind,
+        members: &[String],
+    ) -> Result<Room> {
+        if kind == RoomKind::Direct {
+            return Err(Error::invalid(
+                "room_kind_invalid",
+                "Start a direct conversation with /api/v1/dms instead.",
+            ));
+        }
+        let name = RoomName::parse(name)?;
+        let mut member_ids: Vec<UserId> = Vec::with_capacity(members.len());
+        for username in members {
+            let member = self.user_named(username).await?;
+            if member.id != user.id && !member_ids.contains(&member.id) {
+                member_ids.push(member.id);
+            }
+        }
+        let new = NewRoom {
+            kind,
+            name: name.as_str().to_owned(),
+            name_key: name.key(),
+            created_by: user.id,
+            members: member_ids,
+        };
+        self.store
+            .create_room(new, Timestamp::now())
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => {
+                    Error::conflict("room_name_taken", "A public room with that name exists.")
+                }
+                other => other.into(),
+            })
+    }
+
+    /// Joins a public room (a no-op when already in it).
+    pub async fn join_room(&self, user: &User, id: RoomId) -> Result<Room> {
+        let (room, membership) = self.visible_room(user, id).await?;
+        if membership.is_none() {
+            // visible_room let us through without membership: the room is public.
+            self.store
+                .add_member(id, user.id, Role::Member, Timestamp::now())
+                .await?;
+        }
+        Ok(room)
+    }
+
+    pub async fn leave_room(&self, user: &User, id: RoomId) -> Result<()> {
+        let (room, _) = self
+            .member_room(user, id)
+            .await
+            .map_err(|_| Error::room_not_found())?;
+        if room.kind == RoomKind::Direct {
+            return Err(Error::invalid(
+                "direct_room",
+                "You cannot leave a direct conversation.",
+            ));
+        }
+        self.store.remove_member(id, user.id).await?;
+        Ok(())
+    }
+
+    pub async fn members(&self, user: &User, id: RoomId) -> Result<Vec<Member>> {
+        self.visible_room(user, id).await?;
+        Ok(self.store.members(id).await?)
+    }
+
+    /// Adds someone to a room the user is in.
+    pub async fn add_member(&self, user: &User, id: RoomId, username: &str) -> Result<Member> {
+        let (room, _) = self.member_room(user, id).await?;
+        if room.kind == RoomKind::Direct {
+            return Err(Error::invalid(
+                "direct_room",
+                "A direct conversation has exactly two people.",
+            ));
+        }
+        let member = self.user_named(username).await?;
+        self.store
+            .add_member(id, member.id, Role::Member, Timestamp::now())
+            .await?;
+        Ok(Member {
+            user_id: member.id,
+            username: member.username,
+            role: Role::Member,
+        })
+    }
+
+    /// Removes someone from a room: owners may remove anyone, anyone may remove themselves.
+    pub async fn remove_member(&self, user: &User, id: RoomId, username: &str) -> Result<()> {
+        let (room, membership) = self.member_room(user, id).await?;
+        let member = self.user_named(username).await?;
+        if member.id == user.id {
+            return self.leave_room(user, id).await;
+        }
+        if room.kind == RoomKind::Direct || membership.role != Role::Owner {
+            return Err(Error::Forbidden(
+                "Only the room's owner can remove people.".into(),
+            ));
+        }
+        if !self.store.remove_member(id, member.id).await? {
+            return Err(Error::not_found(format!(
+                "{} is not in this room.",
+                member.username
+            )));
+        }
+        Ok(())
+    }
+
+    /// The direct room with `username`, made on first use and reused after.
+    pub async fn open_direct(&self, user: &User, username: &str) -> Result<Room> {
+        let other = self.user_named(username).await?;
+        Ok(self
+            .store
+            .direct_room(user.id, other.id, Timestamp::now())
+            .await?)
+    }
+
+    pub async fn mark_read(&self, user: &User, id: RoomId, seq: Seq) -> Result<()> {
+        self.member_room(user, id).await?;
+        Ok(self.store.mark_read(id, user.id, seq).await?)
+    }
+}

@@ -1,0 +1,235 @@
+//! Configuration: defaults < TOML file (`--config`) < `NATTER_*` environment
+//! < command-line flags. `Config::load` gives one clear sentence on bad input.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Parser;
+use serde::Deserialize;
+
+/// Natter: real-time team chat in one binary.
+///
+/// Every option can also be set with the environment variable shown, or in
+/// a TOML file given with --config (keys as the long option names, with
+/// underscores: listen, data_dir, ...).
+#[derive(Debug, Parser, Default)]
+#[command(name = "natter", version, about, long_about)]
+pub struct Cli {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "NATTER_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Directory for the database and other data; created if missing [default: ./natter-data]
+    #[arg(long, env = "NATTER_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// TOML file with settings; flags and environment variables override it
+    #[arg(long, env = "NATTER_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Make a password part of sign-up (otherwise picking a username is enough)
+    #[arg(long, env = "NATTER_REQUIRE_PASSWORD", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub require_password: Option<bool>,
+
+    /// Longest message, in characters [default: 4000]
+    #[arg(long, env = "NATTER_MAX_MESSAGE_CHARS", value_name = "N")]
+    pub max_message_chars: Option<usize>,
+
+    /// The URL people reach this server at, e.g. https://chat.example.com.
+    /// With https, session cookies are marked Secure; its origin may make
+    /// state-changing requests.
+    #[arg(long, env = "NATTER_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Another origin allowed to make state-changing requests (repeatable;
+    /// comma-separated in the environment variable)
+    #[arg(
+        long = "allowed-origin",
+        env = "NATTER_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// Largest request body in bytes [default: 65536]
+    #[arg(long, env = "NATTER_MAX_BODY_BYTES", value_name = "N")]
+    pub max_body_bytes: Option<usize>,
+}
+
+/// The same settings as they may appear in the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    require_password: Option<bool>,
+    max_message_chars: Option<usize>,
+    public_url: Option<String>,
+    #[serde(default)]
+    allowed_origins: Vec<String>,
+    max_body_bytes: Option<usize>,
+}
+
+/// The settings in force.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub require_password: bool,
+    pub max_message_chars: usize,
+    pub public_url: Option<String>,
+    pub allowed_origins: Vec<String>,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("natter-data"),
+            require_password: false,
+            max_message_chars: 4000,
+            public_url: None,
+            allowed_origins: Vec::new(),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Layers the file (if any) under the flags and environment.
+    pub fn load(cli: Cli) -> anyhow::Result<Self> {
+        let file = match &cli.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let d = Config::default();
+        let config = Config {
+            listen: cli.listen.or(file.listen).unwrap_or(d.listen),
+            data_dir: cli.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            require_password: cli
+                .require_password
+                .or(file.require_password)
+                .unwrap_or(d.require_password),
+            max_message_chars: cli
+                .max_message_chars
+                .or(file.max_message_chars)
+                .unwrap_or(d.max_message_chars),
+            public_url: cli.public_url.or(file.public_url),
+            allowed_origins: if cli.allowed_origins.is_empty() {
+                file.allowed_origins
+            } else {
+                cli.allowed_origins
+            },
+            max_body_bytes: cli
+                .max_body_bytes
+                .or(file.max_body_bytes)
+                .unwrap_or(d.max_body_bytes),
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if self.max_message_chars == 0 {
+            anyhow::bail!("--max-message-chars must be at least 1");
+        }
+        if self.max_body_bytes < 1024 {
+            anyhow::bail!("--max-body-bytes must be at least 1024");
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                anyhow::bail!("--public-url must start with http:// or https:// (got {url})");
+            }
+        }
+        Ok(())
+    }
+
+    /// Cookies get `Secure` when people reach us over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// Origins besides the server's own that may make state-changing requests.
+    pub fn trusted_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .allowed_origins
+            .iter()
+            .map(|o| o.trim_end_matches('/').to_owned())
+            .collect();
+        if let Some(url) = &self.public_url {
+            origins.push(origin_of(url));
+        }
+        origins
+    }
+}
+
+/// `https://chat.example.com/path` -> `https://chat.example.com`.
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => url[..after_scheme + i].to_owned(),
+        None => url.to_owned(),
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the config file {}", path.display()))?;
+    toml::from_str(&text)
+        .with_context(|| format!("the config file {} is not valid", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("natter.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\nmax_message_chars = 100\n",
+        )
+        .unwrap();
+        let cli = Cli {
+            config: Some(file),
+            max_message_chars: Some(200),
+            ..Cli::default()
+        };
+        let config = Config::load(cli).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.max_message_chars, 200);
+        assert_eq!(config.data_dir, PathBuf::from("natter-data"));
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error_not_silence() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("natter.toml");
+        std::fs::write(&file, "lisen = \"127.0.0.1:9000\"\n").unwrap();
+        let err = Config::load(Cli {
+            config: Some(file),
+            ..Cli::default()
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("not valid"));
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure_and_trusts_its_origin() {
+        let config = Config {
+            public_url: Some("https://chat.example.com/x".into()),
+            ..Config::default()
+        };
+        assert!(config.secure_cookies());
+        assert_eq!(
+            config.trusted_origins(),
+            vec!["https://chat.example.com".to_owned()]
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Chat vocabulary: id newtypes, parse-validated input and the records the
+//! rest of the server passes around. Nothing here knows HTTP or SQL.
+
+mod ids;
+mod input;
+mod model;
+mod time;
+
+pub use ids::{MessageId, RoomId, Seq, UserId};
+pub use input::{ClientId, MessageBody, Password, RoomName, Username};
+pub use model::{Member, Message, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, User};
+pub use time::Timestamp;

@@ -1,0 +1,134 @@
+//! The records of the chat domain as the use-cases hand them out; they are
+//! also the JSON shapes of the API.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{MessageId, RoomId, Seq, Timestamp, UserId};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    /// Whether the account can be signed in to from another browser.
+    pub has_password: bool,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RoomKind {
+    /// Anyone may find and join it.
+    Public,
+    /// Only its members know it exists.
+    Private,
+    /// A private room of exactly two people.
+    Direct,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Private => "private",
+            Self::Direct => "direct",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Self::Public),
+            "private" => Some(Self::Private),
+            "direct" => Some(Self::Direct),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Room {
+    pub id: RoomId,
+    /// `null` for direct rooms.
+    pub name: Option<String>,
+    pub kind: RoomKind,
+    pub created_at: Timestamp,
+    /// The newest seq in the room (0 when empty).
+    pub last_seq: Seq,
+}
+
+/// A room as its member sees it in their room list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoomSummary {
+    #[serde(flatten)]
+    pub room: Room,
+    pub last_read_seq: Seq,
+    /// Messages after the read marker.
+    pub unread: i64,
+    /// For direct rooms: the other person's username.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+}
+
+/// A public room in the directory.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoomListing {
+    #[serde(flatten)]
+    pub room: Room,
+    pub member_count: i64,
+    /// Whether the asking user is a member.
+    pub joined: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Member => "member",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Self {
+        if s == "owner" {
+            Self::Owner
+        } else {
+            Self::Member
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    pub user_id: UserId,
+    pub username: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Message {
+    pub id: MessageId,
+    pub room_id: RoomId,
+    pub seq: Seq,
+    pub author_id: UserId,
+    /// The author's username.
+    pub author: String,
+    /// The id the sender made up for this send.
+    pub client_id: String,
+    pub body: String,
+    /// When the server committed it (UTC).
+    pub created_at: Timestamp,
+}
+
+/// The outcome of a send: the stored message, and whether this call stored it
+/// (`false` when the client id had been used, so this is a retry).
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub message: Message,
+    pub created: bool,
+}

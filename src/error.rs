@@ -1,0 +1,62 @@
+//! The one error type of the server. Use-cases and storage speak it; the HTTP
+//! layer turns each variant into a status in exactly one place (`http::error`).
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input is malformed or breaks a rule (400).
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    /// No session, or the session has ended (401).
+    #[error("{message}")]
+    Unauthenticated { code: &'static str, message: String },
+    /// Signed in, but this action is not yours to take (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Absent, or present but not visible to this user: the two look the same
+    /// so that private rooms do not leak (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// Clashes with what is stored (409).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// Too large (413).
+    #[error("{message}")]
+    TooLarge { code: &'static str, message: String },
+    /// Slow down (429).
+    #[error("Too many requests; try again in {} s.", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration },
+    /// The server cannot take writes right now (503).
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an outage; logged in full, shown as a generic sentence (500).
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::NotFound(message.into())
+    }
+
+    pub fn room_not_found() -> Self {
+        Self::NotFound("Room not found.".into())
+    }
+}

@@ -1,0 +1,80 @@
+//! The one place an `Error` becomes an HTTP status and a JSON body:
+//! `{"error":{"code":"...","message":"..."}}`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::Error;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `username_taken`, `not_found`, ...
+    pub code: String,
+    /// A sentence for a person.
+    pub message: String,
+}
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Error::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { code, .. }
+            | Error::Unauthenticated { code, .. }
+            | Error::Conflict { code, .. }
+            | Error::TooLarge { code, .. } => code,
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound(_) => "not_found",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Unavailable(_) => "unavailable",
+            Error::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            Error::Internal(cause) => {
+                // The cause chain is for the log; the person gets a sentence.
+                tracing::error!(error = ?cause, "internal error");
+                "Something went wrong on the server; it has been logged.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message,
+            },
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Error::RateLimited { retry_after } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,189 @@
+//! Extractors: who is asking (`CurrentUser`, `MaybeUser`) and request parts
+//! whose failures answer in our JSON error shape (`ApiJson`, `ApiQuery`, `ApiPath`).
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::chat::SessionToken;
+use crate::domain::User;
+use crate::error::Error;
+
+pub const SESSION_COOKIE: &str = "natter_session";
+const SESSION_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
+
+/// The signed-in user and the session token they came with.
+pub struct CurrentUser {
+    pub user: User,
+    pub token: SessionToken,
+}
+
+/// A page that works signed in or out. An unknown token counts as signed
+/// out here (pages send people to sign in); the API uses `CurrentUser`,
+/// which tells an ended session apart from none.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+/// The session token of a request: a bearer token (bots, other clients) or
+/// the session cookie (browsers).
+fn token_of(headers: &HeaderMap) -> Option<SessionToken> {
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(token) = auth.strip_prefix("Bearer ") {
+            return Some(SessionToken::from_client(token.trim()));
+        }
+    }
+    cookie(headers, SESSION_COOKIE).map(SessionToken::from_client)
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = token_of(&parts.headers).ok_or_else(|| Error::Unauthenticated {
+            code: "signed_out",
+            message: "Sign in first.".into(),
+        })?;
+        match state.chat.authenticate(&token).await? {
+            Some(user) => Ok(CurrentUser { user, token }),
+            None => Err(Error::Unauthenticated {
+                code: "session_ended",
+                message: "Your session has ended; sign in again.".into(),
+            }),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = token_of(&parts.headers) else {
+            return Ok(MaybeUser(None));
+        };
+        let user = state.chat.authenticate(&token).await?;
+        Ok(MaybeUser(user.map(|user| CurrentUser { user, token })))
+    }
+}
+
+/// `Set-Cookie` for a new session: HttpOnly (scripts never see it),
+/// SameSite=Lax (not sent on cross-site posts), Secure behind HTTPS.
+pub fn session_cookie(token: &SessionToken, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={}; Path=/; Max-Age={SESSION_MAX_AGE_SECS}; HttpOnly; SameSite=Lax{secure}",
+        token.expose()
+    ))
+    .expect("a base64url token is a valid header value")
+}
+
+pub fn clear_session_cookie(secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .expect("static header value")
+}
+
+/// JSON body whose failures are our errors with a sentence.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_error(&rejection)),
+        }
+    }
+}
+
+fn json_error(rejection: &JsonRejection) -> Error {
+    match rejection {
+        JsonRejection::JsonSyntaxError(e) => Error::invalid(
+            "invalid_json",
+            format!("The request body is not valid JSON: {}", source_text(e)),
+        ),
+        JsonRejection::JsonDataError(e) => Error::invalid(
+            "invalid_body",
+            format!("The request body has the wrong shape: {}", source_text(e)),
+        ),
+        JsonRejection::MissingJsonContentType(_) => Error::invalid(
+            "invalid_content_type",
+            "Send the body as JSON with Content-Type: application/json.",
+        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge {
+            code: "body_too_large",
+            message: "The request body is too large.".into(),
+        },
+        other => Error::invalid("invalid_body", other.body_text()),
+    }
+}
+
+/// serde's own sentence ("missing field `message` at line 1 column 20"),
+/// without axum's prefix.
+fn source_text(e: &dyn std::error::Error) -> String {
+    let mut source: &dyn std::error::Error = e;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    source.to_string()
+}
+
+/// Query string whose failures are our errors.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e: QueryRejection| {
+                Error::invalid(
+                    "invalid_query",
+                    format!("The query string is not valid: {}", source_text(&e)),
+                )
+            })
+    }
+}
+
+/// Path parameters whose failures are our errors.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e: PathRejection| {
+                Error::not_found(format!("No such address: {}", source_text(&e)))
+            })
+    }
+}

@@ -1,0 +1,108 @@
+//! Message routes: read a room's history by seq, send with a client id.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ErrorBody;
+use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
+use super::AppState;
+use crate::chat::HistoryRequest;
+use crate::domain::{Message, RoomId, Seq};
+use crate::error::Result;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    /// Messages before this seq (older page).
+    pub before: Option<i64>,
+    /// Messages after this seq (newer page).
+    pub after: Option<i64>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryResponse {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    /// Whether more messages lie beyond this page in the direction read.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PostMessageRequest {
+    pub body: String,
+    /// Made up by the client, unique per send (a UUID). Sending the same one
+    /// again returns the original message instead of a second copy.
+    pub client_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageResponse {
+    pub message: Message,
+}
+
+/// GET /api/v1/rooms/{id}/messages — history: the newest page, or the page
+/// before/after a seq. Members only.
+#[utoipa::path(get, path = "/api/v1/rooms/{id}/messages", tag = "messages",
+    params(("id" = i64, Path, description = "Room id"), HistoryQuery),
+    responses(
+        (status = 200, body = HistoryResponse),
+        (status = 400, body = ErrorBody, description = "Both before and after given, or not numbers"),
+        (status = 403, body = ErrorBody, description = "A public room I have not joined"),
+        (status = 404, body = ErrorBody, description = "No such room, or a private room I am not in"),
+    ))]
+pub async fn history(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> Result<Json<HistoryResponse>> {
+    let request = HistoryRequest {
+        before: q.before.map(Seq),
+        after: q.after.map(Seq),
+        limit: q.limit,
+    };
+    let slice = state.chat.history(&me.user, RoomId(id), request).await?;
+    Ok(Json(HistoryResponse {
+        messages: slice.messages,
+        has_more: slice.has_more,
+    }))
+}
+
+/// POST /api/v1/rooms/{id}/messages — send. Answered only after the message
+/// is committed: 201 with the stored message, or 200 with the original when
+/// the client id was used before (a safe retry).
+#[utoipa::path(post, path = "/api/v1/rooms/{id}/messages", tag = "messages", request_body = PostMessageRequest,
+    params(("id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 201, body = MessageResponse, description = "Stored"),
+        (status = 200, body = MessageResponse, description = "Already stored under this client id"),
+        (status = 400, body = ErrorBody, description = "Empty message or bad client id"),
+        (status = 404, body = ErrorBody, description = "No such room, or a private room I am not in"),
+        (status = 413, body = ErrorBody, description = "Message too long"),
+    ))]
+pub async fn post_message(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<PostMessageRequest>,
+) -> Result<(StatusCode, Json<MessageResponse>)> {
+    let posted = state
+        .chat
+        .post_message(&me.user, RoomId(id), &req.client_id, &req.body)
+        .await?;
+    let status = if posted.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(MessageResponse {
+            message: posted.message,
+        }),
+    ))
+}

@@ -1,0 +1,76 @@
+//! The HTTP face of Natter: JSON API under `/api/v1`, the tutorial's routes,
+//! the pages and their assets. Handlers translate HTTP to use-case calls and
+//! back; the rules live in `chat`.
+
+mod accounts;
+mod error;
+mod extract;
+mod guard;
+mod messages;
+mod openapi;
+mod pages;
+mod rooms;
+mod tutorial;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use error::ErrorBody;
+
+use crate::chat::Chat;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub chat: Arc<Chat>,
+    pub secure_cookies: bool,
+    pub trusted_origins: Arc<Vec<String>>,
+}
+
+/// The whole application router. The OpenAPI document is built from the
+/// same route list, so it cannot drift from what is served.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    let (api, spec) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(accounts::server_info))
+        .routes(routes!(accounts::sign_up))
+        .routes(routes!(accounts::sign_in, accounts::sign_out))
+        .routes(routes!(accounts::sign_out_everywhere))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::set_password))
+        .routes(routes!(rooms::my_rooms, rooms::create_room))
+        .routes(routes!(rooms::public_rooms))
+        .routes(routes!(rooms::room))
+        .routes(routes!(rooms::join_room))
+        .routes(routes!(rooms::leave_room))
+        .routes(routes!(rooms::members, rooms::add_member))
+        .routes(routes!(rooms::remove_member))
+        .routes(routes!(rooms::open_direct))
+        .routes(routes!(rooms::mark_read))
+        .routes(routes!(messages::history, messages::post_message))
+        .routes(routes!(accounts::health))
+        .split_for_parts();
+    let spec = Arc::new(
+        spec.to_pretty_json()
+            .expect("the OpenAPI document serializes"),
+    );
+
+    Router::new()
+        .merge(api)
+        .merge(openapi::routes(spec))
+        .merge(tutorial::routes())
+        .merge(pages::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::refuse_cross_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::security_headers,
+        ))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}

@@ -1,0 +1,13 @@
+//! Natter: real-time team chat as one binary. See DESIGN in the docs for the
+//! shape: `http` (routes) -> `chat` (use-cases) -> `storage` (SQL).
+
+pub mod app;
+pub mod chat;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod storage;
+
+pub use app::App;
+pub use config::{Cli, Config};

@@ -1,0 +1,149 @@
+//! The storage boundary: one `Store` trait with intent-named methods. Use-cases
+//! call it and never see SQL; each backend (SQLite now, PostgreSQL later)
+//! implements it in its own module.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    ClientId, Member, Message, MessageBody, Posted, Role, Room, RoomId, RoomKind, RoomListing,
+    RoomSummary, Seq, Timestamp, User, UserId,
+};
+use crate::error::Error;
+
+/// What a store can say went wrong, beyond a broken database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was hit (a taken username, a second public room of a name).
+    #[error("already exists")]
+    Conflict,
+    /// The disk is full or the database is locked by someone else: writes
+    /// cannot be taken now, reads may still work.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Error::not_found("Not found."),
+            StoreError::Conflict => Error::conflict("conflict", "That already exists."),
+            StoreError::Unavailable(why) => {
+                tracing::error!(%why, "storage unavailable");
+                Error::Unavailable(
+                    "The server cannot store anything right now; try again soon.".into(),
+                )
+            }
+            StoreError::Other(e) => Error::Internal(e),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user as stored, with the secret parts the use-cases need to check.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub user: User,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRoom {
+    pub kind: RoomKind,
+    pub name: String,
+    pub name_key: String,
+    pub created_by: UserId,
+    /// Added as plain members besides the creator, who becomes the owner.
+    pub members: Vec<UserId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub room: RoomId,
+    pub author: UserId,
+    pub client_id: ClientId,
+    pub body: MessageBody,
+}
+
+/// Which slice of a room's history to read; `limit` is already capped.
+#[derive(Debug, Clone, Copy)]
+pub enum HistoryPage {
+    /// The newest `limit` messages.
+    Newest { limit: u32 },
+    /// The `limit` messages just before `seq`.
+    Before { seq: Seq, limit: u32 },
+    /// The `limit` messages just after `seq`.
+    After { seq: Seq, limit: u32 },
+    /// The tutorial's positional read: skip `offset` messages from the start.
+    FromPosition { offset: u64, limit: u32 },
+}
+
+/// A user's place in a room.
+#[derive(Debug, Clone, Copy)]
+pub struct Membership {
+    pub role: Role,
+    pub last_read_seq: Seq,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // --- users and sessions
+    /// Creates the user and makes them a member of every auto-join room, in
+    /// one transaction. `Conflict` when the name (ignoring case) is taken.
+    async fn create_user(
+        &self,
+        username: &str,
+        username_key: &str,
+        password_hash: Option<String>,
+        now: Timestamp,
+    ) -> StoreResult<User>;
+    async fn user_by_name(&self, username_key: &str) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    async fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()>;
+    async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn user_for_session(&self, token_hash: [u8; 32]) -> StoreResult<Option<User>>;
+    async fn delete_session(&self, token_hash: [u8; 32]) -> StoreResult<()>;
+    /// Ends every session of the user except `keep`; returns how many ended.
+    async fn delete_sessions_of(&self, user: UserId, keep: Option<[u8; 32]>) -> StoreResult<u64>;
+
+    // --- rooms and memberships
+    /// `Conflict` when a public room of that name exists.
+    async fn create_room(&self, room: NewRoom, now: Timestamp) -> StoreResult<Room>;
+    async fn room(&self, id: RoomId) -> StoreResult<Option<Room>>;
+    async fn membership(&self, room: RoomId, user: UserId) -> StoreResult<Option<Membership>>;
+    async fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>>;
+    async fn public_rooms(&self, asking: UserId) -> StoreResult<Vec<RoomListing>>;
+    /// Adds the membership; a no-op when it exists.
+    async fn add_member(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: Role,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Removes the membership; returns whether there was one.
+    async fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
+    async fn members(&self, room: RoomId) -> StoreResult<Vec<Member>>;
+    /// The direct room of the two users, made on first use.
+    async fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room>;
+    /// Moves the read marker forward (never back, never past the last seq).
+    async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()>;
+
+    // --- messages
+    /// Stores the message with the room's next seq, or returns the message
+    /// stored before under the same (author, client id). Returns only once the
+    /// transaction has committed.
+    async fn post_message(&self, message: NewMessage) -> StoreResult<Posted>;
+    async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>>;
+}

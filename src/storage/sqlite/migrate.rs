@@ -1,0 +1,41 @@
+//! Versioned schema migrations, embedded in the binary and applied at start-up.
+//! The applied version lives in SQLite's `user_version`.
+
+use anyhow::{bail, Context};
+use rusqlite::Connection;
+
+struct Migration {
+    version: i64,
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../../../migrations/sqlite/0001_init.sql"),
+}];
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Brings the schema up to date, or refuses a database from a newer natter
+/// (running on it could corrupt data that version understands).
+pub fn migrate(conn: &mut Connection, path: &std::path::Path) -> anyhow::Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let latest = latest_version();
+    if current > latest {
+        bail!(
+            "the database {} has schema version {current}, but this natter only knows up to {latest}; run a newer natter or choose another --data-dir",
+            path.display()
+        );
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(m.sql)
+            .with_context(|| format!("migration {} failed", m.version))?;
+        tx.pragma_update(None, "user_version", m.version)?;
+        tx.commit()?;
+        tracing::info!(version = m.version, "applied migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,242 @@
+//! The embedded SQLite store: WAL, foreign keys, `synchronous=FULL`, one
+//! writer thread with group commit and a pool of read connections.
+
+mod migrate;
+mod queries;
+mod readers;
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use rusqlite::{Connection, ErrorCode};
+
+use self::readers::Readers;
+use self::writer::Writer;
+use super::{
+    HistoryPage, Membership, NewMessage, NewRoom, Store, StoreError, StoreResult, UserRecord,
+};
+use crate::domain::{
+    Member, Message, Posted, Role, Room, RoomId, RoomListing, RoomSummary, Seq, Timestamp, User,
+    UserId,
+};
+
+pub use migrate::latest_version;
+
+/// How many writes may wait for the writer before senders wait in turn.
+const WRITE_QUEUE: usize = 8192;
+/// The most jobs one transaction takes.
+const MAX_GROUP: usize = 1024;
+const MAX_READERS: usize = 8;
+
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Readers,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `natter.db` in `data_dir` and migrates it.
+    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+        let path = data_dir.join("natter.db");
+        let mut conn = open_connection(&path)?;
+        // WAL lets readers run beside the writer; it is a property of the file.
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .with_context(|| format!("cannot use the database {}", path.display()))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            anyhow::bail!(
+                "the database {} cannot use write-ahead logging",
+                path.display()
+            );
+        }
+        migrate::migrate(&mut conn, &path)?;
+        let writer = Writer::start(conn, WRITE_QUEUE, MAX_GROUP)
+            .context("cannot start the database writer")?;
+        Ok(Self {
+            writer,
+            readers: Readers::new(path.clone(), MAX_READERS),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Opens a connection with the settings every connection needs.
+fn open_connection(path: &Path) -> anyhow::Result<Connection> {
+    let conn = Connection::open(path)
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+    // synchronous=FULL: a commit is on disk before it is acknowledged, so a
+    // crash or power cut loses nothing that was answered with 2xx.
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;
+         PRAGMA busy_timeout = 5000;",
+    )
+    .with_context(|| format!("cannot use the database {}", path.display()))?;
+    Ok(conn)
+}
+
+/// Sorts SQLite's errors into what callers can act on.
+fn classify(e: &rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::ConstraintViolation) => StoreError::Conflict,
+        Some(
+            ErrorCode::DiskFull
+            | ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::ReadOnly
+            | ErrorCode::SystemIoFailure,
+        ) => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Other(anyhow::anyhow!("sqlite: {e}")),
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if matches!(e, rusqlite::Error::QueryReturnedNoRows) {
+            return StoreError::NotFound;
+        }
+        classify(&e)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_user(
+        &self,
+        username: &str,
+        username_key: &str,
+        password_hash: Option<String>,
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        let (name, key) = (username.to_owned(), username_key.to_owned());
+        self.writer
+            .write(move |c| queries::create_user(c, &name, &key, password_hash.as_deref(), now))
+            .await
+    }
+
+    async fn user_by_name(&self, username_key: &str) -> StoreResult<Option<UserRecord>> {
+        let key = username_key.to_owned();
+        self.readers
+            .read(move |c| queries::user_by_name(c, &key))
+            .await
+    }
+
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        self.readers.read(move |c| queries::user_by_id(c, id)).await
+    }
+
+    async fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()> {
+        self.writer
+            .write(move |c| queries::set_password_hash(c, user, &hash))
+            .await
+    }
+
+    async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c| queries::create_session(c, user, &token_hash, now))
+            .await
+    }
+
+    async fn user_for_session(&self, token_hash: [u8; 32]) -> StoreResult<Option<User>> {
+        self.readers
+            .read(move |c| queries::user_for_session(c, &token_hash))
+            .await
+    }
+
+    async fn delete_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
+        self.writer
+            .write(move |c| queries::delete_session(c, &token_hash))
+            .await
+    }
+
+    async fn delete_sessions_of(&self, user: UserId, keep: Option<[u8; 32]>) -> StoreResult<u64> {
+        self.writer
+            .write(move |c| queries::delete_sessions_of(c, user, keep.as_ref()))
+            .await
+    }
+
+    async fn create_room(&self, room: NewRoom, now: Timestamp) -> StoreResult<Room> {
+        self.writer
+            .write(move |c| queries::create_room(c, &room, now))
+            .await
+    }
+
+    async fn room(&self, id: RoomId) -> StoreResult<Option<Room>> {
+        self.readers.read(move |c| queries::room(c, id)).await
+    }
+
+    async fn membership(&self, room: RoomId, user: UserId) -> StoreResult<Option<Membership>> {
+        self.readers
+            .read(move |c| queries::membership(c, room, user))
+            .await
+    }
+
+    async fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>> {
+        self.readers.read(move |c| queries::rooms_of(c, user)).await
+    }
+
+    async fn public_rooms(&self, asking: UserId) -> StoreResult<Vec<RoomListing>> {
+        self.readers
+            .read(move |c| queries::public_rooms(c, asking))
+            .await
+    }
+
+    async fn add_member(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: Role,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c| queries::add_member(c, room, user, role, now))
+            .await
+    }
+
+    async fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| queries::remove_member(c, room, user))
+            .await
+    }
+
+    async fn members(&self, room: RoomId) -> StoreResult<Vec<Member>> {
+        self.readers.read(move |c| queries::members(c, room)).await
+    }
+
+    async fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room> {
+        self.writer
+            .write(move |c| queries::direct_room(c, a, b, now))
+            .await
+    }
+
+    async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()> {
+        self.writer
+            .write(move |c| queries::mark_read(c, room, user, seq))
+            .await
+    }
+
+    async fn post_message(&self, message: NewMessage) -> StoreResult<Posted> {
+        self.writer
+            .write(move |c| queries::post_message(c, &message))
+            .await
+    }
+
+    async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {
+        self.readers
+            .read(move |c| queries::messages(c, room, page))
+            .await
+    }
+}

@@ -1,0 +1,433 @@
+//! The SQL of the SQLite store, one function per store method. Each takes a
+//! connection (the writer's inside its group transaction, or a reader's).
+
+use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
+
+use crate::domain::{
+    Member, Message, MessageId, Posted, Role, Room, RoomId, RoomKind, RoomListing, RoomSummary,
+    Seq, Timestamp, User, UserId,
+};
+use crate::storage::{
+    HistoryPage, Membership, NewMessage, NewRoom, StoreError, StoreResult, UserRecord,
+};
+
+const USER_COLUMNS: &str = "id, username, password_hash, created_at";
+
+fn user_record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    let password_hash: Option<String> = row.get(2)?;
+    Ok(UserRecord {
+        user: User {
+            id: UserId(row.get(0)?),
+            username: row.get(1)?,
+            has_password: password_hash.is_some(),
+            created_at: Timestamp(row.get(3)?),
+        },
+        password_hash,
+    })
+}
+
+pub fn create_user(
+    c: &Connection,
+    username: &str,
+    key: &str,
+    password_hash: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<User> {
+    let id: i64 = c
+        .prepare_cached(
+            "INSERT INTO users (username, username_key, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        )?
+        .query_row(params![username, key, password_hash, now.millis()], |r| {
+            r.get(0)
+        })?;
+    c.prepare_cached(
+        "INSERT INTO memberships (room_id, user_id, joined_at)
+         SELECT id, ?1, ?2 FROM rooms WHERE auto_join = 1",
+    )?
+    .execute(params![id, now.millis()])?;
+    Ok(User {
+        id: UserId(id),
+        username: username.to_owned(),
+        has_password: password_hash.is_some(),
+        created_at: now,
+    })
+}
+
+pub fn user_by_name(c: &Connection, key: &str) -> StoreResult<Option<UserRecord>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE username_key = ?1"
+    ))?
+    .query_row([key], user_record)
+    .optional()?)
+}
+
+pub fn user_by_id(c: &Connection, id: UserId) -> StoreResult<Option<UserRecord>> {
+    Ok(
+        c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
+            .query_row([id.0], user_record)
+            .optional()?,
+    )
+}
+
+pub fn set_password_hash(c: &Connection, user: UserId, hash: &str) -> StoreResult<()> {
+    let n = c
+        .prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
+        .execute(params![user.0, hash])?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub fn create_session(
+    c: &Connection,
+    user: UserId,
+    token_hash: &[u8; 32],
+    now: Timestamp,
+) -> StoreResult<()> {
+    c.prepare_cached("INSERT INTO sessions (token_hash, user_id, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![&token_hash[..], user.0, now.millis()])?;
+    Ok(())
+}
+
+pub fn user_for_session(c: &Connection, token_hash: &[u8; 32]) -> StoreResult<Option<User>> {
+    Ok(c.prepare_cached(
+        "SELECT u.id, u.username, u.password_hash, u.created_at
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
+    )?
+    .query_row([&token_hash[..]], user_record)
+    .optional()?
+    .map(|r| r.user))
+}
+
+pub fn delete_session(c: &Connection, token_hash: &[u8; 32]) -> StoreResult<()> {
+    c.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+        .execute([&token_hash[..]])?;
+    Ok(())
+}
+
+pub fn delete_sessions_of(
+    c: &Connection,
+    user: UserId,
+    keep: Option<&[u8; 32]>,
+) -> StoreResult<u64> {
+    let keep: Option<&[u8]> = keep.map(|k| &k[..]);
+    let n = c
+        .prepare_cached(
+            "DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR token_hash <> ?2)",
+        )?
+        .execute(params![user.0, keep])?;
+    Ok(n as u64)
+}
+
+const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.created_at, r.last_seq";
+
+fn room_row(row: &Row<'_>) -> rusqlite::Result<Room> {
+    let kind: String = row.get(2)?;
+    Ok(Room {
+        id: RoomId(row.get(0)?),
+        name: row.get(1)?,
+        kind: RoomKind::from_db(&kind).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                2,
+                rusqlite::types::Type::Text,
+                format!("unknown room kind {kind}").into(),
+            )
+        })?,
+        created_at: Timestamp(row.get(3)?),
+        last_seq: Seq(row.get(4)?),
+    })
+}
+
+pub fn create_room(c: &Connection, new: &NewRoom, now: Timestamp) -> StoreResult<Room> {
+    let id: i64 = c
+        .prepare_cached(
+            "INSERT INTO rooms (kind, name, name_key, created_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        )?
+        .query_row(
+            params![
+                new.kind.as_str(),
+                new.name,
+                new.name_key,
+                new.created_by.0,
+                now.millis()
+            ],
+            |r| r.get(0),
+        )?;
+    let room = RoomId(id);
+    add_member(c, room, new.created_by, Role::Owner, now)?;
+    for member in &new.members {
+        add_member(c, room, *member, Role::Member, now)?;
+    }
+    Ok(Room {
+        id: room,
+        name: Some(new.name.clone()),
+        kind: new.kind,
+        created_at: now,
+        last_seq: Seq(0),
+    })
+}
+
+pub fn room(c: &Connection, id: RoomId) -> StoreResult<Option<Room>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.id = ?1"
+    ))?
+    .query_row([id.0], room_row)
+    .optional()?)
+}
+
+pub fn membership(c: &Connection, room: RoomId, user: UserId) -> StoreResult<Option<Membership>> {
+    Ok(c.prepare_cached(
+        "SELECT role, last_read_seq FROM memberships WHERE room_id = ?1 AND user_id = ?2",
+    )?
+    .query_row([room.0, user.0], |r| {
+        let role: String = r.get(0)?;
+        Ok(Membership {
+            role: Role::from_db(&role),
+            last_read_seq: Seq(r.get(1)?),
+        })
+    })
+    .optional()?)
+}
+
+pub fn rooms_of(c: &Connection, user: UserId) -> StoreResult<Vec<RoomSummary>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {ROOM_COLUMNS}, m.last_read_seq,
+           (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.last_read_seq),
+           CASE WHEN r.kind = 'direct' THEN
+             coalesce((SELECT u.username FROM memberships o JOIN users u ON u.id = o.user_id
+                       WHERE o.room_id = r.id AND o.user_id <> m.user_id),
+                      (SELECT username FROM users WHERE id = m.user_id))
+           END
+         FROM memberships m JOIN rooms r ON r.id = m.room_id
+         WHERE m.user_id = ?1"
+    ))?;
+    let mut rooms = stmt
+        .query_map([user.0], |row| {
+            Ok(RoomSummary {
+                room: room_row(row)?,
+                last_read_seq: Seq(row.get(5)?),
+                unread: row.get(6)?,
+                peer: row.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rooms.sort_by_cached_key(|r| {
+        let label = r
+            .room
+            .name
+            .as_deref()
+            .or(r.peer.as_deref())
+            .unwrap_or_default()
+            .to_lowercase();
+        (r.room.kind as u8, label)
+    });
+    Ok(rooms)
+}
+
+pub fn public_rooms(c: &Connection, asking: UserId) -> StoreResult<Vec<RoomListing>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {ROOM_COLUMNS},
+           (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id),
+           EXISTS (SELECT 1 FROM memberships m WHERE m.room_id = r.id AND m.user_id = ?1)
+         FROM rooms r WHERE r.kind = 'public' ORDER BY r.name_key LIMIT 1000"
+    ))?;
+    let rooms = stmt
+        .query_map([asking.0], |row| {
+            Ok(RoomListing {
+                room: room_row(row)?,
+                member_count: row.get(5)?,
+                joined: row.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rooms)
+}
+
+pub fn add_member(
+    c: &Connection,
+    room: RoomId,
+    user: UserId,
+    role: Role,
+    now: Timestamp,
+) -> StoreResult<()> {
+    c.prepare_cached(
+        "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (room_id, user_id) DO NOTHING",
+    )?
+    .execute(params![room.0, user.0, role.as_str(), now.millis()])?;
+    Ok(())
+}
+
+pub fn remove_member(c: &Connection, room: RoomId, user: UserId) -> StoreResult<bool> {
+    let n = c
+        .prepare_cached("DELETE FROM memberships WHERE room_id = ?1 AND user_id = ?2")?
+        .execute([room.0, user.0])?;
+    Ok(n > 0)
+}
+
+pub fn members(c: &Connection, room: RoomId) -> StoreResult<Vec<Member>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT u.id, u.username, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.room_id = ?1 ORDER BY u.username_key",
+    )?;
+    let members = stmt
+        .query_map([room.0], |r| {
+            let role: String = r.get(2)?;
+            Ok(Member {
+                user_id: UserId(r.get(0)?),
+                username: r.get(1)?,
+                role: Role::from_db(&role),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(members)
+}
+
+pub fn direct_room(c: &Connection, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room> {
+    let key = format!("{}:{}", a.0.min(b.0), a.0.max(b.0));
+    let existing = c
+        .prepare_cached(&format!(
+            "SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.direct_key = ?1"
+        ))?
+        .query_row([&key], room_row)
+        .optional()?;
+    if let Some(room) = existing {
+        return Ok(room);
+    }
+    let id: i64 = c
+        .prepare_cached(
+            "INSERT INTO rooms (kind, direct_key, created_by, created_at) VALUES ('direct', ?1, ?2, ?3) RETURNING id",
+        )?
+        .query_row(params![key, a.0, now.millis()], |r| r.get(0))?;
+    let room = RoomId(id);
+    add_member(c, room, a, Role::Member, now)?;
+    add_member(c, room, b, Role::Member, now)?;
+    Ok(Room {
+        id: room,
+        name: None,
+        kind: RoomKind::Direct,
+        created_at: now,
+        last_seq: Seq(0),
+    })
+}
+
+pub fn mark_read(c: &Connection, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()> {
+    c.prepare_cached(
+        "UPDATE memberships
+         SET last_read_seq = max(last_read_seq, min(?3, (SELECT last_seq FROM rooms WHERE id = ?1)))
+         WHERE room_id = ?1 AND user_id = ?2",
+    )?
+    .execute(params![room.0, user.0, seq.0])?;
+    Ok(())
+}
+
+const MESSAGE_SELECT: &str =
+    "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at
+     FROM messages m JOIN users u ON u.id = m.author_id";
+
+fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: MessageId(row.get(0)?),
+        room_id: RoomId(row.get(1)?),
+        seq: Seq(row.get(2)?),
+        author_id: UserId(row.get(3)?),
+        author: row.get(4)?,
+        client_id: row.get(5)?,
+        body: row.get(6)?,
+        created_at: Timestamp(row.get(7)?),
+    })
+}
+
+pub fn post_message(c: &Connection, new: &NewMessage) -> StoreResult<Posted> {
+    // A retry: the (author, client id) pair is already stored.
+    let earlier = c
+        .prepare_cached(&format!(
+            "{MESSAGE_SELECT} WHERE m.author_id = ?1 AND m.client_id = ?2"
+        ))?
+        .query_row(params![new.author.0, new.client_id.as_str()], message_row)
+        .optional()?;
+    if let Some(message) = earlier {
+        return Ok(Posted {
+            message,
+            created: false,
+        });
+    }
+    // The seq is taken under the same transaction as the insert, so seqs
+    // commit together with their messages and never leave a gap.
+    let seq: i64 = c
+        .prepare_cached(
+            "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
+        )?
+        .query_row([new.room.0], |r| r.get(0))?;
+    let now = Timestamp::now();
+    let id: i64 = c
+        .prepare_cached(
+            "INSERT INTO messages (room_id, seq, author_id, client_id, body, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        )?
+        .query_row(
+            params![
+                new.room.0,
+                seq,
+                new.author.0,
+                new.client_id.as_str(),
+                new.body.as_str(),
+                now.millis()
+            ],
+            |r| r.get(0),
+        )?;
+    let author: String = c
+        .prepare_cached("SELECT username FROM users WHERE id = ?1")?
+        .query_row([new.author.0], |r| r.get(0))?;
+    Ok(Posted {
+        message: Message {
+            id: MessageId(id),
+            room_id: new.room,
+            seq: Seq(seq),
+            author_id: new.author,
+            author,
+            client_id: new.client_id.as_str().to_owned(),
+            body: new.body.as_str().to_owned(),
+            created_at: now,
+        },
+        created: true,
+    })
+}
+
+pub fn messages(c: &Connection, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {
+    let collect = |sql: &str, args: &[(&str, &dyn rusqlite::ToSql)]| -> StoreResult<Vec<Message>> {
+        let mut stmt = c.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map(args, message_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    };
+    let mut rows = match page {
+        HistoryPage::Newest { limit } => collect(
+            &format!("{MESSAGE_SELECT} WHERE m.room_id = :room ORDER BY m.seq DESC LIMIT :limit"),
+            named_params! {":room": room.0, ":limit": limit},
+        )?,
+        HistoryPage::Before { seq, limit } => collect(
+            &format!("{MESSAGE_SELECT} WHERE m.room_id = :room AND m.seq < :seq ORDER BY m.seq DESC LIMIT :limit"),
+            named_params! {":room": room.0, ":seq": seq.0, ":limit": limit},
+        )?,
+        HistoryPage::After { seq, limit } => {
+            return collect(
+                &format!("{MESSAGE_SELECT} WHERE m.room_id = :room AND m.seq > :seq ORDER BY m.seq ASC LIMIT :limit"),
+                named_params! {":room": room.0, ":seq": seq.0, ":limit": limit},
+            )
+        }
+        HistoryPage::FromPosition { offset, limit } => {
+            return collect(
+                &format!("{MESSAGE_SELECT} WHERE m.room_id = :room ORDER BY m.seq ASC LIMIT :limit OFFSET :offset"),
+                named_params! {":room": room.0, ":limit": limit, ":offset": i64::try_from(offset).unwrap_or(i64::MAX)},
+            )
+        }
+    };
+    // Pages read backwards from the newest come out oldest first, like the rest.
+    rows.reverse();
+    Ok(rows)
+}
