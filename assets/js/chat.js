@@ -92,6 +92,7 @@ setupDrawer({
   closeButton: $('sidebar-close'),
   sidebar: $('sidebar'),
   backdrop: $('sidebar-backdrop'),
+  main: document.querySelector('.main'),
 });
 
 const roomDialogs = setupRoomDialogs({ refreshRooms, goToRoom });

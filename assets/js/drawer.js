@@ -3,13 +3,16 @@
 
 const NARROW = window.matchMedia('(max-width: 699px)');
 
-export function setupDrawer({ toggle, closeButton, sidebar, backdrop }) {
+export function setupDrawer({ toggle, closeButton, sidebar, backdrop, main }) {
   const isOpen = () => document.body.classList.contains('drawer-open');
 
   function open() {
     document.body.classList.add('drawer-open');
     backdrop.hidden = false;
     toggle.setAttribute('aria-expanded', 'true');
+    // Keep Tab inside the drawer; the page behind is covered anyway. The
+    // toggle lives in main, so closing is via Escape, × or the backdrop.
+    main.inert = true;
     (sidebar.querySelector('[aria-current="page"]') ?? sidebar.querySelector('a, button'))?.focus();
   }
 
@@ -18,6 +21,7 @@ export function setupDrawer({ toggle, closeButton, sidebar, backdrop }) {
     document.body.classList.remove('drawer-open');
     backdrop.hidden = true;
     toggle.setAttribute('aria-expanded', 'false');
+    main.inert = false;
     if (focusToggle && NARROW.matches) toggle.focus();
   }
 
@@ -28,7 +32,7 @@ export function setupDrawer({ toggle, closeButton, sidebar, backdrop }) {
     if (e.key === 'Escape' && NARROW.matches) close({ focusToggle: true });
   });
   // Picking a room closes the drawer so the conversation is visible.
-  window.addEventListener('hashchange', () => close());
+  window.addEventListener('hashchange', () => close({ focusToggle: sidebar.contains(document.activeElement) }));
   // Growing past the breakpoint: reset so the drawer state doesn't linger.
   NARROW.addEventListener('change', () => close());
 

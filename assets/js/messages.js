@@ -225,9 +225,12 @@ export class MessageList {
     }
   }
 
+  // The first message at least partly in view. Day separators don't count:
+  // older messages of the same day are inserted after theirs.
   findAnchor() {
     const top = this.scroller.getBoundingClientRect().top;
     for (const el of this.log.children) {
+      if (!el.classList.contains('msg')) continue;
       const rect = el.getBoundingClientRect();
       if (rect.bottom > top) return { key: el.dataset.key, top: rect.top };
     }

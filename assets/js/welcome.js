@@ -22,13 +22,14 @@ get('/api/v1/server')
   .catch(() => {});
 
 // Handles one form: client-side check, request, inline error, busy state.
-// `fields` are the inputs whose aria-invalid follows the error.
-function setupForm({ form, error, fields, focusOnError, validate, submit }) {
+// Typing in any of `fields` clears the error; `invalid` are the inputs
+// marked aria-invalid while it shows.
+function setupForm({ form, error, fields, invalid = fields, focusOnError, validate, submit }) {
   const button = form.querySelector('[type="submit"]');
 
   function showError(message) {
     error.textContent = message;
-    for (const input of fields) {
+    for (const input of invalid) {
       if (message) input.setAttribute('aria-invalid', 'true');
       else input.removeAttribute('aria-invalid');
     }
@@ -67,6 +68,7 @@ setupForm({
   form: $('signup-form'),
   error: $('signup-error'),
   fields: [username, signupPassword],
+  invalid: [username],
   focusOnError: () => username,
   validate: () => (username.value.trim() ? '' : 'Username is empty'),
   submit() {

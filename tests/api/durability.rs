@@ -1,0 +1,135 @@
+//! Durability and start-up: the real `natter` binary, killed with SIGKILL,
+//! loses nothing it acknowledged; bad data directories fail with a sentence.
+
+use std::sync::{Arc, Mutex};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{Client, ServerProcess};
+
+#[tokio::test]
+async fn sigkill_right_after_acknowledged_sends_loses_none_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    let base = server.base.clone();
+
+    let mut clients = Vec::new();
+    for i in 0..4 {
+        let c = Client::new(&base);
+        let r = c
+            .post("/api/v1/users", json!({"username": format!("writer{i}")}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        clients.push(c);
+    }
+    // Four writers send as fast as they can; every 2xx is recorded.
+    let acked: Arc<Mutex<Vec<(String, i64, String)>>> = Arc::default();
+    let mut writers = Vec::new();
+    for (i, c) in clients.iter().cloned().enumerate() {
+        let acked = Arc::clone(&acked);
+        writers.push(tokio::spawn(async move {
+            for n in 0.. {
+                let client_id = format!("w{i}-{n}");
+                let body = format!("writer {i} message {n}");
+                let sent = c
+                    .send(
+                        reqwest::Method::POST,
+                        "/api/v1/rooms/1/messages",
+                        Some(json!({"body": body, "client_id": client_id})),
+                        &[],
+                    )
+                    .await;
+                if sent.status != StatusCode::CREATED {
+                    return;
+                }
+                let seq = sent.body["message"]["seq"].as_i64().unwrap();
+                acked.lock().unwrap().push((client_id, seq, body));
+            }
+        }));
+    }
+    // Kill while sends are in flight, once a good number are acknowledged.
+    while acked.lock().unwrap().len() < 300 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    tokio::task::spawn_blocking(move || server.kill())
+        .await
+        .unwrap();
+    for w in writers {
+        // The writers stop on their first failed request (connection refused panics in
+        // the helper's expect, which ends the task with an error; either is fine).
+        let _ = w.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 300);
+
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    // Sessions are stored too: the same cookie still works after the restart.
+    let reader = clients[0].with_base(&server.base);
+    let stored = reader.all_messages(1).await;
+    let seqs: Vec<i64> = stored.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    assert_eq!(
+        seqs,
+        (1..=i64::try_from(seqs.len()).unwrap()).collect::<Vec<_>>(),
+        "no gaps, no repeats"
+    );
+    for (client_id, seq, body) in &acked {
+        let m = stored
+            .iter()
+            .find(|m| m["client_id"] == client_id.as_str())
+            .unwrap_or_else(|| panic!("acknowledged message {client_id} was lost"));
+        assert_eq!(
+            (m["seq"].as_i64().unwrap(), m["body"].as_str().unwrap()),
+            (*seq, body.as_str())
+        );
+    }
+}
+
+#[test]
+fn a_data_directory_that_cannot_be_opened_is_one_clear_sentence_and_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "plain file").unwrap();
+    let err = ServerProcess::start(&file, &[])
+        .err()
+        .expect("natter refuses to start");
+    assert!(err.contains("exit status: 1"), "{err}");
+    assert!(err.contains("cannot create the data directory"), "{err}");
+    assert_eq!(err.matches("natter:").count(), 1, "one sentence: {err}");
+}
+
+#[test]
+fn a_database_from_a_newer_natter_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(ServerProcess::start(dir.path(), &[]).unwrap());
+    let db = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
+    db.pragma_update(None, "user_version", 999).unwrap();
+    drop(db);
+    let err = ServerProcess::start(dir.path(), &[])
+        .err()
+        .expect("natter refuses to start");
+    assert!(err.contains("schema version 999"), "{err}");
+    assert!(err.contains("exit status: 1"), "{err}");
+}
+
+#[test]
+fn help_documents_every_option_with_its_environment_variable() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_natter"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for (flag, env) in [
+        ("--listen", "NATTER_LISTEN"),
+        ("--data-dir", "NATTER_DATA_DIR"),
+        ("--require-password", "NATTER_REQUIRE_PASSWORD"),
+        ("--max-message-chars", "NATTER_MAX_MESSAGE_CHARS"),
+        ("--public-url", "NATTER_PUBLIC_URL"),
+        ("--config", "NATTER_CONFIG"),
+    ] {
+        assert!(
+            help.contains(flag) && help.contains(env),
+            "{flag} / {env} missing from --help"
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! The test harness: a real server on a random port with its own temporary
+//! data directory, and an HTTP client that keeps cookies like a browser.
+
+use std::process::{Child, Command, Stdio};
+
+use natter::{App, Config};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    _dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Runs the real application in this process, configured by `tweak`.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().join("data"),
+        ..Config::default()
+    };
+    tweak(&mut config);
+    let app = App::build(&config).await.expect("app builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        base,
+        _dir: dir,
+        stop: Some(stop),
+    }
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A new client signed up as `username`.
+    pub async fn user(&self, username: &str) -> Client {
+        let c = self.client();
+        let r = c
+            .post("/api/v1/users", json!({ "username": username }))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "sign up {username}: {}",
+            r.body
+        );
+        c
+    }
+}
+
+/// An HTTP client with its own cookie jar, like one browser.
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    http: reqwest::Client,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    /// The `code` of an error answer.
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_default()
+    }
+
+    pub fn error_message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or_default()
+    }
+}
+
+impl Client {
+    pub fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            base: base.to_owned(),
+            http,
+        }
+    }
+
+    /// The same browser (cookies and all) pointed at another address.
+    pub fn with_base(&self, base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            http: self.http.clone(),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        read(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .body(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        read(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::POST, path, Some(body), &[]).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::PUT, path, Some(body), &[]).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(Method::DELETE, path, None, &[]).await
+    }
+
+    /// Sends a message with a fresh client id; returns the answer.
+    pub async fn say(&self, room: i64, body: &str) -> Answer {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.post(
+            &format!("/api/v1/rooms/{room}/messages"),
+            json!({ "body": body, "client_id": id }),
+        )
+        .await
+    }
+
+    /// Every message in the room, oldest first, paging back from the newest.
+    pub async fn all_messages(&self, room: i64) -> Vec<Value> {
+        let mut all: Vec<Value> = Vec::new();
+        let mut path = format!("/api/v1/rooms/{room}/messages?limit=200");
+        loop {
+            let r = self.get(&path).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            let page = r.body["messages"].as_array().unwrap().clone();
+            let first = page.first().map(|m| m["seq"].as_i64().unwrap());
+            all.splice(0..0, page);
+            match (first, r.body["has_more"].as_bool().unwrap()) {
+                (Some(seq), true) => {
+                    path = format!("/api/v1/rooms/{room}/messages?limit=200&before={seq}");
+                }
+                _ => return all,
+            }
+        }
+    }
+}
+
+async fn read(r: reqwest::Response) -> Answer {
+    let status = r.status();
+    let headers = r.headers().clone();
+    let text = r.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+/// The real `natter` binary as a child process, for tests that kill it.
+pub struct ServerProcess {
+    pub child: Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    pub fn start(data_dir: &std::path::Path, extra: &[&str]) -> Result<Self, String> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_natter"))
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .env("NATTER_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("natter starts");
+        // The server logs its address once it is listening; that is our readiness check.
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+        for line in lines.by_ref() {
+            let line = line.unwrap_or_default();
+            if let Some(at) = line.find("listening on http://") {
+                let rest = &line[at + "listening on ".len()..];
+                let base = rest.split_whitespace().next().unwrap().to_owned();
+                // Keep draining the log so the server never blocks on a full pipe.
+                std::thread::spawn(move || for _ in lines {});
+                return Ok(Self { child, base });
+            }
+        }
+        let status = child.wait().expect("natter exited");
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        Err(format!("exit {status}: {err}"))
+    }
+
+    /// SIGKILL: no shutdown code runs, like a crash or power cut.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,10 @@
+//! API tests: the real server on a random port with a temporary data
+//! directory, driven over HTTP. One test binary, one module per area.
+
+mod accounts;
+mod durability;
+mod helpers;
+mod messages;
+mod rooms;
+mod tutorial;
+mod validation;
