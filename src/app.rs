@@ -1,9 +1,10 @@
 //! The application: opens the store, builds the router and binds its own
 //! listener (port 0 works, for tests), then serves until told to stop.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -11,16 +12,21 @@ use tokio::net::TcpListener;
 use crate::chat::{Chat, Policy};
 use crate::config::Config;
 use crate::http::{self, AppState};
+use crate::realtime::Hub;
 use crate::storage::sqlite::SqliteStore;
 
 pub struct App {
     listener: TcpListener,
     router: axum::Router,
+    hub: Arc<Hub>,
+    shutdown_timeout: Duration,
 }
 
 impl App {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        let store = SqliteStore::open(&config.data_dir)?;
+        // The hub hears every commit of the store, in commit order.
+        let hub = Hub::new();
+        let store = SqliteStore::open(&config.data_dir, hub.clone())?;
         tracing::info!(database = %store.path().display(), "storage ready");
         let policy = Policy {
             max_message_chars: config.max_message_chars,
@@ -29,6 +35,8 @@ impl App {
         let chat = Arc::new(Chat::new(Arc::new(store), policy));
         let state = AppState {
             chat,
+            hub: Arc::clone(&hub),
+            stream: config.stream.clone(),
             secure_cookies: config.secure_cookies(),
             trusted_origins: Arc::new(config.trusted_origins()),
         };
@@ -36,7 +44,12 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        Ok(Self { listener, router })
+        Ok(Self {
+            listener,
+            router,
+            hub,
+            shutdown_timeout: config.shutdown_timeout,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -49,18 +62,42 @@ impl App {
         self.local_addr().port()
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub fn hub(&self) -> Arc<Hub> {
+        Arc::clone(&self.hub)
+    }
+
+    /// Serves until `shutdown` completes. Then it stops accepting, tells
+    /// stream clients to reconnect, lets in-flight requests (and so their
+    /// commits) finish, and returns within the shutdown timeout.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(
+        let hub = Arc::clone(&self.hub);
+        let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            shutdown.await;
+            hub.shut_down();
+            stopping_tx.send_replace(true);
+        };
+        let serve = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the server stopped with an error")
+        .with_graceful_shutdown(signal)
+        .into_future();
+        let timeout = self.shutdown_timeout;
+        let deadline = async move {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(timeout).await;
+        };
+        tokio::select! {
+            result = serve => result.context("the server stopped with an error"),
+            () = deadline => {
+                tracing::warn!("shutdown timeout reached; exiting with work in flight");
+                Ok(())
+            }
+        }
     }
 }

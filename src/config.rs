@@ -3,10 +3,13 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 use serde::Deserialize;
+
+use crate::realtime::StreamSettings;
 
 /// Natter: real-time team chat in one binary.
 ///
@@ -55,6 +58,30 @@ pub struct Cli {
     /// Largest request body in bytes [default: 65536]
     #[arg(long, env = "NATTER_MAX_BODY_BYTES", value_name = "N")]
     pub max_body_bytes: Option<usize>,
+
+    /// Seconds to finish in-flight work after SIGTERM before exiting [default: 10]
+    #[arg(long, env = "NATTER_SHUTDOWN_TIMEOUT", value_name = "SECS")]
+    pub shutdown_timeout: Option<u64>,
+
+    /// Stream: frames that may wait for one connection before it is cut off [default: 1024]
+    #[arg(long, env = "NATTER_WS_QUEUE", value_name = "N")]
+    pub ws_queue: Option<usize>,
+
+    /// Stream: largest message a client may send, in bytes (larger closes with 1009) [default: 65536]
+    #[arg(long, env = "NATTER_WS_MAX_MESSAGE_BYTES", value_name = "N")]
+    pub ws_max_message_bytes: Option<usize>,
+
+    /// Stream: seconds between the server's pings [default: 20]
+    #[arg(long, env = "NATTER_WS_PING_SECS", value_name = "SECS")]
+    pub ws_ping_secs: Option<u64>,
+
+    /// Stream: seconds of silence after which a connection counts as dead [default: 60]
+    #[arg(long, env = "NATTER_WS_IDLE_TIMEOUT", value_name = "SECS")]
+    pub ws_idle_timeout: Option<u64>,
+
+    /// Stream: most events replayed per room on resume; beyond it the client is told to resync [default: 1000]
+    #[arg(long, env = "NATTER_MAX_REPLAY", value_name = "N")]
+    pub max_replay: Option<u32>,
 }
 
 /// The same settings as they may appear in the TOML file.
@@ -69,6 +96,12 @@ struct FileConfig {
     #[serde(default)]
     allowed_origins: Vec<String>,
     max_body_bytes: Option<usize>,
+    shutdown_timeout: Option<u64>,
+    ws_queue: Option<usize>,
+    ws_max_message_bytes: Option<usize>,
+    ws_ping_secs: Option<u64>,
+    ws_idle_timeout: Option<u64>,
+    max_replay: Option<u32>,
 }
 
 /// The settings in force.
@@ -81,6 +114,8 @@ pub struct Config {
     pub public_url: Option<String>,
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
+    pub shutdown_timeout: Duration,
+    pub stream: StreamSettings,
 }
 
 impl Default for Config {
@@ -93,6 +128,8 @@ impl Default for Config {
             public_url: None,
             allowed_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
+            shutdown_timeout: Duration::from_secs(10),
+            stream: StreamSettings::default(),
         }
     }
 }
@@ -126,6 +163,33 @@ impl Config {
                 .max_body_bytes
                 .or(file.max_body_bytes)
                 .unwrap_or(d.max_body_bytes),
+            shutdown_timeout: cli
+                .shutdown_timeout
+                .or(file.shutdown_timeout)
+                .map_or(d.shutdown_timeout, Duration::from_secs),
+            stream: StreamSettings {
+                queue_bound: cli
+                    .ws_queue
+                    .or(file.ws_queue)
+                    .unwrap_or(d.stream.queue_bound),
+                max_message_bytes: cli
+                    .ws_max_message_bytes
+                    .or(file.ws_max_message_bytes)
+                    .unwrap_or(d.stream.max_message_bytes),
+                ping_interval: cli
+                    .ws_ping_secs
+                    .or(file.ws_ping_secs)
+                    .map_or(d.stream.ping_interval, Duration::from_secs),
+                idle_timeout: cli
+                    .ws_idle_timeout
+                    .or(file.ws_idle_timeout)
+                    .map_or(d.stream.idle_timeout, Duration::from_secs),
+                max_replay: cli
+                    .max_replay
+                    .or(file.max_replay)
+                    .unwrap_or(d.stream.max_replay),
+                ..d.stream
+            },
         };
         config.check()?;
         Ok(config)
@@ -134,6 +198,17 @@ impl Config {
     fn check(&self) -> anyhow::Result<()> {
         if self.max_message_chars == 0 {
             anyhow::bail!("--max-message-chars must be at least 1");
+        }
+        if self.stream.queue_bound == 0 || self.stream.max_replay == 0 {
+            anyhow::bail!("--ws-queue and --max-replay must be at least 1");
+        }
+        if self.stream.max_message_bytes < 1024 {
+            anyhow::bail!("--ws-max-message-bytes must be at least 1024");
+        }
+        if self.stream.ping_interval.is_zero()
+            || self.stream.idle_timeout <= self.stream.ping_interval
+        {
+            anyhow::bail!("--ws-idle-timeout must be longer than --ws-ping-secs, and both above 0");
         }
         if self.max_body_bytes < 1024 {
             anyhow::bail!("--max-body-bytes must be at least 1024");

@@ -59,4 +59,30 @@ impl Error {
     pub fn room_not_found() -> Self {
         Self::NotFound("Room not found.".into())
     }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { code, .. }
+            | Error::Unauthenticated { code, .. }
+            | Error::Conflict { code, .. }
+            | Error::TooLarge { code, .. } => code,
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound(_) => "not_found",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Unavailable(_) => "unavailable",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    /// The sentence to show: the error itself, except for internal errors,
+    /// whose cause chain goes to the log and never to the client.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error");
+                "Something went wrong on the server; it has been logged.".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
 }

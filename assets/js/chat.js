@@ -34,6 +34,8 @@ let poller = null;
 // When the newest applied room list was requested: a slow poll that started
 // before we joined/left a room must not overwrite a fresher list.
 let roomsRequestedAt = 0;
+// Bumps on every navigation decision; a slower, older one gives up.
+let navSeq = 0;
 
 const isOpen = (roomId) => state.current?.id === roomId;
 
@@ -144,6 +146,7 @@ function applyRooms(rooms, requestedAt) {
   sidebar.update(rooms);
   if (state.current && !sidebar.find(state.current.id)) {
     // Removed from the open room (or left it in another tab).
+    closeRoom();
     toast('You are no longer a member of that room.');
     openDefault();
     return;
@@ -162,36 +165,54 @@ async function joinPublicRoom(id) {
 }
 
 async function openFromHash() {
+  const nav = ++navSeq;
   const id = hashRoomId();
   if (id !== null) {
     if (sidebar.find(id)) return openRoom(id);
+    // Maybe I was added since the last poll.
+    await refreshRooms().catch(() => {});
+    if (nav !== navSeq) return undefined;
+    if (sidebar.find(id)) return openRoom(id);
     // A shared link to a public room I haven't joined yet: join it.
     const { rooms = [] } = await get('/api/v1/public-rooms').catch(() => ({}));
-    if (rooms.some((r) => r.id === id) && (await joinPublicRoom(id))) return openRoom(id);
+    if (nav !== navSeq) return undefined;
+    if (rooms.some((r) => r.id === id) && (await joinPublicRoom(id))) {
+      return nav === navSeq ? openRoom(id) : undefined;
+    }
     toast('That room doesn’t exist or you are not a member.', { error: true });
   }
   return openDefault();
 }
 
 async function openDefault() {
-  const mine = sidebar.rooms;
-  const general = mine.find((r) => r.kind === 'public' && r.name === DEFAULT_ROOM);
-  if (general) return openRoom(general.id);
+  const nav = ++navSeq;
+  const findGeneral = () => sidebar.rooms.find((r) => r.kind === 'public' && r.name === DEFAULT_ROOM);
+  if (findGeneral()) return openRoom(findGeneral().id);
 
   // New users may not be in "general" yet: join it when it exists.
   const { rooms = [] } = await get('/api/v1/public-rooms').catch(() => ({}));
+  if (nav !== navSeq) return undefined;
   const publicGeneral = rooms.find((r) => r.name === DEFAULT_ROOM);
-  if (publicGeneral && (await joinPublicRoom(publicGeneral.id))) return openRoom(publicGeneral.id);
+  if (publicGeneral && (await joinPublicRoom(publicGeneral.id))) {
+    return nav === navSeq ? openRoom(publicGeneral.id) : undefined;
+  }
+  if (nav !== navSeq) return undefined;
 
+  const mine = sidebar.rooms;
   const order = { public: 0, private: 1, direct: 2 };
   const first = [...mine].sort((a, b) => order[a.kind] - order[b.kind])[0];
   if (first) return openRoom(first.id);
   return showNoRoom();
 }
 
-function showNoRoom() {
+// Forget the open room; in-flight responses for it are then ignored.
+function closeRoom() {
   switchToken += 1;
   state.current = null;
+}
+
+function showNoRoom() {
+  closeRoom();
   sidebar.setCurrent(null);
   history.replaceState(null, '', location.pathname);
   list.reset();
@@ -222,9 +243,7 @@ async function leaveCurrentRoom() {
   if (!window.confirm(`Leave ${roomLabel(room)}?${extra}`)) return;
   try {
     await post(roomPath(room.id, '/leave'));
-    // Close it first so the refresh below doesn't report it as "removed".
-    switchToken += 1;
-    state.current = null;
+    closeRoom(); // first, so the refresh below doesn't report it as "removed"
     await refreshRooms();
     await openDefault();
   } catch (err) {
@@ -257,7 +276,7 @@ async function loadNewest(token) {
     state.current.cursor = 0;
     receive(data.messages ?? []);
     list.setReady(Boolean(data.has_more));
-    list.render({ toBottom: true });
+    list.render({ toBottom: true, quiet: true });
     markRead();
     poller?.refreshMessages();
   } catch (err) {
@@ -280,7 +299,7 @@ async function loadOlder(beforeSeq) {
     if (cur !== state.current) return;
     list.addMessages(data.messages ?? []);
     list.setReady(Boolean(data.has_more));
-    list.render();
+    list.render({ quiet: true });
   } catch (err) {
     if (cur === state.current) toast(err.message, { error: true });
   }

@@ -22,9 +22,8 @@ export function setupComposer({ form, textarea, button, counter, onSend }) {
     const n = length();
     const over = n > maxChars;
     counter.hidden = !(Number.isFinite(maxChars) && n > maxChars * 0.9);
-    counter.textContent = over
-      ? `${n - maxChars} characters too long`
-      : `${maxChars - n} characters left`;
+    const chars = (k) => `${k} character${k === 1 ? '' : 's'}`;
+    counter.textContent = over ? `${chars(n - maxChars)} too long` : `${chars(maxChars - n)} left`;
     counter.classList.toggle('composer__count--over', over);
     textarea.setAttribute('aria-invalid', String(over));
     button.disabled = !enabled || over || textarea.value.trim() === '';

@@ -58,7 +58,7 @@ export class MessageList {
     this.hasMore = false;
     this.loadingOlder = false;
     this.status = 'loading'; // 'loading' | 'ready' | 'error' | 'empty'
-    this.errorMessage = '';
+    this.noteText = '';
     this.onErrorRetry = null;
     this.nodes.clear();
     this.log.replaceChildren();
@@ -96,14 +96,14 @@ export class MessageList {
 
   setError(message, onRetry) {
     this.status = 'error';
-    this.errorMessage = message;
+    this.noteText = message;
     this.onErrorRetry = onRetry;
   }
 
   // No room to show (e.g. not a member of any room yet).
   setEmpty(message) {
     this.status = 'empty';
-    this.errorMessage = message;
+    this.noteText = message;
   }
 
   requestOlder() {
@@ -149,9 +149,9 @@ export class MessageList {
     if (this.status === 'loading' && !rows.length) {
       items.push({ key: 'loading', version: '', create: () => h('p', { class: 'log-note' }, 'Loading messages…') });
     } else if (this.status === 'error') {
-      items.push({ key: 'error', version: this.errorMessage, create: () => this.errorEl() });
+      items.push({ key: 'error', version: this.noteText, create: () => this.errorEl() });
     } else if (this.status === 'empty') {
-      items.push({ key: 'none', version: this.errorMessage, create: () => h('p', { class: 'log-note' }, this.errorMessage) });
+      items.push({ key: 'none', version: this.noteText, create: () => h('p', { class: 'log-note' }, this.noteText) });
     } else if (this.status === 'ready' && !rows.length) {
       items.push({ key: 'empty', version: '', create: () => h('p', { class: 'log-note' }, 'No messages yet. Say hello!') });
     }
@@ -181,7 +181,10 @@ export class MessageList {
     return items;
   }
 
-  render({ toBottom = false } = {}) {
+  // quiet: a bulk load (room switch, older page) that a screen reader
+  // should not read out; only live arrivals are announced by the log.
+  render({ toBottom = false, quiet = false } = {}) {
+    if (quiet) this.muteLiveRegion();
     const s = this.scroller;
     const stick = toBottom || s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
     const anchor = stick ? null : this.findAnchor();
@@ -225,6 +228,12 @@ export class MessageList {
     }
   }
 
+  muteLiveRegion() {
+    this.log.setAttribute('aria-live', 'off');
+    clearTimeout(this.unmuteTimer);
+    this.unmuteTimer = setTimeout(() => this.log.setAttribute('aria-live', 'polite'), 500);
+  }
+
   // The first message at least partly in view. Day separators don't count:
   // older messages of the same day are inserted after theirs.
   findAnchor() {
@@ -249,7 +258,7 @@ export class MessageList {
     return h(
       'div',
       { class: 'log-note log-note--error' },
-      h('p', {}, this.errorMessage),
+      h('p', {}, this.noteText),
       this.onErrorRetry
         ? h('button', { type: 'button', class: 'button', onclick: () => this.onErrorRetry() }, 'Try again')
         : null,

@@ -71,8 +71,11 @@ export function startPolling({ cursor, onMessages, onRooms, onStatus = () => {} 
       const c = cursor();
       if (!c) return undefined;
       const data = await get(roomPath(c.roomId, `/messages?after=${encodeURIComponent(c.after)}&limit=200`));
-      onMessages(c, data.messages ?? []);
-      return data.has_more ? 'again' : undefined;
+      const messages = data.messages ?? [];
+      onMessages(c, messages);
+      // More waiting: fetch the next batch now (guarded against a server
+      // that says has_more but sends nothing, which would spin).
+      return data.has_more && messages.length ? 'again' : undefined;
     },
     MESSAGE_INTERVAL_MS,
     onStatus,

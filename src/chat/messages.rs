@@ -2,9 +2,9 @@
 
 use super::rooms::GENERAL;
 use super::Chat;
-use crate::domain::{ClientId, Message, MessageBody, Posted, RoomId, Seq, User};
+use crate::domain::{ClientId, Message, MessageBody, Posted, Role, RoomEvent, RoomId, Seq, User};
 use crate::error::{Error, Result};
-use crate::storage::{HistoryPage, NewMessage};
+use crate::storage::{HistoryPage, NewMessage, StoreError};
 
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
@@ -124,5 +124,80 @@ impl Chat {
                 },
             )
             .await?)
+    }
+}
+
+impl Chat {
+    /// Changes the text of one's own message.
+    pub async fn edit_message(
+        &self,
+        user: &User,
+        room: RoomId,
+        seq: Seq,
+        body: &str,
+    ) -> Result<Message> {
+        self.member_room(user, room).await?;
+        let body = MessageBody::parse(body, self.policy.max_message_chars)?;
+        let message = self
+            .store
+            .message_at(room, seq)
+            .await?
+            .filter(|m| !m.deleted);
+        let message = message.ok_or_else(|| Error::not_found("Message not found."))?;
+        if message.author_id != user.id {
+            return Err(Error::Forbidden(
+                "You can only edit your own messages.".into(),
+            ));
+        }
+        self.store
+            .edit_message(room, seq, user.id, body)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => Error::not_found("Message not found."),
+                other => other.into(),
+            })
+    }
+
+    /// Deletes a message: its author may, and so may the room's owner.
+    pub async fn delete_message(&self, user: &User, room: RoomId, seq: Seq) -> Result<()> {
+        let (_, membership) = self.member_room(user, room).await?;
+        let message = self
+            .store
+            .message_at(room, seq)
+            .await?
+            .filter(|m| !m.deleted);
+        let message = message.ok_or_else(|| Error::not_found("Message not found."))?;
+        if message.author_id != user.id && membership.role != Role::Owner {
+            return Err(Error::Forbidden(
+                "You can only delete your own messages.".into(),
+            ));
+        }
+        self.store
+            .delete_message(room, seq)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => Error::not_found("Message not found."),
+                other => other.into(),
+            })
+    }
+
+    /// A member's catch-up: the room's events after `after` (at most
+    /// `limit`), and the room's newest seq as of the check.
+    pub async fn replay(
+        &self,
+        user: &User,
+        room: RoomId,
+        after: Seq,
+        limit: u32,
+    ) -> Result<(Vec<RoomEvent>, Seq)> {
+        let (found, _) = self.member_room(user, room).await?;
+        if after.0 < 0 {
+            return Err(Error::invalid(
+                "cursor_invalid",
+                "A seq cursor cannot be negative.",
+            ));
+        }
+        let events = self.store.events_after(room, after, limit).await?;
+        Ok((events, found.last_seq))
     }
 }

@@ -1,11 +1,13 @@
 //! Chat vocabulary: id newtypes, parse-validated input and the records the
 //! rest of the server passes around. Nothing here knows HTTP or SQL.
 
+mod event;
 mod ids;
 mod input;
 mod model;
 mod time;
 
+pub use event::{Event, MembershipChange, RoomChange, RoomEvent};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username};
 pub use model::{Member, Message, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, User};

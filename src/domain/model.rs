@@ -79,7 +79,7 @@ pub struct RoomListing {
     pub joined: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Owner,
@@ -103,14 +103,14 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Member {
     pub user_id: UserId,
     pub username: String,
     pub role: Role,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Message {
     pub id: MessageId,
     pub room_id: RoomId,
@@ -120,9 +120,15 @@ pub struct Message {
     pub author: String,
     /// The id the sender made up for this send.
     pub client_id: String,
+    /// The text; empty once deleted.
     pub body: String,
     /// When the server committed it (UTC).
     pub created_at: Timestamp,
+    /// When its text was last changed, if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// The outcome of a send: the stored message, and whether this call stored it

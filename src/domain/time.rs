@@ -1,6 +1,6 @@
 //! Server timestamps: stored as milliseconds since the epoch, shown as RFC 3339 UTC.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -36,6 +36,17 @@ impl Serialize for Timestamp {
     }
 }
 
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let at = OffsetDateTime::parse(&text, &Rfc3339).map_err(serde::de::Error::custom)?;
+        Ok(Self(
+            i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
+                .map_err(serde::de::Error::custom)?,
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Timestamp;
@@ -47,5 +58,7 @@ mod tests {
             "2025-11-26T06:20:50.123Z"
         );
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        let back: Timestamp = serde_json::from_str("\"2025-11-26T06:20:50.123Z\"").unwrap();
+        assert_eq!(back, Timestamp(1_764_138_050_123));
     }
 }

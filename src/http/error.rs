@@ -36,33 +36,12 @@ impl Error {
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
-
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::Invalid { code, .. }
-            | Error::Unauthenticated { code, .. }
-            | Error::Conflict { code, .. }
-            | Error::TooLarge { code, .. } => code,
-            Error::Forbidden(_) => "forbidden",
-            Error::NotFound(_) => "not_found",
-            Error::RateLimited { .. } => "rate_limited",
-            Error::Unavailable(_) => "unavailable",
-            Error::Internal(_) => "internal",
-        }
-    }
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = match &self {
-            Error::Internal(cause) => {
-                // The cause chain is for the log; the person gets a sentence.
-                tracing::error!(error = ?cause, "internal error");
-                "Something went wrong on the server; it has been logged.".to_owned()
-            }
-            other => other.to_string(),
-        };
+        let message = self.public_message();
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code().to_owned(),

@@ -28,7 +28,7 @@ pub async fn refuse_cross_origin(
     next.run(request).await
 }
 
-fn same_origin(headers: &HeaderMap, trusted: &[String]) -> bool {
+pub(super) fn same_origin(headers: &HeaderMap, trusted: &[String]) -> bool {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     if let Some(origin) = origin {
         let origin = origin.trim_end_matches('/');

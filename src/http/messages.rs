@@ -106,3 +106,51 @@ pub async fn post_message(
         }),
     ))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditMessageRequest {
+    pub body: String,
+}
+
+/// PATCH /api/v1/rooms/{id}/messages/{seq} — change the text of one's own
+/// message. Logged as a `message.edited` room event with the next seq.
+#[utoipa::path(patch, path = "/api/v1/rooms/{id}/messages/{seq}", tag = "messages", request_body = EditMessageRequest,
+    params(("id" = i64, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")),
+    responses(
+        (status = 200, body = MessageResponse),
+        (status = 403, body = ErrorBody, description = "Not your message"),
+        (status = 404, body = ErrorBody, description = "No such message or room"),
+    ))]
+pub async fn edit_message(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath((id, seq)): ApiPath<(i64, i64)>,
+    ApiJson(req): ApiJson<EditMessageRequest>,
+) -> Result<Json<MessageResponse>> {
+    let message = state
+        .chat
+        .edit_message(&me.user, RoomId(id), Seq(seq), &req.body)
+        .await?;
+    Ok(Json(MessageResponse { message }))
+}
+
+/// DELETE /api/v1/rooms/{id}/messages/{seq} — delete a message (its author
+/// or the room's owner). Logged as a `message.deleted` room event.
+#[utoipa::path(delete, path = "/api/v1/rooms/{id}/messages/{seq}", tag = "messages",
+    params(("id" = i64, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, body = ErrorBody, description = "Not yours to delete"),
+        (status = 404, body = ErrorBody, description = "No such message or room"),
+    ))]
+pub async fn delete_message(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath((id, seq)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode> {
+    state
+        .chat
+        .delete_message(&me.user, RoomId(id), Seq(seq))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -10,6 +10,7 @@ mod messages;
 mod openapi;
 mod pages;
 mod rooms;
+mod stream;
 mod tutorial;
 
 use std::sync::Arc;
@@ -22,11 +23,14 @@ use utoipa_axum::routes;
 pub use error::ErrorBody;
 
 use crate::chat::Chat;
+use crate::realtime::{Hub, StreamSettings};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub chat: Arc<Chat>,
+    pub hub: Arc<Hub>,
+    pub stream: StreamSettings,
     pub secure_cookies: bool,
     pub trusted_origins: Arc<Vec<String>>,
 }
@@ -51,6 +55,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(rooms::open_direct))
         .routes(routes!(rooms::mark_read))
         .routes(routes!(messages::history, messages::post_message))
+        .routes(routes!(messages::edit_message, messages::delete_message))
+        .routes(routes!(stream::stream))
+        .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
         .split_for_parts();
     let spec = Arc::new(

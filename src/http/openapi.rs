@@ -21,6 +21,7 @@ use super::AppState;
         (name = "accounts", description = "Sign up, sign in, sessions, passwords"),
         (name = "rooms", description = "Public and private rooms, members, direct messages"),
         (name = "messages", description = "Sending and reading messages"),
+        (name = "stream", description = "Live events: the WebSocket stream and long-poll"),
     )
 )]
 struct ApiDoc;

@@ -7,8 +7,8 @@ pub mod sqlite;
 use async_trait::async_trait;
 
 use crate::domain::{
-    ClientId, Member, Message, MessageBody, Posted, Role, Room, RoomId, RoomKind, RoomListing,
-    RoomSummary, Seq, Timestamp, User, UserId,
+    ClientId, Event, Member, Message, MessageBody, Posted, Role, Room, RoomEvent, RoomId, RoomKind,
+    RoomListing, RoomSummary, Seq, Timestamp, User, UserId,
 };
 use crate::error::Error;
 
@@ -91,6 +91,19 @@ pub struct Membership {
     pub last_read_seq: Seq,
 }
 
+/// Hears every committed change, in commit order, right after the commit
+/// (the realtime hub, or a bus to other nodes). Must not block.
+pub trait Publisher: Send + Sync + 'static {
+    fn publish(&self, events: &[Event]);
+}
+
+/// A publisher for stores nobody listens to (tools, some tests).
+pub struct NoPublisher;
+
+impl Publisher for NoPublisher {
+    fn publish(&self, _events: &[Event]) {}
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     // --- users and sessions
@@ -146,4 +159,26 @@ pub trait Store: Send + Sync + 'static {
     /// transaction has committed.
     async fn post_message(&self, message: NewMessage) -> StoreResult<Posted>;
     async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>>;
+    async fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>>;
+    /// Changes the text of the author's own, not deleted, message at `seq`;
+    /// logs a `message.edited` event with the room's next seq. `NotFound`
+    /// when there is no such message of that author.
+    async fn edit_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        author: UserId,
+        body: MessageBody,
+    ) -> StoreResult<Message>;
+    /// Blanks the message at `seq` and logs `message.deleted`. `NotFound`
+    /// when there is no such message or it is already deleted.
+    async fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()>;
+    /// The room's events after `after`, oldest first, at most `limit`:
+    /// message creations (in their current state) and later changes.
+    async fn events_after(
+        &self,
+        room: RoomId,
+        after: Seq,
+        limit: u32,
+    ) -> StoreResult<Vec<RoomEvent>>;
 }

@@ -7,6 +7,7 @@ mod readers;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -15,11 +16,12 @@ use rusqlite::{Connection, ErrorCode};
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{
-    HistoryPage, Membership, NewMessage, NewRoom, Store, StoreError, StoreResult, UserRecord,
+    HistoryPage, Membership, NewMessage, NewRoom, Publisher, Store, StoreError, StoreResult,
+    UserRecord,
 };
 use crate::domain::{
-    Member, Message, Posted, Role, Room, RoomId, RoomListing, RoomSummary, Seq, Timestamp, User,
-    UserId,
+    Member, Message, MessageBody, Posted, Role, Room, RoomEvent, RoomId, RoomListing, RoomSummary,
+    Seq, Timestamp, User, UserId,
 };
 
 pub use migrate::latest_version;
@@ -38,7 +40,7 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) `natter.db` in `data_dir` and migrates it.
-    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
+    pub fn open(data_dir: &Path, publisher: Arc<dyn Publisher>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
         let path = data_dir.join("natter.db");
@@ -54,7 +56,7 @@ impl SqliteStore {
             );
         }
         migrate::migrate(&mut conn, &path)?;
-        let writer = Writer::start(conn, WRITE_QUEUE, MAX_GROUP)
+        let writer = Writer::start(conn, WRITE_QUEUE, MAX_GROUP, publisher)
             .context("cannot start the database writer")?;
         Ok(Self {
             writer,
@@ -118,7 +120,9 @@ impl Store for SqliteStore {
     ) -> StoreResult<User> {
         let (name, key) = (username.to_owned(), username_key.to_owned());
         self.writer
-            .write(move |c| queries::create_user(c, &name, &key, password_hash.as_deref(), now))
+            .write(move |c, ev| {
+                queries::create_user(c, ev, &name, &key, password_hash.as_deref(), now)
+            })
             .await
     }
 
@@ -135,7 +139,7 @@ impl Store for SqliteStore {
 
     async fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()> {
         self.writer
-            .write(move |c| queries::set_password_hash(c, user, &hash))
+            .write(move |c, _| queries::set_password_hash(c, user, &hash))
             .await
     }
 
@@ -146,7 +150,7 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         self.writer
-            .write(move |c| queries::create_session(c, user, &token_hash, now))
+            .write(move |c, _| queries::create_session(c, user, &token_hash, now))
             .await
     }
 
@@ -158,19 +162,19 @@ impl Store for SqliteStore {
 
     async fn delete_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
         self.writer
-            .write(move |c| queries::delete_session(c, &token_hash))
+            .write(move |c, _| queries::delete_session(c, &token_hash))
             .await
     }
 
     async fn delete_sessions_of(&self, user: UserId, keep: Option<[u8; 32]>) -> StoreResult<u64> {
         self.writer
-            .write(move |c| queries::delete_sessions_of(c, user, keep.as_ref()))
+            .write(move |c, _| queries::delete_sessions_of(c, user, keep.as_ref()))
             .await
     }
 
     async fn create_room(&self, room: NewRoom, now: Timestamp) -> StoreResult<Room> {
         self.writer
-            .write(move |c| queries::create_room(c, &room, now))
+            .write(move |c, ev| queries::create_room(c, ev, &room, now))
             .await
     }
 
@@ -202,13 +206,13 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         self.writer
-            .write(move |c| queries::add_member(c, room, user, role, now))
+            .write(move |c, ev| queries::add_member(c, ev, room, user, role, now))
             .await
     }
 
     async fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
         self.writer
-            .write(move |c| queries::remove_member(c, room, user))
+            .write(move |c, ev| queries::remove_member(c, ev, room, user))
             .await
     }
 
@@ -218,25 +222,60 @@ impl Store for SqliteStore {
 
     async fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room> {
         self.writer
-            .write(move |c| queries::direct_room(c, a, b, now))
+            .write(move |c, ev| queries::direct_room(c, ev, a, b, now))
             .await
     }
 
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()> {
         self.writer
-            .write(move |c| queries::mark_read(c, room, user, seq))
+            .write(move |c, _| queries::mark_read(c, room, user, seq))
             .await
     }
 
     async fn post_message(&self, message: NewMessage) -> StoreResult<Posted> {
         self.writer
-            .write(move |c| queries::post_message(c, &message))
+            .write(move |c, ev| queries::post_message(c, ev, &message))
             .await
     }
 
     async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {
         self.readers
             .read(move |c| queries::messages(c, room, page))
+            .await
+    }
+
+    async fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>> {
+        self.readers
+            .read(move |c| queries::message_at(c, room, seq))
+            .await
+    }
+
+    async fn edit_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        author: UserId,
+        body: MessageBody,
+    ) -> StoreResult<Message> {
+        self.writer
+            .write(move |c, ev| queries::edit_message(c, ev, room, seq, author, &body))
+            .await
+    }
+
+    async fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()> {
+        self.writer
+            .write(move |c, ev| queries::delete_message(c, ev, room, seq))
+            .await
+    }
+
+    async fn events_after(
+        &self,
+        room: RoomId,
+        after: Seq,
+        limit: u32,
+    ) -> StoreResult<Vec<RoomEvent>> {
+        self.readers
+            .read(move |c| queries::events_after(c, room, after, limit))
             .await
     }
 }

@@ -4,8 +4,9 @@
 use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
 
 use crate::domain::{
-    Member, Message, MessageId, Posted, Role, Room, RoomId, RoomKind, RoomListing, RoomSummary,
-    Seq, Timestamp, User, UserId,
+    Event, Member, MembershipChange, Message, MessageBody, MessageId, Posted, Role, Room,
+    RoomChange, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq, Timestamp, User,
+    UserId,
 };
 use crate::storage::{
     HistoryPage, Membership, NewMessage, NewRoom, StoreError, StoreResult, UserRecord,
@@ -28,6 +29,7 @@ fn user_record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
 
 pub fn create_user(
     c: &Connection,
+    events: &mut Vec<Event>,
     username: &str,
     key: &str,
     password_hash: Option<&str>,
@@ -41,17 +43,20 @@ pub fn create_user(
         .query_row(params![username, key, password_hash, now.millis()], |r| {
             r.get(0)
         })?;
-    c.prepare_cached(
-        "INSERT INTO memberships (room_id, user_id, joined_at)
-         SELECT id, ?1, ?2 FROM rooms WHERE auto_join = 1",
-    )?
-    .execute(params![id, now.millis()])?;
-    Ok(User {
+    let user = User {
         id: UserId(id),
         username: username.to_owned(),
         has_password: password_hash.is_some(),
         created_at: now,
-    })
+    };
+    let rooms = c
+        .prepare_cached("SELECT id FROM rooms WHERE auto_join = 1")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    for room in rooms {
+        add_member(c, events, RoomId(room), user.id, Role::Member, now)?;
+    }
+    Ok(user)
 }
 
 pub fn user_by_name(c: &Connection, key: &str) -> StoreResult<Option<UserRecord>> {
@@ -140,7 +145,12 @@ fn room_row(row: &Row<'_>) -> rusqlite::Result<Room> {
     })
 }
 
-pub fn create_room(c: &Connection, new: &NewRoom, now: Timestamp) -> StoreResult<Room> {
+pub fn create_room(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    new: &NewRoom,
+    now: Timestamp,
+) -> StoreResult<Room> {
     let id: i64 = c
         .prepare_cached(
             "INSERT INTO rooms (kind, name, name_key, created_by, created_at)
@@ -157,9 +167,9 @@ pub fn create_room(c: &Connection, new: &NewRoom, now: Timestamp) -> StoreResult
             |r| r.get(0),
         )?;
     let room = RoomId(id);
-    add_member(c, room, new.created_by, Role::Owner, now)?;
+    add_member(c, events, room, new.created_by, Role::Owner, now)?;
     for member in &new.members {
-        add_member(c, room, *member, Role::Member, now)?;
+        add_member(c, events, room, *member, Role::Member, now)?;
     }
     Ok(Room {
         id: room,
@@ -246,26 +256,67 @@ pub fn public_rooms(c: &Connection, asking: UserId) -> StoreResult<Vec<RoomListi
     Ok(rooms)
 }
 
+fn username_of(c: &Connection, user: UserId) -> StoreResult<String> {
+    Ok(
+        c.prepare_cached("SELECT username FROM users WHERE id = ?1")?
+            .query_row([user.0], |r| r.get(0))?,
+    )
+}
+
+/// Adds the membership unless it exists; announces only a real change.
 pub fn add_member(
     c: &Connection,
+    events: &mut Vec<Event>,
     room: RoomId,
     user: UserId,
     role: Role,
     now: Timestamp,
 ) -> StoreResult<()> {
-    c.prepare_cached(
-        "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (room_id, user_id) DO NOTHING",
-    )?
-    .execute(params![room.0, user.0, role.as_str(), now.millis()])?;
+    let added = c
+        .prepare_cached(
+            "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (room_id, user_id) DO NOTHING",
+        )?
+        .execute(params![room.0, user.0, role.as_str(), now.millis()])?;
+    if added > 0 {
+        let member = Member {
+            user_id: user,
+            username: username_of(c, user)?,
+            role,
+        };
+        events.push(Event::Membership(MembershipChange {
+            room_id: room,
+            member,
+            joined: true,
+        }));
+    }
     Ok(())
 }
 
-pub fn remove_member(c: &Connection, room: RoomId, user: UserId) -> StoreResult<bool> {
-    let n = c
-        .prepare_cached("DELETE FROM memberships WHERE room_id = ?1 AND user_id = ?2")?
-        .execute([room.0, user.0])?;
-    Ok(n > 0)
+pub fn remove_member(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    room: RoomId,
+    user: UserId,
+) -> StoreResult<bool> {
+    let role: Option<String> = c
+        .prepare_cached(
+            "DELETE FROM memberships WHERE room_id = ?1 AND user_id = ?2 RETURNING role",
+        )?
+        .query_row([room.0, user.0], |r| r.get(0))
+        .optional()?;
+    let Some(role) = role else { return Ok(false) };
+    let member = Member {
+        user_id: user,
+        username: username_of(c, user)?,
+        role: Role::from_db(&role),
+    };
+    events.push(Event::Membership(MembershipChange {
+        room_id: room,
+        member,
+        joined: false,
+    }));
+    Ok(true)
 }
 
 pub fn members(c: &Connection, room: RoomId) -> StoreResult<Vec<Member>> {
@@ -286,7 +337,13 @@ pub fn members(c: &Connection, room: RoomId) -> StoreResult<Vec<Member>> {
     Ok(members)
 }
 
-pub fn direct_room(c: &Connection, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room> {
+pub fn direct_room(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    a: UserId,
+    b: UserId,
+    now: Timestamp,
+) -> StoreResult<Room> {
     let key = format!("{}:{}", a.0.min(b.0), a.0.max(b.0));
     let existing = c
         .prepare_cached(&format!(
@@ -303,8 +360,8 @@ pub fn direct_room(c: &Connection, a: UserId, b: UserId, now: Timestamp) -> Stor
         )?
         .query_row(params![key, a.0, now.millis()], |r| r.get(0))?;
     let room = RoomId(id);
-    add_member(c, room, a, Role::Member, now)?;
-    add_member(c, room, b, Role::Member, now)?;
+    add_member(c, events, room, a, Role::Member, now)?;
+    add_member(c, events, room, b, Role::Member, now)?;
     Ok(Room {
         id: room,
         name: None,
@@ -325,7 +382,8 @@ pub fn mark_read(c: &Connection, room: RoomId, user: UserId, seq: Seq) -> StoreR
 }
 
 const MESSAGE_SELECT: &str =
-    "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at
+    "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at,
+            m.edited_at, m.deleted_at
      FROM messages m JOIN users u ON u.id = m.author_id";
 
 fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
@@ -338,10 +396,42 @@ fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         client_id: row.get(5)?,
         body: row.get(6)?,
         created_at: Timestamp(row.get(7)?),
+        edited_at: row.get::<_, Option<i64>>(8)?.map(Timestamp),
+        deleted: row.get::<_, Option<i64>>(9)?.is_some(),
     })
 }
 
-pub fn post_message(c: &Connection, new: &NewMessage) -> StoreResult<Posted> {
+/// Takes the room's next seq. Runs inside the writer's transaction, so the
+/// seq commits (or rolls back) together with what it numbers.
+fn next_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
+    Ok(Seq(c
+        .prepare_cached(
+            "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
+        )?
+        .query_row([room.0], |r| r.get(0))?))
+}
+
+/// Logs a change to an existing message as a room event and announces it.
+fn log_event(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    event: RoomEvent,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let payload = serde_json::to_string(&event).map_err(|e| StoreError::Other(e.into()))?;
+    c.prepare_cached(
+        "INSERT INTO room_events (room_id, seq, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![event.room_id.0, event.seq.0, payload, now.millis()])?;
+    events.push(Event::Room(event));
+    Ok(())
+}
+
+pub fn post_message(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    new: &NewMessage,
+) -> StoreResult<Posted> {
     // A retry: the (author, client id) pair is already stored.
     let earlier = c
         .prepare_cached(&format!(
@@ -357,11 +447,7 @@ pub fn post_message(c: &Connection, new: &NewMessage) -> StoreResult<Posted> {
     }
     // The seq is taken under the same transaction as the insert, so seqs
     // commit together with their messages and never leave a gap.
-    let seq: i64 = c
-        .prepare_cached(
-            "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
-        )?
-        .query_row([new.room.0], |r| r.get(0))?;
+    let seq = next_seq(c, new.room)?.0;
     let now = Timestamp::now();
     let id: i64 = c
         .prepare_cached(
@@ -382,19 +468,131 @@ pub fn post_message(c: &Connection, new: &NewMessage) -> StoreResult<Posted> {
     let author: String = c
         .prepare_cached("SELECT username FROM users WHERE id = ?1")?
         .query_row([new.author.0], |r| r.get(0))?;
-    Ok(Posted {
-        message: Message {
-            id: MessageId(id),
-            room_id: new.room,
-            seq: Seq(seq),
-            author_id: new.author,
-            author,
-            client_id: new.client_id.as_str().to_owned(),
-            body: new.body.as_str().to_owned(),
-            created_at: now,
+    let message = Message {
+        id: MessageId(id),
+        room_id: new.room,
+        seq: Seq(seq),
+        author_id: new.author,
+        author,
+        client_id: new.client_id.as_str().to_owned(),
+        body: new.body.as_str().to_owned(),
+        created_at: now,
+        edited_at: None,
+        deleted: false,
+    };
+    events.push(Event::Room(RoomEvent {
+        room_id: new.room,
+        seq: Seq(seq),
+        change: RoomChange::MessageCreated {
+            message: message.clone(),
         },
+    }));
+    Ok(Posted {
+        message,
         created: true,
     })
+}
+
+pub fn message_at(c: &Connection, room: RoomId, seq: Seq) -> StoreResult<Option<Message>> {
+    Ok(c.prepare_cached(&format!(
+        "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.seq = ?2"
+    ))?
+    .query_row([room.0, seq.0], message_row)
+    .optional()?)
+}
+
+pub fn edit_message(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    room: RoomId,
+    seq: Seq,
+    author: UserId,
+    body: &MessageBody,
+) -> StoreResult<Message> {
+    let now = Timestamp::now();
+    let changed = c
+        .prepare_cached(
+            "UPDATE messages SET body = ?4, edited_at = ?5
+             WHERE room_id = ?1 AND seq = ?2 AND author_id = ?3 AND deleted_at IS NULL",
+        )?
+        .execute(params![
+            room.0,
+            seq.0,
+            author.0,
+            body.as_str(),
+            now.millis()
+        ])?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let message = message_at(c, room, seq)?.ok_or(StoreError::NotFound)?;
+    let event = RoomEvent {
+        room_id: room,
+        seq: next_seq(c, room)?,
+        change: RoomChange::MessageEdited {
+            message: message.clone(),
+        },
+    };
+    log_event(c, events, event, now)?;
+    Ok(message)
+}
+
+pub fn delete_message(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    room: RoomId,
+    seq: Seq,
+) -> StoreResult<()> {
+    let now = Timestamp::now();
+    let id: Option<i64> = c
+        .prepare_cached(
+            "UPDATE messages SET body = '', deleted_at = ?3
+             WHERE room_id = ?1 AND seq = ?2 AND deleted_at IS NULL RETURNING id",
+        )?
+        .query_row(params![room.0, seq.0, now.millis()], |r| r.get(0))
+        .optional()?;
+    let id = id.ok_or(StoreError::NotFound)?;
+    let event = RoomEvent {
+        room_id: room,
+        seq: next_seq(c, room)?,
+        change: RoomChange::MessageDeleted {
+            message_id: MessageId(id),
+            message_seq: seq,
+        },
+    };
+    log_event(c, events, event, now)
+}
+
+/// Creations from `messages` and later changes from `room_events`, merged by seq.
+pub fn events_after(
+    c: &Connection,
+    room: RoomId,
+    after: Seq,
+    limit: u32,
+) -> StoreResult<Vec<RoomEvent>> {
+    let created = messages(c, room, HistoryPage::After { seq: after, limit })?;
+    let mut stmt = c.prepare_cached(
+        "SELECT payload FROM room_events WHERE room_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let changes = stmt
+        .query_map(params![room.0, after.0, limit], |r| r.get::<_, String>(0))?
+        .map(|payload| {
+            let payload = payload?;
+            serde_json::from_str::<RoomEvent>(&payload).map_err(|e| StoreError::Other(e.into()))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut all: Vec<RoomEvent> = created
+        .into_iter()
+        .map(|message| RoomEvent {
+            room_id: room,
+            seq: message.seq,
+            change: RoomChange::MessageCreated { message },
+        })
+        .chain(changes)
+        .collect();
+    all.sort_by_key(|e| e.seq);
+    all.truncate(limit as usize);
+    Ok(all)
 }
 
 pub fn messages(c: &Connection, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {

@@ -8,14 +8,18 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use std::sync::Arc;
+
 use super::classify;
-use crate::storage::{StoreError, StoreResult};
+use crate::domain::Event;
+use crate::storage::{Publisher, StoreError, StoreResult};
 
 /// A unit of work for the writer: runs inside a savepoint of the group's
 /// transaction, and is told afterwards whether the group committed.
 trait Job: Send {
-    /// Runs the work; returns whether it succeeded (its writes are kept).
-    fn run(&mut self, conn: &Connection) -> bool;
+    /// Runs the work, adding what it changed to `events`; returns whether it
+    /// succeeded (its writes and events are kept).
+    fn run(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool;
     /// Hands the result to the waiting caller once the fate of the group is known.
     fn finish(self: Box<Self>, committed: Result<(), &rusqlite::Error>);
 }
@@ -29,13 +33,13 @@ struct Task<T, F> {
 impl<T, F> Job for Task<T, F>
 where
     T: Send,
-    F: FnOnce(&Connection) -> StoreResult<T> + Send,
+    F: FnOnce(&Connection, &mut Vec<Event>) -> StoreResult<T> + Send,
 {
-    fn run(&mut self, conn: &Connection) -> bool {
+    fn run(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool {
         let Some(work) = self.work.take() else {
             return false;
         };
-        let result = catch_unwind(AssertUnwindSafe(|| work(conn)))
+        let result = catch_unwind(AssertUnwindSafe(|| work(conn, events)))
             .unwrap_or_else(|_| Err(StoreError::Other(anyhow::anyhow!("a storage job panicked"))));
         let ok = result.is_ok();
         self.result = Some(result);
@@ -64,11 +68,18 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer thread. `queue` bounds how many writes may wait;
     /// `max_group` bounds how many go into one transaction.
-    pub fn start(conn: Connection, queue: usize, max_group: usize) -> std::io::Result<Self> {
+    /// `publisher` hears the events of each group once it has committed, in
+    /// commit order (persist, then publish).
+    pub fn start(
+        conn: Connection,
+        queue: usize,
+        max_group: usize,
+        publisher: Arc<dyn Publisher>,
+    ) -> std::io::Result<Self> {
         let (jobs, rx) = mpsc::channel(queue);
         std::thread::Builder::new()
             .name("natter-writer".into())
-            .spawn(move || run(&conn, rx, max_group))?;
+            .spawn(move || run(&conn, rx, max_group, &*publisher))?;
         Ok(Self { jobs })
     }
 
@@ -77,7 +88,7 @@ impl Writer {
     pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&Connection, &mut Vec<Event>) -> StoreResult<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let task = Task {
@@ -95,8 +106,14 @@ impl Writer {
     }
 }
 
-fn run(conn: &Connection, mut rx: mpsc::Receiver<Box<dyn Job>>, max_group: usize) {
+fn run(
+    conn: &Connection,
+    mut rx: mpsc::Receiver<Box<dyn Job>>,
+    max_group: usize,
+    publisher: &dyn Publisher,
+) {
     let mut group: Vec<Box<dyn Job>> = Vec::with_capacity(max_group);
+    let mut events: Vec<Event> = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         group.push(first);
         while group.len() < max_group {
@@ -105,48 +122,57 @@ fn run(conn: &Connection, mut rx: mpsc::Receiver<Box<dyn Job>>, max_group: usize
                 Err(_) => break,
             }
         }
-        commit_group(conn, &mut group);
+        if commit_group(conn, &mut group, &mut events) {
+            publisher.publish(&events);
+        }
+        events.clear();
+        for job in group.drain(..) {
+            job.finish(Ok(()));
+        }
     }
     tracing::debug!("database writer stopped");
 }
 
-fn commit_group(conn: &Connection, group: &mut Vec<Box<dyn Job>>) {
+/// Runs the group in one transaction. Returns true when it committed (the
+/// caller then publishes and answers); on failure it answers every job with
+/// the error itself and returns false.
+fn commit_group(conn: &Connection, group: &mut Vec<Box<dyn Job>>, events: &mut Vec<Event>) -> bool {
+    let fail = |group: &mut Vec<Box<dyn Job>>, e: &rusqlite::Error| {
+        for job in group.drain(..) {
+            job.finish(Err(e));
+        }
+    };
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "cannot begin a write transaction");
-        for job in group.drain(..) {
-            job.finish(Err(&e));
-        }
-        return;
+        fail(group, &e);
+        return false;
     }
     for job in group.iter_mut() {
         // A savepoint per job: one failing job leaves the others' writes intact.
-        let ran = conn.execute_batch("SAVEPOINT job").map(|()| job.run(conn));
+        let before = events.len();
+        let ran = conn
+            .execute_batch("SAVEPOINT job")
+            .map(|()| job.run(conn, events));
         let closed = match ran {
             Ok(true) => conn.execute_batch("RELEASE job"),
-            Ok(false) => conn.execute_batch("ROLLBACK TO job; RELEASE job"),
+            Ok(false) => {
+                events.truncate(before);
+                conn.execute_batch("ROLLBACK TO job; RELEASE job")
+            }
             Err(e) => Err(e),
         };
         if let Err(e) = closed {
             tracing::error!(error = %e, "savepoint failed; abandoning the group");
             let _ = conn.execute_batch("ROLLBACK");
-            for job in group.drain(..) {
-                job.finish(Err(&e));
-            }
-            return;
+            fail(group, &e);
+            return false;
         }
     }
-    match conn.execute_batch("COMMIT") {
-        Ok(()) => {
-            for job in group.drain(..) {
-                job.finish(Ok(()));
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "commit failed");
-            let _ = conn.execute_batch("ROLLBACK");
-            for job in group.drain(..) {
-                job.finish(Err(&e));
-            }
-        }
+    if let Err(e) = conn.execute_batch("COMMIT") {
+        tracing::error!(error = %e, "commit failed");
+        let _ = conn.execute_batch("ROLLBACK");
+        fail(group, &e);
+        return false;
     }
+    true
 }

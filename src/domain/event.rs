@@ -1,0 +1,68 @@
+//! Events: what happened in a room, in the order it committed. Room events
+//! (message created, edited, deleted) carry the room's `seq` and can be
+//! replayed from the store; membership changes are delivered live in commit
+//! order but are not part of the seq log (a client that was away refetches
+//! the member list).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Member, Message, MessageId, RoomId, Seq, UserId};
+
+/// One entry of a room's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RoomEvent {
+    pub room_id: RoomId,
+    pub seq: Seq,
+    #[serde(flatten)]
+    pub change: RoomChange,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type")]
+pub enum RoomChange {
+    /// A new message; `message.seq` is the event's seq.
+    #[serde(rename = "message.created")]
+    MessageCreated { message: Message },
+    /// The message's text changed; `message` is its new state.
+    #[serde(rename = "message.edited")]
+    MessageEdited { message: Message },
+    /// The message was deleted; only its id and seq remain.
+    #[serde(rename = "message.deleted")]
+    MessageDeleted {
+        message_id: MessageId,
+        message_seq: Seq,
+    },
+}
+
+/// Someone joined or left a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipChange {
+    pub room_id: RoomId,
+    pub member: Member,
+    pub joined: bool,
+}
+
+/// Everything a commit can announce, in commit order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Room(RoomEvent),
+    Membership(MembershipChange),
+}
+
+impl Event {
+    pub fn room_id(&self) -> RoomId {
+        match self {
+            Event::Room(e) => e.room_id,
+            Event::Membership(m) => m.room_id,
+        }
+    }
+
+    /// Who left, if this is a departure (they stop receiving the room at once).
+    pub fn departed(&self) -> Option<UserId> {
+        match self {
+            Event::Membership(m) if !m.joined => Some(m.member.user_id),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Live routes: the WebSocket stream and its long-poll fallback.
+
+use std::time::Duration;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ErrorBody;
+use super::extract::{ApiPath, ApiQuery, CurrentUser};
+use super::guard::same_origin;
+use super::AppState;
+use crate::domain::{RoomEvent, RoomId, Seq};
+use crate::error::{Error, Result};
+use crate::realtime::connection;
+use crate::realtime::hub::Outbound;
+
+/// Small socket buffers keep an idle connection to a few KiB (the library
+/// defaults are 128 KiB each way).
+const READ_BUFFER: usize = 4 * 1024;
+const WRITE_BUFFER: usize = 4 * 1024;
+
+/// GET /api/v1/stream — the WebSocket event stream (see docs/protocol.md).
+/// Signed in by the session cookie or `Authorization: Bearer`. A browser
+/// page from a foreign origin is refused with 403 before the upgrade.
+#[utoipa::path(get, path = "/api/v1/stream", tag = "stream",
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, body = ErrorBody, description = "Not a WebSocket upgrade request"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Foreign origin"),
+    ))]
+pub async fn stream(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    me: CurrentUser,
+    upgrade: std::result::Result<
+        WebSocketUpgrade,
+        axum::extract::ws::rejection::WebSocketUpgradeRejection,
+    >,
+) -> Result<Response> {
+    if !same_origin(&headers, &state.trusted_origins) {
+        return Err(Error::Forbidden(
+            "This origin may not open the stream.".into(),
+        ));
+    }
+    let upgrade = upgrade.map_err(|e| {
+        Error::invalid(
+            "not_websocket",
+            format!("Open this address as a WebSocket: {e}"),
+        )
+    })?;
+    let settings = state.stream.clone();
+    let (chat, hub, user) = (state.chat.clone(), state.hub.clone(), me.user);
+    Ok(upgrade
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(settings.max_message_bytes.max(WRITE_BUFFER) * 4)
+        .max_message_size(settings.max_message_bytes)
+        .max_frame_size(settings.max_message_bytes)
+        .on_upgrade(move |socket| connection::serve(socket, chat, hub, user, settings)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EventsQuery {
+    /// The last seq the client has (0 for everything).
+    pub after: i64,
+    /// Seconds to wait for something new when there is nothing yet (0–30).
+    pub wait: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventsResponse {
+    /// Room events after `after`, oldest first (at most 500).
+    pub events: Vec<RoomEvent>,
+    /// The room's newest seq when the answer was made.
+    pub last_seq: Seq,
+}
+
+const LONG_POLL_PAGE: u32 = 500;
+const LONG_POLL_MAX_WAIT: u64 = 30;
+
+/// GET /api/v1/rooms/{id}/events — long-poll fallback for clients without
+/// WebSockets: the events after `after`, waiting up to `wait` seconds for one.
+#[utoipa::path(get, path = "/api/v1/rooms/{id}/events", tag = "stream",
+    params(("id" = i64, Path, description = "Room id"), EventsQuery),
+    responses((status = 200, body = EventsResponse), (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<EventsQuery>,
+) -> Result<Json<EventsResponse>> {
+    let (room, after) = (RoomId(id), Seq(q.after));
+    let (events, last_seq) = state
+        .chat
+        .replay(&me.user, room, after, LONG_POLL_PAGE)
+        .await?;
+    let wait = Duration::from_secs(q.wait.unwrap_or(0).min(LONG_POLL_MAX_WAIT));
+    if !events.is_empty() || wait.is_zero() {
+        return Ok(Json(EventsResponse { events, last_seq }));
+    }
+    // Listen first, then look again, so an event committed in between is not missed.
+    let (listener, mut queue) = state.hub.connect(&me.user, 16);
+    state.hub.subscribe(room, &listener);
+    let (mut events, mut last_seq) = state
+        .chat
+        .replay(&me.user, room, after, LONG_POLL_PAGE)
+        .await?;
+    if events.is_empty() {
+        let shutdown = state.hub.stopping();
+        tokio::pin!(shutdown);
+        let woke = tokio::time::timeout(wait, async {
+            loop {
+                tokio::select! {
+                    out = queue.recv() => match out {
+                        Some(Outbound::Event { .. } | Outbound::Removed { .. }) | None => return,
+                        Some(_) => {}
+                    },
+                    () = &mut shutdown => return,
+                }
+            }
+        })
+        .await;
+        if woke.is_ok() {
+            (events, last_seq) = state
+                .chat
+                .replay(&me.user, room, after, LONG_POLL_PAGE)
+                .await?;
+        }
+    }
+    state.hub.disconnect(&listener, [room]);
+    Ok(Json(EventsResponse { events, last_seq }))
+}

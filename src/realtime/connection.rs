@@ -1,0 +1,411 @@
+//! One WebSocket connection: a single loop over the socket, the hub queue,
+//! pending sends and the heartbeat. Subscribing follows the resume rule:
+//! listen first, replay from the store, then go live, dropping any live
+//! event at or below what was already delivered.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use futures_util::stream::{FuturesUnordered, SplitSink};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+
+use super::hub::{Hub, Listener, Outbound};
+use super::wire::{self, Command, ErrorDetail, Frame};
+use crate::chat::Chat;
+use crate::domain::{Posted, RoomId, Seq, User};
+use crate::error::Error;
+
+/// Limits and timings of stream connections.
+#[derive(Debug, Clone)]
+pub struct StreamSettings {
+    /// Frames that may wait for a connection before it is cut off.
+    pub queue_bound: usize,
+    /// Largest message a client may send, in bytes.
+    pub max_message_bytes: usize,
+    /// How often the server pings.
+    pub ping_interval: Duration,
+    /// A connection silent for this long is closed as dead.
+    pub idle_timeout: Duration,
+    /// The most events replayed for one room on subscribe; beyond it the
+    /// client is told to page history (`resync`).
+    pub max_replay: u32,
+    /// The most rooms one subscribe may name.
+    pub max_rooms_per_subscribe: usize,
+    /// Sends over this connection waiting for their commit at once.
+    pub max_pending_sends: usize,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            queue_bound: 1024,
+            max_message_bytes: 64 * 1024,
+            ping_interval: Duration::from_secs(20),
+            idle_timeout: Duration::from_mins(1),
+            max_replay: 1000,
+            max_rooms_per_subscribe: 1000,
+            max_pending_sends: 64,
+        }
+    }
+}
+
+/// Close codes (RFC 6455 and our 4000-range).
+const CLOSE_GOING_AWAY: u16 = 1001;
+const CLOSE_POLICY: u16 = 1008;
+const CLOSE_TOO_BIG: u16 = 1009;
+const CLOSE_RESTART: u16 = 1012;
+/// Cut off for not reading fast enough: reconnect and resume.
+pub const CLOSE_TOO_SLOW: u16 = 4008;
+
+/// A socket write that gives up when the listener is cut off or the peer
+/// stops taking data, so a stuck peer never holds its task forever.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+type Sink = SplitSink<WebSocket, WsMessage>;
+
+enum Flow {
+    Continue,
+    Close(u16, &'static str),
+}
+
+struct Connection {
+    chat: Arc<Chat>,
+    hub: Arc<Hub>,
+    user: User,
+    settings: StreamSettings,
+    listener: Arc<Listener>,
+    /// Subscribed rooms and the last seq delivered in each.
+    delivered: HashMap<RoomId, Seq>,
+}
+
+pub async fn serve(
+    socket: WebSocket,
+    chat: Arc<Chat>,
+    hub: Arc<Hub>,
+    user: User,
+    settings: StreamSettings,
+) {
+    let (listener, queue) = hub.connect(&user, settings.queue_bound);
+    let mut conn = Connection {
+        chat,
+        hub,
+        user,
+        settings,
+        listener,
+        delivered: HashMap::new(),
+    };
+    let (mut sink, stream) = socket.split();
+    let reason = conn.run(&mut sink, stream, queue).await;
+    conn.hub
+        .disconnect(&conn.listener, conn.delivered.keys().copied());
+    if let Flow::Close(code, why) = reason {
+        let close = WsMessage::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(why),
+        }));
+        let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close)).await;
+    }
+}
+
+impl Connection {
+    async fn run(
+        &mut self,
+        sink: &mut Sink,
+        mut stream: futures_util::stream::SplitStream<WebSocket>,
+        mut queue: mpsc::Receiver<Outbound>,
+    ) -> Flow {
+        let shutdown = self.hub.stopping();
+        tokio::pin!(shutdown);
+        let hello = wire::encode(&Frame::Hello {
+            user: &self.user,
+            heartbeat_secs: self.settings.ping_interval.as_secs(),
+        });
+        if !self.write(sink, vec![WsMessage::Text(hello)]).await {
+            return Flow::Close(CLOSE_TOO_SLOW, "too slow");
+        }
+        let mut sends: FuturesUnordered<PendingSend> = FuturesUnordered::new();
+        let mut heartbeat = tokio::time::interval(self.settings.ping_interval);
+        heartbeat.tick().await;
+        let mut last_heard = Instant::now();
+        let listener = Arc::clone(&self.listener);
+
+        loop {
+            let flow = tokio::select! {
+                biased;
+                () = listener.cut_off() => Flow::Close(CLOSE_TOO_SLOW, "too slow: reconnect and resume"),
+                () = &mut shutdown => {
+                    let bye = wire::encode(&Frame::Reconnect { reason: "the server is restarting" });
+                    self.write(sink, vec![WsMessage::Text(bye)]).await;
+                    Flow::Close(CLOSE_RESTART, "server restarting")
+                }
+                Some(out) = queue.recv() => {
+                    // Batch what is already queued into one flush.
+                    let mut batch = vec![out];
+                    while batch.len() < 64 {
+                        match queue.try_recv() {
+                            Ok(more) => batch.push(more),
+                            Err(_) => break,
+                        }
+                    }
+                    self.deliver(sink, batch).await
+                }
+                Some((client_id, result)) = sends.next() => {
+                    let result: Result<Posted, Error> = result;
+                    let frame = match &result {
+                        Ok(posted) => wire::encode(&Frame::Ack { client_id: &client_id, message: &posted.message }),
+                        Err(e) => wire::encode(&Frame::Error { client_id: Some(&client_id), room_id: None, error: ErrorDetail::from(e) }),
+                    };
+                    Self::flow_of(self.write(sink, vec![WsMessage::Text(frame)]).await)
+                }
+                incoming = stream.next(), if sends.len() < self.settings.max_pending_sends => {
+                    last_heard = Instant::now();
+                    match incoming {
+                        None | Some(Ok(WsMessage::Close(_))) => return Flow::Continue,
+                        Some(Err(e)) => read_error(&e),
+                        Some(Ok(WsMessage::Text(text))) => self.command(sink, &text, &mut sends).await,
+                        Some(Ok(WsMessage::Binary(_))) => Flow::Close(CLOSE_POLICY, "send JSON text frames"),
+                        Some(Ok(_)) => Flow::Continue, // ping and pong: the peer is alive
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > self.settings.idle_timeout {
+                        return Flow::Close(CLOSE_GOING_AWAY, "no answer to pings");
+                    }
+                    Self::flow_of(self.write(sink, vec![WsMessage::Ping(axum::body::Bytes::new())]).await)
+                }
+            };
+            if let Flow::Close(..) = flow {
+                return flow;
+            }
+        }
+    }
+
+    fn flow_of(written: bool) -> Flow {
+        if written {
+            Flow::Continue
+        } else {
+            Flow::Close(CLOSE_TOO_SLOW, "too slow: reconnect and resume")
+        }
+    }
+
+    /// Feeds the frames and flushes once; false when the peer is stuck or gone.
+    async fn write(&self, sink: &mut Sink, frames: Vec<WsMessage>) -> bool {
+        if frames.is_empty() {
+            return true;
+        }
+        let send_all = async {
+            for frame in frames {
+                sink.feed(frame).await?;
+            }
+            sink.flush().await
+        };
+        tokio::select! {
+            r = send_all => r.is_ok(),
+            () = self.listener.cut_off() => false,
+            () = tokio::time::sleep(WRITE_TIMEOUT) => false,
+        }
+    }
+
+    async fn command(
+        &mut self,
+        sink: &mut Sink,
+        text: &str,
+        sends: &mut FuturesUnordered<PendingSend>,
+    ) -> Flow {
+        let command = match serde_json::from_str::<Command>(text) {
+            Ok(c) => c,
+            Err(e) => {
+                let error =
+                    Error::invalid("invalid_command", format!("That command is not valid: {e}"));
+                return self.send_error(sink, None, &error).await;
+            }
+        };
+        match command {
+            Command::Ping => {
+                let pong = wire::encode(&Frame::Pong);
+                Self::flow_of(self.write(sink, vec![WsMessage::Text(pong)]).await)
+            }
+            Command::Subscribe { rooms } => {
+                if rooms.len() > self.settings.max_rooms_per_subscribe {
+                    let error = Error::invalid(
+                        "too_many_rooms",
+                        format!(
+                            "Subscribe to at most {} rooms at once.",
+                            self.settings.max_rooms_per_subscribe
+                        ),
+                    );
+                    return self.send_error(sink, None, &error).await;
+                }
+                let rooms = match wire::cursors(rooms) {
+                    Ok(rooms) => rooms,
+                    Err(e) => return self.send_error(sink, None, &e).await,
+                };
+                for (room, cursor) in rooms {
+                    if let Flow::Close(code, why) = self.subscribe(sink, room, cursor).await {
+                        return Flow::Close(code, why);
+                    }
+                }
+                Flow::Continue
+            }
+            Command::Unsubscribe { rooms } => {
+                let mut frames = Vec::new();
+                for room in rooms {
+                    if self.delivered.remove(&room).is_some() {
+                        self.hub.unsubscribe(room, &self.listener);
+                        frames.push(WsMessage::Text(wire::encode(&Frame::Unsubscribed {
+                            room_id: room,
+                        })));
+                    }
+                }
+                Self::flow_of(self.write(sink, frames).await)
+            }
+            Command::Send {
+                room_id,
+                client_id,
+                body,
+            } => {
+                let chat = Arc::clone(&self.chat);
+                let user = self.user.clone();
+                sends.push(Box::pin(async move {
+                    let result = chat.post_message(&user, room_id, &client_id, &body).await;
+                    (client_id, result)
+                }));
+                Flow::Continue
+            }
+            Command::Typing { room_id } => {
+                if self.delivered.contains_key(&room_id) {
+                    self.hub.typing(room_id, &self.listener);
+                }
+                Flow::Continue
+            }
+        }
+    }
+
+    async fn send_error(&self, sink: &mut Sink, room: Option<RoomId>, error: &Error) -> Flow {
+        let frame = wire::encode(&Frame::Error {
+            client_id: None,
+            room_id: room,
+            error: ErrorDetail::from(error),
+        });
+        Self::flow_of(self.write(sink, vec![WsMessage::Text(frame)]).await)
+    }
+
+    /// Listen first, then check membership, then replay after `cursor`.
+    async fn subscribe(&mut self, sink: &mut Sink, room: RoomId, cursor: Seq) -> Flow {
+        if self.delivered.contains_key(&room) {
+            return Flow::Continue;
+        }
+        // Listening before the membership check closes the race with a
+        // removal: either the check sees it, or its event reaches us after
+        // we listen and takes us out again.
+        self.hub.subscribe(room, &self.listener);
+        let replay = self
+            .chat
+            .replay(&self.user, room, cursor, self.settings.max_replay + 1)
+            .await;
+        let (events, last_seq) = match replay {
+            Ok(r) => r,
+            Err(e) => {
+                self.hub.unsubscribe(room, &self.listener);
+                return self.send_error(sink, Some(room), &e).await;
+            }
+        };
+        let mut frames = Vec::with_capacity(events.len() + 2);
+        let delivered = if events.len() > self.settings.max_replay as usize {
+            // Too much to replay: say so and go live from the newest seq.
+            frames.push(WsMessage::Text(wire::encode(&Frame::Resync {
+                room_id: room,
+                after: cursor,
+                up_to: last_seq,
+            })));
+            last_seq
+        } else {
+            let mut upto = cursor;
+            for e in &events {
+                frames.push(WsMessage::Text(wire::encode_event(e)));
+                upto = e.seq;
+            }
+            upto
+        };
+        self.delivered.insert(room, delivered);
+        frames.push(WsMessage::Text(wire::encode(&Frame::Subscribed {
+            room_id: room,
+            last_seq: delivered,
+        })));
+        let online = self.hub.online(room);
+        frames.push(WsMessage::Text(wire::encode(&Frame::Presence {
+            room_id: room,
+            online,
+        })));
+        Self::flow_of(self.write(sink, frames).await)
+    }
+
+    async fn deliver(&mut self, sink: &mut Sink, batch: Vec<Outbound>) -> Flow {
+        let mut frames = Vec::with_capacity(batch.len());
+        for out in batch {
+            match out {
+                Outbound::Event { room, seq, frame } => {
+                    let Some(&last) = self.delivered.get(&room) else {
+                        continue;
+                    };
+                    if seq <= last {
+                        continue; // already sent by the replay
+                    }
+                    if seq.0 > last.0 + 1 {
+                        // A hole (should not happen on one node): fill it from the store.
+                        match self
+                            .chat
+                            .replay(
+                                &self.user,
+                                room,
+                                last,
+                                u32::try_from(seq.0 - last.0 - 1).unwrap_or(u32::MAX),
+                            )
+                            .await
+                        {
+                            Ok((missing, _)) => frames.extend(
+                                missing
+                                    .iter()
+                                    .map(|e| WsMessage::Text(wire::encode_event(e))),
+                            ),
+                            Err(_) => continue,
+                        }
+                    }
+                    self.delivered.insert(room, seq);
+                    frames.push(WsMessage::Text(frame));
+                }
+                Outbound::Room { room, frame } => {
+                    if self.delivered.contains_key(&room) {
+                        frames.push(WsMessage::Text(frame));
+                    }
+                }
+                Outbound::User(frame) => frames.push(WsMessage::Text(frame)),
+                Outbound::Removed { room } => {
+                    self.delivered.remove(&room);
+                    frames.push(WsMessage::Text(wire::encode(&Frame::RoomRemoved {
+                        room_id: room,
+                    })));
+                }
+            }
+        }
+        Self::flow_of(self.write(sink, frames).await)
+    }
+}
+
+type PendingSend =
+    std::pin::Pin<Box<dyn std::future::Future<Output = (String, Result<Posted, Error>)> + Send>>;
+
+/// A read error: an oversize message is closed with 1009, as RFC 6455 says.
+fn read_error(e: &axum::Error) -> Flow {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(tungstenite::Error::Capacity(_)) = err.downcast_ref::<tungstenite::Error>() {
+            return Flow::Close(CLOSE_TOO_BIG, "message too big");
+        }
+        source = err.source();
+    }
+    Flow::Close(CLOSE_POLICY, "protocol error")
+}

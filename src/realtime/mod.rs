@@ -1,0 +1,9 @@
+//! Live delivery: the hub (per-room fan-out with bounded queues), the wire
+//! format, and the per-connection loop with gap-free resume.
+
+pub mod connection;
+pub mod hub;
+pub mod wire;
+
+pub use connection::{StreamSettings, CLOSE_TOO_SLOW};
+pub use hub::{Hub, HubStats};
