@@ -43,6 +43,8 @@ pub struct Listener {
     tx: mpsc::Sender<Outbound>,
     cut_off: AtomicBool,
     cut: Notify,
+    /// The hub's count of listeners ever cut off.
+    cut_count: Arc<AtomicU64>,
 }
 
 impl Listener {
@@ -70,7 +72,9 @@ impl Listener {
             // Closed: the connection is closing and unregisters itself.
             Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.cut_off.store(true, Ordering::Release);
+                if !self.cut_off.swap(true, Ordering::AcqRel) {
+                    self.cut_count.fetch_add(1, Ordering::Relaxed);
+                }
                 self.cut.notify_waiters();
                 false
             }
@@ -103,7 +107,7 @@ pub struct HubStats {
 pub struct Hub {
     state: RwLock<State>,
     next_id: AtomicU64,
-    cut_off_total: AtomicU64,
+    cut_off_total: Arc<AtomicU64>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -115,7 +119,7 @@ impl Default for Hub {
         Self {
             state: RwLock::default(),
             next_id: AtomicU64::new(1),
-            cut_off_total: AtomicU64::new(0),
+            cut_off_total: Arc::new(AtomicU64::new(0)),
             shutdown: watch::channel(false).0,
         }
     }
@@ -136,6 +140,7 @@ impl Hub {
             tx,
             cut_off: AtomicBool::new(false),
             cut: Notify::new(),
+            cut_count: Arc::clone(&self.cut_off_total),
         });
         let mut state = self.state.write().expect("hub lock");
         state
@@ -149,9 +154,6 @@ impl Hub {
     /// Removes the listener from the hub and from `rooms` (the rooms it
     /// subscribed to).
     pub fn disconnect(&self, listener: &Listener, rooms: impl IntoIterator<Item = RoomId>) {
-        if listener.is_cut_off() {
-            self.cut_off_total.fetch_add(1, Ordering::Relaxed);
-        }
         let mut state = self.state.write().expect("hub lock");
         if let Some(list) = state.users.get_mut(&listener.user) {
             list.retain(|l| l.id != listener.id);

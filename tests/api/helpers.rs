@@ -11,8 +11,10 @@ use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub base: String,
+    pub hub: std::sync::Arc<natter::realtime::Hub>,
     _dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
+    stopped: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -38,18 +40,46 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     tweak(&mut config);
     let app = App::build(&config).await.expect("app builds");
     let base = format!("http://127.0.0.1:{}", app.port());
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
+    let hub = app.hub();
+    let (stop, stop_rx) = oneshot::channel::<()>();
+    let stopped = tokio::spawn(app.run_until(async {
+        let _ = stop_rx.await;
     }));
     TestApp {
         base,
+        hub,
         _dir: dir,
         stop: Some(stop),
+        stopped: Some(stopped),
     }
 }
 
 impl TestApp {
+    /// Asks the server to shut down, as SIGTERM does, and waits until it has.
+    pub async fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(stopped) = self.stopped.take() {
+            stopped.await.unwrap().unwrap();
+        }
+    }
+
+    /// A new user: their browser-like client and their bearer token.
+    pub async fn user_with_token(&self, username: &str) -> (Client, String) {
+        let c = self.client();
+        let r = c
+            .post("/api/v1/users", json!({ "username": username }))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "sign up {username}: {}",
+            r.text
+        );
+        (c, session_token(&r))
+    }
+
     pub fn client(&self) -> Client {
         Client::new(&self.base)
     }
@@ -259,4 +289,15 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The session token from a sign-up or sign-in answer's cookie.
+pub fn session_token(r: &Answer) -> String {
+    let cookie = r.headers["set-cookie"].to_str().unwrap();
+    cookie
+        .trim_start_matches("natter_session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }

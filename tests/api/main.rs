@@ -6,5 +6,7 @@ mod durability;
 mod helpers;
 mod messages;
 mod rooms;
+mod stream;
 mod tutorial;
 mod validation;
+mod ws;
