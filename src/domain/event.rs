@@ -43,18 +43,44 @@ pub struct MembershipChange {
     pub joined: bool,
 }
 
+/// Sessions that ended (sign-out, sign-out everywhere, password change):
+/// their live connections close at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionsEnded {
+    pub user: UserId,
+    pub which: EndedSessions,
+}
+
+/// Sessions are named by the SHA-256 of their token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndedSessions {
+    One([u8; 32]),
+    AllBut(Option<[u8; 32]>),
+}
+
+impl EndedSessions {
+    pub fn includes(&self, session: &[u8; 32]) -> bool {
+        match self {
+            EndedSessions::One(one) => one == session,
+            EndedSessions::AllBut(keep) => keep.as_ref() != Some(session),
+        }
+    }
+}
+
 /// Everything a commit can announce, in commit order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     Room(RoomEvent),
     Membership(MembershipChange),
+    Sessions(SessionsEnded),
 }
 
 impl Event {
-    pub fn room_id(&self) -> RoomId {
+    pub fn room_id(&self) -> Option<RoomId> {
         match self {
-            Event::Room(e) => e.room_id,
-            Event::Membership(m) => m.room_id,
+            Event::Room(e) => Some(e.room_id),
+            Event::Membership(m) => Some(m.room_id),
+            Event::Sessions(_) => None,
         }
     }
 

@@ -7,7 +7,7 @@ mod input;
 mod model;
 mod time;
 
-pub use event::{Event, MembershipChange, RoomChange, RoomEvent};
+pub use event::{EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, SessionsEnded};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username};
 pub use model::{Member, Message, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, User};

@@ -55,14 +55,19 @@ pub async fn stream(
         )
     })?;
     let settings = state.stream.clone();
-    let (chat, hub, user) = (state.chat.clone(), state.hub.clone(), me.user);
+    let (chat, hub, user, session) = (
+        state.chat.clone(),
+        state.hub.clone(),
+        me.user,
+        me.token.hash(),
+    );
     Ok(upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(settings.max_message_bytes.max(WRITE_BUFFER) * 4)
         .max_message_size(settings.max_message_bytes)
         .max_frame_size(settings.max_message_bytes)
-        .on_upgrade(move |socket| connection::serve(socket, chat, hub, user, settings)))
+        .on_upgrade(move |socket| connection::serve(socket, chat, hub, user, session, settings)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -105,7 +110,7 @@ pub async fn events(
         return Ok(Json(EventsResponse { events, last_seq }));
     }
     // Listen first, then look again, so an event committed in between is not missed.
-    let (listener, mut queue) = state.hub.connect(&me.user, 16);
+    let (listener, mut queue) = state.hub.connect(&me.user, me.token.hash(), 16);
     state.hub.subscribe(room, &listener);
     let (mut events, mut last_seq) = state
         .chat

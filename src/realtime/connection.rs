@@ -12,7 +12,7 @@ use futures_util::stream::{FuturesUnordered, SplitSink};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
-use super::hub::{Hub, Listener, Outbound};
+use super::hub::{Hub, Kick, Listener, Outbound};
 use super::wire::{self, Command, ErrorDetail, Frame};
 use crate::chat::Chat;
 use crate::domain::{Posted, RoomId, Seq, User};
@@ -59,6 +59,8 @@ const CLOSE_TOO_BIG: u16 = 1009;
 const CLOSE_RESTART: u16 = 1012;
 /// Cut off for not reading fast enough: reconnect and resume.
 pub const CLOSE_TOO_SLOW: u16 = 4008;
+/// The session was signed out: do not reconnect without signing in.
+pub const CLOSE_SESSION_ENDED: u16 = 4001;
 
 /// A socket write that gives up when the listener is cut off or the peer
 /// stops taking data, so a stuck peer never holds its task forever.
@@ -86,9 +88,10 @@ pub async fn serve(
     chat: Arc<Chat>,
     hub: Arc<Hub>,
     user: User,
+    session: [u8; 32],
     settings: StreamSettings,
 ) {
-    let (listener, queue) = hub.connect(&user, settings.queue_bound);
+    let (listener, queue) = hub.connect(&user, session, settings.queue_bound);
     let mut conn = Connection {
         chat,
         hub,
@@ -135,7 +138,10 @@ impl Connection {
         loop {
             let flow = tokio::select! {
                 biased;
-                () = listener.cut_off() => Flow::Close(CLOSE_TOO_SLOW, "too slow: reconnect and resume"),
+                kick = listener.kicked() => match kick {
+                    Kick::TooSlow => Flow::Close(CLOSE_TOO_SLOW, "too slow: reconnect and resume"),
+                    Kick::SessionEnded => Flow::Close(CLOSE_SESSION_ENDED, "session ended: sign in again"),
+                },
                 () = &mut shutdown => {
                     let bye = wire::encode(&Frame::Reconnect { reason: "the server is restarting" });
                     self.write(sink, vec![WsMessage::Text(bye)]).await;
@@ -204,7 +210,7 @@ impl Connection {
         };
         tokio::select! {
             r = send_all => r.is_ok(),
-            () = self.listener.cut_off() => false,
+            _ = self.listener.kicked() => false,
             () = tokio::time::sleep(WRITE_TIMEOUT) => false,
         }
     }

@@ -5,7 +5,7 @@
 //! one slow reader never slows the room or grows the server.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,7 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, watch, Notify};
 
 use super::wire::{self, Frame, OnlineUser};
-use crate::domain::{Event, RoomId, Seq, User, UserId};
+use crate::domain::{Event, RoomId, Seq, SessionsEnded, User, UserId};
 use crate::storage::Publisher;
 
 /// What a listener's queue carries.
@@ -35,32 +35,61 @@ pub enum Outbound {
 
 pub type ListenerId = u64;
 
+/// Why the hub told a listener to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kick {
+    /// Its queue was full: it reads too slowly.
+    TooSlow = 1,
+    /// Its session was signed out (or the password changed).
+    SessionEnded = 2,
+}
+
 /// One connection (or long-poll) as the hub sees it.
 pub struct Listener {
     pub id: ListenerId,
     pub user: UserId,
     pub username: String,
+    /// The SHA-256 of the session token it came with.
+    session: [u8; 32],
     tx: mpsc::Sender<Outbound>,
-    cut_off: AtomicBool,
+    kicked: AtomicU8,
     cut: Notify,
     /// The hub's count of listeners ever cut off.
     cut_count: Arc<AtomicU64>,
 }
 
 impl Listener {
-    /// Completes once the hub has cut this listener off for falling behind.
-    pub async fn cut_off(&self) {
+    /// Completes once the hub has told this listener to go.
+    pub async fn kicked(&self) -> Kick {
         loop {
             let notified = self.cut.notified();
-            if self.cut_off.load(Ordering::Acquire) {
-                return;
+            if let Some(kick) = self.kick() {
+                return kick;
             }
             notified.await;
         }
     }
 
-    pub fn is_cut_off(&self) -> bool {
-        self.cut_off.load(Ordering::Acquire)
+    pub fn kick(&self) -> Option<Kick> {
+        match self.kicked.load(Ordering::Acquire) {
+            1 => Some(Kick::TooSlow),
+            2 => Some(Kick::SessionEnded),
+            _ => None,
+        }
+    }
+
+    fn is_cut_off(&self) -> bool {
+        self.kick().is_some()
+    }
+
+    /// The first kick wins; returns whether this one was it.
+    fn kick_with(&self, why: Kick) -> bool {
+        let first = self
+            .kicked
+            .compare_exchange(0, why as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        self.cut.notify_waiters();
+        first
     }
 
     /// Queues without waiting; on a full queue the listener is cut off.
@@ -72,10 +101,9 @@ impl Listener {
             // Closed: the connection is closing and unregisters itself.
             Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                if !self.cut_off.swap(true, Ordering::AcqRel) {
+                if self.kick_with(Kick::TooSlow) {
                     self.cut_count.fetch_add(1, Ordering::Relaxed);
                 }
-                self.cut.notify_waiters();
                 false
             }
         }
@@ -130,15 +158,22 @@ impl Hub {
         Arc::new(Self::default())
     }
 
-    /// Registers a listener for `user` with a queue of `bound` entries.
-    pub fn connect(&self, user: &User, bound: usize) -> (Arc<Listener>, mpsc::Receiver<Outbound>) {
+    /// Registers a listener for `user`, signed in with the session whose
+    /// token hashes to `session`, with a queue of `bound` entries.
+    pub fn connect(
+        &self,
+        user: &User,
+        session: [u8; 32],
+        bound: usize,
+    ) -> (Arc<Listener>, mpsc::Receiver<Outbound>) {
         let (tx, rx) = mpsc::channel(bound);
         let listener = Arc::new(Listener {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             user: user.id,
             username: user.username.clone(),
+            session,
             tx,
-            cut_off: AtomicBool::new(false),
+            kicked: AtomicU8::new(0),
             cut: Notify::new(),
             cut_count: Arc::clone(&self.cut_off_total),
         });
@@ -320,6 +355,7 @@ impl Hub {
                     Self::offer_room(entry, &out);
                 }
             }
+            Event::Sessions(ended) => self.end_sessions(ended),
             Event::Membership(m) => {
                 let frame = if m.joined {
                     wire::encode(&Frame::MemberJoined {
@@ -360,6 +396,18 @@ impl Hub {
                         l.offer(Outbound::Removed { room: m.room_id });
                     }
                 }
+            }
+        }
+    }
+}
+
+impl Hub {
+    /// Closes the live connections of sessions that ended.
+    fn end_sessions(&self, ended: &SessionsEnded) {
+        let state = self.state.read().expect("hub lock");
+        for l in state.users.get(&ended.user).into_iter().flatten() {
+            if ended.which.includes(&l.session) {
+                l.kick_with(Kick::SessionEnded);
             }
         }
     }

@@ -561,3 +561,79 @@ async fn a_binary_frame_closes_the_connection_with_1008() {
     .await;
     assert_eq!(ws.next_or_close().await.err(), Some(Some(1008)));
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_closes_the_users_live_connections() {
+    let app = spawn_app().await;
+    let (alice, token) = app.user_with_token("alice").await;
+    let (_, bob_token) = app.user_with_token("bob").await;
+    let mut alice_ws = connect(&app.base, &token).await;
+    alice_ws.subscribe(1, 0).await;
+    let mut bob_ws = connect(&app.base, &bob_token).await;
+    bob_ws.subscribe(1, 0).await;
+
+    assert_eq!(
+        alice.delete("/api/v1/sessions").await.status,
+        StatusCode::NO_CONTENT
+    );
+    let end = loop {
+        match alice_ws.next_or_close().await {
+            Ok(_) => {}
+            Err(end) => break end,
+        }
+    };
+    assert_eq!(end, Some(4001), "closed as session ended");
+    assert_eq!(
+        try_connect(&app.base, &token, None).await.err(),
+        Some(401),
+        "and cannot come back"
+    );
+    // Bob is untouched.
+    assert!(bob_ws
+        .drain()
+        .await
+        .iter()
+        .all(|f| f["type"] != "reconnect"));
+}
+
+#[tokio::test]
+async fn a_password_change_closes_the_other_sessions_sockets_but_not_this_one() {
+    let app = spawn_app().await;
+    let (laptop, laptop_token) = app.user_with_token("alice").await;
+    laptop
+        .put(
+            "/api/v1/me/password",
+            json!({"new_password": "correct horse"}),
+        )
+        .await;
+    let phone = app.client();
+    let r = phone
+        .post(
+            "/api/v1/session",
+            json!({"username": "alice", "password": "correct horse"}),
+        )
+        .await;
+    let phone_token = crate::helpers::session_token(&r);
+    let mut laptop_ws = connect(&app.base, &laptop_token).await;
+    let mut phone_ws = connect(&app.base, &phone_token).await;
+
+    let r = laptop
+        .put(
+            "/api/v1/me/password",
+            json!({"current_password": "correct horse", "new_password": "battery staple"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let end = loop {
+        match phone_ws.next_or_close().await {
+            Ok(_) => {}
+            Err(end) => break end,
+        }
+    };
+    assert_eq!(end, Some(4001));
+    assert_eq!(
+        laptop_ws.drain().await.len(),
+        0,
+        "the laptop's socket stays open"
+    );
+}

@@ -162,13 +162,13 @@ impl Store for SqliteStore {
 
     async fn delete_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
         self.writer
-            .write(move |c, _| queries::delete_session(c, &token_hash))
+            .write(move |c, ev| queries::delete_session(c, ev, &token_hash))
             .await
     }
 
     async fn delete_sessions_of(&self, user: UserId, keep: Option<[u8; 32]>) -> StoreResult<u64> {
         self.writer
-            .write(move |c, _| queries::delete_sessions_of(c, user, keep.as_ref()))
+            .write(move |c, ev| queries::delete_sessions_of(c, ev, user, keep.as_ref()))
             .await
     }
 

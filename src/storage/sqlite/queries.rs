@@ -4,9 +4,9 @@
 use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
 
 use crate::domain::{
-    Event, Member, MembershipChange, Message, MessageBody, MessageId, Posted, Role, Room,
-    RoomChange, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq, Timestamp, User,
-    UserId,
+    EndedSessions, Event, Member, MembershipChange, Message, MessageBody, MessageId, Posted, Role,
+    Room, RoomChange, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq, SessionsEnded,
+    Timestamp, User, UserId,
 };
 use crate::storage::{
     HistoryPage, Membership, NewMessage, NewRoom, StoreError, StoreResult, UserRecord,
@@ -106,23 +106,40 @@ pub fn user_for_session(c: &Connection, token_hash: &[u8; 32]) -> StoreResult<Op
     .map(|r| r.user))
 }
 
-pub fn delete_session(c: &Connection, token_hash: &[u8; 32]) -> StoreResult<()> {
-    c.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
-        .execute([&token_hash[..]])?;
+pub fn delete_session(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    token_hash: &[u8; 32],
+) -> StoreResult<()> {
+    let user: Option<i64> = c
+        .prepare_cached("DELETE FROM sessions WHERE token_hash = ?1 RETURNING user_id")?
+        .query_row([&token_hash[..]], |r| r.get(0))
+        .optional()?;
+    if let Some(user) = user {
+        events.push(Event::Sessions(SessionsEnded {
+            user: UserId(user),
+            which: EndedSessions::One(*token_hash),
+        }));
+    }
     Ok(())
 }
 
 pub fn delete_sessions_of(
     c: &Connection,
+    events: &mut Vec<Event>,
     user: UserId,
     keep: Option<&[u8; 32]>,
 ) -> StoreResult<u64> {
-    let keep: Option<&[u8]> = keep.map(|k| &k[..]);
+    let keep_bytes: Option<&[u8]> = keep.map(|k| &k[..]);
     let n = c
         .prepare_cached(
             "DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR token_hash <> ?2)",
         )?
-        .execute(params![user.0, keep])?;
+        .execute(params![user.0, keep_bytes])?;
+    events.push(Event::Sessions(SessionsEnded {
+        user,
+        which: EndedSessions::AllBut(keep.copied()),
+    }));
     Ok(n as u64)
 }
 
