@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::chat::{Chat, Policy};
 use crate::config::Config;
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, AssetStore};
 use crate::realtime::Hub;
 use crate::storage::sqlite::SqliteStore;
 
@@ -39,6 +39,7 @@ impl App {
             stream: config.stream.clone(),
             secure_cookies: config.secure_cookies(),
             trusted_origins: Arc::new(config.trusted_origins()),
+            assets: Arc::new(AssetStore::new(config.assets_dir.clone())),
         };
         let router = http::router(state, config.max_body_bytes);
         let listener = TcpListener::bind(config.listen)

@@ -59,6 +59,11 @@ pub struct Cli {
     #[arg(long, env = "NATTER_MAX_BODY_BYTES", value_name = "N")]
     pub max_body_bytes: Option<usize>,
 
+    /// Serve the web client from this folder instead of the copy built into
+    /// the binary (for live editing of assets/)
+    #[arg(long, env = "NATTER_ASSETS_DIR", value_name = "DIR")]
+    pub assets_dir: Option<PathBuf>,
+
     /// Seconds to finish in-flight work after SIGTERM before exiting [default: 10]
     #[arg(long, env = "NATTER_SHUTDOWN_TIMEOUT", value_name = "SECS")]
     pub shutdown_timeout: Option<u64>,
@@ -96,6 +101,7 @@ struct FileConfig {
     #[serde(default)]
     allowed_origins: Vec<String>,
     max_body_bytes: Option<usize>,
+    assets_dir: Option<PathBuf>,
     shutdown_timeout: Option<u64>,
     ws_queue: Option<usize>,
     ws_max_message_bytes: Option<usize>,
@@ -114,6 +120,7 @@ pub struct Config {
     pub public_url: Option<String>,
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
+    pub assets_dir: Option<PathBuf>,
     pub shutdown_timeout: Duration,
     pub stream: StreamSettings,
 }
@@ -128,6 +135,7 @@ impl Default for Config {
             public_url: None,
             allowed_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
+            assets_dir: None,
             shutdown_timeout: Duration::from_secs(10),
             stream: StreamSettings::default(),
         }
@@ -163,6 +171,7 @@ impl Config {
                 .max_body_bytes
                 .or(file.max_body_bytes)
                 .unwrap_or(d.max_body_bytes),
+            assets_dir: cli.assets_dir.or(file.assets_dir),
             shutdown_timeout: cli
                 .shutdown_timeout
                 .or(file.shutdown_timeout)
@@ -212,6 +221,14 @@ impl Config {
         }
         if self.max_body_bytes < 1024 {
             anyhow::bail!("--max-body-bytes must be at least 1024");
+        }
+        if let Some(dir) = &self.assets_dir {
+            if !dir.join("welcome.html").is_file() {
+                anyhow::bail!(
+                    "--assets-dir {} does not hold the web client (no welcome.html)",
+                    dir.display()
+                );
+            }
         }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -3,7 +3,7 @@
 
 use super::credentials::{hash_password, verify_password, SessionToken};
 use super::Chat;
-use crate::domain::{Password, Timestamp, User, Username};
+use crate::domain::{Password, Theme, Timestamp, User, Username};
 use crate::error::{Error, Result};
 use crate::storage::StoreError;
 
@@ -86,6 +86,15 @@ impl Chat {
     /// Ends every session of the user, on every device, this one included.
     pub async fn sign_out_everywhere(&self, user: &User) -> Result<u64> {
         Ok(self.store.delete_sessions_of(user.id, None).await?)
+    }
+
+    /// Remembers the user's theme for every browser they use.
+    pub async fn set_theme(&self, user: &User, theme: Theme) -> Result<User> {
+        self.store.set_theme(user.id, theme).await?;
+        Ok(User {
+            theme,
+            ..user.clone()
+        })
     }
 
     /// Sets a first password, or changes it (then the current one is needed).

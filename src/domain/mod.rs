@@ -10,5 +10,7 @@ mod time;
 pub use event::{EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, SessionsEnded};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username};
-pub use model::{Member, Message, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, User};
+pub use model::{
+    Member, Message, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme, User,
+};
 pub use time::Timestamp;

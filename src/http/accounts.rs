@@ -12,7 +12,7 @@ use super::error::ErrorBody;
 use super::extract::{clear_session_cookie, session_cookie, ApiJson, CurrentUser};
 use super::AppState;
 use crate::chat::SignedIn;
-use crate::domain::User;
+use crate::domain::{Theme, User};
 use crate::error::Result;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -36,6 +36,11 @@ pub struct PasswordRequest {
     #[serde(default)]
     pub current_password: Option<String>,
     pub new_password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PreferencesRequest {
+    pub theme: Theme,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -177,6 +182,19 @@ pub async fn set_password(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// PUT /api/v1/me/preferences — remember the theme (light, dark or system).
+#[utoipa::path(put, path = "/api/v1/me/preferences", tag = "accounts", request_body = PreferencesRequest,
+    responses((status = 200, body = UserResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn set_preferences(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiJson(req): ApiJson<PreferencesRequest>,
+) -> Result<Json<UserResponse>> {
+    Ok(Json(UserResponse {
+        user: state.chat.set_theme(&me.user, req.theme).await?,
+    }))
 }
 
 /// GET /api/v1/health — the server is up and answering.

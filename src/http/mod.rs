@@ -3,6 +3,7 @@
 //! back; the rules live in `chat`.
 
 mod accounts;
+mod assets;
 mod error;
 mod extract;
 mod guard;
@@ -17,9 +18,11 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub use assets::AssetStore;
 pub use error::ErrorBody;
 
 use crate::chat::Chat;
@@ -33,6 +36,7 @@ pub struct AppState {
     pub stream: StreamSettings,
     pub secure_cookies: bool,
     pub trusted_origins: Arc<Vec<String>>,
+    pub assets: Arc<AssetStore>,
 }
 
 /// The whole application router. The OpenAPI document is built from the
@@ -45,6 +49,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(accounts::sign_out_everywhere))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::set_password))
+        .routes(routes!(accounts::set_preferences))
         .routes(routes!(rooms::my_rooms, rooms::create_room))
         .routes(routes!(rooms::public_rooms))
         .routes(routes!(rooms::room))
@@ -79,5 +84,6 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             guard::security_headers,
         ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(CompressionLayer::new())
         .with_state(state)
 }

@@ -1,98 +1,150 @@
-//! The pages (`/` to pick a name or sign in, `/chat`) and their assets,
-//! embedded in the binary and served with ETags.
+//! The pages: `/` (pick a username or sign in) and `/chat`, rendered from
+//! their HTML templates with an auto-escaping engine, and the asset routes.
 
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use rust_embed::RustEmbed;
+use minijinja::{context, Environment, Value};
+use serde::Serialize;
 
 use super::extract::MaybeUser;
 use super::AppState;
-
-#[derive(RustEmbed)]
-#[folder = "assets/"]
-struct Assets;
+use crate::domain::{RoomSummary, User};
+use crate::error::{Error, Result};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(welcome))
         .route("/chat", get(chat))
+        .route("/assets/v/{version}/{*path}", get(versioned_asset))
         .route("/assets/{*path}", get(asset))
 }
 
 /// GET / — pick a username, or sign in.
-async fn welcome(headers: HeaderMap) -> Response {
-    serve("welcome.html", &headers)
+async fn welcome(State(state): State<AppState>) -> Result<Response> {
+    let policy = state.chat.policy();
+    render(
+        &state,
+        "welcome.html",
+        context! {
+            assets => state.assets.prefix(),
+            require_password => policy.require_password,
+        },
+    )
+}
+
+/// What the chat page's script starts from, so its first paint needs no
+/// extra round trips.
+#[derive(Serialize)]
+struct Bootstrap<'a> {
+    user: &'a User,
+    rooms: &'a [RoomSummary],
+    server: ServerSettings,
+}
+
+#[derive(Serialize)]
+struct ServerSettings {
+    require_password: bool,
+    max_message_chars: usize,
 }
 
 /// GET /chat — the chat page; signed-out visitors go to `/` first.
-async fn chat(me: MaybeUser, headers: HeaderMap) -> Response {
-    if me.0.is_none() {
-        return Redirect::to("/").into_response();
-    }
-    serve("chat.html", &headers)
-}
-
-async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
-    serve(&path, &headers)
-}
-
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit('.').next() {
-        Some("html") => "text/html; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        Some("json") => "application/json",
-        _ => "application/octet-stream",
-    }
-}
-
-/// Serves an embedded file; `304` when the browser's copy is current.
-fn serve(path: &str, headers: &HeaderMap) -> Response {
-    let Some(file) = Assets::get(path) else {
-        return (StatusCode::NOT_FOUND, "Not found").into_response();
+async fn chat(State(state): State<AppState>, me: MaybeUser) -> Result<Response> {
+    let Some(me) = me.0 else {
+        return Ok(Redirect::to("/").into_response());
     };
-    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let etag = HeaderValue::from_str(&etag).expect("hex etag");
-    // no-cache: always revalidate (cheap with the ETag), so a new binary's
-    // assets are picked up at once.
-    let cache = HeaderValue::from_static("no-cache");
-    if fresh {
-        return (
-            StatusCode::NOT_MODIFIED,
-            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
-        )
-            .into_response();
-    }
-    (
+    let rooms = state.chat.my_rooms(&me.user).await?;
+    let policy = state.chat.policy();
+    let bootstrap = Bootstrap {
+        user: &me.user,
+        rooms: &rooms,
+        server: ServerSettings {
+            require_password: policy.require_password,
+            max_message_chars: policy.max_message_chars,
+        },
+    };
+    render(
+        &state,
+        "chat.html",
+        context! {
+            assets => state.assets.prefix(),
+            user => &me.user,
+            rooms => &rooms,
+            theme => me.user.theme.as_str(),
+            bootstrap => Value::from_safe_string(script_json(&bootstrap)),
+        },
+    )
+}
+
+/// JSON that is safe inside `<script type="application/json">`: `<`, `>`
+/// and `&` are written as `\u003c` etc., so no text can close the element.
+fn script_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value)
+        .expect("bootstrap serializes")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// Renders a template from the assets. Every `{{ value }}` is HTML-escaped
+/// (the engine escapes by the `.html` name); only `script_json` output is
+/// marked safe.
+fn render(state: &AppState, name: &str, ctx: Value) -> Result<Response> {
+    let source = state
+        .assets
+        .get(name)
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("{name} is missing")))?;
+    let source = String::from_utf8_lossy(&source.data).into_owned();
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    let template = env
+        .template_from_named_str(name, &source)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("template {name}: {e}")))?;
+    let html = template
+        .render(ctx)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("rendering {name}: {e}")))?;
+    Ok((
+        StatusCode::OK,
         [
             (
                 header::CONTENT_TYPE,
-                HeaderValue::from_static(content_type(path)),
+                HeaderValue::from_static("text/html; charset=utf-8"),
             ),
-            (header::ETAG, etag),
-            (header::CACHE_CONTROL, cache),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        file.data,
+        html,
     )
-        .into_response()
+        .into_response())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+async fn versioned_asset(
+    State(state): State<AppState>,
+    Path((version, path)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let current = version == state.assets.version();
+    state.assets.serve(&path, &headers, current)
+}
+
+async fn asset(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    state.assets.serve(&path, &headers, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_json;
+
+    #[test]
+    fn bootstrap_json_cannot_close_its_script_element() {
+        let json = script_json(&serde_json::json!({"name": "</script><script>alert(1)</script>&"}));
+        assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["name"], "</script><script>alert(1)</script>&");
+    }
 }

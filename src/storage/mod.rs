@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::domain::{
     ClientId, Event, Member, Message, MessageBody, Posted, Role, Room, RoomEvent, RoomId, RoomKind,
-    RoomListing, RoomSummary, Seq, Timestamp, User, UserId,
+    RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
 };
 use crate::error::Error;
 
@@ -119,6 +119,7 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_name(&self, username_key: &str) -> StoreResult<Option<UserRecord>>;
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
     async fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()>;
+    async fn set_theme(&self, user: UserId, theme: Theme) -> StoreResult<()>;
     async fn create_session(
         &self,
         user: UserId,

@@ -5,6 +5,7 @@ mod accounts;
 mod durability;
 mod helpers;
 mod messages;
+mod pages;
 mod rooms;
 mod stream;
 mod tutorial;

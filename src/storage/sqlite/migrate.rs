@@ -18,6 +18,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../../../migrations/sqlite/0002_room_events.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../../../migrations/sqlite/0003_user_theme.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

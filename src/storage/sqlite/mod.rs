@@ -21,7 +21,7 @@ use super::{
 };
 use crate::domain::{
     Member, Message, MessageBody, Posted, Role, Room, RoomEvent, RoomId, RoomListing, RoomSummary,
-    Seq, Timestamp, User, UserId,
+    Seq, Theme, Timestamp, User, UserId,
 };
 
 pub use migrate::latest_version;
@@ -140,6 +140,12 @@ impl Store for SqliteStore {
     async fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()> {
         self.writer
             .write(move |c, _| queries::set_password_hash(c, user, &hash))
+            .await
+    }
+
+    async fn set_theme(&self, user: UserId, theme: Theme) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| queries::set_theme(c, user, theme))
             .await
     }
 

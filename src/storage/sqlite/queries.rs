@@ -6,13 +6,13 @@ use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
 use crate::domain::{
     EndedSessions, Event, Member, MembershipChange, Message, MessageBody, MessageId, Posted, Role,
     Room, RoomChange, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq, SessionsEnded,
-    Timestamp, User, UserId,
+    Theme, Timestamp, User, UserId,
 };
 use crate::storage::{
     HistoryPage, Membership, NewMessage, NewRoom, StoreError, StoreResult, UserRecord,
 };
 
-const USER_COLUMNS: &str = "id, username, password_hash, created_at";
+const USER_COLUMNS: &str = "id, username, password_hash, created_at, theme";
 
 fn user_record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let password_hash: Option<String> = row.get(2)?;
@@ -21,6 +21,7 @@ fn user_record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
             id: UserId(row.get(0)?),
             username: row.get(1)?,
             has_password: password_hash.is_some(),
+            theme: Theme::from_db(&row.get::<_, String>(4)?),
             created_at: Timestamp(row.get(3)?),
         },
         password_hash,
@@ -47,6 +48,7 @@ pub fn create_user(
         id: UserId(id),
         username: username.to_owned(),
         has_password: password_hash.is_some(),
+        theme: Theme::System,
         created_at: now,
     };
     let rooms = c
@@ -85,6 +87,12 @@ pub fn set_password_hash(c: &Connection, user: UserId, hash: &str) -> StoreResul
     Ok(())
 }
 
+pub fn set_theme(c: &Connection, user: UserId, theme: Theme) -> StoreResult<()> {
+    c.prepare_cached("UPDATE users SET theme = ?2 WHERE id = ?1")?
+        .execute(params![user.0, theme.as_str()])?;
+    Ok(())
+}
+
 pub fn create_session(
     c: &Connection,
     user: UserId,
@@ -98,7 +106,7 @@ pub fn create_session(
 
 pub fn user_for_session(c: &Connection, token_hash: &[u8; 32]) -> StoreResult<Option<User>> {
     Ok(c.prepare_cached(
-        "SELECT u.id, u.username, u.password_hash, u.created_at
+        "SELECT u.id, u.username, u.password_hash, u.created_at, u.theme
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
     )?
     .query_row([&token_hash[..]], user_record)
