@@ -56,25 +56,21 @@ impl AssetStore {
     }
 
     pub fn get(&self, path: &str) -> Option<Asset> {
-        match &self.dir {
-            Some(dir) => {
-                let path = safe_relative(path)?;
-                let data = std::fs::read(dir.join(path)).ok()?;
-                let etag = hex(&Sha256::digest(&data)[..16]);
-                Some(Asset {
-                    data: Cow::Owned(data),
-                    etag,
-                })
-            }
-            None => {
-                let file = Embedded::get(path)?;
-                let etag = hex(&file.metadata.sha256_hash()[..16]);
-                Some(Asset {
-                    data: file.data,
-                    etag,
-                })
-            }
+        if let Some(dir) = &self.dir {
+            let path = safe_relative(path)?;
+            let data = std::fs::read(dir.join(path)).ok()?;
+            let etag = hex(&Sha256::digest(&data)[..16]);
+            return Some(Asset {
+                data: Cow::Owned(data),
+                etag,
+            });
         }
+        let file = Embedded::get(path)?;
+        let etag = hex(&file.metadata.sha256_hash()[..16]);
+        Some(Asset {
+            data: file.data,
+            etag,
+        })
     }
 
     /// Serves a file. `immutable` marks a versioned URL that may be cached

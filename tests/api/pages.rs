@@ -10,12 +10,20 @@ async fn the_chat_page_carries_a_bootstrap_that_cannot_break_out_of_its_script()
     let app = spawn_app().await;
     let alice = app.user("alice").await;
     let evil = "</script><script>alert(1)</script>";
-    let r = alice.post("/api/v1/rooms", json!({"name": evil, "kind": "public"})).await;
+    let r = alice
+        .post("/api/v1/rooms", json!({"name": evil, "kind": "public"}))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let page = alice.get("/chat").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(!page.text.contains(evil), "the room name appears raw in the page");
-    assert!(!page.text.contains("<script>alert(1)"), "an executable script appeared");
+    assert!(
+        !page.text.contains(evil),
+        "the room name appears raw in the page"
+    );
+    assert!(
+        !page.text.contains("<script>alert(1)"),
+        "an executable script appeared"
+    );
     assert_eq!(page.headers["cache-control"], "no-store");
 }
 
@@ -25,10 +33,20 @@ async fn versioned_assets_are_cached_for_a_year_and_revalidated_by_etag() {
     let c = app.client();
     let plain = c.get("/assets/js/api.js").await;
     assert_eq!(plain.status, StatusCode::OK);
-    assert!(plain.headers["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(plain.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
     assert_eq!(plain.headers["cache-control"], "no-cache");
     let etag = plain.headers["etag"].to_str().unwrap().to_owned();
-    let again = c.send(Method::GET, "/assets/js/api.js", None, &[("if-none-match", &etag)]).await;
+    let again = c
+        .send(
+            Method::GET,
+            "/assets/js/api.js",
+            None,
+            &[("if-none-match", &etag)],
+        )
+        .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
 
     let welcome = c.get("/").await;
@@ -39,9 +57,15 @@ async fn versioned_assets_are_cached_for_a_year_and_revalidated_by_etag() {
         .map(|rest| rest.split('/').next().unwrap().to_owned());
     if let Some(version) = prefix {
         let long = c.get(&format!("/assets/v/{version}/js/api.js")).await;
-        assert_eq!(long.headers["cache-control"], "public, max-age=31536000, immutable");
+        assert_eq!(
+            long.headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
     }
-    assert_eq!(c.get("/assets/../Cargo.toml").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.get("/assets/../Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -60,11 +84,18 @@ async fn text_answers_are_compressed_when_the_browser_accepts_it() {
 async fn the_theme_is_remembered_per_user() {
     let app = spawn_app().await;
     let alice = app.user("alice").await;
-    assert_eq!(alice.get("/api/v1/me").await.body["user"]["theme"], "system");
-    let r = alice.put("/api/v1/me/preferences", json!({"theme": "dark"})).await;
+    assert_eq!(
+        alice.get("/api/v1/me").await.body["user"]["theme"],
+        "system"
+    );
+    let r = alice
+        .put("/api/v1/me/preferences", json!({"theme": "dark"}))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["user"]["theme"], "dark");
     assert_eq!(alice.get("/api/v1/me").await.body["user"]["theme"], "dark");
-    let bad = alice.put("/api/v1/me/preferences", json!({"theme": "neon"})).await;
+    let bad = alice
+        .put("/api/v1/me/preferences", json!({"theme": "neon"}))
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
