@@ -1,7 +1,7 @@
 //! The application: opens the store, builds the router and binds its own
 //! listener (port 0 works, for tests), then serves until told to stop.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::chat::{Chat, Policy};
 use crate::config::Config;
+use crate::http::server::ConnectionLimits;
 use crate::http::{self, AppState, AssetStore};
 use crate::realtime::Hub;
 use crate::storage::sqlite::SqliteStore;
@@ -20,6 +21,7 @@ pub struct App {
     router: axum::Router,
     hub: Arc<Hub>,
     shutdown_timeout: Duration,
+    limits: ConnectionLimits,
 }
 
 impl App {
@@ -50,6 +52,7 @@ impl App {
             router,
             hub,
             shutdown_timeout: config.shutdown_timeout,
+            limits: config.connections.clone(),
         })
     }
 
@@ -81,20 +84,14 @@ impl App {
             hub.shut_down();
             stopping_tx.send_replace(true);
         };
-        let serve = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal)
-        .into_future();
+        let serve = http::server::serve(self.listener, self.router, self.limits, signal);
         let timeout = self.shutdown_timeout;
         let deadline = async move {
             let _ = stopping.wait_for(|s| *s).await;
             tokio::time::sleep(timeout).await;
         };
         tokio::select! {
-            result = serve => result.context("the server stopped with an error"),
+            () = serve => Ok(()),
             () = deadline => {
                 tracing::warn!("shutdown timeout reached; exiting with work in flight");
                 Ok(())

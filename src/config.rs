@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::Parser;
 use serde::Deserialize;
 
+use crate::http::server::ConnectionLimits;
 use crate::realtime::StreamSettings;
 
 /// Natter: real-time team chat in one binary.
@@ -64,6 +65,22 @@ pub struct Cli {
     #[arg(long, env = "NATTER_ASSETS_DIR", value_name = "DIR")]
     pub assets_dir: Option<PathBuf>,
 
+    /// Open connections one IP address may hold; 0 for no limit [default: 1000]
+    #[arg(long, env = "NATTER_MAX_CONNECTIONS_PER_IP", value_name = "N")]
+    pub max_connections_per_ip: Option<usize>,
+
+    /// Seconds a client has to send a request's headers (slowloris guard) [default: 10]
+    #[arg(long, env = "NATTER_HEADER_TIMEOUT", value_name = "SECS")]
+    pub header_timeout: Option<u64>,
+
+    /// Largest request head (request line and headers), in bytes [default: 16384]
+    #[arg(long, env = "NATTER_MAX_HEADER_BYTES", value_name = "N")]
+    pub max_header_bytes: Option<usize>,
+
+    /// Seconds an HTTP connection may sit idle between requests [default: 75]
+    #[arg(long, env = "NATTER_IDLE_TIMEOUT", value_name = "SECS")]
+    pub idle_timeout: Option<u64>,
+
     /// Seconds to finish in-flight work after SIGTERM before exiting [default: 10]
     #[arg(long, env = "NATTER_SHUTDOWN_TIMEOUT", value_name = "SECS")]
     pub shutdown_timeout: Option<u64>,
@@ -102,6 +119,10 @@ struct FileConfig {
     allowed_origins: Vec<String>,
     max_body_bytes: Option<usize>,
     assets_dir: Option<PathBuf>,
+    max_connections_per_ip: Option<usize>,
+    header_timeout: Option<u64>,
+    max_header_bytes: Option<usize>,
+    idle_timeout: Option<u64>,
     shutdown_timeout: Option<u64>,
     ws_queue: Option<usize>,
     ws_max_message_bytes: Option<usize>,
@@ -121,6 +142,7 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub assets_dir: Option<PathBuf>,
+    pub connections: ConnectionLimits,
     pub shutdown_timeout: Duration,
     pub stream: StreamSettings,
 }
@@ -136,6 +158,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
             assets_dir: None,
+            connections: ConnectionLimits::default(),
             shutdown_timeout: Duration::from_secs(10),
             stream: StreamSettings::default(),
         }
@@ -172,6 +195,24 @@ impl Config {
                 .or(file.max_body_bytes)
                 .unwrap_or(d.max_body_bytes),
             assets_dir: cli.assets_dir.or(file.assets_dir),
+            connections: ConnectionLimits {
+                max_per_ip: cli
+                    .max_connections_per_ip
+                    .or(file.max_connections_per_ip)
+                    .unwrap_or(d.connections.max_per_ip),
+                header_read_timeout: cli
+                    .header_timeout
+                    .or(file.header_timeout)
+                    .map_or(d.connections.header_read_timeout, Duration::from_secs),
+                max_header_bytes: cli
+                    .max_header_bytes
+                    .or(file.max_header_bytes)
+                    .unwrap_or(d.connections.max_header_bytes),
+                idle_timeout: cli
+                    .idle_timeout
+                    .or(file.idle_timeout)
+                    .map_or(d.connections.idle_timeout, Duration::from_secs),
+            },
             shutdown_timeout: cli
                 .shutdown_timeout
                 .or(file.shutdown_timeout)

@@ -11,6 +11,7 @@ mod messages;
 mod openapi;
 mod pages;
 mod rooms;
+pub mod server;
 mod stream;
 mod tutorial;
 

@@ -1,0 +1,270 @@
+//! The connection loop: accepts TCP connections and serves HTTP/1.1 (with
+//! WebSocket upgrades) on each, with the limits that keep careless or
+//! hostile clients from holding the server: a cap on connections per IP,
+//! a deadline for request headers (no slowloris), a header size cap, and an
+//! idle timeout between requests.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
+
+/// Connection-level limits.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    /// Open connections one IP address may hold (0: no limit).
+    pub max_per_ip: usize,
+    /// Time a client has to send a request's headers once it starts.
+    pub header_read_timeout: Duration,
+    /// Largest request head (request line and headers), in bytes.
+    pub max_header_bytes: usize,
+    /// A connection with no request in flight and nothing read or written
+    /// for this long is closed. (WebSockets have their own heartbeat.)
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_per_ip: 1000,
+            header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            idle_timeout: Duration::from_secs(75),
+        }
+    }
+}
+
+/// Counts open connections per IP.
+#[derive(Default)]
+struct PerIp {
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+struct Slot {
+    per_ip: Arc<PerIp>,
+    ip: IpAddr,
+}
+
+impl PerIp {
+    fn take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<Slot> {
+        let mut open = self.open.lock().expect("per-ip lock");
+        let n = open.entry(ip).or_insert(0);
+        if max > 0 && *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            per_ip: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.per_ip.open.lock().expect("per-ip lock");
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+const TOO_MANY: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 5\r\nconnection: close\r\ncontent-length: 98\r\n\r\n{\"error\":{\"code\":\"too_many_connections\",\"message\":\"Too many open connections from your address.\"}}";
+
+/// Serves until `shutdown` completes; then stops accepting, lets open
+/// connections finish their current request, and returns when they have.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let per_ip = Arc::new(PerIp::default());
+    let (closing_tx, closing) = tokio::sync::watch::channel(false);
+    // Each connection task holds a sender; when all are gone, all are done.
+    let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Some(slot) = per_ip.take(peer.ip(), limits.max_per_ip) else {
+            tokio::spawn(refuse(stream));
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let limits = limits.clone();
+        let closing = closing.clone();
+        let alive = alive.clone();
+        tokio::spawn(async move {
+            serve_connection(stream, slot, peer, router, &limits, closing).await;
+            drop(alive);
+        });
+    }
+    closing_tx.send_replace(true);
+    drop(alive);
+    let _ = all_done.recv().await;
+}
+
+async fn refuse(mut stream: TcpStream) {
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(TOO_MANY)).await;
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    slot: Slot,
+    peer: SocketAddr,
+    router: Router,
+    limits: &ConnectionLimits,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) {
+    let started = Instant::now();
+    let activity = Arc::new(AtomicU64::new(0));
+    let io = TokioIo::new(Tracked {
+        inner: stream,
+        started,
+        last: Arc::clone(&activity),
+        _slot: slot,
+    });
+    let service = router.map_request(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        req
+    });
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .keep_alive(true);
+    let conn = http
+        .serve_connection(io, TowerToHyperService::new(service))
+        .with_upgrades();
+    let mut conn = std::pin::pin!(conn);
+    let check = limits.idle_timeout / 4;
+    let closing = async move {
+        // The guard `wait_for` returns must not live across an await.
+        let _ = closing.wait_for(|c| *c).await;
+    };
+    let mut closing = std::pin::pin!(closing);
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            () = &mut closing => {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.as_mut().await;
+                return;
+            }
+            () = tokio::time::sleep(check) => {
+                let last = Duration::from_millis(activity.load(Ordering::Relaxed));
+                if started.elapsed().saturating_sub(last) > limits.idle_timeout {
+                    // Finishes a request in flight, then closes.
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+}
+
+/// A socket that remembers when data last moved, for the idle timeout, and
+/// holds its IP's connection slot for as long as it lives — through a
+/// WebSocket upgrade too, since the upgraded stream is this same object.
+struct Tracked {
+    inner: TcpStream,
+    started: Instant,
+    last: Arc<AtomicU64>,
+    _slot: Slot,
+}
+
+impl Tracked {
+    fn touch(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(ms, Ordering::Relaxed);
+    }
+}
+
+impl AsyncRead for Tracked {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.touch();
+        }
+        r
+    }
+}
+
+impl AsyncWrite for Tracked {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let r = Pin::new(&mut self.inner).poll_write(cx, data);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.touch();
+        }
+        r
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refusal_is_a_complete_http_answer() {
+        let text = std::str::from_utf8(TOO_MANY).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.contains(&format!("content-length: {}", body.len())));
+        assert!(serde_json::from_str::<serde_json::Value>(body).is_ok());
+    }
+
+    #[test]
+    fn an_ip_gets_at_most_its_share_of_connections() {
+        let per_ip = Arc::new(PerIp::default());
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let a = per_ip.take(ip, 2).unwrap();
+        let _b = per_ip.take(ip, 2).unwrap();
+        assert!(per_ip.take(ip, 2).is_none());
+        drop(a);
+        assert!(per_ip.take(ip, 2).is_some());
+        assert!(per_ip.take("127.0.0.2".parse().unwrap(), 2).is_some());
+    }
+}
