@@ -34,7 +34,7 @@ impl App {
             max_message_chars: config.max_message_chars,
             require_password: config.require_password,
         };
-        let chat = Arc::new(Chat::new(Arc::new(store), policy));
+        let chat = Arc::new(Chat::new(Arc::new(store), policy, &config.limits));
         let state = AppState {
             chat,
             hub: Arc::clone(&hub),

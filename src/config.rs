@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::Parser;
 use serde::Deserialize;
 
+use crate::chat::LimitSettings;
 use crate::http::server::ConnectionLimits;
 use crate::realtime::StreamSettings;
 
@@ -81,6 +82,22 @@ pub struct Cli {
     #[arg(long, env = "NATTER_IDLE_TIMEOUT", value_name = "SECS")]
     pub idle_timeout: Option<u64>,
 
+    /// Rate limits on sign-up, sign-in and sending (turn off only for load tests) [default: true]
+    #[arg(long, env = "NATTER_RATE_LIMITS", value_name = "BOOL")]
+    pub rate_limits: Option<bool>,
+
+    /// Sign-ups allowed per IP address per hour [default: 30]
+    #[arg(long, env = "NATTER_SIGN_UPS_PER_HOUR", value_name = "N")]
+    pub sign_ups_per_hour: Option<u32>,
+
+    /// Sign-in attempts allowed per IP address per minute [default: 20]
+    #[arg(long, env = "NATTER_SIGN_INS_PER_MINUTE", value_name = "N")]
+    pub sign_ins_per_minute: Option<u32>,
+
+    /// Messages one user may send per second, sustained (bursts of 3 s worth) [default: 10]
+    #[arg(long, env = "NATTER_SENDS_PER_SECOND", value_name = "N")]
+    pub sends_per_second: Option<u32>,
+
     /// Seconds to finish in-flight work after SIGTERM before exiting [default: 10]
     #[arg(long, env = "NATTER_SHUTDOWN_TIMEOUT", value_name = "SECS")]
     pub shutdown_timeout: Option<u64>,
@@ -119,6 +136,10 @@ struct FileConfig {
     allowed_origins: Vec<String>,
     max_body_bytes: Option<usize>,
     assets_dir: Option<PathBuf>,
+    rate_limits: Option<bool>,
+    sign_ups_per_hour: Option<u32>,
+    sign_ins_per_minute: Option<u32>,
+    sends_per_second: Option<u32>,
     max_connections_per_ip: Option<usize>,
     header_timeout: Option<u64>,
     max_header_bytes: Option<usize>,
@@ -142,6 +163,7 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub assets_dir: Option<PathBuf>,
+    pub limits: LimitSettings,
     pub connections: ConnectionLimits,
     pub shutdown_timeout: Duration,
     pub stream: StreamSettings,
@@ -158,6 +180,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
             assets_dir: None,
+            limits: LimitSettings::default(),
             connections: ConnectionLimits::default(),
             shutdown_timeout: Duration::from_secs(10),
             stream: StreamSettings::default(),
@@ -195,6 +218,24 @@ impl Config {
                 .or(file.max_body_bytes)
                 .unwrap_or(d.max_body_bytes),
             assets_dir: cli.assets_dir.or(file.assets_dir),
+            limits: LimitSettings {
+                enabled: cli
+                    .rate_limits
+                    .or(file.rate_limits)
+                    .unwrap_or(d.limits.enabled),
+                sign_ups_per_hour: cli
+                    .sign_ups_per_hour
+                    .or(file.sign_ups_per_hour)
+                    .unwrap_or(d.limits.sign_ups_per_hour),
+                sign_ins_per_minute: cli
+                    .sign_ins_per_minute
+                    .or(file.sign_ins_per_minute)
+                    .unwrap_or(d.limits.sign_ins_per_minute),
+                sends_per_second: cli
+                    .sends_per_second
+                    .or(file.sends_per_second)
+                    .unwrap_or(d.limits.sends_per_second),
+            },
             connections: ConnectionLimits {
                 max_per_ip: cli
                     .max_connections_per_ip

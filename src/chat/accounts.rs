@@ -2,6 +2,7 @@
 //! password; sign in elsewhere with it; sign out here or everywhere.
 
 use super::credentials::{hash_password, verify_password, SessionToken};
+use super::limits::Limits;
 use super::Chat;
 use crate::domain::{Password, Theme, Timestamp, User, Username};
 use crate::error::{Error, Result};
@@ -25,8 +26,15 @@ fn wrong_credentials() -> Error {
 
 impl Chat {
     /// Creates the account (member of every auto-join room) and a session.
-    pub async fn sign_up(&self, username: &str, password: Option<&str>) -> Result<SignedIn> {
+    /// `from` is the caller's network address, for the sign-up rate limit.
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        password: Option<&str>,
+        from: &str,
+    ) -> Result<SignedIn> {
         let username = Username::parse(username)?;
+        Limits::take(self.limits.sign_ups_per_ip.as_ref(), from)?;
         let password = match password.filter(|p| !p.is_empty()) {
             Some(p) => Some(Password::parse(p)?),
             None if self.policy.require_password => {
@@ -50,7 +58,12 @@ impl Chat {
         self.start_session(user).await
     }
 
-    pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignedIn> {
+    pub async fn sign_in(&self, username: &str, password: &str, from: &str) -> Result<SignedIn> {
+        Limits::take(self.limits.sign_ins_per_ip.as_ref(), from)?;
+        let name_key = username.trim().to_ascii_lowercase();
+        if let Some(l) = &self.limits.failed_sign_ins_per_name {
+            l.check(&name_key)?;
+        }
         // A malformed name cannot exist, but answering differently would tell
         // the name rules apart from the accounts; treat it as unknown.
         let record = match Username::parse(username) {
@@ -59,6 +72,7 @@ impl Chat {
         };
         let hash = record.as_ref().and_then(|r| r.password_hash.clone());
         if !verify_password(password.to_owned(), hash).await? {
+            Limits::take(self.limits.failed_sign_ins_per_name.as_ref(), &name_key).ok();
             return Err(wrong_credentials());
         }
         let user = record.ok_or_else(wrong_credentials)?.user;

@@ -1,5 +1,6 @@
 //! Messages: send (idempotent by client id) and read history by seq.
 
+use super::limits::Limits;
 use super::rooms::GENERAL;
 use super::Chat;
 use crate::domain::{ClientId, Message, MessageBody, Posted, Role, RoomEvent, RoomId, Seq, User};
@@ -51,8 +52,13 @@ impl Chat {
         client_id: ClientId,
         body: &str,
     ) -> Result<Posted> {
-        self.member_room(user, room).await?;
+        let (found, membership) = self.member_room(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
+        Limits::take(self.limits.sends_per_user.as_ref(), &user.id.to_string())?;
+        if found.slow_mode_secs > 0 && membership.role != Role::Owner {
+            let interval = std::time::Duration::from_secs(u64::from(found.slow_mode_secs));
+            self.limits.slow_mode(room.0, user.id.0, interval)?;
+        }
         let posted = self
             .store
             .post_message(NewMessage {

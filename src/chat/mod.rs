@@ -3,6 +3,7 @@
 
 mod accounts;
 mod credentials;
+mod limits;
 mod messages;
 mod rooms;
 
@@ -10,6 +11,8 @@ use std::sync::Arc;
 
 pub use accounts::SignedIn;
 pub use credentials::SessionToken;
+pub use limits::LimitSettings;
+use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
 pub use rooms::GENERAL;
 
@@ -35,11 +38,16 @@ impl Default for Policy {
 pub struct Chat {
     store: Arc<dyn Store>,
     policy: Policy,
+    limits: Limits,
 }
 
 impl Chat {
-    pub fn new(store: Arc<dyn Store>, policy: Policy) -> Self {
-        Self { store, policy }
+    pub fn new(store: Arc<dyn Store>, policy: Policy, limits: &LimitSettings) -> Self {
+        Self {
+            store,
+            policy,
+            limits: Limits::new(limits),
+        }
     }
 
     pub fn policy(&self) -> &Policy {

@@ -187,6 +187,27 @@ impl Chat {
             .await?)
     }
 
+    /// Sets the room's slow mode (0 turns it off); the owner's call.
+    pub async fn set_slow_mode(&self, user: &User, id: RoomId, secs: u32) -> Result<Room> {
+        let (room, membership) = self.member_room(user, id).await?;
+        if membership.role != Role::Owner {
+            return Err(Error::Forbidden(
+                "Only the room's owner can set slow mode.".into(),
+            ));
+        }
+        if secs > 86_400 {
+            return Err(Error::invalid(
+                "slow_mode_invalid",
+                "Slow mode is at most 86400 seconds (a day).",
+            ));
+        }
+        self.store.set_slow_mode(id, secs).await?;
+        Ok(Room {
+            slow_mode_secs: secs,
+            ..room
+        })
+    }
+
     pub async fn mark_read(&self, user: &User, id: RoomId, seq: Seq) -> Result<()> {
         self.member_room(user, id).await?;
         Ok(self.store.mark_read(id, user.id, seq).await?)

@@ -83,6 +83,8 @@ pub struct Room {
     pub created_at: Timestamp,
     /// The newest seq in the room (0 when empty).
     pub last_seq: Seq,
+    /// Seconds a member must wait between messages (0: no slow mode).
+    pub slow_mode_secs: u32,
 }
 
 /// A room as its member sees it in their room list.

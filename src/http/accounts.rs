@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ErrorBody;
-use super::extract::{clear_session_cookie, session_cookie, ApiJson, CurrentUser};
+use super::extract::{clear_session_cookie, session_cookie, ApiJson, ClientIp, CurrentUser};
 use super::AppState;
 use crate::chat::SignedIn;
 use crate::domain::{Theme, User};
@@ -95,11 +95,12 @@ pub async fn server_info(State(state): State<AppState>) -> Json<ServerInfo> {
     ))]
 pub async fn sign_up(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<SignUpRequest>,
 ) -> Result<Response> {
     let signed_in = state
         .chat
-        .sign_up(&req.username, req.password.as_deref())
+        .sign_up(&req.username, req.password.as_deref(), &ip)
         .await?;
     Ok(signed_in_response(&state, StatusCode::CREATED, signed_in))
 }
@@ -113,9 +114,13 @@ pub async fn sign_up(
     ))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Response> {
-    let signed_in = state.chat.sign_in(&req.username, &req.password).await?;
+    let signed_in = state
+        .chat
+        .sign_in(&req.username, &req.password, &ip)
+        .await?;
     Ok(signed_in_response(&state, StatusCode::OK, signed_in))
 }
 

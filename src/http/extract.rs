@@ -107,6 +107,22 @@ pub fn clear_session_cookie(secure: bool) -> HeaderValue {
     .expect("static header value")
 }
 
+/// The caller's network address, as a rate-limit key. Set by our
+/// connection loop; a request without it (never in practice) shares one key.
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        Ok(ClientIp(ip))
+    }
+}
+
 /// JSON body whose failures are our errors with a sentence.
 pub struct ApiJson<T>(pub T);
 

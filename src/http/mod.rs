@@ -60,6 +60,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(rooms::remove_member))
         .routes(routes!(rooms::open_direct))
         .routes(routes!(rooms::mark_read))
+        .routes(routes!(rooms::set_slow_mode))
         .routes(routes!(messages::history, messages::post_message))
         .routes(routes!(messages::edit_message, messages::delete_message))
         .routes(routes!(stream::stream))

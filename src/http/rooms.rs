@@ -215,3 +215,28 @@ pub async fn mark_read(
     state.chat.mark_read(&me.user, RoomId(id), req.seq).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SlowModeRequest {
+    /// Seconds a member must wait between messages; 0 turns slow mode off.
+    pub seconds: u32,
+}
+
+/// PUT /api/v1/rooms/{id}/slow-mode — the owner sets slow mode: one message
+/// per member per N seconds (the owner is exempt). Faster sends get 429.
+#[utoipa::path(put, path = "/api/v1/rooms/{id}/slow-mode", tag = "rooms", request_body = SlowModeRequest,
+    params(("id" = i64, Path, description = "Room id")),
+    responses((status = 200, body = RoomResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_slow_mode(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<SlowModeRequest>,
+) -> Result<Json<RoomResponse>> {
+    Ok(Json(RoomResponse {
+        room: state
+            .chat
+            .set_slow_mode(&me.user, RoomId(id), req.seconds)
+            .await?,
+    }))
+}

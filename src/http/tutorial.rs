@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::accounts::signed_in_response;
-use super::extract::{ApiJson, ApiQuery, MaybeUser};
+use super::extract::{ApiJson, ApiQuery, ClientIp, MaybeUser};
 use super::AppState;
 use crate::domain::Message;
 use crate::error::{Error, Result};
@@ -44,11 +44,12 @@ fn as_tutorial_error(e: Error) -> Error {
 /// POST /add_user {"username"} — creates the account and signs the browser in.
 async fn add_user(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<AddUser>,
 ) -> Result<Response> {
     let signed_in = state
         .chat
-        .sign_up(&req.username, req.password.as_deref())
+        .sign_up(&req.username, req.password.as_deref(), &ip)
         .await
         .map_err(as_tutorial_error)?;
     Ok(signed_in_response(&state, StatusCode::OK, signed_in))

@@ -153,6 +153,7 @@ pub trait Store: Send + Sync + 'static {
     async fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room>;
     /// Moves the read marker forward (never back, never past the last seq).
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()>;
+    async fn set_slow_mode(&self, room: RoomId, secs: u32) -> StoreResult<()>;
 
     // --- messages
     /// Stores the message with the room's next seq, or returns the message

@@ -37,6 +37,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         data_dir: dir.path().join("data"),
         ..Config::default()
     };
+    // Tests sign up many users from one address and send fast; the limits
+    // have tests of their own, which turn them back on.
+    config.limits.enabled = false;
     tweak(&mut config);
     let app = App::build(&config).await.expect("app builds");
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -250,7 +253,13 @@ pub struct ServerProcess {
 impl ServerProcess {
     pub fn start(data_dir: &std::path::Path, extra: &[&str]) -> Result<Self, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_natter"))
-            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--rate-limits",
+                "false",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .args(extra)
             .env("NATTER_LOG", "info")

@@ -4,6 +4,7 @@
 mod accounts;
 mod durability;
 mod helpers;
+mod limits;
 mod messages;
 mod pages;
 mod rooms;

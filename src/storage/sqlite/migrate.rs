@@ -22,6 +22,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../../../migrations/sqlite/0003_user_theme.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../../../migrations/sqlite/0004_slow_mode.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

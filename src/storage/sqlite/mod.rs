@@ -238,6 +238,12 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn set_slow_mode(&self, room: RoomId, secs: u32) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| queries::set_slow_mode(c, room, secs))
+            .await
+    }
+
     async fn post_message(&self, message: NewMessage) -> StoreResult<Posted> {
         self.writer
             .write(move |c, ev| queries::post_message(c, ev, &message))

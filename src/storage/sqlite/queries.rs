@@ -151,7 +151,7 @@ pub fn delete_sessions_of(
     Ok(n as u64)
 }
 
-const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.created_at, r.last_seq";
+const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.created_at, r.last_seq, r.slow_mode_secs";
 
 fn room_row(row: &Row<'_>) -> rusqlite::Result<Room> {
     let kind: String = row.get(2)?;
@@ -167,6 +167,7 @@ fn room_row(row: &Row<'_>) -> rusqlite::Result<Room> {
         })?,
         created_at: Timestamp(row.get(3)?),
         last_seq: Seq(row.get(4)?),
+        slow_mode_secs: row.get(5)?,
     })
 }
 
@@ -202,6 +203,7 @@ pub fn create_room(
         kind: new.kind,
         created_at: now,
         last_seq: Seq(0),
+        slow_mode_secs: 0,
     })
 }
 
@@ -243,9 +245,9 @@ pub fn rooms_of(c: &Connection, user: UserId) -> StoreResult<Vec<RoomSummary>> {
         .query_map([user.0], |row| {
             Ok(RoomSummary {
                 room: room_row(row)?,
-                last_read_seq: Seq(row.get(5)?),
-                unread: row.get(6)?,
-                peer: row.get(7)?,
+                last_read_seq: Seq(row.get(6)?),
+                unread: row.get(7)?,
+                peer: row.get(8)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -273,8 +275,8 @@ pub fn public_rooms(c: &Connection, asking: UserId) -> StoreResult<Vec<RoomListi
         .query_map([asking.0], |row| {
             Ok(RoomListing {
                 room: room_row(row)?,
-                member_count: row.get(5)?,
-                joined: row.get(6)?,
+                member_count: row.get(6)?,
+                joined: row.get(7)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -393,6 +395,7 @@ pub fn direct_room(
         kind: RoomKind::Direct,
         created_at: now,
         last_seq: Seq(0),
+        slow_mode_secs: 0,
     })
 }
 
@@ -653,4 +656,10 @@ pub fn messages(c: &Connection, room: RoomId, page: HistoryPage) -> StoreResult<
     // Pages read backwards from the newest come out oldest first, like the rest.
     rows.reverse();
     Ok(rows)
+}
+
+pub fn set_slow_mode(c: &Connection, room: RoomId, secs: u32) -> StoreResult<()> {
+    c.prepare_cached("UPDATE rooms SET slow_mode_secs = ?2 WHERE id = ?1")?
+        .execute(params![room.0, secs])?;
+    Ok(())
 }

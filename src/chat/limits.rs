@@ -1,0 +1,185 @@
+//! Abuse limits kept in memory: token buckets per key (an IP, a username, a
+//! user) and the per-room slow mode. Each table is bounded in size.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+
+/// How many keys one limiter tracks before it forgets idle ones.
+const MAX_KEYS: usize = 100_000;
+
+/// A token bucket per key: `burst` at once, refilled at `per_second`.
+pub struct RateLimiter {
+    burst: f64,
+    per_second: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// `count` events per `period`, all of which may come at once.
+    pub fn new(count: u32, period: Duration) -> Self {
+        Self {
+            burst: f64::from(count.max(1)),
+            per_second: f64::from(count.max(1)) / period.as_secs_f64().max(0.001),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `key`, or says how long until one is free.
+    pub fn take(&self, key: &str) -> Result<()> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().expect("limiter lock");
+        if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
+            self.forget_idle(&mut buckets, now);
+        }
+        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            return Ok(());
+        }
+        let wait = (1.0 - *tokens) / self.per_second;
+        Err(Error::RateLimited {
+            retry_after: Duration::from_secs_f64(wait.max(1.0)),
+        })
+    }
+
+    /// Whether `key` has a token left, without taking it.
+    pub fn check(&self, key: &str) -> Result<()> {
+        let now = Instant::now();
+        let buckets = self.buckets.lock().expect("limiter lock");
+        match buckets.get(key) {
+            Some((tokens, at)) => {
+                let tokens = (tokens + now.duration_since(*at).as_secs_f64() * self.per_second)
+                    .min(self.burst);
+                if tokens >= 1.0 {
+                    Ok(())
+                } else {
+                    let wait = (1.0 - tokens) / self.per_second;
+                    Err(Error::RateLimited {
+                        retry_after: Duration::from_secs_f64(wait.max(1.0)),
+                    })
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Drops buckets that have refilled (they hold no information); if all
+    /// are busy, drops everything rather than grow without bound.
+    fn forget_idle(&self, buckets: &mut HashMap<String, (f64, Instant)>, now: Instant) {
+        let full_after = self.burst / self.per_second;
+        buckets.retain(|_, (_, at)| now.duration_since(*at).as_secs_f64() < full_after);
+        if buckets.len() >= MAX_KEYS {
+            buckets.clear();
+        }
+    }
+}
+
+/// The limits in force; `None` turns a limit off.
+pub struct Limits {
+    pub sign_ups_per_ip: Option<RateLimiter>,
+    pub sign_ins_per_ip: Option<RateLimiter>,
+    /// Failed sign-ins per username: slows password guessing on one account.
+    pub failed_sign_ins_per_name: Option<RateLimiter>,
+    pub sends_per_user: Option<RateLimiter>,
+    /// (room, user) -> when they last posted, for rooms in slow mode.
+    slow_mode: Mutex<HashMap<(i64, i64), Instant>>,
+}
+
+/// Settings for `Limits`, from configuration.
+#[derive(Debug, Clone)]
+pub struct LimitSettings {
+    pub enabled: bool,
+    pub sign_ups_per_hour: u32,
+    pub sign_ins_per_minute: u32,
+    pub sends_per_second: u32,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            sign_ups_per_hour: 30,
+            sign_ins_per_minute: 20,
+            sends_per_second: 10,
+        }
+    }
+}
+
+impl Limits {
+    pub fn new(s: &LimitSettings) -> Self {
+        let on = |limiter: RateLimiter| s.enabled.then_some(limiter);
+        Self {
+            sign_ups_per_ip: on(RateLimiter::new(
+                s.sign_ups_per_hour,
+                Duration::from_secs(3600),
+            )),
+            sign_ins_per_ip: on(RateLimiter::new(
+                s.sign_ins_per_minute,
+                Duration::from_secs(60),
+            )),
+            failed_sign_ins_per_name: on(RateLimiter::new(10, Duration::from_secs(60))),
+            // Bursts of three seconds' worth: pasting a few lines is fine.
+            sends_per_user: on(RateLimiter::new(
+                s.sends_per_second.saturating_mul(3),
+                Duration::from_secs(3),
+            )),
+            slow_mode: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn take(limiter: Option<&RateLimiter>, key: &str) -> Result<()> {
+        limiter.map_or(Ok(()), |l| l.take(key))
+    }
+
+    /// One message per `interval` per member of a room in slow mode.
+    pub fn slow_mode(&self, room: i64, user: i64, interval: Duration) -> Result<()> {
+        let now = Instant::now();
+        let mut last = self.slow_mode.lock().expect("slow mode lock");
+        if last.len() >= MAX_KEYS {
+            last.retain(|_, at| now.duration_since(*at) < Duration::from_secs(3600));
+        }
+        if let Some(at) = last.get(&(room, user)) {
+            let since = now.duration_since(*at);
+            if since < interval {
+                return Err(Error::RateLimited {
+                    retry_after: (interval - since).max(Duration::from_secs(1)),
+                });
+            }
+        }
+        last.insert((room, user), now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_its_burst_then_says_when_to_come_back() {
+        let l = RateLimiter::new(3, Duration::from_secs(60));
+        for _ in 0..3 {
+            l.take("1.2.3.4").unwrap();
+        }
+        let Err(Error::RateLimited { retry_after }) = l.take("1.2.3.4") else {
+            panic!("not limited")
+        };
+        assert!(retry_after >= Duration::from_secs(1) && retry_after <= Duration::from_secs(20));
+        assert!(l.take("5.6.7.8").is_ok(), "other keys are not affected");
+    }
+
+    #[test]
+    fn slow_mode_allows_one_message_per_interval() {
+        let limits = Limits::new(&LimitSettings::default());
+        limits.slow_mode(1, 1, Duration::from_secs(30)).unwrap();
+        assert!(limits.slow_mode(1, 1, Duration::from_secs(30)).is_err());
+        assert!(limits.slow_mode(1, 2, Duration::from_secs(30)).is_ok());
+        assert!(limits.slow_mode(2, 1, Duration::from_secs(30)).is_ok());
+    }
+}
