@@ -117,13 +117,13 @@ impl Limits {
         Self {
             sign_ups_per_ip: on(RateLimiter::new(
                 s.sign_ups_per_hour,
-                Duration::from_secs(3600),
+                Duration::from_hours(1),
             )),
             sign_ins_per_ip: on(RateLimiter::new(
                 s.sign_ins_per_minute,
-                Duration::from_secs(60),
+                Duration::from_mins(1),
             )),
-            failed_sign_ins_per_name: on(RateLimiter::new(10, Duration::from_secs(60))),
+            failed_sign_ins_per_name: on(RateLimiter::new(10, Duration::from_mins(1))),
             // Bursts of three seconds' worth: pasting a few lines is fine.
             sends_per_user: on(RateLimiter::new(
                 s.sends_per_second.saturating_mul(3),
@@ -142,7 +142,7 @@ impl Limits {
         let now = Instant::now();
         let mut last = self.slow_mode.lock().expect("slow mode lock");
         if last.len() >= MAX_KEYS {
-            last.retain(|_, at| now.duration_since(*at) < Duration::from_secs(3600));
+            last.retain(|_, at| now.duration_since(*at) < Duration::from_hours(1));
         }
         if let Some(at) = last.get(&(room, user)) {
             let since = now.duration_since(*at);
@@ -163,7 +163,7 @@ mod tests {
 
     #[test]
     fn a_bucket_allows_its_burst_then_says_when_to_come_back() {
-        let l = RateLimiter::new(3, Duration::from_secs(60));
+        let l = RateLimiter::new(3, Duration::from_mins(1));
         for _ in 0..3 {
             l.take("1.2.3.4").unwrap();
         }
