@@ -148,7 +148,7 @@ impl Limits {
             let since = now.duration_since(*at);
             if since < interval {
                 return Err(Error::RateLimited {
-                    retry_after: (interval - since).max(Duration::from_secs(1)),
+                    retry_after: interval.saturating_sub(since).max(Duration::from_secs(1)),
                 });
             }
         }
