@@ -118,6 +118,10 @@ pub struct Cli {
     #[arg(long, env = "NATTER_WS_IDLE_TIMEOUT", value_name = "SECS")]
     pub ws_idle_timeout: Option<u64>,
 
+    /// Stream: live connections one user may hold at once [default: 20]
+    #[arg(long, env = "NATTER_WS_MAX_PER_USER", value_name = "N")]
+    pub ws_max_per_user: Option<usize>,
+
     /// Stream: most events replayed per room on resume; beyond it the client is told to resync [default: 1000]
     #[arg(long, env = "NATTER_MAX_REPLAY", value_name = "N")]
     pub max_replay: Option<u32>,
@@ -149,6 +153,7 @@ struct FileConfig {
     ws_max_message_bytes: Option<usize>,
     ws_ping_secs: Option<u64>,
     ws_idle_timeout: Option<u64>,
+    ws_max_per_user: Option<usize>,
     max_replay: Option<u32>,
 }
 
@@ -279,6 +284,10 @@ impl Config {
                     .max_replay
                     .or(file.max_replay)
                     .unwrap_or(d.stream.max_replay),
+                max_per_user: cli
+                    .ws_max_per_user
+                    .or(file.ws_max_per_user)
+                    .unwrap_or(d.stream.max_per_user),
                 ..d.stream
             },
         };

@@ -24,9 +24,12 @@ pub enum Error {
     /// Too large (413).
     #[error("{message}")]
     TooLarge { code: &'static str, message: String },
-    /// Slow down (429).
+    /// Slow down (429, with Retry-After).
     #[error("Too many requests; try again in {} s.", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
+    /// A cap on how many of something one may hold (429).
+    #[error("{message}")]
+    TooMany { code: &'static str, message: String },
     /// The server cannot take writes right now (503).
     #[error("{0}")]
     Unavailable(String),
@@ -65,7 +68,8 @@ impl Error {
             Error::Invalid { code, .. }
             | Error::Unauthenticated { code, .. }
             | Error::Conflict { code, .. }
-            | Error::TooLarge { code, .. } => code,
+            | Error::TooLarge { code, .. }
+            | Error::TooMany { code, .. } => code,
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
             Error::RateLimited { .. } => "rate_limited",

@@ -48,6 +48,15 @@ pub async fn stream(
             "This origin may not open the stream.".into(),
         ));
     }
+    if state.hub.connections_of(me.user.id) >= state.stream.max_per_user {
+        return Err(Error::TooMany {
+            code: "too_many_connections",
+            message: format!(
+                "At most {} live connections per user; close one first.",
+                state.stream.max_per_user
+            ),
+        });
+    }
     let upgrade = upgrade.map_err(|e| {
         Error::invalid(
             "not_websocket",

@@ -36,6 +36,11 @@ pub struct StreamSettings {
     pub max_rooms_per_subscribe: usize,
     /// Sends over this connection waiting for their commit at once.
     pub max_pending_sends: usize,
+    /// Stream connections one user may hold at once.
+    pub max_per_user: usize,
+    /// Commands a connection may send per second (bursts of twice that);
+    /// a client that floods beyond it is disconnected.
+    pub commands_per_second: u32,
 }
 
 impl Default for StreamSettings {
@@ -48,6 +53,8 @@ impl Default for StreamSettings {
             max_replay: 1000,
             max_rooms_per_subscribe: 1000,
             max_pending_sends: 64,
+            max_per_user: 20,
+            commands_per_second: 50,
         }
     }
 }
@@ -134,6 +141,7 @@ impl Connection {
         heartbeat.tick().await;
         let mut last_heard = Instant::now();
         let listener = Arc::clone(&self.listener);
+        let mut budget = CommandBudget::new(self.settings.commands_per_second);
 
         loop {
             let flow = tokio::select! {
@@ -171,6 +179,9 @@ impl Connection {
                     match incoming {
                         None | Some(Ok(WsMessage::Close(_))) => return Flow::Continue,
                         Some(Err(e)) => read_error(&e),
+                        Some(Ok(WsMessage::Text(_))) if !budget.take() => {
+                            Flow::Close(CLOSE_POLICY, "too many commands: slow down")
+                        }
                         Some(Ok(WsMessage::Text(text))) => self.command(sink, &text, &mut sends).await,
                         Some(Ok(WsMessage::Binary(_))) => Flow::Close(CLOSE_POLICY, "send JSON text frames"),
                         Some(Ok(_)) => Flow::Continue, // ping and pong: the peer is alive
@@ -398,6 +409,39 @@ impl Connection {
             }
         }
         Self::flow_of(self.write(sink, frames).await)
+    }
+}
+
+/// A token bucket for one connection's commands: no map, no lock.
+struct CommandBudget {
+    tokens: f64,
+    burst: f64,
+    per_second: f64,
+    at: Instant,
+}
+
+impl CommandBudget {
+    fn new(per_second: u32) -> Self {
+        let per_second = f64::from(per_second.max(1));
+        Self {
+            tokens: per_second * 2.0,
+            burst: per_second * 2.0,
+            per_second,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.per_second)
+            .min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 }
 

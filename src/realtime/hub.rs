@@ -13,7 +13,7 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, watch, Notify};
 
 use super::wire::{self, Frame, OnlineUser};
-use crate::domain::{Event, RoomId, Seq, SessionsEnded, User, UserId};
+use crate::domain::{Event, RoomChange, RoomId, Seq, SessionsEnded, User, UserId};
 use crate::storage::Publisher;
 
 /// What a listener's queue carries.
@@ -319,6 +319,16 @@ impl Hub {
         }
     }
 
+    /// How many live connections the user has on this node.
+    pub fn connections_of(&self, user: UserId) -> usize {
+        self.state
+            .read()
+            .expect("hub lock")
+            .users
+            .get(&user)
+            .map_or(0, Vec::len)
+    }
+
     pub fn stats(&self) -> HubStats {
         let state = self.state.read().expect("hub lock");
         HubStats {
@@ -345,14 +355,29 @@ impl Hub {
     fn dispatch(&self, event: &Event) {
         match event {
             Event::Room(e) => {
-                let state = self.state.read().expect("hub lock");
-                if let Some(entry) = state.rooms.get(&e.room_id) {
-                    let out = Outbound::Event {
-                        room: e.room_id,
-                        seq: e.seq,
-                        frame: wire::encode_event(e),
-                    };
-                    Self::offer_room(entry, &out);
+                let mut stopped_typing = None;
+                {
+                    let state = self.state.read().expect("hub lock");
+                    if let Some(entry) = state.rooms.get(&e.room_id) {
+                        let out = Outbound::Event {
+                            room: e.room_id,
+                            seq: e.seq,
+                            frame: wire::encode_event(e),
+                        };
+                        Self::offer_room(entry, &out);
+                        if let RoomChange::MessageCreated { message } = &e.change {
+                            // Sending ends typing, so typing again right away is announced.
+                            if entry.typing.contains_key(&message.author_id) {
+                                stopped_typing = Some(message.author_id);
+                            }
+                        }
+                    }
+                }
+                if let Some(author) = stopped_typing {
+                    let mut state = self.state.write().expect("hub lock");
+                    if let Some(entry) = state.rooms.get_mut(&e.room_id) {
+                        entry.typing.remove(&author);
+                    }
                 }
             }
             Event::Sessions(ended) => self.end_sessions(ended),

@@ -637,3 +637,44 @@ async fn a_password_change_closes_the_other_sessions_sockets_but_not_this_one() 
         "the laptop's socket stays open"
     );
 }
+
+#[tokio::test]
+async fn a_user_may_hold_only_so_many_live_connections() {
+    let app = spawn_app_with(|c| c.stream.max_per_user = 2).await;
+    let (_, token) = app.user_with_token("alice").await;
+    let _one = connect(&app.base, &token).await;
+    let _two = connect(&app.base, &token).await;
+    assert_eq!(try_connect(&app.base, &token, None).await.err(), Some(429));
+    let (_, bob) = app.user_with_token("bob").await;
+    assert!(
+        try_connect(&app.base, &bob, None).await.is_ok(),
+        "others are not affected"
+    );
+}
+
+#[tokio::test]
+async fn a_client_flooding_the_socket_with_commands_is_disconnected() {
+    let app = spawn_app_with(|c| c.stream.commands_per_second = 20).await;
+    let (_, token) = app.user_with_token("alice").await;
+    let mut ws = connect(&app.base, &token).await;
+    for _ in 0..500 {
+        if !ws.try_send(json!({"type": "ping"})).await {
+            break;
+        }
+    }
+    let end = loop {
+        match ws.next_or_close().await {
+            Ok(_) => {}
+            Err(end) => break end,
+        }
+    };
+    // The close frame may be lost to a reset while our pings are still in flight.
+    assert!(matches!(end, Some(1008) | None), "{end:?}");
+    for _ in 0..100 {
+        if app.hub.stats().listeners == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the flooding connection is still registered");
+}

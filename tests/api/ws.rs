@@ -74,6 +74,14 @@ impl Ws {
             .unwrap();
     }
 
+    /// Sends, reporting instead of panicking when the server has hung up.
+    pub async fn try_send(&mut self, v: Value) -> bool {
+        self.inner
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .is_ok()
+    }
+
     pub async fn send_raw(&mut self, m: Message) {
         self.inner.send(m).await.unwrap();
     }
