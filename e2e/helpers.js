@@ -90,8 +90,13 @@ export async function signUp(browser, baseUrl, username, { viewport, allow } = {
   await page.click('#signup-form button[type="submit"]');
   await page.waitForURL(/\/chat/);
   await page.waitForSelector('#messages .log-note, #messages .msg');
-  await page.waitForFunction(() => document.querySelector('#room-title')?.textContent === 'general');
+  await waitForRoom(page, 'general');
   return { context, page, errors };
+}
+
+// Resolves once the open room (the page heading) is `name`.
+export function waitForRoom(page, name) {
+  return page.waitForFunction((n) => document.querySelector('#room-title')?.textContent === n, name);
 }
 
 // Sends a message through the composer, like a person.

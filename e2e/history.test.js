@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signUp, send, messageRow, apiGet } from './helpers.js';
+import { startServer, launchBrowser, signUp, send, messageRow, apiGet, waitForRoom } from './helpers.js';
 
 let server;
 let browser;
@@ -43,7 +43,7 @@ test('a reload keeps the history, the selected room and the view at the newest m
   await page.click('#create-room-button');
   await page.fill('#create-room-name', 'design');
   await page.click('#create-room-dialog button[type="submit"]');
-  await page.waitForFunction(() => document.querySelector('#room-title').textContent === 'design');
+  await waitForRoom(page, 'design');
   const roomHash = new URL(page.url()).hash;
   assert.match(roomHash, /^#room=\d+$/);
   const roomId = roomHash.slice('#room='.length);
@@ -63,7 +63,7 @@ test('a reload keeps the history, the selected room and the view at the newest m
   await messageRow(page, 'the last word').waitFor();
 
   await page.reload();
-  await page.waitForFunction(() => document.querySelector('#room-title').textContent === 'design');
+  await waitForRoom(page, 'design');
   await messageRow(page, 'the last word').waitFor();
   assert.equal(new URL(page.url()).hash, roomHash);
   assert.equal(await messageRow(page, 'design note 12').count(), 1);
@@ -77,7 +77,7 @@ test('scrolling to the top loads older history and keeps the reading position', 
   const { page } = dana;
   // More than one page (50) in general.
   await page.goto(`${server.url}/chat#room=1`);
-  await page.waitForFunction(() => document.querySelector('#room-title').textContent === 'general');
+  await waitForRoom(page, 'general');
   await page.evaluate(async () => {
     for (let n = 1; n <= 70; n += 1) {
       await fetch('/api/v1/rooms/1/messages', {

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signUp, send, messageRow } from './helpers.js';
+import { startServer, launchBrowser, signUp, send, messageRow, waitForRoom } from './helpers.js';
 
 let server;
 let browser;
@@ -31,7 +31,7 @@ test('a private room appears live for its members and never for anyone else', as
   await page.check('#create-room-dialog input[value="private"]');
   await page.fill('#create-room-members', 'jon');
   await page.click('#create-room-dialog button[type="submit"]');
-  await page.waitForFunction(() => document.querySelector('#room-title').textContent === 'secret-plans');
+  await waitForRoom(page, 'secret-plans');
   const roomId = new URL(page.url()).hash.slice('#room='.length);
   await send(page, 'the surprise party is on friday');
   await messageRow(page, 'surprise party').waitFor();
@@ -45,7 +45,7 @@ test('a private room appears live for its members and never for anyone else', as
   // Kim sees nothing of it: not in the sidebar, not by its address.
   assert.equal(await kim.page.locator('#sidebar', { hasText: 'secret-plans' }).count(), 0);
   await kim.page.goto(`${server.url}/chat#room=${roomId}`);
-  await kim.page.waitForFunction(() => document.querySelector('#room-title').textContent === 'general');
+  await waitForRoom(kim.page, 'general');
   await kim.page.locator('#toast', { hasText: 'doesn’t exist or you are not a member' }).waitFor();
   assert.equal(await kim.page.locator('body', { hasText: 'secret-plans' }).count(), 0);
   assert.equal(await kim.page.locator('body', { hasText: 'surprise party' }).count(), 0);
@@ -57,7 +57,7 @@ test('a private room appears live for its members and never for anyone else', as
 test('editing and deleting my message shows "(edited)" and "message deleted" to everyone', async () => {
   const { page } = ivy;
   await page.goto(`${server.url}/chat#room=1`);
-  await page.waitForFunction(() => document.querySelector('#room-title').textContent === 'general');
+  await waitForRoom(page, 'general');
   await send(page, 'meeting at 10');
   await messageRow(jon.page, 'meeting at 10').waitFor();
 
