@@ -75,8 +75,13 @@ export function setupNotifications({ me, bell, soundButton, roomName, openRoomBy
     if (soundOn()) beep();
     if (!enabled()) return;
     const title = room.kind === 'direct' ? message.author : `${message.author} in #${roomName(room)}`;
-    // Notifications show plain text: no escaping needed, none interpreted.
-    const n = new Notification(title, { body: message.body.slice(0, 200), tag: `room-${room.id}` });
+    let n;
+    try {
+      // Notifications show plain text: no escaping needed, none interpreted.
+      n = new Notification(title, { body: message.body.slice(0, 200), tag: `room-${room.id}` });
+    } catch {
+      return; // e.g. Android Chrome only notifies through a service worker
+    }
     n.addEventListener('click', () => {
       window.focus();
       openRoomById(room.id);
