@@ -14,10 +14,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '..');
 const NATTER_BIN = process.env.NATTER_BIN ?? resolve(here, '../target/debug/natter');
 
-// Starts natter and resolves once it logs its address (no sleeps).
-export async function startServer() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'natter-e2e-'));
-  const child = spawn(NATTER_BIN, ['--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+// Starts natter and resolves once it logs its address (no sleeps). A
+// restart passes the previous `dataDir` and `port`.
+export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'natter-e2e-')), port = 0 } = {}) {
+  const child = spawn(NATTER_BIN, ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -41,11 +41,14 @@ export async function startServer() {
   });
   return {
     url,
-    async stop() {
+    dataDir,
+    port: Number(new URL(url).port),
+    // keepData: for a restart on the same data directory.
+    async stop({ keepData = false } = {}) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
