@@ -145,7 +145,6 @@ export function startLive({ outbox, openRoom, banner, handlers }) {
     forget(roomId) {
       cursors.delete(roomId);
     },
-    tracked: (roomId) => cursors.has(roomId),
     roomOpened() {
       poller?.refresh();
     },

@@ -29,7 +29,7 @@ function el(tag, children = []) {
 // null. Parsing with URL (not a regex) means tabs, newlines, odd case and
 // leading control characters ("java\tscript:") are judged as a browser
 // would judge them.
-export function safeHref(raw) {
+function safeHref(raw) {
   let url;
   try {
     url = new URL(raw.trim());

@@ -25,7 +25,7 @@ function messageKey(m) {
 
 // The same name always gets the same colour, on every device. FNV-1a
 // spreads short, similar names over the palette better than a sum would.
-export function avatarColor(name) {
+function avatarColor(name) {
   let hash = 0x811c9dc5;
   for (const ch of name.toLowerCase()) hash = Math.imul(hash ^ ch.codePointAt(0), 0x01000193) >>> 0;
   return `avatar--c${hash % AVATAR_COLORS}`;

@@ -11,7 +11,7 @@ const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 
 // Whether `body` mentions `username` as "@username" (any case), not as part
 // of a longer name or an e-mail address.
-export function mentions(body, username) {
+function mentions(body, username) {
   const re = new RegExp(`(^|[^\\w@.-])@${escapeRegExp(username)}(?![\\w-])`, 'i');
   return re.test(body);
 }

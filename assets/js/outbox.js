@@ -13,7 +13,7 @@ import { key, readJson, writeJson } from './store.js';
 
 // crypto.randomUUID only exists in secure contexts (HTTPS or localhost);
 // fall back to getRandomValues so plain-HTTP LAN installs work too.
-export function newClientId() {
+function newClientId() {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40; // version 4

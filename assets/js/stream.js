@@ -48,10 +48,6 @@ export class Stream {
     });
   }
 
-  get isOpen() {
-    return this.state === 'open';
-  }
-
   setState(state) {
     this.state = state;
     this.onState(state);

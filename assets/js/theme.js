@@ -8,7 +8,7 @@ import { key, read, write } from './store.js';
 
 const THEMES = ['light', 'dark', 'system'];
 
-export function applyTheme(theme) {
+function applyTheme(theme) {
   const root = document.documentElement;
   if (theme === 'light' || theme === 'dark') root.dataset.theme = theme;
   else delete root.dataset.theme;
