@@ -19,12 +19,13 @@ export function onUnauthorized(handler) {
   unauthorizedHandler = handler;
 }
 
-export async function api(method, path, body) {
+export async function api(method, path, body, { signal } = {}) {
   const init = {
     method,
     credentials: 'same-origin',
-    cache: 'no-store', // polling must always see fresh data
+    cache: 'no-store', // history and long-polls must always be fresh
     headers: { Accept: 'application/json' },
+    signal,
   };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -34,7 +35,8 @@ export async function api(method, path, body) {
   let res;
   try {
     res = await fetch(path, init);
-  } catch {
+  } catch (err) {
+    if (err.name === 'AbortError') throw new ApiError(0, 'aborted', 'Cancelled.');
     throw new ApiError(0, 'network', 'Could not reach the server. Check your connection and try again.');
   }
 
@@ -54,9 +56,10 @@ export async function api(method, path, body) {
   );
 }
 
-export const get = (path) => api('GET', path);
+export const get = (path, options) => api('GET', path, undefined, options);
 export const post = (path, body) => api('POST', path, body);
 export const put = (path, body) => api('PUT', path, body);
+export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
 
 // Builds /api/v1/rooms/{id}/... with the id safely encoded.

@@ -1,8 +1,9 @@
-// Message composer: Enter sends, Shift+Enter inserts a newline, the textarea
-// grows with its content (up to a CSS max-height), and a counter appears
-// near the server's length limit.
+// Message composer: Enter sends, Shift+Enter inserts a newline, Up in an
+// empty box edits my last message, the textarea grows with its content (up
+// to a CSS max-height), and a counter appears near the server's length
+// limit. onInput(text) sees every change (drafts, typing indicator).
 
-export function setupComposer({ form, textarea, button, counter, onSend }) {
+export function setupComposer({ form, textarea, button, counter, onSend, onInput, onEditLast }) {
   let maxChars = Infinity;
   let enabled = true;
 
@@ -37,6 +38,7 @@ export function setupComposer({ form, textarea, button, counter, onSend }) {
     onSend(body);
     textarea.value = '';
     update();
+    onInput('');
     textarea.focus();
   }
 
@@ -45,9 +47,14 @@ export function setupComposer({ form, textarea, button, counter, onSend }) {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
       e.preventDefault();
       submit();
+    } else if (e.key === 'ArrowUp' && !e.altKey && !e.shiftKey && textarea.value === '') {
+      if (onEditLast()) e.preventDefault();
     }
   });
-  textarea.addEventListener('input', update);
+  textarea.addEventListener('input', () => {
+    update();
+    onInput(textarea.value);
+  });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     submit();
@@ -67,6 +74,11 @@ export function setupComposer({ form, textarea, button, counter, onSend }) {
     },
     setPlaceholder(text) {
       textarea.placeholder = text;
+    },
+    // A room's saved draft, when switching rooms.
+    setValue(text) {
+      textarea.value = text;
+      update();
     },
     focus() {
       textarea.focus();

@@ -1,14 +1,19 @@
 // Message list for the open room: keeps the confirmed messages (by seq) plus
-// this browser's pending/failed sends, and renders them into the role="log"
-// element. Rendering is keyed and incremental so new messages don't rebuild
-// the list (that would clear text selections and re-announce the whole log).
+// this browser's unconfirmed sends, and renders them into the role="log"
+// element. Rendering is keyed and incremental so a new message doesn't
+// rebuild the list (that would clear text selections and re-announce the
+// whole log). It also owns the scrolling behaviour: stay at the newest
+// while the reader is there, load older pages near the top without moving
+// what is on screen, and offer "Jump to newest" when new messages arrive
+// while the reader is further up.
 
 import { h } from './dom.js';
+import { renderMarkdown } from './markdown.js';
 import { toDate, formatClock, formatFull, dayKey, dayLabel } from './time.js';
 
 const GROUP_WINDOW_MS = 5 * 60 * 1000; // same author within 5 min = one group
 const NEAR_BOTTOM_PX = 48; // "at the bottom" tolerance for auto-scroll
-const OLDER_TRIGGER_PX = 80; // scrolling this close to the top loads more
+const OLDER_TRIGGER_PX = 300; // scrolling this close to the top loads more
 const AVATAR_COLORS = 8;
 
 // Key for a message row. A pending send and the server's copy share a key
@@ -18,29 +23,50 @@ function messageKey(m) {
   return m.client_id ? `c:${m.author_id}:${m.client_id}` : `s:${m.seq}`;
 }
 
+// The same name always gets the same colour, on every device. FNV-1a
+// spreads short, similar names over the palette better than a sum would.
 function avatarColor(name) {
-  let hash = 0;
-  for (const ch of name) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+  let hash = 0x811c9dc5;
+  for (const ch of name.toLowerCase()) hash = Math.imul(hash ^ ch.codePointAt(0), 0x01000193) >>> 0;
   return `avatar--c${hash % AVATAR_COLORS}`;
 }
 
+// Whether `incoming` is a newer state of the same message than `current`
+// (a deletion is final; otherwise the later edit wins). History pages and
+// stream events can arrive in either order around an edit.
+function isNewer(incoming, current) {
+  if (current.deleted) return false;
+  if (incoming.deleted) return true;
+  return (incoming.edited_at ?? '') > (current.edited_at ?? '');
+}
+
 export class MessageList {
-  constructor({ scroller, log, olderButton, onRetry, onDiscard, onLoadOlder }) {
+  // onRetry/onDiscard(clientId): a failed send's buttons. onLoadOlder(seq):
+  // fetch the page before seq. onActions(button, seq): open the message
+  // menu. onEditSave(seq, body): save an edit (returns a promise).
+  constructor({ scroller, log, olderButton, jumpButton, onRetry, onDiscard, onLoadOlder, onActions, onEditSave, onAtBottom }) {
     this.scroller = scroller;
     this.log = log;
     this.olderButton = olderButton;
-    this.onRetry = onRetry;
-    this.onDiscard = onDiscard;
-    this.onLoadOlder = onLoadOlder;
+    this.jumpButton = jumpButton;
+    this.callbacks = { onRetry, onDiscard, onLoadOlder, onActions, onEditSave, onAtBottom };
     this.me = { id: null, username: '' };
     this.nodes = new Map(); // key -> { el, version }
     this.reset();
 
     olderButton.addEventListener('click', () => this.requestOlder());
+    jumpButton.addEventListener('click', () => {
+      this.scrollToBottom();
+      this.hideJump();
+    });
     scroller.addEventListener(
       'scroll',
       () => {
         if (scroller.scrollTop < OLDER_TRIGGER_PX) this.requestOlder();
+        if (this.atBottom()) {
+          this.hideJump();
+          onAtBottom();
+        }
       },
       { passive: true },
     );
@@ -57,11 +83,13 @@ export class MessageList {
     this.pending = [];
     this.hasMore = false;
     this.loadingOlder = false;
+    this.editingSeq = null;
     this.status = 'loading'; // 'loading' | 'ready' | 'error' | 'empty'
     this.noteText = '';
     this.onErrorRetry = null;
     this.nodes.clear();
     this.log.replaceChildren();
+    this.hideJump();
     this.render({ toBottom: true });
   }
 
@@ -73,16 +101,42 @@ export class MessageList {
     return this.confirmed.length ? this.confirmed[this.confirmed.length - 1].seq : null;
   }
 
-  // Merges server messages (any order, duplicates ignored).
+  find(seq) {
+    return this.bySeq.get(seq) ?? null;
+  }
+
+  // My newest message that can still be edited (for Up in the composer).
+  lastOwnSeq() {
+    for (let i = this.confirmed.length - 1; i >= 0; i -= 1) {
+      const m = this.confirmed[i];
+      if (m.author_id === this.me.id && !m.deleted) return m.seq;
+    }
+    return null;
+  }
+
+  // Merges messages from the server (any order; duplicates and older
+  // states ignored). Returns whether anything changed.
   addMessages(messages) {
     let added = false;
+    let changed = false;
     for (const m of messages) {
-      if (this.bySeq.has(m.seq)) continue;
+      const current = this.bySeq.get(m.seq);
+      if (current && !isNewer(m, current)) continue;
+      if (!current) added = true;
       this.bySeq.set(m.seq, m);
-      added = true;
+      changed = true;
     }
     if (added) this.confirmed = [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);
-    return added;
+    else if (changed) this.confirmed = this.confirmed.map((m) => this.bySeq.get(m.seq));
+    return changed;
+  }
+
+  // A message.deleted event: only the seq is known.
+  markDeleted(seq) {
+    const m = this.bySeq.get(seq);
+    if (!m || m.deleted) return false;
+    if (this.editingSeq === seq) this.editingSeq = null;
+    return this.addMessages([{ ...m, body: '', deleted: true }]);
   }
 
   setPending(entries) {
@@ -106,15 +160,36 @@ export class MessageList {
     this.noteText = message;
   }
 
+  startEdit(seq) {
+    const m = this.bySeq.get(seq);
+    if (!m || m.deleted || m.author_id !== this.me.id) return;
+    this.editingSeq = seq;
+    this.render();
+    const box = this.nodes.get(messageKey(m))?.el.querySelector('textarea');
+    if (box) {
+      box.focus();
+      box.setSelectionRange(box.value.length, box.value.length);
+      box.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  stopEdit({ focusComposer = true } = {}) {
+    this.editingSeq = null;
+    this.render();
+    if (focusComposer) document.getElementById('composer')?.focus();
+  }
+
   requestOlder() {
-    if (!this.hasMore || this.loadingOlder || this.status !== 'ready' || !this.onLoadOlder) return;
+    if (!this.hasMore || this.loadingOlder || this.status !== 'ready') return;
     this.loadingOlder = true;
     this.updateOlderButton();
     this.log.setAttribute('aria-busy', 'true');
-    Promise.resolve(this.onLoadOlder(this.firstSeq)).finally(() => {
+    Promise.resolve(this.callbacks.onLoadOlder(this.firstSeq)).finally(() => {
       this.loadingOlder = false;
       this.log.removeAttribute('aria-busy');
       this.updateOlderButton();
+      // Still near the top (a short page on a tall screen): keep going.
+      if (this.scroller.scrollTop < OLDER_TRIGGER_PX) requestAnimationFrame(() => this.requestOlder());
     });
   }
 
@@ -124,12 +199,21 @@ export class MessageList {
     this.olderButton.textContent = this.loadingOlder ? 'Loading…' : 'Load older messages';
   }
 
+  atBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+  }
+
   scrollToBottom() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
   }
 
+  hideJump() {
+    this.jumpButton.hidden = true;
+  }
+
   // Describes what should be on screen, in order. `version` changes when an
-  // existing row must be rebuilt (status or grouping changed).
+  // existing row must be rebuilt (text, status or grouping changed).
   items() {
     const items = [];
     const confirmedKeys = new Set();
@@ -171,23 +255,28 @@ export class MessageList {
       const continued = Boolean(
         prev && prev.m.author_id === row.m.author_id && date - prev.date < GROUP_WINDOW_MS,
       );
+      const editing = row.status === 'sent' && row.m.seq === this.editingSeq;
+      const { m } = row;
       items.push({
         key: row.key,
-        version: `${row.status}|${continued}|${row.m.error ?? ''}`,
-        create: () => this.messageEl(row.m, date, row.status, continued),
+        // A pending row says "Sending…" or "Waiting for connection…".
+        version: [row.status, continued, editing, m.error ?? '', m.body, m.edited_at ?? '', Boolean(m.deleted), row.status === 'pending' && navigator.onLine].join('|'),
+        create: () => this.messageEl(m, date, row.status, continued, editing),
       });
-      prev = { m: row.m, date };
+      prev = { m, date };
     }
     return items;
   }
 
   // quiet: a bulk load (room switch, older page) that a screen reader
   // should not read out; only live arrivals are announced by the log.
-  render({ toBottom = false, quiet = false } = {}) {
+  // live: new messages from the stream (may offer "Jump to newest").
+  render({ toBottom = false, quiet = false, live = false } = {}) {
     if (quiet) this.muteLiveRegion();
     const s = this.scroller;
-    const stick = toBottom || s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+    const stick = toBottom || this.atBottom();
     const anchor = stick ? null : this.findAnchor();
+    const before = this.log.lastElementChild;
 
     const items = this.items();
     const wanted = new Set(items.map((i) => i.key));
@@ -203,9 +292,12 @@ export class MessageList {
     for (const item of items) {
       let node = this.nodes.get(item.key);
       if (node && node.version !== item.version) {
-        if (cursor === node.el) cursor = cursor.nextSibling;
-        node.el.remove();
-        node = null;
+        const fresh = item.create();
+        fresh.dataset.key = item.key;
+        if (cursor === node.el) cursor = fresh;
+        node.el.replaceWith(fresh);
+        node = { el: fresh, version: item.version };
+        this.nodes.set(item.key, node);
       }
       if (!node) {
         const el = item.create();
@@ -222,9 +314,12 @@ export class MessageList {
     // Stay at the bottom when the reader was there; otherwise keep the first
     // visible row still (e.g. when older messages are added above it).
     if (stick) this.scrollToBottom();
-    else if (anchor) {
-      const node = this.nodes.get(anchor.key);
-      if (node) s.scrollTop += node.el.getBoundingClientRect().top - anchor.top;
+    else {
+      if (anchor) {
+        const node = this.nodes.get(anchor.key);
+        if (node) s.scrollTop += node.el.getBoundingClientRect().top - anchor.top;
+      }
+      if (live && this.log.lastElementChild !== before) this.jumpButton.hidden = false;
     }
   }
 
@@ -265,16 +360,18 @@ export class MessageList {
     );
   }
 
-  messageEl(m, date, status, continued) {
+  messageEl(m, date, status, continued, editing) {
     const author = m.author || 'Unknown';
+    const mine = m.author_id === this.me.id;
     const classes = ['msg'];
     if (continued) classes.push('msg--continued');
     if (status !== 'sent') classes.push(`msg--${status}`);
-    if (m.author_id === this.me.id) classes.push('msg--mine');
+    if (mine) classes.push('msg--mine');
+    if (m.deleted) classes.push('msg--deleted');
 
     return h(
       'div',
-      { class: classes.join(' ') },
+      { class: classes.join(' '), 'data-seq': status === 'sent' ? m.seq : null },
       continued
         ? null
         : h('span', { class: `avatar ${avatarColor(author)}`, 'aria-hidden': 'true' }, [...author][0]?.toUpperCase() ?? '?'),
@@ -285,20 +382,92 @@ export class MessageList {
         ' ',
         h('time', { class: 'msg__time', datetime: date.toISOString(), title: formatFull(date) }, formatClock(date)),
       ),
-      h('div', { class: 'msg__body' }, m.body),
+      editing ? this.editorEl(m) : this.bodyEl(m),
       this.statusEl(m, status),
+      mine && status === 'sent' && !m.deleted && !editing
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'icon-button icon-button--small msg__actions',
+              'aria-label': `Actions for your message at ${formatClock(date)}`,
+              'aria-haspopup': 'true',
+              'aria-expanded': 'false',
+              onclick: (e) => this.callbacks.onActions(e.currentTarget, m.seq),
+            },
+            '⋯',
+          )
+        : null,
+    );
+  }
+
+  bodyEl(m) {
+    if (m.deleted) return h('div', { class: 'msg__body msg__body--deleted' }, 'message deleted');
+    const body = h('div', { class: 'msg__body' });
+    body.append(renderMarkdown(m.body));
+    if (m.edited_at) {
+      const edited = toDate(m.edited_at);
+      body.append(' ', h('span', { class: 'msg__edited', title: `Edited ${formatFull(edited)}` }, '(edited)'));
+    }
+    return body;
+  }
+
+  // Inline editor: Enter saves, Shift+Enter is a new line, Escape cancels.
+  editorEl(m) {
+    const box = h('textarea', { class: 'msg__edit-input', rows: '2', 'aria-label': 'Edit message' });
+    box.value = m.body;
+    const save = async () => {
+      const body = box.value.trim();
+      if (!body || body === m.body) {
+        this.stopEdit();
+        return;
+      }
+      box.disabled = true;
+      try {
+        await this.callbacks.onEditSave(m.seq, body);
+        this.stopEdit();
+      } catch {
+        box.disabled = false; // the error is shown by the caller; keep the text
+        box.focus();
+      }
+    };
+    box.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        save();
+      } else if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        this.stopEdit();
+      }
+    });
+    return h(
+      'div',
+      { class: 'msg__editor' },
+      box,
+      h(
+        'p',
+        { class: 'msg__edit-hint' },
+        'Escape to ',
+        h('button', { type: 'button', class: 'link-button', onclick: () => this.stopEdit() }, 'cancel'),
+        ' · Enter to ',
+        h('button', { type: 'button', class: 'link-button', onclick: save }, 'save'),
+      ),
     );
   }
 
   statusEl(m, status) {
-    if (status === 'pending') return h('div', { class: 'msg__status' }, 'Sending…');
+    if (status === 'pending') {
+      const text = navigator.onLine ? 'Sending…' : 'Waiting for connection…';
+      return h('div', { class: 'msg__status', 'data-status': 'pending' }, text);
+    }
     if (status !== 'failed') return null;
     return h(
       'div',
-      { class: 'msg__status msg__status--failed' },
+      { class: 'msg__status msg__status--failed', 'data-status': 'failed' },
       h('span', {}, m.error ? `Not sent: ${m.error}` : 'Not sent.'),
-      h('button', { type: 'button', class: 'link-button', onclick: () => this.onRetry(m.client_id) }, 'Retry'),
-      h('button', { type: 'button', class: 'link-button', onclick: () => this.onDiscard(m.client_id) }, 'Discard'),
+      h('button', { type: 'button', class: 'link-button', onclick: () => this.callbacks.onRetry(m.client_id) }, 'Retry'),
+      h('button', { type: 'button', class: 'link-button', onclick: () => this.callbacks.onDiscard(m.client_id) }, 'Discard'),
     );
   }
 }

@@ -1,12 +1,19 @@
-// Messages this browser is sending, per room. Each send gets a client_id;
-// the server treats a repeated client_id as the same message, so "Retry"
-// simply re-POSTs with the same id and can never create a duplicate.
+// Messages this browser has written but the server has not confirmed yet.
+// Each send gets a client_id when it is written; the server stores one
+// message per (author, client_id), so re-sending an entry — after a
+// reconnect, a reload, or over HTTP instead of the socket — can never make
+// a second copy. Entries are kept in localStorage until confirmed, so
+// closing or reloading the page while offline loses nothing.
+//
+// Entry: { room_id, client_id, body, created_at, status, error }
+// status: 'pending' (will be sent when possible) or 'failed' (the server
+// refused it; the user may retry or discard).
 
-import { post, roomPath } from './api.js';
+import { key, readJson, writeJson } from './store.js';
 
 // crypto.randomUUID only exists in secure contexts (HTTPS or localhost);
 // fall back to getRandomValues so plain-HTTP LAN installs work too.
-export function newClientId() {
+function newClientId() {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40; // version 4
@@ -16,82 +23,104 @@ export function newClientId() {
 }
 
 export class Outbox {
-  // onChange(roomId): pending list changed. onSent(roomId, message): server
-  // accepted a message (the entry is already removed).
-  constructor({ onChange, onSent }) {
+  // onChange(roomId): that room's unconfirmed entries changed.
+  constructor({ userId, onChange }) {
+    this.storageKey = key('outbox', userId);
+    // transmit(entry) hands an entry to the connection and returns false
+    // when there is none right now (the entry then waits for flush()).
+    // live.js installs the real one.
+    this.transmit = () => false;
     this.onChange = onChange;
-    this.onSent = onSent;
-    this.rooms = new Map(); // roomId -> [{ client_id, body, created_at, status, error }]
+    this.entries = readJson(this.storageKey, []).filter((e) => e && e.client_id && e.room_id);
+    // Entries handed to the current connection; cleared when it drops so a
+    // reconnect sends them again.
+    this.inFlight = new Set();
+  }
+
+  save() {
+    writeJson(this.storageKey, this.entries.length ? this.entries : null);
   }
 
   pending(roomId) {
-    return this.rooms.get(roomId) ?? [];
+    return this.entries.filter((e) => e.room_id === roomId);
   }
 
   hasUnsent() {
-    for (const list of this.rooms.values()) if (list.length) return true;
-    return false;
+    return this.entries.some((e) => e.status === 'pending');
+  }
+
+  find(clientId) {
+    return this.entries.find((e) => e.client_id === clientId) ?? null;
   }
 
   send(roomId, body) {
     const entry = {
+      room_id: roomId,
       client_id: newClientId(),
       body,
       created_at: new Date().toISOString(),
       status: 'pending',
       error: null,
     };
-    if (!this.rooms.has(roomId)) this.rooms.set(roomId, []);
-    this.rooms.get(roomId).push(entry);
+    this.entries.push(entry);
+    this.save();
     this.onChange(roomId);
-    this.deliver(roomId, entry);
+    this.flush();
   }
 
-  retry(roomId, clientId) {
-    const entry = this.find(roomId, clientId);
-    if (!entry || entry.status === 'pending') return;
-    entry.status = 'pending';
-    entry.error = null;
-    this.onChange(roomId);
-    this.deliver(roomId, entry);
+  // Sends every pending entry not already with the connection, oldest first.
+  flush() {
+    for (const entry of this.entries) {
+      if (entry.status !== 'pending' || this.inFlight.has(entry.client_id)) continue;
+      if (!this.transmit(entry)) return;
+      this.inFlight.add(entry.client_id);
+    }
   }
 
-  discard(roomId, clientId) {
-    if (this.remove(roomId, clientId)) this.onChange(roomId);
+  // The connection went away before answering: those entries go again.
+  connectionLost() {
+    this.inFlight.clear();
   }
 
-  // A poll delivered the server's copy (maybe before our POST returned, or
-  // after a POST whose response was lost): the entry is no longer needed.
-  settle(roomId, clientId) {
-    return this.remove(roomId, clientId);
-  }
-
-  find(roomId, clientId) {
-    return this.pending(roomId).find((e) => e.client_id === clientId) ?? null;
-  }
-
-  remove(roomId, clientId) {
-    const list = this.pending(roomId);
-    const i = list.findIndex((e) => e.client_id === clientId);
-    if (i === -1) return false;
-    list.splice(i, 1);
+  // The server has the message (an ack, or its message.created arrived
+  // first). Returns whether this browser was waiting for it.
+  confirm(clientId) {
+    const entry = this.find(clientId);
+    this.inFlight.delete(clientId);
+    if (!entry) return false;
+    this.entries.splice(this.entries.indexOf(entry), 1);
+    this.save();
+    this.onChange(entry.room_id);
     return true;
   }
 
-  async deliver(roomId, entry) {
-    try {
-      const { message } = await post(roomPath(roomId, '/messages'), {
-        body: entry.body,
-        client_id: entry.client_id,
-      });
-      this.remove(roomId, entry.client_id);
-      this.onSent(roomId, message);
-    } catch (err) {
-      // Discarded or settled meanwhile: nothing left to mark.
-      if (this.find(roomId, entry.client_id) !== entry) return;
-      entry.status = 'failed';
-      entry.error = err.message;
-      this.onChange(roomId);
-    }
+  // The server refused it (too long, no longer a member, ...).
+  fail(clientId, message) {
+    const entry = this.find(clientId);
+    this.inFlight.delete(clientId);
+    if (!entry) return;
+    entry.status = 'failed';
+    entry.error = message;
+    this.save();
+    this.onChange(entry.room_id);
+  }
+
+  retry(clientId) {
+    const entry = this.find(clientId);
+    if (!entry || entry.status !== 'failed') return;
+    entry.status = 'pending';
+    entry.error = null;
+    this.save();
+    this.onChange(entry.room_id);
+    this.flush();
+  }
+
+  discard(clientId) {
+    const entry = this.find(clientId);
+    if (!entry) return;
+    this.entries.splice(this.entries.indexOf(entry), 1);
+    this.inFlight.delete(clientId);
+    this.save();
+    this.onChange(entry.room_id);
   }
 }

@@ -1,103 +1,56 @@
-// Polling transport: new messages in the open room every 2 s, my room list
-// (unread counts) every 5 s. It exposes a tiny interface (start, refresh*,
-// stop, callbacks) so a WebSocket client can replace it without touching
-// chat.js.
+// Fallback transport, used only when the WebSocket cannot connect at all
+// (e.g. a proxy that drops Upgrade). It long-polls the open room's events
+// (GET /api/v1/rooms/{id}/events?after=&wait=25), which delivers the same
+// room events as the stream, and refreshes the room list (unread counts)
+// every 10 s. Sends go over HTTP; see live.js.
 
 import { get, roomPath } from './api.js';
+import { backoffDelay } from './stream.js';
 
-const MESSAGE_INTERVAL_MS = 2000;
-const ROOMS_INTERVAL_MS = 5000;
-const MAX_BACKOFF_MS = 30000;
+const WAIT_SECONDS = 25;
+const ROOMS_INTERVAL_MS = 10_000;
 
-// Runs `task` repeatedly with `interval` between runs, never overlapping.
-// task() may return 'again' to run again right away (more pages waiting).
-function loop(task, interval, onStatus) {
-  let timer = null;
-  let running = false;
-  let again = false;
-  let stopped = false;
+// cursor(): { roomId, after } for the open room, or null.
+// onEvents(roomId, events): room events after `after`, oldest first.
+// onRooms(): time to refresh the room list.
+// onStatus(ok): whether the last request reached the server.
+export function startPolling({ cursor, onEvents, onRooms, onStatus }) {
+  let controller = null;
   let failures = 0;
 
-  async function run() {
-    clearTimeout(timer);
-    timer = null;
-    if (stopped) return;
-    if (running) {
-      again = true; // a refresh arrived mid-request: run once more after
-      return;
-    }
-    running = true;
-    let delay = interval;
-    try {
-      if ((await task()) === 'again') delay = 0;
-      failures = 0;
-      onStatus(true);
-    } catch (err) {
-      // Back off while the server is unreachable; auth errors are handled
-      // by api.js (redirect), anything else is reported.
-      failures += 1;
-      delay = Math.min(interval * 2 ** failures, MAX_BACKOFF_MS);
-      onStatus(false, err);
-    }
-    running = false;
-    if (again) {
-      again = false;
-      delay = 0;
-    }
-    if (!stopped) timer = setTimeout(run, delay);
+  async function pollOnce() {
+    const c = cursor();
+    if (!c) return new Promise((resolve) => setTimeout(resolve, 1000));
+    controller = new AbortController();
+    const path = roomPath(c.roomId, `/events?after=${encodeURIComponent(c.after)}&wait=${WAIT_SECONDS}`);
+    const data = await get(path, { signal: controller.signal });
+    onEvents(c.roomId, data.events ?? []);
+    return undefined;
   }
 
-  return {
-    // The caller has just loaded fresh data, so the first run waits.
-    start() {
-      timer = setTimeout(run, interval);
-    },
-    now: () => run(),
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-    },
-  };
-}
+  async function loop() {
+    for (;;) {
+      try {
+        await pollOnce();
+        failures = 0;
+        onStatus(true);
+      } catch (err) {
+        if (err.code !== 'aborted') {
+          onStatus(false);
+          failures += 1;
+          await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures)));
+        }
+      }
+    }
+  }
 
-// cursor(): { roomId, after } for the open room, or null while it loads.
-// onMessages(cursor, messages): new messages after cursor.after.
-// onRooms(rooms, requestedAt): the full RoomSummary list, with the
-// performance.now() time the request started (to drop stale answers).
-// onStatus(ok, error): connectivity, for a "reconnecting" banner.
-export function startPolling({ cursor, onMessages, onRooms, onStatus = () => {} }) {
-  const messages = loop(
-    async () => {
-      const c = cursor();
-      if (!c) return undefined;
-      const data = await get(roomPath(c.roomId, `/messages?after=${encodeURIComponent(c.after)}&limit=200`));
-      const messages = data.messages ?? [];
-      onMessages(c, messages);
-      // More waiting: fetch the next batch now (guarded against a server
-      // that says has_more but sends nothing, which would spin).
-      return data.has_more && messages.length ? 'again' : undefined;
-    },
-    MESSAGE_INTERVAL_MS,
-    onStatus,
-  );
-  const rooms = loop(
-    async () => {
-      const requestedAt = performance.now();
-      const data = await get('/api/v1/rooms');
-      onRooms(data.rooms ?? [], requestedAt);
-    },
-    ROOMS_INTERVAL_MS,
-    onStatus,
-  );
-  messages.start();
-  rooms.start();
+  loop();
+  setInterval(onRooms, ROOMS_INTERVAL_MS);
 
   return {
-    refreshMessages: messages.now,
-    refreshRooms: rooms.now,
-    stop() {
-      messages.stop();
-      rooms.stop();
+    // The open room changed: stop waiting on the old one.
+    refresh() {
+      controller?.abort();
     },
   };
 }

@@ -164,7 +164,13 @@ export function setupRoomDialogs({ refreshRooms, goToRoom }) {
     },
   });
 
+  const membersDialog = byId('members-dialog');
+
   return {
+    // Someone joined or left `roomId`: an open member list follows.
+    membersChanged(roomId) {
+      if (membersDialog.open && membersRoom?.id === roomId) loadMembers(members.setError);
+    },
     openCreate: () => create.open(),
     openDm: () => dm.open(),
     openBrowse,

@@ -40,7 +40,25 @@ export class Sidebar {
     return this.rooms.find((r) => r.id === id) ?? null;
   }
 
-  // Once the open room is read, drop its badge without waiting for a poll.
+  // My rooms in the order the sidebar shows them (Alt+Arrow, switcher).
+  ordered() {
+    return ['public', 'private', 'direct'].flatMap((kind) => this.rooms.filter((r) => r.kind === kind).sort(byLabel));
+  }
+
+  // A new message arrived live. `last_seq` (from the server's list, then
+  // moved by each event) tells apart what the server's unread count
+  // already includes from what is new since, so nothing counts twice.
+  noteMessage(id, seq, countsAsUnread) {
+    const room = this.find(id);
+    if (!room || seq <= (room.last_seq ?? 0)) return;
+    room.last_seq = seq;
+    if (countsAsUnread) {
+      room.unread = (room.unread || 0) + 1;
+      this.render();
+    }
+  }
+
+  // Once the open room is read, drop its badge at once.
   clearUnread(id) {
     const room = this.find(id);
     if (room && room.unread) {
@@ -60,8 +78,8 @@ export class Sidebar {
   }
 
   render() {
-    // Polling calls this every few seconds: skip identical rebuilds so focus,
-    // hover and screen reader position are not disturbed.
+    // Skip identical rebuilds so focus, hover and screen reader position
+    // are not disturbed.
     const signature = JSON.stringify([
       this.currentId,
       this.rooms.map((r) => [r.id, r.kind, roomLabel(r), r.unread || 0]),
@@ -71,8 +89,9 @@ export class Sidebar {
 
     const focusedId = document.activeElement?.closest?.('[data-room-id]')?.dataset.roomId;
 
+    const ordered = this.ordered();
     for (const kind of ['public', 'private', 'direct']) {
-      const rooms = this.rooms.filter((r) => r.kind === kind).sort(byLabel);
+      const rooms = ordered.filter((r) => r.kind === kind);
       this.lists[kind].replaceChildren(...rooms.map((r) => this.item(r)));
       if (kind === 'private') this.groups.private.hidden = rooms.length === 0;
     }

@@ -5,12 +5,6 @@ import { get, post } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 
-// Already signed in (e.g. a bookmark to /): go straight to the chat.
-get('/api/v1/me').then(
-  () => location.replace('/chat'),
-  () => {}, // 401: stay here
-);
-
 // The password is optional unless this server requires one.
 get('/api/v1/server')
   .then((info) => {

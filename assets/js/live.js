@@ -1,0 +1,155 @@
+// Keeps the page live: the per-room cursors, the WebSocket stream (or the
+// polling fallback), delivery of the outbox, and the "Reconnecting…" banner.
+// It turns the wire into a few calls on `handlers`; what they mean for the
+// page is chat.js's business.
+//
+// A cursor is the highest seq this page has of a room. Room events at or
+// below it are duplicates (a replay overlapping what we had) and dropped,
+// so every handler sees each event once, in seq order.
+
+import { post, roomPath } from './api.js';
+import { Stream } from './stream.js';
+import { startPolling } from './poll.js';
+
+// A blip shorter than this (a server restart, a Wi-Fi hand-over) is not
+// worth a banner.
+const BANNER_GRACE_MS = 2000;
+
+// handlers: onEvent(event), onFrame(frame), onAck(message),
+// onResync(roomId, after, upTo), onReconnected(), onRefreshRooms()
+export function startLive({ outbox, openRoom, banner, handlers }) {
+  const cursors = new Map();
+  let mode = 'stream'; // or 'poll' once the WebSocket proved impossible
+  let bannerTimer = null;
+  let poller = null;
+  let connectedBefore = false;
+
+  function setUp(up) {
+    clearTimeout(bannerTimer);
+    bannerTimer = null;
+    if (up) banner.hidden = true;
+    else if (banner.hidden) bannerTimer = setTimeout(() => (banner.hidden = false), BANNER_GRACE_MS);
+  }
+
+  // Drops duplicates and moves the cursor; true when the event is new.
+  function advance(roomId, seq) {
+    const have = cursors.get(roomId);
+    if (have === undefined) return false; // not (or no longer) one of my rooms
+    if (seq <= have) return false;
+    cursors.set(roomId, seq);
+    return true;
+  }
+
+  function roomEvent(event) {
+    if (advance(event.room_id, event.seq)) handlers.onEvent(event);
+  }
+
+  function frame(f) {
+    switch (f.type) {
+      case 'message.created':
+      case 'message.edited':
+      case 'message.deleted':
+        roomEvent(f);
+        break;
+      case 'subscribed':
+        if (cursors.has(f.room_id) && f.last_seq > cursors.get(f.room_id)) cursors.set(f.room_id, f.last_seq);
+        break;
+      case 'resync':
+        // More was missed than the server replays: it goes live from up_to
+        // and we fetch the gap over HTTP.
+        if (cursors.has(f.room_id)) cursors.set(f.room_id, Math.max(cursors.get(f.room_id), f.up_to));
+        handlers.onResync(f.room_id, f.after, f.up_to);
+        break;
+      case 'ack':
+        outbox.confirm(f.client_id);
+        handlers.onAck(f.message);
+        break;
+      case 'error':
+        if (f.client_id) outbox.fail(f.client_id, f.error?.message ?? 'Not sent.');
+        else if (f.room_id) handlers.onRefreshRooms(); // no longer allowed in: the list will drop it
+        break;
+      default:
+        handlers.onFrame(f);
+    }
+  }
+
+  const stream = new Stream({
+    cursors: () => Object.fromEntries(cursors),
+    onFrame: frame,
+    onState(state) {
+      if (state === 'open') {
+        setUp(true);
+        outbox.flush();
+        // Membership is not in the seq log: catch up on it after a gap.
+        if (connectedBefore) handlers.onReconnected();
+        connectedBefore = true;
+      } else if (state === 'unavailable') {
+        startFallback();
+      } else {
+        outbox.connectionLost();
+        setUp(false);
+      }
+    },
+  });
+
+  function startFallback() {
+    mode = 'poll';
+    outbox.connectionLost();
+    poller = startPolling({
+      cursor() {
+        const id = openRoom();
+        return id !== null && cursors.has(id) ? { roomId: id, after: cursors.get(id) } : null;
+      },
+      onEvents(roomId, events) {
+        for (const e of events) roomEvent(e);
+      },
+      onRooms: handlers.onRefreshRooms,
+      onStatus(ok) {
+        setUp(ok);
+        if (ok) outbox.flush();
+      },
+    });
+    outbox.flush();
+  }
+
+  // Over HTTP (fallback mode): a network failure leaves the entry pending
+  // for the next flush; a refusal marks it failed. Same client_id either way.
+  function postEntry(entry) {
+    post(roomPath(entry.room_id, '/messages'), { body: entry.body, client_id: entry.client_id }).then(
+      ({ message }) => {
+        outbox.confirm(entry.client_id);
+        handlers.onAck(message);
+      },
+      (err) => {
+        if (err.status === 0 || err.status >= 500) outbox.connectionLost();
+        else outbox.fail(entry.client_id, err.message);
+      },
+    );
+    return true;
+  }
+
+  outbox.transmit = (entry) => {
+    if (mode === 'poll') return postEntry(entry);
+    return stream.send({ type: 'send', room_id: entry.room_id, client_id: entry.client_id, body: entry.body });
+  };
+
+  stream.start();
+
+  return {
+    // A room I am (now) in, known to be complete up to `seq`.
+    track(roomId, seq) {
+      if (cursors.has(roomId)) return;
+      cursors.set(roomId, seq);
+      stream.subscribe({ [roomId]: seq });
+    },
+    forget(roomId) {
+      cursors.delete(roomId);
+    },
+    roomOpened() {
+      poller?.refresh();
+    },
+    typing(roomId) {
+      stream.send({ type: 'typing', room_id: roomId });
+    },
+  };
+}
