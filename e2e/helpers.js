@@ -17,7 +17,10 @@ const NATTER_BIN = process.env.NATTER_BIN ?? resolve(here, '../target/debug/natt
 // Starts natter and resolves once it logs its address (no sleeps). A
 // restart passes the previous `dataDir` and `port`.
 export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'natter-e2e-')), port = 0 } = {}) {
-  const child = spawn(NATTER_BIN, ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  // The tests post bursts faster than the default per-user send limit
+  // allows (the limits have API tests of their own).
+  const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--rate-limits', 'false'];
+  const child = spawn(NATTER_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -22,14 +22,18 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{*path}", get(asset))
 }
 
-/// GET / — pick a username, or sign in.
-async fn welcome(State(state): State<AppState>) -> Result<Response> {
+/// GET / — pick a username, or sign in; someone signed in goes on to `/chat`.
+async fn welcome(State(state): State<AppState>, me: MaybeUser) -> Result<Response> {
+    if me.0.is_some() {
+        return Ok(Redirect::to("/chat").into_response());
+    }
     let policy = state.chat.policy();
     render(
         &state,
         "welcome.html",
         context! {
-            assets => state.assets.prefix(),
+            // Server-made (a path and a hex hash): nothing to escape.
+            assets => Value::from_safe_string(state.assets.prefix()),
             require_password => policy.require_password,
         },
     )
@@ -69,7 +73,8 @@ async fn chat(State(state): State<AppState>, me: MaybeUser) -> Result<Response> 
         &state,
         "chat.html",
         context! {
-            assets => state.assets.prefix(),
+            // Server-made (a path and a hex hash): nothing to escape.
+            assets => Value::from_safe_string(state.assets.prefix()),
             user => &me.user,
             rooms => &rooms,
             theme => me.user.theme.as_str(),

@@ -55,13 +55,13 @@ async fn versioned_assets_are_cached_for_a_year_and_revalidated_by_etag() {
         .split("/assets/v/")
         .nth(1)
         .map(|rest| rest.split('/').next().unwrap().to_owned());
-    if let Some(version) = prefix {
-        let long = c.get(&format!("/assets/v/{version}/js/api.js")).await;
-        assert_eq!(
-            long.headers["cache-control"],
-            "public, max-age=31536000, immutable"
-        );
-    }
+    let version = prefix.expect("the page loads its assets from the versioned prefix");
+    let long = c.get(&format!("/assets/v/{version}/js/api.js")).await;
+    assert_eq!(
+        long.headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(long.text, plain.text);
     assert_eq!(
         c.get("/assets/../Cargo.toml").await.status,
         StatusCode::NOT_FOUND
@@ -98,4 +98,28 @@ async fn the_theme_is_remembered_per_user() {
         .put("/api/v1/me/preferences", json!({"theme": "neon"}))
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_chat_page_is_rendered_with_the_users_rooms_and_name() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    alice
+        .post(
+            "/api/v1/rooms",
+            json!({"name": "design & <ux>", "kind": "public"}),
+        )
+        .await;
+    let page = alice.get("/chat").await;
+    assert!(
+        page.text.contains(">alice<"),
+        "the user's name is in the first paint"
+    );
+    assert!(
+        page.text.contains("design &amp; &lt;ux&gt;"),
+        "room names are escaped"
+    );
+    assert!(page.text.contains(r#"id="bootstrap""#));
+    // Signed in, the welcome page sends you on to the chat.
+    assert_eq!(alice.get("/").await.status, StatusCode::SEE_OTHER);
 }
