@@ -12,3 +12,4 @@ mod stream;
 mod tutorial;
 mod validation;
 mod ws;
+mod xss;
