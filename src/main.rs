@@ -24,9 +24,20 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> anyhow::Result<()> {
     let config = Config::load(Cli::parse())?;
+    ignore_file_size_signal();
     let app = App::build(&config).await?;
     tracing::info!(address = %app.local_addr(), "natter is listening on http://{}", app.local_addr());
     app.run_until(stop_signal()).await
+}
+
+/// A write past the file-size limit (RLIMIT_FSIZE) raises SIGXFSZ, which
+/// would kill the process. With a handler installed the write fails with
+/// EFBIG instead, and the server answers 503 like on a full disk.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25)) {
+        tokio::spawn(async move { while s.recv().await.is_some() {} });
+    }
 }
 
 async fn stop_signal() {

@@ -185,6 +185,25 @@ impl Client {
         read(req.send().await.expect("request sent")).await
     }
 
+    /// Like `send`, but `None` when the server cannot be reached at all.
+    pub async fn http_try(
+        &self,
+        method: Method,
+        path: &str,
+        body: Value,
+    ) -> Option<(StatusCode, Value)> {
+        let r = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .ok()?;
+        let status = r.status();
+        let v = r.json().await.unwrap_or(Value::Null);
+        Some((status, v))
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
         self.send(Method::GET, path, None, &[]).await
     }
@@ -252,7 +271,24 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(data_dir: &std::path::Path, extra: &[&str]) -> Result<Self, String> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_natter"))
+        Self::start_under(&[], data_dir, extra)
+    }
+
+    /// Starts natter under a wrapper command (e.g. `prlimit --fsize=...`).
+    pub fn start_under(
+        wrapper: &[&str],
+        data_dir: &std::path::Path,
+        extra: &[&str],
+    ) -> Result<Self, String> {
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg("--").arg(env!("CARGO_BIN_EXE_natter"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_natter")),
+        };
+        let mut child = command
             .args([
                 "--listen",
                 "127.0.0.1:0",
@@ -290,6 +326,12 @@ impl ServerProcess {
     pub fn kill(mut self) {
         self.child.kill().expect("kill -9");
         self.child.wait().unwrap();
+    }
+}
+
+impl ServerProcess {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod durability;
+mod faults;
 mod helpers;
 mod limits;
 mod messages;

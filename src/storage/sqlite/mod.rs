@@ -36,6 +36,8 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
     path: PathBuf,
+    /// Held for the store's life: one natter per data directory.
+    _lock: std::fs::File,
 }
 
 impl SqliteStore {
@@ -43,6 +45,7 @@ impl SqliteStore {
     pub fn open(data_dir: &Path, publisher: Arc<dyn Publisher>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+        let lock = lock_data_dir(data_dir)?;
         let path = data_dir.join("natter.db");
         let mut conn = open_connection(&path)?;
         // WAL lets readers run beside the writer; it is a property of the file.
@@ -62,11 +65,34 @@ impl SqliteStore {
             writer,
             readers: Readers::new(path.clone(), MAX_READERS),
             path,
+            _lock: lock,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Takes `natter.lock` in the data directory, so that a second natter on
+/// the same data fails at once with a sentence instead of fighting over it.
+fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {
+    let path = data_dir.join("natter.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another natter is already using the data directory {}",
+            data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
     }
 }
 
