@@ -56,13 +56,13 @@ async fn write_until_failure(
         let client_id = format!("{name}-{round}-{n}");
         let body = format!("{name} round {round} message {n}");
         let path = format!("/api/v1/rooms/{room}/messages");
-        let send = c.http_try(
+        let request = c.http_try(
             Method::POST,
             &path,
             json!({"body": body, "client_id": client_id}),
         );
-        let sent = tokio::time::timeout(Duration::from_secs(10), request).await;
-        match sent {
+        let answer = tokio::time::timeout(Duration::from_secs(10), request).await;
+        match answer {
             Ok(Some((status, v))) if status.is_success() => {
                 let seq = v["message"]["seq"].as_i64().unwrap();
                 acked
