@@ -241,4 +241,45 @@ mod tests {
         let p = Password::parse("correct horse").unwrap();
         assert!(!format!("{p:?}").contains("horse"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_username_input_parses_to_a_valid_name_or_a_sentence(raw in "\\PC{0,40}|[a-zA-Z0-9_.\\- ]{0,40}") {
+            match Username::parse(&raw) {
+                Ok(name) => {
+                    let n = name.as_str();
+                    proptest::prop_assert!(!n.is_empty() && n.chars().count() <= USERNAME_MAX);
+                    proptest::prop_assert!(n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')));
+                    proptest::prop_assert_eq!(name.key(), n.to_ascii_lowercase());
+                }
+                Err(e) => proptest::prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+
+        #[test]
+        fn any_room_name_input_parses_to_a_printable_name_or_a_sentence(raw in "\\PC{0,80}|[\\x00-\\x20\\u{202a}-\\u{202e}a-z]{0,10}") {
+            if let Ok(name) = RoomName::parse(&raw) {
+                let n = name.as_str();
+                proptest::prop_assert!(!n.is_empty() && n.chars().count() <= ROOM_NAME_MAX);
+                proptest::prop_assert!(!n.chars().any(|c| c.is_control() || is_bidi_control(c)));
+                proptest::prop_assert_eq!(n, n.trim());
+            }
+        }
+
+        #[test]
+        fn any_message_body_is_stored_within_the_limit_or_refused(raw in "\\PC{0,60}", max in 1usize..50) {
+            if let Ok(body) = MessageBody::parse(&raw, max) {
+                proptest::prop_assert!(body.as_str().chars().count() <= max);
+                proptest::prop_assert!(!body.as_str().trim().is_empty());
+            }
+        }
+
+        #[test]
+        fn any_client_id_input_is_safe_or_refused(raw in "\\PC{0,70}") {
+            if let Ok(id) = ClientId::parse(&raw) {
+                proptest::prop_assert!(id.as_str().len() <= CLIENT_ID_MAX);
+                proptest::prop_assert!(id.as_str().chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+            }
+        }
+    }
 }

@@ -12,6 +12,7 @@ use futures_util::stream::{FuturesUnordered, SplitSink};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
+use super::cursor::{Live, RoomCursor};
 use super::hub::{Hub, Kick, Listener, Outbound};
 use super::wire::{self, Command, ErrorDetail, Frame};
 use crate::chat::Chat;
@@ -86,8 +87,8 @@ struct Connection {
     user: User,
     settings: StreamSettings,
     listener: Arc<Listener>,
-    /// Subscribed rooms and the last seq delivered in each.
-    delivered: HashMap<RoomId, Seq>,
+    /// Subscribed rooms and where each stands.
+    delivered: HashMap<RoomId, RoomCursor>,
 }
 
 pub async fn serve(
@@ -331,23 +332,24 @@ impl Connection {
             }
         };
         let mut frames = Vec::with_capacity(events.len() + 2);
-        let delivered = if events.len() > self.settings.max_replay as usize {
+        let position = if events.len() > self.settings.max_replay as usize {
             // Too much to replay: say so and go live from the newest seq.
             frames.push(WsMessage::Text(wire::encode(&Frame::Resync {
                 room_id: room,
                 after: cursor,
                 up_to: last_seq,
             })));
-            last_seq
+            RoomCursor::from(last_seq)
         } else {
-            let mut upto = cursor;
-            for e in &events {
-                frames.push(WsMessage::Text(wire::encode_event(e)));
-                upto = e.seq;
-            }
-            upto
+            frames.extend(
+                events
+                    .iter()
+                    .map(|e| WsMessage::Text(wire::encode_event(e))),
+            );
+            RoomCursor::after_replay(cursor, events.iter().map(|e| e.seq))
         };
-        self.delivered.insert(room, delivered);
+        let delivered = position.delivered();
+        self.delivered.insert(room, position);
         frames.push(WsMessage::Text(wire::encode(&Frame::Subscribed {
             room_id: room,
             last_seq: delivered,
@@ -365,33 +367,27 @@ impl Connection {
         for out in batch {
             match out {
                 Outbound::Event { room, seq, frame } => {
-                    let Some(&last) = self.delivered.get(&room) else {
+                    let Some(position) = self.delivered.get(&room).copied() else {
                         continue;
                     };
-                    if seq <= last {
-                        continue; // already sent by the replay
-                    }
-                    if seq.0 > last.0 + 1 {
-                        // A hole (should not happen on one node): fill it from the store.
-                        match self
-                            .chat
-                            .replay(
-                                &self.user,
-                                room,
-                                last,
-                                u32::try_from(seq.0 - last.0 - 1).unwrap_or(u32::MAX),
-                            )
-                            .await
-                        {
-                            Ok((missing, _)) => frames.extend(
-                                missing
-                                    .iter()
-                                    .map(|e| WsMessage::Text(wire::encode_event(e))),
-                            ),
-                            Err(_) => continue,
+                    match position.live(seq) {
+                        Live::Duplicate => continue, // already sent by the replay
+                        Live::Next => {}
+                        Live::Gap { after, missing } => {
+                            // A hole (not expected on one node): fill it from the store.
+                            match self.chat.replay(&self.user, room, after, missing).await {
+                                Ok((filled, _)) => frames.extend(
+                                    filled
+                                        .iter()
+                                        .map(|e| WsMessage::Text(wire::encode_event(e))),
+                                ),
+                                Err(_) => continue,
+                            }
                         }
                     }
-                    self.delivered.insert(room, seq);
+                    if let Some(position) = self.delivered.get_mut(&room) {
+                        position.sent(seq);
+                    }
                     frames.push(WsMessage::Text(frame));
                 }
                 Outbound::Room { room, frame } => {

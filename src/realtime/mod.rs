@@ -2,6 +2,7 @@
 //! format, and the per-connection loop with gap-free resume.
 
 pub mod connection;
+pub mod cursor;
 pub mod hub;
 pub mod wire;
 

@@ -177,4 +177,27 @@ mod tests {
         ));
         assert!(serde_json::from_str::<Command>(r#"{"type":"explode"}"#).is_err());
     }
+
+    proptest::proptest! {
+        /// Whatever a client sends, parsing answers (a command or an error);
+        /// it never panics.
+        #[test]
+        fn any_text_parses_to_a_command_or_an_error(raw in "\\PC{0,200}") {
+            if let Ok(Command::Subscribe { rooms }) = serde_json::from_str::<Command>(&raw) {
+                let _ = cursors(rooms);
+            }
+        }
+
+        #[test]
+        fn json_shaped_input_parses_to_a_command_or_an_error(
+            kind in "subscribe|unsubscribe|send|typing|ping|[a-z]{1,8}",
+            key in "[0-9]{1,20}|-?[0-9]{1,3}|[a-z]{1,3}",
+            value in proptest::num::i64::ANY,
+        ) {
+            let text = format!(r#"{{"type":"{kind}","rooms":{{"{key}":{value}}},"room_id":{value},"client_id":"{key}","body":"{key}"}}"#);
+            if let Ok(Command::Subscribe { rooms }) = serde_json::from_str::<Command>(&text) {
+                let _ = cursors(rooms);
+            }
+        }
+    }
 }
