@@ -68,6 +68,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::cast_precision_loss)]
     fn a_command_name_with_spaces_does_not_shift_the_fields() {
         let stat = "42 (a b) S 1 2 3 4 5 6 7 8 9 10 300 200 0 0";
         let expected = 500.0 / rustix::param::clock_ticks_per_second() as f64;

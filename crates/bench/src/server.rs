@@ -35,7 +35,7 @@ pub struct Server {
 }
 
 impl Server {
-    pub async fn attach(url: &str, pid: u32) -> Result<Self> {
+    pub fn attach(url: &str, pid: u32) -> Result<Self> {
         let url = loopback_url(url)?;
         proc::sample(pid).with_context(|| format!("no process {pid} to measure"))?;
         Ok(Self {

@@ -60,7 +60,7 @@ async fn run() -> Result<()> {
             Command::Go => {
                 shared.borrow_mut().connect_start_ns = now_ns();
                 control.send_replace(Phase::Connected(0));
-                wait_until(Duration::from_secs(600), || {
+                wait_until(Duration::from_mins(10), || {
                     let s = shared.borrow();
                     s.connected + s.failed >= total
                 })

@@ -84,7 +84,7 @@ impl Workers {
     pub async fn go(&mut self) -> Result<Vec<ConnectReport>> {
         self.command(&Command::Go).await?;
         let mut reports = Vec::new();
-        for event in self.next_events(Duration::from_secs(660)).await? {
+        for event in self.next_events(Duration::from_mins(11)).await? {
             match event {
                 Event::Ready(r) => reports.push(r),
                 Event::Result(_) => bail!("a worker reported a result before it was ready"),
@@ -103,7 +103,7 @@ impl Workers {
         let ledger = ledger.into_iter().collect();
         self.command(&Command::Finish { ledger, drain_ms }).await?;
         let mut results = Vec::new();
-        for event in self.next_events(drain + Duration::from_secs(60)).await? {
+        for event in self.next_events(drain + Duration::from_mins(1)).await? {
             match event {
                 Event::Result(r) => results.push(r),
                 Event::Ready(_) => bail!("a worker reported ready twice"),

@@ -10,10 +10,12 @@ use std::time::Duration;
 use anyhow::Result;
 
 use super::{join_senders, measured, Ctx, Load};
+use crate::api::Account;
 use crate::cli::ScenarioKind;
 use crate::clock::{now_ns, secs_between};
 use crate::job::{ClientJob, Command, ConnectReport, WorkerResult};
 use crate::report::{ConnectSummary, DeliverySummary, Memory, Report, ResumeSummary, SendSummary};
+use crate::sender::SendOutcome;
 use crate::stats::{Latency, Summary};
 use crate::workers::{self, Workers};
 
@@ -79,28 +81,7 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     } else {
         let cpu_before = ctx.sample()?;
         let cpu_before_ns = now_ns();
-        let weights: Vec<(i64, f64)> = rooms
-            .iter()
-            .zip(&sizes)
-            .filter(|(_, s)| **s > 0)
-            .map(|(r, s)| (*r, *s as f64))
-            .collect();
-        let highest = Arc::new(Mutex::new(HashMap::new()));
-        let handles = ctx.start_senders(&senders, &weights, &highest, &Load::of(plan));
-        if plan.scenario == ScenarioKind::Resume {
-            // Drop everyone a third of the way in, come back after `away`.
-            tokio::time::sleep(Duration::from_secs_f64(plan.duration / 3.0)).await;
-            workers.command(&Command::Drop).await?;
-            tokio::time::sleep(Duration::from_secs_f64(plan.away)).await;
-            let target = highest
-                .lock()
-                .expect("highest lock")
-                .clone()
-                .into_iter()
-                .collect();
-            workers.command(&Command::Reconnect { target }).await?;
-        }
-        let (sends, ledger) = join_senders(handles).await?;
+        let (sends, ledger) = send_phase(ctx, &mut workers, &senders, &rooms, &sizes).await?;
         (Some(sends), ledger, cpu_before, cpu_before_ns)
     };
 
@@ -130,20 +111,54 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     Ok(report)
 }
 
+/// Senders at the plan's rate, rooms weighted by size; for `resume`,
+/// everyone drops a third of the way in and comes back after `away`.
+async fn send_phase(
+    ctx: &Ctx,
+    workers: &mut Workers,
+    senders: &[Account],
+    rooms: &[i64],
+    sizes: &[usize],
+) -> Result<(SendOutcome, HashMap<i64, Vec<i64>>)> {
+    let plan = &ctx.plan;
+    #[allow(clippy::cast_precision_loss)]
+    let weights: Vec<(i64, f64)> = rooms
+        .iter()
+        .zip(sizes)
+        .filter(|(_, s)| **s > 0)
+        .map(|(r, s)| (*r, *s as f64))
+        .collect();
+    let highest = Arc::new(Mutex::new(HashMap::new()));
+    let handles = ctx.start_senders(senders, &weights, &highest, &Load::of(plan));
+    if plan.scenario == ScenarioKind::Resume {
+        tokio::time::sleep(Duration::from_secs_f64(plan.duration / 3.0)).await;
+        workers.command(&Command::Drop).await?;
+        tokio::time::sleep(Duration::from_secs_f64(plan.away)).await;
+        let target = highest
+            .lock()
+            .expect("highest lock")
+            .clone()
+            .into_iter()
+            .collect();
+        workers.command(&Command::Reconnect { target }).await?;
+    }
+    join_senders(handles).await
+}
+
 /// Clients per room. `rooms`: 5% large (weight 30), 25% medium (3), 70%
 /// small (1) — with 18,000 clients in 1,000 rooms about 180, 18 and 6
 /// members. Otherwise the clients are spread evenly.
 fn room_sizes(scenario: ScenarioKind, clients: usize, rooms: usize) -> Vec<usize> {
     let weights: Vec<usize> = (0..rooms)
         .map(|i| {
-            if scenario != ScenarioKind::Rooms {
-                1
-            } else {
+            if scenario == ScenarioKind::Rooms {
                 match i * 100 / rooms {
                     0..=4 => 30,
                     5..=29 => 3,
                     _ => 1,
                 }
+            } else {
+                1
             }
         })
         .collect();

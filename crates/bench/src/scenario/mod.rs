@@ -31,7 +31,7 @@ pub async fn run(scenario: ScenarioKind, opts: Opts) -> Result<Report> {
     let plan = Plan::new(scenario, &opts);
     let server = match (&opts.server_bin, &opts.url, opts.pid) {
         (Some(bin), _, _) => Server::start(bin, &opts.server_args).await?,
-        (None, Some(url), Some(pid)) => Server::attach(url, pid).await?,
+        (None, Some(url), Some(pid)) => Server::attach(url, pid)?,
         _ => anyhow::bail!("give --server-bin PATH, or --url URL and --pid PID"),
     };
     let api = Api::new(server.url.clone());
@@ -76,19 +76,19 @@ impl Ctx {
 
     /// A unique prefix per run, so a run against a long-lived server
     /// (`--url`) never collides with the users of an earlier one.
-    pub fn prefix(&self, what: &str) -> String {
+    pub fn prefix(what: &str) -> String {
         format!("{what}{}x", now_ns() % 1_000_000_000)
     }
 
     pub async fn sign_up(&self, what: &str, count: usize) -> Result<Vec<Account>> {
         self.api
-            .sign_up_many(&self.prefix(what), count, self.opts.setup_concurrency)
+            .sign_up_many(&Self::prefix(what), count, self.opts.setup_concurrency)
             .await
     }
 
     /// Creates `count` public rooms owned by `owner`.
     pub async fn rooms(&self, owner: &Account, count: usize) -> Result<Vec<i64>> {
-        let prefix = self.prefix("room");
+        let prefix = Self::prefix("room");
         stream::iter(0..count)
             .map(|i| {
                 let name = format!("{prefix}{i}");
