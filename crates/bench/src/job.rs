@@ -81,4 +81,7 @@ pub struct WorkerResult {
     pub reconnect: Option<ConnectReport>,
     pub caught_up: WireLatency,
     pub not_caught_up: u64,
+    /// CPU seconds this worker process used in all (the generator's share
+    /// of the two cores).
+    pub cpu_secs: f64,
 }

@@ -62,6 +62,9 @@ pub struct ServerReport {
     pub cores: f64,
     pub rss_end_kib: u64,
     pub peak_rss_kib: u64,
+    /// CPU seconds of the generator's own processes (coordinator and
+    /// workers, whole run): it shares the cores with the server.
+    pub generator_cpu_secs: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -160,6 +163,10 @@ impl Report {
             s.cores,
             kib_to_mib(s.rss_end_kib),
             kib_to_mib(s.peak_rss_kib)
+        );
+        println!(
+            "generator        {:.2} CPU s (coordinator + workers, whole run)",
+            s.generator_cpu_secs
         );
         println!(
             "setup            {:.2} s (sign-ups, rooms, joins)",

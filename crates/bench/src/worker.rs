@@ -167,5 +167,6 @@ fn check(s: &Shared, ledger: &HashMap<i64, Vec<i64>>) -> WorkerResult {
         },
         caught_up: s.caught_up.to_wire(),
         reconnect,
+        cpu_secs: crate::proc::sample(std::process::id()).map_or(0.0, |p| p.cpu_secs),
     }
 }

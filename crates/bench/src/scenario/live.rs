@@ -92,6 +92,7 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     measured(&mut report, &cpu_before, cpu_before_ns, &after, now_ns());
 
     for r in &results {
+        report.server.generator_cpu_secs += r.cpu_secs;
         report.errors.merge(r.errors.clone());
     }
     if let Some(sends) = result_sends {

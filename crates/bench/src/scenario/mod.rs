@@ -48,6 +48,8 @@ pub async fn run(scenario: ScenarioKind, opts: Opts) -> Result<Report> {
         ScenarioKind::Send => send::run(&ctx).await?,
         ScenarioKind::History => history::run(&ctx).await?,
     };
+    // The workers add theirs in `live`.
+    report.server.generator_cpu_secs += crate::proc::sample(std::process::id())?.cpu_secs;
     report.judge();
     Ok(report)
 }
