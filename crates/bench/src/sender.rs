@@ -119,6 +119,7 @@ pub async fn over_ws(stream_url: String, plan: SendPlan) -> SendOutcome {
                         pending = pending.saturating_sub(1);
                     }
                 }
+                Some(Ok(Message::Close(c))) => { out.errors.add(format!("sender: closed by the server: {c:?}")); break; }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => { out.errors.add(format!("sender read: {e}")); break; }
                 None => { out.errors.add("sender: the server closed the stream"); break; }

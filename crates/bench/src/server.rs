@@ -57,6 +57,10 @@ impl Server {
             .arg(data.path())
             .args(extra_args)
             .env("NO_COLOR", "1")
+            // A load test is many requests from one address: the server's
+            // per-address limits (where it has them) would refuse them. A
+            // `--server-arg --rate-limits=true` flag still wins over this.
+            .env("NATTER_RATE_LIMITS", "false")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .kill_on_drop(true)
