@@ -1,0 +1,179 @@
+//! Command-line options. One positional scenario and one set of knobs;
+//! each scenario fills the knobs it uses with its own small defaults, so a
+//! bare `natter-bench fanout --server-bin target/release/natter` is a smoke run.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use serde::Serialize;
+
+/// Load generator for Natter: drives a real server over HTTP and WebSocket
+/// and reports throughput, latency, loss and the server's CPU and memory.
+#[derive(Debug, Parser)]
+#[command(name = "natter-bench", version, about)]
+pub struct Cli {
+    /// What to measure
+    #[arg(value_enum, required_unless_present = "worker")]
+    pub scenario: Option<ScenarioKind>,
+
+    #[command(flatten)]
+    pub opts: Opts,
+
+    /// Internal: run as a worker process holding clients (job on stdin)
+    #[arg(long, hide = true)]
+    pub worker: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScenarioKind {
+    /// One room, many receiving clients, a few senders at a fixed total rate
+    Fanout,
+    /// Many rooms of different sizes, rates proportional to size
+    Rooms,
+    /// Connect and subscribe clients, hold them, measure connect rate and RSS
+    Idle,
+    /// As many concurrent acknowledged sends as the server takes
+    Send,
+    /// History page reads (newest and random older pages) with concurrency
+    History,
+    /// All clients drop at once while messages flow, then resume from cursors
+    Resume,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    Http,
+    Ws,
+}
+
+#[derive(Debug, Clone, clap::Args, Serialize)]
+pub struct Opts {
+    /// Start this server binary on 127.0.0.1 with a fresh temporary data directory
+    #[arg(long, value_name = "PATH", conflicts_with = "url")]
+    pub server_bin: Option<PathBuf>,
+
+    /// Use a running server at this loopback URL (needs --pid for CPU and memory)
+    #[arg(long, value_name = "URL", requires = "pid")]
+    pub url: Option<String>,
+
+    /// The running server's process id (with --url)
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
+
+    /// Receiving clients (fanout, rooms, idle, resume) or concurrent
+    /// connections (send, history)
+    #[arg(long, short = 'c')]
+    pub clients: Option<usize>,
+
+    /// Rooms
+    #[arg(long)]
+    pub rooms: Option<usize>,
+
+    /// Sending users (fanout, rooms, resume)
+    #[arg(long)]
+    pub senders: Option<usize>,
+
+    /// Messages per second, all senders together (0 = as fast as acknowledged)
+    #[arg(long, short = 'r')]
+    pub rate: Option<f64>,
+
+    /// Seconds of sending (or holding, for idle; reading, for history)
+    #[arg(long, short = 'd')]
+    pub duration: Option<f64>,
+
+    /// Message body size in bytes (at least the ~22-byte time stamp)
+    #[arg(long, default_value_t = 64)]
+    pub size: usize,
+
+    /// How messages are sent
+    #[arg(long, value_enum)]
+    pub via: Option<Via>,
+
+    /// Sends waiting for their acknowledgement per connection (send scenario over ws)
+    #[arg(long)]
+    pub inflight: Option<usize>,
+
+    /// Messages written into the room before reading (history)
+    #[arg(long)]
+    pub fill: Option<usize>,
+
+    /// Seconds the clients stay away before resuming (resume)
+    #[arg(long)]
+    pub away: Option<f64>,
+
+    /// Most receiving clients held by one worker process (the open-file limit is per process)
+    #[arg(long, default_value_t = 15_000)]
+    pub per_worker: usize,
+
+    /// Worker processes (default: as few as --per-worker allows)
+    #[arg(long)]
+    pub workers: Option<usize>,
+
+    /// Connections being opened at once, per worker
+    #[arg(long, default_value_t = 256)]
+    pub connect_concurrency: usize,
+
+    /// HTTP requests at once while creating users and rooms
+    #[arg(long, default_value_t = 64)]
+    pub setup_concurrency: usize,
+
+    /// Seconds to wait for the last deliveries after sending stops
+    #[arg(long, default_value_t = 15.0)]
+    pub drain: f64,
+
+    /// Write the results here as JSON
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Extra arguments for the server started with --server-bin (repeatable)
+    #[arg(long = "server-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub server_args: Vec<String>,
+}
+
+/// The knobs a scenario runs with, defaults filled in.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub scenario: ScenarioKind,
+    pub clients: usize,
+    pub rooms: usize,
+    pub senders: usize,
+    pub rate: f64,
+    pub duration: f64,
+    pub size: usize,
+    pub via: Via,
+    pub inflight: usize,
+    pub fill: usize,
+    pub away: f64,
+}
+
+impl Plan {
+    /// Small defaults per scenario: a run of a few seconds.
+    pub fn new(scenario: ScenarioKind, o: &Opts) -> Self {
+        use ScenarioKind as S;
+        let (clients, rooms, senders, rate, duration) = match scenario {
+            S::Fanout => (100, 1, 1, 100.0, 5.0),
+            S::Rooms => (300, 20, 4, 200.0, 5.0),
+            S::Idle => (1000, 10, 0, 0.0, 2.0),
+            S::Send => (32, 8, 0, 0.0, 5.0),
+            S::History => (32, 1, 0, 0.0, 5.0),
+            S::Resume => (500, 1, 1, 200.0, 6.0),
+        };
+        let via = o.via.unwrap_or(Via::Ws);
+        let inflight_default = if via == Via::Ws { 32 } else { 1 };
+        Plan {
+            scenario,
+            clients: o.clients.unwrap_or(clients).max(1),
+            rooms: o.rooms.unwrap_or(rooms).max(1),
+            senders: o.senders.unwrap_or(senders),
+            rate: o.rate.unwrap_or(rate).max(0.0),
+            duration: o.duration.unwrap_or(duration).max(0.1),
+            size: o.size,
+            via,
+            inflight: o.inflight.unwrap_or(inflight_default).max(1),
+            fill: o.fill.unwrap_or(5000),
+            away: o.away.unwrap_or(1.0),
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! What the coordinator and its worker processes say to each other: a job
+//! (first line on the worker's stdin), then commands on stdin and events on
+//! stdout, one JSON object per line.
+
+use serde::{Deserialize, Serialize};
+
+use crate::stats::{Errors, WireLatency};
+
+/// The clients one worker holds.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Job {
+    pub index: usize,
+    pub stream_url: String,
+    pub clients: Vec<ClientJob>,
+    pub connect_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientJob {
+    pub token: String,
+    pub rooms: Vec<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Command {
+    /// Connect and subscribe every client.
+    Go,
+    /// Drop every connection at once (no close handshake), as a network cut would.
+    Drop,
+    /// Reconnect everyone and resume from their cursors; caught up means
+    /// having every seq up to `target[room]`.
+    Reconnect { target: Vec<(i64, i64)> },
+    /// Sending is over: wait up to `drain_ms` for the acknowledged seqs to
+    /// arrive, check them, report and exit.
+    Finish {
+        ledger: Vec<(i64, Vec<i64>)>,
+        drain_ms: u64,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    Ready(ConnectReport),
+    Result(WorkerResult),
+}
+
+/// How connecting and subscribing went.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ConnectReport {
+    pub connected: u64,
+    pub failed: u64,
+    /// Monotonic ns when the first connect started and the last subscribe finished.
+    pub start_ns: u64,
+    pub end_ns: u64,
+    pub latency: WireLatency,
+    pub errors: Errors,
+}
+
+/// What a worker's clients received.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WorkerResult {
+    pub deliveries: u64,
+    pub first_ns: u64,
+    pub last_ns: u64,
+    /// Send → receive, per delivery.
+    pub latency: WireLatency,
+    /// Acknowledged seqs a client of the room never received.
+    pub lost: u64,
+    /// Seqs a client received more than once.
+    pub duplicated: u64,
+    /// Seqs received that no sender saw acknowledged (e.g. a send that timed out).
+    pub unacked: u64,
+    pub resyncs: u64,
+    /// Connections the server closed on its own.
+    pub unexpected_closes: u64,
+    pub errors: Errors,
+    /// After a `Reconnect`: reconnect + subscribe per client, and the time
+    /// from the command until each client had everything up to its target.
+    pub reconnect: Option<ConnectReport>,
+    pub caught_up: WireLatency,
+    pub not_caught_up: u64,
+    /// CPU seconds this worker process used in all (the generator's share
+    /// of the two cores).
+    pub cpu_secs: f64,
+}

@@ -1,0 +1,313 @@
+//! One receiving client in a worker: connects, subscribes with its cursors,
+//! and checks every room event it gets (by room and seq) while recording
+//! send → receive latency. Workers run on one thread, so all clients of a
+//! worker share one `RefCell` of counters and one histogram without locks.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{watch, Semaphore};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::client::{self, clip, Frame};
+use crate::clock::{now_ns, stamp_of};
+use crate::job::ClientJob;
+use crate::seqset::SeqSet;
+use crate::stats::{Errors, Latency};
+
+/// What the worker tells its clients to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Not started yet.
+    Wait,
+    /// Be connected (generation: a change means a new connection).
+    Connected(u32),
+    /// Stay disconnected.
+    Away,
+    Stop,
+}
+
+/// Everything a worker's clients record.
+#[derive(Default)]
+pub struct Shared {
+    pub clients: Vec<ClientState>,
+    pub latency: Latency,
+    pub deliveries: u64,
+    pub first_ns: u64,
+    pub last_ns: u64,
+    pub errors: Errors,
+    pub resyncs: u64,
+    pub unexpected_closes: u64,
+    /// Connect + subscribe, first connection and later ones.
+    pub connect: Latency,
+    pub reconnect: Latency,
+    pub connected: u64,
+    pub reconnected: u64,
+    pub failed: u64,
+    pub connect_start_ns: u64,
+    pub connect_end_ns: u64,
+    pub reconnect_end_ns: u64,
+    /// Set by a `Reconnect`: when it came and what each room must reach.
+    pub reconnect_at_ns: u64,
+    pub target: HashMap<i64, i64>,
+    pub caught_up: Latency,
+}
+
+#[derive(Default)]
+pub struct ClientState {
+    pub rooms: Vec<(i64, SeqSet)>,
+    pub duplicates: u64,
+    pub caught_up: bool,
+}
+
+impl ClientState {
+    fn room(&mut self, room: i64) -> Option<&mut SeqSet> {
+        self.rooms
+            .iter_mut()
+            .find(|(r, _)| *r == room)
+            .map(|(_, s)| s)
+    }
+
+    fn reached(&self, target: &HashMap<i64, i64>) -> bool {
+        self.rooms
+            .iter()
+            .all(|(r, s)| target.get(r).is_none_or(|t| s.contiguous() >= *t))
+    }
+}
+
+/// Where connection `attempt` of a client in `worker` comes from:
+/// 127.1.<worker>.<attempt+1>, so neither a worker's 15k clients nor their
+/// reconnects (while old sockets sit in TIME_WAIT) run out of ports.
+fn source_ip(worker: usize, attempt: u32) -> IpAddr {
+    let w = u8::try_from(worker % 250).unwrap_or(0);
+    let a = u8::try_from(attempt % 250 + 1).unwrap_or(1);
+    IpAddr::V4(Ipv4Addr::new(127, 1, w, a))
+}
+
+/// Unexpected closes a client recovers from before it gives up.
+const MAX_UNEXPECTED: u32 = 10;
+const SUBSCRIBE_TIMEOUT: Duration = Duration::from_mins(1);
+
+pub struct Receiver {
+    pub index: usize,
+    pub worker: usize,
+    pub job: ClientJob,
+    pub url: Rc<str>,
+    pub shared: Rc<RefCell<Shared>>,
+    pub control: watch::Receiver<Phase>,
+    pub gate: Rc<Semaphore>,
+}
+
+impl Receiver {
+    pub async fn run(mut self) {
+        let mut attempt = 0u32;
+        let mut unexpected = 0u32;
+        loop {
+            let Some(generation) = self.wait_for_connect().await else {
+                return;
+            };
+            let Some(mut ws) = self.connect_and_subscribe(generation, &mut attempt).await else {
+                return;
+            };
+            // Live: read until told otherwise or the server closes.
+            let server_closed = loop {
+                tokio::select! {
+                    msg = ws.next() => match msg {
+                        Some(Ok(Message::Text(t))) => { self.handle(&t); }
+                        Some(Ok(Message::Close(c))) => break Some(format!("closed by the server: {c:?}")),
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => break Some(format!("read: {e}")),
+                        None => break Some("connection ended".into()),
+                    },
+                    changed = self.control.changed() => {
+                        if changed.is_err() || *self.control.borrow() != Phase::Connected(generation) {
+                            break None;
+                        }
+                    }
+                }
+            };
+            // Dropped without a close handshake, like a cut connection.
+            drop(ws);
+            if let Some(why) = server_closed {
+                let mut s = self.shared.borrow_mut();
+                s.unexpected_closes += 1;
+                s.errors.add(why);
+                unexpected += 1;
+                if unexpected > MAX_UNEXPECTED {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Waits until the phase says "connected"; None on stop.
+    async fn wait_for_connect(&mut self) -> Option<u32> {
+        loop {
+            match *self.control.borrow_and_update() {
+                Phase::Connected(g) => return Some(g),
+                Phase::Stop => return None,
+                Phase::Wait | Phase::Away => {}
+            }
+            self.control.changed().await.ok()?;
+        }
+    }
+
+    async fn connect_and_subscribe(
+        &mut self,
+        generation: u32,
+        attempt: &mut u32,
+    ) -> Option<client::Ws> {
+        // Waiting for the gate is the generator's doing, not the server's:
+        // the clock starts once this client may connect.
+        let gate = Rc::clone(&self.gate);
+        let _permit = gate.acquire().await.ok()?;
+        let started = now_ns();
+        for _ in 0..5 {
+            *attempt += 1;
+            match self.try_connect(*attempt).await {
+                Ok(ws) => {
+                    self.record_connected(generation, started);
+                    return Some(ws);
+                }
+                Err(e) => {
+                    self.shared
+                        .borrow_mut()
+                        .errors
+                        .add(format!("connect: {e:#}"));
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        self.shared.borrow_mut().failed += 1;
+        None
+    }
+
+    async fn try_connect(&mut self, attempt: u32) -> anyhow::Result<client::Ws> {
+        let mut ws = client::connect(
+            &self.url,
+            &self.job.token,
+            Some(source_ip(self.worker, attempt)),
+        )
+        .await?;
+        let cursors: serde_json::Map<String, serde_json::Value> = {
+            let s = self.shared.borrow();
+            let state = &s.clients[self.index];
+            state
+                .rooms
+                .iter()
+                .map(|(r, seen)| (r.to_string(), seen.highest().into()))
+                .collect()
+        };
+        let subscribe = serde_json::json!({ "type": "subscribe", "rooms": cursors });
+        ws.send(Message::text(subscribe.to_string())).await?;
+        let mut pending = self.job.rooms.len();
+        tokio::time::timeout(SUBSCRIBE_TIMEOUT, async {
+            while pending > 0 {
+                match ws.next().await {
+                    Some(Ok(Message::Text(t))) => {
+                        if self.handle(&t) == Handled::Subscribed {
+                            pending -= 1;
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => anyhow::bail!("while subscribing: {e}"),
+                    None => anyhow::bail!("closed while subscribing"),
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("not subscribed within {SUBSCRIBE_TIMEOUT:?}"))??;
+        Ok(ws)
+    }
+
+    fn record_connected(&self, generation: u32, started: u64) {
+        let now = now_ns();
+        let mut s = self.shared.borrow_mut();
+        if generation == 0 {
+            s.connected += 1;
+            s.connect.record_ns(now - started);
+            s.connect_end_ns = s.connect_end_ns.max(now);
+        } else {
+            s.reconnected += 1;
+            s.reconnect.record_ns(now - started);
+            s.reconnect_end_ns = s.reconnect_end_ns.max(now);
+        }
+        self.check_caught_up(&mut s, now);
+    }
+
+    fn handle(&self, text: &str) -> Handled {
+        let now = now_ns();
+        let mut s = self.shared.borrow_mut();
+        let frame = match Frame::parse(text) {
+            Ok(f) => f,
+            Err(e) => {
+                s.errors.add(format!("{e:#}"));
+                return Handled::Other;
+            }
+        };
+        match frame.kind.as_ref() {
+            "message.created" | "message.edited" | "message.deleted" => {
+                let (Some(room), Some(seq)) = (frame.room_id, frame.seq) else {
+                    s.errors
+                        .add(format!("event without room or seq: {}", clip(text)));
+                    return Handled::Other;
+                };
+                let s = &mut *s;
+                let state = &mut s.clients[self.index];
+                let Some(seen) = state.room(room) else {
+                    s.errors
+                        .add(format!("event of a room not subscribed: {}", clip(text)));
+                    return Handled::Other;
+                };
+                if !seen.insert(seq) {
+                    state.duplicates += 1;
+                }
+                if let Some(sent) = frame.message.as_ref().and_then(|m| stamp_of(&m.body)) {
+                    s.latency.record_ns(now.saturating_sub(sent));
+                }
+                s.deliveries += 1;
+                if s.first_ns == 0 {
+                    s.first_ns = now;
+                }
+                s.last_ns = now;
+                self.check_caught_up(s, now);
+                Handled::Event
+            }
+            "subscribed" => Handled::Subscribed,
+            "resync" => {
+                s.resyncs += 1;
+                s.errors
+                    .add(format!("told to resync (too far behind): {}", clip(text)));
+                Handled::Other
+            }
+            "error" | "reconnect" => {
+                s.errors.add(clip(text).to_owned());
+                Handled::Other
+            }
+            _ => Handled::Other,
+        }
+    }
+
+    fn check_caught_up(&self, s: &mut Shared, now: u64) {
+        if s.reconnect_at_ns == 0 || s.clients[self.index].caught_up {
+            return;
+        }
+        if s.clients[self.index].reached(&s.target) {
+            s.clients[self.index].caught_up = true;
+            let took = now.saturating_sub(s.reconnect_at_ns);
+            s.caught_up.record_ns(took);
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Handled {
+    Event,
+    Subscribed,
+    Other,
+}

@@ -1,0 +1,287 @@
+//! The scenarios with receiving clients in worker processes: `fanout` (one
+//! room), `rooms` (many rooms of mixed sizes and rates), `resume` (everyone
+//! drops at once while messages flow, then resumes) and `idle` (connect,
+//! hold, measure memory per connection).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::{join_senders, measured, Ctx, Load};
+use crate::api::Account;
+use crate::cli::ScenarioKind;
+use crate::clock::{now_ns, secs_between};
+use crate::job::{ClientJob, Command, ConnectReport, WorkerResult};
+use crate::report::{ConnectSummary, DeliverySummary, Memory, Report, ResumeSummary, SendSummary};
+use crate::sender::SendOutcome;
+use crate::stats::{Latency, Summary};
+use crate::workers::{self, Workers};
+
+pub async fn run(ctx: &Ctx) -> Result<Report> {
+    let plan = &ctx.plan;
+    let mut report = ctx.empty_report();
+    let setup_started = now_ns();
+    let owner = ctx.sign_up("owner", 1).await?.remove(0);
+    let rooms = ctx.rooms(&owner, plan.rooms).await?;
+    let sizes = room_sizes(plan.scenario, plan.clients, rooms.len());
+    let receivers = ctx.sign_up("r", plan.clients).await?;
+    let senders = if plan.scenario == ScenarioKind::Idle {
+        Vec::new()
+    } else {
+        ctx.sign_up("s", plan.senders.max(1)).await?
+    };
+    // Receivers fill the rooms in order; senders join them all.
+    let mut membership = Vec::with_capacity(receivers.len());
+    let mut next = receivers.iter();
+    for (room, size) in rooms.iter().zip(&sizes) {
+        for account in next.by_ref().take(*size) {
+            membership.push((account, *room));
+        }
+    }
+    ctx.join(
+        membership.iter().copied().chain(
+            senders
+                .iter()
+                .flat_map(|s| rooms.iter().map(move |r| (s, *r))),
+        ),
+    )
+    .await?;
+    report.setup_secs = secs_between(setup_started, now_ns());
+
+    let jobs = membership
+        .iter()
+        .map(|(a, r)| ClientJob {
+            token: a.token.clone(),
+            rooms: vec![*r],
+        })
+        .collect();
+    let worker_count = workers::count_for(plan.clients, ctx.opts.per_worker, ctx.opts.workers);
+    let mut workers = Workers::spawn(
+        worker_count,
+        &ctx.server.stream_url(),
+        jobs,
+        ctx.opts.connect_concurrency,
+    )
+    .await?;
+
+    let before_connect = ctx.sample()?;
+    let ready = workers.go().await?;
+    report.connect = Some(connect_summary(&ready, worker_count));
+
+    let (result_sends, ledger, cpu_before, cpu_before_ns) = if plan.scenario == ScenarioKind::Idle {
+        // Let the server settle, then read what the connections cost.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let connected = ctx.sample()?;
+        report.memory = Some(memory(&before_connect, &connected, plan.clients));
+        let (hold_from, hold_from_ns) = (connected, now_ns());
+        tokio::time::sleep(Duration::from_secs_f64(plan.duration)).await;
+        (None, HashMap::new(), hold_from, hold_from_ns)
+    } else {
+        let cpu_before = ctx.sample()?;
+        let cpu_before_ns = now_ns();
+        let (sends, ledger) = send_phase(ctx, &mut workers, &senders, &rooms, &sizes).await?;
+        (Some(sends), ledger, cpu_before, cpu_before_ns)
+    };
+
+    let results = workers
+        .finish(ledger, Duration::from_secs_f64(ctx.opts.drain))
+        .await?;
+    let after = ctx.sample()?;
+    measured(&mut report, &cpu_before, cpu_before_ns, &after, now_ns());
+
+    for r in &results {
+        report.server.generator_cpu_secs += r.cpu_secs;
+        report.errors.merge(r.errors.clone());
+    }
+    if let Some(sends) = result_sends {
+        report.errors.merge(sends.errors.clone());
+        report.sends = Some(SendSummary {
+            via: format!("{:?}", plan.via).to_lowercase(),
+            attempted: sends.attempted,
+            acked: sends.acked,
+            per_sec: per_sec(sends.acked, sends.first_ns, sends.last_ns),
+            ack_latency: sends.ack.summary(),
+        });
+        report.deliveries = Some(deliveries(&results));
+    }
+    if plan.scenario == ScenarioKind::Resume {
+        report.resume = Some(resume_summary(&results, plan.clients));
+    }
+    Ok(report)
+}
+
+/// Senders at the plan's rate, rooms weighted by size; for `resume`,
+/// everyone drops a third of the way in and comes back after `away`.
+async fn send_phase(
+    ctx: &Ctx,
+    workers: &mut Workers,
+    senders: &[Account],
+    rooms: &[i64],
+    sizes: &[usize],
+) -> Result<(SendOutcome, HashMap<i64, Vec<i64>>)> {
+    let plan = &ctx.plan;
+    #[allow(clippy::cast_precision_loss)]
+    let weights: Vec<(i64, f64)> = rooms
+        .iter()
+        .zip(sizes)
+        .filter(|(_, s)| **s > 0)
+        .map(|(r, s)| (*r, *s as f64))
+        .collect();
+    let highest = Arc::new(Mutex::new(HashMap::new()));
+    let handles = ctx.start_senders(senders, &weights, &highest, &Load::of(plan));
+    if plan.scenario == ScenarioKind::Resume {
+        tokio::time::sleep(Duration::from_secs_f64(plan.duration / 3.0)).await;
+        workers.command(&Command::Drop).await?;
+        tokio::time::sleep(Duration::from_secs_f64(plan.away)).await;
+        let target = highest
+            .lock()
+            .expect("highest lock")
+            .clone()
+            .into_iter()
+            .collect();
+        workers.command(&Command::Reconnect { target }).await?;
+    }
+    join_senders(handles).await
+}
+
+/// Clients per room. `rooms`: 5% large (weight 30), 25% medium (3), 70%
+/// small (1) — with 18,000 clients in 1,000 rooms about 180, 18 and 6
+/// members. Otherwise the clients are spread evenly.
+fn room_sizes(scenario: ScenarioKind, clients: usize, rooms: usize) -> Vec<usize> {
+    let weights: Vec<usize> = (0..rooms)
+        .map(|i| {
+            if scenario == ScenarioKind::Rooms {
+                match i * 100 / rooms {
+                    0..=4 => 30,
+                    5..=29 => 3,
+                    _ => 1,
+                }
+            } else {
+                1
+            }
+        })
+        .collect();
+    let total: usize = weights.iter().sum();
+    let mut sizes: Vec<usize> = weights.iter().map(|w| clients * w / total).collect();
+    // Hand out what rounding left, one each, smallest rooms first.
+    let mut left = clients - sizes.iter().sum::<usize>();
+    for s in sizes.iter_mut().rev() {
+        if left == 0 {
+            break;
+        }
+        *s += 1;
+        left -= 1;
+    }
+    sizes
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn per_sec(count: u64, from_ns: u64, to_ns: u64) -> f64 {
+    let secs = secs_between(from_ns, to_ns);
+    if secs > 0.0 {
+        count as f64 / secs
+    } else {
+        0.0
+    }
+}
+
+fn connect_summary(ready: &[ConnectReport], workers: usize) -> ConnectSummary {
+    let mut latency = Latency::default();
+    let (mut clients, mut failed) = (0, 0);
+    let (mut start, mut end) = (u64::MAX, 0);
+    for r in ready {
+        latency.merge(&Latency::from_wire(&r.latency));
+        clients += r.connected;
+        failed += r.failed;
+        start = start.min(r.start_ns);
+        end = end.max(r.end_ns);
+    }
+    let secs = secs_between(start, end);
+    ConnectSummary {
+        clients,
+        failed,
+        workers,
+        secs,
+        per_sec: per_sec(clients, start, end),
+        latency: latency.summary(),
+    }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn memory(
+    before: &crate::proc::ProcSample,
+    connected: &crate::proc::ProcSample,
+    clients: usize,
+) -> Memory {
+    Memory {
+        before_kib: before.rss_kib,
+        connected_kib: connected.rss_kib,
+        per_connection_bytes: (connected.rss_kib as f64 - before.rss_kib as f64) * 1024.0
+            / clients.max(1) as f64,
+    }
+}
+
+fn deliveries(results: &[WorkerResult]) -> DeliverySummary {
+    let mut latency = Latency::default();
+    let mut d = DeliverySummary::default();
+    let (mut first, mut last) = (u64::MAX, 0);
+    for r in results {
+        latency.merge(&Latency::from_wire(&r.latency));
+        d.count += r.deliveries;
+        d.lost += r.lost;
+        d.duplicated += r.duplicated;
+        d.unacked += r.unacked;
+        d.resyncs += r.resyncs;
+        d.unexpected_closes += r.unexpected_closes;
+        if r.first_ns != 0 {
+            first = first.min(r.first_ns);
+        }
+        last = last.max(r.last_ns);
+    }
+    d.per_sec = per_sec(d.count, first, last);
+    d.latency = latency.summary();
+    d
+}
+
+fn resume_summary(results: &[WorkerResult], clients: usize) -> ResumeSummary {
+    let (mut reconnect, mut caught_up) = (Latency::default(), Latency::default());
+    let (mut reconnected, mut not_caught_up) = (0, 0);
+    for r in results {
+        if let Some(c) = &r.reconnect {
+            reconnect.merge(&Latency::from_wire(&c.latency));
+            reconnected += c.connected;
+        }
+        caught_up.merge(&Latency::from_wire(&r.caught_up));
+        not_caught_up += r.not_caught_up;
+    }
+    let summary: Summary = caught_up.summary();
+    ResumeSummary {
+        clients: clients as u64,
+        reconnected,
+        reconnect: reconnect.summary(),
+        caught_up: summary,
+        not_caught_up,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_sizes_add_up_and_are_mixed_for_the_rooms_scenario() {
+        let sizes = room_sizes(ScenarioKind::Rooms, 18_000, 1_000);
+        assert_eq!(sizes.iter().sum::<usize>(), 18_000);
+        assert!(
+            sizes[0] > 150 && sizes[999] < 10,
+            "{} {}",
+            sizes[0],
+            sizes[999]
+        );
+        let even = room_sizes(ScenarioKind::Fanout, 10, 3);
+        assert_eq!(even.iter().sum::<usize>(), 10);
+        assert!(even.iter().all(|s| *s >= 3));
+    }
+}
