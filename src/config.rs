@@ -201,7 +201,7 @@ impl Config {
             None => FileConfig::default(),
         };
         let d = Config::default();
-        let config = Config {
+        let mut config = Config {
             listen: cli.listen.or(file.listen).unwrap_or(d.listen),
             data_dir: cli.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
             require_password: cli
@@ -291,6 +291,10 @@ impl Config {
                 ..d.stream
             },
         };
+        if !config.limits.enabled {
+            // The stream's command budget is a rate limit too.
+            config.stream.commands_per_second = 0;
+        }
         config.check()?;
         Ok(config)
     }

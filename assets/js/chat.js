@@ -433,7 +433,7 @@ function onFrame(f) {
       typing.started(f.room_id, f.username);
       break;
     case 'presence':
-      presence.set(f.room_id, f.online ?? []);
+      presence.set(f.room_id, f.online ?? [], f.count ?? 0);
       break;
     case 'presence.changed':
       presence.change(f.room_id, f.user_id, f.username, f.online);

@@ -7,13 +7,16 @@ export class Presence {
   constructor({ el }) {
     this.el = el;
     this.rooms = new Map(); // roomId -> Map(userId -> username)
+    this.counts = new Map(); // roomId -> how many are online (big rooms send only this)
     this.openRoom = null;
     this.meId = null;
   }
 
-  // The full list, sent after each (re)subscribe.
-  set(roomId, online) {
+  // The full list, sent after each (re)subscribe; in a room with more than
+  // 100 people online the server sends only the count.
+  set(roomId, online, count = online.length) {
     this.rooms.set(roomId, new Map(online.map((u) => [u.user_id, u.username])));
+    this.counts.set(roomId, count);
     if (roomId === this.openRoom) this.render();
   }
 
@@ -27,6 +30,7 @@ export class Presence {
 
   forget(roomId) {
     this.rooms.delete(roomId);
+    this.counts.delete(roomId);
   }
 
   show(roomId, meId) {
@@ -41,6 +45,12 @@ export class Presence {
     others.sort((a, b) => a.localeCompare(b));
     if (!room) {
       this.el.replaceChildren();
+      return;
+    }
+    const count = this.counts.get(this.openRoom) ?? 0;
+    if (room.size === 0 && count > 0) {
+      this.el.replaceChildren(h('span', { class: 'presence__dot presence__dot--on', 'aria-hidden': 'true' }), `${count} online`);
+      this.el.title = '';
       return;
     }
     const shown = others.slice(0, 5);

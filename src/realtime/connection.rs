@@ -40,7 +40,8 @@ pub struct StreamSettings {
     /// Stream connections one user may hold at once.
     pub max_per_user: usize,
     /// Commands a connection may send per second (bursts of twice that);
-    /// a client that floods beyond it is disconnected.
+    /// a client that floods beyond it is disconnected. 0: no limit (so it
+    /// follows `--rate-limits`; load tests turn both off).
     pub commands_per_second: u32,
 }
 
@@ -354,9 +355,10 @@ impl Connection {
             room_id: room,
             last_seq: delivered,
         })));
-        let online = self.hub.online(room);
+        let (count, online) = self.hub.online(room);
         frames.push(WsMessage::Text(wire::encode(&Frame::Presence {
             room_id: room,
+            count,
             online,
         })));
         Self::flow_of(self.write(sink, frames).await)
@@ -409,7 +411,10 @@ impl Connection {
 }
 
 /// A token bucket for one connection's commands: no map, no lock.
-struct CommandBudget {
+/// `None` when commands are not limited.
+struct CommandBudget(Option<Bucket>);
+
+struct Bucket {
     tokens: f64,
     burst: f64,
     per_second: f64,
@@ -418,22 +423,25 @@ struct CommandBudget {
 
 impl CommandBudget {
     fn new(per_second: u32) -> Self {
-        let per_second = f64::from(per_second.max(1));
-        Self {
+        if per_second == 0 {
+            return Self(None);
+        }
+        let per_second = f64::from(per_second);
+        Self(Some(Bucket {
             tokens: per_second * 2.0,
             burst: per_second * 2.0,
             per_second,
             at: Instant::now(),
-        }
+        }))
     }
 
     fn take(&mut self) -> bool {
+        let Some(b) = &mut self.0 else { return true };
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.per_second)
-            .min(self.burst);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * b.per_second).min(b.burst);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
             true
         } else {
             false

@@ -139,6 +139,9 @@ pub struct Hub {
     shutdown: watch::Sender<bool>,
 }
 
+/// Rooms with more people online than this get presence as a count only.
+pub const PRESENCE_LIST_MAX: usize = 100;
+
 /// How long a `typing` event counts.
 pub const TYPING_TTL: Duration = Duration::from_secs(6);
 
@@ -206,16 +209,18 @@ impl Hub {
     pub fn subscribe(&self, room: RoomId, listener: &Arc<Listener>) {
         let mut state = self.state.write().expect("hub lock");
         let entry = state.rooms.entry(room).or_default();
-        if entry.listeners.iter().any(|l| l.id == listener.id) {
-            return;
-        }
+        // Callers subscribe a listener to a room once (the connection keeps
+        // its own set), so no scan for duplicates here.
         entry.listeners.push(Arc::clone(listener));
         let count = entry
             .online
             .entry(listener.user)
             .or_insert_with(|| (listener.username.clone(), 0));
         count.1 += 1;
-        if count.1 == 1 {
+        // In a big room, individual comings and goings would cost every
+        // member a frame per arrival (quadratic in the room's size); there
+        // the client shows the count from `presence` instead.
+        if count.1 == 1 && entry.online.len() <= PRESENCE_LIST_MAX {
             let frame = wire::encode(&Frame::PresenceChanged {
                 room_id: room,
                 user_id: listener.user,
@@ -239,11 +244,14 @@ impl Hub {
             return;
         };
         let listener = entry.listeners.swap_remove(pos);
-        if let Some(count) = entry.online.get_mut(&listener.user) {
+        let gone = entry.online.get_mut(&listener.user).is_some_and(|count| {
             count.1 -= 1;
-            if count.1 == 0 {
-                entry.online.remove(&listener.user);
-                entry.typing.remove(&listener.user);
+            count.1 == 0
+        });
+        if gone {
+            entry.online.remove(&listener.user);
+            entry.typing.remove(&listener.user);
+            if entry.online.len() < PRESENCE_LIST_MAX {
                 let frame = wire::encode(&Frame::PresenceChanged {
                     room_id: room,
                     user_id: listener.user,
@@ -264,24 +272,26 @@ impl Hub {
         }
     }
 
-    /// Who is online in the room now.
-    pub fn online(&self, room: RoomId) -> Vec<OnlineUser> {
+    /// How many are online in the room, and who (only up to
+    /// `PRESENCE_LIST_MAX`; beyond that the list is left empty).
+    pub fn online(&self, room: RoomId) -> (usize, Vec<OnlineUser>) {
         let state = self.state.read().expect("hub lock");
-        let mut online: Vec<OnlineUser> = state
-            .rooms
-            .get(&room)
-            .map(|r| {
-                r.online
-                    .iter()
-                    .map(|(id, (name, _))| OnlineUser {
-                        user_id: *id,
-                        username: name.clone(),
-                    })
-                    .collect()
+        let Some(r) = state.rooms.get(&room) else {
+            return (0, Vec::new());
+        };
+        if r.online.len() > PRESENCE_LIST_MAX {
+            return (r.online.len(), Vec::new());
+        }
+        let mut online: Vec<OnlineUser> = r
+            .online
+            .iter()
+            .map(|(id, (name, _))| OnlineUser {
+                user_id: *id,
+                username: name.clone(),
             })
-            .unwrap_or_default();
+            .collect();
         online.sort_by(|a, b| a.username.cmp(&b.username));
-        online
+        (r.online.len(), online)
     }
 
     /// Tells the room's other listeners that `listener`'s user is typing.

@@ -124,6 +124,9 @@ pub enum Frame<'a> {
     #[serde(rename = "presence")]
     Presence {
         room_id: RoomId,
+        /// How many people are online in the room.
+        count: usize,
+        /// Who they are; empty when `count` is above 100.
         online: Vec<OnlineUser>,
     },
     /// One person came online in, or went offline from, the room.
