@@ -64,6 +64,7 @@ impl Chat {
             .post_message(NewMessage {
                 room,
                 author: user.id,
+                author_name: user.username.clone(),
                 client_id,
                 body,
             })

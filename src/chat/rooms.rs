@@ -21,12 +21,11 @@ impl Chat {
         user: &User,
         id: RoomId,
     ) -> Result<(Room, Option<Membership>)> {
-        let room = self
+        let (room, membership) = self
             .store
-            .room(id)
+            .room_for(id, user.id)
             .await?
             .ok_or_else(Error::room_not_found)?;
-        let membership = self.store.membership(id, user.id).await?;
         if membership.is_none() && room.kind != RoomKind::Public {
             return Err(Error::room_not_found());
         }

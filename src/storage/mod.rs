@@ -67,6 +67,8 @@ pub struct NewRoom {
 pub struct NewMessage {
     pub room: RoomId,
     pub author: UserId,
+    /// The author's username, so the insert need not look it up.
+    pub author_name: String,
     pub client_id: ClientId,
     pub body: MessageBody,
 }
@@ -134,8 +136,12 @@ pub trait Store: Send + Sync + 'static {
     // --- rooms and memberships
     /// `Conflict` when a public room of that name exists.
     async fn create_room(&self, room: NewRoom, now: Timestamp) -> StoreResult<Room>;
-    async fn room(&self, id: RoomId) -> StoreResult<Option<Room>>;
-    async fn membership(&self, room: RoomId, user: UserId) -> StoreResult<Option<Membership>>;
+    /// The room and the user's membership of it (`None` if there is no room).
+    async fn room_for(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> StoreResult<Option<(Room, Option<Membership>)>>;
     async fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>>;
     async fn public_rooms(&self, asking: UserId) -> StoreResult<Vec<RoomListing>>;
     /// Adds the membership; a no-op when it exists.

@@ -4,6 +4,7 @@
 mod migrate;
 mod queries;
 mod readers;
+mod session_cache;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode};
 
 use self::readers::Readers;
+use self::session_cache::SessionCache;
 use self::writer::Writer;
 use super::{
     HistoryPage, Membership, NewMessage, NewRoom, Publisher, Store, StoreError, StoreResult,
@@ -36,6 +38,7 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
     path: PathBuf,
+    sessions: Arc<SessionCache>,
     /// Held for the store's life: one natter per data directory.
     _lock: std::fs::File,
 }
@@ -65,8 +68,27 @@ impl SqliteStore {
             writer,
             readers: Readers::new(path.clone(), MAX_READERS),
             path,
+            sessions: Arc::default(),
             _lock: lock,
         })
+    }
+
+    /// A write that changes sessions or users: once it commits, the session
+    /// cache is cleared. A task of its own, so the clearing happens even if
+    /// the caller goes away while the write commits.
+    async fn write_changing_sessions<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut Vec<crate::domain::Event>) -> StoreResult<T> + Send + 'static,
+    {
+        let (writer, sessions) = (self.writer.clone(), Arc::clone(&self.sessions));
+        tokio::spawn(async move {
+            let done = writer.write(work).await;
+            sessions.invalidate();
+            done
+        })
+        .await
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("write task: {e}")))?
     }
 
     pub fn path(&self) -> &Path {
@@ -164,14 +186,12 @@ impl Store for SqliteStore {
     }
 
     async fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()> {
-        self.writer
-            .write(move |c, _| queries::set_password_hash(c, user, &hash))
+        self.write_changing_sessions(move |c, _| queries::set_password_hash(c, user, &hash))
             .await
     }
 
     async fn set_theme(&self, user: UserId, theme: Theme) -> StoreResult<()> {
-        self.writer
-            .write(move |c, _| queries::set_theme(c, user, theme))
+        self.write_changing_sessions(move |c, _| queries::set_theme(c, user, theme))
             .await
     }
 
@@ -187,21 +207,30 @@ impl Store for SqliteStore {
     }
 
     async fn user_for_session(&self, token_hash: [u8; 32]) -> StoreResult<Option<User>> {
-        self.readers
+        if let Some(user) = self.sessions.get(&token_hash) {
+            return Ok(Some(user));
+        }
+        let read_at = self.sessions.generation();
+        let user = self
+            .readers
             .read(move |c| queries::user_for_session(c, &token_hash))
-            .await
+            .await?;
+        if let Some(user) = &user {
+            self.sessions.put(read_at, token_hash, user.clone());
+        }
+        Ok(user)
     }
 
     async fn delete_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
-        self.writer
-            .write(move |c, ev| queries::delete_session(c, ev, &token_hash))
+        self.write_changing_sessions(move |c, ev| queries::delete_session(c, ev, &token_hash))
             .await
     }
 
     async fn delete_sessions_of(&self, user: UserId, keep: Option<[u8; 32]>) -> StoreResult<u64> {
-        self.writer
-            .write(move |c, ev| queries::delete_sessions_of(c, ev, user, keep.as_ref()))
-            .await
+        self.write_changing_sessions(move |c, ev| {
+            queries::delete_sessions_of(c, ev, user, keep.as_ref())
+        })
+        .await
     }
 
     async fn create_room(&self, room: NewRoom, now: Timestamp) -> StoreResult<Room> {
@@ -210,13 +239,13 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn room(&self, id: RoomId) -> StoreResult<Option<Room>> {
-        self.readers.read(move |c| queries::room(c, id)).await
-    }
-
-    async fn membership(&self, room: RoomId, user: UserId) -> StoreResult<Option<Membership>> {
+    async fn room_for(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> StoreResult<Option<(Room, Option<Membership>)>> {
         self.readers
-            .read(move |c| queries::membership(c, room, user))
+            .read(move |c| queries::room_for(c, room, user))
             .await
     }
 

@@ -207,24 +207,28 @@ pub fn create_room(
     })
 }
 
-pub fn room(c: &Connection, id: RoomId) -> StoreResult<Option<Room>> {
+/// The room and the user's membership of it, in one query (every room
+/// route starts with this check, so it is the hottest read).
+pub fn room_for(
+    c: &Connection,
+    room: RoomId,
+    user: UserId,
+) -> StoreResult<Option<(Room, Option<Membership>)>> {
     Ok(c.prepare_cached(&format!(
-        "SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.id = ?1"
+        "SELECT {ROOM_COLUMNS}, m.role, m.last_read_seq
+         FROM rooms r LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = ?2
+         WHERE r.id = ?1"
     ))?
-    .query_row([id.0], room_row)
-    .optional()?)
-}
-
-pub fn membership(c: &Connection, room: RoomId, user: UserId) -> StoreResult<Option<Membership>> {
-    Ok(c.prepare_cached(
-        "SELECT role, last_read_seq FROM memberships WHERE room_id = ?1 AND user_id = ?2",
-    )?
-    .query_row([room.0, user.0], |r| {
-        let role: String = r.get(0)?;
-        Ok(Membership {
-            role: Role::from_db(&role),
-            last_read_seq: Seq(r.get(1)?),
-        })
+    .query_row([room.0, user.0], |row| {
+        let role: Option<String> = row.get(6)?;
+        let membership = match role {
+            Some(role) => Some(Membership {
+                role: Role::from_db(&role),
+                last_read_seq: Seq(row.get(7)?),
+            }),
+            None => None,
+        };
+        Ok((room_row(row)?, membership))
     })
     .optional()?)
 }
@@ -493,15 +497,12 @@ pub fn post_message(
             ],
             |r| r.get(0),
         )?;
-    let author: String = c
-        .prepare_cached("SELECT username FROM users WHERE id = ?1")?
-        .query_row([new.author.0], |r| r.get(0))?;
     let message = Message {
         id: MessageId(id),
         room_id: new.room,
         seq: Seq(seq),
         author_id: new.author,
-        author,
+        author: new.author_name.clone(),
         client_id: new.client_id.as_str().to_owned(),
         body: new.body.as_str().to_owned(),
         created_at: now,
