@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
-use futures_util::stream::{FuturesUnordered, SplitSink};
+use futures_util::stream::FuturesUnordered;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
@@ -75,7 +75,10 @@ pub const CLOSE_SESSION_ENDED: u16 = 4001;
 /// stops taking data, so a stuck peer never holds its task forever.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
-type Sink = SplitSink<WebSocket, WsMessage>;
+/// The socket, not split in two: the loop below reads and writes it in turn
+/// (a `select!` drops the read future before a branch writes), which saves
+/// the lock a split socket takes on every frame.
+type Sink = WebSocket;
 
 enum Flow {
     Continue,
@@ -109,8 +112,8 @@ pub async fn serve(
         listener,
         delivered: HashMap::new(),
     };
-    let (mut sink, stream) = socket.split();
-    let reason = conn.run(&mut sink, stream, queue).await;
+    let mut sink = socket;
+    let reason = conn.run(&mut sink, queue).await;
     conn.hub
         .disconnect(&conn.listener, conn.delivered.keys().copied());
     if let Flow::Close(code, why) = reason {
@@ -126,7 +129,6 @@ impl Connection {
     async fn run(
         &mut self,
         sink: &mut Sink,
-        mut stream: futures_util::stream::SplitStream<WebSocket>,
         mut queue: mpsc::Receiver<Outbound>,
     ) -> Flow {
         let shutdown = self.hub.stopping();
@@ -176,7 +178,7 @@ impl Connection {
                     };
                     Self::flow_of(self.write(sink, vec![WsMessage::Text(frame)]).await)
                 }
-                incoming = stream.next(), if sends.len() < self.settings.max_pending_sends => {
+                incoming = sink.recv(), if sends.len() < self.settings.max_pending_sends => {
                     last_heard = Instant::now();
                     match incoming {
                         None | Some(Ok(WsMessage::Close(_))) => return Flow::Continue,

@@ -61,6 +61,9 @@ impl Server {
             // per-address limits (where it has them) would refuse them. A
             // `--server-arg --rate-limits=true` flag still wins over this.
             .env("NATTER_RATE_LIMITS", "false")
+            // Thousands of clients share a few source addresses and users.
+            .env("NATTER_MAX_CONNECTIONS_PER_IP", "0")
+            .env("NATTER_WS_MAX_PER_USER", "100000")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .kill_on_drop(true)

@@ -1,0 +1,144 @@
+// Fuzzes the web client's Markdown renderer (assets/js/markdown.js) under
+// Node with a tiny stand-in DOM: random inputs built from Markdown and HTML
+// fragments, mutated from the corpus, must render without throwing, make
+// only the allowed elements, give links only http(s)/mailto hrefs with
+// rel="noopener noreferrer", and keep every letter of the input visible
+// (nothing silently dropped, nothing invented).
+//
+//   node fuzz/markdown/fuzz.mjs [iterations] [seed]
+//
+// e2e/markdown-fuzz.test.js runs a short, fixed-seed form in the test suite.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+class Node {
+  constructor(tag) {
+    this.tag = tag;
+    this.children = [];
+    this.attrs = {};
+  }
+  append(...items) {
+    for (const item of items) this.children.push(typeof item === 'string' ? new Text(item) : item);
+  }
+  set href(v) { this.attrs.href = String(v); }
+  get href() { return this.attrs.href; }
+  set rel(v) { this.attrs.rel = v; }
+  set target(v) { this.attrs.target = v; }
+  setAttribute(k, v) { this.attrs[k] = String(v); }
+  get textContent() { return this.children.map((c) => c.textContent).join(''); }
+}
+class Text {
+  constructor(t) { this.data = t; }
+  get textContent() { return this.data; }
+}
+globalThis.document = {
+  createElement: (tag) => new Node(tag),
+  createDocumentFragment: () => new Node('#fragment'),
+  createTextNode: (t) => new Text(t),
+};
+
+const { renderMarkdown } = await import(join(here, '..', '..', 'assets', 'js', 'markdown.js'));
+
+const ALLOWED = new Set(['#fragment', 'strong', 'em', 'code', 'pre', 'blockquote', 'a', 'br']);
+const PIECES = ['**', '*', '_', '`', '```', '\n', '> ', '[', ']', '(', ')', 'https://example.com/a?b=c', 'http://x.y',
+  'javascript:alert(1)', 'java\tscript:', 'data:text/html,x', 'mailto:a@b.c', '<img src=x onerror=alert(1)>', '<script>',
+  '</code>', '"', "'", ' ', 'word', 'ünï', '\u202e', '&amp;', '\\', '~~', '#', '-', '1.', 'www.x.org'];
+
+export function* inputs(count, seed) {
+  let x = seed >>> 0 || 1;
+  const rand = (n) => {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    return x % n;
+  };
+  const corpusDir = join(here, 'corpus');
+  const corpus = readdirSync(corpusDir).map((f) => readFileSync(join(corpusDir, f), 'utf8'));
+  for (let i = 0; i < count; i += 1) {
+    let s = rand(3) === 0 ? corpus[rand(corpus.length)] : '';
+    const n = 1 + rand(24);
+    for (let k = 0; k < n; k += 1) {
+      const piece = PIECES[rand(PIECES.length)];
+      const at = rand(s.length + 1);
+      s = s.slice(0, at) + piece + s.slice(at);
+    }
+    yield s;
+  }
+}
+
+const letters = (t) => t.replace(/[^\p{L}\p{N}]/gu, '');
+
+// An opening fence's language name ("```rust") is not shown, by design.
+function withoutLanguageNames(source) {
+  let inFence = false;
+  return String(source)
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    // Quote markers are not letters; the quoted text is Markdown again.
+    .map((line) => line.replace(/^(\s*>\s?)+/, ''))
+    .map((line) => {
+      if (inFence) {
+        if (/^\s*```\s*$/.test(line)) inFence = false;
+        return line;
+      }
+      if (!/^\s*```/.test(line)) return line;
+      const info = line.replace(/^\s*```/, '');
+      if (/^(.*\S.*?)```\s*$/.test(info)) return line;
+      inFence = true;
+      return /^[\w+#.-]+\s*$/.test(info) ? '```' : line;
+    })
+    .join('\n');
+}
+
+// Returns a list of problems with rendering `source` (empty when fine).
+export function check(source) {
+  let out;
+  try {
+    out = renderMarkdown(source);
+  } catch (e) {
+    return [`threw ${e.message}`];
+  }
+  const problems = [];
+  const walk = (node) => {
+    if (node instanceof Text) return;
+    if (!ALLOWED.has(node.tag)) problems.push(`made <${node.tag}>`);
+    for (const k of Object.keys(node.attrs)) {
+      if (node.tag !== 'a' || !['href', 'rel', 'target'].includes(k)) problems.push(`attribute ${k} on <${node.tag}>`);
+    }
+    if (node.tag === 'a') {
+      if (!/^(https?|mailto):/i.test(node.attrs.href ?? '')) problems.push(`link to ${node.attrs.href}`);
+      if (node.attrs.rel !== 'noopener noreferrer') problems.push('link without rel=noopener noreferrer');
+    }
+    node.children.forEach(walk);
+  };
+  walk(out);
+  // Every letter typed is still shown, except a safe link's target, which
+  // becomes the href (the link shows its label).
+  const shown = letters(out.textContent);
+  const hrefs = [];
+  const collect = (node) => {
+    if (node instanceof Text) return;
+    if (node.tag === 'a') hrefs.push(node.attrs.href ?? '');
+    node.children.forEach(collect);
+  };
+  collect(out);
+  if (hrefs.length === 0 && shown !== letters(withoutLanguageNames(source))) problems.push('text lost or invented');
+  return problems;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const count = Number(process.argv[2] ?? 100000);
+  const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);
+  let bad = 0;
+  for (const input of inputs(count, seed)) {
+    const problems = check(input);
+    if (problems.length) {
+      bad += 1;
+      if (bad <= 10) console.log(JSON.stringify(input), problems);
+    }
+  }
+  console.log(`${count} inputs (seed ${seed}): ${bad} with problems`);
+  process.exit(bad ? 1 : 0);
+}
