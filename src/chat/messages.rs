@@ -145,12 +145,7 @@ impl Chat {
     ) -> Result<Message> {
         self.member_room(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
-        let message = self
-            .store
-            .message_at(room, seq)
-            .await?
-            .filter(|m| !m.deleted);
-        let message = message.ok_or_else(|| Error::not_found("Message not found."))?;
+        let message = self.live_message(room, seq).await?;
         if message.author_id != user.id {
             return Err(Error::Forbidden(
                 "You can only edit your own messages.".into(),
@@ -159,21 +154,13 @@ impl Chat {
         self.store
             .edit_message(room, seq, user.id, body)
             .await
-            .map_err(|e| match e {
-                StoreError::NotFound => Error::not_found("Message not found."),
-                other => other.into(),
-            })
+            .map_err(message_error)
     }
 
     /// Deletes a message: its author may, and so may the room's owner.
     pub async fn delete_message(&self, user: &User, room: RoomId, seq: Seq) -> Result<()> {
         let (_, membership) = self.member_room(user, room).await?;
-        let message = self
-            .store
-            .message_at(room, seq)
-            .await?
-            .filter(|m| !m.deleted);
-        let message = message.ok_or_else(|| Error::not_found("Message not found."))?;
+        let message = self.live_message(room, seq).await?;
         if message.author_id != user.id && membership.role != Role::Owner {
             return Err(Error::Forbidden(
                 "You can only delete your own messages.".into(),
@@ -182,10 +169,17 @@ impl Chat {
         self.store
             .delete_message(room, seq)
             .await
-            .map_err(|e| match e {
-                StoreError::NotFound => Error::not_found("Message not found."),
-                other => other.into(),
-            })
+            .map_err(message_error)
+    }
+
+    /// The message at `seq`, unless it is missing or deleted.
+    async fn live_message(&self, room: RoomId, seq: Seq) -> Result<Message> {
+        let message = self
+            .store
+            .message_at(room, seq)
+            .await?
+            .filter(|m| !m.deleted);
+        message.ok_or_else(|| Error::not_found("Message not found."))
     }
 
     /// A member's catch-up: the room's events after `after` (at most
@@ -206,5 +200,13 @@ impl Chat {
         }
         let events = self.store.events_after(room, after, limit).await?;
         Ok((events, found.last_seq))
+    }
+}
+
+/// A message that vanished between the check and the write reads as missing.
+fn message_error(e: StoreError) -> Error {
+    match e {
+        StoreError::NotFound => Error::not_found("Message not found."),
+        other => other.into(),
     }
 }

@@ -126,11 +126,7 @@ pub async fn serve(
 }
 
 impl Connection {
-    async fn run(
-        &mut self,
-        sink: &mut Sink,
-        mut queue: mpsc::Receiver<Outbound>,
-    ) -> Flow {
+    async fn run(&mut self, sink: &mut Sink, mut queue: mpsc::Receiver<Outbound>) -> Flow {
         let shutdown = self.hub.stopping();
         tokio::pin!(shutdown);
         let hello = wire::encode(&Frame::Hello {

@@ -502,12 +502,7 @@ async fn a_silent_peer_is_dropped_after_the_idle_timeout() {
     let mut ws = connect(&app.base, &token).await;
     // Not reading means not answering pings: the server gives up on us.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let end = loop {
-        match ws.next_or_close().await {
-            Ok(_) => {}
-            Err(end) => break end,
-        }
-    };
+    let end = ws.end().await;
     assert!(matches!(end, Some(1001) | None), "{end:?}");
     assert_eq!(app.hub.stats().listeners, 0);
 }
@@ -576,12 +571,7 @@ async fn signing_out_everywhere_closes_the_users_live_connections() {
         alice.delete("/api/v1/sessions").await.status,
         StatusCode::NO_CONTENT
     );
-    let end = loop {
-        match alice_ws.next_or_close().await {
-            Ok(_) => {}
-            Err(end) => break end,
-        }
-    };
+    let end = alice_ws.end().await;
     assert_eq!(end, Some(4001), "closed as session ended");
     assert_eq!(
         try_connect(&app.base, &token, None).await.err(),
@@ -624,12 +614,7 @@ async fn a_password_change_closes_the_other_sessions_sockets_but_not_this_one() 
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    let end = loop {
-        match phone_ws.next_or_close().await {
-            Ok(_) => {}
-            Err(end) => break end,
-        }
-    };
+    let end = phone_ws.end().await;
     assert_eq!(end, Some(4001));
     assert_eq!(
         laptop_ws.drain().await.len(),
@@ -662,12 +647,7 @@ async fn a_client_flooding_the_socket_with_commands_is_disconnected() {
             break;
         }
     }
-    let end = loop {
-        match ws.next_or_close().await {
-            Ok(_) => {}
-            Err(end) => break end,
-        }
-    };
+    let end = ws.end().await;
     // The close frame may be lost to a reset while our pings are still in flight.
     assert!(matches!(end, Some(1008) | None), "{end:?}");
     for _ in 0..100 {

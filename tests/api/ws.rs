@@ -109,6 +109,15 @@ impl Ws {
         }
     }
 
+    /// Reads until the connection ends; how it ended (close code, or None).
+    pub async fn end(&mut self) -> Option<u16> {
+        loop {
+            if let Err(end) = self.next_or_close().await {
+                return end;
+            }
+        }
+    }
+
     /// Frames until one of type `kind` (returned); the others are returned too, in order.
     pub async fn until(&mut self, kind: &str) -> (Value, Vec<Value>) {
         let mut before = Vec::new();
