@@ -213,7 +213,7 @@ impl Store for SqliteStore {
         let read_at = self.sessions.generation();
         let user = self
             .readers
-            .read(move |c| queries::user_for_session(c, &token_hash))
+            .read_quick(move |c| queries::user_for_session(c, &token_hash))
             .await?;
         if let Some(user) = &user {
             self.sessions.put(read_at, token_hash, user.clone());
@@ -245,7 +245,7 @@ impl Store for SqliteStore {
         user: UserId,
     ) -> StoreResult<Option<(Room, Option<Membership>)>> {
         self.readers
-            .read(move |c| queries::room_for(c, room, user))
+            .read_quick(move |c| queries::room_for(c, room, user))
             .await
     }
 
@@ -307,13 +307,13 @@ impl Store for SqliteStore {
 
     async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {
         self.readers
-            .read(move |c| queries::messages(c, room, page))
+            .read_quick(move |c| queries::messages(c, room, page))
             .await
     }
 
     async fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>> {
         self.readers
-            .read(move |c| queries::message_at(c, room, seq))
+            .read_quick(move |c| queries::message_at(c, room, seq))
             .await
     }
 
