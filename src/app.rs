@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use crate::chat::{Chat, Policy};
 use crate::config::Config;
 use crate::http::server::ConnectionLimits;
-use crate::http::{self, AppState, AssetStore};
+use crate::http::{self, AppState, AssetStore, Shared};
 use crate::realtime::Hub;
 use crate::storage::sqlite::SqliteStore;
 
@@ -35,14 +35,14 @@ impl App {
             require_password: config.require_password,
         };
         let chat = Arc::new(Chat::new(Arc::new(store), policy, &config.limits));
-        let state = AppState {
+        let state = AppState::new(Shared {
             chat,
             hub: Arc::clone(&hub),
             stream: config.stream.clone(),
             secure_cookies: config.secure_cookies(),
-            trusted_origins: Arc::new(config.trusted_origins()),
-            assets: Arc::new(AssetStore::new(config.assets_dir.clone())),
-        };
+            trusted_origins: config.trusted_origins(),
+            assets: AssetStore::new(config.assets_dir.clone()),
+        });
         let router = http::router(state, config.max_body_bytes);
         let listener = TcpListener::bind(config.listen)
             .await

@@ -29,15 +29,32 @@ pub use error::ErrorBody;
 use crate::chat::Chat;
 use crate::realtime::{Hub, StreamSettings};
 
-/// What every handler can reach.
+/// What every handler can reach. Extractors clone the state for every
+/// request, so it is one `Arc`: a clone is a single counter increment.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub chat: Arc<Chat>,
     pub hub: Arc<Hub>,
     pub stream: StreamSettings,
     pub secure_cookies: bool,
-    pub trusted_origins: Arc<Vec<String>>,
-    pub assets: Arc<AssetStore>,
+    pub trusted_origins: Vec<String>,
+    pub assets: AssetStore,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// The whole application router. The OpenAPI document is built from the

@@ -19,10 +19,11 @@ use crate::error::{Error, Result};
 use crate::realtime::connection;
 use crate::realtime::hub::Outbound;
 
-/// Small socket buffers keep an idle connection to a few KiB (the library
-/// defaults are 128 KiB each way).
-const READ_BUFFER: usize = 4 * 1024;
-const WRITE_BUFFER: usize = 4 * 1024;
+/// Small socket buffers keep an idle connection small (the library defaults
+/// are 128 KiB each way); a larger message is read in several chunks, and
+/// a batch of frames in several writes.
+const READ_BUFFER: usize = 1024;
+const WRITE_BUFFER: usize = 1024;
 
 /// GET /api/v1/stream — the WebSocket event stream (see docs/protocol.md).
 /// Signed in by the session cookie or `Authorization: Bearer`. A browser
