@@ -141,13 +141,7 @@ async fn a_password_lets_the_user_sign_in_from_a_second_browser() {
 #[tokio::test]
 async fn sign_in_failures_do_not_tell_whether_the_username_exists() {
     let app = spawn_app().await;
-    let owner = app.user("hana").await;
-    owner
-        .put(
-            "/api/v1/me/password",
-            json!({"new_password": "correct horse"}),
-        )
-        .await;
+    app.user_with_password("hana").await;
     app.user("nopass").await;
 
     let c = app.client();
@@ -183,12 +177,7 @@ async fn sign_in_failures_do_not_tell_whether_the_username_exists() {
 #[tokio::test]
 async fn signing_in_always_issues_a_new_session_token() {
     let app = spawn_app().await;
-    let c = app.user("ivan").await;
-    c.put(
-        "/api/v1/me/password",
-        json!({"new_password": "correct horse"}),
-    )
-    .await;
+    let c = app.user_with_password("ivan").await;
     let token = |r: &crate::helpers::Answer| {
         r.headers["set-cookie"]
             .to_str()
@@ -216,18 +205,8 @@ async fn signing_in_always_issues_a_new_session_token() {
 #[tokio::test]
 async fn sign_out_ends_this_session_only() {
     let app = spawn_app().await;
-    let one = app.user("judy").await;
-    one.put(
-        "/api/v1/me/password",
-        json!({"new_password": "correct horse"}),
-    )
-    .await;
-    let two = app.client();
-    two.post(
-        "/api/v1/session",
-        json!({"username": "judy", "password": "correct horse"}),
-    )
-    .await;
+    let one = app.user_with_password("judy").await;
+    let (two, _) = app.second_device("judy").await;
 
     let r = one.delete("/api/v1/session").await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
@@ -242,20 +221,8 @@ async fn sign_out_ends_this_session_only() {
 #[tokio::test]
 async fn sign_out_everywhere_ends_every_session_of_the_user() {
     let app = spawn_app().await;
-    let laptop = app.user("kim").await;
-    laptop
-        .put(
-            "/api/v1/me/password",
-            json!({"new_password": "correct horse"}),
-        )
-        .await;
-    let phone = app.client();
-    phone
-        .post(
-            "/api/v1/session",
-            json!({"username": "kim", "password": "correct horse"}),
-        )
-        .await;
+    let laptop = app.user_with_password("kim").await;
+    let (phone, _) = app.second_device("kim").await;
     let someone_else = app.user("lee").await;
 
     assert_eq!(
@@ -275,20 +242,8 @@ async fn sign_out_everywhere_ends_every_session_of_the_user() {
 #[tokio::test]
 async fn changing_the_password_ends_the_other_sessions() {
     let app = spawn_app().await;
-    let laptop = app.user("mo").await;
-    laptop
-        .put(
-            "/api/v1/me/password",
-            json!({"new_password": "correct horse"}),
-        )
-        .await;
-    let phone = app.client();
-    phone
-        .post(
-            "/api/v1/session",
-            json!({"username": "mo", "password": "correct horse"}),
-        )
-        .await;
+    let laptop = app.user_with_password("mo").await;
+    let (phone, _) = app.second_device("mo").await;
 
     let r = laptop
         .put(

@@ -83,6 +83,32 @@ impl TestApp {
         (c, session_token(&r))
     }
 
+    /// A new user who has set the password "correct horse".
+    pub async fn user_with_password(&self, username: &str) -> Client {
+        let c = self.user(username).await;
+        let r = c
+            .put(
+                "/api/v1/me/password",
+                json!({ "new_password": "correct horse" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+        c
+    }
+
+    /// Another browser signed in to `username` with "correct horse".
+    pub async fn second_device(&self, username: &str) -> (Client, Answer) {
+        let c = self.client();
+        let r = c
+            .post(
+                "/api/v1/session",
+                json!({ "username": username, "password": "correct horse" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        (c, r)
+    }
+
     pub fn client(&self) -> Client {
         Client::new(&self.base)
     }

@@ -596,13 +596,7 @@ async fn a_password_change_closes_the_other_sessions_sockets_but_not_this_one() 
             json!({"new_password": "correct horse"}),
         )
         .await;
-    let phone = app.client();
-    let r = phone
-        .post(
-            "/api/v1/session",
-            json!({"username": "alice", "password": "correct horse"}),
-        )
-        .await;
+    let (_phone, r) = app.second_device("alice").await;
     let phone_token = crate::helpers::session_token(&r);
     let mut laptop_ws = connect(&app.base, &laptop_token).await;
     let mut phone_ws = connect(&app.base, &phone_token).await;
