@@ -35,6 +35,8 @@ impl Chat {
     ) -> Result<SignedIn> {
         let username = Username::parse(username)?;
         Limits::take(self.limits.sign_ups_per_ip.as_ref(), from)?;
+        // Attempts at one name, from anywhere: probing or racing for a name.
+        Limits::take(self.limits.sign_ups_per_name.as_ref(), &username.key())?;
         let password = match password.filter(|p| !p.is_empty()) {
             Some(p) => Some(Password::parse(p)?),
             None if self.policy.require_password => {

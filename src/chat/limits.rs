@@ -83,6 +83,8 @@ impl RateLimiter {
 /// The limits in force; `None` turns a limit off.
 pub struct Limits {
     pub sign_ups_per_ip: Option<RateLimiter>,
+    /// Sign-up attempts per username (from any address).
+    pub sign_ups_per_name: Option<RateLimiter>,
     pub sign_ins_per_ip: Option<RateLimiter>,
     /// Failed sign-ins per username: slows password guessing on one account.
     pub failed_sign_ins_per_name: Option<RateLimiter>,
@@ -119,6 +121,7 @@ impl Limits {
                 s.sign_ups_per_hour,
                 Duration::from_hours(1),
             )),
+            sign_ups_per_name: on(RateLimiter::new(5, Duration::from_mins(1))),
             sign_ins_per_ip: on(RateLimiter::new(
                 s.sign_ins_per_minute,
                 Duration::from_mins(1),

@@ -43,6 +43,39 @@ async fn sign_ups_from_one_address_are_limited_with_429_and_retry_after() {
 }
 
 #[tokio::test]
+async fn attempts_at_one_username_are_limited_too() {
+    let app = spawn_app_with(|c| {
+        c.limits.enabled = true;
+        c.limits.sign_ups_per_hour = 1000;
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            app.client()
+                .post("/api/v1/users", json!({"username": "Popular"}))
+                .await
+                .status,
+        );
+    }
+    assert_eq!(statuses[0], StatusCode::CREATED);
+    assert!(
+        statuses[1..5].iter().all(|s| *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
+    let other = app
+        .client()
+        .post("/api/v1/users", json!({"username": "other"}))
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::CREATED,
+        "other names are not affected"
+    );
+}
+
+#[tokio::test]
 async fn repeated_wrong_passwords_for_one_name_are_slowed_down() {
     let app = spawn_app_with(|c| {
         c.limits.enabled = true;
