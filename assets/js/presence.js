@@ -13,7 +13,7 @@ export class Presence {
   }
 
   // The full list, sent after each (re)subscribe; in a room with more than
-  // 100 people online the server sends only the count.
+  // 20 people online the server sends only the count.
   set(roomId, online, count = online.length) {
     this.rooms.set(roomId, new Map(online.map((u) => [u.user_id, u.username])));
     this.counts.set(roomId, count);

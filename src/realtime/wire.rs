@@ -126,7 +126,7 @@ pub enum Frame<'a> {
         room_id: RoomId,
         /// How many people are online in the room.
         count: usize,
-        /// Who they are; empty when `count` is above 100.
+        /// Who they are; empty when `count` is above 20.
         online: Vec<OnlineUser>,
     },
     /// One person came online in, or went offline from, the room.

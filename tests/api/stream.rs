@@ -652,3 +652,31 @@ async fn a_client_flooding_the_socket_with_commands_is_disconnected() {
     }
     panic!("the flooding connection is still registered");
 }
+
+#[tokio::test]
+async fn a_busy_room_reports_presence_as_a_count() {
+    let app = spawn_app().await;
+    let mut sockets = Vec::new();
+    for i in 0..21 {
+        let (_, token) = app.user_with_token(&format!("member{i}")).await;
+        let mut ws = connect(&app.base, &token).await;
+        ws.subscribe(1, 0).await;
+        sockets.push(ws);
+    }
+    let (_, token) = app.user_with_token("latecomer").await;
+    let mut late = connect(&app.base, &token).await;
+    late.subscribe(1, 0).await;
+    let (presence, _) = late.until("presence").await;
+    assert_eq!(presence["count"], 22);
+    assert_eq!(
+        presence["online"],
+        json!([]),
+        "no name list above 20 online"
+    );
+    // Nobody was told about the latecomer one by one.
+    let told = sockets[0].drain().await;
+    assert!(
+        told.iter().all(|f| f["username"] != "latecomer"),
+        "{told:?}"
+    );
+}
