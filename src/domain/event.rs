@@ -74,21 +74,3 @@ pub enum Event {
     Membership(MembershipChange),
     Sessions(SessionsEnded),
 }
-
-impl Event {
-    pub fn room_id(&self) -> Option<RoomId> {
-        match self {
-            Event::Room(e) => Some(e.room_id),
-            Event::Membership(m) => Some(m.room_id),
-            Event::Sessions(_) => None,
-        }
-    }
-
-    /// Who left, if this is a departure (they stop receiving the room at once).
-    pub fn departed(&self) -> Option<UserId> {
-        match self {
-            Event::Membership(m) if !m.joined => Some(m.member.user_id),
-            _ => None,
-        }
-    }
-}

@@ -113,10 +113,6 @@ impl MessageBody {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 /// A password as typed: 8–256 characters. Never logged, never stored as is.

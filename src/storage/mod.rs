@@ -99,13 +99,6 @@ pub trait Publisher: Send + Sync + 'static {
     fn publish(&self, events: &[Event]);
 }
 
-/// A publisher for stores nobody listens to (tools, some tests).
-pub struct NoPublisher;
-
-impl Publisher for NoPublisher {
-    fn publish(&self, _events: &[Event]) {}
-}
-
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     // --- users and sessions

@@ -177,6 +177,19 @@ impl Client {
         }
     }
 
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req
+    }
+
     pub async fn send(
         &self,
         method: Method,
@@ -184,12 +197,9 @@ impl Client {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Answer {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        let mut req = self.request(method, path, headers);
         if let Some(body) = body {
             req = req.json(&body);
-        }
-        for (k, v) in headers {
-            req = req.header(*k, *v);
         }
         read(req.send().await.expect("request sent")).await
     }
@@ -201,14 +211,14 @@ impl Client {
         body: Vec<u8>,
         headers: &[(&str, &str)],
     ) -> Answer {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .body(body);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        read(req.send().await.expect("request sent")).await
+        read(
+            self.request(method, path, headers)
+                .body(body)
+                .send()
+                .await
+                .expect("request sent"),
+        )
+        .await
     }
 
     /// Like `send`, but `None` when the server cannot be reached at all.
@@ -219,8 +229,7 @@ impl Client {
         body: Value,
     ) -> Option<(StatusCode, Value)> {
         let r = self
-            .http
-            .request(method, format!("{}{path}", self.base))
+            .request(method, path, &[])
             .json(&body)
             .send()
             .await
