@@ -63,6 +63,19 @@ test('every payload of the XSS corpus renders inert as a message and as a room n
     corpus[corpus.length - 1],
   );
 
+  // The sidebar may still be redrawing from a live membership event; wait
+  // until it lists every room made above (a name that never shows fails
+  // here, by timeout, as surely as below).
+  await page
+    .waitForFunction(
+      (names) => {
+        const shown = [...document.querySelectorAll('#sidebar .room-list li')].map((li) => li.textContent);
+        return names.every((n) => shown.some((t) => t.includes(n.trim())));
+      },
+      rooms,
+      { timeout: 10_000 },
+    )
+    .catch(() => {});
   const found = await page.evaluate(() => {
     const scope = [...document.querySelectorAll('#messages, #sidebar .room-list')];
     const bad = 'img,iframe,script,object,embed,form,style,details,input,math,meta,base,video,audio,svg:not(.icon)';

@@ -34,7 +34,11 @@ impl RateLimiter {
         if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
             self.forget_idle(&mut buckets, now);
         }
-        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
+        // A known key is found without copying it.
+        if !buckets.contains_key(key) {
+            buckets.insert(key.to_owned(), (self.burst, now));
+        }
+        let (tokens, at) = buckets.get_mut(key).expect("inserted above");
         *tokens =
             (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
         *at = now;

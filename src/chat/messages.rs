@@ -1,6 +1,5 @@
 //! Messages: send (idempotent by client id) and read history by seq.
 
-use super::limits::Limits;
 use super::rooms::GENERAL;
 use super::Chat;
 use crate::domain::{ClientId, Message, MessageBody, Posted, Role, RoomEvent, RoomId, Seq, User};
@@ -52,11 +51,14 @@ impl Chat {
         client_id: ClientId,
         body: &str,
     ) -> Result<Posted> {
-        let (found, membership) = self.member_room(user, room).await?;
+        let (access, role) = self.member_access(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
-        Limits::take(self.limits.sends_per_user.as_ref(), &user.id.to_string())?;
-        if found.slow_mode_secs > 0 && membership.role != Role::Owner {
-            let interval = std::time::Duration::from_secs(u64::from(found.slow_mode_secs));
+        if let Some(limiter) = &self.limits.sends_per_user {
+            // The key is made only when the limit is on: this runs per send.
+            limiter.take(&user.id.to_string())?;
+        }
+        if access.slow_mode_secs > 0 && role != Role::Owner {
+            let interval = std::time::Duration::from_secs(u64::from(access.slow_mode_secs));
             self.limits.slow_mode(room.0, user.id.0, interval)?;
         }
         let posted = self
@@ -84,7 +86,7 @@ impl Chat {
         room: RoomId,
         request: HistoryRequest,
     ) -> Result<HistorySlice> {
-        self.member_room(user, room).await?;
+        self.member_access(user, room).await?;
         let limit = request.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
         // One extra row tells whether there is more without a second query.
         let page = match (request.before, request.after) {
@@ -143,7 +145,7 @@ impl Chat {
         seq: Seq,
         body: &str,
     ) -> Result<Message> {
-        self.member_room(user, room).await?;
+        self.member_access(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
         let message = self.live_message(room, seq).await?;
         if message.author_id != user.id {
@@ -159,9 +161,9 @@ impl Chat {
 
     /// Deletes a message: its author may, and so may the room's owner.
     pub async fn delete_message(&self, user: &User, room: RoomId, seq: Seq) -> Result<()> {
-        let (_, membership) = self.member_room(user, room).await?;
+        let (_, role) = self.member_access(user, room).await?;
         let message = self.live_message(room, seq).await?;
-        if message.author_id != user.id && membership.role != Role::Owner {
+        if message.author_id != user.id && role != Role::Owner {
             return Err(Error::Forbidden(
                 "You can only delete your own messages.".into(),
             ));
@@ -191,15 +193,15 @@ impl Chat {
         after: Seq,
         limit: u32,
     ) -> Result<(Vec<RoomEvent>, Seq)> {
-        let (found, _) = self.member_room(user, room).await?;
+        self.member_access(user, room).await?;
         if after.0 < 0 {
             return Err(Error::invalid(
                 "cursor_invalid",
                 "A seq cursor cannot be negative.",
             ));
         }
-        let events = self.store.events_after(room, after, limit).await?;
-        Ok((events, found.last_seq))
+        let replay = self.store.events_after(room, after, limit).await?;
+        Ok((replay.events, replay.last_seq))
     }
 }
 

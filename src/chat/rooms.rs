@@ -1,6 +1,7 @@
 //! Rooms and memberships: create, list, join, leave, invite, direct rooms,
-//! read markers. Every room lookup goes through `visible_room` or
-//! `member_room`, so a private room is 404 to everyone outside it.
+//! read markers. Every room lookup goes through `visible_room`,
+//! `member_room` or `member_access`, so a private room is 404 to everyone
+//! outside it.
 
 use super::Chat;
 use crate::domain::{
@@ -8,7 +9,7 @@ use crate::domain::{
     UserId, Username,
 };
 use crate::error::{Error, Result};
-use crate::storage::{Membership, NewRoom, StoreError};
+use crate::storage::{Membership, NewRoom, RoomAccess, StoreError};
 
 /// The public room every user joins, made by the first migration.
 pub const GENERAL: RoomId = RoomId(1);
@@ -38,6 +39,28 @@ impl Chat {
         match self.visible_room(user, id).await? {
             (room, Some(membership)) => Ok((room, membership)),
             (_, None) => Err(Error::Forbidden("Join the room first.".into())),
+        }
+    }
+
+    /// `member_room` for the hot paths (send, history, edit, delete,
+    /// replay): the same answers, from what the store can remember between
+    /// requests, without the room's changing parts (its newest seq).
+    pub(super) async fn member_access(
+        &self,
+        user: &User,
+        id: RoomId,
+    ) -> Result<(RoomAccess, Role)> {
+        let access = self
+            .store
+            .access(id, user.id)
+            .await?
+            .ok_or_else(Error::room_not_found)?;
+        match access.role {
+            Some(role) => Ok((access, role)),
+            None if access.kind == RoomKind::Public => {
+                Err(Error::Forbidden("Join the room first.".into()))
+            }
+            None => Err(Error::room_not_found()),
         }
     }
 

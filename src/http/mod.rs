@@ -96,11 +96,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(pages::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            guard::refuse_cross_origin,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            guard::security_headers,
+            guard::guard,
         ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(CompressionLayer::new())

@@ -87,6 +87,13 @@ impl Drop for Slot {
 
 const TOO_MANY: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 5\r\nconnection: close\r\ncontent-length: 98\r\n\r\n{\"error\":{\"code\":\"too_many_connections\",\"message\":\"Too many open connections from your address.\"}}";
 
+/// Connections the kernel completes and queues for `accept` before it
+/// drops new SYNs (capped by `net.core.somaxconn`). The standard library's
+/// 128 overflowed when thousands of clients connected at once (a burst of
+/// reconnects after a restart): each dropped SYN costs its client a 1 s
+/// retransmit.
+const ACCEPT_BACKLOG: i32 = 4096;
+
 /// Serves until `shutdown` completes; then stops accepting, lets open
 /// connections finish their current request, and returns when they have.
 pub async fn serve(
@@ -95,6 +102,10 @@ pub async fn serve(
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send,
 ) {
+    // Listening again on a listening socket only sets its backlog.
+    if let Err(e) = socket2::SockRef::from(&listener).listen(ACCEPT_BACKLOG) {
+        tracing::warn!(error = %e, "could not raise the accept backlog");
+    }
     let per_ip = Arc::new(PerIp::default());
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     // Each connection task holds a sender; when all are gone, all are done.

@@ -3,17 +3,16 @@
 //! listen first, replay from the store, then go live, dropping any live
 //! event at or below what was already delivered.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures_util::stream::FuturesUnordered;
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
 
 use super::cursor::{Live, RoomCursor};
-use super::hub::{Hub, Kick, Listener, Outbound};
+use super::hub::{Hub, Kick, Listener, Outbound, Wake};
 use super::wire::{self, Command, ErrorDetail, Frame};
 use crate::chat::Chat;
 use crate::domain::{Posted, RoomId, Seq, User};
@@ -95,15 +94,19 @@ struct Connection {
     delivered: HashMap<RoomId, RoomCursor>,
 }
 
-pub async fn serve(
+/// Serves one upgraded socket until it closes. Not an `async fn`: the
+/// connection is built here and moved into the future once, instead of
+/// the arguments being kept in the future beside their moved copies — the
+/// future is what an idle connection costs, so its size counts.
+pub fn serve(
     socket: WebSocket,
     chat: Arc<Chat>,
     hub: Arc<Hub>,
     user: User,
     session: [u8; 32],
     settings: StreamSettings,
-) {
-    let (listener, queue) = hub.connect(&user, session, settings.queue_bound);
+) -> impl std::future::Future<Output = ()> + Send {
+    let listener = hub.connect(&user, session, settings.queue_bound);
     let mut conn = Connection {
         chat,
         hub,
@@ -113,22 +116,31 @@ pub async fn serve(
         delivered: HashMap::new(),
     };
     let mut sink = socket;
-    let reason = conn.run(&mut sink, queue).await;
-    conn.hub
-        .disconnect(&conn.listener, conn.delivered.keys().copied());
-    if let Flow::Close(code, why) = reason {
-        let close = WsMessage::Close(Some(CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(why),
-        }));
-        let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close)).await;
+    async move {
+        let reason = conn.run(&mut sink).await;
+        conn.hub
+            .disconnect(&conn.listener, conn.delivered.keys().copied());
+        if let Flow::Close(code, why) = reason {
+            let close = WsMessage::Close(Some(CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(why),
+            }));
+            let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close)).await;
+        }
+    }
+}
+
+/// The next finished send, or never while there are none (made on the
+/// first send: an idle connection keeps no `FuturesUnordered`).
+async fn next_send(sends: &mut Option<FuturesUnordered<PendingSend>>) -> SendDone {
+    match sends {
+        Some(s) if !s.is_empty() => s.next().await.expect("not empty"),
+        _ => std::future::pending().await,
     }
 }
 
 impl Connection {
-    async fn run(&mut self, sink: &mut Sink, mut queue: mpsc::Receiver<Outbound>) -> Flow {
-        let shutdown = self.hub.stopping();
-        tokio::pin!(shutdown);
+    async fn run(&mut self, sink: &mut Sink) -> Flow {
         let hello = wire::encode(&Frame::Hello {
             user: &self.user,
             heartbeat_secs: self.settings.ping_interval.as_secs(),
@@ -136,37 +148,30 @@ impl Connection {
         if !self.write(sink, vec![WsMessage::Text(hello)]).await {
             return Flow::Close(CLOSE_TOO_SLOW, "too slow");
         }
-        let mut sends: FuturesUnordered<PendingSend> = FuturesUnordered::new();
+        let mut sends: Option<FuturesUnordered<PendingSend>> = None;
         let mut heartbeat = tokio::time::interval(self.settings.ping_interval);
         heartbeat.tick().await;
         let mut last_heard = Instant::now();
         let listener = Arc::clone(&self.listener);
         let mut budget = CommandBudget::new(self.settings.commands_per_second);
 
+        // Branches that await much (a subscribe's replay, a gap fill) are
+        // boxed, so the future an idle connection keeps stays small.
         loop {
+            let pending = sends.as_ref().map_or(0, FuturesUnordered::len);
             let flow = tokio::select! {
                 biased;
-                kick = listener.kicked() => match kick {
-                    Kick::TooSlow => Flow::Close(CLOSE_TOO_SLOW, "too slow: reconnect and resume"),
-                    Kick::SessionEnded => Flow::Close(CLOSE_SESSION_ENDED, "session ended: sign in again"),
-                },
-                () = &mut shutdown => {
-                    let bye = wire::encode(&Frame::Reconnect { reason: "the server is restarting" });
-                    self.write(sink, vec![WsMessage::Text(bye)]).await;
-                    Flow::Close(CLOSE_RESTART, "server restarting")
-                }
-                Some(out) = queue.recv() => {
-                    // Batch what is already queued into one flush.
-                    let mut batch = vec![out];
-                    while batch.len() < 64 {
-                        match queue.try_recv() {
-                            Ok(more) => batch.push(more),
-                            Err(_) => break,
-                        }
+                wake = listener.next() => match wake {
+                    Wake::Kicked(Kick::TooSlow) => Flow::Close(CLOSE_TOO_SLOW, "too slow: reconnect and resume"),
+                    Wake::Kicked(Kick::SessionEnded) => Flow::Close(CLOSE_SESSION_ENDED, "session ended: sign in again"),
+                    Wake::Kicked(Kick::Restart) => {
+                        let bye = wire::encode(&Frame::Reconnect { reason: "the server is restarting" });
+                        self.write(sink, vec![WsMessage::Text(bye)]).await;
+                        Flow::Close(CLOSE_RESTART, "server restarting")
                     }
-                    self.deliver(sink, batch).await
-                }
-                Some((client_id, result)) = sends.next() => {
+                    Wake::Frames(batch) => self.deliver(sink, batch).await,
+                },
+                (client_id, result) = next_send(&mut sends) => {
                     let result: Result<Posted, Error> = result;
                     let frame = match &result {
                         Ok(posted) => wire::encode(&Frame::Ack { client_id: &client_id, message: &posted.message }),
@@ -174,7 +179,7 @@ impl Connection {
                     };
                     Self::flow_of(self.write(sink, vec![WsMessage::Text(frame)]).await)
                 }
-                incoming = sink.recv(), if sends.len() < self.settings.max_pending_sends => {
+                incoming = sink.recv(), if pending < self.settings.max_pending_sends => {
                     last_heard = Instant::now();
                     match incoming {
                         None | Some(Ok(WsMessage::Close(_))) => return Flow::Continue,
@@ -182,7 +187,9 @@ impl Connection {
                         Some(Ok(WsMessage::Text(_))) if !budget.take() => {
                             Flow::Close(CLOSE_POLICY, "too many commands: slow down")
                         }
-                        Some(Ok(WsMessage::Text(text))) => self.command(sink, &text, &mut sends).await,
+                        Some(Ok(WsMessage::Text(text))) => {
+                            Box::pin(self.command(sink, &text, &mut sends)).await
+                        }
                         Some(Ok(WsMessage::Binary(_))) => Flow::Close(CLOSE_POLICY, "send JSON text frames"),
                         Some(Ok(_)) => Flow::Continue, // ping and pong: the peer is alive
                     }
@@ -209,28 +216,21 @@ impl Connection {
     }
 
     /// Feeds the frames and flushes once; false when the peer is stuck or gone.
+    /// Boxed: with its timer it is the largest thing the loop awaits, and
+    /// every branch writes, so inline it would size the future an idle
+    /// connection keeps (the loop's future was 992 bytes with it inline).
     async fn write(&self, sink: &mut Sink, frames: Vec<WsMessage>) -> bool {
         if frames.is_empty() {
             return true;
         }
-        let send_all = async {
-            for frame in frames {
-                sink.feed(frame).await?;
-            }
-            sink.flush().await
-        };
-        tokio::select! {
-            r = send_all => r.is_ok(),
-            _ = self.listener.kicked() => false,
-            () = tokio::time::sleep(WRITE_TIMEOUT) => false,
-        }
+        Box::pin(write_all(sink, &self.listener, frames)).await
     }
 
     async fn command(
         &mut self,
         sink: &mut Sink,
         text: &str,
-        sends: &mut FuturesUnordered<PendingSend>,
+        sends: &mut Option<FuturesUnordered<PendingSend>>,
     ) -> Flow {
         let command = match serde_json::from_str::<Command>(text) {
             Ok(c) => c,
@@ -286,10 +286,12 @@ impl Connection {
             } => {
                 let chat = Arc::clone(&self.chat);
                 let user = self.user.clone();
-                sends.push(Box::pin(async move {
-                    let result = chat.post_message(&user, room_id, &client_id, &body).await;
-                    (client_id, result)
-                }));
+                sends
+                    .get_or_insert_with(FuturesUnordered::new)
+                    .push(Box::pin(async move {
+                        let result = chat.post_message(&user, room_id, &client_id, &body).await;
+                        (client_id, result)
+                    }));
                 Flow::Continue
             }
             Command::Typing { room_id } => {
@@ -362,7 +364,7 @@ impl Connection {
         Self::flow_of(self.write(sink, frames).await)
     }
 
-    async fn deliver(&mut self, sink: &mut Sink, batch: Vec<Outbound>) -> Flow {
+    async fn deliver(&mut self, sink: &mut Sink, batch: VecDeque<Outbound>) -> Flow {
         let mut frames = Vec::with_capacity(batch.len());
         for out in batch {
             match out {
@@ -375,7 +377,8 @@ impl Connection {
                         Live::Next => {}
                         Live::Gap { after, missing } => {
                             // A hole (not expected on one node): fill it from the store.
-                            match self.chat.replay(&self.user, room, after, missing).await {
+                            let fill = self.chat.replay(&self.user, room, after, missing);
+                            match Box::pin(fill).await {
                                 Ok((filled, _)) => frames.extend(
                                     filled
                                         .iter()
@@ -405,6 +408,20 @@ impl Connection {
             }
         }
         Self::flow_of(self.write(sink, frames).await)
+    }
+}
+
+async fn write_all(sink: &mut Sink, listener: &Listener, frames: Vec<WsMessage>) -> bool {
+    let send_all = async {
+        for frame in frames {
+            sink.feed(frame).await?;
+        }
+        sink.flush().await
+    };
+    tokio::select! {
+        r = send_all => r.is_ok(),
+        _ = listener.kicked() => false,
+        () = tokio::time::sleep(WRITE_TIMEOUT) => false,
     }
 }
 
@@ -447,8 +464,8 @@ impl CommandBudget {
     }
 }
 
-type PendingSend =
-    std::pin::Pin<Box<dyn std::future::Future<Output = (String, Result<Posted, Error>)> + Send>>;
+type SendDone = (String, Result<Posted, Error>);
+type PendingSend = std::pin::Pin<Box<dyn std::future::Future<Output = SendDone> + Send>>;
 
 /// A read error: an oversize message is closed with 1009, as RFC 6455 says.
 fn read_error(e: &axum::Error) -> Flow {

@@ -4,13 +4,13 @@
 //! queue is full is cut off (it reconnects and resumes from its cursor), so
 //! one slow reader never slows the room or grows the server.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, RwLock};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::Notify;
 
 use super::wire::{self, Frame, OnlineUser};
 use crate::domain::{Event, RoomChange, RoomId, Seq, SessionsEnded, User, UserId};
@@ -39,74 +39,134 @@ pub type ListenerId = u64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kick {
     /// Its queue was full: it reads too slowly.
-    TooSlow = 1,
+    TooSlow,
     /// Its session was signed out (or the password changed).
-    SessionEnded = 2,
+    SessionEnded,
+    /// The server is shutting down.
+    Restart,
 }
 
-/// One connection (or long-poll) as the hub sees it.
+/// What a listener wakes up for.
+#[derive(Debug)]
+pub enum Wake {
+    /// Everything queued since the last wake, oldest first.
+    Frames(VecDeque<Outbound>),
+    Kicked(Kick),
+}
+
+/// One connection (or long-poll) as the hub sees it. Its queue lives here
+/// rather than in a channel: an idle listener then holds no queue memory
+/// at all (a tokio mpsc allocates a 32-slot block up front, ~2.3 KiB per
+/// connection with its shared state), and the receiver takes the whole
+/// queue at once, so draining it frees it.
 pub struct Listener {
     pub id: ListenerId,
     pub user: UserId,
     pub username: String,
     /// The SHA-256 of the session token it came with.
     session: [u8; 32],
-    tx: mpsc::Sender<Outbound>,
-    kicked: AtomicU8,
-    cut: Notify,
+    inbox: Mutex<Inbox>,
+    /// Woken on the first frame into an empty queue and on a kick; with
+    /// one waiting task per listener, `notify_one`'s stored permit means
+    /// no wake-up is lost between a check and the wait.
+    wake: Notify,
     /// The hub's count of listeners ever cut off.
     cut_count: Arc<AtomicU64>,
 }
 
+struct Inbox {
+    queue: VecDeque<Outbound>,
+    /// Frames that may wait before the listener is cut off.
+    bound: usize,
+    kick: Option<Kick>,
+    /// Unregistered: nothing more is queued.
+    closed: bool,
+}
+
 impl Listener {
+    /// Waits for queued frames or a kick (a kick comes first).
+    pub async fn next(&self) -> Wake {
+        loop {
+            if let Some(wake) = self.try_next() {
+                return wake;
+            }
+            self.wake.notified().await;
+        }
+    }
+
+    fn try_next(&self) -> Option<Wake> {
+        let mut inbox = self.inbox.lock().expect("listener lock");
+        if let Some(kick) = inbox.kick {
+            return Some(Wake::Kicked(kick));
+        }
+        if inbox.queue.is_empty() {
+            return None;
+        }
+        Some(Wake::Frames(std::mem::take(&mut inbox.queue)))
+    }
+
     /// Completes once the hub has told this listener to go.
     pub async fn kicked(&self) -> Kick {
         loop {
-            let notified = self.cut.notified();
             if let Some(kick) = self.kick() {
                 return kick;
             }
-            notified.await;
+            // Woken by frames too; `next` finds those still queued.
+            self.wake.notified().await;
         }
     }
 
     pub fn kick(&self) -> Option<Kick> {
-        match self.kicked.load(Ordering::Acquire) {
-            1 => Some(Kick::TooSlow),
-            2 => Some(Kick::SessionEnded),
-            _ => None,
-        }
-    }
-
-    fn is_cut_off(&self) -> bool {
-        self.kick().is_some()
+        self.inbox.lock().expect("listener lock").kick
     }
 
     /// The first kick wins; returns whether this one was it.
     fn kick_with(&self, why: Kick) -> bool {
-        let first = self
-            .kicked
-            .compare_exchange(0, why as u8, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok();
-        self.cut.notify_waiters();
+        let first = {
+            let mut inbox = self.inbox.lock().expect("listener lock");
+            let first = inbox.kick.is_none();
+            if first {
+                inbox.kick = Some(why);
+                // Nobody will read them now.
+                inbox.queue = VecDeque::new();
+            }
+            first
+        };
+        self.wake.notify_one();
         first
     }
 
     /// Queues without waiting; on a full queue the listener is cut off.
     fn offer(&self, out: Outbound) -> bool {
-        if self.is_cut_off() {
+        let mut inbox = self.inbox.lock().expect("listener lock");
+        if inbox.kick.is_some() {
             return false;
         }
-        match self.tx.try_send(out) {
-            // Closed: the connection is closing and unregisters itself.
-            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                if self.kick_with(Kick::TooSlow) {
-                    self.cut_count.fetch_add(1, Ordering::Relaxed);
-                }
-                false
-            }
+        if inbox.closed {
+            // The connection is closing and unregisters itself.
+            return true;
         }
+        if inbox.queue.len() >= inbox.bound {
+            drop(inbox);
+            if self.kick_with(Kick::TooSlow) {
+                self.cut_count.fetch_add(1, Ordering::Relaxed);
+            }
+            return false;
+        }
+        let was_empty = inbox.queue.is_empty();
+        inbox.queue.push_back(out);
+        drop(inbox);
+        // A non-empty queue has had its wake-up already.
+        if was_empty {
+            self.wake.notify_one();
+        }
+        true
+    }
+
+    fn close(&self) {
+        let mut inbox = self.inbox.lock().expect("listener lock");
+        inbox.closed = true;
+        inbox.queue = VecDeque::new();
     }
 }
 
@@ -136,7 +196,9 @@ pub struct Hub {
     state: RwLock<State>,
     next_id: AtomicU64,
     cut_off_total: Arc<AtomicU64>,
-    shutdown: watch::Sender<bool>,
+    /// Set once the server starts shutting down; later listeners are told
+    /// to go as they connect.
+    stopping: AtomicBool,
 }
 
 /// Rooms with more people online than this get presence as a count only.
@@ -154,7 +216,7 @@ impl Default for Hub {
             state: RwLock::default(),
             next_id: AtomicU64::new(1),
             cut_off_total: Arc::new(AtomicU64::new(0)),
-            shutdown: watch::channel(false).0,
+            stopping: AtomicBool::new(false),
         }
     }
 }
@@ -166,21 +228,19 @@ impl Hub {
 
     /// Registers a listener for `user`, signed in with the session whose
     /// token hashes to `session`, with a queue of `bound` entries.
-    pub fn connect(
-        &self,
-        user: &User,
-        session: [u8; 32],
-        bound: usize,
-    ) -> (Arc<Listener>, mpsc::Receiver<Outbound>) {
-        let (tx, rx) = mpsc::channel(bound);
+    pub fn connect(&self, user: &User, session: [u8; 32], bound: usize) -> Arc<Listener> {
         let listener = Arc::new(Listener {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             user: user.id,
             username: user.username.clone(),
             session,
-            tx,
-            kicked: AtomicU8::new(0),
-            cut: Notify::new(),
+            inbox: Mutex::new(Inbox {
+                queue: VecDeque::new(),
+                bound,
+                kick: None,
+                closed: false,
+            }),
+            wake: Notify::new(),
             cut_count: Arc::clone(&self.cut_off_total),
         });
         let mut state = self.state.write().expect("hub lock");
@@ -189,12 +249,19 @@ impl Hub {
             .entry(user.id)
             .or_default()
             .push(Arc::clone(&listener));
-        (listener, rx)
+        drop(state);
+        // Checked after registering, so `shut_down` either sees this
+        // listener or this check sees the flag.
+        if self.stopping.load(Ordering::SeqCst) {
+            listener.kick_with(Kick::Restart);
+        }
+        listener
     }
 
     /// Removes the listener from the hub and from `rooms` (the rooms it
     /// subscribed to).
     pub fn disconnect(&self, listener: &Listener, rooms: impl IntoIterator<Item = RoomId>) {
+        listener.close();
         let mut state = self.state.write().expect("hub lock");
         if let Some(list) = state.users.get_mut(&listener.user) {
             list.retain(|l| l.id != listener.id);
@@ -351,17 +418,13 @@ impl Hub {
         }
     }
 
-    /// Tells every connection to go (they send `reconnect` and close).
+    /// Tells every connection to go (they send `reconnect` and close),
+    /// and every one that connects from now on.
     pub fn shut_down(&self) {
-        self.shutdown.send_replace(true);
-    }
-
-    /// Completes when the server starts shutting down.
-    pub fn stopping(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut rx = self.shutdown.subscribe();
-        async move {
-            // The guard `wait_for` returns is dropped here, never held across an await.
-            let _ = rx.wait_for(|stop| *stop).await;
+        self.stopping.store(true, Ordering::SeqCst);
+        let state = self.state.read().expect("hub lock");
+        for l in state.users.values().flatten() {
+            l.kick_with(Kick::Restart);
         }
     }
 
@@ -456,5 +519,83 @@ impl Publisher for Hub {
         for event in events {
             self.dispatch(event);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Theme, Timestamp};
+
+    fn user(id: i64) -> User {
+        User {
+            id: UserId(id),
+            username: format!("u{id}"),
+            has_password: false,
+            theme: Theme::default(),
+            created_at: Timestamp(0),
+        }
+    }
+
+    fn frame(room: i64) -> Outbound {
+        Outbound::Room {
+            room: RoomId(room),
+            frame: Utf8Bytes::from_static("{}"),
+        }
+    }
+
+    fn queued(l: &Listener) -> Option<Wake> {
+        l.try_next()
+    }
+
+    #[test]
+    fn a_listener_takes_its_whole_queue_at_once_and_then_holds_none() {
+        let hub = Hub::new();
+        let l = hub.connect(&user(1), [0; 32], 8);
+        assert!(queued(&l).is_none());
+        assert!(l.offer(frame(1)) && l.offer(frame(2)));
+        match queued(&l) {
+            Some(Wake::Frames(batch)) => assert_eq!(batch.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        assert!(queued(&l).is_none());
+        assert_eq!(l.inbox.lock().unwrap().queue.capacity(), 0);
+    }
+
+    #[test]
+    fn a_full_queue_cuts_the_listener_off_once() {
+        let hub = Hub::new();
+        let l = hub.connect(&user(1), [0; 32], 2);
+        assert!(l.offer(frame(1)) && l.offer(frame(1)));
+        assert!(!l.offer(frame(1)), "the third frame is refused");
+        assert!(!l.offer(frame(1)));
+        assert_eq!(hub.stats().cut_off, 1);
+        assert!(matches!(queued(&l), Some(Wake::Kicked(Kick::TooSlow))));
+        assert!(
+            l.inbox.lock().unwrap().queue.is_empty(),
+            "its frames are dropped"
+        );
+    }
+
+    #[test]
+    fn shutdown_tells_present_and_later_listeners_to_go() {
+        let hub = Hub::new();
+        let before = hub.connect(&user(1), [0; 32], 8);
+        hub.shut_down();
+        let after = hub.connect(&user(2), [0; 32], 8);
+        assert_eq!(before.kick(), Some(Kick::Restart));
+        assert_eq!(after.kick(), Some(Kick::Restart));
+        assert_eq!(hub.stats().cut_off, 0, "a restart is not a cut-off");
+    }
+
+    #[test]
+    fn a_closed_listener_queues_nothing() {
+        let hub = Hub::new();
+        let l = hub.connect(&user(1), [0; 32], 8);
+        hub.subscribe(RoomId(1), &l);
+        hub.disconnect(&l, [RoomId(1)]);
+        l.offer(frame(1));
+        assert!(queued(&l).is_none());
+        assert_eq!(hub.stats().listeners, 0);
     }
 }

@@ -93,6 +93,24 @@ pub struct Membership {
     pub last_read_seq: Seq,
 }
 
+/// What a user may do in a room: the parts of the room and of their
+/// membership that every send and read checks. They change only when rooms
+/// or memberships do, so the store may answer from memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomAccess {
+    pub kind: RoomKind,
+    pub slow_mode_secs: u32,
+    /// `None` when the user is not a member.
+    pub role: Option<Role>,
+}
+
+/// A room's events after a cursor, and its newest seq as of that read.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub events: Vec<RoomEvent>,
+    pub last_seq: Seq,
+}
+
 /// Hears every committed change, in commit order, right after the commit
 /// (the realtime hub, or a bus to other nodes). Must not block.
 pub trait Publisher: Send + Sync + 'static {
@@ -135,6 +153,10 @@ pub trait Store: Send + Sync + 'static {
         room: RoomId,
         user: UserId,
     ) -> StoreResult<Option<(Room, Option<Membership>)>>;
+    /// `room_for` without the parts that change with every message: the
+    /// check on the hot paths (send, history), answered from memory when it
+    /// can be. `None` if there is no room.
+    async fn access(&self, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>>;
     async fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>>;
     async fn public_rooms(&self, asking: UserId) -> StoreResult<Vec<RoomListing>>;
     /// Adds the membership; a no-op when it exists.
@@ -175,11 +197,7 @@ pub trait Store: Send + Sync + 'static {
     /// when there is no such message or it is already deleted.
     async fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()>;
     /// The room's events after `after`, oldest first, at most `limit`:
-    /// message creations (in their current state) and later changes.
-    async fn events_after(
-        &self,
-        room: RoomId,
-        after: Seq,
-        limit: u32,
-    ) -> StoreResult<Vec<RoomEvent>>;
+    /// message creations (in their current state) and later changes; and
+    /// the room's newest seq, read in the same transaction.
+    async fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay>;
 }

@@ -80,6 +80,12 @@ async fn public_rooms_can_be_created_browsed_joined_and_left() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(names(&bob.get("/api/v1/rooms").await.body), ["general"]);
+    // Right after leaving, sending is refused again (nothing remembers the
+    // membership he had a moment ago).
+    assert_eq!(
+        bob.say(room, "still here?").await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // Public names are unique, ignoring case.
     let dup = bob
@@ -264,6 +270,7 @@ async fn members_of_a_private_room_can_add_people_and_the_owner_can_remove_them(
         carol.get(&format!("/api/v1/rooms/{room}")).await.status,
         StatusCode::OK
     );
+    assert_eq!(carol.say(room, "hi ops").await.status, StatusCode::CREATED);
 
     // A plain member cannot remove others; the owner can.
     let r = bob
@@ -279,6 +286,10 @@ async fn members_of_a_private_room_can_add_people_and_the_owner_can_remove_them(
             .get(&format!("/api/v1/rooms/{room}/messages"))
             .await
             .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        carol.say(room, "am I out?").await.status,
         StatusCode::NOT_FOUND
     );
 }

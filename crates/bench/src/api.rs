@@ -8,6 +8,8 @@ use reqwest::{header, StatusCode, Url};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::http1::Conn;
+
 /// One signed-up user.
 #[derive(Debug, Clone, serde::Serialize, Deserialize)]
 pub struct Account {
@@ -55,6 +57,11 @@ impl Api {
             .build()
             .expect("an HTTP client");
         Self { http, base }
+    }
+
+    /// A lean keep-alive connection to the server (see `http1`).
+    pub fn conn(&self) -> Result<Conn> {
+        Conn::new(&self.base)
     }
 
     fn url(&self, path: &str) -> Url {
@@ -151,43 +158,46 @@ impl Api {
             .await
     }
 
-    /// Sends a message; the seq once it is committed.
-    pub async fn post(&self, token: &str, room: i64, client_id: &str, body: &str) -> Result<i64> {
-        let res = self
-            .http
-            .post(self.url(&format!("/api/v1/rooms/{room}/messages")))
-            .bearer_auth(token)
-            .json(&json!({ "body": body, "client_id": client_id }))
-            .send()
-            .await?;
-        let status = res.status();
-        if status != StatusCode::CREATED {
+    /// Sends a message over a lean connection; the seq once it is committed.
+    pub async fn post_on(
+        conn: &mut Conn,
+        token: &str,
+        room: i64,
+        client_id: &str,
+        body: &str,
+    ) -> Result<i64> {
+        let json = serde_json::to_vec(&json!({ "body": body, "client_id": client_id }))?;
+        let path = format!("/api/v1/rooms/{room}/messages");
+        let reply = conn.call("POST", &path, token, Some(&json)).await?;
+        if reply.status != StatusCode::CREATED.as_u16() {
             bail!(
-                "send {client_id}: {status} {}",
-                res.text().await.unwrap_or_default()
+                "send {client_id}: {} {}",
+                reply.status,
+                String::from_utf8_lossy(&reply.body)
             );
         }
-        Ok(res.json::<MessageReply>().await?.message.seq)
+        Ok(serde_json::from_slice::<MessageReply>(&reply.body)?
+            .message
+            .seq)
     }
 
-    /// One history page: the newest, or the one before `before`.
-    pub async fn history(
-        &self,
+    /// One history page over a lean connection: the newest, or the one
+    /// before `before`.
+    pub async fn history_on(
+        conn: &mut Conn,
         token: &str,
         room: i64,
         before: Option<i64>,
         limit: u32,
     ) -> Result<HistoryPage> {
-        let mut url = self.url(&format!("/api/v1/rooms/{room}/messages"));
-        url.query_pairs_mut()
-            .append_pair("limit", &limit.to_string());
-        if let Some(b) = before {
-            url.query_pairs_mut().append_pair("before", &b.to_string());
+        let path = match before {
+            Some(b) => format!("/api/v1/rooms/{room}/messages?limit={limit}&before={b}"),
+            None => format!("/api/v1/rooms/{room}/messages?limit={limit}"),
+        };
+        let reply = conn.call("GET", &path, token, None).await?;
+        if reply.status != StatusCode::OK.as_u16() {
+            bail!("history of room {room}: {}", reply.status);
         }
-        let res = self.http.get(url).bearer_auth(token).send().await?;
-        if !res.status().is_success() {
-            bail!("history of room {room}: {}", res.status());
-        }
-        res.json().await.context("a history page")
+        serde_json::from_slice(&reply.body).context("a history page")
     }
 }

@@ -7,6 +7,7 @@ mod api;
 mod cli;
 mod client;
 mod clock;
+mod http1;
 mod job;
 mod proc;
 mod receiver;

@@ -188,6 +188,7 @@ pub async fn over_http(api: Api, plan: SendPlan) -> SendOutcome {
     let mut out = SendOutcome::default();
     let token: Arc<str> = Arc::from(plan.token.as_str());
     let mut requests = FuturesUnordered::new();
+    let mut idle = Vec::new();
     let start = Instant::now();
     let mut n = 0u64;
     out.first_ns = now_ns();
@@ -200,19 +201,34 @@ pub async fn over_http(api: Api, plan: SendPlan) -> SendOutcome {
         let due = plan.due(start, n).unwrap_or_else(Instant::now);
         tokio::select! {
             biased;
-            Some((room, sent, result)) = requests.next() => match result {
-                Ok(seq) => out.acked(room, seq, Some(sent), &plan.highest),
-                Err(e) => out.errors.add(format!("{e:#}")),
+            Some((conn, room, sent, result)) = requests.next() => {
+                // One request per connection at a time; it serves the next one.
+                idle.push(conn);
+                match result {
+                    Ok(seq) => out.acked(room, seq, Some(sent), &plan.highest),
+                    Err(e) => out.errors.add(format!("{e:#}")),
+                }
             },
             () = sleep_until(due.into()), if room_for_more => {
-                let (api, token) = (api.clone(), Arc::clone(&token));
+                let token = Arc::clone(&token);
                 let (room, client_id) = (plan.pick_room(), plan.client_id(n));
                 n += 1;
                 out.attempted += 1;
+                let mut conn = match idle.pop() {
+                    Some(c) => c,
+                    None => match api.conn() {
+                        Ok(c) => c,
+                        Err(e) => {
+                            out.errors.add(format!("{e:#}"));
+                            break;
+                        }
+                    },
+                };
                 requests.push(async move {
                     let body = stamped_body(plan.size);
                     let sent = stamp_of(&body).unwrap_or_else(now_ns);
-                    (room, sent, api.post(&token, room, &client_id, &body).await)
+                    let result = Api::post_on(&mut conn, &token, room, &client_id, &body).await;
+                    (conn, room, sent, result)
                 });
             },
             () = sleep_until(plan.give_up.into()) => {

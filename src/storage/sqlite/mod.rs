@@ -1,10 +1,11 @@
-//! The embedded SQLite store: WAL, foreign keys, `synchronous=FULL`, one
-//! writer thread with group commit and a pool of read connections.
+//! The embedded SQLite store: WAL, foreign keys, one writer thread with
+//! group commit whose commits are flushed to disk before they are
+//! acknowledged, and a pool of read connections.
 
+mod cache;
 mod migrate;
 mod queries;
 mod readers;
-mod session_cache;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -14,16 +15,16 @@ use anyhow::Context;
 use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode};
 
+use self::cache::Cache;
 use self::readers::Readers;
-use self::session_cache::SessionCache;
 use self::writer::Writer;
 use super::{
-    HistoryPage, Membership, NewMessage, NewRoom, Publisher, Store, StoreError, StoreResult,
-    UserRecord,
+    HistoryPage, Membership, NewMessage, NewRoom, Publisher, Replay, RoomAccess, Store, StoreError,
+    StoreResult, UserRecord,
 };
 use crate::domain::{
-    Member, Message, MessageBody, Posted, Role, Room, RoomEvent, RoomId, RoomListing, RoomSummary,
-    Seq, Theme, Timestamp, User, UserId,
+    Member, Message, MessageBody, Posted, Role, Room, RoomId, RoomListing, RoomSummary, Seq, Theme,
+    Timestamp, User, UserId,
 };
 
 pub use migrate::latest_version;
@@ -38,7 +39,8 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
     path: PathBuf,
-    sessions: Arc<SessionCache>,
+    sessions: Arc<Cache<[u8; 32], User>>,
+    access: Arc<Cache<(RoomId, UserId), Option<RoomAccess>>>,
     /// Held for the store's life: one natter per data directory.
     _lock: std::fs::File,
 }
@@ -62,33 +64,56 @@ impl SqliteStore {
             );
         }
         migrate::migrate(&mut conn, &path)?;
-        let writer = Writer::start(conn, WRITE_QUEUE, MAX_GROUP, publisher)
+        // The writer commits without waiting for the disk; its sync thread
+        // flushes the WAL before any commit is acknowledged (see writer.rs).
+        conn.execute_batch("PRAGMA synchronous = NORMAL")
+            .with_context(|| format!("cannot use the database {}", path.display()))?;
+        let wal = data_dir.join("natter.db-wal");
+        let writer = Writer::start(conn, wal, WRITE_QUEUE, MAX_GROUP, publisher)
             .context("cannot start the database writer")?;
         Ok(Self {
             writer,
             readers: Readers::new(path.clone(), MAX_READERS),
             path,
             sessions: Arc::default(),
+            access: Arc::default(),
             _lock: lock,
         })
     }
 
-    /// A write that changes sessions or users: once it commits, the session
-    /// cache is cleared. A task of its own, so the clearing happens even if
-    /// the caller goes away while the write commits.
-    async fn write_changing_sessions<T, F>(&self, work: F) -> StoreResult<T>
+    /// A write after whose commit a cache must forget: `then` runs once it
+    /// has committed (or failed). A task of its own, so `then` runs even if
+    /// the caller goes away while the write commits; the caller hears back
+    /// only after `then`, so its next request sees the change.
+    async fn write_then<T, F>(
+        &self,
+        work: F,
+        then: impl FnOnce() + Send + 'static,
+    ) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, &mut Vec<crate::domain::Event>) -> StoreResult<T> + Send + 'static,
+        F: FnMut(&Connection, &mut Vec<crate::domain::Event>) -> StoreResult<T> + Send + 'static,
     {
-        let (writer, sessions) = (self.writer.clone(), Arc::clone(&self.sessions));
+        let writer = self.writer.clone();
         tokio::spawn(async move {
             let done = writer.write(work).await;
-            sessions.invalidate();
+            then();
             done
         })
         .await
         .map_err(|e| StoreError::Other(anyhow::anyhow!("write task: {e}")))?
+    }
+
+    /// For writes that change sessions or users.
+    fn forget_sessions(&self) -> impl FnOnce() + Send + 'static {
+        let sessions = Arc::clone(&self.sessions);
+        move || sessions.invalidate()
+    }
+
+    /// For writes that change rooms or memberships.
+    fn forget_access(&self) -> impl FnOnce() + Send + 'static {
+        let access = Arc::clone(&self.access);
+        move || access.invalidate()
     }
 
     pub fn path(&self) -> &Path {
@@ -123,13 +148,17 @@ fn open_connection(path: &Path) -> anyhow::Result<Connection> {
     let conn = Connection::open(path)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
     // synchronous=FULL: a commit is on disk before it is acknowledged, so a
-    // crash or power cut loses nothing that was answered with 2xx.
+    // crash or power cut loses nothing that was answered with 2xx. (The
+    // writer's connection lowers it and flushes the WAL itself.)
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = FULL;
          PRAGMA busy_timeout = 5000;",
     )
     .with_context(|| format!("cannot use the database {}", path.display()))?;
+    // Every statement is prepared once per connection; the writer alone uses
+    // more than rusqlite's default of 16, and a miss means parsing again.
+    conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
 }
 
@@ -167,11 +196,12 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<User> {
         let (name, key) = (username.to_owned(), username_key.to_owned());
-        self.writer
-            .write(move |c, ev| {
-                queries::create_user(c, ev, &name, &key, password_hash.as_deref(), now)
-            })
-            .await
+        // Auto-join rooms gain a member.
+        self.write_then(
+            move |c, ev| queries::create_user(c, ev, &name, &key, password_hash.as_deref(), now),
+            self.forget_access(),
+        )
+        .await
     }
 
     async fn user_by_name(&self, username_key: &str) -> StoreResult<Option<UserRecord>> {
@@ -186,13 +216,19 @@ impl Store for SqliteStore {
     }
 
     async fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()> {
-        self.write_changing_sessions(move |c, _| queries::set_password_hash(c, user, &hash))
-            .await
+        self.write_then(
+            move |c, _| queries::set_password_hash(c, user, &hash),
+            self.forget_sessions(),
+        )
+        .await
     }
 
     async fn set_theme(&self, user: UserId, theme: Theme) -> StoreResult<()> {
-        self.write_changing_sessions(move |c, _| queries::set_theme(c, user, theme))
-            .await
+        self.write_then(
+            move |c, _| queries::set_theme(c, user, theme),
+            self.forget_sessions(),
+        )
+        .await
     }
 
     async fn create_session(
@@ -222,21 +258,27 @@ impl Store for SqliteStore {
     }
 
     async fn delete_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
-        self.write_changing_sessions(move |c, ev| queries::delete_session(c, ev, &token_hash))
-            .await
+        self.write_then(
+            move |c, ev| queries::delete_session(c, ev, &token_hash),
+            self.forget_sessions(),
+        )
+        .await
     }
 
     async fn delete_sessions_of(&self, user: UserId, keep: Option<[u8; 32]>) -> StoreResult<u64> {
-        self.write_changing_sessions(move |c, ev| {
-            queries::delete_sessions_of(c, ev, user, keep.as_ref())
-        })
+        self.write_then(
+            move |c, ev| queries::delete_sessions_of(c, ev, user, keep.as_ref()),
+            self.forget_sessions(),
+        )
         .await
     }
 
     async fn create_room(&self, room: NewRoom, now: Timestamp) -> StoreResult<Room> {
-        self.writer
-            .write(move |c, ev| queries::create_room(c, ev, &room, now))
-            .await
+        self.write_then(
+            move |c, ev| queries::create_room(c, ev, &room, now),
+            self.forget_access(),
+        )
+        .await
     }
 
     async fn room_for(
@@ -247,6 +289,19 @@ impl Store for SqliteStore {
         self.readers
             .read_quick(move |c| queries::room_for(c, room, user))
             .await
+    }
+
+    async fn access(&self, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>> {
+        if let Some(access) = self.access.get(&(room, user)) {
+            return Ok(access);
+        }
+        let read_at = self.access.generation();
+        let access = self
+            .readers
+            .read_quick(move |c| queries::access(c, room, user))
+            .await?;
+        self.access.put(read_at, (room, user), access);
+        Ok(access)
     }
 
     async fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>> {
@@ -266,15 +321,19 @@ impl Store for SqliteStore {
         role: Role,
         now: Timestamp,
     ) -> StoreResult<()> {
-        self.writer
-            .write(move |c, ev| queries::add_member(c, ev, room, user, role, now))
-            .await
+        self.write_then(
+            move |c, ev| queries::add_member(c, ev, room, user, role, now),
+            self.forget_access(),
+        )
+        .await
     }
 
     async fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
-        self.writer
-            .write(move |c, ev| queries::remove_member(c, ev, room, user))
-            .await
+        self.write_then(
+            move |c, ev| queries::remove_member(c, ev, room, user),
+            self.forget_access(),
+        )
+        .await
     }
 
     async fn members(&self, room: RoomId) -> StoreResult<Vec<Member>> {
@@ -282,9 +341,11 @@ impl Store for SqliteStore {
     }
 
     async fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room> {
-        self.writer
-            .write(move |c, ev| queries::direct_room(c, ev, a, b, now))
-            .await
+        self.write_then(
+            move |c, ev| queries::direct_room(c, ev, a, b, now),
+            self.forget_access(),
+        )
+        .await
     }
 
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()> {
@@ -294,9 +355,11 @@ impl Store for SqliteStore {
     }
 
     async fn set_slow_mode(&self, room: RoomId, secs: u32) -> StoreResult<()> {
-        self.writer
-            .write(move |c, _| queries::set_slow_mode(c, room, secs))
-            .await
+        self.write_then(
+            move |c, _| queries::set_slow_mode(c, room, secs),
+            self.forget_access(),
+        )
+        .await
     }
 
     async fn post_message(&self, message: NewMessage) -> StoreResult<Posted> {
@@ -335,14 +398,9 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn events_after(
-        &self,
-        room: RoomId,
-        after: Seq,
-        limit: u32,
-    ) -> StoreResult<Vec<RoomEvent>> {
+    async fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay> {
         self.readers
-            .read(move |c| queries::events_after(c, room, after, limit))
+            .read_quick(move |c| queries::events_after(c, room, after, limit))
             .await
     }
 }

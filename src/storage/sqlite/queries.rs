@@ -9,7 +9,8 @@ use crate::domain::{
     Theme, Timestamp, User, UserId,
 };
 use crate::storage::{
-    HistoryPage, Membership, NewMessage, NewRoom, StoreError, StoreResult, UserRecord,
+    HistoryPage, Membership, NewMessage, NewRoom, Replay, RoomAccess, StoreError, StoreResult,
+    UserRecord,
 };
 
 const USER_COLUMNS: &str = "id, username, password_hash, created_at, theme";
@@ -153,18 +154,22 @@ pub fn delete_sessions_of(
 
 const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.created_at, r.last_seq, r.slow_mode_secs";
 
+fn room_kind(row: &Row<'_>, column: usize) -> rusqlite::Result<RoomKind> {
+    let kind: String = row.get(column)?;
+    RoomKind::from_db(&kind).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("unknown room kind {kind}").into(),
+        )
+    })
+}
+
 fn room_row(row: &Row<'_>) -> rusqlite::Result<Room> {
-    let kind: String = row.get(2)?;
     Ok(Room {
         id: RoomId(row.get(0)?),
         name: row.get(1)?,
-        kind: RoomKind::from_db(&kind).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                2,
-                rusqlite::types::Type::Text,
-                format!("unknown room kind {kind}").into(),
-            )
-        })?,
+        kind: room_kind(row, 2)?,
         created_at: Timestamp(row.get(3)?),
         last_seq: Seq(row.get(4)?),
         slow_mode_secs: row.get(5)?,
@@ -229,6 +234,25 @@ pub fn room_for(
             None => None,
         };
         Ok((room_row(row)?, membership))
+    })
+    .optional()?)
+}
+
+pub fn access(c: &Connection, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>> {
+    Ok(c.prepare_cached(
+        "SELECT r.kind, r.slow_mode_secs, m.role
+         FROM rooms r LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = ?2
+         WHERE r.id = ?1",
+    )?
+    .query_row([room.0, user.0], |row| {
+        Ok(RoomAccess {
+            kind: room_kind(row, 0)?,
+            slow_mode_secs: row.get(1)?,
+            role: row
+                .get::<_, Option<String>>(2)?
+                .as_deref()
+                .map(Role::from_db),
+        })
     })
     .optional()?)
 }
@@ -413,10 +437,19 @@ pub fn mark_read(c: &Connection, room: RoomId, user: UserId, seq: Seq) -> StoreR
     Ok(())
 }
 
-const MESSAGE_SELECT: &str =
-    "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at,
+/// The columns `message_row` reads, as a literal so that each query is a
+/// `&'static str` (the statement cache is looked up by the SQL text on the
+/// hot paths; building the text with `format!` cost an allocation per call).
+macro_rules! message_select {
+    ($($rest:literal),*) => {
+        concat!(
+            "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at,
             m.edited_at, m.deleted_at
-     FROM messages m JOIN users u ON u.id = m.author_id";
+     FROM messages m JOIN users u ON u.id = m.author_id",
+            $($rest),*
+        )
+    };
+}
 
 fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -466,8 +499,8 @@ pub fn post_message(
 ) -> StoreResult<Posted> {
     // A retry: the (author, client id) pair is already stored.
     let earlier = c
-        .prepare_cached(&format!(
-            "{MESSAGE_SELECT} WHERE m.author_id = ?1 AND m.client_id = ?2"
+        .prepare_cached(message_select!(
+            " WHERE m.author_id = ?1 AND m.client_id = ?2"
         ))?
         .query_row(params![new.author.0, new.client_id.as_str()], message_row)
         .optional()?;
@@ -523,11 +556,11 @@ pub fn post_message(
 }
 
 pub fn message_at(c: &Connection, room: RoomId, seq: Seq) -> StoreResult<Option<Message>> {
-    Ok(c.prepare_cached(&format!(
-        "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.seq = ?2"
-    ))?
-    .query_row([room.0, seq.0], message_row)
-    .optional()?)
+    Ok(
+        c.prepare_cached(message_select!(" WHERE m.room_id = ?1 AND m.seq = ?2"))?
+            .query_row([room.0, seq.0], message_row)
+            .optional()?,
+    )
 }
 
 pub fn edit_message(
@@ -593,12 +626,24 @@ pub fn delete_message(
 }
 
 /// Creations from `messages` and later changes from `room_events`, merged by seq.
-pub fn events_after(
-    c: &Connection,
-    room: RoomId,
-    after: Seq,
-    limit: u32,
-) -> StoreResult<Vec<RoomEvent>> {
+/// Reads in one transaction, so the newest seq and the events agree.
+pub fn events_after(c: &Connection, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay> {
+    let tx = c.unchecked_transaction()?;
+    let last_seq = Seq(tx
+        .prepare_cached("SELECT last_seq FROM rooms WHERE id = ?1")?
+        .query_row([room.0], |r| r.get(0))?);
+    // A client that is up to date (every subscribe of a fresh client) needs
+    // no event queries at all.
+    let events = if after >= last_seq {
+        Vec::new()
+    } else {
+        events_in(&tx, room, after, limit)?
+    };
+    tx.commit()?;
+    Ok(Replay { events, last_seq })
+}
+
+fn events_in(c: &Connection, room: RoomId, after: Seq, limit: u32) -> StoreResult<Vec<RoomEvent>> {
     let created = messages(c, room, HistoryPage::After { seq: after, limit })?;
     let mut stmt = c.prepare_cached(
         "SELECT payload FROM room_events WHERE room_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
@@ -634,22 +679,28 @@ pub fn messages(c: &Connection, room: RoomId, page: HistoryPage) -> StoreResult<
     };
     let mut rows = match page {
         HistoryPage::Newest { limit } => collect(
-            &format!("{MESSAGE_SELECT} WHERE m.room_id = :room ORDER BY m.seq DESC LIMIT :limit"),
+            message_select!(" WHERE m.room_id = :room ORDER BY m.seq DESC LIMIT :limit"),
             named_params! {":room": room.0, ":limit": limit},
         )?,
         HistoryPage::Before { seq, limit } => collect(
-            &format!("{MESSAGE_SELECT} WHERE m.room_id = :room AND m.seq < :seq ORDER BY m.seq DESC LIMIT :limit"),
+            message_select!(
+                " WHERE m.room_id = :room AND m.seq < :seq ORDER BY m.seq DESC LIMIT :limit"
+            ),
             named_params! {":room": room.0, ":seq": seq.0, ":limit": limit},
         )?,
         HistoryPage::After { seq, limit } => {
             return collect(
-                &format!("{MESSAGE_SELECT} WHERE m.room_id = :room AND m.seq > :seq ORDER BY m.seq ASC LIMIT :limit"),
+                message_select!(
+                    " WHERE m.room_id = :room AND m.seq > :seq ORDER BY m.seq ASC LIMIT :limit"
+                ),
                 named_params! {":room": room.0, ":seq": seq.0, ":limit": limit},
             )
         }
         HistoryPage::FromPosition { offset, limit } => {
             return collect(
-                &format!("{MESSAGE_SELECT} WHERE m.room_id = :room ORDER BY m.seq ASC LIMIT :limit OFFSET :offset"),
+                message_select!(
+                    " WHERE m.room_id = :room ORDER BY m.seq ASC LIMIT :limit OFFSET :offset"
+                ),
                 named_params! {":room": room.0, ":limit": limit, ":offset": i64::try_from(offset).unwrap_or(i64::MAX)},
             )
         }

@@ -1,44 +1,75 @@
 //! The single writer: one thread owns the write connection and commits jobs
-//! in groups. Concurrent sends queue up while a commit is on disk, then go
-//! into the next transaction together, so `synchronous=FULL` costs one fsync
-//! per group instead of one per message.
+//! in groups. Concurrent sends queue up while a group commits, then go into
+//! the next transaction together.
+//!
+//! Durability is a second thread's job. SQLite commits without waiting for
+//! the disk (`synchronous=NORMAL`); the sync thread then `fdatasync`s the
+//! WAL and only after that publishes the group's events and answers its
+//! callers. So an acknowledged write is on disk exactly as with
+//! `synchronous=FULL`, while the writer already runs the next group during
+//! the flush, and one flush covers every group committed before it began.
 
+use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
-
-use std::sync::Arc;
 
 use super::classify;
 use crate::domain::Event;
 use crate::storage::{Publisher, StoreError, StoreResult};
 
-/// A unit of work for the writer: runs inside a savepoint of the group's
-/// transaction, and is told afterwards whether the group committed.
+/// A unit of work for the writer: runs inside the group's transaction, and
+/// is told afterwards whether the group committed. It may be run twice (see
+/// `commit_group`): each run must only touch the connection and `events`.
 trait Job: Send {
     /// Runs the work, adding what it changed to `events`; returns whether it
     /// succeeded (its writes and events are kept).
     fn run(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool;
     /// Hands the result to the waiting caller once the fate of the group is known.
-    fn finish(self: Box<Self>, committed: Result<(), &rusqlite::Error>);
+    fn finish(self: Box<Self>, fate: Fate<'_>);
+}
+
+/// What became of a group.
+#[derive(Clone, Copy)]
+enum Fate<'a> {
+    /// Committed and on disk.
+    Durable,
+    /// The transaction failed; nothing of it is stored.
+    Failed(&'a rusqlite::Error),
+    /// Committed, but the flush to disk failed: it may not survive a crash.
+    NotFlushed(&'a std::io::Error),
 }
 
 struct Task<T, F> {
-    work: Option<F>,
+    work: F,
     result: Option<StoreResult<T>>,
     reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> Task<T, F> {
+    /// The job and where its result will arrive.
+    fn new(work: F) -> (Self, oneshot::Receiver<StoreResult<T>>) {
+        let (reply, answer) = oneshot::channel();
+        let task = Self {
+            work,
+            result: None,
+            reply,
+        };
+        (task, answer)
+    }
 }
 
 impl<T, F> Job for Task<T, F>
 where
     T: Send,
-    F: FnOnce(&Connection, &mut Vec<Event>) -> StoreResult<T> + Send,
+    F: FnMut(&Connection, &mut Vec<Event>) -> StoreResult<T> + Send,
 {
     fn run(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool {
-        let Some(work) = self.work.take() else {
-            return false;
-        };
+        let work = &mut self.work;
         let result = catch_unwind(AssertUnwindSafe(|| work(conn, events)))
             .unwrap_or_else(|_| Err(StoreError::Other(anyhow::anyhow!("a storage job panicked"))));
         let ok = result.is_ok();
@@ -46,12 +77,15 @@ where
         ok
     }
 
-    fn finish(self: Box<Self>, committed: Result<(), &rusqlite::Error>) {
-        let outcome = match (self.result, committed) {
+    fn finish(self: Box<Self>, fate: Fate<'_>) {
+        let outcome = match (self.result, fate) {
             (Some(Err(e)), _) => Err(e),
-            (Some(Ok(value)), Ok(())) => Ok(value),
-            (_, Err(e)) => Err(classify(e)),
-            (None, Ok(())) => Err(StoreError::Other(anyhow::anyhow!(
+            (Some(Ok(value)), Fate::Durable) => Ok(value),
+            (_, Fate::Failed(e)) => Err(classify(e)),
+            (_, Fate::NotFlushed(e)) => Err(StoreError::Unavailable(format!(
+                "the database could not be flushed to disk: {e}"
+            ))),
+            (None, Fate::Durable) => Err(StoreError::Other(anyhow::anyhow!(
                 "a storage job did not run"
             ))),
         };
@@ -65,21 +99,36 @@ pub struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
+/// A committed group on its way to the disk.
+struct Committed {
+    jobs: Vec<Box<dyn Job>>,
+    events: Vec<Event>,
+}
+
+/// How many committed groups may wait for a flush before the writer waits.
+const UNFLUSHED_GROUPS: usize = 64;
+
 impl Writer {
-    /// Starts the writer thread. `queue` bounds how many writes may wait;
-    /// `max_group` bounds how many go into one transaction.
-    /// `publisher` hears the events of each group once it has committed, in
+    /// Starts the writer and sync threads. `conn` must use WAL with
+    /// `synchronous=NORMAL`, `wal` is its WAL file. `queue` bounds how many
+    /// writes may wait; `max_group` bounds how many go into one transaction.
+    /// `publisher` hears the events of each group once it is on disk, in
     /// commit order (persist, then publish).
     pub fn start(
         conn: Connection,
+        wal: PathBuf,
         queue: usize,
         max_group: usize,
         publisher: Arc<dyn Publisher>,
     ) -> std::io::Result<Self> {
         let (jobs, rx) = mpsc::channel(queue);
+        let (committed, to_flush) = sync_channel(UNFLUSHED_GROUPS);
+        std::thread::Builder::new()
+            .name("natter-sync".into())
+            .spawn(move || flush(&wal, &to_flush, &*publisher))?;
         std::thread::Builder::new()
             .name("natter-writer".into())
-            .spawn(move || run(&conn, rx, max_group, &*publisher))?;
+            .spawn(move || run(&conn, rx, max_group, &committed))?;
         Ok(Self { jobs })
     }
 
@@ -88,14 +137,9 @@ impl Writer {
     pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, &mut Vec<Event>) -> StoreResult<T> + Send + 'static,
+        F: FnMut(&Connection, &mut Vec<Event>) -> StoreResult<T> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel();
-        let task = Task {
-            work: Some(work),
-            result: None,
-            reply,
-        };
+        let (task, answer) = Task::new(work);
         self.jobs
             .send(Box::new(task))
             .await
@@ -110,11 +154,10 @@ fn run(
     conn: &Connection,
     mut rx: mpsc::Receiver<Box<dyn Job>>,
     max_group: usize,
-    publisher: &dyn Publisher,
+    committed: &SyncSender<Committed>,
 ) {
-    let mut group: Vec<Box<dyn Job>> = Vec::with_capacity(max_group);
-    let mut events: Vec<Event> = Vec::new();
     while let Some(first) = rx.blocking_recv() {
+        let mut group: Vec<Box<dyn Job>> = Vec::with_capacity(max_group.min(64));
         group.push(first);
         while group.len() < max_group {
             match rx.try_recv() {
@@ -122,57 +165,209 @@ fn run(
                 Err(_) => break,
             }
         }
+        let mut events = Vec::new();
         if commit_group(conn, &mut group, &mut events) {
-            publisher.publish(&events);
-        }
-        events.clear();
-        for job in group.drain(..) {
-            job.finish(Ok(()));
+            let flushing = Committed {
+                jobs: group,
+                events,
+            };
+            if let Err(unsent) = committed.send(flushing) {
+                // The sync thread is gone (it only stops when this one does).
+                for job in unsent.0.jobs {
+                    job.finish(Fate::NotFlushed(&std::io::Error::other(
+                        "the sync thread has stopped",
+                    )));
+                }
+            }
         }
     }
     tracing::debug!("database writer stopped");
 }
 
+/// The sync thread: flushes the WAL once for everything committed so far,
+/// then publishes and answers, group by group in commit order.
+fn flush(wal: &std::path::Path, to_flush: &Receiver<Committed>, publisher: &dyn Publisher) {
+    let mut file: Option<File> = None;
+    let mut ready = Vec::new();
+    while let Ok(first) = to_flush.recv() {
+        ready.push(first);
+        ready.extend(to_flush.try_iter());
+        // Opened on first use: the WAL exists once the store has written.
+        let flushed = match &file {
+            Some(f) => f.sync_data(),
+            None => File::options().write(true).open(wal).and_then(|f| {
+                f.sync_data()?;
+                file = Some(f);
+                Ok(())
+            }),
+        };
+        if let Err(e) = &flushed {
+            tracing::error!(error = %e, "cannot flush the database's WAL to disk");
+        }
+        for group in ready.drain(..) {
+            // Published even if the flush failed: readers already see the
+            // commit, and live clients must not get a gap. Its callers hear
+            // of the failure; a retry finds the stored original.
+            publisher.publish(&group.events);
+            let fate = match &flushed {
+                Ok(()) => Fate::Durable,
+                Err(e) => Fate::NotFlushed(e),
+            };
+            for job in group.jobs {
+                job.finish(fate);
+            }
+        }
+    }
+}
+
+/// Runs one of the writer's fixed statements, prepared once: parsing
+/// `SAVEPOINT`/`RELEASE` for every job showed in the send profile.
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
 /// Runs the group in one transaction. Returns true when it committed (the
-/// caller then publishes and answers); on failure it answers every job with
-/// the error itself and returns false.
+/// caller then flushes, publishes and answers); on failure it answers every
+/// job with the error itself and returns false.
+///
+/// Jobs almost never fail, so the group first runs without savepoints (a
+/// savepoint per job cost two statements and a copy of every page the job
+/// touched). If a job does fail, that attempt is rolled back and the group
+/// runs again with a savepoint per job, so one failing job leaves the
+/// others' writes intact.
 fn commit_group(conn: &Connection, group: &mut Vec<Box<dyn Job>>, events: &mut Vec<Event>) -> bool {
     let fail = |group: &mut Vec<Box<dyn Job>>, e: &rusqlite::Error| {
         for job in group.drain(..) {
-            job.finish(Err(e));
+            job.finish(Fate::Failed(e));
         }
     };
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        tracing::error!(error = %e, "cannot begin a write transaction");
-        fail(group, &e);
-        return false;
-    }
-    for job in group.iter_mut() {
-        // A savepoint per job: one failing job leaves the others' writes intact.
-        let before = events.len();
-        let ran = conn
-            .execute_batch("SAVEPOINT job")
-            .map(|()| job.run(conn, events));
-        let closed = match ran {
-            Ok(true) => conn.execute_batch("RELEASE job"),
-            Ok(false) => {
-                events.truncate(before);
-                conn.execute_batch("ROLLBACK TO job; RELEASE job")
-            }
-            Err(e) => Err(e),
-        };
-        if let Err(e) = closed {
-            tracing::error!(error = %e, "savepoint failed; abandoning the group");
-            let _ = conn.execute_batch("ROLLBACK");
-            fail(group, &e);
-            return false;
+    let attempt = run_group(conn, group, events, false).and_then(|all_ran| {
+        if all_ran {
+            return Ok(());
         }
-    }
-    if let Err(e) = conn.execute_batch("COMMIT") {
-        tracing::error!(error = %e, "commit failed");
-        let _ = conn.execute_batch("ROLLBACK");
+        events.clear();
+        // Some errors (a full disk) end the transaction by themselves.
+        if !conn.is_autocommit() {
+            exec(conn, "ROLLBACK")?;
+        }
+        run_group(conn, group, events, true).map(drop)
+    });
+    if let Err(e) = attempt.and_then(|()| exec(conn, "COMMIT")) {
+        tracing::error!(error = %e, "a write transaction failed");
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
         fail(group, &e);
         return false;
     }
     true
+}
+
+/// Begins a transaction and runs every job in it. Without savepoints it
+/// stops at the first job that fails and returns false; with them, a failed
+/// job's writes and events are undone and the rest go on.
+fn run_group(
+    conn: &Connection,
+    group: &mut [Box<dyn Job>],
+    events: &mut Vec<Event>,
+    savepoints: bool,
+) -> rusqlite::Result<bool> {
+    exec(conn, "BEGIN IMMEDIATE")?;
+    for job in group.iter_mut() {
+        if !savepoints {
+            if !job.run(conn, events) {
+                return Ok(false);
+            }
+            continue;
+        }
+        let before = events.len();
+        exec(conn, "SAVEPOINT job")?;
+        if job.run(conn, events) {
+            exec(conn, "RELEASE job")?;
+        } else {
+            events.truncate(before);
+            exec(conn, "ROLLBACK TO job")?;
+            exec(conn, "RELEASE job")?;
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Reply = oneshot::Receiver<StoreResult<i64>>;
+
+    fn job<F>(work: F) -> (Box<dyn Job>, Reply)
+    where
+        F: FnMut(&Connection, &mut Vec<Event>) -> StoreResult<i64> + Send + 'static,
+    {
+        let (task, answer) = Task::new(work);
+        (Box::new(task), answer)
+    }
+
+    fn insert(conn: &Connection, x: i64) -> StoreResult<i64> {
+        conn.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+        Ok(x)
+    }
+
+    #[test]
+    fn a_failing_job_is_undone_and_the_rest_of_its_group_commits() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (x INTEGER UNIQUE)")
+            .unwrap();
+        let (first, first_reply) = job(|c, _| insert(c, 1));
+        // Writes, then fails: its write must not survive.
+        let (failing, failing_reply) = job(|c, _| {
+            insert(c, 10)?;
+            insert(c, 1)
+        });
+        let (last, last_reply) = job(|c, _| insert(c, 2));
+        let mut group = vec![first, failing, last];
+        let mut events = Vec::new();
+
+        assert!(commit_group(&conn, &mut group, &mut events));
+        for job in group {
+            job.finish(Fate::Durable);
+        }
+
+        let stored: Vec<i64> = conn
+            .prepare("SELECT x FROM t ORDER BY x")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(stored, [1, 2]);
+        assert_eq!(first_reply.blocking_recv().unwrap().unwrap(), 1);
+        assert!(matches!(
+            failing_reply.blocking_recv().unwrap(),
+            Err(StoreError::Conflict)
+        ));
+        assert_eq!(last_reply.blocking_recv().unwrap().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_group_without_failures_commits_every_job() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (x INTEGER UNIQUE)")
+            .unwrap();
+        let (jobs, replies): (Vec<_>, Vec<_>) =
+            (1..=3).map(|x| job(move |c, _| insert(c, x))).unzip();
+        let mut group = jobs;
+        assert!(commit_group(&conn, &mut group, &mut Vec::new()));
+        for job in group {
+            job.finish(Fate::Durable);
+        }
+        let answers: Vec<i64> = replies
+            .into_iter()
+            .map(|r| r.blocking_recv().unwrap().unwrap())
+            .collect();
+        assert_eq!(answers, [1, 2, 3]);
+        let count: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 3);
+    }
 }

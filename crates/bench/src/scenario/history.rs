@@ -86,13 +86,20 @@ async fn read_pages(
 ) -> (Latency, u64, u64, Errors) {
     let (mut latency, mut pages, mut bad, mut errors) =
         (Latency::default(), 0, 0, Errors::default());
+    let mut conn = match api.conn() {
+        Ok(c) => c,
+        Err(e) => {
+            errors.add(format!("{e:#}"));
+            return (latency, pages, bad, errors);
+        }
+    };
     while Instant::now() < until {
         let before = {
             let mut rng = rand::thread_rng();
             (rng.gen_bool(0.5) && newest > 1).then(|| rng.gen_range(2..=newest))
         };
         let started = now_ns();
-        match api.history(&reader.token, room, before, PAGE).await {
+        match Api::history_on(&mut conn, &reader.token, room, before, PAGE).await {
             Ok(page) => {
                 latency.record_ns(now_ns() - started);
                 pages += 1;
