@@ -165,8 +165,10 @@ impl Connection {
                     Wake::Kicked(Kick::TooSlow) => Flow::Close(CLOSE_TOO_SLOW, "too slow: reconnect and resume"),
                     Wake::Kicked(Kick::SessionEnded) => Flow::Close(CLOSE_SESSION_ENDED, "session ended: sign in again"),
                     Wake::Kicked(Kick::Restart) => {
+                        // Not through `write`: it gives up once the listener is
+                        // kicked, and this kick is the reason for the frame.
                         let bye = wire::encode(&Frame::Reconnect { reason: "the server is restarting" });
-                        self.write(sink, vec![WsMessage::Text(bye)]).await;
+                        let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(WsMessage::Text(bye))).await;
                         Flow::Close(CLOSE_RESTART, "server restarting")
                     }
                     Wake::Frames(batch) => self.deliver(sink, batch).await,
