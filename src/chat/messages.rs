@@ -2,7 +2,9 @@
 
 use super::rooms::GENERAL;
 use super::Chat;
-use crate::domain::{ClientId, Message, MessageBody, Posted, Role, RoomEvent, RoomId, Seq, User};
+use crate::domain::{
+    ClientId, Message, MessageBody, MessageJson, Posted, Role, RoomEvent, RoomId, Seq, User,
+};
 use crate::error::{Error, Result};
 use crate::storage::{HistoryPage, NewMessage, StoreError};
 
@@ -21,7 +23,7 @@ pub struct HistoryRequest {
 /// direction it was read.
 #[derive(Debug, Clone)]
 pub struct HistorySlice {
-    pub messages: Vec<Message>,
+    pub messages: Vec<MessageJson>,
     pub has_more: bool,
 }
 
@@ -106,7 +108,7 @@ impl Chat {
             },
             (None, None) => HistoryPage::Newest { limit: limit + 1 },
         };
-        let mut messages = self.store.messages(room, page).await?;
+        let mut messages = self.store.history(room, page).await?;
         let has_more = messages.len() > limit as usize;
         if has_more {
             match page {

@@ -11,6 +11,7 @@ pub use event::{EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, S
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username};
 pub use model::{
-    Member, Message, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme, User,
+    Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
+    User,
 };
 pub use time::Timestamp;

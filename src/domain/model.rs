@@ -162,6 +162,36 @@ pub struct Message {
     pub deleted: bool,
 }
 
+/// A message in its public JSON form, encoded once when it is stored or
+/// changed: a history page is then a concatenation of these instead of
+/// decoding every row into a `Message` and encoding it again (the two were
+/// most of a page's cost). Only made from a `Message`, so it cannot drift
+/// from that type's serialization unless the type changes — and a change
+/// to `Message`'s JSON form must re-encode stored messages (a migration
+/// that clears the column; see `storage::sqlite::migrate`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageJson(Box<str>);
+
+impl MessageJson {
+    pub fn of(message: &Message) -> Self {
+        // Serializing plain strings, numbers and timestamps cannot fail.
+        Self(
+            serde_json::to_string(message)
+                .expect("a message always encodes")
+                .into_boxed_str(),
+        )
+    }
+
+    /// Text read back from storage, written there by `of`.
+    pub fn from_stored(text: String) -> Self {
+        Self(text.into_boxed_str())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The outcome of a send: the stored message, and whether this call stored it
 /// (`false` when the client id had been used, so this is a retry).
 #[derive(Debug, Clone)]

@@ -7,8 +7,8 @@ pub mod sqlite;
 use async_trait::async_trait;
 
 use crate::domain::{
-    ClientId, Event, Member, Message, MessageBody, Posted, Role, Room, RoomEvent, RoomId, RoomKind,
-    RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
+    ClientId, Event, Member, Message, MessageBody, MessageJson, Posted, Role, Room, RoomEvent,
+    RoomId, RoomKind, RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
 };
 use crate::error::Error;
 
@@ -182,6 +182,8 @@ pub trait Store: Send + Sync + 'static {
     /// transaction has committed.
     async fn post_message(&self, message: NewMessage) -> StoreResult<Posted>;
     async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>>;
+    /// The same page as `messages`, as each message's stored JSON.
+    async fn history(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>>;
     async fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>>;
     /// Changes the text of the author's own, not deleted, message at `seq`;
     /// logs a `message.edited` event with the room's next seq. `NotFound`

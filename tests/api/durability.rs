@@ -112,6 +112,42 @@ fn a_database_from_a_newer_natter_is_refused() {
     assert!(err.contains("exit status: 1"), "{err}");
 }
 
+#[tokio::test]
+async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    let alice = Client::new(&server.base);
+    alice
+        .post("/api/v1/users", json!({"username": "alice"}))
+        .await;
+    for body in ["one", "two \"quoted\" <b>", "three ünïcode"] {
+        alice.say(1, body).await;
+    }
+    let edit = alice
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/rooms/1/messages/1",
+            Some(json!({"body": "one, edited"})),
+            &[],
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::OK);
+    let before = alice.get("/api/v1/rooms/1/messages").await.body;
+    drop(server);
+
+    // Make it a version-4 database: no stored JSON.
+    let db = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
+    db.execute_batch("ALTER TABLE messages DROP COLUMN json; PRAGMA user_version = 4;")
+        .unwrap();
+    drop(db);
+
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    let alice = alice.with_base(&server.base);
+    let after = alice.get("/api/v1/rooms/1/messages").await.body;
+    assert_eq!(after, before);
+    assert_eq!(after["messages"].as_array().unwrap().len(), 3);
+}
+
 #[test]
 fn help_documents_every_option_with_its_environment_variable() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_natter"))

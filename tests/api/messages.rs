@@ -159,3 +159,45 @@ async fn the_limit_is_capped_at_200() {
         .collect();
     assert_eq!(ids.len(), 210);
 }
+
+#[tokio::test]
+async fn history_shows_a_message_as_it_is_after_an_edit_and_a_delete() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let sent = alice.say(1, "frist").await.body["message"].clone();
+    alice.say(1, "second").await;
+    let edit = alice
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/rooms/1/messages/1",
+            Some(json!({"body": "first"})),
+            &[],
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::OK);
+    let page = alice.get("/api/v1/rooms/1/messages").await.body;
+    let edited = &page["messages"][0];
+    assert_eq!(edited["body"], "first");
+    assert!(edited["edited_at"].is_string(), "{edited}");
+    // Everything else is the message as it was sent.
+    for field in [
+        "id",
+        "seq",
+        "author",
+        "author_id",
+        "client_id",
+        "created_at",
+    ] {
+        assert_eq!(edited[field], sent[field], "{field}");
+    }
+
+    assert_eq!(
+        alice.delete("/api/v1/rooms/1/messages/2").await.status,
+        StatusCode::NO_CONTENT
+    );
+    let page = alice.get("/api/v1/rooms/1/messages").await.body;
+    assert_eq!(page["messages"][1]["deleted"], true);
+    assert_eq!(page["messages"][1]["body"], "");
+    assert_eq!(page["messages"][0]["body"], "first");
+    assert_eq!(page["has_more"], false);
+}

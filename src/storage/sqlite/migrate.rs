@@ -4,27 +4,40 @@
 use anyhow::{bail, Context};
 use rusqlite::Connection;
 
+use super::queries;
+
 struct Migration {
     version: i64,
     sql: &'static str,
+    /// Work SQL cannot do, run after `sql` in the same transaction.
+    then: Option<fn(&Connection) -> anyhow::Result<()>>,
 }
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         sql: include_str!("../../../migrations/sqlite/0001_init.sql"),
+        then: None,
     },
     Migration {
         version: 2,
         sql: include_str!("../../../migrations/sqlite/0002_room_events.sql"),
+        then: None,
     },
     Migration {
         version: 3,
         sql: include_str!("../../../migrations/sqlite/0003_user_theme.sql"),
+        then: None,
     },
     Migration {
         version: 4,
         sql: include_str!("../../../migrations/sqlite/0004_slow_mode.sql"),
+        then: None,
+    },
+    Migration {
+        version: 5,
+        sql: include_str!("../../../migrations/sqlite/0005_message_json.sql"),
+        then: Some(queries::encode_unencoded_messages),
     },
 ];
 
@@ -47,6 +60,9 @@ pub fn migrate(conn: &mut Connection, path: &std::path::Path) -> anyhow::Result<
         let tx = conn.transaction()?;
         tx.execute_batch(m.sql)
             .with_context(|| format!("migration {} failed", m.version))?;
+        if let Some(then) = m.then {
+            then(&tx).with_context(|| format!("migration {} failed", m.version))?;
+        }
         tx.pragma_update(None, "user_version", m.version)?;
         tx.commit()?;
         tracing::info!(version = m.version, "applied migration");

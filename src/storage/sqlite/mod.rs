@@ -23,8 +23,8 @@ use super::{
     StoreResult, UserRecord,
 };
 use crate::domain::{
-    Member, Message, MessageBody, Posted, Role, Room, RoomId, RoomListing, RoomSummary, Seq, Theme,
-    Timestamp, User, UserId,
+    Member, Message, MessageBody, MessageJson, Posted, Role, Room, RoomId, RoomListing,
+    RoomSummary, Seq, Theme, Timestamp, User, UserId,
 };
 
 pub use migrate::latest_version;
@@ -371,6 +371,12 @@ impl Store for SqliteStore {
     async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {
         self.readers
             .read_quick(move |c| queries::messages(c, room, page))
+            .await
+    }
+
+    async fn history(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>> {
+        self.readers
+            .read_quick(move |c| queries::history(c, room, page))
             .await
     }
 

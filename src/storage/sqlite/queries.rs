@@ -4,9 +4,9 @@
 use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
 
 use crate::domain::{
-    EndedSessions, Event, Member, MembershipChange, Message, MessageBody, MessageId, Posted, Role,
-    Room, RoomChange, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq, SessionsEnded,
-    Theme, Timestamp, User, UserId,
+    EndedSessions, Event, Member, MembershipChange, Message, MessageBody, MessageId, MessageJson,
+    Posted, Role, Room, RoomChange, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq,
+    SessionsEnded, Theme, Timestamp, User, UserId,
 };
 use crate::storage::{
     HistoryPage, Membership, NewMessage, NewRoom, Replay, RoomAccess, StoreError, StoreResult,
@@ -514,22 +514,11 @@ pub fn post_message(
     // commit together with their messages and never leave a gap.
     let seq = next_seq(c, new.room)?.0;
     let now = Timestamp::now();
+    // The id is taken here rather than by the insert so the stored JSON can
+    // carry it; the writer is the only one inserting, inside this transaction.
     let id: i64 = c
-        .prepare_cached(
-            "INSERT INTO messages (room_id, seq, author_id, client_id, body, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-        )?
-        .query_row(
-            params![
-                new.room.0,
-                seq,
-                new.author.0,
-                new.client_id.as_str(),
-                new.body.as_str(),
-                now.millis()
-            ],
-            |r| r.get(0),
-        )?;
+        .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM messages")?
+        .query_row([], |r| r.get(0))?;
     let message = Message {
         id: MessageId(id),
         room_id: new.room,
@@ -542,6 +531,20 @@ pub fn post_message(
         edited_at: None,
         deleted: false,
     };
+    c.prepare_cached(
+        "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, created_at, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        id,
+        new.room.0,
+        seq,
+        new.author.0,
+        new.client_id.as_str(),
+        new.body.as_str(),
+        now.millis(),
+        MessageJson::of(&message).as_str(),
+    ])?;
     events.push(Event::Room(RoomEvent {
         room_id: new.room,
         seq: Seq(seq),
@@ -572,22 +575,18 @@ pub fn edit_message(
     body: &MessageBody,
 ) -> StoreResult<Message> {
     let now = Timestamp::now();
-    let changed = c
-        .prepare_cached(
-            "UPDATE messages SET body = ?4, edited_at = ?5
-             WHERE room_id = ?1 AND seq = ?2 AND author_id = ?3 AND deleted_at IS NULL",
-        )?
+    let mut message = message_at(c, room, seq)?
+        .filter(|m| m.author_id == author && !m.deleted)
+        .ok_or(StoreError::NotFound)?;
+    message.body = body.as_str().to_owned();
+    message.edited_at = Some(now);
+    c.prepare_cached("UPDATE messages SET body = ?2, edited_at = ?3, json = ?4 WHERE id = ?1")?
         .execute(params![
-            room.0,
-            seq.0,
-            author.0,
+            message.id.0,
             body.as_str(),
-            now.millis()
+            now.millis(),
+            MessageJson::of(&message).as_str()
         ])?;
-    if changed == 0 {
-        return Err(StoreError::NotFound);
-    }
-    let message = message_at(c, room, seq)?.ok_or(StoreError::NotFound)?;
     let event = RoomEvent {
         room_id: room,
         seq: next_seq(c, room)?,
@@ -606,14 +605,18 @@ pub fn delete_message(
     seq: Seq,
 ) -> StoreResult<()> {
     let now = Timestamp::now();
-    let id: Option<i64> = c
-        .prepare_cached(
-            "UPDATE messages SET body = '', deleted_at = ?3
-             WHERE room_id = ?1 AND seq = ?2 AND deleted_at IS NULL RETURNING id",
-        )?
-        .query_row(params![room.0, seq.0, now.millis()], |r| r.get(0))
-        .optional()?;
-    let id = id.ok_or(StoreError::NotFound)?;
+    let mut message = message_at(c, room, seq)?
+        .filter(|m| !m.deleted)
+        .ok_or(StoreError::NotFound)?;
+    message.body.clear();
+    message.deleted = true;
+    c.prepare_cached("UPDATE messages SET body = '', deleted_at = ?2, json = ?3 WHERE id = ?1")?
+        .execute(params![
+            message.id.0,
+            now.millis(),
+            MessageJson::of(&message).as_str()
+        ])?;
+    let id = message.id.0;
     let event = RoomEvent {
         room_id: room,
         seq: next_seq(c, room)?,
@@ -669,45 +672,105 @@ fn events_in(c: &Connection, room: RoomId, after: Seq, limit: u32) -> StoreResul
     Ok(all)
 }
 
-pub fn messages(c: &Connection, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {
-    let collect = |sql: &str, args: &[(&str, &dyn rusqlite::ToSql)]| -> StoreResult<Vec<Message>> {
-        let mut stmt = c.prepare_cached(sql)?;
-        let rows = stmt
-            .query_map(args, message_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    };
-    let mut rows = match page {
-        HistoryPage::Newest { limit } => collect(
-            message_select!(" WHERE m.room_id = :room ORDER BY m.seq DESC LIMIT :limit"),
-            named_params! {":room": room.0, ":limit": limit},
-        )?,
-        HistoryPage::Before { seq, limit } => collect(
-            message_select!(
+/// The page queries after a select list over `messages m`, in the order of
+/// `page_query`'s arms. Static text: the statement cache is keyed by it.
+macro_rules! page_queries {
+    ($select:expr) => {
+        [
+            concat!(
+                $select,
+                " WHERE m.room_id = :room ORDER BY m.seq DESC LIMIT :limit"
+            ),
+            concat!(
+                $select,
                 " WHERE m.room_id = :room AND m.seq < :seq ORDER BY m.seq DESC LIMIT :limit"
             ),
+            concat!(
+                $select,
+                " WHERE m.room_id = :room AND m.seq > :seq ORDER BY m.seq ASC LIMIT :limit"
+            ),
+            concat!(
+                $select,
+                " WHERE m.room_id = :room ORDER BY m.seq ASC LIMIT :limit OFFSET :offset"
+            ),
+        ]
+    };
+}
+
+const MESSAGE_PAGES: [&str; 4] = page_queries!(message_select!());
+const JSON_PAGES: [&str; 4] = page_queries!("SELECT m.json FROM messages m");
+
+/// One page of a room's messages, oldest first, each row read by `row`.
+fn page_of<T>(
+    c: &Connection,
+    queries: &[&'static str; 4],
+    room: RoomId,
+    page: HistoryPage,
+    mut row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let mut collect = |sql: &str, args: &[(&str, &dyn rusqlite::ToSql)]| -> StoreResult<Vec<T>> {
+        Ok(c.prepare_cached(sql)?
+            .query_map(args, &mut row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    };
+    let mut rows = match page {
+        HistoryPage::Newest { limit } => {
+            collect(queries[0], named_params! {":room": room.0, ":limit": limit})?
+        }
+        HistoryPage::Before { seq, limit } => collect(
+            queries[1],
             named_params! {":room": room.0, ":seq": seq.0, ":limit": limit},
         )?,
         HistoryPage::After { seq, limit } => {
             return collect(
-                message_select!(
-                    " WHERE m.room_id = :room AND m.seq > :seq ORDER BY m.seq ASC LIMIT :limit"
-                ),
+                queries[2],
                 named_params! {":room": room.0, ":seq": seq.0, ":limit": limit},
             )
         }
         HistoryPage::FromPosition { offset, limit } => {
+            let offset = i64::try_from(offset).unwrap_or(i64::MAX);
             return collect(
-                message_select!(
-                    " WHERE m.room_id = :room ORDER BY m.seq ASC LIMIT :limit OFFSET :offset"
-                ),
-                named_params! {":room": room.0, ":limit": limit, ":offset": i64::try_from(offset).unwrap_or(i64::MAX)},
-            )
+                queries[3],
+                named_params! {":room": room.0, ":limit": limit, ":offset": offset},
+            );
         }
     };
     // Pages read backwards from the newest come out oldest first, like the rest.
     rows.reverse();
     Ok(rows)
+}
+
+pub fn messages(c: &Connection, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {
+    page_of(c, &MESSAGE_PAGES, room, page, message_row)
+}
+
+/// A history page as stored JSON: no join, no decoding into `Message`.
+pub fn history(c: &Connection, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>> {
+    page_of(c, &JSON_PAGES, room, page, |r| {
+        r.get(0).map(MessageJson::from_stored)
+    })
+}
+
+/// Migration 5: encodes the messages stored before messages kept their JSON
+/// (an empty `json`), a thousand at a time in id order.
+pub fn encode_unencoded_messages(c: &Connection) -> anyhow::Result<()> {
+    let mut select = c.prepare(message_select!(
+        " WHERE m.id > ?1 AND m.json = '' ORDER BY m.id LIMIT 1000"
+    ))?;
+    let mut update = c.prepare("UPDATE messages SET json = ?2 WHERE id = ?1")?;
+    let mut after = 0i64;
+    loop {
+        let batch = select
+            .query_map([after], message_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let Some(last) = batch.last() else {
+            return Ok(());
+        };
+        after = last.id.0;
+        for message in &batch {
+            update.execute(params![message.id.0, MessageJson::of(message).as_str()])?;
+        }
+    }
 }
 
 pub fn set_slow_mode(c: &Connection, room: RoomId, secs: u32) -> StoreResult<()> {
