@@ -578,7 +578,7 @@ pub fn edit_message(
     let mut message = message_at(c, room, seq)?
         .filter(|m| m.author_id == author && !m.deleted)
         .ok_or(StoreError::NotFound)?;
-    message.body = body.as_str().to_owned();
+    body.as_str().clone_into(&mut message.body);
     message.edited_at = Some(now);
     c.prepare_cached("UPDATE messages SET body = ?2, edited_at = ?3, json = ?4 WHERE id = ?1")?
         .execute(params![
