@@ -11,13 +11,19 @@
 
 import { key, readJson, writeJson } from './store.js';
 
-// crypto.randomUUID only exists in secure contexts (HTTPS or localhost);
-// fall back to getRandomValues so plain-HTTP LAN installs work too.
-function newClientId() {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+// A UUIDv7: 48 bits of milliseconds, then random bits. Ids that sort by
+// time land at the end of the server's idempotency index instead of all
+// over it, which keeps each commit's writes small. getRandomValues works
+// on plain-HTTP LAN installs too (crypto.randomUUID needs a secure context).
+export function newClientId(now = Date.now()) {
   const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40; // version 4
-  b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+  let ms = now;
+  for (let i = 5; i >= 0; i--) {
+    b[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  b[6] = (b[6] & 0x0f) | 0x70; // version 7
+  b[8] = (b[8] & 0x3f) | 0x80; // RFC 9562 variant
   const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -174,9 +174,10 @@ impl ClientId {
     }
 
     /// For clients that cannot make one (the tutorial's page): a fresh id,
-    /// which makes that send not retry-safe but otherwise the same.
+    /// which makes that send not retry-safe but otherwise the same. A UUIDv7:
+    /// ids that sort by time keep the idempotency index append-only.
     pub fn generate() -> Self {
-        Self(uuid::Uuid::new_v4().to_string())
+        Self(uuid::Uuid::now_v7().to_string())
     }
 
     pub fn as_str(&self) -> &str {
@@ -222,6 +223,21 @@ mod tests {
     fn room_names_refuse_bidi_overrides() {
         assert!(RoomName::parse("rust\u{202e}lang").is_err());
         assert_eq!(RoomName::parse(" Design ").unwrap().key(), "design");
+    }
+
+    #[test]
+    fn generated_client_ids_are_valid_and_sort_in_the_order_they_were_made() {
+        let ids: Vec<String> = (0..500)
+            .map(|_| ClientId::generate().as_str().to_owned())
+            .collect();
+        for id in &ids {
+            assert!(ClientId::parse(id).is_ok(), "{id}");
+        }
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(sorted, ids);
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
     }
 
     #[test]

@@ -132,6 +132,9 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
         )
         .await;
     assert_eq!(edit.status, StatusCode::OK);
+    let retried = json!({"body": "four", "client_id": "kept-1"});
+    let first = alice.post("/api/v1/rooms/1/messages", retried.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED);
     let before = alice.get("/api/v1/rooms/1/messages").await.body;
     drop(server);
 
@@ -145,7 +148,11 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
     let alice = alice.with_base(&server.base);
     let after = alice.get("/api/v1/rooms/1/messages").await.body;
     assert_eq!(after, before);
-    assert_eq!(after["messages"].as_array().unwrap().len(), 3);
+    assert_eq!(after["messages"].as_array().unwrap().len(), 4);
+    // The idempotency key survived the rebuild: a retry gets the original.
+    let retry = alice.post("/api/v1/rooms/1/messages", retried).await;
+    assert_eq!(retry.status, StatusCode::OK);
+    assert_eq!(retry.body["message"], first.body["message"]);
 }
 
 #[test]

@@ -86,7 +86,10 @@ impl SendPlan {
     }
 
     fn client_id(&self, n: u64) -> String {
-        format!("b{}-{n}", self.id)
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        format!("{ms:012x}-b{}-{n}", self.id)
     }
 }
 
