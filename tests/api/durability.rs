@@ -133,7 +133,9 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
         .await;
     assert_eq!(edit.status, StatusCode::OK);
     let retried = json!({"body": "four", "client_id": "kept-1"});
-    let first = alice.post("/api/v1/rooms/1/messages", retried.clone()).await;
+    let first = alice
+        .post("/api/v1/rooms/1/messages", retried.clone())
+        .await;
     assert_eq!(first.status, StatusCode::CREATED);
     let before = alice.get("/api/v1/rooms/1/messages").await.body;
     drop(server);

@@ -628,22 +628,42 @@ pub fn delete_message(
     log_event(c, events, event, now)
 }
 
-/// Creations from `messages` and later changes from `room_events`, merged by seq.
-/// Reads in one transaction, so the newest seq and the events agree.
+/// Creations from `messages` and later changes from `room_events`, merged by seq,
+/// and the room's newest seq.
 pub fn events_after(c: &Connection, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay> {
-    let tx = c.unchecked_transaction()?;
-    let last_seq = Seq(tx
-        .prepare_cached("SELECT last_seq FROM rooms WHERE id = ?1")?
-        .query_row([room.0], |r| r.get(0))?);
     // A client that is up to date (every subscribe of a fresh client) needs
-    // no event queries at all.
-    let events = if after >= last_seq {
-        Vec::new()
-    } else {
-        events_in(&tx, room, after, limit)?
-    };
-    tx.commit()?;
-    Ok(Replay { events, last_seq })
+    // one statement and no transaction: nothing to replay, and anything
+    // newer reaches it live (it listens before asking).
+    let last_seq = room_last_seq(c, room)?;
+    if after >= last_seq {
+        return Ok(Replay {
+            events: Vec::new(),
+            last_seq,
+        });
+    }
+    // Otherwise in one read transaction, so the newest seq and the events
+    // agree. Its statements are cached: `BEGIN`/`COMMIT` through rusqlite's
+    // `Transaction` are parsed again each time.
+    exec_cached(c, "BEGIN")?;
+    let read = room_last_seq(c, room).and_then(|last_seq| {
+        Ok(Replay {
+            events: events_in(c, room, after, limit)?,
+            last_seq,
+        })
+    });
+    exec_cached(c, if read.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    read
+}
+
+fn room_last_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
+    Ok(Seq(c
+        .prepare_cached("SELECT last_seq FROM rooms WHERE id = ?1")?
+        .query_row([room.0], |r| r.get(0))?))
+}
+
+fn exec_cached(c: &Connection, sql: &str) -> StoreResult<()> {
+    c.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 fn events_in(c: &Connection, room: RoomId, after: Seq, limit: u32) -> StoreResult<Vec<RoomEvent>> {
