@@ -28,6 +28,7 @@ impl App {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         // The hub hears every commit of the store, in commit order.
         let hub = Hub::new();
+        hub.start_heartbeat(config.stream.ping_interval);
         let store = SqliteStore::open(&config.data_dir, hub.clone())?;
         tracing::info!(database = %store.path().display(), "storage ready");
         let policy = Policy {

@@ -178,6 +178,8 @@ async fn wait_for_events(
                 }
                 // Signed out or shutting down: answer with what there is.
                 Wake::Kicked(_) => return,
+                // A long poll is not a socket: nothing to ping.
+                Wake::Heartbeat => {}
             }
         }
     })

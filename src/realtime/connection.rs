@@ -149,8 +149,6 @@ impl Connection {
             return Flow::Close(CLOSE_TOO_SLOW, "too slow");
         }
         let mut sends: Option<FuturesUnordered<PendingSend>> = None;
-        let mut heartbeat = tokio::time::interval(self.settings.ping_interval);
-        heartbeat.tick().await;
         let mut last_heard = Instant::now();
         let listener = Arc::clone(&self.listener);
         let mut budget = CommandBudget::new(self.settings.commands_per_second);
@@ -172,6 +170,13 @@ impl Connection {
                         Flow::Close(CLOSE_RESTART, "server restarting")
                     }
                     Wake::Frames(batch) => self.deliver(sink, batch).await,
+                    // The hub's heartbeat (`Hub::start_heartbeat`).
+                    Wake::Heartbeat => {
+                        if last_heard.elapsed() > self.settings.idle_timeout {
+                            return Flow::Close(CLOSE_GOING_AWAY, "no answer to pings");
+                        }
+                        Self::flow_of(self.write(sink, vec![WsMessage::Ping(axum::body::Bytes::new())]).await)
+                    }
                 },
                 (client_id, result) = next_send(&mut sends) => {
                     let result: Result<Posted, Error> = result;
@@ -195,12 +200,6 @@ impl Connection {
                         Some(Ok(WsMessage::Binary(_))) => Flow::Close(CLOSE_POLICY, "send JSON text frames"),
                         Some(Ok(_)) => Flow::Continue, // ping and pong: the peer is alive
                     }
-                }
-                _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > self.settings.idle_timeout {
-                        return Flow::Close(CLOSE_GOING_AWAY, "no answer to pings");
-                    }
-                    Self::flow_of(self.write(sink, vec![WsMessage::Ping(axum::body::Bytes::new())]).await)
                 }
             };
             if let Flow::Close(..) = flow {
