@@ -51,7 +51,7 @@ pub async fn connect(stream_url: &str, token: &str, source: Option<IpAddr>) -> R
     Ok(ws)
 }
 
-fn server_addr(stream_url: &str) -> Result<SocketAddr> {
+pub fn server_addr(stream_url: &str) -> Result<SocketAddr> {
     let url = url::Url::parse(stream_url)?;
     let host = url.host_str().ok_or_else(|| anyhow!("no host"))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');

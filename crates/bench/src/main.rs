@@ -9,6 +9,7 @@ mod client;
 mod clock;
 mod http1;
 mod job;
+mod lean_ws;
 mod proc;
 mod receiver;
 mod report;

@@ -9,13 +9,12 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{watch, Semaphore};
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::{self, clip, Frame};
+use crate::client::{clip, Frame};
 use crate::clock::{now_ns, stamp_of};
 use crate::job::ClientJob;
+use crate::lean_ws::{Incoming, LeanWs};
 use crate::seqset::SeqSet;
 use crate::stats::{Errors, Latency};
 
@@ -122,11 +121,10 @@ impl Receiver {
             let server_closed = loop {
                 tokio::select! {
                     msg = ws.next() => match msg {
-                        Some(Ok(Message::Text(t))) => { self.handle(&t); }
-                        Some(Ok(Message::Close(c))) => break Some(format!("closed by the server: {c:?}")),
-                        Some(Ok(_)) => {}
-                        Some(Err(e)) => break Some(format!("read: {e}")),
-                        None => break Some("connection ended".into()),
+                        Ok(Incoming::Text(t)) => { self.handle(t); }
+                        Ok(Incoming::Closed(Some(code))) => break Some(format!("closed by the server: {code}")),
+                        Ok(Incoming::Closed(None)) => break Some("connection ended".into()),
+                        Err(e) => break Some(format!("read: {e:#}")),
                     },
                     changed = self.control.changed() => {
                         if changed.is_err() || *self.control.borrow() != Phase::Connected(generation) {
@@ -165,7 +163,7 @@ impl Receiver {
         &mut self,
         generation: u32,
         attempt: &mut u32,
-    ) -> Option<client::Ws> {
+    ) -> Option<LeanWs> {
         // Waiting for the gate is the generator's doing, not the server's:
         // the clock starts once this client may connect.
         let gate = Rc::clone(&self.gate);
@@ -191,8 +189,8 @@ impl Receiver {
         None
     }
 
-    async fn try_connect(&mut self, attempt: u32) -> anyhow::Result<client::Ws> {
-        let mut ws = client::connect(
+    async fn try_connect(&mut self, attempt: u32) -> anyhow::Result<LeanWs> {
+        let mut ws = LeanWs::connect(
             &self.url,
             &self.job.token,
             Some(source_ip(self.worker, attempt)),
@@ -208,19 +206,20 @@ impl Receiver {
                 .collect()
         };
         let subscribe = serde_json::json!({ "type": "subscribe", "rooms": cursors });
-        ws.send(Message::text(subscribe.to_string())).await?;
+        ws.send_text(&subscribe.to_string()).await?;
         let mut pending = self.job.rooms.len();
         tokio::time::timeout(SUBSCRIBE_TIMEOUT, async {
             while pending > 0 {
                 match ws.next().await {
-                    Some(Ok(Message::Text(t))) => {
-                        if self.handle(&t) == Handled::Subscribed {
+                    Ok(Incoming::Text(t)) => {
+                        if self.handle(t) == Handled::Subscribed {
                             pending -= 1;
                         }
                     }
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => anyhow::bail!("while subscribing: {e}"),
-                    None => anyhow::bail!("closed while subscribing"),
+                    Ok(Incoming::Closed(code)) => {
+                        anyhow::bail!("closed while subscribing ({code:?})")
+                    }
+                    Err(e) => anyhow::bail!("while subscribing: {e:#}"),
                 }
             }
             Ok(())
