@@ -123,15 +123,7 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
     for body in ["one", "two \"quoted\" <b>", "three ünïcode"] {
         alice.say(1, body).await;
     }
-    let edit = alice
-        .send(
-            reqwest::Method::PATCH,
-            "/api/v1/rooms/1/messages/1",
-            Some(json!({"body": "one, edited"})),
-            &[],
-        )
-        .await;
-    assert_eq!(edit.status, StatusCode::OK);
+    assert_eq!(alice.edit(1, 1, "one, edited").await.status, StatusCode::OK);
     let retried = json!({"body": "four", "client_id": "kept-1"});
     let first = alice
         .post("/api/v1/rooms/1/messages", retried.clone())

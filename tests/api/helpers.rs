@@ -265,6 +265,17 @@ impl Client {
         .await
     }
 
+    /// Changes the text of the message at `seq`; returns the answer.
+    pub async fn edit(&self, room: i64, seq: i64, body: &str) -> Answer {
+        self.send(
+            Method::PATCH,
+            &format!("/api/v1/rooms/{room}/messages/{seq}"),
+            Some(json!({ "body": body })),
+            &[],
+        )
+        .await
+    }
+
     /// Every message in the room, oldest first, paging back from the newest.
     pub async fn all_messages(&self, room: i64) -> Vec<Value> {
         let mut all: Vec<Value> = Vec::new();

@@ -166,15 +166,7 @@ async fn history_shows_a_message_as_it_is_after_an_edit_and_a_delete() {
     let alice = app.user("alice").await;
     let sent = alice.say(1, "frist").await.body["message"].clone();
     alice.say(1, "second").await;
-    let edit = alice
-        .send(
-            reqwest::Method::PATCH,
-            "/api/v1/rooms/1/messages/1",
-            Some(json!({"body": "first"})),
-            &[],
-        )
-        .await;
-    assert_eq!(edit.status, StatusCode::OK);
+    assert_eq!(alice.edit(1, 1, "first").await.status, StatusCode::OK);
     let page = alice.get("/api/v1/rooms/1/messages").await.body;
     let edited = &page["messages"][0];
     assert_eq!(edited["body"], "first");

@@ -18,19 +18,7 @@ pub type Ws = WebSocketStream<TcpStream>;
 /// bound to that loopback address first: each source address has its own
 /// ~28k ephemeral ports, which is what lets one machine hold more clients.
 pub async fn connect(stream_url: &str, token: &str, source: Option<IpAddr>) -> Result<Ws> {
-    let target = server_addr(stream_url)?;
-    let socket = if target.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    if let Some(ip) = source {
-        socket
-            .bind(SocketAddr::new(ip, 0))
-            .with_context(|| format!("binding to {ip}"))?;
-    }
-    let tcp = socket.connect(target).await.context("TCP connect")?;
-    tcp.set_nodelay(true)?;
+    let tcp = tcp_connect(server_addr(stream_url)?, source).await?;
     let mut request = stream_url.into_client_request()?;
     request.headers_mut().insert(
         "authorization",
@@ -49,6 +37,23 @@ pub async fn connect(stream_url: &str, token: &str, source: Option<IpAddr>) -> R
         .await
         .context("WebSocket upgrade")?;
     Ok(ws)
+}
+
+/// A TCP connection to `target`, from `source` if given, without Nagle's delay.
+pub async fn tcp_connect(target: SocketAddr, source: Option<IpAddr>) -> Result<TcpStream> {
+    let socket = if target.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    if let Some(ip) = source {
+        socket
+            .bind(SocketAddr::new(ip, 0))
+            .with_context(|| format!("binding to {ip}"))?;
+    }
+    let tcp = socket.connect(target).await.context("TCP connect")?;
+    tcp.set_nodelay(true)?;
+    Ok(tcp)
 }
 
 pub fn server_addr(stream_url: &str) -> Result<SocketAddr> {

@@ -8,11 +8,13 @@
 //! and close.
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use anyhow::{anyhow, bail, Context, Result};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
+
+use crate::client;
 
 /// Room for a few frames; a larger frame grows it.
 const BUFFER: usize = 4096;
@@ -44,19 +46,8 @@ impl LeanWs {
     /// from `source` if given, and completes the upgrade.
     pub async fn connect(url: &str, token: &str, source: Option<IpAddr>) -> Result<Self> {
         let parsed = url::Url::parse(url)?;
-        let target: SocketAddr = crate::client::server_addr(url)?;
-        let socket = if target.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
-        };
-        if let Some(ip) = source {
-            socket
-                .bind(SocketAddr::new(ip, 0))
-                .with_context(|| format!("binding to {ip}"))?;
-        }
-        let mut tcp = socket.connect(target).await.context("TCP connect")?;
-        tcp.set_nodelay(true)?;
+        let target = client::server_addr(url)?;
+        let mut tcp = client::tcp_connect(target, source).await?;
         let host = parsed.host_str().ok_or_else(|| anyhow!("no host"))?;
         let request = format!(
             "GET {} HTTP/1.1\r\nHost: {host}:{}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
