@@ -14,6 +14,7 @@ mod rooms;
 pub mod server;
 mod stream;
 mod tutorial;
+mod upgrade;
 
 use std::sync::Arc;
 

@@ -161,7 +161,7 @@ async fn serve_connection(
         inner: stream,
         started,
         last: Arc::clone(&activity),
-        _slot: slot,
+        slot,
     });
     let service = router.map_request(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
@@ -208,7 +208,30 @@ struct Tracked {
     inner: TcpStream,
     started: Instant,
     last: Arc<AtomicU64>,
+    slot: Slot,
+}
+
+/// A connection taken over after an upgrade: the socket itself, and the
+/// IP's connection slot, held for as long as this lives.
+pub struct TakenOver {
+    pub tcp: Arc<TcpStream>,
     _slot: Slot,
+}
+
+impl TakenOver {
+    /// The socket under an upgraded connection (with what hyper had read
+    /// past the request), or `None` if it was not served by this loop.
+    pub fn from_upgrade(upgraded: hyper::upgrade::Upgraded) -> Option<(Self, axum::body::Bytes)> {
+        let parts = upgraded.downcast::<TokioIo<Tracked>>().ok()?;
+        let tracked = parts.io.into_inner();
+        Some((
+            Self {
+                tcp: Arc::new(tracked.inner),
+                _slot: tracked.slot,
+            },
+            parts.read_buf,
+        ))
+    }
 }
 
 impl Tracked {

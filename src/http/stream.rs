@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -13,20 +12,12 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::ErrorBody;
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
 use super::guard::same_origin;
+use super::upgrade::WsUpgrade;
 use super::AppState;
 use crate::domain::{RoomEvent, RoomId, Seq};
 use crate::error::{Error, Result};
 use crate::realtime::connection;
 use crate::realtime::hub::{Hub, Listener, Outbound, Wake};
-
-/// Small socket buffers keep an idle connection small (the library defaults
-/// are 128 KiB each way); a larger message is read in several chunks, and
-/// a batch of frames in several writes. The read buffer is allocated for
-/// every connection up front and never shrinks; commands are a few hundred
-/// bytes, and 256 instead of 1,024 made no measurable difference to WS
-/// sends (`send --via ws --clients 32`: 14.5k-18.8k/s either way).
-const READ_BUFFER: usize = 256;
-const WRITE_BUFFER: usize = 1024;
 
 /// GET /api/v1/stream — the WebSocket event stream (see docs/protocol.md).
 /// Signed in by the session cookie or `Authorization: Bearer`. A browser
@@ -42,10 +33,7 @@ pub async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,
     me: CurrentUser,
-    upgrade: std::result::Result<
-        WebSocketUpgrade,
-        axum::extract::ws::rejection::WebSocketUpgradeRejection,
-    >,
+    WsUpgrade(upgrade): WsUpgrade,
 ) -> Result<Response> {
     if !same_origin(&headers, &state.trusted_origins) {
         return Err(Error::Forbidden(
@@ -61,10 +49,10 @@ pub async fn stream(
             ),
         });
     }
-    let upgrade = upgrade.map_err(|e| {
+    let upgrade = upgrade.map_err(|why| {
         Error::invalid(
             "not_websocket",
-            format!("Open this address as a WebSocket: {e}"),
+            format!("Open this address as a WebSocket: {why}."),
         )
     })?;
     let settings = state.stream.clone();
@@ -74,13 +62,9 @@ pub async fn stream(
         me.user,
         me.token.hash(),
     );
-    Ok(upgrade
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_write_buffer_size(settings.max_message_bytes.max(WRITE_BUFFER) * 4)
-        .max_message_size(settings.max_message_bytes)
-        .max_frame_size(settings.max_message_bytes)
-        .on_upgrade(move |socket| connection::serve(socket, chat, hub, user, session, settings)))
+    Ok(upgrade.accept(move |taken, early| {
+        connection::serve(taken, early, chat, hub, user, session, settings)
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -123,7 +107,7 @@ pub async fn events(
         return Ok(Json(EventsResponse { events, last_seq }));
     }
     // Listen first, then look again, so an event committed in between is not missed.
-    let listener = state.hub.connect(&me.user, me.token.hash(), 16);
+    let listener = state.hub.connect(&me.user, me.token.hash(), 16, None);
     let _registered = Registered {
         hub: &state.hub,
         listener: &listener,

@@ -1,22 +1,29 @@
 //! One WebSocket connection: a single loop over the socket, the hub queue,
 //! pending sends and the heartbeat. Subscribing follows the resume rule:
 //! listen first, replay from the store, then go live, dropping any live
-//! event at or below what was already delivered.
+//! event at or below what was already delivered. Once a room is live, the
+//! hub writes its frames into the socket itself while nothing is queued
+//! (`realtime::socket`); this loop writes the rest in order.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use axum::body::Bytes;
 use futures_util::stream::FuturesUnordered;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use tokio_tungstenite::WebSocketStream;
+use tungstenite::protocol::{Role, WebSocketConfig};
+use tungstenite::Message as WsMessage;
 
 use super::cursor::{Live, RoomCursor};
 use super::hub::{Hub, Kick, Listener, Outbound, Wake};
+use super::socket::{self, SocketOut, StreamIo};
 use super::wire::{self, Command, ErrorDetail, Frame};
 use crate::chat::Chat;
 use crate::domain::{Posted, RoomId, Seq, User};
 use crate::error::Error;
+use crate::http::server::TakenOver;
 
 /// Limits and timings of stream connections.
 #[derive(Debug, Clone)]
@@ -74,10 +81,17 @@ pub const CLOSE_SESSION_ENDED: u16 = 4001;
 /// stops taking data, so a stuck peer never holds its task forever.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The socket, not split in two: the loop below reads and writes it in turn
-/// (a `select!` drops the read future before a branch writes), which saves
-/// the lock a split socket takes on every frame.
-type Sink = WebSocket;
+/// The read buffer is allocated for every connection up front and never
+/// shrinks (the library default is 128 KiB); commands are a few hundred
+/// bytes, and a larger message is read in several chunks. 256 instead of
+/// 1,024 made no measurable difference to WS sends (`send --via ws
+/// --clients 32`: 14.5k-18.8k/s either way).
+const READ_BUFFER: usize = 256;
+
+/// The reading side: tungstenite parses the client's frames (and answers
+/// its pings through the shared socket); the server's own frames are
+/// written as bytes framed once (`socket::text_frame`).
+type Reader = WebSocketStream<StreamIo>;
 
 enum Flow {
     Continue,
@@ -89,9 +103,9 @@ struct Connection {
     hub: Arc<Hub>,
     user: User,
     settings: StreamSettings,
+    /// Holds the subscribed rooms' cursors (shared with the hub).
     listener: Arc<Listener>,
-    /// Subscribed rooms and where each stands.
-    delivered: HashMap<RoomId, RoomCursor>,
+    socket: Arc<SocketOut>,
 }
 
 /// Serves one upgraded socket until it closes. Not an `async fn`: the
@@ -99,33 +113,48 @@ struct Connection {
 /// the arguments being kept in the future beside their moved copies — the
 /// future is what an idle connection costs, so its size counts.
 pub fn serve(
-    socket: WebSocket,
+    taken: TakenOver,
+    early: Bytes,
     chat: Arc<Chat>,
     hub: Arc<Hub>,
     user: User,
     session: [u8; 32],
     settings: StreamSettings,
 ) -> impl std::future::Future<Output = ()> + Send {
-    let listener = hub.connect(&user, session, settings.queue_bound);
+    let socket = Arc::new(SocketOut::new(Arc::clone(&taken.tcp), settings.queue_bound));
+    let io = StreamIo::new(Arc::clone(&taken.tcp), Arc::clone(&socket), &early);
+    drop(early);
+    let listener = hub.connect(
+        &user,
+        session,
+        settings.queue_bound,
+        Some(Arc::clone(&socket)),
+    );
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        // Only tungstenite's pongs are written through it: at once.
+        .write_buffer_size(0)
+        .max_write_buffer_size(settings.max_message_bytes)
+        .max_message_size(Some(settings.max_message_bytes))
+        .max_frame_size(Some(settings.max_message_bytes));
     let mut conn = Connection {
         chat,
         hub,
         user,
         settings,
         listener,
-        delivered: HashMap::new(),
+        socket,
     };
-    let mut sink = socket;
     async move {
-        let reason = conn.run(&mut sink).await;
+        // Holds the IP's connection slot for as long as the socket is open.
+        let _taken = taken;
+        let mut reader = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+        let reason = conn.run(&mut reader).await;
         conn.hub
-            .disconnect(&conn.listener, conn.delivered.keys().copied());
+            .disconnect(&conn.listener, conn.listener.live_rooms());
         if let Flow::Close(code, why) = reason {
-            let close = WsMessage::Close(Some(CloseFrame {
-                code,
-                reason: Utf8Bytes::from_static(why),
-            }));
-            let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close)).await;
+            conn.socket.push(socket::close_frame(code, why));
+            let _ = tokio::time::timeout(Duration::from_secs(1), conn.socket.flush()).await;
         }
     }
 }
@@ -140,17 +169,18 @@ async fn next_send(sends: &mut Option<FuturesUnordered<PendingSend>>) -> SendDon
 }
 
 impl Connection {
-    async fn run(&mut self, sink: &mut Sink) -> Flow {
+    async fn run(&mut self, reader: &mut Reader) -> Flow {
         let hello = wire::encode(&Frame::Hello {
             user: &self.user,
             heartbeat_secs: self.settings.ping_interval.as_secs(),
         });
-        if !self.write(sink, vec![WsMessage::Text(hello)]).await {
+        if !self.write(vec![hello]).await {
             return Flow::Close(CLOSE_TOO_SLOW, "too slow");
         }
         let mut sends: Option<FuturesUnordered<PendingSend>> = None;
         let mut last_heard = Instant::now();
         let listener = Arc::clone(&self.listener);
+        let socket = Arc::clone(&self.socket);
         let mut budget = CommandBudget::new(self.settings.commands_per_second);
 
         // Branches that await much (a subscribe's replay, a gap fill) are
@@ -166,27 +196,30 @@ impl Connection {
                         // Not through `write`: it gives up once the listener is
                         // kicked, and this kick is the reason for the frame.
                         let bye = wire::encode(&Frame::Reconnect { reason: "the server is restarting" });
-                        let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(WsMessage::Text(bye))).await;
+                        self.socket.push(bye);
+                        let _ = tokio::time::timeout(WRITE_TIMEOUT, self.socket.flush()).await;
                         Flow::Close(CLOSE_RESTART, "server restarting")
                     }
-                    Wake::Frames(batch) => self.deliver(sink, batch).await,
+                    Wake::Frames(batch) => self.deliver(batch).await,
                     // The hub's heartbeat (`Hub::start_heartbeat`).
                     Wake::Heartbeat => {
                         if last_heard.elapsed() > self.settings.idle_timeout {
                             return Flow::Close(CLOSE_GOING_AWAY, "no answer to pings");
                         }
-                        Self::flow_of(self.write(sink, vec![WsMessage::Ping(axum::body::Bytes::new())]).await)
+                        Self::flow_of(self.write(vec![socket::ping_frame()]).await)
                     }
                 },
+                // The hub left frames the kernel did not take at once.
+                () = socket.unflushed() => Self::flow_of(self.flushed().await),
                 (client_id, result) = next_send(&mut sends) => {
                     let result: Result<Posted, Error> = result;
                     let frame = match &result {
                         Ok(posted) => wire::encode(&Frame::Ack { client_id: &client_id, message: &posted.message }),
                         Err(e) => wire::encode(&Frame::Error { client_id: Some(&client_id), room_id: None, error: ErrorDetail::from(e) }),
                     };
-                    Self::flow_of(self.write(sink, vec![WsMessage::Text(frame)]).await)
+                    Self::flow_of(self.write(vec![frame]).await)
                 }
-                incoming = sink.recv(), if pending < self.settings.max_pending_sends => {
+                incoming = reader.next(), if pending < self.settings.max_pending_sends => {
                     last_heard = Instant::now();
                     match incoming {
                         None | Some(Ok(WsMessage::Close(_))) => return Flow::Continue,
@@ -195,7 +228,7 @@ impl Connection {
                             Flow::Close(CLOSE_POLICY, "too many commands: slow down")
                         }
                         Some(Ok(WsMessage::Text(text))) => {
-                            Box::pin(self.command(sink, &text, &mut sends)).await
+                            Box::pin(self.command(text.as_str(), &mut sends)).await
                         }
                         Some(Ok(WsMessage::Binary(_))) => Flow::Close(CLOSE_POLICY, "send JSON text frames"),
                         Some(Ok(_)) => Flow::Continue, // ping and pong: the peer is alive
@@ -216,20 +249,29 @@ impl Connection {
         }
     }
 
-    /// Feeds the frames and flushes once; false when the peer is stuck or gone.
-    /// Boxed: with its timer it is the largest thing the loop awaits, and
-    /// every branch writes, so inline it would size the future an idle
-    /// connection keeps (the loop's future was 992 bytes with it inline).
-    async fn write(&self, sink: &mut Sink, frames: Vec<WsMessage>) -> bool {
-        if frames.is_empty() {
+    /// Writes the frames in order and waits until the kernel has taken
+    /// them; false when the peer is stuck or gone.
+    async fn write(&self, frames: Vec<Bytes>) -> bool {
+        for frame in frames {
+            self.socket.push(frame);
+        }
+        self.flushed().await
+    }
+
+    /// Waits until nothing is left unwritten; false when the listener is
+    /// cut off, the socket fails or the peer takes nothing for a while.
+    /// Boxed, and only when there is something to wait for: with its timer
+    /// it is the largest thing the loop awaits (the loop's future was 992
+    /// bytes with it inline), and most writes are taken at once.
+    async fn flushed(&self) -> bool {
+        if self.socket.is_flushed() {
             return true;
         }
-        Box::pin(write_all(sink, &self.listener, frames)).await
+        Box::pin(flush_all(&self.socket, &self.listener)).await
     }
 
     async fn command(
         &mut self,
-        sink: &mut Sink,
         text: &str,
         sends: &mut Option<FuturesUnordered<PendingSend>>,
     ) -> Flow {
@@ -238,14 +280,11 @@ impl Connection {
             Err(e) => {
                 let error =
                     Error::invalid("invalid_command", format!("That command is not valid: {e}"));
-                return self.send_error(sink, None, &error).await;
+                return self.send_error(None, &error).await;
             }
         };
         match command {
-            Command::Ping => {
-                let pong = wire::encode(&Frame::Pong);
-                Self::flow_of(self.write(sink, vec![WsMessage::Text(pong)]).await)
-            }
+            Command::Ping => Self::flow_of(self.write(vec![wire::encode(&Frame::Pong)]).await),
             Command::Subscribe { rooms } => {
                 if rooms.len() > self.settings.max_rooms_per_subscribe {
                     let error = Error::invalid(
@@ -255,14 +294,14 @@ impl Connection {
                             self.settings.max_rooms_per_subscribe
                         ),
                     );
-                    return self.send_error(sink, None, &error).await;
+                    return self.send_error(None, &error).await;
                 }
                 let rooms = match wire::cursors(rooms) {
                     Ok(rooms) => rooms,
-                    Err(e) => return self.send_error(sink, None, &e).await,
+                    Err(e) => return self.send_error(None, &e).await,
                 };
                 for (room, cursor) in rooms {
-                    if let Flow::Close(code, why) = self.subscribe(sink, room, cursor).await {
+                    if let Flow::Close(code, why) = self.subscribe(room, cursor).await {
                         return Flow::Close(code, why);
                     }
                 }
@@ -271,14 +310,12 @@ impl Connection {
             Command::Unsubscribe { rooms } => {
                 let mut frames = Vec::new();
                 for room in rooms {
-                    if self.delivered.remove(&room).is_some() {
+                    if self.listener.leave_room(room) {
                         self.hub.unsubscribe(room, &self.listener);
-                        frames.push(WsMessage::Text(wire::encode(&Frame::Unsubscribed {
-                            room_id: room,
-                        })));
+                        frames.push(wire::encode(&Frame::Unsubscribed { room_id: room }));
                     }
                 }
-                Self::flow_of(self.write(sink, frames).await)
+                Self::flow_of(self.write(frames).await)
             }
             Command::Send {
                 room_id,
@@ -296,7 +333,7 @@ impl Connection {
                 Flow::Continue
             }
             Command::Typing { room_id } => {
-                if self.delivered.contains_key(&room_id) {
+                if self.listener.is_live(room_id) {
                     self.hub.typing(room_id, &self.listener);
                 }
                 Flow::Continue
@@ -304,23 +341,25 @@ impl Connection {
         }
     }
 
-    async fn send_error(&self, sink: &mut Sink, room: Option<RoomId>, error: &Error) -> Flow {
+    async fn send_error(&self, room: Option<RoomId>, error: &Error) -> Flow {
         let frame = wire::encode(&Frame::Error {
             client_id: None,
             room_id: room,
             error: ErrorDetail::from(error),
         });
-        Self::flow_of(self.write(sink, vec![WsMessage::Text(frame)]).await)
+        Self::flow_of(self.write(vec![frame]).await)
     }
 
-    /// Listen first, then check membership, then replay after `cursor`.
-    async fn subscribe(&mut self, sink: &mut Sink, room: RoomId, cursor: Seq) -> Flow {
-        if self.delivered.contains_key(&room) {
+    /// Listen first, then check membership, then replay after `cursor`,
+    /// then go live.
+    async fn subscribe(&mut self, room: RoomId, cursor: Seq) -> Flow {
+        if self.listener.is_live(room) {
             return Flow::Continue;
         }
         // Listening before the membership check closes the race with a
         // removal: either the check sees it, or its event reaches us after
-        // we listen and takes us out again.
+        // we listen and takes us out again. Until the room is live, its
+        // events wait in the listener's queue.
         self.hub.subscribe(room, &self.listener);
         let replay = self
             .chat
@@ -330,47 +369,46 @@ impl Connection {
             Ok(r) => r,
             Err(e) => {
                 self.hub.unsubscribe(room, &self.listener);
-                return self.send_error(sink, Some(room), &e).await;
+                return self.send_error(Some(room), &e).await;
             }
         };
         let mut frames = Vec::with_capacity(events.len() + 2);
         let position = if events.len() > self.settings.max_replay as usize {
             // Too much to replay: say so and go live from the newest seq.
-            frames.push(WsMessage::Text(wire::encode(&Frame::Resync {
+            frames.push(wire::encode(&Frame::Resync {
                 room_id: room,
                 after: cursor,
                 up_to: last_seq,
-            })));
+            }));
             RoomCursor::from(last_seq)
         } else {
-            frames.extend(
-                events
-                    .iter()
-                    .map(|e| WsMessage::Text(wire::encode_event(e))),
-            );
+            frames.extend(events.iter().map(wire::encode_event));
             RoomCursor::after_replay(cursor, events.iter().map(|e| e.seq))
         };
-        let delivered = position.delivered();
-        self.delivered.insert(room, position);
-        frames.push(WsMessage::Text(wire::encode(&Frame::Subscribed {
+        frames.push(wire::encode(&Frame::Subscribed {
             room_id: room,
-            last_seq: delivered,
-        })));
+            last_seq: position.delivered(),
+        }));
         let (count, online) = self.hub.online(room);
-        frames.push(WsMessage::Text(wire::encode(&Frame::Presence {
+        frames.push(wire::encode(&Frame::Presence {
             room_id: room,
             count,
             online,
-        })));
-        Self::flow_of(self.write(sink, frames).await)
+        }));
+        for frame in frames {
+            self.socket.push(frame);
+        }
+        // After the replay's frames, so nothing live can pass them.
+        self.listener.go_live(room, position);
+        Self::flow_of(self.flushed().await)
     }
 
-    async fn deliver(&mut self, sink: &mut Sink, batch: VecDeque<Outbound>) -> Flow {
+    async fn deliver(&mut self, batch: VecDeque<Outbound>) -> Flow {
         let mut frames = Vec::with_capacity(batch.len());
         for out in batch {
             match out {
                 Outbound::Event { room, seq, frame } => {
-                    let Some(position) = self.delivered.get(&room).copied() else {
+                    let Some(position) = self.listener.cursor(room) else {
                         continue;
                     };
                     match position.live(seq) {
@@ -380,47 +418,40 @@ impl Connection {
                             // A hole (not expected on one node): fill it from the store.
                             let fill = self.chat.replay(&self.user, room, after, missing);
                             match Box::pin(fill).await {
-                                Ok((filled, _)) => frames.extend(
-                                    filled
-                                        .iter()
-                                        .map(|e| WsMessage::Text(wire::encode_event(e))),
-                                ),
+                                Ok((filled, _)) => {
+                                    frames.extend(filled.iter().map(wire::encode_event));
+                                }
                                 Err(_) => continue,
                             }
                         }
                     }
-                    if let Some(position) = self.delivered.get_mut(&room) {
-                        position.sent(seq);
-                    }
-                    frames.push(WsMessage::Text(frame));
+                    self.listener.sent(room, seq);
+                    frames.push(frame);
                 }
                 Outbound::Room { room, frame } => {
-                    if self.delivered.contains_key(&room) {
-                        frames.push(WsMessage::Text(frame));
+                    if self.listener.is_live(room) {
+                        frames.push(frame);
                     }
                 }
-                Outbound::User(frame) => frames.push(WsMessage::Text(frame)),
+                Outbound::User(frame) => frames.push(frame),
                 Outbound::Removed { room } => {
-                    self.delivered.remove(&room);
-                    frames.push(WsMessage::Text(wire::encode(&Frame::RoomRemoved {
-                        room_id: room,
-                    })));
+                    self.listener.leave_room(room);
+                    frames.push(wire::encode(&Frame::RoomRemoved { room_id: room }));
                 }
             }
         }
-        Self::flow_of(self.write(sink, frames).await)
+        for frame in frames {
+            self.socket.push(frame);
+        }
+        // Written in order: the hub may write straight to the socket again.
+        self.listener.drained();
+        Self::flow_of(self.flushed().await)
     }
 }
 
-async fn write_all(sink: &mut Sink, listener: &Listener, frames: Vec<WsMessage>) -> bool {
-    let send_all = async {
-        for frame in frames {
-            sink.feed(frame).await?;
-        }
-        sink.flush().await
-    };
+async fn flush_all(socket: &SocketOut, listener: &Listener) -> bool {
     tokio::select! {
-        r = send_all => r.is_ok(),
+        r = socket.flush() => r.is_ok(),
         _ = listener.kicked() => false,
         () = tokio::time::sleep(WRITE_TIMEOUT) => false,
     }
@@ -469,13 +500,9 @@ type SendDone = (String, Result<Posted, Error>);
 type PendingSend = std::pin::Pin<Box<dyn std::future::Future<Output = SendDone> + Send>>;
 
 /// A read error: an oversize message is closed with 1009, as RFC 6455 says.
-fn read_error(e: &axum::Error) -> Flow {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if let Some(tungstenite::Error::Capacity(_)) = err.downcast_ref::<tungstenite::Error>() {
-            return Flow::Close(CLOSE_TOO_BIG, "message too big");
-        }
-        source = err.source();
+fn read_error(e: &tungstenite::Error) -> Flow {
+    if let tungstenite::Error::Capacity(_) = e {
+        return Flow::Close(CLOSE_TOO_BIG, "message too big");
     }
     Flow::Close(CLOSE_POLICY, "protocol error")
 }

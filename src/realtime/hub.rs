@@ -9,26 +9,29 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::Utf8Bytes;
+use axum::body::Bytes;
 use tokio::sync::Notify;
 
+use super::cursor::{Live, RoomCursor};
+use super::socket::SocketOut;
 use super::wire::{self, Frame, OnlineUser};
-use crate::domain::{Event, RoomChange, RoomId, Seq, SessionsEnded, User, UserId};
+use crate::domain::{Event, RoomChange, RoomEvent, RoomId, Seq, SessionsEnded, User, UserId};
 use crate::storage::Publisher;
 
-/// What a listener's queue carries.
+/// What a listener's queue carries. Frames are whole WebSocket text
+/// frames (`socket::text_frame`), made once for every listener.
 #[derive(Debug, Clone)]
 pub enum Outbound {
     /// A room event with its seq (deduplicated against the replay).
     Event {
         room: RoomId,
         seq: Seq,
-        frame: Utf8Bytes,
+        frame: Bytes,
     },
     /// A frame about a room without a seq (membership, typing, presence).
-    Room { room: RoomId, frame: Utf8Bytes },
+    Room { room: RoomId, frame: Bytes },
     /// A frame for this user alone (e.g. `room.added`).
-    User(Utf8Bytes),
+    User(Bytes),
     /// The user left the room or was removed: stop sending it.
     Removed { room: RoomId },
 }
@@ -68,6 +71,9 @@ pub struct Listener {
     /// The SHA-256 of the session token it came with.
     session: [u8; 32],
     inbox: Mutex<Inbox>,
+    /// The connection's socket, which `offer` writes to directly while
+    /// nothing is queued (`None` for long-polls).
+    socket: Option<Arc<SocketOut>>,
     /// Woken on the first frame into an empty queue and on a kick; with
     /// one waiting task per listener, `notify_one`'s stored permit means
     /// no wake-up is lost between a check and the wait.
@@ -85,6 +91,46 @@ struct Inbox {
     beat: bool,
     /// Unregistered: nothing more is queued.
     closed: bool,
+    /// Rooms whose replay has been written, with the last seq sent: their
+    /// live frames go straight to the socket while `queue` is empty and
+    /// not `draining`; otherwise they queue behind what is already there.
+    live: HashMap<RoomId, RoomCursor>,
+    /// The connection took the queue and has not finished writing it.
+    draining: bool,
+}
+
+/// What `offer` does with a frame when nothing is queued.
+enum Direct {
+    Write(Bytes),
+    /// Already sent (by a replay).
+    Drop,
+    /// The connection's task must see it (a gap, a room not live yet).
+    Queue,
+}
+
+impl Inbox {
+    fn direct(&mut self, out: &Outbound) -> Direct {
+        match out {
+            Outbound::Event { room, seq, frame } => {
+                let Some(cursor) = self.live.get_mut(room) else {
+                    return Direct::Queue;
+                };
+                match cursor.live(*seq) {
+                    Live::Next => {
+                        cursor.sent(*seq);
+                        Direct::Write(frame.clone())
+                    }
+                    Live::Duplicate => Direct::Drop,
+                    Live::Gap { .. } => Direct::Queue,
+                }
+            }
+            Outbound::Room { room, frame } if self.live.contains_key(room) => {
+                Direct::Write(frame.clone())
+            }
+            Outbound::User(frame) => Direct::Write(frame.clone()),
+            Outbound::Room { .. } | Outbound::Removed { .. } => Direct::Queue,
+        }
+    }
 }
 
 impl Listener {
@@ -104,12 +150,81 @@ impl Listener {
             return Some(Wake::Kicked(kick));
         }
         if !inbox.queue.is_empty() {
+            inbox.draining = true;
             return Some(Wake::Frames(std::mem::take(&mut inbox.queue)));
         }
         if std::mem::take(&mut inbox.beat) {
             return Some(Wake::Heartbeat);
         }
         None
+    }
+
+    /// The frames taken by the last `Wake::Frames` are written (or
+    /// dropped): live frames may go straight to the socket again.
+    pub fn drained(&self) {
+        self.inbox.lock().expect("listener lock").draining = false;
+    }
+
+    /// Where the connection stands in `room`, if it is live there.
+    pub fn cursor(&self, room: RoomId) -> Option<RoomCursor> {
+        self.inbox
+            .lock()
+            .expect("listener lock")
+            .live
+            .get(&room)
+            .copied()
+    }
+
+    /// Records that the connection has sent `room` up to `seq`.
+    pub fn sent(&self, room: RoomId, seq: Seq) {
+        if let Some(c) = self
+            .inbox
+            .lock()
+            .expect("listener lock")
+            .live
+            .get_mut(&room)
+        {
+            c.sent(seq);
+        }
+    }
+
+    /// The room's replay is written: later frames for it may be written
+    /// as they come.
+    pub fn go_live(&self, room: RoomId, cursor: RoomCursor) {
+        self.inbox
+            .lock()
+            .expect("listener lock")
+            .live
+            .insert(room, cursor);
+    }
+
+    /// Stops sending the room; returns whether it was live.
+    pub fn leave_room(&self, room: RoomId) -> bool {
+        self.inbox
+            .lock()
+            .expect("listener lock")
+            .live
+            .remove(&room)
+            .is_some()
+    }
+
+    pub fn is_live(&self, room: RoomId) -> bool {
+        self.inbox
+            .lock()
+            .expect("listener lock")
+            .live
+            .contains_key(&room)
+    }
+
+    /// The rooms the connection is live in.
+    pub fn live_rooms(&self) -> Vec<RoomId> {
+        self.inbox
+            .lock()
+            .expect("listener lock")
+            .live
+            .keys()
+            .copied()
+            .collect()
     }
 
     /// Marks a heartbeat as due and wakes the connection.
@@ -155,7 +270,9 @@ impl Listener {
         first
     }
 
-    /// Queues without waiting; on a full queue the listener is cut off.
+    /// Writes the frame to the socket if nothing is ahead of it, or else
+    /// queues it, without waiting; when too much waits (in the queue or
+    /// in the socket) the listener is cut off.
     fn offer(&self, out: Outbound) -> bool {
         let mut inbox = self.inbox.lock().expect("listener lock");
         if inbox.kick.is_some() {
@@ -165,12 +282,26 @@ impl Listener {
             // The connection is closing and unregisters itself.
             return true;
         }
+        if let Some(socket) = &self.socket {
+            if inbox.queue.is_empty() && !inbox.draining {
+                match inbox.direct(&out) {
+                    // Under the inbox lock, so the task cannot take a
+                    // queue and write it ahead of this frame.
+                    Direct::Write(frame) => {
+                        if socket.offer(frame).is_ok() {
+                            return true;
+                        }
+                        drop(inbox);
+                        return self.cut_off();
+                    }
+                    Direct::Drop => return true,
+                    Direct::Queue => {}
+                }
+            }
+        }
         if inbox.queue.len() >= inbox.bound {
             drop(inbox);
-            if self.kick_with(Kick::TooSlow) {
-                self.cut_count.fetch_add(1, Ordering::Relaxed);
-            }
-            return false;
+            return self.cut_off();
         }
         let was_empty = inbox.queue.is_empty();
         inbox.queue.push_back(out);
@@ -180,6 +311,48 @@ impl Listener {
             self.wake.notify_one();
         }
         true
+    }
+
+    /// Offers a run of consecutive events of one room (oldest first), with
+    /// `joined` their frames back to back: one write when the listener is
+    /// live in the room and the run's first event is the next it needs
+    /// (the hub fell behind and catches up a write per listener, not per
+    /// event), else event by event.
+    fn offer_run(&self, room: RoomId, run: &[(Seq, Bytes)], joined: &Bytes) -> bool {
+        let (Some((first, _)), Some((last, _))) = (run.first(), run.last()) else {
+            return true;
+        };
+        if let Some(socket) = &self.socket {
+            let mut inbox = self.inbox.lock().expect("listener lock");
+            let ready =
+                inbox.kick.is_none() && !inbox.closed && inbox.queue.is_empty() && !inbox.draining;
+            if let Some(cursor) = inbox.live.get_mut(&room).filter(|_| ready) {
+                if cursor.live(*first) == Live::Next {
+                    cursor.sent(*last);
+                    if socket.offer(joined.clone()).is_ok() {
+                        return true;
+                    }
+                    drop(inbox);
+                    return self.cut_off();
+                }
+            }
+        }
+        run.iter().all(|(seq, frame)| {
+            self.offer(Outbound::Event {
+                room,
+                seq: *seq,
+                frame: frame.clone(),
+            })
+        })
+    }
+
+    /// Cuts the listener off for reading too slowly; always false (the
+    /// frame was not taken).
+    fn cut_off(&self) -> bool {
+        if self.kick_with(Kick::TooSlow) {
+            self.cut_count.fetch_add(1, Ordering::Relaxed);
+        }
+        false
     }
 
     fn close(&self) {
@@ -271,8 +444,15 @@ impl Hub {
     }
 
     /// Registers a listener for `user`, signed in with the session whose
-    /// token hashes to `session`, with a queue of `bound` entries.
-    pub fn connect(&self, user: &User, session: [u8; 32], bound: usize) -> Arc<Listener> {
+    /// token hashes to `session`, with a queue of `bound` entries, writing
+    /// to `socket` (a stream) or only queueing (a long-poll).
+    pub fn connect(
+        &self,
+        user: &User,
+        session: [u8; 32],
+        bound: usize,
+        socket: Option<Arc<SocketOut>>,
+    ) -> Arc<Listener> {
         let listener = Arc::new(Listener {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             user: user.id,
@@ -284,7 +464,10 @@ impl Hub {
                 kick: None,
                 beat: false,
                 closed: false,
+                live: HashMap::new(),
+                draining: false,
             }),
+            socket,
             wake: Notify::new(),
             cut_count: Arc::clone(&self.cut_off_total),
         });
@@ -475,32 +658,8 @@ impl Hub {
 
     fn dispatch(&self, event: &Event) {
         match event {
-            Event::Room(e) => {
-                let mut stopped_typing = None;
-                {
-                    let state = self.state.read().expect("hub lock");
-                    if let Some(entry) = state.rooms.get(&e.room_id) {
-                        let out = Outbound::Event {
-                            room: e.room_id,
-                            seq: e.seq,
-                            frame: wire::encode_event(e),
-                        };
-                        Self::offer_room(entry, &out);
-                        if let RoomChange::MessageCreated { message } = &e.change {
-                            // Sending ends typing, so typing again right away is announced.
-                            if entry.typing.contains_key(&message.author_id) {
-                                stopped_typing = Some(message.author_id);
-                            }
-                        }
-                    }
-                }
-                if let Some(author) = stopped_typing {
-                    let mut state = self.state.write().expect("hub lock");
-                    if let Some(entry) = state.rooms.get_mut(&e.room_id) {
-                        entry.typing.remove(&author);
-                    }
-                }
-            }
+            // Fanned out by `publish`, a room's events together.
+            Event::Room(e) => self.room_events(e.room_id, &[e]),
             Event::Sessions(ended) => self.end_sessions(ended),
             Event::Membership(m) => {
                 let frame = if m.joined {
@@ -559,11 +718,83 @@ impl Hub {
     }
 }
 
-impl Publisher for Hub {
-    fn publish(&self, events: &[Event]) {
-        for event in events {
-            self.dispatch(event);
+impl Hub {
+    /// Sends a room's events (in seq order) to its listeners.
+    fn room_events(&self, room: RoomId, events: &[&RoomEvent]) {
+        let mut stopped_typing = Vec::new();
+        {
+            let state = self.state.read().expect("hub lock");
+            let Some(entry) = state.rooms.get(&room) else {
+                return;
+            };
+            let frames: Vec<(Seq, Bytes)> = events
+                .iter()
+                .map(|e| (e.seq, wire::encode_event(e)))
+                .collect();
+            let consecutive = frames.windows(2).all(|w| w[1].0 .0 == w[0].0 .0 + 1);
+            if consecutive {
+                let joined = if let [(_, only)] = frames.as_slice() {
+                    only.clone()
+                } else {
+                    let mut all = Vec::with_capacity(frames.iter().map(|f| f.1.len()).sum());
+                    for (_, frame) in &frames {
+                        all.extend_from_slice(frame);
+                    }
+                    Bytes::from(all)
+                };
+                for l in &entry.listeners {
+                    l.offer_run(room, &frames, &joined);
+                }
+            } else {
+                for (seq, frame) in frames {
+                    let out = Outbound::Event { room, seq, frame };
+                    Self::offer_room(entry, &out);
+                }
+            }
+            for e in events {
+                if let RoomChange::MessageCreated { message } = &e.change {
+                    // Sending ends typing, so typing again right away is announced.
+                    if entry.typing.contains_key(&message.author_id) {
+                        stopped_typing.push(message.author_id);
+                    }
+                }
+            }
         }
+        if !stopped_typing.is_empty() {
+            let mut state = self.state.write().expect("hub lock");
+            if let Some(entry) = state.rooms.get_mut(&room) {
+                for author in stopped_typing {
+                    entry.typing.remove(&author);
+                }
+            }
+        }
+    }
+}
+
+impl Publisher for Hub {
+    /// Room events go out room by room, each room's run of events in one
+    /// write per listener where it can; other events keep their place
+    /// (the room events before them are sent first).
+    fn publish(&self, events: &[Event]) {
+        let mut runs: Vec<(RoomId, Vec<&RoomEvent>)> = Vec::new();
+        let send_runs = |runs: &mut Vec<(RoomId, Vec<&RoomEvent>)>| {
+            for (room, run) in runs.drain(..) {
+                self.room_events(room, &run);
+            }
+        };
+        for event in events {
+            match event {
+                Event::Room(e) => match runs.iter_mut().find(|(room, _)| *room == e.room_id) {
+                    Some((_, run)) => run.push(e),
+                    None => runs.push((e.room_id, vec![e])),
+                },
+                other => {
+                    send_runs(&mut runs);
+                    self.dispatch(other);
+                }
+            }
+        }
+        send_runs(&mut runs);
     }
 }
 
@@ -585,7 +816,7 @@ mod tests {
     fn frame(room: i64) -> Outbound {
         Outbound::Room {
             room: RoomId(room),
-            frame: Utf8Bytes::from_static("{}"),
+            frame: Bytes::from_static(b"{}"),
         }
     }
 
@@ -596,7 +827,7 @@ mod tests {
     #[test]
     fn a_listener_takes_its_whole_queue_at_once_and_then_holds_none() {
         let hub = Hub::new();
-        let l = hub.connect(&user(1), [0; 32], 8);
+        let l = hub.connect(&user(1), [0; 32], 8, None);
         assert!(queued(&l).is_none());
         assert!(l.offer(frame(1)) && l.offer(frame(2)));
         match queued(&l) {
@@ -610,7 +841,7 @@ mod tests {
     #[test]
     fn a_full_queue_cuts_the_listener_off_once() {
         let hub = Hub::new();
-        let l = hub.connect(&user(1), [0; 32], 2);
+        let l = hub.connect(&user(1), [0; 32], 2, None);
         assert!(l.offer(frame(1)) && l.offer(frame(1)));
         assert!(!l.offer(frame(1)), "the third frame is refused");
         assert!(!l.offer(frame(1)));
@@ -625,8 +856,8 @@ mod tests {
     #[test]
     fn a_heartbeat_wakes_each_listener_once_after_its_queued_frames() {
         let hub = Hub::new();
-        let a = hub.connect(&user(1), [0; 32], 8);
-        let b = hub.connect(&user(2), [0; 32], 8);
+        let a = hub.connect(&user(1), [0; 32], 8, None);
+        let b = hub.connect(&user(2), [0; 32], 8, None);
         hub.subscribe(RoomId(1), &a);
         hub.beat();
         hub.beat(); // a second beat before the first is seen is one beat
@@ -641,9 +872,9 @@ mod tests {
     #[test]
     fn shutdown_tells_present_and_later_listeners_to_go() {
         let hub = Hub::new();
-        let before = hub.connect(&user(1), [0; 32], 8);
+        let before = hub.connect(&user(1), [0; 32], 8, None);
         hub.shut_down();
-        let after = hub.connect(&user(2), [0; 32], 8);
+        let after = hub.connect(&user(2), [0; 32], 8, None);
         assert_eq!(before.kick(), Some(Kick::Restart));
         assert_eq!(after.kick(), Some(Kick::Restart));
         assert_eq!(hub.stats().cut_off, 0, "a restart is not a cut-off");
@@ -652,7 +883,7 @@ mod tests {
     #[test]
     fn a_closed_listener_queues_nothing() {
         let hub = Hub::new();
-        let l = hub.connect(&user(1), [0; 32], 8);
+        let l = hub.connect(&user(1), [0; 32], 8, None);
         hub.subscribe(RoomId(1), &l);
         hub.disconnect(&l, [RoomId(1)]);
         l.offer(frame(1));

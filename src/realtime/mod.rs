@@ -4,6 +4,7 @@
 pub mod connection;
 pub mod cursor;
 pub mod hub;
+pub mod socket;
 pub mod wire;
 
 pub use connection::{StreamSettings, CLOSE_TOO_SLOW};

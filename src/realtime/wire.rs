@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 
-use axum::extract::ws::Utf8Bytes;
+use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
+
+use super::socket::text_frame;
 
 use crate::domain::{Member, Message, RoomEvent, RoomId, Seq, User, UserId};
 use crate::error::Error;
@@ -144,13 +146,14 @@ pub enum Frame<'a> {
     Reconnect { reason: &'a str },
 }
 
-/// Encodes a frame once; the bytes are shared by every recipient.
-pub fn encode(frame: &Frame<'_>) -> Utf8Bytes {
-    Utf8Bytes::from(serde_json::to_string(frame).expect("frames serialize"))
+/// Encodes a frame once, as a whole WebSocket text frame; the bytes are
+/// shared by every recipient.
+pub fn encode(frame: &Frame<'_>) -> Bytes {
+    text_frame(&serde_json::to_vec(frame).expect("frames serialize"))
 }
 
-pub fn encode_event(event: &RoomEvent) -> Utf8Bytes {
-    Utf8Bytes::from(serde_json::to_string(event).expect("events serialize"))
+pub fn encode_event(event: &RoomEvent) -> Bytes {
+    text_frame(&serde_json::to_vec(event).expect("events serialize"))
 }
 
 #[cfg(test)]

@@ -204,15 +204,22 @@ fn flush(wal: &std::path::Path, to_flush: &Receiver<Committed>, publisher: &dyn 
         if let Err(e) = &flushed {
             tracing::error!(error = %e, "cannot flush the database's WAL to disk");
         }
+        // Published even if the flush failed: readers already see the
+        // commit, and live clients must not get a gap. Its callers hear of
+        // the failure; a retry finds the stored original. All the groups
+        // flushed together are published at once, in commit order, so a
+        // room's events since the last flush reach each listener in one
+        // write when the fan-out has fallen behind.
+        let mut events = Vec::new();
+        for group in &mut ready {
+            events.append(&mut group.events);
+        }
+        publisher.publish(&events);
+        let fate = match &flushed {
+            Ok(()) => Fate::Durable,
+            Err(e) => Fate::NotFlushed(e),
+        };
         for group in ready.drain(..) {
-            // Published even if the flush failed: readers already see the
-            // commit, and live clients must not get a gap. Its callers hear
-            // of the failure; a retry finds the stored original.
-            publisher.publish(&group.events);
-            let fate = match &flushed {
-                Ok(()) => Fate::Durable,
-                Err(e) => Fate::NotFlushed(e),
-            };
             for job in group.jobs {
                 job.finish(fate);
             }
