@@ -399,6 +399,9 @@ pub struct Hub {
 /// (100 names cost about 2 KiB per idle connection, measured).
 pub const PRESENCE_LIST_MAX: usize = 20;
 
+/// The heartbeat goes round the listeners in this many steps per interval.
+const HEARTBEAT_SLICES: u64 = 20;
+
 /// How long a `typing` event counts.
 pub const TYPING_TTL: Duration = Duration::from_secs(6);
 
@@ -421,25 +424,32 @@ impl Hub {
     /// Wakes every listener with a `Heartbeat` once per `every`, until the
     /// hub is dropped: one timer for the server instead of one in each
     /// connection (~110 bytes per idle connection, and a timer polled on
-    /// every wake-up of every connection).
+    /// every wake-up of every connection). The listeners are beaten in
+    /// `HEARTBEAT_SLICES` slices spread over the interval, not all at once:
+    /// with 18,000 connections one beat is 18,000 pings and pongs, and
+    /// live frames waited behind them.
     pub fn start_heartbeat(self: &Arc<Self>, every: Duration) {
         let hub = Arc::downgrade(self);
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
+            let slices = u32::try_from(HEARTBEAT_SLICES).expect("a few slices");
+            let mut tick = tokio::time::interval(every / slices);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             tick.tick().await;
-            loop {
+            for slice in (0..HEARTBEAT_SLICES).cycle() {
                 tick.tick().await;
                 let Some(hub) = hub.upgrade() else { return };
-                hub.beat();
+                hub.beat(slice, HEARTBEAT_SLICES);
             }
         });
     }
 
-    fn beat(&self) {
+    /// Beats the listeners whose id is `slice` modulo `slices`.
+    fn beat(&self, slice: u64, slices: u64) {
         let state = self.state.read().expect("hub lock");
         for listener in state.users.values().flatten() {
-            listener.beat();
+            if listener.id % slices == slice {
+                listener.beat();
+            }
         }
     }
 
@@ -859,14 +869,37 @@ mod tests {
         let a = hub.connect(&user(1), [0; 32], 8, None);
         let b = hub.connect(&user(2), [0; 32], 8, None);
         hub.subscribe(RoomId(1), &a);
-        hub.beat();
-        hub.beat(); // a second beat before the first is seen is one beat
-                    // Frames queued before the beat (a's own arrival) come first.
+        hub.beat(0, 1);
+        hub.beat(0, 1); // a second beat before the first is seen is one beat
+                        // Frames queued before the beat (a's own arrival) come first.
         assert!(matches!(a.try_next(), Some(Wake::Frames(_))));
         assert!(matches!(a.try_next(), Some(Wake::Heartbeat)));
         assert!(a.try_next().is_none());
         assert!(matches!(b.try_next(), Some(Wake::Heartbeat)));
         assert!(b.try_next().is_none());
+    }
+
+    #[test]
+    fn each_heartbeat_slice_wakes_only_its_share_of_the_listeners() {
+        let hub = Hub::new();
+        let listeners: Vec<_> = (1..=6)
+            .map(|i| hub.connect(&user(i), [0; 32], 8, None))
+            .collect();
+        let mut woken = vec![0; listeners.len()];
+        for slice in 0..3 {
+            hub.beat(slice, 3);
+            let now: Vec<usize> = listeners
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| matches!(l.try_next(), Some(Wake::Heartbeat)))
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(now.len(), 2, "slice {slice} wakes a third");
+            for i in now {
+                woken[i] += 1;
+            }
+        }
+        assert_eq!(woken, vec![1; 6], "a round of slices beats everyone once");
     }
 
     #[test]
