@@ -731,50 +731,66 @@ impl Hub {
 impl Hub {
     /// Sends a room's events (in seq order) to its listeners.
     fn room_events(&self, room: RoomId, events: &[&RoomEvent]) {
-        let mut stopped_typing = Vec::new();
-        {
+        // The listeners are copied out and written to after the lock is
+        // released: each write is a system call (a room of 10,000 is tens
+        // of milliseconds of them), and connections coming and going need
+        // the lock meanwhile. One that leaves in between is still safe: a
+        // removal is published through here, so it is applied after this
+        // run and before the next; an unsubscribe or a disconnect takes
+        // the room out of the listener's live set first, and frames of a
+        // room that is not live are dropped by its connection.
+        let (listeners, stopped_typing) = {
             let state = self.state.read().expect("hub lock");
             let Some(entry) = state.rooms.get(&room) else {
                 return;
             };
-            let frames: Vec<(Seq, Bytes)> = events
+            // Sending ends typing, so typing again right away is announced.
+            let stopped: Vec<UserId> = events
                 .iter()
-                .map(|e| (e.seq, wire::encode_event(e)))
+                .filter_map(|e| match &e.change {
+                    RoomChange::MessageCreated { message }
+                        if entry.typing.contains_key(&message.author_id) =>
+                    {
+                        Some(message.author_id)
+                    }
+                    _ => None,
+                })
                 .collect();
-            let consecutive = frames.windows(2).all(|w| w[1].0 .0 == w[0].0 .0 + 1);
-            if consecutive {
-                let joined = if let [(_, only)] = frames.as_slice() {
-                    only.clone()
-                } else {
-                    let mut all = Vec::with_capacity(frames.iter().map(|f| f.1.len()).sum());
-                    for (_, frame) in &frames {
-                        all.extend_from_slice(frame);
-                    }
-                    Bytes::from(all)
-                };
-                for l in &entry.listeners {
-                    l.offer_run(room, &frames, &joined);
-                }
-            } else {
-                for (seq, frame) in frames {
-                    let out = Outbound::Event { room, seq, frame };
-                    Self::offer_room(entry, &out);
-                }
-            }
-            for e in events {
-                if let RoomChange::MessageCreated { message } = &e.change {
-                    // Sending ends typing, so typing again right away is announced.
-                    if entry.typing.contains_key(&message.author_id) {
-                        stopped_typing.push(message.author_id);
-                    }
-                }
-            }
-        }
+            (entry.listeners.clone(), stopped)
+        };
         if !stopped_typing.is_empty() {
             let mut state = self.state.write().expect("hub lock");
             if let Some(entry) = state.rooms.get_mut(&room) {
                 for author in stopped_typing {
                     entry.typing.remove(&author);
+                }
+            }
+        }
+        let frames: Vec<(Seq, Bytes)> = events
+            .iter()
+            .map(|e| (e.seq, wire::encode_event(e)))
+            .collect();
+        if frames.windows(2).all(|w| w[1].0 .0 == w[0].0 .0 + 1) {
+            let joined = if let [(_, only)] = frames.as_slice() {
+                only.clone()
+            } else {
+                let mut all = Vec::with_capacity(frames.iter().map(|f| f.1.len()).sum());
+                for (_, frame) in &frames {
+                    all.extend_from_slice(frame);
+                }
+                Bytes::from(all)
+            };
+            for l in &listeners {
+                l.offer_run(room, &frames, &joined);
+            }
+        } else {
+            for (seq, frame) in frames {
+                for l in &listeners {
+                    l.offer(Outbound::Event {
+                        room,
+                        seq,
+                        frame: frame.clone(),
+                    });
                 }
             }
         }

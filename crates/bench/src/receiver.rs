@@ -117,20 +117,31 @@ impl Receiver {
             let Some(mut ws) = self.connect_and_subscribe(generation, &mut attempt).await else {
                 return;
             };
-            // Live: read until told otherwise or the server closes.
+            // Live: read until told otherwise or the server closes. The
+            // wait for a phase change is made once per change, not once per
+            // frame (re-registering it for every frame was ~6% of a worker).
+            let mut control = self.control.clone();
             let server_closed = loop {
-                tokio::select! {
-                    msg = ws.next() => match msg {
-                        Ok(Incoming::Text(t)) => { self.handle(t); }
-                        Ok(Incoming::Closed(Some(code))) => break Some(format!("closed by the server: {code}")),
-                        Ok(Incoming::Closed(None)) => break Some("connection ended".into()),
-                        Err(e) => break Some(format!("read: {e:#}")),
-                    },
-                    changed = self.control.changed() => {
-                        if changed.is_err() || *self.control.borrow() != Phase::Connected(generation) {
-                            break None;
+                let outcome = {
+                    let changed = control.changed();
+                    tokio::pin!(changed);
+                    loop {
+                        tokio::select! {
+                            msg = ws.next() => match msg {
+                                Ok(Incoming::Text(t)) => { self.handle(t); }
+                                Ok(Incoming::Closed(Some(code))) => break Live::Closed(format!("closed by the server: {code}")),
+                                Ok(Incoming::Closed(None)) => break Live::Closed("connection ended".into()),
+                                Err(e) => break Live::Closed(format!("read: {e:#}")),
+                            },
+                            changed = &mut changed => break Live::PhaseChanged(changed.is_ok()),
                         }
                     }
+                };
+                match outcome {
+                    Live::Closed(why) => break Some(why),
+                    Live::PhaseChanged(true)
+                        if *control.borrow() == Phase::Connected(generation) => {}
+                    Live::PhaseChanged(_) => break None,
                 }
             };
             // Dropped without a close handshake, like a cut connection.
@@ -307,6 +318,13 @@ impl Receiver {
             s.caught_up.record_ns(took);
         }
     }
+}
+
+/// Why a live connection's read loop stopped.
+enum Live {
+    Closed(String),
+    /// The phase changed (false: the coordinator is gone).
+    PhaseChanged(bool),
 }
 
 #[derive(Debug, PartialEq, Eq)]
