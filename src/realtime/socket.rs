@@ -282,6 +282,51 @@ mod tests {
         assert_eq!(&close_frame(1000, "ok")[..], &[0x88, 4, 3, 232, b'o', b'k']);
     }
 
+    #[tokio::test]
+    async fn frames_a_peer_does_not_read_wait_in_order_up_to_the_bound_then_all_arrive() {
+        use tokio::io::AsyncReadExt;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        // Small kernel buffers, so a peer that does not read fills them soon.
+        socket2::SockRef::from(&server)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        socket2::SockRef::from(&client)
+            .set_recv_buffer_size(4096)
+            .unwrap();
+        let out = SocketOut::new(Arc::new(server), 4);
+        let numbered = |n: u32| {
+            let mut frame = vec![0u8; 1024];
+            frame[..4].copy_from_slice(&n.to_be_bytes());
+            Bytes::from(frame)
+        };
+        let mut offered = 0u32;
+        while out.offer(numbered(offered)).is_ok() {
+            offered += 1;
+            assert!(offered < 10_000, "the bound never refused a frame");
+        }
+        assert!(!out.is_flushed(), "frames are waiting");
+        assert_eq!(out.offer(numbered(offered)), Err(Full), "still refused");
+
+        let expected = offered as usize * 1024;
+        let reader = tokio::spawn(async move {
+            let mut got = vec![0u8; expected];
+            client.read_exact(&mut got).await.unwrap();
+            got
+        });
+        out.flush().await.unwrap();
+        assert!(out.is_flushed());
+        let got = reader.await.unwrap();
+        for (i, frame) in got.chunks(1024).enumerate() {
+            let n = u32::from_be_bytes(frame[..4].try_into().unwrap());
+            assert_eq!(n as usize, i, "frame {i} arrived out of order");
+        }
+    }
+
     #[test]
     fn consuming_bytes_keeps_the_rest_of_a_partly_written_frame() {
         let mut frames: VecDeque<Bytes> = [Bytes::from_static(b"abc"), Bytes::from_static(b"de")]
