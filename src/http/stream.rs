@@ -17,7 +17,8 @@ use super::AppState;
 use crate::domain::{RoomEvent, RoomId, Seq};
 use crate::error::{Error, Result};
 use crate::realtime::connection;
-use crate::realtime::hub::{Hub, Listener, Outbound, Wake};
+use crate::realtime::hub::Hub;
+use crate::realtime::listener::{Listener, Outbound, Wake};
 
 /// GET /api/v1/stream — the WebSocket event stream (see docs/protocol.md).
 /// Signed in by the session cookie or `Authorization: Bearer`. A browser

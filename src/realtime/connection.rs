@@ -17,7 +17,8 @@ use tungstenite::protocol::{Role, WebSocketConfig};
 use tungstenite::Message as WsMessage;
 
 use super::cursor::{Live, RoomCursor};
-use super::hub::{Hub, Kick, Listener, Outbound, Wake};
+use super::hub::Hub;
+use super::listener::{Kick, Listener, Outbound, Wake};
 use super::socket::{self, SocketOut, StreamIo};
 use super::wire::{self, Command, ErrorDetail, Frame};
 use crate::chat::Chat;

@@ -4,6 +4,7 @@
 pub mod connection;
 pub mod cursor;
 pub mod hub;
+pub mod listener;
 pub mod socket;
 pub mod wire;
 
