@@ -4,8 +4,8 @@
 //!
 //! Durability is a second thread's job. SQLite commits without waiting for
 //! the disk (`synchronous=NORMAL`); the sync thread then `fdatasync`s the
-//! WAL and only after that answers the group's callers and publishes its
-//! events. So an acknowledged write is on disk exactly as with
+//! WAL and only after that answers the group's callers and hands its
+//! events to a third thread that publishes them. So an acknowledged write is on disk exactly as with
 //! `synchronous=FULL`, while the writer already runs the next group during
 //! the flush, and one flush covers every group committed before it began.
 
@@ -108,12 +108,18 @@ struct Committed {
 /// How many committed groups may wait for a flush before the writer waits.
 const UNFLUSHED_GROUPS: usize = 64;
 
+/// How many flushes' events may wait for the fan-out before the sync
+/// thread waits.
+const UNPUBLISHED_FLUSHES: usize = 64;
+
 impl Writer {
-    /// Starts the writer and sync threads. `conn` must use WAL with
-    /// `synchronous=NORMAL`, `wal` is its WAL file. `queue` bounds how many
-    /// writes may wait; `max_group` bounds how many go into one transaction.
-    /// `publisher` hears the events of each group once it is on disk, in
-    /// commit order (persist, then publish).
+    /// Starts the writer, sync and publish threads. `conn` must use WAL
+    /// with `synchronous=NORMAL`, `wal` is its WAL file. `queue` bounds how
+    /// many writes may wait; `max_group` bounds how many go into one
+    /// transaction. `publisher` hears the events of each group once it is
+    /// on disk, in commit order (persist, then publish), on a thread of its
+    /// own: a big room's fan-out never holds up the next flush or its
+    /// answers.
     pub fn start(
         conn: Connection,
         wal: PathBuf,
@@ -123,9 +129,13 @@ impl Writer {
     ) -> std::io::Result<Self> {
         let (jobs, rx) = mpsc::channel(queue);
         let (committed, to_flush) = sync_channel(UNFLUSHED_GROUPS);
+        let (unpublished, to_publish) = sync_channel(UNPUBLISHED_FLUSHES);
+        std::thread::Builder::new()
+            .name("natter-publish".into())
+            .spawn(move || publish(&to_publish, &*publisher))?;
         std::thread::Builder::new()
             .name("natter-sync".into())
-            .spawn(move || flush(&wal, &to_flush, &*publisher))?;
+            .spawn(move || flush(&wal, &to_flush, &unpublished))?;
         std::thread::Builder::new()
             .name("natter-writer".into())
             .spawn(move || run(&conn, rx, max_group, &committed))?;
@@ -185,8 +195,13 @@ fn run(
 }
 
 /// The sync thread: flushes the WAL once for everything committed so far,
-/// then answers those writes and publishes their events in commit order.
-fn flush(wal: &std::path::Path, to_flush: &Receiver<Committed>, publisher: &dyn Publisher) {
+/// then answers those writes and hands their events, in commit order, to
+/// the publish thread.
+fn flush(
+    wal: &std::path::Path,
+    to_flush: &Receiver<Committed>,
+    to_publish: &SyncSender<Vec<Event>>,
+) {
     let mut file: Option<File> = None;
     let mut ready = Vec::new();
     while let Ok(first) = to_flush.recv() {
@@ -204,9 +219,6 @@ fn flush(wal: &std::path::Path, to_flush: &Receiver<Committed>, publisher: &dyn 
         if let Err(e) = &flushed {
             tracing::error!(error = %e, "cannot flush the database's WAL to disk");
         }
-        // Answered first: a big room's fan-out takes a while (10,000
-        // sockets are ~50 ms of writes), and the senders need not wait for
-        // it. Their commit is on disk either way.
         let fate = match &flushed {
             Ok(()) => Fate::Durable,
             Err(e) => Fate::NotFlushed(e),
@@ -224,10 +236,21 @@ fn flush(wal: &std::path::Path, to_flush: &Receiver<Committed>, publisher: &dyn 
         }
         // Published even if the flush failed: readers already see the
         // commit, and live clients must not get a gap. Its callers hear of
-        // the failure; a retry finds the stored original. All the groups
-        // flushed together are published at once, in commit order, so a
-        // room's events since the last flush reach each listener in one
-        // write when the fan-out has fallen behind.
+        // the failure; a retry finds the stored original.
+        if !events.is_empty() && to_publish.send(events).is_err() {
+            tracing::error!("the publish thread has stopped");
+        }
+    }
+}
+
+/// The publish thread: hands flushed events to the hub in commit order.
+/// Everything waiting is published at once, so when the fan-out has fallen
+/// behind, a room's events since reach each listener in one write.
+fn publish(to_publish: &Receiver<Vec<Event>>, publisher: &dyn Publisher) {
+    while let Ok(mut events) = to_publish.recv() {
+        for more in to_publish.try_iter() {
+            events.extend(more);
+        }
         publisher.publish(&events);
     }
 }
