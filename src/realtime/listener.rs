@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
 use tokio::sync::Notify;
@@ -105,6 +105,12 @@ enum Direct {
 }
 
 impl Inbox {
+    /// Whether a frame may go straight to the socket: nothing is queued or
+    /// being written ahead of it, and the listener is still wanted.
+    fn writes_through(&self) -> bool {
+        self.kick.is_none() && !self.closed && self.queue.is_empty() && !self.draining
+    }
+
     fn direct(&mut self, out: &Outbound) -> Direct {
         match out {
             Outbound::Event { room, seq, frame } => {
@@ -309,21 +315,11 @@ impl Listener {
             // The connection is closing and unregisters itself.
             return true;
         }
-        if let Some(socket) = &self.socket {
-            if inbox.queue.is_empty() && !inbox.draining {
-                match inbox.direct(&out) {
-                    // Under the inbox lock, so the task cannot take a
-                    // queue and write it ahead of this frame.
-                    Direct::Write(frame) => {
-                        if socket.offer(frame).is_ok() {
-                            return true;
-                        }
-                        drop(inbox);
-                        return self.cut_off();
-                    }
-                    Direct::Drop => return true,
-                    Direct::Queue => {}
-                }
+        if let Some(socket) = self.socket.as_ref().filter(|_| inbox.writes_through()) {
+            match inbox.direct(&out) {
+                Direct::Write(frame) => return self.write(inbox, socket, frame),
+                Direct::Drop => return true,
+                Direct::Queue => {}
             }
         }
         if inbox.queue.len() >= inbox.bound {
@@ -351,16 +347,12 @@ impl Listener {
         };
         if let Some(socket) = &self.socket {
             let mut inbox = self.inbox.lock().expect("listener lock");
-            let ready =
-                inbox.kick.is_none() && !inbox.closed && inbox.queue.is_empty() && !inbox.draining;
-            if let Some(cursor) = inbox.live.get_mut(&room).filter(|_| ready) {
-                if cursor.live(*first) == Live::Next {
-                    cursor.sent(*last);
-                    if socket.offer(joined.clone()).is_ok() {
-                        return true;
+            if inbox.writes_through() {
+                if let Some(cursor) = inbox.live.get_mut(&room) {
+                    if cursor.live(*first) == Live::Next {
+                        cursor.sent(*last);
+                        return self.write(inbox, socket, joined.clone());
                     }
-                    drop(inbox);
-                    return self.cut_off();
                 }
             }
         }
@@ -371,6 +363,17 @@ impl Listener {
                 frame: frame.clone(),
             })
         })
+    }
+
+    /// Writes to the socket while still holding the inbox lock, so the task
+    /// cannot take a queue and write it ahead of this frame; cuts the
+    /// listener off when too much already waits in the socket.
+    fn write(&self, inbox: MutexGuard<'_, Inbox>, socket: &SocketOut, frame: Bytes) -> bool {
+        if socket.offer(frame).is_ok() {
+            return true;
+        }
+        drop(inbox);
+        self.cut_off()
     }
 
     /// Cuts the listener off for reading too slowly; always false (the
