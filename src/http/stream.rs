@@ -64,7 +64,7 @@ pub async fn stream(
         me.token.hash(),
     );
     Ok(upgrade.accept(move |taken, early| {
-        connection::serve(taken, early, chat, hub, user, session, settings)
+        connection::serve(taken, &early, chat, hub, user, session, settings)
     }))
 }
 

@@ -115,7 +115,7 @@ struct Connection {
 /// future is what an idle connection costs, so its size counts.
 pub fn serve(
     taken: TakenOver,
-    early: Bytes,
+    early: &[u8],
     chat: Arc<Chat>,
     hub: Arc<Hub>,
     user: User,
@@ -123,8 +123,7 @@ pub fn serve(
     settings: StreamSettings,
 ) -> impl std::future::Future<Output = ()> + Send {
     let socket = Arc::new(SocketOut::new(Arc::clone(&taken.tcp), settings.queue_bound));
-    let io = StreamIo::new(Arc::clone(&taken.tcp), Arc::clone(&socket), &early);
-    drop(early);
+    let io = StreamIo::new(Arc::clone(&taken.tcp), Arc::clone(&socket), early);
     let listener = hub.connect(
         &user,
         session,
@@ -253,10 +252,15 @@ impl Connection {
     /// Writes the frames in order and waits until the kernel has taken
     /// them; false when the peer is stuck or gone.
     async fn write(&self, frames: Vec<Bytes>) -> bool {
+        self.push(frames);
+        self.flushed().await
+    }
+
+    /// Hands the frames to the socket in order, without waiting.
+    fn push(&self, frames: Vec<Bytes>) {
         for frame in frames {
             self.socket.push(frame);
         }
-        self.flushed().await
     }
 
     /// Waits until nothing is left unwritten; false when the listener is
@@ -396,9 +400,7 @@ impl Connection {
             count,
             online,
         }));
-        for frame in frames {
-            self.socket.push(frame);
-        }
+        self.push(frames);
         // After the replay's frames, so nothing live can pass them.
         self.listener.go_live(room, position);
         Self::flow_of(self.flushed().await)
@@ -441,9 +443,7 @@ impl Connection {
                 }
             }
         }
-        for frame in frames {
-            self.socket.push(frame);
-        }
+        self.push(frames);
         // Written in order: the hub may write straight to the socket again.
         self.listener.drained();
         Self::flow_of(self.flushed().await)

@@ -70,7 +70,12 @@ pub struct SocketOut {
 
 #[derive(Default)]
 struct Waiting {
-    frames: VecDeque<Bytes>,
+    /// Each with whether the hub offered it (only those count toward the
+    /// bound: the task's own frames, such as a long replay, are waited
+    /// for by the task itself).
+    frames: VecDeque<(Bytes, bool)>,
+    /// How many of `frames` the hub offered.
+    offered: usize,
     /// The socket failed: what is written is dropped (the task's read
     /// sees the failure and ends the connection).
     failed: bool,
@@ -107,16 +112,16 @@ impl SocketOut {
             return Ok(());
         }
         if !waiting.frames.is_empty() {
-            if bounded && waiting.frames.len() >= self.bound {
+            if bounded && waiting.offered >= self.bound {
                 return Err(Full);
             }
-            waiting.frames.push_back(frame);
+            waiting.keep(frame, bounded);
             return Ok(());
         }
         match self.tcp.try_write(&frame) {
             Ok(n) if n == frame.len() => return Ok(()),
-            Ok(n) => waiting.frames.push_back(frame.slice(n..)),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => waiting.frames.push_back(frame),
+            Ok(n) => waiting.keep(frame.slice(n..), bounded),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => waiting.keep(frame, bounded),
             Err(_) => {
                 waiting.failed = true;
                 return Ok(());
@@ -159,10 +164,10 @@ impl SocketOut {
                         .frames
                         .iter()
                         .take(WRITEV_MAX)
-                        .map(|f| IoSlice::new(f))
+                        .map(|(f, _)| IoSlice::new(f))
                         .collect();
                     match self.tcp.try_write_vectored(&slices) {
-                        Ok(n) => consume(&mut waiting.frames, n),
+                        Ok(n) => waiting.consume(n),
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                         Err(e) => {
                             waiting.failed = true;
@@ -176,19 +181,27 @@ impl SocketOut {
     }
 }
 
-/// Drops the first `n` bytes of the waiting frames.
-fn consume(frames: &mut VecDeque<Bytes>, mut n: usize) {
-    while n > 0 {
-        let Some(front) = frames.front_mut() else {
-            return;
-        };
-        if front.len() <= n {
-            n -= front.len();
-            frames.pop_front();
-        } else {
-            let rest = front.slice(n..);
-            *front = rest;
-            n = 0;
+impl Waiting {
+    fn keep(&mut self, frame: Bytes, offered: bool) {
+        self.frames.push_back((frame, offered));
+        self.offered += usize::from(offered);
+    }
+
+    /// Drops the first `n` bytes of the waiting frames.
+    fn consume(&mut self, mut n: usize) {
+        while n > 0 {
+            let Some((front, offered)) = self.frames.front_mut() else {
+                return;
+            };
+            if front.len() <= n {
+                n -= front.len();
+                self.offered -= usize::from(*offered);
+                self.frames.pop_front();
+            } else {
+                let rest = front.slice(n..);
+                *front = rest;
+                n = 0;
+            }
         }
     }
 }
@@ -329,11 +342,34 @@ mod tests {
 
     #[test]
     fn consuming_bytes_keeps_the_rest_of_a_partly_written_frame() {
-        let mut frames: VecDeque<Bytes> = [Bytes::from_static(b"abc"), Bytes::from_static(b"de")]
-            .into_iter()
-            .collect();
-        consume(&mut frames, 4);
-        assert_eq!(frames.len(), 1);
-        assert_eq!(&frames[0][..], b"e");
+        let mut waiting = Waiting::default();
+        waiting.keep(Bytes::from_static(b"abc"), true);
+        waiting.keep(Bytes::from_static(b"de"), false);
+        waiting.consume(4);
+        assert_eq!(waiting.frames.len(), 1);
+        assert_eq!(&waiting.frames[0].0[..], b"e");
+        assert_eq!(waiting.offered, 0, "the offered frame is gone");
+    }
+
+    #[tokio::test]
+    async fn only_frames_from_the_hub_count_toward_the_bound() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        socket2::SockRef::from(&server)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        let out = SocketOut::new(Arc::new(server), 2);
+        // The connection's own frames (a long replay) fill the socket and
+        // wait, far past the bound.
+        for _ in 0..200 {
+            out.push(Bytes::from(vec![b'r'; 1024]));
+        }
+        assert!(!out.is_flushed());
+        assert_eq!(out.offer(Bytes::from_static(b"live 1")), Ok(()));
+        assert_eq!(out.offer(Bytes::from_static(b"live 2")), Ok(()));
+        assert_eq!(out.offer(Bytes::from_static(b"live 3")), Err(Full));
     }
 }

@@ -5,9 +5,10 @@
 //! Durability is a second thread's job. SQLite commits without waiting for
 //! the disk (`synchronous=NORMAL`); the sync thread then `fdatasync`s the
 //! WAL and only after that answers the group's callers and hands its
-//! events to a third thread that publishes them. So an acknowledged write is on disk exactly as with
-//! `synchronous=FULL`, while the writer already runs the next group during
-//! the flush, and one flush covers every group committed before it began.
+//! events to a third thread that publishes them. So an acknowledged write
+//! is on disk exactly as with `synchronous=FULL`, while the writer already
+//! runs the next group during the flush, and one flush covers every group
+//! committed before it began.
 
 use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -224,15 +225,11 @@ fn flush(
             Err(e) => Fate::NotFlushed(e),
         };
         let mut events = Vec::new();
-        for group in ready.drain(..) {
-            let Committed {
-                jobs,
-                events: mut group_events,
-            } = group;
-            for job in jobs {
+        for mut group in ready.drain(..) {
+            events.append(&mut group.events);
+            for job in group.jobs {
                 job.finish(fate);
             }
-            events.append(&mut group_events);
         }
         // Published even if the flush failed: readers already see the
         // commit, and live clients must not get a gap. Its callers hear of
