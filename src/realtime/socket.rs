@@ -295,23 +295,29 @@ mod tests {
         assert_eq!(&close_frame(1000, "ok")[..], &[0x88, 4, 3, 232, b'o', b'k']);
     }
 
-    #[tokio::test]
-    async fn frames_a_peer_does_not_read_wait_in_order_up_to_the_bound_then_all_arrive() {
-        use tokio::io::AsyncReadExt;
-
+    /// A server socket with a bound of `bound`, and its peer (not reading
+    /// yet); small kernel buffers, so a peer that does not read fills them
+    /// soon.
+    async fn slow_peer(bound: usize) -> (SocketOut, TcpStream) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+        let client = TcpStream::connect(listener.local_addr().unwrap())
             .await
             .unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        // Small kernel buffers, so a peer that does not read fills them soon.
         socket2::SockRef::from(&server)
             .set_send_buffer_size(4096)
             .unwrap();
         socket2::SockRef::from(&client)
             .set_recv_buffer_size(4096)
             .unwrap();
-        let out = SocketOut::new(Arc::new(server), 4);
+        (SocketOut::new(Arc::new(server), bound), client)
+    }
+
+    #[tokio::test]
+    async fn frames_a_peer_does_not_read_wait_in_order_up_to_the_bound_then_all_arrive() {
+        use tokio::io::AsyncReadExt;
+
+        let (out, mut client) = slow_peer(4).await;
         let numbered = |n: u32| {
             let mut frame = vec![0u8; 1024];
             frame[..4].copy_from_slice(&n.to_be_bytes());
@@ -353,15 +359,7 @@ mod tests {
 
     #[tokio::test]
     async fn only_frames_from_the_hub_count_toward_the_bound() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let _client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (server, _) = listener.accept().await.unwrap();
-        socket2::SockRef::from(&server)
-            .set_send_buffer_size(4096)
-            .unwrap();
-        let out = SocketOut::new(Arc::new(server), 2);
+        let (out, _client) = slow_peer(2).await;
         // The connection's own frames (a long replay) fill the socket and
         // wait, far past the bound.
         for _ in 0..200 {
