@@ -13,7 +13,7 @@ use serde::Serialize;
 #[command(name = "natter-bench", version, about)]
 pub struct Cli {
     /// What to measure
-    #[arg(value_enum, required_unless_present = "worker")]
+    #[arg(value_enum, required_unless_present_any = ["worker", "floor_reader"])]
     pub scenario: Option<ScenarioKind>,
 
     #[command(flatten)]
@@ -22,6 +22,10 @@ pub struct Cli {
     /// Internal: run as a worker process holding clients (job on stdin)
     #[arg(long, hide = true)]
     pub worker: bool,
+
+    /// Internal: run as a reader process of `floor` (job as JSON)
+    #[arg(long, hide = true, value_name = "JOB")]
+    pub floor_reader: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -39,6 +43,9 @@ pub enum ScenarioKind {
     History,
     /// All clients drop at once while messages flow, then resume from cursors
     Resume,
+    /// No server: the kernel's own cost of writing one frame to each of
+    /// --clients loopback connections, the floor under fanout
+    Floor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -111,6 +118,10 @@ pub struct Opts {
     #[arg(long)]
     pub workers: Option<usize>,
 
+    /// Threads writing the frames (floor)
+    #[arg(long, default_value_t = 1)]
+    pub writers: usize,
+
     /// Connections being opened at once, per worker
     #[arg(long, default_value_t = 256)]
     pub connect_concurrency: usize,
@@ -159,6 +170,7 @@ impl Plan {
             S::Send => (32, 8, 0, 0.0, 5.0),
             S::History => (32, 1, 0, 0.0, 5.0),
             S::Resume => (500, 1, 1, 200.0, 6.0),
+            S::Floor => (1000, 1, 0, 10.0, 3.0),
         };
         let via = o.via.unwrap_or(Via::Ws);
         let inflight_default = if via == Via::Ws { 32 } else { 1 };

@@ -7,9 +7,11 @@ mod api;
 mod cli;
 mod client;
 mod clock;
+mod floor;
 mod http1;
 mod job;
 mod lean_ws;
+mod live_event;
 mod proc;
 mod receiver;
 mod report;
@@ -36,6 +38,15 @@ fn main() -> ExitCode {
             }
         };
     }
+    if let Some(job) = &cli.floor_reader {
+        return match floor::reader_main(job) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("natter-bench floor reader: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let scenario = cli.scenario.expect("clap requires a scenario");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -54,6 +65,14 @@ fn main() -> ExitCode {
 /// Runs one scenario, prints and saves its report; true when it was clean.
 async fn run(scenario: cli::ScenarioKind, opts: cli::Opts) -> anyhow::Result<bool> {
     let json = opts.json.clone();
+    if scenario == cli::ScenarioKind::Floor {
+        let report = floor::run(&opts).await?;
+        report.print();
+        if let Some(path) = json {
+            std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
+        }
+        return Ok(report.lost == 0);
+    }
     let report = scenario::run(scenario, opts).await?;
     report.print();
     if let Some(path) = json {

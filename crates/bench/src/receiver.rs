@@ -12,9 +12,10 @@ use std::time::Duration;
 use tokio::sync::{watch, Semaphore};
 
 use crate::client::{clip, Frame};
-use crate::clock::{now_ns, stamp_of};
+use crate::clock::now_ns;
 use crate::job::ClientJob;
 use crate::lean_ws::{Incoming, LeanWs};
+use crate::live_event::LiveEvent;
 use crate::seqset::SeqSet;
 use crate::stats::{Errors, Latency};
 
@@ -258,6 +259,9 @@ impl Receiver {
     fn handle(&self, text: &str) -> Handled {
         let now = now_ns();
         let mut s = self.shared.borrow_mut();
+        if let Some(event) = LiveEvent::scan(text) {
+            return self.record(&mut s, event, text, now);
+        }
         let frame = match Frame::parse(text) {
             Ok(f) => f,
             Err(e) => {
@@ -265,33 +269,14 @@ impl Receiver {
                 return Handled::Other;
             }
         };
+        if let Some(event) = LiveEvent::of(&frame) {
+            return self.record(&mut s, event, text, now);
+        }
         match frame.kind.as_ref() {
             "message.created" | "message.edited" | "message.deleted" => {
-                let (Some(room), Some(seq)) = (frame.room_id, frame.seq) else {
-                    s.errors
-                        .add(format!("event without room or seq: {}", clip(text)));
-                    return Handled::Other;
-                };
-                let s = &mut *s;
-                let state = &mut s.clients[self.index];
-                let Some(seen) = state.room(room) else {
-                    s.errors
-                        .add(format!("event of a room not subscribed: {}", clip(text)));
-                    return Handled::Other;
-                };
-                if !seen.insert(seq) {
-                    state.duplicates += 1;
-                }
-                if let Some(sent) = frame.message.as_ref().and_then(|m| stamp_of(&m.body)) {
-                    s.latency.record_ns(now.saturating_sub(sent));
-                }
-                s.deliveries += 1;
-                if s.first_ns == 0 {
-                    s.first_ns = now;
-                }
-                s.last_ns = now;
-                self.check_caught_up(s, now);
-                Handled::Event
+                s.errors
+                    .add(format!("event without room or seq: {}", clip(text)));
+                Handled::Other
             }
             "subscribed" => Handled::Subscribed,
             "resync" => {
@@ -306,6 +291,29 @@ impl Receiver {
             }
             _ => Handled::Other,
         }
+    }
+
+    /// Checks a room event off against what this client has seen.
+    fn record(&self, s: &mut Shared, event: LiveEvent, text: &str, now: u64) -> Handled {
+        let state = &mut s.clients[self.index];
+        let Some(seen) = state.room(event.room) else {
+            s.errors
+                .add(format!("event of a room not subscribed: {}", clip(text)));
+            return Handled::Other;
+        };
+        if !seen.insert(event.seq) {
+            state.duplicates += 1;
+        }
+        if let Some(sent) = event.stamp {
+            s.latency.record_ns(now.saturating_sub(sent));
+        }
+        s.deliveries += 1;
+        if s.first_ns == 0 {
+            s.first_ns = now;
+        }
+        s.last_ns = now;
+        self.check_caught_up(s, now);
+        Handled::Event
     }
 
     fn check_caught_up(&self, s: &mut Shared, now: u64) {

@@ -47,6 +47,7 @@ pub async fn run(scenario: ScenarioKind, opts: Opts) -> Result<Report> {
         }
         ScenarioKind::Send => send::run(&ctx).await?,
         ScenarioKind::History => history::run(&ctx).await?,
+        ScenarioKind::Floor => anyhow::bail!("floor runs without a server (see floor.rs)"),
     };
     // The workers add theirs in `live`.
     report.server.generator_cpu_secs += crate::proc::sample(std::process::id())?.cpu_secs;
