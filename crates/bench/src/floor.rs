@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::cli::{Opts, Plan, ScenarioKind};
 use crate::clock::now_ns;
 use crate::report::Machine;
-use crate::stats::{Latency, Summary, WireLatency};
+use crate::stats::{Latency, Slowest, Summary, WireLatency, WireSlowest};
 
 /// What one reader process is asked to do (its command-line argument).
 #[derive(Debug, Serialize, Deserialize)]
@@ -42,6 +42,8 @@ pub struct ReaderJob {
 struct ReaderResult {
     deliveries: u64,
     latency: WireLatency,
+    /// Keyed (0, send stamp): a message is known by its stamp here.
+    slowest: WireSlowest,
     cpu_secs: f64,
 }
 
@@ -63,6 +65,8 @@ pub struct FloorReport {
     pub lost: u64,
     pub per_sec: f64,
     pub latency: Summary,
+    /// Per message, from writing its first frame to the last frame read.
+    pub all_received: Summary,
 }
 
 /// Runs the floor measurement with the fanout knobs: `--clients`, `--rate`,
@@ -108,12 +112,14 @@ pub async fn run(opts: &Opts) -> Result<FloorReport> {
             .await?;
 
     let mut latency = Latency::default();
+    let mut slowest = Slowest::default();
     let (mut deliveries, mut reader_cpu) = (0, 0.0);
     for child in children {
         let result = child.finish(messages)?;
         deliveries += result.deliveries;
         reader_cpu += result.cpu_secs;
         latency.merge(&Latency::from_wire(&result.latency));
+        slowest.merge_wire(&result.slowest);
     }
     let expected = messages * connections as u64;
     #[allow(clippy::cast_precision_loss)]
@@ -132,6 +138,7 @@ pub async fn run(opts: &Opts) -> Result<FloorReport> {
         lost: expected.saturating_sub(deliveries),
         per_sec: deliveries_f / duration,
         latency: latency.summary(),
+        all_received: slowest.latency().summary(),
     })
 }
 
@@ -284,6 +291,7 @@ pub fn reader_main(job: &str) -> Result<()> {
         });
     }
     let mut latency = Latency::default();
+    let mut slowest = Slowest::default();
     let mut deliveries = 0u64;
     let mut events = Vec::with_capacity(1024);
     let mut scratch = vec![0u8; 64 * 1024];
@@ -310,12 +318,13 @@ pub fn reader_main(job: &str) -> Result<()> {
         )?;
         for event in &events {
             let conn = &mut conns[usize::try_from(event.data.u64()).unwrap_or(0)];
-            deliveries += conn.read_all(&mut scratch, job.size, &mut latency);
+            deliveries += conn.read_all(&mut scratch, job.size, &mut latency, &mut slowest);
         }
     }
     let result = ReaderResult {
         deliveries,
         latency: latency.to_wire(),
+        slowest: slowest.to_wire(),
         cpu_secs: crate::proc::sample(std::process::id()).map_or(0.0, |p| p.cpu_secs),
     };
     println!("{}", serde_json::to_string(&result)?);
@@ -332,7 +341,13 @@ struct Conn {
 impl Conn {
     /// Reads until the socket is empty (it is edge-triggered); records a
     /// latency per whole frame and gives how many there were.
-    fn read_all(&mut self, scratch: &mut [u8], size: usize, latency: &mut Latency) -> u64 {
+    fn read_all(
+        &mut self,
+        scratch: &mut [u8],
+        size: usize,
+        latency: &mut Latency,
+        slowest: &mut Slowest,
+    ) -> u64 {
         let mut frames = 0;
         loop {
             let n = match self.tcp.read(scratch) {
@@ -350,7 +365,12 @@ impl Conn {
                 self.have += take;
                 data = &data[take..];
                 if self.have == size {
-                    latency.record_ns(now.saturating_sub(u64::from_le_bytes(self.stamp)));
+                    let sent = u64::from_le_bytes(self.stamp);
+                    latency.record_ns(now.saturating_sub(sent));
+                    slowest.record_ns(
+                        (0, i64::try_from(sent).unwrap_or(0)),
+                        now.saturating_sub(sent),
+                    );
                     self.have = 0;
                     frames += 1;
                 }
@@ -385,6 +405,10 @@ impl FloorReport {
         println!(
             "deliveries       {} = {:.0}/s; send->receive p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms",
             self.deliveries, self.per_sec, l.p50_ms, l.p99_ms, l.p999_ms, l.max_ms
+        );
+        println!(
+            "all received     per message, first write to the last read: {}",
+            self.all_received
         );
         println!("integrity        lost {}", self.lost);
         println!(

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::stats::{Errors, WireLatency};
+use crate::stats::{Errors, WireLatency, WireSlowest};
 
 /// The clients one worker holds.
 #[derive(Debug, Serialize, Deserialize)]
@@ -66,6 +66,8 @@ pub struct WorkerResult {
     pub last_ns: u64,
     /// Send → receive, per delivery.
     pub latency: WireLatency,
+    /// Per message, the slowest of this worker's deliveries of it.
+    pub slowest: WireSlowest,
     /// Acknowledged seqs a client of the room never received.
     pub lost: u64,
     /// Seqs a client received more than once.

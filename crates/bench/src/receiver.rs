@@ -17,7 +17,7 @@ use crate::job::ClientJob;
 use crate::lean_ws::{Incoming, LeanWs};
 use crate::live_event::LiveEvent;
 use crate::seqset::SeqSet;
-use crate::stats::{Errors, Latency};
+use crate::stats::{Errors, Latency, Slowest};
 
 /// What the worker tells its clients to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,7 @@ pub enum Phase {
 pub struct Shared {
     pub clients: Vec<ClientState>,
     pub latency: Latency,
+    pub slowest: Slowest,
     pub deliveries: u64,
     pub first_ns: u64,
     pub last_ns: u64,
@@ -305,7 +306,9 @@ impl Receiver {
             state.duplicates += 1;
         }
         if let Some(sent) = event.stamp {
-            s.latency.record_ns(now.saturating_sub(sent));
+            let took = now.saturating_sub(sent);
+            s.latency.record_ns(took);
+            s.slowest.record_ns((event.room, event.seq), took);
         }
         s.deliveries += 1;
         if s.first_ns == 0 {

@@ -101,6 +101,8 @@ pub struct DeliverySummary {
     pub count: u64,
     pub per_sec: f64,
     pub latency: Summary,
+    /// Per message, post to all received (its slowest delivery).
+    pub all_received: Summary,
     pub lost: u64,
     pub duplicated: u64,
     pub unacked: u64,
@@ -197,6 +199,10 @@ impl Report {
             println!(
                 "deliveries       {} = {:.0}/s; send->receive {}",
                 d.count, d.per_sec, d.latency
+            );
+            println!(
+                "all received     per message, post to the last member's receive: {}",
+                d.all_received
             );
             println!(
                 "integrity        lost {}, duplicated {}, unacked-but-seen {}, resyncs {}, server closes {}",

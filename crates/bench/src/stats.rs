@@ -2,6 +2,8 @@
 //! every scenario reports. Histograms are HDR (3 significant digits) in
 //! microseconds; they cross process boundaries as (value, count) pairs.
 
+use std::collections::HashMap;
+
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +91,42 @@ impl std::fmt::Display for Summary {
     }
 }
 
+/// Per message, its slowest delivery: "post to all received" is when the
+/// last member has it. Messages are keyed by (room, seq); each process
+/// keeps the slowest of its own receivers, the coordinator the slowest of all.
+#[derive(Debug, Clone, Default)]
+pub struct Slowest(HashMap<(i64, i64), u64>);
+
+/// `Slowest` as JSON: (room, seq, ns) triples.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WireSlowest(pub Vec<(i64, i64, u64)>);
+
+impl Slowest {
+    pub fn record_ns(&mut self, message: (i64, i64), ns: u64) {
+        let slowest = self.0.entry(message).or_default();
+        *slowest = (*slowest).max(ns);
+    }
+
+    pub fn merge_wire(&mut self, wire: &WireSlowest) {
+        for &(room, seq, ns) in &wire.0 {
+            self.record_ns((room, seq), ns);
+        }
+    }
+
+    pub fn to_wire(&self) -> WireSlowest {
+        WireSlowest(self.0.iter().map(|(&(r, s), &ns)| (r, s, ns)).collect())
+    }
+
+    /// One value per message: the histogram of "post to all received".
+    pub fn latency(&self) -> Latency {
+        let mut h = Latency::default();
+        for &ns in self.0.values() {
+            h.record_ns(ns);
+        }
+        h
+    }
+}
+
 /// Errors counted, with the first few kept to show what went wrong.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Errors {
@@ -131,5 +169,23 @@ mod tests {
         assert_eq!(back.summary().count, 4);
         assert!((back.summary().max_ms - 9.0).abs() < 0.01);
         assert!((back.summary().p50_ms - h.summary().p50_ms).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_message_counts_once_at_its_slowest_delivery_across_processes() {
+        let (mut one, mut other) = (Slowest::default(), Slowest::default());
+        one.record_ns((1, 5), 2_000_000);
+        one.record_ns((1, 5), 7_000_000);
+        one.record_ns((1, 6), 1_000_000);
+        other.record_ns((1, 5), 3_000_000);
+        other.record_ns((2, 5), 4_000_000);
+        let mut all = Slowest::default();
+        for part in [&one, &other] {
+            let json = serde_json::to_string(&part.to_wire()).unwrap();
+            all.merge_wire(&serde_json::from_str(&json).unwrap());
+        }
+        let s = all.latency().summary();
+        assert_eq!(s.count, 3);
+        assert!((s.max_ms - 7.0).abs() < 0.01);
     }
 }

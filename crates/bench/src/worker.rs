@@ -154,6 +154,7 @@ fn check(s: &Shared, ledger: &HashMap<i64, Vec<i64>>) -> WorkerResult {
         first_ns: s.first_ns,
         last_ns: s.last_ns,
         latency: s.latency.to_wire(),
+        slowest: s.slowest.to_wire(),
         lost,
         duplicated,
         unacked,

@@ -16,7 +16,7 @@ use crate::clock::{now_ns, secs_between};
 use crate::job::{ClientJob, Command, ConnectReport, WorkerResult};
 use crate::report::{ConnectSummary, DeliverySummary, Memory, Report, ResumeSummary, SendSummary};
 use crate::sender::SendOutcome;
-use crate::stats::{Latency, Summary};
+use crate::stats::{Latency, Slowest, Summary};
 use crate::workers::{self, Workers};
 
 pub async fn run(ctx: &Ctx) -> Result<Report> {
@@ -225,10 +225,12 @@ fn memory(
 
 fn deliveries(results: &[WorkerResult]) -> DeliverySummary {
     let mut latency = Latency::default();
+    let mut slowest = Slowest::default();
     let mut d = DeliverySummary::default();
     let (mut first, mut last) = (u64::MAX, 0);
     for r in results {
         latency.merge(&Latency::from_wire(&r.latency));
+        slowest.merge_wire(&r.slowest);
         d.count += r.deliveries;
         d.lost += r.lost;
         d.duplicated += r.duplicated;
@@ -242,6 +244,7 @@ fn deliveries(results: &[WorkerResult]) -> DeliverySummary {
     }
     d.per_sec = per_sec(d.count, first, last);
     d.latency = latency.summary();
+    d.all_received = slowest.latency().summary();
     d
 }
 
