@@ -123,7 +123,7 @@ pub async fn run(opts: &Opts) -> Result<FloorReport> {
     }
     let expected = messages * connections as u64;
     #[allow(clippy::cast_precision_loss)]
-    let (expected_f, deliveries_f) = (expected.max(1) as f64, deliveries.max(1) as f64);
+    let (expected_f, deliveries_f) = (expected as f64, deliveries as f64);
     Ok(FloorReport {
         machine: Machine::read(),
         connections,
@@ -131,8 +131,8 @@ pub async fn run(opts: &Opts) -> Result<FloorReport> {
         readers,
         messages,
         size,
-        writer_us_per_send: writer_cpu_secs * 1e6 / expected_f,
-        reader_us_per_delivery: reader_cpu * 1e6 / deliveries_f,
+        writer_us_per_send: writer_cpu_secs * 1e6 / expected_f.max(1.0),
+        reader_us_per_delivery: reader_cpu * 1e6 / deliveries_f.max(1.0),
         write_all: write_all.summary(),
         deliveries,
         lost: expected.saturating_sub(deliveries),
