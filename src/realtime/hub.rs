@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 
+use super::fan_out::FanOut;
 use super::listener::{Kick, Listener, ListenerId, Outbound};
 use super::socket::SocketOut;
 use super::wire::{self, Frame, OnlineUser};
@@ -47,6 +48,8 @@ pub struct Hub {
     /// Set once the server starts shutting down; later listeners are told
     /// to go as they connect.
     stopping: AtomicBool,
+    /// Writes a room's run to its listeners (a big room's on several cores).
+    fan_out: FanOut,
 }
 
 /// Rooms with more people online than this get presence as a count only.
@@ -68,6 +71,7 @@ impl Default for Hub {
             next_id: AtomicU64::new(1),
             cut_off_total: Arc::new(AtomicU64::new(0)),
             stopping: AtomicBool::new(false),
+            fan_out: FanOut::default(),
         }
     }
 }
@@ -75,6 +79,15 @@ impl Default for Hub {
 impl Hub {
     pub fn new() -> Arc<Self> {
         Arc::new(Self::default())
+    }
+
+    /// A hub with `helpers` fan-out threads, whatever the machine's cores.
+    #[cfg(test)]
+    fn with_fan_out_helpers(helpers: usize) -> Arc<Self> {
+        Arc::new(Self {
+            fan_out: FanOut::with_helpers(helpers),
+            ..Self::default()
+        })
     }
 
     /// Wakes every listener with a `Heartbeat` once per `every`, until the
@@ -315,7 +328,11 @@ impl Hub {
     fn dispatch(&self, event: &Event) {
         match event {
             // Fanned out by `publish`, a room's events together.
-            Event::Room(e) => self.room_events(e.room_id, &[e]),
+            Event::Room(e) => {
+                if let Some(prepared) = self.prepare(e.room_id, &[e]) {
+                    self.write_runs(vec![prepared]);
+                }
+            }
             Event::Sessions(ended) => self.end_sessions(ended),
             Event::Membership(m) => {
                 let frame = if m.joined {
@@ -375,8 +392,8 @@ impl Hub {
 }
 
 impl Hub {
-    /// Sends a room's events (in seq order) to its listeners.
-    fn room_events(&self, room: RoomId, events: &[&RoomEvent]) {
+    /// A room's events (in seq order), encoded, and who is to get them.
+    fn prepare(&self, room: RoomId, events: &[&RoomEvent]) -> Option<(Run, Vec<Arc<Listener>>)> {
         // The listeners are copied out and written to after the lock is
         // released: each write is a system call (a room of 10,000 is tens
         // of milliseconds of them), and connections coming and going need
@@ -387,9 +404,7 @@ impl Hub {
         // room that is not live are dropped by its connection.
         let (listeners, stopped_typing) = {
             let state = self.state.read().expect("hub lock");
-            let Some(entry) = state.rooms.get(&room) else {
-                return;
-            };
+            let entry = state.rooms.get(&room)?;
             // Sending ends typing, so typing again right away is announced.
             let stopped: Vec<UserId> = events
                 .iter()
@@ -416,29 +431,69 @@ impl Hub {
             .iter()
             .map(|e| (e.seq, wire::encode_event(e)))
             .collect();
-        if frames.windows(2).all(|w| w[1].0 .0 == w[0].0 .0 + 1) {
-            let joined = if let [(_, only)] = frames.as_slice() {
-                only.clone()
-            } else {
+        let joined = frames
+            .windows(2)
+            .all(|w| w[1].0 .0 == w[0].0 .0 + 1)
+            .then(|| {
+                if let [(_, only)] = frames.as_slice() {
+                    return only.clone();
+                }
                 let mut all = Vec::with_capacity(frames.iter().map(|f| f.1.len()).sum());
                 for (_, frame) in &frames {
                     all.extend_from_slice(frame);
                 }
                 Bytes::from(all)
-            };
-            for l in &listeners {
-                l.offer_run(room, &frames, &joined);
-            }
-        } else {
-            for (seq, frame) in frames {
-                for l in &listeners {
-                    l.offer(Outbound::Event {
-                        room,
-                        seq,
-                        frame: frame.clone(),
-                    });
-                }
-            }
+            });
+        Some((
+            Run {
+                room,
+                frames,
+                joined,
+            },
+            listeners,
+        ))
+    }
+
+    /// Writes each room's run to its listeners: all the rooms of one
+    /// publish together, so a batch big enough is shared between cores
+    /// (`FanOut`) whether it is one big room or many small ones. A room's
+    /// listeners each appear once, so per-room order holds on any thread;
+    /// rooms have no order between them.
+    fn write_runs(&self, prepared: Vec<(Run, Vec<Arc<Listener>>)>) {
+        let mut writes = Vec::with_capacity(prepared.iter().map(|(_, l)| l.len()).sum());
+        let mut runs = Vec::with_capacity(prepared.len());
+        for (index, (run, listeners)) in prepared.into_iter().enumerate() {
+            writes.extend(listeners.into_iter().map(|l| (l, index)));
+            runs.push(run);
+        }
+        self.fan_out.each(&Arc::new(writes), move |(l, index)| {
+            runs[*index].write_to(l);
+        });
+    }
+}
+
+/// One room's events, encoded once for all its listeners.
+struct Run {
+    room: RoomId,
+    frames: Vec<(Seq, Bytes)>,
+    /// All the frames in one buffer, when their seqs are consecutive (as
+    /// they are with one writer): a listener next in line gets them in one
+    /// write.
+    joined: Option<Bytes>,
+}
+
+impl Run {
+    fn write_to(&self, listener: &Listener) {
+        if let Some(joined) = &self.joined {
+            listener.offer_run(self.room, &self.frames, joined);
+            return;
+        }
+        for (seq, frame) in &self.frames {
+            listener.offer(Outbound::Event {
+                room: self.room,
+                seq: *seq,
+                frame: frame.clone(),
+            });
         }
     }
 }
@@ -450,8 +505,12 @@ impl Publisher for Hub {
     fn publish(&self, events: &[Event]) {
         let mut runs: Vec<(RoomId, Vec<&RoomEvent>)> = Vec::new();
         let send_runs = |runs: &mut Vec<(RoomId, Vec<&RoomEvent>)>| {
-            for (room, run) in runs.drain(..) {
-                self.room_events(room, &run);
+            let prepared: Vec<_> = runs
+                .drain(..)
+                .filter_map(|(room, run)| self.prepare(room, &run))
+                .collect();
+            if !prepared.is_empty() {
+                self.write_runs(prepared);
             }
         };
         for event in events {
@@ -574,6 +633,65 @@ mod tests {
         assert_eq!(before.kick(), Some(Kick::Restart));
         assert_eq!(after.kick(), Some(Kick::Restart));
         assert_eq!(hub.stats().cut_off, 0, "a restart is not a cut-off");
+    }
+
+    /// The room events each listener has queued, as (room, seq).
+    fn queued_events(l: &Listener) -> Vec<(i64, i64)> {
+        let mut seen = Vec::new();
+        while let Some(Wake::Frames(frames)) = l.try_next() {
+            for f in frames {
+                if let Outbound::Event { room, seq, .. } = f {
+                    seen.push((room.0, seq.0));
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn a_batch_of_many_rooms_reaches_each_member_once_in_seq_order_from_every_thread() {
+        // 3 rooms of 400: 1,200 writes in one publish, shared with a helper.
+        let hub = Hub::with_fan_out_helpers(1);
+        let rooms: Vec<Vec<Arc<Listener>>> = (1..=3)
+            .map(|room| {
+                (0..400)
+                    .map(|i| {
+                        let l = hub.connect(&user(room * 1000 + i), [0; 32], 64, None);
+                        hub.subscribe(RoomId(room), &l);
+                        l
+                    })
+                    .collect()
+            })
+            .collect();
+        let both = hub.connect(&user(9), [0; 32], 64, None);
+        hub.subscribe(RoomId(1), &both);
+        hub.subscribe(RoomId(3), &both);
+        for l in rooms.iter().flatten().chain([&both]) {
+            queued_events(l); // presence frames from the joins
+        }
+        let events: Vec<Event> = (1..=3)
+            .flat_map(|seq| {
+                (1..=3).map(move |room| {
+                    Event::Room(RoomEvent {
+                        room_id: RoomId(room),
+                        seq: Seq(seq),
+                        change: RoomChange::MessageDeleted {
+                            message_id: crate::domain::MessageId(seq),
+                            message_seq: Seq(seq),
+                        },
+                    })
+                })
+            })
+            .collect();
+        hub.publish(&events);
+        for (room, members) in (1..=3).zip(&rooms) {
+            for l in members {
+                assert_eq!(queued_events(l), vec![(room, 1), (room, 2), (room, 3)]);
+            }
+        }
+        let mut seen = queued_events(&both);
+        seen.sort_by_key(|(room, _)| *room); // rooms have no order between them
+        assert_eq!(seen, vec![(1, 1), (1, 2), (1, 3), (3, 1), (3, 2), (3, 3)]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod cursor;
+mod fan_out;
 pub mod hub;
 pub mod listener;
 pub mod socket;
