@@ -20,7 +20,7 @@ const MAX_HELPERS: usize = 3;
 type Work = Box<dyn FnOnce() + Send>;
 
 pub struct FanOut {
-    /// How many helpers to start when the first big room comes.
+    /// How many helpers to start when the first big broadcast comes.
     wanted: usize,
     /// Each helper takes one share at a time (the publisher waits for it).
     helpers: OnceLock<Vec<SyncSender<Work>>>,
@@ -50,15 +50,17 @@ impl FanOut {
         T: Send + Sync + 'static,
         F: Fn(&T) + Send + Sync + 'static,
     {
-        let mut shares = (items.len() / MIN_SHARE).clamp(1, self.wanted + 1);
-        if shares > 1 {
-            let helpers = self.helpers.get_or_init(|| start(self.wanted));
-            shares = shares.min(helpers.len() + 1);
-        }
-        let Some(helpers) = self.helpers.get().filter(|_| shares > 1) else {
+        let wanted = (items.len() / MIN_SHARE).clamp(1, self.wanted + 1);
+        let helpers: &[SyncSender<Work>] = if wanted > 1 {
+            self.helpers.get_or_init(|| start(self.wanted))
+        } else {
+            &[]
+        };
+        let shares = wanted.min(helpers.len() + 1);
+        if shares == 1 {
             items.iter().for_each(write);
             return;
-        };
+        }
         let chunk = items.len().div_ceil(shares);
         let write = Arc::new(write);
         let (done, finished) = sync_channel::<()>(shares);
@@ -140,20 +142,28 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_big_room_is_shared_with_a_helper_thread() {
-        let fan_out = FanOut::with_helpers(1);
+    /// Writes 1,000 items and says which thread wrote each.
+    fn writers(fan_out: &FanOut) -> Vec<Option<String>> {
         let items: Arc<Vec<std::sync::Mutex<Option<String>>>> =
             Arc::new((0..1000).map(|_| std::sync::Mutex::default()).collect());
         fan_out.each(&items, |slot| {
-            let name = std::thread::current().name().map(str::to_owned);
-            *slot.lock().unwrap() = name;
+            *slot.lock().unwrap() = std::thread::current().name().map(str::to_owned);
         });
-        let helped = items
+        items.iter().map(|s| s.lock().unwrap().clone()).collect()
+    }
+
+    fn by_helper(writers: &[Option<String>]) -> usize {
+        writers
             .iter()
-            .filter(|s| s.lock().unwrap().as_deref() == Some("natter-fanout-0"))
-            .count();
-        assert_eq!(helped, 500);
+            .filter(|w| w.as_deref() == Some("natter-fanout-0"))
+            .count()
+    }
+
+    #[test]
+    fn a_big_room_is_shared_with_a_helper_thread() {
+        let written = writers(&FanOut::with_helpers(1));
+        assert!(written.iter().all(Option::is_some));
+        assert_eq!(by_helper(&written), 500);
     }
 
     #[test]
@@ -171,18 +181,8 @@ mod tests {
             });
         }));
         assert!(raised.is_err());
-        let items: Arc<Vec<std::sync::Mutex<Option<String>>>> =
-            Arc::new((0..1000).map(|_| std::sync::Mutex::default()).collect());
-        fan_out.each(&items, |slot| {
-            *slot.lock().unwrap() = std::thread::current().name().map(str::to_owned);
-        });
-        assert!(items.iter().all(|s| s.lock().unwrap().is_some()));
-        assert_eq!(
-            items
-                .iter()
-                .filter(|s| s.lock().unwrap().as_deref() == Some("natter-fanout-0"))
-                .count(),
-            500
-        );
+        let written = writers(&fan_out);
+        assert!(written.iter().all(Option::is_some));
+        assert_eq!(by_helper(&written), 500);
     }
 }

@@ -48,7 +48,7 @@ pub struct Hub {
     /// Set once the server starts shutting down; later listeners are told
     /// to go as they connect.
     stopping: AtomicBool,
-    /// Writes a room's run to its listeners (a big room's on several cores).
+    /// Writes each broadcast to its listeners (a big one from several cores).
     fan_out: FanOut,
 }
 
