@@ -1,6 +1,16 @@
 //! The `natter` binary: read the configuration, start the server, run until
 //! SIGINT or SIGTERM.
 
+/// mimalloc instead of glibc's malloc for Rust's allocations: a request
+/// allocates and frees many small objects on one thread and the writer
+/// frees what request threads allocated, and glibc took about a quarter of
+/// the request threads' time in `malloc`/`free` under HTTP sends (merging
+/// its fast bins on every larger allocation; `perf record`). Measured against glibc, back to back: history pages +40%,
+/// HTTP sends +3–12%, WebSocket sends +9% (BENCHMARKS.md, round 6).
+/// Built without transparent huge pages, so an idle server stays small.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use natter::{App, Cli, Config};
 use tracing_subscriber::EnvFilter;
@@ -44,14 +54,16 @@ async fn run() -> anyhow::Result<()> {
     app.run_until(stop_signal()).await
 }
 
-/// glibc gives memory back to the system as soon as the top of a heap has
-/// 128 KiB free, with `madvise` — and each such call interrupts every other
-/// core to flush its TLB. The writer thread, which allocates a group's
-/// messages and events that other threads free, made ~4,700 of these calls
-/// a second under load (`strace -c`, a third of its system time). Keeping
-/// up to 32 MiB free per heap, and serving allocations up to 4 MiB from the
-/// heaps instead of fresh mappings, stops that; an idle server still starts
-/// small because nothing has been freed yet.
+/// SQLite (C) still allocates with glibc's malloc, and glibc gives memory
+/// back to the system as soon as the top of a heap has 128 KiB free, with
+/// `madvise` — each such call interrupts every other core to flush its TLB.
+/// The writer thread made ~4,700 of these calls a second under load
+/// (`strace -c`, a third of its system time, when Rust's allocations were
+/// glibc's too); with Rust's on mimalloc, dropping this tuning still cost
+/// HTTP sends a quarter (31.1k/29.1k → 23.2k/21.2k a second). Keeping up to
+/// 32 MiB free per heap, and serving allocations up to 4 MiB from the heaps
+/// instead of fresh mappings, stops that; an idle server still starts small
+/// because nothing has been freed yet.
 #[allow(unsafe_code)]
 fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
