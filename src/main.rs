@@ -5,9 +5,10 @@
 /// allocates and frees many small objects on one thread and the writer
 /// frees what request threads allocated, and glibc took about a quarter of
 /// the request threads' time in `malloc`/`free` under HTTP sends (merging
-/// its fast bins on every larger allocation; `perf record`). Measured against glibc, back to back: history pages +40%,
-/// HTTP sends +3–12%, WebSocket sends +9% (BENCHMARKS.md, round 6).
-/// Built without transparent huge pages, so an idle server stays small.
+/// its fast bins on every larger allocation; `perf record`). Measured
+/// against glibc, back to back: history pages +40%, HTTP sends +3–12%,
+/// WebSocket sends +9% (BENCHMARKS.md, round 6). Built without transparent
+/// huge pages, so an idle server stays small.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
