@@ -42,10 +42,7 @@ impl LiveEvent {
 
     /// The same fields from a fully parsed frame, for frames `scan` passes by.
     pub fn of(frame: &Frame<'_>) -> Option<Self> {
-        if !matches!(
-            frame.kind.as_ref(),
-            "message.created" | "message.edited" | "message.deleted"
-        ) {
+        if !is_room_event(&frame.kind) {
             return None;
         }
         Some(Self {
@@ -54,6 +51,14 @@ impl LiveEvent {
             stamp: frame.message.as_ref().and_then(|m| stamp_of(&m.body)),
         })
     }
+}
+
+/// Whether a frame's `type` is a room event (one with a room and a seq).
+pub fn is_room_event(kind: &str) -> bool {
+    matches!(
+        kind,
+        "message.created" | "message.edited" | "message.deleted"
+    )
 }
 
 /// A non-negative integer at the start of `text`, and what follows it.

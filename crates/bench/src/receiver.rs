@@ -15,7 +15,7 @@ use crate::client::{clip, Frame};
 use crate::clock::now_ns;
 use crate::job::ClientJob;
 use crate::lean_ws::{Incoming, LeanWs};
-use crate::live_event::LiveEvent;
+use crate::live_event::{is_room_event, LiveEvent};
 use crate::seqset::SeqSet;
 use crate::stats::{Errors, Latency, Slowest};
 
@@ -274,7 +274,7 @@ impl Receiver {
             return self.record(&mut s, event, text, now);
         }
         match frame.kind.as_ref() {
-            "message.created" | "message.edited" | "message.deleted" => {
+            kind if is_room_event(kind) => {
                 s.errors
                     .add(format!("event without room or seq: {}", clip(text)));
                 Handled::Other
