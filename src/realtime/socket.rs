@@ -118,7 +118,12 @@ impl SocketOut {
             waiting.keep(frame, bounded);
             return Ok(());
         }
-        match self.tcp.try_write(&frame) {
+        // Straight to the kernel rather than through tokio's `try_write`:
+        // that first reads the socket's readiness from its registration,
+        // one more cold cache line per listener on the publish thread. It
+        // is safe to skip: only tokio's own would-block results clear its
+        // readiness, so its wakeups for the task's `flush` are unchanged.
+        match socket2::SockRef::from(&*self.tcp).send(&frame) {
             Ok(n) if n == frame.len() => return Ok(()),
             Ok(n) => waiting.keep(frame.slice(n..), bounded),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => waiting.keep(frame, bounded),
