@@ -1,14 +1,17 @@
 //! `floor`: what this machine's kernel alone takes to put one small frame
 //! into each of C loopback TCP connections and have it read — no chat
 //! server, no WebSocket, no JSON. A server that writes each delivery with
-//! one `send` cannot beat it on the same machine, so it is the floor under
-//! the `fanout` figures (BENCHMARKS.md compares the two).
+//! its own `send` cannot beat it on the same machine, so it is the floor
+//! under the `fanout` figures (BENCHMARKS.md compares the two). Past the
+//! rate the writers keep, a server that joins queued deliveries into one
+//! `send` (as natter does when behind) can: the floor never joins.
 //!
 //! The coordinator accepts the connections and writes every frame from
 //! `--writers` threads (natter fans a room out from one thread); reader
 //! processes (re-executions of this binary with `--floor-reader`) connect,
 //! wait in `epoll` and read each frame's send stamp, as lean as a reader
-//! can be. Frames are `--size` bytes; the first 8 are the send time.
+//! can be. Frames are `--size` bytes; the first 8 are the time the message
+//! was due, so writers that fall behind show it as latency.
 
 use std::io::{BufRead, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
@@ -24,7 +27,7 @@ use rustix::time::{clock_gettime, ClockId};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{Opts, Plan, ScenarioKind};
-use crate::clock::now_ns;
+use crate::clock::{now_ns, secs_between};
 use crate::report::Machine;
 use crate::stats::{Latency, Slowest, Summary, WireLatency, WireSlowest};
 
@@ -61,8 +64,13 @@ pub struct FloorReport {
     pub reader_us_per_delivery: f64,
     /// From the first frame of a message written to the last (writers only).
     pub write_all: Summary,
+    /// How late the writers started the most overdue message: above zero,
+    /// they could not keep the rate and the latencies include the wait.
+    pub late_max_ms: f64,
     pub deliveries: u64,
     pub lost: u64,
+    /// Over the time the writing really took (longer than `--duration`
+    /// when the writers fell behind).
     pub per_sec: f64,
     pub latency: Summary,
     /// Per message, from writing its first frame to the last frame read.
@@ -107,9 +115,14 @@ pub async fn run(opts: &Opts) -> Result<FloorReport> {
         child.wait_for("ready")?;
     }
 
-    let (messages, write_all, writer_cpu_secs) =
-        tokio::task::spawn_blocking(move || write_frames(&sockets, writers, rate, duration, size))
-            .await?;
+    let Written {
+        messages,
+        write_all,
+        late_max_ns,
+        took_secs,
+        cpu_secs: writer_cpu_secs,
+    } = tokio::task::spawn_blocking(move || write_frames(&sockets, writers, rate, duration, size))
+        .await?;
 
     let mut latency = Latency::default();
     let mut slowest = Slowest::default();
@@ -136,36 +149,57 @@ pub async fn run(opts: &Opts) -> Result<FloorReport> {
         write_all: write_all.summary(),
         deliveries,
         lost: expected.saturating_sub(deliveries),
-        per_sec: deliveries_f / duration,
+        #[allow(clippy::cast_precision_loss)]
+        late_max_ms: late_max_ns as f64 / 1e6,
+        per_sec: deliveries_f / took_secs.max(duration),
         latency: latency.summary(),
         all_received: slowest.latency().summary(),
     })
 }
 
+/// What the writers did.
+struct Written {
+    messages: u64,
+    /// Per message, from its first frame written to its last.
+    write_all: Latency,
+    late_max_ns: u64,
+    /// From the first message's due time to the last one written.
+    took_secs: f64,
+    cpu_secs: f64,
+}
+
 /// Writes `rate` frames a second for `duration` seconds to every socket,
-/// split between `writers` threads; gives the messages written, how long
-/// writing each one to everyone took, and the writers' CPU seconds.
+/// split between `writers` threads. A frame is stamped with the time its
+/// message was due, not the time its writing began: writers that fall
+/// behind the rate show it as latency, as a server's queue would, instead
+/// of hiding it (and the run then takes longer than `duration`).
 fn write_frames(
     sockets: &[TcpStream],
     writers: usize,
     rate: f64,
     duration: f64,
     size: usize,
-) -> (u64, Latency, f64) {
+) -> Written {
     // Bounded: rate × duration messages, each a bounded loop of writes.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let messages = (rate * duration).ceil().max(1.0) as u64;
     let chunk = sockets.len().div_ceil(writers);
     let cpu_ns = AtomicU64::new(0);
     let mut write_all = Latency::default();
-    let start = Instant::now();
+    let mut late_max_ns = 0;
+    let start_ns = now_ns();
     for m in 0..messages {
-        #[allow(clippy::cast_precision_loss)]
-        let due = start + Duration::from_secs_f64(m as f64 / rate);
-        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let due_ns = start_ns + (m as f64 * 1e9 / rate) as u64;
+        std::thread::sleep(Duration::from_nanos(due_ns.saturating_sub(now_ns())));
+        let began = now_ns();
+        late_max_ns = late_max_ns.max(began.saturating_sub(due_ns));
         let mut frame = vec![b'x'; size];
-        let stamp = now_ns();
-        frame[..8].copy_from_slice(&stamp.to_le_bytes());
+        frame[..8].copy_from_slice(&due_ns.to_le_bytes());
         let write_share = |share: &[TcpStream]| {
             let cpu = thread_cpu_ns();
             for mut tcp in share {
@@ -182,11 +216,16 @@ fn write_frames(
             }
             write_share(mine);
         });
-        write_all.record_ns(now_ns() - stamp);
+        write_all.record_ns(now_ns() - began);
     }
     #[allow(clippy::cast_precision_loss)]
-    let cpu_secs = cpu_ns.into_inner() as f64 / 1e9;
-    (messages, write_all, cpu_secs)
+    Written {
+        messages,
+        write_all,
+        late_max_ns,
+        took_secs: secs_between(start_ns, now_ns()),
+        cpu_secs: cpu_ns.into_inner() as f64 / 1e9,
+    }
 }
 
 fn thread_cpu_ns() -> u64 {
@@ -394,8 +433,19 @@ impl FloorReport {
             m.nproc, m.cpu, m.kernel
         );
         println!(
-            "writers          {:.2} µs CPU per frame written; writing one message to all: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            self.writer_us_per_send, self.write_all.p50_ms, self.write_all.p99_ms, self.write_all.max_ms
+            "writers          {:.2} µs CPU per frame written; writing one message to all: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {}",
+            self.writer_us_per_send,
+            self.write_all.p50_ms,
+            self.write_all.p99_ms,
+            self.write_all.max_ms,
+            if self.late_max_ms < 1.0 {
+                "kept the rate".to_owned()
+            } else {
+                format!(
+                    "fell behind the rate (a message began up to {:.0} ms late)",
+                    self.late_max_ms
+                )
+            }
         );
         println!(
             "readers          {:.2} µs CPU per frame read (whole process)",
@@ -407,7 +457,7 @@ impl FloorReport {
             self.deliveries, self.per_sec, l.p50_ms, l.p99_ms, l.p999_ms, l.max_ms
         );
         println!(
-            "all received     per message, first write to the last read: {}",
+            "all received     per message, from when it was due to the last read: {}",
             self.all_received
         );
         println!("integrity        lost {}", self.lost);
@@ -415,5 +465,39 @@ impl FloorReport {
             "result           {}",
             if self.lost == 0 { "OK" } else { "FAILED" }
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn writers_that_cannot_keep_the_rate_say_so_and_stamp_frames_with_their_due_time() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let writer_side = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut reader_side, _) = listener.accept().unwrap();
+        // Frames far bigger than the socket buffers: the second message
+        // cannot start until the reader, asleep for 300 ms, drains the first.
+        let size = 16 << 20;
+        let reader = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            let mut frame = vec![0; size];
+            let mut stamps = Vec::new();
+            for _ in 0..2 {
+                reader_side.read_exact(&mut frame).unwrap();
+                stamps.push(u64::from_le_bytes(frame[..8].try_into().unwrap()));
+            }
+            stamps
+        });
+        let written = write_frames(&[writer_side], 1, 100.0, 0.02, size);
+        let stamps = reader.join().unwrap();
+
+        assert_eq!(written.messages, 2);
+        assert!(written.late_max_ns > 200_000_000, "{}", written.late_max_ns);
+        assert!(written.took_secs > 0.2, "{}", written.took_secs);
+        // Stamped when due (10 ms apart), not when the late write began.
+        assert_eq!(stamps[1] - stamps[0], 10_000_000);
     }
 }
