@@ -256,11 +256,10 @@ impl Connection {
         self.flushed().await
     }
 
-    /// Hands the frames to the socket in order, without waiting.
+    /// Hands the frames to the socket in order, in one write where the
+    /// kernel takes them, without waiting.
     fn push(&self, frames: Vec<Bytes>) {
-        for frame in frames {
-            self.socket.push(frame);
-        }
+        self.socket.push_all(frames);
     }
 
     /// Waits until nothing is left unwritten; false when the listener is
