@@ -73,7 +73,7 @@ pub struct FloorReport {
     /// when the writers fell behind).
     pub per_sec: f64,
     pub latency: Summary,
-    /// Per message, from writing its first frame to the last frame read.
+    /// Per message, from when it was due to its last frame read.
     pub all_received: Summary,
 }
 
