@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -56,6 +57,18 @@ impl std::ops::Deref for AppState {
     fn deref(&self) -> &Shared {
         &self.0
     }
+}
+
+/// Compresses answers of 1 KiB and more for clients that accept it. Below
+/// that (a sent message's answer, most API answers) gzip or brotli saves a
+/// few dozen bytes and costs an encoder per response; history pages, the
+/// pages and the assets are above it.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new().compress_when(
+        SizeAbove::new(1024)
+            .and(NotForContentType::IMAGES)
+            .and(NotForContentType::SSE),
+    )
 }
 
 /// The whole application router. The OpenAPI document is built from the
@@ -100,6 +113,6 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             guard::guard,
         ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(CompressionLayer::new())
+        .layer(compression())
         .with_state(state)
 }

@@ -69,15 +69,22 @@ async fn versioned_assets_are_cached_for_a_year_and_revalidated_by_etag() {
 }
 
 #[tokio::test]
-async fn text_answers_are_compressed_when_the_browser_accepts_it() {
+async fn large_text_answers_are_compressed_when_the_browser_accepts_it_and_small_ones_are_not() {
     let app = spawn_app().await;
-    let raw = reqwest::Client::new()
-        .get(format!("{}/api/v1/openapi.json", app.base))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(raw.headers()["content-encoding"], "gzip");
+    let client = reqwest::Client::new();
+    let get = |path: &str| {
+        client
+            .get(format!("{}{path}", app.base))
+            .header("accept-encoding", "gzip")
+            .send()
+    };
+    let large = get("/api/v1/openapi.json").await.unwrap();
+    assert_eq!(large.headers()["content-encoding"], "gzip");
+    // A few dozen bytes saved would cost an encoder per answer.
+    let small = get("/api/v1/server").await.unwrap();
+    assert_eq!(small.status(), reqwest::StatusCode::OK);
+    assert!(small.headers().get("content-encoding").is_none());
+    assert!(small.bytes().await.unwrap().len() < 1024);
 }
 
 #[tokio::test]
