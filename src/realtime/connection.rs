@@ -252,13 +252,13 @@ impl Connection {
     /// Writes the frames in order and waits until the kernel has taken
     /// them; false when the peer is stuck or gone.
     async fn write(&self, frames: Vec<Bytes>) -> bool {
-        self.push(frames);
+        self.push(&frames);
         self.flushed().await
     }
 
     /// Hands the frames to the socket in order, in one write where the
     /// kernel takes them, without waiting.
-    fn push(&self, frames: Vec<Bytes>) {
+    fn push(&self, frames: &[Bytes]) {
         self.socket.push_all(frames);
     }
 
@@ -399,7 +399,7 @@ impl Connection {
             count,
             online,
         }));
-        self.push(frames);
+        self.push(&frames);
         // After the replay's frames, so nothing live can pass them.
         self.listener.go_live(room, position);
         Self::flow_of(self.flushed().await)
@@ -442,7 +442,7 @@ impl Connection {
                 }
             }
         }
-        self.push(frames);
+        self.push(&frames);
         // Written in order: the hub may write straight to the socket again.
         self.listener.drained();
         Self::flow_of(self.flushed().await)

@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 
 use axum::body::Bytes;
@@ -112,26 +112,53 @@ impl SocketOut {
     /// more than its bytes (10 µs of kernel on a slow host, mostly the
     /// loopback or network work done per call), so one per frame was most
     /// of the cost of connecting. Not bounded, like `push`.
-    pub fn push_all(&self, frames: Vec<Bytes>) {
+    pub fn push_all(&self, frames: &[Bytes]) {
         let mut waiting = self.waiting.lock().expect("socket lock");
-        if waiting.failed || frames.is_empty() {
+        if waiting.failed {
+            return;
+        }
+        if waiting.frames.is_empty() {
+            self.write_through(waiting, frames, false);
             return;
         }
         // Frames already waiting are the task's to flush (it was told);
         // these go behind them.
-        if !waiting.frames.is_empty() {
-            for frame in frames {
-                waiting.keep(frame, false);
-            }
-            return;
+        for frame in frames {
+            waiting.keep(frame.clone(), false);
         }
-        let slices: Vec<IoSlice<'_>> = frames
-            .iter()
-            .take(WRITEV_MAX)
-            .map(|f| IoSlice::new(f))
-            .collect();
-        // Straight to the kernel, as in `put`.
-        let mut written = match socket2::SockRef::from(&*self.tcp).send_vectored(&slices) {
+    }
+
+    fn put(&self, frame: Bytes, bounded: bool) -> Result<(), Full> {
+        let mut waiting = self.waiting.lock().expect("socket lock");
+        if waiting.failed {
+            return Ok(());
+        }
+        if waiting.frames.is_empty() {
+            self.write_through(waiting, std::slice::from_ref(&frame), bounded);
+            return Ok(());
+        }
+        if bounded && waiting.offered >= self.bound {
+            return Err(Full);
+        }
+        waiting.keep(frame, bounded);
+        Ok(())
+    }
+
+    /// With nothing waiting: writes the frames straight to the kernel (up to
+    /// `WRITEV_MAX` in one call), keeps what it did not take, and tells the
+    /// task when anything was kept. Straight to the kernel rather than
+    /// through tokio's `try_write`: that first reads the socket's readiness
+    /// from its registration, one more cold cache line per listener on the
+    /// publish thread. It is safe to skip: only tokio's own would-block
+    /// results clear its readiness, so its wakeups for the task's `flush`
+    /// are unchanged.
+    fn write_through(&self, mut waiting: MutexGuard<'_, Waiting>, frames: &[Bytes], offered: bool) {
+        let mut slices = [IoSlice::new(&[]); WRITEV_MAX];
+        let count = frames.len().min(WRITEV_MAX);
+        for (slice, frame) in slices.iter_mut().zip(frames) {
+            *slice = IoSlice::new(frame);
+        }
+        let mut written = match socket2::SockRef::from(&*self.tcp).send_vectored(&slices[..count]) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
             Err(_) => {
@@ -145,7 +172,7 @@ impl SocketOut {
             if written >= frame.len() {
                 written -= frame.len();
             } else {
-                waiting.keep(frame.slice(written..), false);
+                waiting.keep(frame.slice(written..), offered);
                 written = 0;
             }
         }
@@ -154,37 +181,6 @@ impl SocketOut {
         }
         drop(waiting);
         self.unflushed.notify_one();
-    }
-
-    fn put(&self, frame: Bytes, bounded: bool) -> Result<(), Full> {
-        let mut waiting = self.waiting.lock().expect("socket lock");
-        if waiting.failed {
-            return Ok(());
-        }
-        if !waiting.frames.is_empty() {
-            if bounded && waiting.offered >= self.bound {
-                return Err(Full);
-            }
-            waiting.keep(frame, bounded);
-            return Ok(());
-        }
-        // Straight to the kernel rather than through tokio's `try_write`:
-        // that first reads the socket's readiness from its registration,
-        // one more cold cache line per listener on the publish thread. It
-        // is safe to skip: only tokio's own would-block results clear its
-        // readiness, so its wakeups for the task's `flush` are unchanged.
-        match socket2::SockRef::from(&*self.tcp).send(&frame) {
-            Ok(n) if n == frame.len() => return Ok(()),
-            Ok(n) => waiting.keep(frame.slice(n..), bounded),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => waiting.keep(frame, bounded),
-            Err(_) => {
-                waiting.failed = true;
-                return Ok(());
-            }
-        }
-        drop(waiting);
-        self.unflushed.notify_one();
-        Ok(())
     }
 
     /// Whether nothing is waiting to be written.
@@ -406,11 +402,11 @@ mod tests {
         use tokio::io::AsyncReadExt;
 
         let (out, mut client) = slow_peer(4).await;
-        out.push_all(vec![Bytes::from_static(b"first ")]);
+        out.push_all(&[Bytes::from_static(b"first ")]);
         // Far more than the small buffers take at once: the kernel takes a
         // part, the rest waits behind it (and behind nothing else).
         let frames: Vec<Bytes> = (0..100u8).map(|n| Bytes::from(vec![n; 1000])).collect();
-        out.push_all(frames);
+        out.push_all(&frames);
         assert!(!out.is_flushed(), "the rest waits for the peer");
         out.push(Bytes::from_static(b" last"));
 
