@@ -153,12 +153,19 @@ impl SocketOut {
     /// results clear its readiness, so its wakeups for the task's `flush`
     /// are unchanged.
     fn write_through(&self, mut waiting: MutexGuard<'_, Waiting>, frames: &[Bytes], offered: bool) {
-        let mut slices = [IoSlice::new(&[]); WRITEV_MAX];
-        let count = frames.len().min(WRITEV_MAX);
-        for (slice, frame) in slices.iter_mut().zip(frames) {
-            *slice = IoSlice::new(frame);
-        }
-        let mut written = match socket2::SockRef::from(&*self.tcp).send_vectored(&slices[..count]) {
+        let socket = socket2::SockRef::from(&*self.tcp);
+        let sent = if let [frame] = frames {
+            // The publish thread's case, once per listener: a plain `send`.
+            socket.send(frame)
+        } else {
+            let mut slices = [IoSlice::new(&[]); WRITEV_MAX];
+            let count = frames.len().min(WRITEV_MAX);
+            for (slice, frame) in slices.iter_mut().zip(frames) {
+                *slice = IoSlice::new(frame);
+            }
+            socket.send_vectored(&slices[..count])
+        };
+        let mut written = match sent {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
             Err(_) => {
