@@ -113,6 +113,11 @@ impl SocketOut {
     /// loopback or network work done per call), so one per frame was most
     /// of the cost of connecting. Not bounded, like `push`.
     pub fn push_all(&self, frames: &[Bytes]) {
+        // A drained batch can come to nothing (all duplicates of a replay):
+        // no lock, no empty `sendmsg`.
+        if frames.is_empty() {
+            return;
+        }
         let mut waiting = self.waiting.lock().expect("socket lock");
         if waiting.failed {
             return;
