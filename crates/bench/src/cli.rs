@@ -126,6 +126,14 @@ pub struct Opts {
     #[arg(long, default_value_t = 256)]
     pub connect_concurrency: usize,
 
+    /// Microseconds a worker sleeps when it has read everything, before it
+    /// waits for more (0: wait at once). What arrives meanwhile is read in
+    /// one go with one wake-up, which spares the two shared cores; a frame
+    /// that arrives during the pause is read up to this much later, and
+    /// its latency includes that
+    #[arg(long, default_value_t = 500, value_name = "US")]
+    pub read_pause_us: u64,
+
     /// HTTP requests at once while creating users and rooms
     #[arg(long, default_value_t = 64)]
     pub setup_concurrency: usize,

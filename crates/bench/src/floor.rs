@@ -38,6 +38,8 @@ pub struct ReaderJob {
     pub server: SocketAddr,
     pub connections: usize,
     pub size: usize,
+    /// As the workers' `--read-pause-us`, so the floor reads as they do.
+    pub read_pause_us: u64,
 }
 
 /// What a reader reports when it is done.
@@ -99,6 +101,7 @@ pub async fn run(opts: &Opts) -> Result<FloorReport> {
             server,
             connections: share,
             size,
+            read_pause_us: opts.read_pause_us,
         })?);
     }
     let mut sockets = Vec::with_capacity(connections);
@@ -358,6 +361,11 @@ pub fn reader_main(job: &str) -> Result<()> {
         for event in &events {
             let conn = &mut conns[usize::try_from(event.data.u64()).unwrap_or(0)];
             deliveries += conn.read_all(&mut scratch, job.size, &mut latency, &mut slowest);
+        }
+        // Everything ready was read (a full batch may have more waiting):
+        // pause before the next wait, as a worker does before it parks.
+        if job.read_pause_us > 0 && events.len() < events.capacity() {
+            std::thread::sleep(Duration::from_micros(job.read_pause_us));
         }
     }
     let result = ReaderResult {

@@ -13,6 +13,9 @@ pub struct Job {
     pub stream_url: String,
     pub clients: Vec<ClientJob>,
     pub connect_concurrency: usize,
+    /// Microseconds the worker sleeps when it runs out of work, before it
+    /// waits on the kernel (`--read-pause-us`).
+    pub read_pause_us: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

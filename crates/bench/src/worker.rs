@@ -7,6 +7,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -19,16 +21,31 @@ use crate::receiver::{ClientState, Phase, Receiver, Shared};
 use crate::seqset::SeqSet;
 
 pub fn main() -> Result<()> {
+    // Before the runtime waits on the kernel for more to read, it pauses
+    // (the job says how long; it is read inside the runtime, hence the
+    // shared cell). Each wake-up of a waiting worker costs the server's
+    // `send` and this process a scheduler round trip, and on these two
+    // shared cores that was a fifth of the generator's CPU and a tenth of
+    // the server's in `rooms`, where most wake-ups found one frame
+    // (BENCHMARKS.md, round 8). After the pause one wait collects
+    // everything that came meanwhile.
+    let pause_us = Arc::new(AtomicU64::new(0));
+    let pause = Arc::clone(&pause_us);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .on_thread_park(move || match pause.load(Ordering::Relaxed) {
+            0 => {}
+            us => std::thread::sleep(Duration::from_micros(us)),
+        })
         .build()?;
     let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, run())
+    local.block_on(&runtime, run(&pause_us))
 }
 
-async fn run() -> Result<()> {
+async fn run(pause_us: &AtomicU64) -> Result<()> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let job: Job = serde_json::from_str(&lines.next_line().await?.context("no job on stdin")?)?;
+    pause_us.store(job.read_pause_us, Ordering::Relaxed);
     let shared = Rc::new(RefCell::new(Shared::default()));
     shared.borrow_mut().clients = job
         .clients

@@ -35,6 +35,7 @@ impl Workers {
         stream_url: &str,
         clients: Vec<ClientJob>,
         connect_concurrency: usize,
+        read_pause_us: u64,
     ) -> Result<Self> {
         let mut shares: Vec<Vec<ClientJob>> = (0..count).map(|_| Vec::new()).collect();
         for (i, c) in clients.into_iter().enumerate() {
@@ -57,6 +58,7 @@ impl Workers {
                 stream_url: stream_url.to_owned(),
                 clients: share,
                 connect_concurrency,
+                read_pause_us,
             };
             let mut line = serde_json::to_vec(&job)?;
             line.push(b'\n');

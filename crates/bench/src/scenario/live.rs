@@ -63,6 +63,7 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
         &ctx.server.stream_url(),
         jobs,
         ctx.opts.connect_concurrency,
+        ctx.opts.read_pause_us,
     )
     .await?;
 
