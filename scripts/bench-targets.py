@@ -169,7 +169,11 @@ def main():
             with open(path) as f:
                 report = json.load(f)
             machine = machine or report["machine"]
-            text, met = figure(report)
+            try:
+                text, met = figure(report)
+            except (KeyError, TypeError):
+                # A run that ended early has no such section: no figure, missed.
+                text, met = "no figure (the run ended early)", False
             if not report["ok"]:
                 text, met = f"{text}, not clean (lost, duplicated or errors)", False
             results.append((text, met))
