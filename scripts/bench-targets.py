@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs issue 5's target commands and says which targets this machine met.
 
-    scripts/bench-targets.py [--runs N] [--server-bin PATH] [--bench PATH] [--out DIR] [--only NAME ...]
+    scripts/bench-targets.py [--runs N] [--server-bin PATH] [--bench PATH] [--out DIR] [--only NAME ...] [--floor]
 
 Each target is one `natter-bench` command (the ones BENCHMARKS.md records),
 run --runs times (1) against a fresh server each time; the JSON reports are
@@ -9,7 +9,10 @@ kept in --out (a temporary directory unless given). It prints the machine
 line and one Markdown table row per target: the figure of each run, and
 "met" when every run met it, "met k of N" or "missed". A run that lost,
 duplicated or failed anything misses its target whatever its figures.
-About three minutes a round. Binaries default to target/release (build them
+About three minutes a round. With --floor it then runs
+`natter-bench floor` (no server: the kernel alone writing each delivery with
+its own `send`) in the shape of the three live fan-out targets, which is
+what bounds them on a slow host (docs/benchmarks.md). Binaries default to target/release (build them
 with `cargo build --release -p natter -p natter-bench`).
 
 The host decides most of these figures (BENCHMARKS.md, rounds 6 to 8: the
@@ -115,12 +118,44 @@ TARGETS = [
 ]
 
 
+# The kernel alone, in the shape of the fan-out targets (300 bytes is a
+# natter event frame with a 64-byte body).
+FLOORS = [
+    ("fanout 1k × 200", "floor --clients 1000 --rate 200 --duration 10 --size 300 --workers 2 --writers 2"),
+    ("fanout 10k × 5", "floor --clients 10000 --rate 5 --duration 10 --size 300 --workers 2 --writers 2"),
+    ("rooms 18k (90k/s)", "floor --clients 18000 --rate 5 --duration 10 --size 300 --workers 2 --writers 2"),
+]
+
+
+def floor_row(case, command, report):
+    kept = "kept the rate" if report["late_max_ms"] < 1 else f"fell behind by up to {report['late_max_ms']:.0f} ms"
+    return (
+        f"| {case} | `{command}` | {report['writer_us_per_send']:.2f} / "
+        f"{report['reader_us_per_delivery']:.2f} µs | p99 {p99(report['latency']):.1f} ms, all received "
+        f"p99 {p99(report['all_received']):.1f} ms | {kept} |"
+    )
+
+
+def run_json(argv, path):
+    """Runs one natter-bench command; its JSON report, or None and why."""
+    print(f"bench-targets: {' '.join(argv)}", file=sys.stderr, flush=True)
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if not os.path.exists(path):
+        return None, done.stderr.strip()[-200:]
+    with open(path) as f:
+        return json.load(f), None
+
+
 def startup_row(starts):
     """Every run's start-up: ready ≤ 100 ms, idle RSS ≤ 15 MB."""
     ready = [s["ready_ms"] for s in starts]
     rss = [s["idle_rss_kib"] / 1024 for s in starts]
     met = [(None, r <= 100 and m * 1024 <= 15 * KIB_PER_MB) for r, m in zip(ready, rss)]
-    figures = f"ready {min(ready):.1f}–{max(ready):.1f} ms; idle RSS {min(rss):.1f}–{max(rss):.1f} MiB"
+    def span(values, unit):
+        low, high = f"{min(values):.1f}", f"{max(values):.1f}"
+        return f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
+
+    figures = f"ready {span(ready, 'ms')}; idle RSS {span(rss, 'MiB')}"
     return (
         f"| start-up ≤ 100 ms; idle RSS ≤ 15 MB | every run's `server start` line | {figures} "
         f"| {verdict(met)} |"
@@ -140,6 +175,7 @@ def main():
     parser.add_argument("--server-bin", default="target/release/natter")
     parser.add_argument("--bench", default="target/release/natter-bench")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--floor", action="store_true", help="also run the kernel's floor under the fan-out targets")
     parser.add_argument(
         "--only", nargs="+", metavar="NAME", help="only these: " + ", ".join(t[0] for t in TARGETS)
     )
@@ -161,13 +197,10 @@ def main():
         for run in range(1, args.runs + 1):
             path = os.path.join(out, f"{name}-{run}.json")
             argv = [args.bench, *command.split(), "--server-bin", args.server_bin, "--json", path]
-            print(f"bench-targets: {name} run {run}: {' '.join(argv)}", file=sys.stderr, flush=True)
-            done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            if not os.path.exists(path):
-                results.append((f"failed: {done.stderr.strip()[-200:]}", False))
+            report, why = run_json(argv, path)
+            if report is None:
+                results.append((f"failed: {why}", False))
                 continue
-            with open(path) as f:
-                report = json.load(f)
             machine = machine or report["machine"]
             try:
                 text, met = figure(report)
@@ -189,6 +222,14 @@ def main():
     print("| target | command (`natter-bench … --server-bin …`) | measured | verdict |")
     print("|---|---|---|---|")
     print("\n".join(rows))
+
+    if args.floor:
+        print("\n| the kernel alone, shaped as | command (`natter-bench …`) | writers / readers CPU per frame | latency | writers |")
+        print("|---|---|---|---|---|")
+        for i, (case, command) in enumerate(FLOORS):
+            path = os.path.join(out, f"floor-{i}.json")
+            report, why = run_json([args.bench, *command.split(), "--json", path], path)
+            print(floor_row(case, command, report) if report else f"| {case} | `{command}` | failed: {why} | | |")
 
 
 if __name__ == "__main__":
