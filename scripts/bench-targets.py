@@ -128,7 +128,7 @@ FLOORS = [
 
 
 def floor_row(case, command, report):
-    kept = "kept the rate" if report["late_max_ms"] < 1 else f"fell behind by up to {report['late_max_ms']:.0f} ms"
+    kept = "kept the rate" if report["kept_rate"] else f"fell behind by up to {report['late_max_ms']:.0f} ms"
     return (
         f"| {case} | `{command}` | {report['writer_us_per_send']:.2f} / "
         f"{report['reader_us_per_delivery']:.2f} µs | p99 {p99(report['latency']):.1f} ms, all received "
@@ -139,6 +139,10 @@ def floor_row(case, command, report):
 def run_json(argv, path):
     """Runs one natter-bench command; its JSON report, or None and why."""
     print(f"bench-targets: {' '.join(argv)}", file=sys.stderr, flush=True)
+    # A report left in --out by an earlier round must not stand in for a
+    # run that fails now.
+    if os.path.exists(path):
+        os.remove(path)
     done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if not os.path.exists(path):
         return None, done.stderr.strip()[-200:]
@@ -150,7 +154,8 @@ def startup_row(starts):
     """Every run's start-up: ready ≤ 100 ms, idle RSS ≤ 15 MB."""
     ready = [s["ready_ms"] for s in starts]
     rss = [s["idle_rss_kib"] / 1024 for s in starts]
-    met = [(None, r <= 100 and m * 1024 <= 15 * KIB_PER_MB) for r, m in zip(ready, rss)]
+    met = [s["ready_ms"] <= 100 and s["idle_rss_kib"] <= 15 * KIB_PER_MB for s in starts]
+
     def span(values, unit):
         low, high = f"{min(values):.1f}", f"{max(values):.1f}"
         return f"{low} {unit}" if low == high else f"{low}–{high} {unit}"
@@ -162,11 +167,11 @@ def startup_row(starts):
     )
 
 
-def verdict(results):
-    met = sum(1 for _, ok in results if ok)
-    if met == len(results):
+def verdict(oks):
+    met = sum(oks)
+    if met == len(oks):
         return "**met**"
-    return f"met {met} of {len(results)}" if met else "missed"
+    return f"met {met} of {len(oks)}" if met else "missed"
 
 
 def main():
@@ -212,7 +217,7 @@ def main():
             results.append((text, met))
             starts.append(report["server"]["startup"])
         figures = " / ".join(text for text, _ in results)
-        rows.append(f"| {stated} | `{command}` | {figures} | {verdict(results)} |")
+        rows.append(f"| {stated} | `{command}` | {figures} | {verdict([ok for _, ok in results])} |")
     if starts:
         rows.append(startup_row(starts))
 

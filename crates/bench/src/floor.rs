@@ -69,6 +69,8 @@ pub struct FloorReport {
     /// How late the writers started the most overdue message: above zero,
     /// they could not keep the rate and the latencies include the wait.
     pub late_max_ms: f64,
+    /// No message began a millisecond or more late.
+    pub kept_rate: bool,
     pub deliveries: u64,
     pub lost: u64,
     /// Over the time the writing really took (longer than `--duration`
@@ -154,6 +156,7 @@ pub async fn run(opts: &Opts) -> Result<FloorReport> {
         lost: expected.saturating_sub(deliveries),
         #[allow(clippy::cast_precision_loss)]
         late_max_ms: late_max_ns as f64 / 1e6,
+        kept_rate: late_max_ns < 1_000_000,
         per_sec: deliveries_f / took_secs.max(duration),
         latency: latency.summary(),
         all_received: slowest.latency().summary(),
@@ -446,7 +449,7 @@ impl FloorReport {
             self.write_all.p50_ms,
             self.write_all.p99_ms,
             self.write_all.max_ms,
-            if self.late_max_ms < 1.0 {
+            if self.kept_rate {
                 "kept the rate".to_owned()
             } else {
                 format!(
