@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use crate::chat::{Chat, Policy};
 use crate::config::Config;
 use crate::http::server::ConnectionLimits;
-use crate::http::{self, AppState, AssetStore, Shared};
+use crate::http::{self, AppState, AssetStore, OriginPolicy, Shared};
 use crate::realtime::Hub;
 use crate::storage::sqlite::SqliteStore;
 
@@ -41,7 +41,7 @@ impl App {
             hub: Arc::clone(&hub),
             stream: config.stream.clone(),
             secure_cookies: config.secure_cookies(),
-            trusted_origins: config.trusted_origins(),
+            origins: OriginPolicy::new(config.public_url.as_deref(), &config.trusted_origins())?,
             assets: AssetStore::new(config.assets_dir.clone()),
         });
         let router = http::router(state, config.max_body_bytes);

@@ -18,6 +18,12 @@ pub enum Error {
     /// so that private rooms do not leak (404).
     #[error("{0}")]
     NotFound(String),
+    /// Addressed to a host name this server does not answer for (421).
+    #[error("{0}")]
+    WrongHost(String),
+    /// The address exists, but not for this method (405).
+    #[error("This address does not answer {0} requests.")]
+    MethodNotAllowed(String),
     /// Clashes with what is stored (409).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
@@ -25,7 +31,7 @@ pub enum Error {
     #[error("{message}")]
     TooLarge { code: &'static str, message: String },
     /// Slow down (429, with Retry-After).
-    #[error("Too many requests; try again in {} s.", retry_after.as_secs().max(1))]
+    #[error("Too many requests; try again in {} s.", seconds_up(*retry_after))]
     RateLimited { retry_after: Duration },
     /// A cap on how many of something one may hold (429).
     #[error("{message}")]
@@ -39,6 +45,13 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Whole seconds, rounded up and at least 1: what `Retry-After` says, so
+/// that a client waiting exactly that long is let through.
+pub fn seconds_up(wait: Duration) -> u64 {
+    let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    whole.max(1)
+}
 
 impl Error {
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
@@ -72,6 +85,8 @@ impl Error {
             | Error::TooMany { code, .. } => code,
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
+            Error::MethodNotAllowed(_) => "method_not_allowed",
+            Error::WrongHost(_) => "wrong_host",
             Error::RateLimited { .. } => "rate_limited",
             Error::Unavailable(_) => "unavailable",
             Error::Internal(_) => "internal",

@@ -49,6 +49,9 @@ async fn serve() -> std::process::ExitCode {
 
 async fn run() -> anyhow::Result<()> {
     let config = Config::load(Cli::parse())?;
+    if let Some(warning) = natter::http::start_up_warning(config.public_url.as_deref()) {
+        tracing::warn!("{warning}");
+    }
     ignore_file_size_signal();
     let app = App::build(&config).await?;
     tracing::info!(address = %app.local_addr(), "natter is listening on http://{}", app.local_addr());

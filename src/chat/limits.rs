@@ -10,6 +10,10 @@ use crate::error::{Error, Result};
 /// How many keys one limiter tracks before it forgets idle ones.
 const MAX_KEYS: usize = 100_000;
 
+/// A whole token, less what floating point loses in a refill: a client that
+/// waited the advertised time must not fall short by a rounding error.
+const WHOLE: f64 = 1.0 - 1e-9;
+
 /// A token bucket per key: `burst` at once, refilled at `per_second`.
 pub struct RateLimiter {
     burst: f64,
@@ -39,37 +43,41 @@ impl RateLimiter {
             buckets.insert(key.to_owned(), (self.burst, now));
         }
         let (tokens, at) = buckets.get_mut(key).expect("inserted above");
-        *tokens =
-            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *tokens = self.refilled(*tokens, *at, now);
         *at = now;
-        if *tokens >= 1.0 {
+        if *tokens >= WHOLE {
             *tokens -= 1.0;
             return Ok(());
         }
-        let wait = (1.0 - *tokens) / self.per_second;
-        Err(Error::RateLimited {
-            retry_after: Duration::from_secs_f64(wait.max(1.0)),
-        })
+        Err(self.come_back(*tokens))
     }
 
     /// Whether `key` has a token left, without taking it.
     pub fn check(&self, key: &str) -> Result<()> {
-        let now = Instant::now();
         let buckets = self.buckets.lock().expect("limiter lock");
         match buckets.get(key) {
-            Some((tokens, at)) => {
-                let tokens = (tokens + now.duration_since(*at).as_secs_f64() * self.per_second)
-                    .min(self.burst);
-                if tokens >= 1.0 {
+            Some(&(tokens, at)) => {
+                let tokens = self.refilled(tokens, at, Instant::now());
+                if tokens >= WHOLE {
                     Ok(())
                 } else {
-                    let wait = (1.0 - tokens) / self.per_second;
-                    Err(Error::RateLimited {
-                        retry_after: Duration::from_secs_f64(wait.max(1.0)),
-                    })
+                    Err(self.come_back(tokens))
                 }
             }
             None => Ok(()),
+        }
+    }
+
+    /// The bucket's tokens at `now`, from `tokens` at `at`.
+    fn refilled(&self, tokens: f64, at: Instant, now: Instant) -> f64 {
+        (tokens + now.duration_since(at).as_secs_f64() * self.per_second).min(self.burst)
+    }
+
+    /// The refusal with the time until a whole token is back (the header
+    /// rounds it up to whole seconds, so waiting that long is enough).
+    fn come_back(&self, tokens: f64) -> Error {
+        Error::RateLimited {
+            retry_after: Duration::from_secs_f64((1.0 - tokens) / self.per_second),
         }
     }
 
@@ -155,7 +163,7 @@ impl Limits {
             let since = now.duration_since(*at);
             if since < interval {
                 return Err(Error::RateLimited {
-                    retry_after: interval.saturating_sub(since).max(Duration::from_secs(1)),
+                    retry_after: interval.saturating_sub(since),
                 });
             }
         }

@@ -139,6 +139,11 @@ impl Chat {
         Ok(room)
     }
 
+    /// Leaves a room. Everyone is in `general`, and a direct conversation
+    /// (or one's notes to self) stays; those cannot be left. When the owner
+    /// leaves, the member who has been in the room longest becomes its
+    /// owner (in the same transaction), so a room always has someone who
+    /// can manage it while anyone is in it.
     pub async fn leave_room(&self, user: &User, id: RoomId) -> Result<()> {
         let (room, _) = self
             .member_room(user, id)
@@ -150,6 +155,12 @@ impl Chat {
                 "You cannot leave a direct conversation.",
             ));
         }
+        if id == GENERAL {
+            return Err(Error::invalid(
+                "general_room",
+                "Everyone is in general; it cannot be left.",
+            ));
+        }
         self.store.remove_member(id, user.id).await?;
         Ok(())
     }
@@ -159,7 +170,10 @@ impl Chat {
         Ok(self.store.members(id).await?)
     }
 
-    /// Adds someone to a room the user is in.
+    /// Adds someone to a room the user is in. Any member may add people to
+    /// a public or private room (as in Slack, Mattermost, Zulip and Matrix
+    /// by default): whoever reads the room could pass its content on anyway.
+    /// Removing people is the owner's.
     pub async fn add_member(&self, user: &User, id: RoomId, username: &str) -> Result<Member> {
         let (room, _) = self.member_room(user, id).await?;
         if room.kind == RoomKind::Direct {
@@ -201,6 +215,8 @@ impl Chat {
     }
 
     /// The direct room with `username`, made on first use and reused after.
+    /// With oneself it is a room of one: notes to self, by design (a place
+    /// to keep links and drafts, as Slack and Mattermost have).
     pub async fn open_direct(&self, user: &User, username: &str) -> Result<Room> {
         let other = self.user_named(username).await?;
         Ok(self

@@ -90,8 +90,9 @@ pub async fn server_info(State(state): State<AppState>) -> Json<ServerInfo> {
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = SignUpRequest,
     responses(
         (status = 201, body = UserResponse, description = "Signed up and signed in"),
-        (status = 400, body = ErrorBody, description = "Username empty, too long or with other characters"),
+        (status = 400, body = ErrorBody, description = "Username empty, too long or with other characters; password missing (when required), too short or too long"),
         (status = 409, body = ErrorBody, description = "Username is taken"),
+        (status = 429, body = ErrorBody, description = "Too many sign-ups from this address, or attempts at this username; see Retry-After"),
     ))]
 pub async fn sign_up(
     State(state): State<AppState>,
@@ -111,6 +112,7 @@ pub async fn sign_up(
     responses(
         (status = 200, body = UserResponse, description = "Signed in; session cookie set"),
         (status = 401, body = ErrorBody, description = "Wrong username or password"),
+        (status = 429, body = ErrorBody, description = "Too many sign-ins from this address, or failed ones for this username; see Retry-After"),
     ))]
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -125,8 +127,8 @@ pub async fn sign_in(
 }
 
 /// DELETE /api/v1/session — sign out of this browser or client.
-#[utoipa::path(delete, path = "/api/v1/session", tag = "accounts",
-    responses((status = 204, description = "Signed out"), (status = 401, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/session", tag = "accounts", security(("session" = []), ("bearer" = [])),
+    responses((status = 204, description = "Signed out")))]
 pub async fn sign_out(State(state): State<AppState>, me: CurrentUser) -> Result<Response> {
     state.chat.sign_out(&me.token).await?;
     Ok((
@@ -140,8 +142,8 @@ pub async fn sign_out(State(state): State<AppState>, me: CurrentUser) -> Result<
 }
 
 /// DELETE /api/v1/sessions — sign out everywhere: every session of the user ends.
-#[utoipa::path(delete, path = "/api/v1/sessions", tag = "accounts",
-    responses((status = 204, description = "All sessions ended"), (status = 401, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/sessions", tag = "accounts", security(("session" = []), ("bearer" = [])),
+    responses((status = 204, description = "All sessions ended")))]
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -158,8 +160,8 @@ pub async fn sign_out_everywhere(
 }
 
 /// GET /api/v1/me — the signed-in user.
-#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
-    responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = UserResponse)))]
 pub async fn me(me: CurrentUser) -> Json<UserResponse> {
     Json(UserResponse { user: me.user })
 }
@@ -167,6 +169,7 @@ pub async fn me(me: CurrentUser) -> Json<UserResponse> {
 /// PUT /api/v1/me/password — set a first password or change it. Every other
 /// session of the user ends; this one stays.
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordRequest,
+    security(("session" = []), ("bearer" = [])),
     responses(
         (status = 204, description = "Password set"),
         (status = 400, body = ErrorBody, description = "Password too short or too long"),
@@ -191,7 +194,8 @@ pub async fn set_password(
 
 /// PUT /api/v1/me/preferences — remember the theme (light, dark or system).
 #[utoipa::path(put, path = "/api/v1/me/preferences", tag = "accounts", request_body = PreferencesRequest,
-    responses((status = 200, body = UserResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = UserResponse), (status = 400, body = ErrorBody, description = "Not a theme: light, dark or system")))]
 pub async fn set_preferences(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -1,12 +1,12 @@
 //! The one place an `Error` becomes an HTTP status and a JSON body:
 //! `{"error":{"code":"...","message":"..."}}`.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::Error;
+use crate::error::{seconds_up, Error};
 
 /// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -29,6 +29,8 @@ impl Error {
             Error::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Error::WrongHost(_) => StatusCode::MISDIRECTED_REQUEST,
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::RateLimited { .. } | Error::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -50,10 +52,21 @@ impl IntoResponse for Error {
         };
         let mut response = (status, axum::Json(body)).into_response();
         if let Error::RateLimited { retry_after } = self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
+            if let Ok(v) = HeaderValue::from_str(&seconds_up(retry_after).to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
         }
         response
     }
+}
+
+/// The answer for an address no route serves.
+pub async fn no_route() -> Error {
+    Error::not_found("There is nothing at this address.")
+}
+
+/// The answer for a route asked with a method it does not take (axum adds
+/// the `Allow` header with the ones it does).
+pub async fn wrong_method(method: Method) -> Error {
+    Error::MethodNotAllowed(method.to_string())
 }

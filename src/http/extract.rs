@@ -1,12 +1,14 @@
 //! Extractors: who is asking (`CurrentUser`, `MaybeUser`) and request parts
 //! whose failures answer in our JSON error shape (`ApiJson`, `ApiQuery`, `ApiPath`).
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
+use serde_json::error::Category;
 
+use super::reject::{self, Part};
 use super::AppState;
 use crate::chat::SessionToken;
 use crate::domain::User;
@@ -123,72 +125,110 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// JSON body whose failures are our errors with a sentence.
+/// The largest request body, as configured (set by the router), so that a
+/// 413 can say what the limit is.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// JSON body whose failures are our errors with a sentence (`reject`).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_error(&rejection)),
+        if !is_json(req.headers()) {
+            return Err(Error::invalid(
+                "invalid_content_type",
+                "Send the body as JSON with Content-Type: application/json.",
+            ));
+        }
+        let limit = req.extensions().get::<BodyLimit>().copied();
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => too_large(limit),
+                _ => Error::invalid("invalid_body", "The request body could not be read."),
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// `application/json`, or a `+json` type, with any parameters.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || (essence.len() > 5 && essence[essence.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+fn too_large(limit: Option<BodyLimit>) -> Error {
+    Error::TooLarge {
+        code: "body_too_large",
+        message: match limit {
+            Some(BodyLimit(bytes)) => {
+                format!("The request body is too large: the limit is {bytes} bytes.")
+            }
+            None => "The request body is too large.".into(),
+        },
+    }
+}
+
+pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::invalid(
+            "invalid_json",
+            "The request body is empty; send a JSON object.",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| json_error(&e.path().to_string(), e.inner()))?;
+    de.end().map_err(|e| json_error(".", &e))?;
+    Ok(value)
+}
+
+fn json_error(path: &str, e: &serde_json::Error) -> Error {
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let text = e.to_string();
+    let text = text.strip_suffix(&position).unwrap_or(&text);
+    match e.classify() {
+        Category::Data => {
+            Error::invalid("invalid_body", reject::wrong_shape(Part::Body, path, text))
+        }
+        Category::Syntax | Category::Eof | Category::Io => {
+            Error::invalid("invalid_json", reject::not_json(text, e.line(), e.column()))
         }
     }
 }
 
-fn json_error(rejection: &JsonRejection) -> Error {
-    match rejection {
-        JsonRejection::JsonSyntaxError(e) => Error::invalid(
-            "invalid_json",
-            format!("The request body is not valid JSON: {}", source_text(e)),
-        ),
-        JsonRejection::JsonDataError(e) => Error::invalid(
-            "invalid_body",
-            format!("The request body has the wrong shape: {}", source_text(e)),
-        ),
-        JsonRejection::MissingJsonContentType(_) => Error::invalid(
-            "invalid_content_type",
-            "Send the body as JSON with Content-Type: application/json.",
-        ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge {
-            code: "body_too_large",
-            message: "The request body is too large.".into(),
-        },
-        other => Error::invalid("invalid_body", other.body_text()),
-    }
-}
-
-/// serde's own sentence ("missing field `message` at line 1 column 20"),
-/// without axum's prefix.
-fn source_text(e: &dyn std::error::Error) -> String {
-    let mut source: &dyn std::error::Error = e;
-    while let Some(next) = source.source() {
-        source = next;
-    }
-    source.to_string()
-}
-
-/// Query string whose failures are our errors.
+/// Query string whose failures are our errors with a sentence.
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(v)| ApiQuery(v))
-            .map_err(|e: QueryRejection| {
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
                 Error::invalid(
                     "invalid_query",
-                    format!("The query string is not valid: {}", source_text(&e)),
+                    reject::wrong_shape(Part::Query, &e.path().to_string(), &e.inner().to_string()),
                 )
             })
     }
 }
 
-/// Path parameters whose failures are our errors.
+/// Path parameters whose failures are our errors: an id that is not a
+/// number names nothing, so it is 404 like any other unknown address.
 pub struct ApiPath<T>(pub T);
 
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
@@ -198,8 +238,6 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| ApiPath(v))
-            .map_err(|e: PathRejection| {
-                Error::not_found(format!("No such address: {}", source_text(&e)))
-            })
+            .map_err(|_| Error::not_found("There is nothing at this address."))
     }
 }

@@ -1,26 +1,30 @@
-//! The request guard that applies to every route: cross-origin state
-//! changes are refused, and every answer carries the browser security
-//! headers.
+//! The request guard that applies to every route: requests to foreign host
+//! names and cross-origin state changes are refused (`origin`), and every
+//! answer carries the browser security headers.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::error::Error;
 
-/// Both guards in one middleware (one layer per request instead of two):
-/// refuses a state-changing request that a browser sent from another site
-/// (CSRF), and adds the browser security headers to every answer, refusals
-/// included. Requests without `Origin` or `Sec-Fetch-Site` come from
-/// non-browser clients, which hold their own credentials, and pass.
+/// The guards in one middleware (one layer per request instead of three):
+/// refuses a request addressed to a host name this server does not answer
+/// for (DNS rebinding), and a state-changing request that a browser sent
+/// from another site (CSRF); adds the browser security headers to every
+/// answer, refusals included. Requests without `Origin` or `Sec-Fetch-Site`
+/// come from non-browser clients, which hold their own credentials, and
+/// pass the origin check.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let mut response = if !safe && !same_origin(request.headers(), &state.trusted_origins) {
+    let mut response = if !state.origins.host_allowed(request.headers()) {
+        Error::WrongHost(state.origins.wrong_host_message()).into_response()
+    } else if !safe && !state.origins.same_origin(request.headers()) {
         Error::Forbidden("Cross-origin requests cannot change anything here.".into())
             .into_response()
     } else {
@@ -28,24 +32,6 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     };
     add_security_headers(&mut response, state.secure_cookies);
     response
-}
-
-pub(super) fn same_origin(headers: &HeaderMap, trusted: &[String]) -> bool {
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    if let Some(origin) = origin {
-        let origin = origin.trim_end_matches('/');
-        if trusted.iter().any(|t| t.eq_ignore_ascii_case(origin)) {
-            return true;
-        }
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-        let origin_host = origin.split_once("://").map(|(_, h)| h);
-        return matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h));
-    }
-    // No Origin: trust the browser's own word where it gave one.
-    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        Some(site) => site == "same-origin" || site == "none",
-        None => true,
-    }
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -72,48 +58,5 @@ fn add_security_headers(response: &mut Response, https: bool) {
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, HeaderValue::from_static(v));
-        }
-        h
-    }
-
-    #[test]
-    fn same_host_origin_passes_and_foreign_origin_does_not() {
-        let ok = headers(&[
-            ("host", "127.0.0.1:8080"),
-            ("origin", "http://127.0.0.1:8080"),
-        ]);
-        assert!(same_origin(&ok, &[]));
-        let evil = headers(&[
-            ("host", "127.0.0.1:8080"),
-            ("origin", "http://evil.example"),
-        ]);
-        assert!(!same_origin(&evil, &[]));
-        assert!(same_origin(&evil, &["http://evil.example".into()]));
-        let null = headers(&[("host", "127.0.0.1:8080"), ("origin", "null")]);
-        assert!(!same_origin(&null, &[]));
-    }
-
-    #[test]
-    fn without_origin_the_fetch_site_header_decides() {
-        assert!(!same_origin(
-            &headers(&[("sec-fetch-site", "cross-site")]),
-            &[]
-        ));
-        assert!(same_origin(
-            &headers(&[("sec-fetch-site", "same-origin")]),
-            &[]
-        ));
-        assert!(same_origin(&headers(&[]), &[]));
     }
 }

@@ -50,7 +50,7 @@ pub struct MessageResponse {
 /// GET /api/v1/rooms/{id}/messages — history: the newest page, or the page
 /// before/after a seq. Members only.
 #[utoipa::path(get, path = "/api/v1/rooms/{id}/messages", tag = "messages",
-    params(("id" = i64, Path, description = "Room id"), HistoryQuery),
+    params(("id" = i64, Path, description = "Room id"), HistoryQuery), security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, body = HistoryResponse),
         (status = 400, body = ErrorBody, description = "Both before and after given, or not numbers"),
@@ -98,13 +98,16 @@ fn history_body(slice: &HistorySlice) -> String {
 /// is committed: 201 with the stored message, or 200 with the original when
 /// the client id was used before (a safe retry).
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/messages", tag = "messages", request_body = PostMessageRequest,
-    params(("id" = i64, Path, description = "Room id")),
+    params(("id" = i64, Path, description = "Room id")), security(("session" = []), ("bearer" = [])),
     responses(
         (status = 201, body = MessageResponse, description = "Stored"),
         (status = 200, body = MessageResponse, description = "Already stored under this client id"),
         (status = 400, body = ErrorBody, description = "Empty message or bad client id"),
+        (status = 403, body = ErrorBody, description = "A public room I have not joined"),
         (status = 404, body = ErrorBody, description = "No such room, or a private room I am not in"),
-        (status = 413, body = ErrorBody, description = "Message too long"),
+        (status = 409, body = ErrorBody, description = "The client id was used for a message in another room"),
+        (status = 413, body = ErrorBody, description = "Message longer than the limit (the answer says it)"),
+        (status = 429, body = ErrorBody, description = "Sending too fast, or slow mode; see Retry-After"),
     ))]
 pub async fn post_message(
     State(state): State<AppState>,
@@ -137,11 +140,13 @@ pub struct EditMessageRequest {
 /// PATCH /api/v1/rooms/{id}/messages/{seq} — change the text of one's own
 /// message. Logged as a `message.edited` room event with the next seq.
 #[utoipa::path(patch, path = "/api/v1/rooms/{id}/messages/{seq}", tag = "messages", request_body = EditMessageRequest,
-    params(("id" = i64, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")),
+    params(("id" = i64, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")), security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, body = MessageResponse),
-        (status = 403, body = ErrorBody, description = "Not your message"),
+        (status = 400, body = ErrorBody, description = "Empty message"),
+        (status = 403, body = ErrorBody, description = "Not your message; or a public room I have not joined"),
         (status = 404, body = ErrorBody, description = "No such message or room"),
+        (status = 413, body = ErrorBody, description = "Message longer than the limit (the answer says it)"),
     ))]
 pub async fn edit_message(
     State(state): State<AppState>,
@@ -159,10 +164,10 @@ pub async fn edit_message(
 /// DELETE /api/v1/rooms/{id}/messages/{seq} — delete a message (its author
 /// or the room's owner). Logged as a `message.deleted` room event.
 #[utoipa::path(delete, path = "/api/v1/rooms/{id}/messages/{seq}", tag = "messages",
-    params(("id" = i64, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")),
+    params(("id" = i64, Path, description = "Room id"), ("seq" = i64, Path, description = "The message's seq")), security(("session" = []), ("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, body = ErrorBody, description = "Not yours to delete"),
+        (status = 403, body = ErrorBody, description = "Not yours to delete; or a public room I have not joined"),
         (status = 404, body = ErrorBody, description = "No such message or room"),
     ))]
 pub async fn delete_message(

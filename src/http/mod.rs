@@ -9,7 +9,9 @@ mod extract;
 mod guard;
 mod messages;
 mod openapi;
+mod origin;
 mod pages;
+mod reject;
 mod rooms;
 pub mod server;
 mod stream;
@@ -27,6 +29,7 @@ use utoipa_axum::routes;
 
 pub use assets::AssetStore;
 pub use error::ErrorBody;
+pub use origin::{start_up_warning, OriginPolicy};
 
 use crate::chat::Chat;
 use crate::realtime::{Hub, StreamSettings};
@@ -41,7 +44,7 @@ pub struct Shared {
     pub hub: Arc<Hub>,
     pub stream: StreamSettings,
     pub secure_cookies: bool,
-    pub trusted_origins: Vec<String>,
+    pub origins: OriginPolicy,
     pub assets: AssetStore,
 }
 
@@ -74,7 +77,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
 /// The whole application router. The OpenAPI document is built from the
 /// same route list, so it cannot drift from what is served.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    let (api, spec) = OpenApiRouter::with_openapi(openapi::base())
+    let (api, mut spec) = OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(accounts::server_info))
         .routes(routes!(accounts::sign_up))
         .routes(routes!(accounts::sign_in, accounts::sign_out))
@@ -98,6 +101,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
         .split_for_parts();
+    openapi::complete(&mut spec);
     let spec = Arc::new(
         spec.to_pretty_json()
             .expect("the OpenAPI document serializes"),
@@ -108,11 +112,14 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(openapi::routes(spec))
         .merge(tutorial::routes())
         .merge(pages::routes())
+        .fallback(error::no_route)
+        .method_not_allowed_fallback(error::wrong_method)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,
         ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::Extension(extract::BodyLimit(max_body_bytes)))
         .layer(compression())
         .with_state(state)
 }

@@ -61,8 +61,8 @@ pub struct ReadRequest {
 }
 
 /// GET /api/v1/rooms — the rooms I am in, with unread counts.
-#[utoipa::path(get, path = "/api/v1/rooms", tag = "rooms",
-    responses((status = 200, body = RoomsResponse), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/rooms", tag = "rooms", security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = RoomsResponse)))]
 pub async fn my_rooms(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -73,10 +73,10 @@ pub async fn my_rooms(
 }
 
 /// POST /api/v1/rooms — create a public or private room; I become its owner.
-#[utoipa::path(post, path = "/api/v1/rooms", tag = "rooms", request_body = CreateRoomRequest,
+#[utoipa::path(post, path = "/api/v1/rooms", tag = "rooms", request_body = CreateRoomRequest, security(("session" = []), ("bearer" = [])),
     responses(
         (status = 201, body = RoomResponse),
-        (status = 400, body = ErrorBody, description = "Bad name or kind"),
+        (status = 400, body = ErrorBody, description = "Bad name, or a kind other than public or private"),
         (status = 404, body = ErrorBody, description = "A listed member does not exist"),
         (status = 409, body = ErrorBody, description = "A public room with that name exists"),
     ))]
@@ -93,8 +93,8 @@ pub async fn create_room(
 }
 
 /// GET /api/v1/public-rooms — every public room, and whether I am in it.
-#[utoipa::path(get, path = "/api/v1/public-rooms", tag = "rooms",
-    responses((status = 200, body = DirectoryResponse), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/public-rooms", tag = "rooms", security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = DirectoryResponse)))]
 pub async fn public_rooms(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -105,8 +105,8 @@ pub async fn public_rooms(
 }
 
 /// GET /api/v1/rooms/{id} — one room: any public room, or a room I am in.
-#[utoipa::path(get, path = "/api/v1/rooms/{id}", tag = "rooms", params(("id" = i64, Path, description = "Room id")),
-    responses((status = 200, body = RoomResponse), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/rooms/{id}", tag = "rooms", params(("id" = i64, Path, description = "Room id")), security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = RoomResponse), (status = 404, body = ErrorBody, description = "No such room, or a private room I am not in")))]
 pub async fn room(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -118,8 +118,8 @@ pub async fn room(
 }
 
 /// POST /api/v1/rooms/{id}/join — join a public room.
-#[utoipa::path(post, path = "/api/v1/rooms/{id}/join", tag = "rooms", params(("id" = i64, Path, description = "Room id")),
-    responses((status = 200, body = RoomResponse), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/rooms/{id}/join", tag = "rooms", params(("id" = i64, Path, description = "Room id")), security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = RoomResponse), (status = 404, body = ErrorBody, description = "No such room, or a private room (joined only when added)")))]
 pub async fn join_room(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -131,8 +131,12 @@ pub async fn join_room(
 }
 
 /// POST /api/v1/rooms/{id}/leave — leave a room I am in (not a direct one).
-#[utoipa::path(post, path = "/api/v1/rooms/{id}/leave", tag = "rooms", params(("id" = i64, Path, description = "Room id")),
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/rooms/{id}/leave", tag = "rooms", params(("id" = i64, Path, description = "Room id")), security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Left; if I owned the room, the member who joined first now owns it"),
+        (status = 400, body = ErrorBody, description = "`general` and direct conversations cannot be left"),
+        (status = 404, body = ErrorBody, description = "No such room, or one I am not in"),
+    ))]
 pub async fn leave_room(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -143,8 +147,8 @@ pub async fn leave_room(
 }
 
 /// GET /api/v1/rooms/{id}/members — who is in the room.
-#[utoipa::path(get, path = "/api/v1/rooms/{id}/members", tag = "rooms", params(("id" = i64, Path, description = "Room id")),
-    responses((status = 200, body = MembersResponse), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/rooms/{id}/members", tag = "rooms", params(("id" = i64, Path, description = "Room id")), security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = MembersResponse), (status = 404, body = ErrorBody, description = "No such room, or a private room I am not in")))]
 pub async fn members(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -157,8 +161,13 @@ pub async fn members(
 
 /// POST /api/v1/rooms/{id}/members — add someone to a room I am in.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/members", tag = "rooms", request_body = UsernameRequest,
-    params(("id" = i64, Path, description = "Room id")),
-    responses((status = 201, body = MemberResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "Room id")), security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 201, body = MemberResponse, description = "Added (any member may add people)"),
+        (status = 400, body = ErrorBody, description = "A direct conversation has exactly its two people"),
+        (status = 403, body = ErrorBody, description = "A public room I have not joined"),
+        (status = 404, body = ErrorBody, description = "No such room or user, or a private room I am not in"),
+    ))]
 pub async fn add_member(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -175,8 +184,13 @@ pub async fn add_member(
 /// DELETE /api/v1/rooms/{id}/members/{username} — the owner removes someone
 /// (or anyone removes themselves).
 #[utoipa::path(delete, path = "/api/v1/rooms/{id}/members/{username}", tag = "rooms",
-    params(("id" = i64, Path, description = "Room id"), ("username" = String, Path, description = "Who to remove")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "Room id"), ("username" = String, Path, description = "Who to remove")), security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed (removing myself is leaving)"),
+        (status = 400, body = ErrorBody, description = "Removing myself from `general` or a direct conversation"),
+        (status = 403, body = ErrorBody, description = "Only the owner removes others; or a public room I have not joined"),
+        (status = 404, body = ErrorBody, description = "No such room or user, a private room I am not in, or the user is not in the room"),
+    ))]
 pub async fn remove_member(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -190,8 +204,11 @@ pub async fn remove_member(
 }
 
 /// POST /api/v1/dms — the direct room with a user, made on first use.
-#[utoipa::path(post, path = "/api/v1/dms", tag = "rooms", request_body = UsernameRequest,
-    responses((status = 200, body = RoomResponse), (status = 404, body = ErrorBody, description = "No such user")))]
+#[utoipa::path(post, path = "/api/v1/dms", tag = "rooms", request_body = UsernameRequest, security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = RoomResponse, description = "The direct room; with oneself, one's notes to self"),
+        (status = 404, body = ErrorBody, description = "No such user"),
+    ))]
 pub async fn open_direct(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -204,8 +221,12 @@ pub async fn open_direct(
 
 /// POST /api/v1/rooms/{id}/read — move my read marker forward.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/read", tag = "rooms", request_body = ReadRequest,
-    params(("id" = i64, Path, description = "Room id")),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "Room id")), security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Marked"),
+        (status = 403, body = ErrorBody, description = "A public room I have not joined"),
+        (status = 404, body = ErrorBody, description = "No such room, or a private room I am not in"),
+    ))]
 pub async fn mark_read(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -225,8 +246,13 @@ pub struct SlowModeRequest {
 /// PUT /api/v1/rooms/{id}/slow-mode — the owner sets slow mode: one message
 /// per member per N seconds (the owner is exempt). Faster sends get 429.
 #[utoipa::path(put, path = "/api/v1/rooms/{id}/slow-mode", tag = "rooms", request_body = SlowModeRequest,
-    params(("id" = i64, Path, description = "Room id")),
-    responses((status = 200, body = RoomResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "Room id")), security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = RoomResponse),
+        (status = 400, body = ErrorBody, description = "More than 86400 seconds"),
+        (status = 403, body = ErrorBody, description = "Only the owner sets slow mode; or a public room I have not joined"),
+        (status = 404, body = ErrorBody, description = "No such room, or a private room I am not in"),
+    ))]
 pub async fn set_slow_mode(
     State(state): State<AppState>,
     me: CurrentUser,

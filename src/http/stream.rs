@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
-use super::guard::same_origin;
 use super::upgrade::WsUpgrade;
 use super::AppState;
 use crate::domain::{RoomEvent, RoomId, Seq};
@@ -23,12 +22,12 @@ use crate::realtime::listener::{Listener, Outbound, Wake};
 /// GET /api/v1/stream — the WebSocket event stream (see docs/protocol.md).
 /// Signed in by the session cookie or `Authorization: Bearer`. A browser
 /// page from a foreign origin is refused with 403 before the upgrade.
-#[utoipa::path(get, path = "/api/v1/stream", tag = "stream",
+#[utoipa::path(get, path = "/api/v1/stream", tag = "stream", security(("session" = []), ("bearer" = [])),
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
         (status = 400, body = ErrorBody, description = "Not a WebSocket upgrade request"),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "Foreign origin"),
+        (status = 403, body = ErrorBody, description = "A browser page from another origin"),
+        (status = 429, body = ErrorBody, description = "The user holds --ws-max-per-user live connections already"),
     ))]
 pub async fn stream(
     State(state): State<AppState>,
@@ -36,7 +35,7 @@ pub async fn stream(
     me: CurrentUser,
     WsUpgrade(upgrade): WsUpgrade,
 ) -> Result<Response> {
-    if !same_origin(&headers, &state.trusted_origins) {
+    if !state.origins.same_origin(&headers) {
         return Err(Error::Forbidden(
             "This origin may not open the stream.".into(),
         ));
@@ -90,8 +89,12 @@ const LONG_POLL_MAX_WAIT: u64 = 30;
 /// GET /api/v1/rooms/{id}/events — long-poll fallback for clients without
 /// WebSockets: the events after `after`, waiting up to `wait` seconds for one.
 #[utoipa::path(get, path = "/api/v1/rooms/{id}/events", tag = "stream",
-    params(("id" = i64, Path, description = "Room id"), EventsQuery),
-    responses((status = 200, body = EventsResponse), (status = 404, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "Room id"), EventsQuery), security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = EventsResponse),
+        (status = 403, body = ErrorBody, description = "A public room I have not joined"),
+        (status = 404, body = ErrorBody, description = "No such room, or a private room I am not in"),
+    ))]
 pub async fn events(
     State(state): State<AppState>,
     me: CurrentUser,

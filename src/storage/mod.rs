@@ -167,7 +167,9 @@ pub trait Store: Send + Sync + 'static {
         role: Role,
         now: Timestamp,
     ) -> StoreResult<()>;
-    /// Removes the membership; returns whether there was one.
+    /// Removes the membership; returns whether there was one. When the
+    /// owner goes, the remaining member who joined first becomes the owner,
+    /// in the same transaction.
     async fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
     async fn members(&self, room: RoomId) -> StoreResult<Vec<Member>>;
     /// The direct room of the two users, made on first use.

@@ -361,6 +361,15 @@ pub fn remove_member(
         .query_row([room.0, user.0], |r| r.get(0))
         .optional()?;
     let Some(role) = role else { return Ok(false) };
+    if Role::from_db(&role) == Role::Owner {
+        // A room is never left without someone to manage it: the member
+        // who has been in it longest takes it over (chat::rooms, leave_room).
+        c.prepare_cached(
+            "UPDATE memberships SET role = 'owner' WHERE room_id = ?1 AND user_id =
+               (SELECT user_id FROM memberships WHERE room_id = ?1 ORDER BY joined_at, user_id LIMIT 1)",
+        )?
+        .execute([room.0])?;
+    }
     let member = Member {
         user_id: user,
         username: username_of(c, user)?,
