@@ -15,6 +15,7 @@ use crate::http::server::ConnectionLimits;
 use crate::http::{self, AppState, AssetStore, OriginPolicy, Shared};
 use crate::realtime::Hub;
 use crate::storage::sqlite::SqliteStore;
+use crate::storage::Store;
 
 pub struct App {
     listener: TcpListener,
@@ -30,7 +31,7 @@ impl App {
         let hub = Hub::new();
         hub.start_heartbeat(config.stream.ping_interval);
         let store = SqliteStore::open(&config.data_dir, hub.clone())?;
-        tracing::info!(database = %store.path().display(), "storage ready");
+        tracing::info!(database = %store.path().display(), durability = %store.durability(), "storage ready");
         let policy = Policy {
             max_message_chars: config.max_message_chars,
             require_password: config.require_password,

@@ -14,7 +14,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
 use natter::{App, Cli, Config};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::FilterExt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 fn main() -> std::process::ExitCode {
     keep_freed_memory();
@@ -32,9 +35,13 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("NATTER_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+    let wanted = EnvFilter::try_from_env("NATTER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // Both filters must pass an event: the caps hold back library logs
+    // that carry message bodies or tokens at any level NATTER_LOG asks for.
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_filter(wanted.and(natter::log_caps::library_caps())),
         )
         .init();
     match run().await {

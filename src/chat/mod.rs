@@ -53,4 +53,9 @@ impl Chat {
     pub fn policy(&self) -> &Policy {
         &self.policy
     }
+
+    /// How the store makes writes durable (for operators).
+    pub fn durability(&self) -> crate::storage::Durability {
+        self.store.durability()
+    }
 }

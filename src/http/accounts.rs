@@ -14,6 +14,7 @@ use super::AppState;
 use crate::chat::SignedIn;
 use crate::domain::{Theme, User};
 use crate::error::Result;
+use crate::storage::Durability;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignUpRequest {
@@ -53,6 +54,8 @@ pub struct ServerInfo {
     pub require_password: bool,
     pub max_message_chars: usize,
     pub version: &'static str,
+    /// What "acknowledged" means here: how writes reach the disk.
+    pub durability: Durability,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,6 +85,7 @@ pub async fn server_info(State(state): State<AppState>) -> Json<ServerInfo> {
         require_password: policy.require_password,
         max_message_chars: policy.max_message_chars,
         version: env!("CARGO_PKG_VERSION"),
+        durability: state.chat.durability(),
     })
 }
 

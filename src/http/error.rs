@@ -70,3 +70,25 @@ pub async fn no_route() -> Error {
 pub async fn wrong_method(method: Method) -> Error {
     Error::MethodNotAllowed(method.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn retry_after_is_rounded_up_to_whole_seconds() {
+        for (wait_ms, header) in [(1, "1"), (1000, "1"), (1001, "2"), (1999, "2"), (6000, "6")] {
+            let response = Error::RateLimited {
+                retry_after: Duration::from_millis(wait_ms),
+            }
+            .into_response();
+            assert_eq!(
+                response.headers()[header::RETRY_AFTER],
+                header,
+                "{wait_ms} ms"
+            );
+        }
+    }
+}

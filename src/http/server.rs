@@ -95,7 +95,8 @@ const TOO_MANY: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: applic
 const ACCEPT_BACKLOG: i32 = 4096;
 
 /// Serves until `shutdown` completes; then stops accepting, lets open
-/// connections finish their current request, and returns when they have.
+/// connections finish their current request (and stream connections say
+/// goodbye), and returns when they have.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
@@ -134,8 +135,7 @@ pub async fn serve(
         let closing = closing.clone();
         let alive = alive.clone();
         tokio::spawn(async move {
-            serve_connection(stream, slot, peer, router, &limits, closing).await;
-            drop(alive);
+            serve_connection(stream, slot, alive, peer, router, &limits, closing).await;
         });
     }
     closing_tx.send_replace(true);
@@ -150,6 +150,7 @@ async fn refuse(mut stream: TcpStream) {
 async fn serve_connection(
     stream: TcpStream,
     slot: Slot,
+    alive: Alive,
     peer: SocketAddr,
     router: Router,
     limits: &ConnectionLimits,
@@ -162,6 +163,7 @@ async fn serve_connection(
         started,
         last: Arc::clone(&activity),
         slot,
+        alive,
     });
     let service = router.map_request(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
@@ -201,6 +203,11 @@ async fn serve_connection(
     }
 }
 
+/// Held by every connection, upgraded ones too: `serve` returns once all
+/// are dropped, so on shutdown a stream connection's goodbye is written
+/// before the process exits.
+type Alive = tokio::sync::mpsc::Sender<()>;
+
 /// A socket that remembers when data last moved, for the idle timeout, and
 /// holds its IP's connection slot for as long as it lives — through a
 /// WebSocket upgrade too, since the upgraded stream is this same object.
@@ -209,13 +216,16 @@ struct Tracked {
     started: Instant,
     last: Arc<AtomicU64>,
     slot: Slot,
+    alive: Alive,
 }
 
-/// A connection taken over after an upgrade: the socket itself, and the
-/// IP's connection slot, held for as long as this lives.
+/// A connection taken over after an upgrade: the socket itself, the IP's
+/// connection slot, and the server's count of live connections, held for
+/// as long as this lives.
 pub struct TakenOver {
     pub tcp: Arc<TcpStream>,
     _slot: Slot,
+    _alive: Alive,
 }
 
 impl TakenOver {
@@ -228,6 +238,7 @@ impl TakenOver {
             Self {
                 tcp: Arc::new(tracked.inner),
                 _slot: tracked.slot,
+                _alive: tracked.alive,
             },
             parts.read_buf,
         ))

@@ -16,6 +16,8 @@ use tokio_tungstenite::WebSocketStream;
 use tungstenite::protocol::{Role, WebSocketConfig};
 use tungstenite::Message as WsMessage;
 
+use super::budget::CommandBudget;
+use super::close;
 use super::cursor::{Live, RoomCursor};
 use super::hub::Hub;
 use super::listener::{Kick, Listener, Outbound, Wake};
@@ -68,16 +70,6 @@ impl Default for StreamSettings {
     }
 }
 
-/// Close codes (RFC 6455 and our 4000-range).
-const CLOSE_GOING_AWAY: u16 = 1001;
-const CLOSE_POLICY: u16 = 1008;
-const CLOSE_TOO_BIG: u16 = 1009;
-const CLOSE_RESTART: u16 = 1012;
-/// Cut off for not reading fast enough: reconnect and resume.
-pub const CLOSE_TOO_SLOW: u16 = 4008;
-/// The session was signed out: do not reconnect without signing in.
-pub const CLOSE_SESSION_ENDED: u16 = 4001;
-
 /// A socket write that gives up when the listener is cut off or the peer
 /// stops taking data, so a stuck peer never holds its task forever.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -96,7 +88,12 @@ type Reader = WebSocketStream<StreamIo>;
 
 enum Flow {
     Continue,
+    /// The server ends the connection with this code and reason.
     Close(u16, &'static str),
+    /// The client sent a close (with this code): answer it and end.
+    ClientClosed(Option<u16>),
+    /// The client is gone without a close: nothing more can be sent.
+    Gone,
 }
 
 struct Connection {
@@ -146,16 +143,36 @@ pub fn serve(
         socket,
     };
     async move {
-        // Holds the IP's connection slot for as long as the socket is open.
-        let _taken = taken;
+        // Holds the IP's connection slot for as long as the socket is open
+        // (and, on shutdown, keeps the server up until the goodbye is out).
+        let taken = taken;
         let mut reader = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-        let reason = conn.run(&mut reader).await;
+        let end = conn.run(&mut reader).await;
         conn.hub
             .disconnect(&conn.listener, conn.listener.live_rooms());
-        if let Flow::Close(code, why) = reason {
-            conn.socket.push(socket::close_frame(code, why));
-            let _ = tokio::time::timeout(Duration::from_secs(1), conn.socket.flush()).await;
-        }
+        let last = match end {
+            Flow::Close(code, why) => {
+                tracing::debug!(user = %conn.user.id, code, why, "stream closed by the server");
+                let mut last = Vec::with_capacity(2);
+                if code == close::RESTART {
+                    last.push(wire::encode(&Frame::Reconnect {
+                        reason: "the server is restarting",
+                    }));
+                }
+                last.push(close::frame(code, why));
+                last
+            }
+            Flow::ClientClosed(code) => {
+                tracing::debug!(user = %conn.user.id, code, "stream closed by the client");
+                vec![close::reply(code)]
+            }
+            Flow::Continue | Flow::Gone => {
+                tracing::debug!(user = %conn.user.id, "stream client gone");
+                return;
+            }
+        };
+        // Boxed: the goodbye's state is only paid for by a closing connection.
+        Box::pin(close::goodbye(&conn.socket, &taken.tcp, &last)).await;
     }
 }
 
@@ -175,7 +192,7 @@ impl Connection {
             heartbeat_secs: self.settings.ping_interval.as_secs(),
         });
         if !self.write(vec![hello]).await {
-            return Flow::Close(CLOSE_TOO_SLOW, "too slow");
+            return self.cut_off();
         }
         let mut sends: Option<FuturesUnordered<PendingSend>> = None;
         let mut last_heard = Instant::now();
@@ -190,63 +207,69 @@ impl Connection {
             let flow = tokio::select! {
                 biased;
                 wake = listener.next() => match wake {
-                    Wake::Kicked(Kick::TooSlow) => Flow::Close(CLOSE_TOO_SLOW, "too slow: reconnect and resume"),
-                    Wake::Kicked(Kick::SessionEnded) => Flow::Close(CLOSE_SESSION_ENDED, "session ended: sign in again"),
-                    Wake::Kicked(Kick::Restart) => {
-                        // Not through `write`: it gives up once the listener is
-                        // kicked, and this kick is the reason for the frame.
-                        let bye = wire::encode(&Frame::Reconnect { reason: "the server is restarting" });
-                        self.socket.push(bye);
-                        let _ = tokio::time::timeout(WRITE_TIMEOUT, self.socket.flush()).await;
-                        Flow::Close(CLOSE_RESTART, "server restarting")
-                    }
+                    Wake::Kicked(kick) => closing(kick),
                     Wake::Frames(batch) => self.deliver(batch).await,
                     // The hub's heartbeat (`Hub::start_heartbeat`).
                     Wake::Heartbeat => {
                         if last_heard.elapsed() > self.settings.idle_timeout {
-                            return Flow::Close(CLOSE_GOING_AWAY, "no answer to pings");
+                            return Flow::Close(close::GOING_AWAY, "no answer to pings");
                         }
-                        Self::flow_of(self.write(vec![socket::ping_frame()]).await)
+                        self.flow_of(self.write(vec![socket::ping_frame()]).await)
                     }
                 },
                 // The hub left frames the kernel did not take at once.
-                () = socket.unflushed() => Self::flow_of(self.flushed().await),
+                () = socket.unflushed() => self.flow_of(self.flushed().await),
                 (client_id, result) = next_send(&mut sends) => {
                     let result: Result<Posted, Error> = result;
                     let frame = match &result {
                         Ok(posted) => wire::encode(&Frame::Ack { client_id: &client_id, message: &posted.message }),
                         Err(e) => wire::encode(&Frame::Error { client_id: Some(&client_id), room_id: None, error: ErrorDetail::from(e) }),
                     };
-                    Self::flow_of(self.write(vec![frame]).await)
+                    self.flow_of(self.write(vec![frame]).await)
                 }
                 incoming = reader.next(), if pending < self.settings.max_pending_sends => {
                     last_heard = Instant::now();
                     match incoming {
-                        None | Some(Ok(WsMessage::Close(_))) => return Flow::Continue,
-                        Some(Err(e)) => read_error(&e),
+                        None => Flow::Gone,
+                        Some(Ok(WsMessage::Close(frame))) => {
+                            Flow::ClientClosed(frame.map(|f| u16::from(f.code)))
+                        }
+                        Some(Err(e)) => match close::for_read_error(&e) {
+                            Some((code, why)) => Flow::Close(code, why),
+                            None => Flow::Gone,
+                        },
                         Some(Ok(WsMessage::Text(_))) if !budget.take() => {
-                            Flow::Close(CLOSE_POLICY, "too many commands: slow down")
+                            Flow::Close(close::POLICY, "too many commands: slow down")
                         }
                         Some(Ok(WsMessage::Text(text))) => {
                             Box::pin(self.command(text.as_str(), &mut sends)).await
                         }
-                        Some(Ok(WsMessage::Binary(_))) => Flow::Close(CLOSE_POLICY, "send JSON text frames"),
+                        Some(Ok(WsMessage::Binary(_))) => {
+                            Flow::Close(close::UNSUPPORTED_DATA, "send JSON text frames")
+                        }
                         Some(Ok(_)) => Flow::Continue, // ping and pong: the peer is alive
                     }
                 }
             };
-            if let Flow::Close(..) = flow {
+            if !matches!(flow, Flow::Continue) {
                 return flow;
             }
         }
     }
 
-    fn flow_of(written: bool) -> Flow {
+    /// Carries on after a write, or ends the connection when it failed:
+    /// for the reason the hub gave (a kick during the wait), or else as
+    /// too slow (the peer took nothing for `WRITE_TIMEOUT`, or is gone).
+    fn flow_of(&self, written: bool) -> Flow {
         if written {
             Flow::Continue
         } else {
-            Flow::Close(CLOSE_TOO_SLOW, "too slow: reconnect and resume")
+            self.cut_off()
         }
+    }
+
+    fn cut_off(&self) -> Flow {
+        closing(self.listener.kick().unwrap_or(Kick::TooSlow))
     }
 
     /// Writes the frames in order and waits until the kernel has taken
@@ -288,7 +311,7 @@ impl Connection {
             }
         };
         match command {
-            Command::Ping => Self::flow_of(self.write(vec![wire::encode(&Frame::Pong)]).await),
+            Command::Ping => self.flow_of(self.write(vec![wire::encode(&Frame::Pong)]).await),
             Command::Subscribe { rooms } => {
                 if rooms.len() > self.settings.max_rooms_per_subscribe {
                     let error = Error::invalid(
@@ -319,7 +342,7 @@ impl Connection {
                         frames.push(wire::encode(&Frame::Unsubscribed { room_id: room }));
                     }
                 }
-                Self::flow_of(self.write(frames).await)
+                self.flow_of(self.write(frames).await)
             }
             Command::Send {
                 room_id,
@@ -351,7 +374,7 @@ impl Connection {
             room_id: room,
             error: ErrorDetail::from(error),
         });
-        Self::flow_of(self.write(vec![frame]).await)
+        self.flow_of(self.write(vec![frame]).await)
     }
 
     /// Listen first, then check membership, then replay after `cursor`,
@@ -402,7 +425,7 @@ impl Connection {
         self.push(&frames);
         // After the replay's frames, so nothing live can pass them.
         self.listener.go_live(room, position);
-        Self::flow_of(self.flushed().await)
+        self.flow_of(self.flushed().await)
     }
 
     async fn deliver(&mut self, batch: VecDeque<Outbound>) -> Flow {
@@ -445,7 +468,7 @@ impl Connection {
         self.push(&frames);
         // Written in order: the hub may write straight to the socket again.
         self.listener.drained();
-        Self::flow_of(self.flushed().await)
+        self.flow_of(self.flushed().await)
     }
 }
 
@@ -457,52 +480,14 @@ async fn flush_all(socket: &SocketOut, listener: &Listener) -> bool {
     }
 }
 
-/// A token bucket for one connection's commands: no map, no lock.
-/// `None` when commands are not limited.
-struct CommandBudget(Option<Bucket>);
-
-struct Bucket {
-    tokens: f64,
-    burst: f64,
-    per_second: f64,
-    at: Instant,
-}
-
-impl CommandBudget {
-    fn new(per_second: u32) -> Self {
-        if per_second == 0 {
-            return Self(None);
-        }
-        let per_second = f64::from(per_second);
-        Self(Some(Bucket {
-            tokens: per_second * 2.0,
-            burst: per_second * 2.0,
-            per_second,
-            at: Instant::now(),
-        }))
-    }
-
-    fn take(&mut self) -> bool {
-        let Some(b) = &mut self.0 else { return true };
-        let now = Instant::now();
-        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * b.per_second).min(b.burst);
-        b.at = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
 type SendDone = (String, Result<Posted, Error>);
 type PendingSend = std::pin::Pin<Box<dyn std::future::Future<Output = SendDone> + Send>>;
 
-/// A read error: an oversize message is closed with 1009, as RFC 6455 says.
-fn read_error(e: &tungstenite::Error) -> Flow {
-    if let tungstenite::Error::Capacity(_) = e {
-        return Flow::Close(CLOSE_TOO_BIG, "message too big");
+/// The close a kick from the hub ends the connection with.
+fn closing(kick: Kick) -> Flow {
+    match kick {
+        Kick::TooSlow => Flow::Close(close::TOO_SLOW, "too slow: reconnect and resume"),
+        Kick::SessionEnded => Flow::Close(close::SESSION_ENDED, "session ended: sign in again"),
+        Kick::Restart => Flow::Close(close::RESTART, "server restarting"),
     }
-    Flow::Close(CLOSE_POLICY, "protocol error")
 }

@@ -1,6 +1,8 @@
 //! Live delivery: the hub (per-room fan-out with bounded queues), the wire
 //! format, and the per-connection loop with gap-free resume.
 
+mod budget;
+pub mod close;
 pub mod connection;
 pub mod cursor;
 mod fan_out;
@@ -9,5 +11,5 @@ pub mod listener;
 pub mod socket;
 pub mod wire;
 
-pub use connection::{StreamSettings, CLOSE_TOO_SLOW};
+pub use connection::StreamSettings;
 pub use hub::{Hub, HubStats};

@@ -29,15 +29,8 @@ pub fn ping_frame() -> Bytes {
     Bytes::from_static(&[0x89, 0x00])
 }
 
-/// A close frame with a code and a (short, static) reason.
-pub fn close_frame(code: u16, reason: &str) -> Bytes {
-    let mut payload = Vec::with_capacity(2 + reason.len());
-    payload.extend_from_slice(&code.to_be_bytes());
-    payload.extend_from_slice(reason.as_bytes());
-    frame(0x88, &payload)
-}
-
-fn frame(first: u8, payload: &[u8]) -> Bytes {
+/// A whole frame from the server: `first` is FIN and the opcode.
+pub(super) fn frame(first: u8, payload: &[u8]) -> Bytes {
     let len = payload.len();
     let mut out = Vec::with_capacity(len + 10);
     out.push(first);
@@ -79,6 +72,11 @@ struct Waiting {
     /// The socket failed: what is written is dropped (the task's read
     /// sees the failure and ends the connection).
     failed: bool,
+    /// The first of `frames` has been partly written: its rest must go
+    /// out before anything else, or the stream breaks mid-frame.
+    partial: bool,
+    /// The goodbye is written (`close_with`): nothing may follow it.
+    sealed: bool,
 }
 
 /// Slices handed to one `writev`.
@@ -119,7 +117,7 @@ impl SocketOut {
             return;
         }
         let mut waiting = self.waiting.lock().expect("socket lock");
-        if waiting.failed {
+        if waiting.failed || waiting.sealed {
             return;
         }
         if waiting.frames.is_empty() {
@@ -135,7 +133,7 @@ impl SocketOut {
 
     fn put(&self, frame: Bytes, bounded: bool) -> Result<(), Full> {
         let mut waiting = self.waiting.lock().expect("socket lock");
-        if waiting.failed {
+        if waiting.failed || waiting.sealed {
             return Ok(());
         }
         if waiting.frames.is_empty() {
@@ -184,6 +182,9 @@ impl SocketOut {
             if written >= frame.len() {
                 written -= frame.len();
             } else {
+                if waiting.frames.is_empty() {
+                    waiting.partial = written > 0;
+                }
                 waiting.keep(frame.slice(written..), offered);
                 written = 0;
             }
@@ -193,6 +194,34 @@ impl SocketOut {
         }
         drop(waiting);
         self.unflushed.notify_one();
+    }
+
+    /// Writes the connection's last frames (its goodbye) in place of
+    /// whatever is still waiting — all but the rest of a frame already
+    /// partly written — and refuses every frame after them. Waiting frames
+    /// are the client's to fetch again from its cursors; the goodbye is
+    /// what it must see.
+    pub fn close_with(&self, last: &[Bytes]) {
+        let mut waiting = self.waiting.lock().expect("socket lock");
+        if waiting.failed || waiting.sealed {
+            return;
+        }
+        let keep = usize::from(waiting.partial);
+        waiting.frames.truncate(keep);
+        waiting.offered = waiting.frames.iter().filter(|(_, o)| *o).count();
+        waiting.sealed = true;
+        if waiting.frames.is_empty() {
+            self.write_through(waiting, last, false);
+        } else {
+            for frame in last {
+                waiting.keep(frame.clone(), false);
+            }
+        }
+    }
+
+    /// Ends the server's side of the stream (after the goodbye is out).
+    pub fn shut_down_writing(&self) {
+        let _ = socket2::SockRef::from(&*self.tcp).shutdown(std::net::Shutdown::Write);
     }
 
     /// Whether nothing is waiting to be written.
@@ -260,10 +289,12 @@ impl Waiting {
                 n -= front.len();
                 self.offered -= usize::from(*offered);
                 self.frames.pop_front();
+                self.partial = false;
             } else {
                 let rest = front.slice(n..);
                 *front = rest;
                 n = 0;
+                self.partial = true;
             }
         }
     }
@@ -355,7 +386,6 @@ mod tests {
         let big = text_frame(&vec![b'a'; 70_000]);
         assert_eq!(&big[..2], &[0x81, 127]);
         assert_eq!(u64::from_be_bytes(big[2..10].try_into().unwrap()), 70_000);
-        assert_eq!(&close_frame(1000, "ok")[..], &[0x88, 4, 3, 232, b'o', b'k']);
     }
 
     /// A server socket with a bound of `bound`, and its peer (not reading

@@ -46,6 +46,32 @@ impl From<StoreError> for Error {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How a store makes a write durable before it is acknowledged, for
+/// operators: said in the start-up log and by `GET /api/v1/server`.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Durability {
+    /// The database: `sqlite`.
+    pub storage: &'static str,
+    /// SQLite's journal mode: `wal`.
+    pub journal_mode: String,
+    /// How transactions are made: `group commit` (concurrent writes
+    /// batched into one transaction by one writer).
+    pub commits: &'static str,
+    /// When the disk has the write: `fdatasync before acknowledgement`
+    /// (nothing is answered or broadcast before its flush).
+    pub flush: &'static str,
+}
+
+impl std::fmt::Display for Durability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} journal_mode={}, {}, {}",
+            self.storage, self.journal_mode, self.commits, self.flush
+        )
+    }
+}
+
 /// A user as stored, with the secret parts the use-cases need to check.
 #[derive(Debug, Clone)]
 pub struct UserRecord {
@@ -119,6 +145,9 @@ pub trait Publisher: Send + Sync + 'static {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// How this store makes writes durable.
+    fn durability(&self) -> Durability;
+
     // --- users and sessions
     /// Creates the user and makes them a member of every auto-join room, in
     /// one transaction. `Conflict` when the name (ignoring case) is taken.

@@ -217,3 +217,72 @@ async fn oversized_headers_are_refused() {
         .await;
     assert_eq!(r.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
 }
+
+/// The `Retry-After` of a 429, in seconds.
+fn retry_after(r: &crate::helpers::Answer) -> u64 {
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    r.headers["retry-after"].to_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_send_retried_after_exactly_retry_after_in_slow_mode_goes_through() {
+    let app = spawn_app_with(|c| c.limits.enabled = true).await;
+    let owner = app.user("owner").await;
+    let member = app.user("member").await;
+    let r = owner
+        .post("/api/v1/rooms", json!({"name": "calm", "kind": "public"}))
+        .await;
+    let room = r.body["room"]["id"].as_i64().unwrap();
+    member
+        .post(&format!("/api/v1/rooms/{room}/join"), json!({}))
+        .await;
+    owner
+        .put(
+            &format!("/api/v1/rooms/{room}/slow-mode"),
+            json!({"seconds": 2}),
+        )
+        .await;
+    assert_eq!(member.say(room, "first").await.status, StatusCode::CREATED);
+    let wait = retry_after(&member.say(room, "too soon").await);
+    assert_eq!(wait, 2, "rounded up, not down");
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    assert_eq!(
+        member.say(room, "on time").await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_retried_after_exactly_retry_after_of_a_lockout_goes_through() {
+    let app = spawn_app_with(|c| {
+        c.limits.enabled = true;
+        c.limits.sign_ins_per_minute = 1000;
+    })
+    .await;
+    app.user_with_password("target").await;
+    let guesser = app.client();
+    let sign_in = |password: &'static str| {
+        let guesser = guesser.clone();
+        async move {
+            guesser
+                .post(
+                    "/api/v1/session",
+                    json!({"username": "target", "password": password}),
+                )
+                .await
+        }
+    };
+    let mut locked = None;
+    for _ in 0..12 {
+        let r = sign_in("wrong guess").await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            locked = Some(r);
+            break;
+        }
+    }
+    let wait = retry_after(&locked.expect("locked out"));
+    assert!((1..=6).contains(&wait), "{wait}");
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let r = sign_in("correct horse").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}

@@ -2,12 +2,17 @@
 //! directory, driven over HTTP. One test binary, one module per area.
 
 mod accounts;
+mod closing;
 mod durability;
+mod errors;
 mod faults;
 mod helpers;
 mod limits;
+mod logs;
 mod messages;
+mod origins;
 mod pages;
+mod raw_ws;
 mod rooms;
 mod stream;
 mod tutorial;

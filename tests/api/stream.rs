@@ -473,10 +473,8 @@ async fn a_client_that_never_reads_is_cut_off_at_its_bound_while_others_keep_rec
         }
     };
     assert!(slow_got < sent, "slow got {slow_got} of {sent}");
-    assert!(
-        matches!(ended, Some(4008) | None),
-        "closed as too slow: {ended:?}"
-    );
+    // The close reaches it (ahead of what was still waiting), not a reset.
+    assert_eq!(ended, Some(4008), "closed as too slow");
 }
 
 #[tokio::test]
@@ -531,18 +529,6 @@ async fn long_polling_returns_new_events_as_they_commit() {
         outsider.get("/api/v1/rooms/1/events?after=0").await.status,
         StatusCode::UNAUTHORIZED
     );
-}
-
-#[tokio::test]
-async fn a_binary_frame_closes_the_connection_with_1008() {
-    let app = spawn_app().await;
-    let (_, token) = app.user_with_token("alice").await;
-    let mut ws = connect(&app.base, &token).await;
-    ws.send_raw(tokio_tungstenite::tungstenite::Message::Binary(
-        vec![1, 2, 3].into(),
-    ))
-    .await;
-    assert_eq!(ws.next_or_close().await.err(), Some(Some(1008)));
 }
 
 #[tokio::test]

@@ -19,11 +19,24 @@ pub struct Ws {
 
 /// How a connection attempt ended: connected, or refused with an HTTP status.
 pub async fn try_connect(base: &str, token: &str, origin: Option<&str>) -> Result<Ws, u16> {
+    try_connect_with(base, token, None, origin).await
+}
+
+/// `try_connect` naming another `Host` than the address connected to.
+pub async fn try_connect_with(
+    base: &str,
+    token: &str,
+    host: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Ws, u16> {
     let url = format!("{}/api/v1/stream", base.replacen("http://", "ws://", 1));
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    if let Some(host) = host {
+        request.headers_mut().insert("host", host.parse().unwrap());
+    }
     if let Some(origin) = origin {
         request
             .headers_mut()
@@ -80,10 +93,6 @@ impl Ws {
             .send(Message::Text(v.to_string().into()))
             .await
             .is_ok()
-    }
-
-    pub async fn send_raw(&mut self, m: Message) {
-        self.inner.send(m).await.unwrap();
     }
 
     /// The next JSON frame (pings are answered by the library).

@@ -19,8 +19,8 @@ use self::cache::Cache;
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{
-    HistoryPage, Membership, NewMessage, NewRoom, Publisher, Replay, RoomAccess, Store, StoreError,
-    StoreResult, UserRecord,
+    Durability, HistoryPage, Membership, NewMessage, NewRoom, Publisher, Replay, RoomAccess, Store,
+    StoreError, StoreResult, UserRecord,
 };
 use crate::domain::{
     Member, Message, MessageBody, MessageJson, Posted, Role, Room, RoomId, RoomListing,
@@ -39,6 +39,8 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
     path: PathBuf,
+    /// As SQLite reported it when the database was opened.
+    journal_mode: String,
     sessions: Arc<Cache<[u8; 32], User>>,
     access: Arc<Cache<(RoomId, UserId), Option<RoomAccess>>>,
     /// Held for the store's life: one natter per data directory.
@@ -75,6 +77,7 @@ impl SqliteStore {
             writer,
             readers: Readers::new(path.clone(), MAX_READERS),
             path,
+            journal_mode: mode.to_ascii_lowercase(),
             sessions: Arc::default(),
             access: Arc::default(),
             _lock: lock,
@@ -188,6 +191,15 @@ impl From<rusqlite::Error> for StoreError {
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn durability(&self) -> Durability {
+        Durability {
+            storage: "sqlite",
+            journal_mode: self.journal_mode.clone(),
+            commits: "group commit",
+            flush: "fdatasync before acknowledgement",
+        }
+    }
+
     async fn create_user(
         &self,
         username: &str,
