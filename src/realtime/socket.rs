@@ -470,6 +470,50 @@ mod tests {
         assert_eq!(&got[expected - 5..], b" last");
     }
 
+    #[tokio::test]
+    async fn the_goodbye_follows_a_partly_written_frame_and_goes_ahead_of_the_waiting_ones() {
+        use tokio::io::AsyncReadExt;
+
+        let (out, mut client) = slow_peer(10_000).await;
+        let numbered = |n: u32| {
+            let mut frame = vec![0u8; 1000];
+            frame[..4].copy_from_slice(&n.to_be_bytes());
+            Bytes::from(frame)
+        };
+        let mut offered = 0u32;
+        // Until the kernel is full and frames wait here, then some more.
+        while out.is_flushed() {
+            out.offer(numbered(offered)).unwrap();
+            offered += 1;
+        }
+        for _ in 0..50 {
+            out.offer(numbered(offered)).unwrap();
+            offered += 1;
+        }
+        out.close_with(&[Bytes::from_static(b"GOODBYE")]);
+        // Nothing may follow the goodbye.
+        out.offer(numbered(offered)).unwrap();
+        out.push(Bytes::from_static(b"late"));
+
+        let reader = tokio::spawn(async move {
+            let mut got = Vec::new();
+            client.read_to_end(&mut got).await.unwrap();
+            got
+        });
+        out.flush().await.unwrap();
+        out.shut_down_writing();
+        let got = reader.await.unwrap();
+        let (frames, last) = got.split_at(got.len() - b"GOODBYE".len());
+        assert_eq!(last, b"GOODBYE");
+        assert_eq!(frames.len() % 1000, 0, "a frame was cut short");
+        let sent = frames.len() / 1000;
+        assert!(sent < offered as usize, "the waiting frames were dropped");
+        for (i, frame) in frames.chunks(1000).enumerate() {
+            let n = u32::from_be_bytes(frame[..4].try_into().unwrap());
+            assert_eq!(n as usize, i, "frame {i} out of order");
+        }
+    }
+
     #[test]
     fn consuming_bytes_keeps_the_rest_of_a_partly_written_frame() {
         let mut waiting = Waiting::default();

@@ -13,6 +13,7 @@ mod messages;
 mod origins;
 mod pages;
 mod raw_ws;
+mod room_rules;
 mod rooms;
 mod stream;
 mod tutorial;
