@@ -19,9 +19,13 @@ const MAX_DEPTH = 8;
 
 function el(tag, children = []) {
   if (!ALLOWED.has(tag)) throw new Error(`markdown: <${tag}> is not allowed`);
-  const node = document.createElement(tag);
-  // append() turns strings into Text nodes.
-  node.append(...children);
+  return appendAll(document.createElement(tag), children);
+}
+
+// append() turns strings into Text nodes. In slices: spreading a very long
+// message's hundred thousand nodes as arguments at once overflows the stack.
+function appendAll(node, children) {
+  for (let i = 0; i < children.length; i += 4096) node.append(...children.slice(i, i + 4096));
   return node;
 }
 
@@ -49,36 +53,62 @@ function link(href, children) {
 
 // --- Inline --------------------------------------------------------------
 
-const BARE_URL = /^https?:\/\/[^\s<>"'`]+/i;
-const LINK = /^\[([^\]\n]+)\]\(([^()\s]+)\)/;
+// Sticky: matched at a position, without slicing the rest of the line.
+const BARE_URL = /https?:\/\/[^\s<>"'`]+/iy;
 const WORD = /[\p{L}\p{N}_]/u;
+const SPACE = /\s/;
+
+// Every scan below moves forward only, or remembers where a failed search
+// ended so that no later start repeats it: rendering takes time in
+// proportion to the text (a line of 100,000 `[` or `*a ` included).
 
 // A URL found in running text usually ends before trailing punctuation
 // ("see https://x.org." or "(https://x.org)").
 function trimUrl(url) {
+  let open = 0;
+  let close = 0;
+  for (const c of url) {
+    if (c === '(') open += 1;
+    else if (c === ')') close += 1;
+  }
   let end = url.length;
   for (;;) {
     const c = url[end - 1];
     if ('.,;:!?*_~'.includes(c)) end -= 1;
-    else if (c === ')' && count(url.slice(0, end), '(') < count(url.slice(0, end), ')')) end -= 1;
-    else break;
+    else if (c === ')' && open < close) {
+      end -= 1;
+      close -= 1;
+    } else break;
   }
   return url.slice(0, end);
 }
 
-function count(s, ch) {
-  return s.split(ch).length - 1;
+// The link `[label](target)` starting at `i`: the label runs to the first
+// `]` (not past a line end), the target to the first `(`, `)` or space,
+// which must be `)`. When there is none, `until` is where the label's scan
+// stopped: a `[` before it would stop there too, so none of them starts a
+// link either.
+function linkAt(s, i) {
+  let j = i + 1;
+  while (j < s.length && s[j] !== ']' && s[j] !== '\n') j += 1;
+  if (s[j] !== ']' || j === i + 1 || s[j + 1] !== '(') return { until: j };
+  let k = j + 2;
+  while (k < s.length && s[k] !== '(' && s[k] !== ')' && !SPACE.test(s[k])) k += 1;
+  if (s[k] !== ')' || k === j + 2) return { until: j };
+  return { label: s.slice(i + 1, j), target: s.slice(j + 2, k), end: k + 1 };
 }
 
 // Index of the closing `marker` for emphasis opened at `from`: the text in
 // between must not start or end with a space, and `_` must close at a word
-// boundary (so snake_case_names stay as they are).
+// boundary (so snake_case_names stay as they are). Whether a place closes
+// does not depend on `from`, so when none does after `from`, none does
+// after any later start either.
 function findCloser(s, marker, from) {
   let at = s.indexOf(marker, from);
   while (at !== -1) {
     const before = s[at - 1];
     const after = s[at + marker.length];
-    const okEdge = before !== undefined && !/\s/.test(before);
+    const okEdge = before !== undefined && !SPACE.test(before);
     const okWord = marker !== '_' || after === undefined || !WORD.test(after);
     const notDouble = marker.length !== 1 || marker !== '*' || after !== '*';
     if (at > from && okEdge && okWord && notDouble) return at;
@@ -90,45 +120,53 @@ function findCloser(s, marker, from) {
 // Inline spans of one line. `inLink` stops links nesting inside link labels.
 function inline(s, depth, inLink = false) {
   const out = [];
-  let text = '';
-  const push = (node) => {
-    if (text) out.push(text);
-    text = '';
+  // Plain text runs from `textFrom` to where the next node starts; it is
+  // cut out of `s` once, not built up a character at a time.
+  let textFrom = 0;
+  const push = (node, from, to) => {
+    if (from > textFrom) out.push(s.slice(textFrom, from));
     out.push(node);
+    textFrom = to;
   };
+  // Where searches that found nothing ended: a later start finds nothing
+  // either (see linkAt and findCloser), so it does not search again.
+  let noBacktickAfter = false;
+  let noLinkBefore = -1;
+  const noCloserFrom = new Map();
   let i = 0;
   while (i < s.length) {
     const c = s[i];
-    const rest = s.slice(i);
 
-    if (c === '`') {
+    if (c === '`' && !noBacktickAfter) {
       const end = s.indexOf('`', i + 1);
+      if (end === -1) noBacktickAfter = true;
       if (end > i + 1) {
-        push(el('code', [s.slice(i + 1, end)]));
+        push(el('code', [s.slice(i + 1, end)]), i, end + 1);
         i = end + 1;
         continue;
       }
     }
 
-    if (c === '[' && !inLink) {
-      const m = LINK.exec(rest);
-      if (m) {
-        const href = safeHref(m[2]);
+    if (c === '[' && !inLink && i >= noLinkBefore) {
+      const m = linkAt(s, i);
+      if (m.until !== undefined) noLinkBefore = m.until;
+      else {
+        const href = safeHref(m.target);
         // An unsafe target leaves the whole construct as inert text.
-        if (href) push(link(href, depth < MAX_DEPTH ? inline(m[1], depth + 1, true) : [m[1]]));
-        else text += m[0];
-        i += m[0].length;
+        if (href) push(link(href, depth < MAX_DEPTH ? inline(m.label, depth + 1, true) : [m.label]), i, m.end);
+        i = m.end;
         continue;
       }
     }
 
     if ((c === 'h' || c === 'H') && !inLink && !WORD.test(s[i - 1] ?? ' ')) {
-      const m = BARE_URL.exec(rest);
+      BARE_URL.lastIndex = i;
+      const m = BARE_URL.exec(s);
       if (m) {
         const url = trimUrl(m[0]);
         const href = url.includes('://') && url.length > url.indexOf('://') + 3 ? safeHref(url) : null;
         if (href) {
-          push(link(href, [url]));
+          push(link(href, [url]), i, i + url.length);
           i += url.length;
           continue;
         }
@@ -140,26 +178,38 @@ function inline(s, depth, inLink = false) {
       const marker = strong ? '**' : c;
       const open = i + marker.length;
       const leftOk = c !== '_' || !WORD.test(s[i - 1] ?? ' ');
-      if (leftOk && s[open] !== undefined && !/\s/.test(s[open])) {
+      const hopeless = open >= (noCloserFrom.get(marker) ?? Infinity);
+      if (leftOk && s[open] !== undefined && !SPACE.test(s[open]) && !hopeless) {
         const close = findCloser(s, marker, open);
+        if (close === -1) noCloserFrom.set(marker, open);
         if (close !== -1) {
-          push(el(strong ? 'strong' : 'em', inline(s.slice(open, close), depth + 1, inLink)));
+          push(el(strong ? 'strong' : 'em', inline(s.slice(open, close), depth + 1, inLink)), i, close + marker.length);
           i = close + marker.length;
           continue;
         }
       }
     }
 
-    text += c;
     i += 1;
   }
-  if (text) out.push(text);
+  if (s.length > textFrom) out.push(s.slice(textFrom));
   return out;
 }
 
 // --- Blocks --------------------------------------------------------------
 
 const FENCE = /^\s*```/;
+
+// The code of "```code```" on one line (what follows the opening fence
+// ends with a fence, and has something in between), else null. Written
+// out rather than as /^(.*\S.*?)```\s*$/, which backtracks quadratically
+// on a long fence line without a closing fence.
+function oneLineFence(info) {
+  const body = info.trimEnd();
+  if (!body.endsWith('```')) return null;
+  const code = body.slice(0, -3);
+  return /\S/.test(code) && !/[\u2028\u2029]/.test(code) ? code : null;
+}
 
 // Renders `source` into a DocumentFragment of text and allowed elements.
 export function renderMarkdown(source, depth = 0) {
@@ -170,7 +220,7 @@ export function renderMarkdown(source, depth = 0) {
   const flush = () => {
     run.forEach((line, n) => {
       if (n) frag.append(el('br'));
-      frag.append(...inline(line, depth));
+      appendAll(frag, inline(line, depth));
     });
     run = [];
   };
@@ -182,8 +232,8 @@ export function renderMarkdown(source, depth = 0) {
       const info = line.replace(FENCE, '');
       const code = [];
       // ```one line``` is a block of its own.
-      const oneLine = /^(.*\S.*?)```\s*$/.exec(info);
-      if (oneLine) code.push(oneLine[1]);
+      const oneLine = oneLineFence(info);
+      if (oneLine !== null) code.push(oneLine);
       else {
         // The info string is a language name (ignored); anything else on
         // the fence line is code.

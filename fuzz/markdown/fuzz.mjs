@@ -3,7 +3,10 @@
 // fragments, mutated from the corpus, must render without throwing, make
 // only the allowed elements, give links only http(s)/mailto hrefs with
 // rel="noopener noreferrer", and keep every letter of the input visible
-// (nothing silently dropped, nothing invented).
+// (nothing silently dropped, nothing invented). Long runs of the shapes
+// that once made rendering quadratic (100,000 `[` took 1.3 s) are among
+// the inputs, and the command line also checks that rendering them takes
+// time in proportion to their length (`scaling`).
 //
 //   node fuzz/markdown/fuzz.mjs [iterations] [seed]
 //
@@ -48,6 +51,22 @@ const PIECES = ['**', '*', '_', '`', '```', '\n', '> ', '[', ']', '(', ')', 'htt
   'javascript:alert(1)', 'java\tscript:', 'data:text/html,x', 'mailto:a@b.c', '<img src=x onerror=alert(1)>', '<script>',
   '</code>', '"', "'", ' ', 'word', 'ünï', '\u202e', '&amp;', '\\', '~~', '#', '-', '1.', 'www.x.org'];
 
+// Repetitions that cost quadratic time before each scan learned to stop
+// where an earlier one failed: a `[` with no `]`, emphasis with no closer,
+// a fence line with no closing fence, a URL ending in many `)`.
+export const LONG_SHAPES = {
+  brackets: (n) => '['.repeat(n),
+  'unclosed labels': (n) => '[a]'.repeat(Math.ceil(n / 3)),
+  'unclosed targets': (n) => '[a]('.repeat(Math.ceil(n / 4)),
+  'stars without closers': (n) => '*a '.repeat(Math.ceil(n / 3)),
+  'underscores without closers': (n) => '_a '.repeat(Math.ceil(n / 3)),
+  'double stars without closers': (n) => '**a '.repeat(Math.ceil(n / 4)),
+  'unclosed code': (n) => `\`${'a'.repeat(n)}`,
+  'open fence line': (n) => `\`\`\`${'a '.repeat(Math.ceil(n / 2))}`,
+  'url with parentheses': (n) => `https://x.org/${')'.repeat(n)}`,
+  'mixed openers': (n) => '[*_`'.repeat(Math.ceil(n / 4)),
+};
+
 export function* inputs(count, seed) {
   let x = seed >>> 0 || 1;
   const rand = (n) => {
@@ -56,8 +75,11 @@ export function* inputs(count, seed) {
   };
   const corpusDir = join(here, 'corpus');
   const corpus = readdirSync(corpusDir).map((f) => readFileSync(join(corpusDir, f), 'utf8'));
+  const shapes = Object.values(LONG_SHAPES);
   for (let i = 0; i < count; i += 1) {
-    let s = rand(3) === 0 ? corpus[rand(corpus.length)] : '';
+    // Now and then a long run of a once-quadratic shape, with mutations.
+    let s = i % 1000 === 0 ? shapes[(i / 1000) % shapes.length](2000 + rand(8000)) : '';
+    if (!s && rand(3) === 0) s = corpus[rand(corpus.length)];
     const n = 1 + rand(24);
     for (let k = 0; k < n; k += 1) {
       const piece = PIECES[rand(PIECES.length)];
@@ -128,6 +150,34 @@ export function check(source) {
   return problems;
 }
 
+// Shapes whose rendering time grows faster than their length: each is
+// rendered at `n` and `8n` characters (best of five, after a warm-up);
+// linear work takes about 8 times as long, quadratic 64 times, and the
+// line is drawn at 24 so that the collector's pauses do not count.
+// Returns the problems, one line each.
+export function scaling(n = 20000) {
+  const problems = [];
+  const best = (source) => {
+    let fastest = Infinity;
+    for (let k = 0; k < 5; k += 1) {
+      const t0 = performance.now();
+      renderMarkdown(source);
+      fastest = Math.min(fastest, performance.now() - t0);
+    }
+    return fastest;
+  };
+  for (const [name, make] of Object.entries(LONG_SHAPES)) {
+    best(make(n));
+    const small = best(make(n));
+    const large = best(make(8 * n));
+    // Below a few milliseconds the clock is the noise.
+    if (large > 24 * Math.max(small, 2)) {
+      problems.push(`${name}: ${small.toFixed(1)} ms at ${n} characters, ${large.toFixed(1)} ms at ${8 * n}`);
+    }
+  }
+  return problems;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const count = Number(process.argv[2] ?? 100000);
   const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);
@@ -140,5 +190,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     }
   }
   console.log(`${count} inputs (seed ${seed}): ${bad} with problems`);
-  process.exit(bad ? 1 : 0);
+  const slow = scaling();
+  for (const line of slow) console.log(`grows faster than its length: ${line}`);
+  console.log(`${Object.keys(LONG_SHAPES).length} long shapes: ${slow.length} grow faster than their length`);
+  process.exit(bad || slow.length ? 1 : 0);
 }
