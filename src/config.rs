@@ -43,7 +43,7 @@ pub struct Cli {
 
     /// The URL people reach this server at, e.g. https://chat.example.com.
     /// With https, session cookies are marked Secure; its origin may make
-    /// state-changing requests.
+    /// state-changing requests; requests naming another host are refused (421).
     #[arg(long, env = "NATTER_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
 

@@ -6,6 +6,8 @@ pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod log_caps;
 pub mod realtime;

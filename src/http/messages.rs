@@ -15,6 +15,7 @@ use crate::domain::{Message, RoomId, Seq};
 use crate::error::Result;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Messages before this seq (older page).
     pub before: Option<i64>,

@@ -16,7 +16,7 @@ mod rooms;
 pub mod server;
 mod stream;
 mod tutorial;
-mod upgrade;
+pub mod upgrade;
 
 use std::sync::Arc;
 

@@ -68,6 +68,7 @@ pub async fn stream(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// The last seq the client has (0 for everything).
     pub after: i64,

@@ -33,32 +33,35 @@ impl<S: Send + Sync> FromRequestParts<S> for WsUpgrade {
 }
 
 fn handshake(parts: &mut Parts) -> Result<Handshake, &'static str> {
-    if parts.method != Method::GET {
-        return Err("the request must be a GET");
-    }
-    if !has_token(&parts.headers, header::CONNECTION, "upgrade") {
-        return Err("the Connection header must include \"upgrade\"");
-    }
-    if !has_token(&parts.headers, header::UPGRADE, "websocket") {
-        return Err("the Upgrade header must be \"websocket\"");
-    }
-    if parts
-        .headers
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .is_none_or(|v| v != "13")
-    {
-        return Err("the Sec-WebSocket-Version header must be 13");
-    }
-    let key = parts
-        .headers
-        .get(header::SEC_WEBSOCKET_KEY)
-        .ok_or("the Sec-WebSocket-Key header is missing")?
-        .clone();
+    let key = check(&parts.method, &parts.headers)?.clone();
     let on_upgrade = parts
         .extensions
         .remove::<OnUpgrade>()
         .ok_or("this connection cannot be upgraded")?;
     Ok(Handshake { key, on_upgrade })
+}
+
+/// Whether the request head asks for a WebSocket as RFC 6455 §4.2.1 says;
+/// its `Sec-WebSocket-Key` if so, or why not, as the end of a sentence.
+pub fn check<'a>(method: &Method, headers: &'a HeaderMap) -> Result<&'a HeaderValue, &'static str> {
+    if method != Method::GET {
+        return Err("the request must be a GET");
+    }
+    if !has_token(headers, header::CONNECTION, "upgrade") {
+        return Err("the Connection header must include \"upgrade\"");
+    }
+    if !has_token(headers, header::UPGRADE, "websocket") {
+        return Err("the Upgrade header must be \"websocket\"");
+    }
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|v| v != "13")
+    {
+        return Err("the Sec-WebSocket-Version header must be 13");
+    }
+    headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .ok_or("the Sec-WebSocket-Key header is missing")
 }
 
 /// Whether a comma-separated header holds `token` (any case).
@@ -72,7 +75,7 @@ fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool
 }
 
 /// The `Sec-WebSocket-Accept` answer to a key.
-fn accept_key(key: &[u8]) -> String {
+pub fn accept_key(key: &[u8]) -> String {
     let mut sha1 = Sha1::new();
     sha1.update(key);
     sha1.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");

@@ -106,6 +106,18 @@ struct Connection {
     socket: Arc<SocketOut>,
 }
 
+/// How the client's frames are read: a small buffer, and messages and
+/// frames of at most `max_message_bytes` (larger ones close with 1009).
+pub fn reader_config(max_message_bytes: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        // Only tungstenite's pongs are written through it: at once.
+        .write_buffer_size(0)
+        .max_write_buffer_size(max_message_bytes)
+        .max_message_size(Some(max_message_bytes))
+        .max_frame_size(Some(max_message_bytes))
+}
+
 /// Serves one upgraded socket until it closes. Not an `async fn`: the
 /// connection is built here and moved into the future once, instead of
 /// the arguments being kept in the future beside their moved copies — the
@@ -127,13 +139,7 @@ pub fn serve(
         settings.queue_bound,
         Some(Arc::clone(&socket)),
     );
-    let config = WebSocketConfig::default()
-        .read_buffer_size(READ_BUFFER)
-        // Only tungstenite's pongs are written through it: at once.
-        .write_buffer_size(0)
-        .max_write_buffer_size(settings.max_message_bytes)
-        .max_message_size(Some(settings.max_message_bytes))
-        .max_frame_size(Some(settings.max_message_bytes));
+    let config = reader_config(settings.max_message_bytes);
     let mut conn = Connection {
         chat,
         hub,

@@ -10,6 +10,7 @@ mod helpers;
 mod limits;
 mod logs;
 mod messages;
+mod openapi;
 mod origins;
 mod pages;
 mod raw_ws;
