@@ -11,6 +11,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod log_caps;
 pub mod realtime;
+mod reject;
 pub mod storage;
 
 pub use app::App;

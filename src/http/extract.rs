@@ -6,13 +6,12 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
-use serde_json::error::Category;
 
-use super::reject::{self, Part};
 use super::AppState;
 use crate::chat::SessionToken;
 use crate::domain::User;
 use crate::error::Error;
+use crate::reject::{self, Part, Refusal};
 
 pub const SESSION_COOKIE: &str = "natter_session";
 const SESSION_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
@@ -179,32 +178,17 @@ fn too_large(limit: Option<BodyLimit>) -> Error {
     }
 }
 
-pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::invalid(
             "invalid_json",
             "The request body is empty; send a JSON object.",
         ));
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| json_error(&e.path().to_string(), e.inner()))?;
-    de.end().map_err(|e| json_error(".", &e))?;
-    Ok(value)
-}
-
-fn json_error(path: &str, e: &serde_json::Error) -> Error {
-    let position = format!(" at line {} column {}", e.line(), e.column());
-    let text = e.to_string();
-    let text = text.strip_suffix(&position).unwrap_or(&text);
-    match e.classify() {
-        Category::Data => {
-            Error::invalid("invalid_body", reject::wrong_shape(Part::Body, path, text))
-        }
-        Category::Syntax | Category::Eof | Category::Io => {
-            Error::invalid("invalid_json", reject::not_json(text, e.line(), e.column()))
-        }
-    }
+    reject::from_json(bytes, Part::Body).map_err(|refusal| match refusal {
+        Refusal::NotJson(why) => Error::invalid("invalid_json", why),
+        Refusal::WrongShape(why) => Error::invalid("invalid_body", why),
+    })
 }
 
 /// Query string whose failures are our errors with a sentence.

@@ -11,7 +11,6 @@ mod messages;
 mod openapi;
 mod origin;
 mod pages;
-mod reject;
 mod rooms;
 pub mod server;
 mod stream;

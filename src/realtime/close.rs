@@ -65,7 +65,7 @@ pub fn frame(code: u16, reason: &str) -> Bytes {
     let mut payload = Vec::with_capacity(2 + reason.len());
     payload.extend_from_slice(&code.to_be_bytes());
     payload.extend_from_slice(reason.as_bytes());
-    super::socket::frame(0x88, &payload)
+    super::frame::frame(0x88, &payload)
 }
 
 /// The answer to a client's close: its own code back, or an empty close
@@ -73,7 +73,7 @@ pub fn frame(code: u16, reason: &str) -> Bytes {
 pub fn reply(code: Option<u16>) -> Bytes {
     match code {
         Some(code) => frame(code, ""),
-        None => super::socket::frame(0x88, &[]),
+        None => super::frame::frame(0x88, &[]),
     }
 }
 

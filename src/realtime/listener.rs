@@ -15,7 +15,7 @@ use super::socket::SocketOut;
 use crate::domain::{RoomId, Seq, UserId};
 
 /// What a listener's queue carries. Frames are whole WebSocket text
-/// frames (`socket::text_frame`), made once for every listener.
+/// frames (`frame::text_frame`), made once for every listener.
 #[derive(Debug, Clone)]
 pub enum Outbound {
     /// A room event with its seq (deduplicated against the replay).

@@ -6,9 +6,11 @@ pub mod close;
 pub mod connection;
 pub mod cursor;
 mod fan_out;
+pub mod frame;
 pub mod hub;
 pub mod listener;
 pub mod socket;
+mod stream_io;
 pub mod wire;
 
 pub use connection::StreamSettings;

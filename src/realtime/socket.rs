@@ -9,43 +9,12 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 
 use axum::body::Bytes;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
-
-/// A text frame from the server (FIN, opcode 1, unmasked: a server's
-/// frames are the same bytes for every client, so they are framed once).
-pub fn text_frame(payload: &[u8]) -> Bytes {
-    frame(0x81, payload)
-}
-
-/// An empty ping.
-pub fn ping_frame() -> Bytes {
-    Bytes::from_static(&[0x89, 0x00])
-}
-
-/// A whole frame from the server: `first` is FIN and the opcode.
-pub(super) fn frame(first: u8, payload: &[u8]) -> Bytes {
-    let len = payload.len();
-    let mut out = Vec::with_capacity(len + 10);
-    out.push(first);
-    if len < 126 {
-        out.push(u8::try_from(len).expect("below 126"));
-    } else if let Ok(short) = u16::try_from(len) {
-        out.push(126);
-        out.extend_from_slice(&short.to_be_bytes());
-    } else {
-        out.push(127);
-        out.extend_from_slice(&(len as u64).to_be_bytes());
-    }
-    out.extend_from_slice(payload);
-    Bytes::from(out)
-}
 
 /// The hub offered a frame while too many were already waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,7 +210,7 @@ impl SocketOut {
         std::future::poll_fn(|cx| self.poll_flush(cx)).await
     }
 
-    fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    pub(super) fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             {
                 let mut waiting = self.waiting.lock().expect("socket lock");
@@ -300,93 +269,9 @@ impl Waiting {
     }
 }
 
-/// The socket as tungstenite sees it: reads come from the kernel (after
-/// what the HTTP layer had already read past the upgrade), writes (its
-/// pongs) go through the shared [`SocketOut`] in order with everything else.
-pub struct StreamIo {
-    tcp: Arc<TcpStream>,
-    out: Arc<SocketOut>,
-    /// Bytes read before the upgrade that belong to the WebSocket.
-    early: Bytes,
-}
-
-impl StreamIo {
-    pub fn new(tcp: Arc<TcpStream>, out: Arc<SocketOut>, early: &[u8]) -> Self {
-        Self {
-            tcp,
-            out,
-            // Copied: the HTTP layer's bytes are a slice of its whole read
-            // buffer (8 KiB), which a reference would keep alive for as
-            // long as the connection (measured: 3.5 -> 7.9 KiB per idle
-            // connection).
-            early: Bytes::copy_from_slice(early),
-        }
-    }
-}
-
-impl AsyncRead for StreamIo {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if !self.early.is_empty() {
-            let n = self.early.len().min(buf.remaining());
-            let head = self.early.split_to(n);
-            buf.put_slice(&head);
-            if self.early.is_empty() {
-                self.early = Bytes::new();
-            }
-            return Poll::Ready(Ok(()));
-        }
-        loop {
-            ready!(self.tcp.poll_read_ready(cx))?;
-            let unfilled = buf.initialize_unfilled();
-            match self.tcp.try_read(unfilled) {
-                Ok(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
-    }
-}
-
-impl AsyncWrite for StreamIo {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.out.push(Bytes::copy_from_slice(data));
-        Poll::Ready(Ok(data.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.out.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.out.poll_flush(cx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn frames_carry_the_length_in_the_smallest_form() {
-        assert_eq!(&text_frame(b"hi")[..], &[0x81, 2, b'h', b'i']);
-        let mid = text_frame(&[b'a'; 300]);
-        assert_eq!(&mid[..4], &[0x81, 126, 1, 44]);
-        assert_eq!(mid.len(), 304);
-        let big = text_frame(&vec![b'a'; 70_000]);
-        assert_eq!(&big[..2], &[0x81, 127]);
-        assert_eq!(u64::from_be_bytes(big[2..10].try_into().unwrap()), 70_000);
-    }
 
     /// A server socket with a bound of `bound`, and its peer (not reading
     /// yet); small kernel buffers, so a peer that does not read fills them

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::socket::text_frame;
+use super::frame::text_frame;
 
 use crate::domain::{Member, Message, RoomEvent, RoomId, Seq, User, UserId};
 use crate::error::Error;

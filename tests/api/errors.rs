@@ -186,3 +186,25 @@ async fn no_error_message_on_any_route_names_a_rust_type() {
         "only {checked} bad requests were answered with errors"
     );
 }
+
+#[tokio::test]
+async fn a_stream_command_of_the_wrong_shape_is_answered_with_a_sentence() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("alice").await;
+    let mut ws = crate::ws::connect(&app.base, &token).await;
+    for command in [
+        json!({"type": "typing", "room_id": "seven"}),
+        json!({"type": "subscribe", "rooms": {"1": "x"}}),
+        json!({"type": "send", "room_id": 1, "client_id": 5, "body": "hi"}),
+        json!({"type": "dance"}),
+        json!([1, 2]),
+    ] {
+        ws.send(command.clone()).await;
+        let (error, _) = ws.until("error").await;
+        assert_eq!(error["error"]["code"], "invalid_command", "{command}");
+        let message = error["error"]["message"].as_str().unwrap();
+        if let Some(word) = names_a_rust_type(message) {
+            panic!("{command}: the message names `{word}`: {message}");
+        }
+    }
+}

@@ -5,7 +5,9 @@
 //! hub writes its frames into the socket itself while nothing is queued
 //! (`realtime::socket`); this loop writes the rest in order.
 
-use std::collections::VecDeque;
+mod commands;
+mod subscribe;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,13 +20,14 @@ use tungstenite::Message as WsMessage;
 
 use super::budget::CommandBudget;
 use super::close;
-use super::cursor::{Live, RoomCursor};
+use super::frame;
 use super::hub::Hub;
-use super::listener::{Kick, Listener, Outbound, Wake};
-use super::socket::{self, SocketOut, StreamIo};
-use super::wire::{self, Command, ErrorDetail, Frame};
+use super::listener::{Kick, Listener, Wake};
+use super::socket::SocketOut;
+use super::stream_io::StreamIo;
+use super::wire::{self, ErrorDetail, Frame};
 use crate::chat::Chat;
-use crate::domain::{Posted, RoomId, Seq, User};
+use crate::domain::{Posted, User};
 use crate::error::Error;
 use crate::http::server::TakenOver;
 
@@ -83,7 +86,7 @@ const READ_BUFFER: usize = 256;
 
 /// The reading side: tungstenite parses the client's frames (and answers
 /// its pings through the shared socket); the server's own frames are
-/// written as bytes framed once (`socket::text_frame`).
+/// written as bytes framed once (`frame::text_frame`).
 type Reader = WebSocketStream<StreamIo>;
 
 enum Flow {
@@ -220,7 +223,7 @@ impl Connection {
                         if last_heard.elapsed() > self.settings.idle_timeout {
                             return Flow::Close(close::GOING_AWAY, "no answer to pings");
                         }
-                        self.flow_of(self.write(vec![socket::ping_frame()]).await)
+                        self.flow_of(self.write(vec![frame::ping_frame()]).await)
                     }
                 },
                 // The hub left frames the kernel did not take at once.
@@ -301,180 +304,6 @@ impl Connection {
             return true;
         }
         Box::pin(flush_all(&self.socket, &self.listener)).await
-    }
-
-    async fn command(
-        &mut self,
-        text: &str,
-        sends: &mut Option<FuturesUnordered<PendingSend>>,
-    ) -> Flow {
-        let command = match serde_json::from_str::<Command>(text) {
-            Ok(c) => c,
-            Err(e) => {
-                let error =
-                    Error::invalid("invalid_command", format!("That command is not valid: {e}"));
-                return self.send_error(None, &error).await;
-            }
-        };
-        match command {
-            Command::Ping => self.flow_of(self.write(vec![wire::encode(&Frame::Pong)]).await),
-            Command::Subscribe { rooms } => {
-                if rooms.len() > self.settings.max_rooms_per_subscribe {
-                    let error = Error::invalid(
-                        "too_many_rooms",
-                        format!(
-                            "Subscribe to at most {} rooms at once.",
-                            self.settings.max_rooms_per_subscribe
-                        ),
-                    );
-                    return self.send_error(None, &error).await;
-                }
-                let rooms = match wire::cursors(rooms) {
-                    Ok(rooms) => rooms,
-                    Err(e) => return self.send_error(None, &e).await,
-                };
-                for (room, cursor) in rooms {
-                    if let Flow::Close(code, why) = self.subscribe(room, cursor).await {
-                        return Flow::Close(code, why);
-                    }
-                }
-                Flow::Continue
-            }
-            Command::Unsubscribe { rooms } => {
-                let mut frames = Vec::new();
-                for room in rooms {
-                    if self.listener.leave_room(room) {
-                        self.hub.unsubscribe(room, &self.listener);
-                        frames.push(wire::encode(&Frame::Unsubscribed { room_id: room }));
-                    }
-                }
-                self.flow_of(self.write(frames).await)
-            }
-            Command::Send {
-                room_id,
-                client_id,
-                body,
-            } => {
-                let chat = Arc::clone(&self.chat);
-                let user = self.user.clone();
-                sends
-                    .get_or_insert_with(FuturesUnordered::new)
-                    .push(Box::pin(async move {
-                        let result = chat.post_message(&user, room_id, &client_id, &body).await;
-                        (client_id, result)
-                    }));
-                Flow::Continue
-            }
-            Command::Typing { room_id } => {
-                if self.listener.is_live(room_id) {
-                    self.hub.typing(room_id, &self.listener);
-                }
-                Flow::Continue
-            }
-        }
-    }
-
-    async fn send_error(&self, room: Option<RoomId>, error: &Error) -> Flow {
-        let frame = wire::encode(&Frame::Error {
-            client_id: None,
-            room_id: room,
-            error: ErrorDetail::from(error),
-        });
-        self.flow_of(self.write(vec![frame]).await)
-    }
-
-    /// Listen first, then check membership, then replay after `cursor`,
-    /// then go live.
-    async fn subscribe(&mut self, room: RoomId, cursor: Seq) -> Flow {
-        if self.listener.is_live(room) {
-            return Flow::Continue;
-        }
-        // Listening before the membership check closes the race with a
-        // removal: either the check sees it, or its event reaches us after
-        // we listen and takes us out again. Until the room is live, its
-        // events wait in the listener's queue.
-        self.hub.subscribe(room, &self.listener);
-        let replay = self
-            .chat
-            .replay(&self.user, room, cursor, self.settings.max_replay + 1)
-            .await;
-        let (events, last_seq) = match replay {
-            Ok(r) => r,
-            Err(e) => {
-                self.hub.unsubscribe(room, &self.listener);
-                return self.send_error(Some(room), &e).await;
-            }
-        };
-        let mut frames = Vec::with_capacity(events.len() + 2);
-        let position = if events.len() > self.settings.max_replay as usize {
-            // Too much to replay: say so and go live from the newest seq.
-            frames.push(wire::encode(&Frame::Resync {
-                room_id: room,
-                after: cursor,
-                up_to: last_seq,
-            }));
-            RoomCursor::from(last_seq)
-        } else {
-            frames.extend(events.iter().map(wire::encode_event));
-            RoomCursor::after_replay(cursor, events.iter().map(|e| e.seq))
-        };
-        frames.push(wire::encode(&Frame::Subscribed {
-            room_id: room,
-            last_seq: position.delivered(),
-        }));
-        let (count, online) = self.hub.online(room);
-        frames.push(wire::encode(&Frame::Presence {
-            room_id: room,
-            count,
-            online,
-        }));
-        self.push(&frames);
-        // After the replay's frames, so nothing live can pass them.
-        self.listener.go_live(room, position);
-        self.flow_of(self.flushed().await)
-    }
-
-    async fn deliver(&mut self, batch: VecDeque<Outbound>) -> Flow {
-        let mut frames = Vec::with_capacity(batch.len());
-        for out in batch {
-            match out {
-                Outbound::Event { room, seq, frame } => {
-                    let Some(position) = self.listener.cursor(room) else {
-                        continue;
-                    };
-                    match position.live(seq) {
-                        Live::Duplicate => continue, // already sent by the replay
-                        Live::Next => {}
-                        Live::Gap { after, missing } => {
-                            // A hole (not expected on one node): fill it from the store.
-                            let fill = self.chat.replay(&self.user, room, after, missing);
-                            match Box::pin(fill).await {
-                                Ok((filled, _)) => {
-                                    frames.extend(filled.iter().map(wire::encode_event));
-                                }
-                                Err(_) => continue,
-                            }
-                        }
-                    }
-                    self.listener.sent(room, seq);
-                    frames.push(frame);
-                }
-                Outbound::Room { room, frame } => {
-                    if self.listener.is_live(room) {
-                        frames.push(frame);
-                    }
-                }
-                Outbound::User(frame) => frames.push(frame),
-                Outbound::Removed { room } => {
-                    self.listener.leave_room(room);
-                    frames.push(wire::encode(&Frame::RoomRemoved { room_id: room }));
-                }
-            }
-        }
-        self.push(&frames);
-        // Written in order: the hub may write straight to the socket again.
-        self.listener.drained();
-        self.flow_of(self.flushed().await)
     }
 }
 

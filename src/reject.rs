@@ -1,13 +1,53 @@
-//! Why a request's JSON body or query string did not parse, as a sentence a
-//! person understands. serde's own messages name Rust types ("expected u32",
-//! "struct SignUpRequest"); these name JSON kinds and ranges instead, and
-//! never repeat the value that was sent (it may be a password).
+//! Why input did not parse — a request's JSON body or query string, a
+//! stream command — as a sentence a person understands. serde's own
+//! messages name Rust types ("expected u32", "struct SignUpRequest"); these
+//! name JSON kinds and ranges instead, and never repeat the value that was
+//! sent (it may be a password).
+
+use serde::de::DeserializeOwned;
+use serde_json::error::Category;
 
 /// Where the bad value sat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
     Body,
     Query,
+    Command,
+}
+
+/// Why a JSON text was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not JSON at all.
+    NotJson(String),
+    /// JSON, but not of the shape wanted.
+    WrongShape(String),
+}
+
+/// Parses `bytes` as one JSON value of type `T`, or says why not. Sends
+/// come this way, so the good case is serde_json's own parse; only input
+/// that fails is read again, keeping track of where it failed.
+pub fn from_json<T: DeserializeOwned>(bytes: &[u8], part: Part) -> Result<T, Refusal> {
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| refusal(part, &e.path().to_string(), e.inner()))?;
+    de.end().map_err(|e| refusal(part, ".", &e))?;
+    Ok(value)
+}
+
+fn refusal(part: Part, path: &str, e: &serde_json::Error) -> Refusal {
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let text = e.to_string();
+    let text = text.strip_suffix(&position).unwrap_or(&text);
+    match e.classify() {
+        Category::Data => Refusal::WrongShape(wrong_shape(part, path, text)),
+        Category::Syntax | Category::Eof | Category::Io => {
+            Refusal::NotJson(not_json(part, text, e.line(), e.column()))
+        }
+    }
 }
 
 /// The sentence for a value that parsed as JSON (or as a query string) but
@@ -15,21 +55,27 @@ pub enum Part {
 /// `.` for the whole body), `message` serde's message without its position.
 pub fn wrong_shape(part: Part, path: &str, message: &str) -> String {
     let field = match (part, path) {
-        (Part::Body, "." | "") => None,
+        (Part::Body | Part::Command, "." | "") => None,
         (_, p) => Some(p),
     };
     let subject = match (part, field) {
         (Part::Body, None) => "The request body".to_owned(),
-        (Part::Body, Some(f)) => format!("The field `{f}`"),
+        // Commands are told apart by `type`; serde reads the rest of an
+        // internally tagged value without telling which field failed.
+        (Part::Command, None) if message.starts_with("unknown variant") => {
+            "The field `type`".to_owned()
+        }
+        (Part::Command, None) => "A field of the command".to_owned(),
+        (Part::Body | Part::Command, Some(f)) => format!("The field `{f}`"),
         (Part::Query, f) => format!("The query parameter `{}`", f.unwrap_or("?")),
     };
     if let Some(missing) = between(message, "missing field `", "`") {
         let whole = match field {
-            Some(parent) if part == Part::Body => format!("{parent}.{missing}"),
+            Some(parent) if part != Part::Query => format!("{parent}.{missing}"),
             _ => missing.to_owned(),
         };
         return match part {
-            Part::Body => format!("The field `{whole}` is required."),
+            Part::Body | Part::Command => format!("The field `{whole}` is required."),
             Part::Query => format!("The query parameter `{whole}` is required."),
         };
     }
@@ -50,6 +96,11 @@ pub fn wrong_shape(part: Part, path: &str, message: &str) -> String {
     {
         let (got, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
         let want = kind_of_expected(expected);
+        let subject = if part == Part::Command && field.is_none() && want == "a JSON object" {
+            "The command".to_owned()
+        } else {
+            subject
+        };
         return match kind_of_value(got) {
             Some(got) if message.starts_with("invalid type") => {
                 format!("{subject} must be {want}, not {got}.")
@@ -80,10 +131,14 @@ pub fn wrong_shape(part: Part, path: &str, message: &str) -> String {
     }
 }
 
-/// A JSON body that is not JSON at all: serde's description of where and
-/// what (these name no types: "expected value", "trailing characters").
-pub fn not_json(message: &str, line: usize, column: usize) -> String {
-    format!("The request body is not valid JSON: {message} (line {line}, column {column}).")
+/// Input that is not JSON at all: serde's description of where and what
+/// (these name no types: "expected value", "trailing characters").
+fn not_json(part: Part, message: &str, line: usize, column: usize) -> String {
+    let what = match part {
+        Part::Command => "The command",
+        Part::Body | Part::Query => "The request body",
+    };
+    format!("{what} is not valid JSON: {message} (line {line}, column {column}).")
 }
 
 /// The text between `start` and the next `end` after it.
@@ -116,7 +171,13 @@ fn kind_of_expected(expected: &str) -> &'static str {
         e if e.starts_with("a sequence") || e.starts_with("a tuple") || e.starts_with("tuple") => {
             "a list"
         }
-        e if e.starts_with("struct ") || e.starts_with("a map") || e == "map" => "a JSON object",
+        e if e.starts_with("struct ")
+            || e.starts_with("a map")
+            || e == "map"
+            || e.starts_with("internally tagged enum") =>
+        {
+            "a JSON object"
+        }
         e if e.starts_with("enum ") || e.starts_with("one of") => "one of the allowed words",
         _ => "a value of another kind",
     }
@@ -150,9 +211,9 @@ mod tests {
 
     /// The sentence a JSON body `json` read as `T` is answered with.
     fn body_error<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> String {
-        super::super::extract::parse_json::<T>(json.as_bytes())
-            .unwrap_err()
-            .to_string()
+        match from_json::<T>(json.as_bytes(), Part::Body).unwrap_err() {
+            Refusal::NotJson(s) | Refusal::WrongShape(s) => s,
+        }
     }
 
     #[derive(Debug, serde::Deserialize)]
@@ -228,12 +289,34 @@ mod tests {
             ),
             "{e}"
         );
-        assert_eq!(
-            body_error::<Request>(" "),
-            "The request body is empty; send a JSON object."
-        );
         let e = body_error::<Request>(&format!("{{{GOOD}}} x"));
         assert!(e.contains("trailing characters"), "{e}");
+    }
+
+    #[test]
+    fn a_stream_command_of_the_wrong_shape_is_named_in_json_words() {
+        use crate::realtime::wire::Command;
+        let refused = |json: &str| match from_json::<Command>(json.as_bytes(), Part::Command) {
+            Err(Refusal::NotJson(s) | Refusal::WrongShape(s)) => s,
+            Ok(c) => panic!("{json} parsed as {c:?}"),
+        };
+        assert_eq!(
+            refused(r#"{"type":"typing","room_id":"seven"}"#),
+            "A field of the command must be a whole number, not text."
+        );
+        assert_eq!(
+            refused(r#"{"type":"send","room_id":1}"#),
+            "The field `client_id` is required."
+        );
+        assert_eq!(
+            refused(r#"{"type":"dance"}"#),
+            "The field `type` must be one of: subscribe, unsubscribe, send, typing, ping."
+        );
+        assert!(refused("{").starts_with("The command is not valid JSON"));
+        assert_eq!(
+            refused("\"hello\""),
+            "The command must be a JSON object, not text."
+        );
     }
 
     #[test]

@@ -1,0 +1,93 @@
+//! A stream connection's commands from its client: subscribe, unsubscribe,
+//! send, typing and ping, and the `error` frame for one it cannot take.
+
+use std::sync::Arc;
+
+use futures_util::stream::FuturesUnordered;
+
+use super::{Connection, Flow, PendingSend};
+use crate::domain::RoomId;
+use crate::error::Error;
+use crate::realtime::wire::{self, Command, ErrorDetail, Frame};
+use crate::reject::{self, Part, Refusal};
+
+impl Connection {
+    pub(super) async fn command(
+        &mut self,
+        text: &str,
+        sends: &mut Option<FuturesUnordered<PendingSend>>,
+    ) -> Flow {
+        let command = match reject::from_json::<Command>(text.as_bytes(), Part::Command) {
+            Ok(c) => c,
+            Err(Refusal::NotJson(why) | Refusal::WrongShape(why)) => {
+                let error = Error::invalid("invalid_command", why);
+                return self.send_error(None, &error).await;
+            }
+        };
+        match command {
+            Command::Ping => self.flow_of(self.write(vec![wire::encode(&Frame::Pong)]).await),
+            Command::Subscribe { rooms } => {
+                if rooms.len() > self.settings.max_rooms_per_subscribe {
+                    let error = Error::invalid(
+                        "too_many_rooms",
+                        format!(
+                            "Subscribe to at most {} rooms at once.",
+                            self.settings.max_rooms_per_subscribe
+                        ),
+                    );
+                    return self.send_error(None, &error).await;
+                }
+                let rooms = match wire::cursors(rooms) {
+                    Ok(rooms) => rooms,
+                    Err(e) => return self.send_error(None, &e).await,
+                };
+                for (room, cursor) in rooms {
+                    if let Flow::Close(code, why) = self.subscribe(room, cursor).await {
+                        return Flow::Close(code, why);
+                    }
+                }
+                Flow::Continue
+            }
+            Command::Unsubscribe { rooms } => {
+                let mut frames = Vec::new();
+                for room in rooms {
+                    if self.listener.leave_room(room) {
+                        self.hub.unsubscribe(room, &self.listener);
+                        frames.push(wire::encode(&Frame::Unsubscribed { room_id: room }));
+                    }
+                }
+                self.flow_of(self.write(frames).await)
+            }
+            Command::Send {
+                room_id,
+                client_id,
+                body,
+            } => {
+                let chat = Arc::clone(&self.chat);
+                let user = self.user.clone();
+                sends
+                    .get_or_insert_with(FuturesUnordered::new)
+                    .push(Box::pin(async move {
+                        let result = chat.post_message(&user, room_id, &client_id, &body).await;
+                        (client_id, result)
+                    }));
+                Flow::Continue
+            }
+            Command::Typing { room_id } => {
+                if self.listener.is_live(room_id) {
+                    self.hub.typing(room_id, &self.listener);
+                }
+                Flow::Continue
+            }
+        }
+    }
+
+    pub(super) async fn send_error(&self, room: Option<RoomId>, error: &Error) -> Flow {
+        let frame = wire::encode(&Frame::Error {
+            client_id: None,
+            room_id: room,
+            error: ErrorDetail::from(error),
+        });
+        self.flow_of(self.write(vec![frame]).await)
+    }
+}
