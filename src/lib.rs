@@ -7,6 +7,8 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod outbound;
+pub mod push;
 pub mod realtime;
 pub mod storage;
 

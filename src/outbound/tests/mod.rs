@@ -1,0 +1,8 @@
+//! Tests of the outbound pieces against real HTTP(S) servers on loopback.
+//! Names resolve through a stub, so nothing is asked of real DNS and no
+//! request leaves the machine.
+
+pub(crate) mod client;
+mod delivery;
+mod examples;
+pub(crate) mod receiver;
