@@ -252,10 +252,7 @@ impl DeliveryWorker {
             let result = self.deliver.deliver(event).await;
             self.observer
                 .attempted(self.target, event, failures + 1, &result);
-            let failure = match result {
-                Ok(_) => return None,
-                Err(failure) => failure,
-            };
+            let Err(failure) = result else { return None };
             failures += 1;
             let next = if failure.permanent {
                 Retry::Pause

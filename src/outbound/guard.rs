@@ -139,11 +139,10 @@ fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
 }
 
 fn v6_reason(ip: Ipv6Addr) -> Option<String> {
-    let s = ip.segments();
     let embedded = |high: u16, low: u16| {
-        let [a, b] = high.to_be_bytes();
-        let [c, d] = low.to_be_bytes();
-        Ipv4Addr::new(a, b, c, d)
+        let [first, second] = high.to_be_bytes();
+        let [third, fourth] = low.to_be_bytes();
+        Ipv4Addr::new(first, second, third, fourth)
     };
     let carries = |kind: &str, v4: Ipv4Addr| {
         v4_reason(v4).map(|why| format!("{kind} of {v4}, which is {why}"))
@@ -154,7 +153,7 @@ fn v6_reason(ip: Ipv6Addr) -> Option<String> {
     if ip.is_loopback() {
         return Some("a loopback address".into());
     }
-    Some(match s {
+    Some(match ip.segments() {
         // ::a.b.c.d, deprecated and never routed.
         [0, 0, 0, 0, 0, 0, _, _] => "an IPv4-compatible address (::/96)".into(),
         // NAT64 gateways translate these to the IPv4 address they carry.

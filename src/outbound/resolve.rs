@@ -281,7 +281,7 @@ mod tests {
     impl Resolver for Rebinding {
         async fn resolve(&self, _host: &str) -> io::Result<Vec<IpAddr>> {
             let n = self.0.fetch_add(1, Ordering::SeqCst);
-            Ok(vec![if n % 2 == 0 {
+            Ok(vec![if n.is_multiple_of(2) {
                 ip("93.184.216.34")
             } else {
                 ip("127.0.0.1")

@@ -30,7 +30,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             base: Duration::from_secs(1),
-            cap: Duration::from_secs(30 * 60),
+            cap: Duration::from_mins(30),
             max_attempts: 20,
         }
     }

@@ -16,7 +16,7 @@ pub const SIGNATURE_HEADER: &str = "Natter-Signature";
 
 /// How far a signature's timestamp may be from the receiver's clock before a
 /// receiver should refuse it (replay window).
-pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_mins(5);
 
 const PREFIX: &str = "whsec_";
 
@@ -99,7 +99,7 @@ pub fn verify(
     for part in header.split(',') {
         match part.trim().split_once('=') {
             Some(("t", t)) => {
-                timestamp = Some(t.parse::<i64>().map_err(|_| SignatureError::Malformed)?)
+                timestamp = Some(t.parse::<i64>().map_err(|_| SignatureError::Malformed)?);
             }
             Some(("v1", sig)) => candidates.push(unhex(sig).ok_or(SignatureError::Malformed)?),
             // Other schemes (a later v2) are skipped, as Stripe's are.
@@ -139,7 +139,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

@@ -55,7 +55,7 @@ pub struct PushOptions {
 impl Default for PushOptions {
     fn default() -> Self {
         Self {
-            ttl: Duration::from_secs(24 * 3600),
+            ttl: Duration::from_hours(24),
             urgency: Urgency::Normal,
             topic: None,
             padding: Padding::default(),

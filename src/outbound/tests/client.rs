@@ -115,7 +115,7 @@ async fn https_reaches_the_checked_address_and_verifies_the_names_certificate() 
     let cert = TestCert::new(&["hook.test"]);
     let receiver = Receiver::https("127.0.0.1", always(204), &cert).await;
     let trusting = client(loopback(), |c| {
-        c.extra_roots_pem = vec![cert.cert_pem.clone().into_bytes()]
+        c.extra_roots_pem = vec![cert.cert_pem.clone().into_bytes()];
     });
     let reply = post(
         &trusting,
@@ -207,7 +207,7 @@ async fn a_redirect_to_an_address_the_policy_refuses_is_not_followed() {
     .await;
     // Only 127.0.0.1 is allowed: the redirect's 127.0.0.2 is not.
     let client = client(AddressPolicy::parse(&["127.0.0.1/32"]).unwrap(), |c| {
-        c.max_redirects = 3
+        c.max_redirects = 3;
     });
     for path in ["by-address", "by-name"] {
         let err = post(

@@ -349,7 +349,7 @@ async fn an_idle_worker_delivers_new_events_as_soon_as_it_is_woken() {
     // Polling alone would take an hour: only the wake can bring these.
     let worker = hook
         .worker(&url, loopback())
-        .idle_poll(Duration::from_secs(3600))
+        .idle_poll(Duration::from_hours(1))
         .spawn();
     tokio::time::sleep(Duration::from_millis(50)).await;
     for seq in 1..=3 {

@@ -2,6 +2,7 @@
 //! signatures from the Rust signer: a receiver that copies them gets
 //! working code.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
@@ -97,10 +98,12 @@ fn the_python_example_verifies_what_the_rust_signer_signs() {
     let cases = cases();
     let mut code = example("python").to_owned();
     code.push_str("\nimport json\n");
-    code.push_str(&format!(
-        "cases = json.loads({:?})\n",
+    writeln!(
+        code,
+        "cases = json.loads({:?})",
         serde_json::to_string(&cases).unwrap()
-    ));
+    )
+    .unwrap();
     code.push_str("for secret, header, body, now, _ in cases:\n");
     code.push_str(
         "    print(str(verify_natter_signature(secret, header, body.encode(), now=now)).lower())\n",
@@ -114,10 +117,12 @@ fn the_python_example_verifies_what_the_rust_signer_signs() {
 fn the_javascript_example_verifies_what_the_rust_signer_signs() {
     let cases = cases();
     let mut code = example("javascript").to_owned();
-    code.push_str(&format!(
-        "\nconst cases = {};\n",
+    writeln!(
+        code,
+        "\nconst cases = {};",
         serde_json::to_string(&cases).unwrap()
-    ));
+    )
+    .unwrap();
     code.push_str("for (const [secret, header, body, now] of cases) {\n");
     code.push_str("  console.log(String(verifyNatterSignature(secret, header, Buffer.from(body), 300, now)));\n}\n");
     if let Some(verdicts) = run("node", &["-"], &code) {

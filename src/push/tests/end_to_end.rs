@@ -15,7 +15,7 @@ const CONTACT: &str = "mailto:admin@chat.example.com";
 
 fn sender(cert: &TestCert, policy: AddressPolicy, key: VapidKey) -> PushSender {
     let client = crate::outbound::tests::client::client(policy, |c| {
-        c.extra_roots_pem = vec![cert.cert_pem.clone().into_bytes()]
+        c.extra_roots_pem = vec![cert.cert_pem.clone().into_bytes()];
     });
     PushSender::new(client, key, CONTACT).unwrap()
 }
@@ -38,7 +38,7 @@ async fn a_push_reaches_the_endpoint_encrypted_signed_and_readable_only_with_the
 
     let payload = br#"{"room":7,"seq":42,"title":"@ann in #ops","body":"deploy is done"}"#;
     let options = PushOptions {
-        ttl: Duration::from_secs(600),
+        ttl: Duration::from_mins(10),
         urgency: Urgency::High,
         topic: Some("room-7".into()),
         ..PushOptions::default()
