@@ -78,6 +78,23 @@ impl OutboundError {
     }
 }
 
+/// A URL refused when a person enters it becomes a 400 with the refusal's
+/// sentence; failing to reach a URL is the receiver's problem, never the
+/// caller's request's, so it is internal.
+impl From<OutboundError> for crate::error::Error {
+    fn from(err: OutboundError) -> Self {
+        match err {
+            OutboundError::InvalidUrl(_)
+            | OutboundError::Refused(_)
+            | OutboundError::Resolve(_) => Self::Invalid {
+                code: "url_not_allowed",
+                message: err.to_string(),
+            },
+            _ => Self::Internal(anyhow::Error::new(err)),
+        }
+    }
+}
+
 /// A response, read up to the cap.
 #[derive(Debug, Clone)]
 pub struct Reply {

@@ -32,6 +32,16 @@ pub enum InvalidSubscription {
     Shape,
 }
 
+/// A bad subscription from a page is a 400 with the sentence.
+impl From<InvalidSubscription> for crate::error::Error {
+    fn from(err: InvalidSubscription) -> Self {
+        Self::Invalid {
+            code: "invalid_subscription",
+            message: err.to_string(),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Json<'a> {
     endpoint: &'a str,
@@ -178,6 +188,14 @@ mod tests {
         assert_eq!(
             Subscription::from_json(b"{\"endpoint\":1}").unwrap_err(),
             InvalidSubscription::Shape
+        );
+    }
+
+    #[test]
+    fn a_bad_subscription_becomes_a_400_with_its_sentence() {
+        let err: crate::error::Error = InvalidSubscription::Auth.into();
+        assert!(
+            matches!(err, crate::error::Error::Invalid { code: "invalid_subscription", ref message } if message.contains("keys.auth"))
         );
     }
 }

@@ -248,3 +248,22 @@ async fn a_url_entered_for_a_hook_is_checked_with_a_clear_sentence() {
         .await
         .contains("could not resolve nowhere.test"));
 }
+
+#[tokio::test]
+async fn a_refused_hook_url_becomes_a_400_sentence_and_an_unreachable_one_does_not() {
+    let client = client(AddressPolicy::public_only(), |_| {});
+    let refused: crate::error::Error = client
+        .check_url("http://hook.test/")
+        .await
+        .unwrap_err()
+        .into();
+    assert!(
+        matches!(&refused, crate::error::Error::Invalid { code: "url_not_allowed", message } if message.contains("loopback")),
+        "{refused:?}"
+    );
+    let timeout: crate::error::Error = OutboundError::Timeout {
+        host: "example.com".into(),
+    }
+    .into();
+    assert!(matches!(timeout, crate::error::Error::Internal(_)));
+}
