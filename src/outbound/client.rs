@@ -115,6 +115,7 @@ pub struct OutboundClient {
     http: reqwest::Client,
     resolver: GuardedResolver,
     max_response_bytes: usize,
+    total_timeout: Duration,
 }
 
 impl OutboundClient {
@@ -169,6 +170,7 @@ impl OutboundClient {
             http,
             resolver,
             max_response_bytes: config.max_response_bytes,
+            total_timeout: config.total_timeout,
         })
     }
 
@@ -183,9 +185,12 @@ impl OutboundClient {
     pub async fn check_url(&self, url: &str) -> Result<Url, OutboundError> {
         let url = parse_target(url)?;
         let host = url.host_str().unwrap_or_default();
-        self.resolver
-            .resolve_checked(host)
+        // A resolver that never answers must not hold the person's request.
+        tokio::time::timeout(self.total_timeout, self.resolver.resolve_checked(host))
             .await
+            .map_err(|_| OutboundError::Timeout {
+                host: host.to_owned(),
+            })?
             .map_err(classify_resolve)?;
         Ok(url)
     }
@@ -198,14 +203,14 @@ impl OutboundClient {
         headers: HeaderMap,
         body: Vec<u8>,
     ) -> Result<Reply, OutboundError> {
-        let url = parse_target(url.as_str())?;
+        check_target(url)?;
         let host = url.host_str().unwrap_or_default().to_owned();
         // reqwest does not resolve address literals, so judge them here.
-        if let Some(refusal) = literal_refusal(&url, self.policy()) {
+        if let Some(refusal) = literal_refusal(url, self.policy()) {
             return Err(OutboundError::Refused(refusal));
         }
         let started = Instant::now();
-        let request = self.http.post(url).headers(headers).body(body);
+        let request = self.http.post(url.clone()).headers(headers).body(body);
         let mut response = request.send().await.map_err(|e| classify(&host, &e))?;
         let status = response.status();
         let headers = response.headers().clone();
@@ -232,8 +237,15 @@ impl OutboundClient {
 
 /// An absolute http(s) URL with a host and no credentials.
 pub fn parse_target(text: &str) -> Result<Url, OutboundError> {
-    let invalid = |why: &str| OutboundError::InvalidUrl(format!("{text:?} {why}"));
-    let url = Url::parse(text).map_err(|_| invalid("is not a valid URL"))?;
+    let url = Url::parse(text)
+        .map_err(|_| OutboundError::InvalidUrl(format!("{text:?} is not a valid URL")))?;
+    check_target(&url)?;
+    Ok(url)
+}
+
+/// What [`parse_target`] checks, on a parsed URL (no second parse per send).
+fn check_target(url: &Url) -> Result<(), OutboundError> {
+    let invalid = |why: &str| OutboundError::InvalidUrl(format!("{:?} {why}", url.as_str()));
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid("must start with http:// or https://"));
     }
@@ -243,7 +255,7 @@ pub fn parse_target(text: &str) -> Result<Url, OutboundError> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid("must not contain a user name or password"));
     }
-    Ok(url)
+    Ok(())
 }
 
 /// The refusal for a URL whose host is an address literal the policy does

@@ -267,3 +267,26 @@ async fn a_refused_hook_url_becomes_a_400_sentence_and_an_unreachable_one_does_n
     .into();
     assert!(matches!(timeout, crate::error::Error::Internal(_)));
 }
+
+/// A resolver that never answers.
+struct Silent;
+
+#[async_trait::async_trait]
+impl crate::outbound::Resolver for Silent {
+    async fn resolve(&self, _host: &str) -> std::io::Result<Vec<IpAddr>> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_resolver_that_never_answers_times_out_for_checks_and_sends() {
+    let config = OutboundConfig {
+        total_timeout: Duration::from_millis(200),
+        ..OutboundConfig::default()
+    };
+    let client = OutboundClient::with_resolver(config, Arc::new(Silent)).unwrap();
+    let err = client.check_url("https://slow.test/").await.unwrap_err();
+    assert!(matches!(err, OutboundError::Timeout { .. }), "{err}");
+    let err = post(&client, "https://slow.test/").await.unwrap_err();
+    assert!(matches!(err, OutboundError::Timeout { .. }), "{err}");
+}

@@ -20,6 +20,19 @@ fn sender(cert: &TestCert, policy: AddressPolicy, key: VapidKey) -> PushSender {
     PushSender::new(client, key, CONTACT).unwrap()
 }
 
+/// A push service on loopback answering 201, a sender trusting its
+/// certificate under `policy`, and a subscription at it.
+async fn accepting_service(
+    policy: AddressPolicy,
+) -> (Receiver, PushSender, crate::push::Subscription) {
+    let cert = TestCert::new(&["push.test"]);
+    let service = Receiver::https("127.0.0.1", always(201), &cert).await;
+    let sender = sender(&cert, policy, VapidKey::generate());
+    let subscription =
+        Browser::new().subscription(&format!("https://push.test:{}/p", service.port()));
+    (service, sender, subscription)
+}
+
 fn loopback() -> AddressPolicy {
     crate::outbound::tests::client::loopback()
 }
@@ -85,11 +98,7 @@ async fn a_push_reaches_the_endpoint_encrypted_signed_and_readable_only_with_the
 
 #[tokio::test]
 async fn a_vapid_token_signed_by_another_key_does_not_verify() {
-    let cert = TestCert::new(&["push.test"]);
-    let service = Receiver::https("127.0.0.1", always(201), &cert).await;
-    let sender = sender(&cert, loopback(), VapidKey::generate());
-    let subscription =
-        Browser::new().subscription(&format!("https://push.test:{}/p", service.port()));
+    let (service, sender, subscription) = accepting_service(loopback()).await;
     sender
         .send(&subscription, b"x", &PushOptions::default())
         .await
@@ -155,11 +164,7 @@ async fn each_answer_of_the_push_service_tells_the_caller_what_to_do() {
 
 #[tokio::test]
 async fn an_endpoint_on_a_private_address_is_refused_without_contacting_it() {
-    let cert = TestCert::new(&["push.test"]);
-    let service = Receiver::https("127.0.0.1", always(201), &cert).await;
-    let sender = sender(&cert, AddressPolicy::public_only(), VapidKey::generate());
-    let subscription =
-        Browser::new().subscription(&format!("https://push.test:{}/p", service.port()));
+    let (service, sender, subscription) = accepting_service(AddressPolicy::public_only()).await;
     let err = sender
         .send(&subscription, b"secret", &PushOptions::default())
         .await
@@ -174,11 +179,7 @@ async fn an_endpoint_on_a_private_address_is_refused_without_contacting_it() {
 
 #[tokio::test]
 async fn a_too_large_payload_or_a_bad_topic_is_refused_before_sending() {
-    let cert = TestCert::new(&["push.test"]);
-    let service = Receiver::https("127.0.0.1", always(201), &cert).await;
-    let sender = sender(&cert, loopback(), VapidKey::generate());
-    let subscription =
-        Browser::new().subscription(&format!("https://push.test:{}/p", service.port()));
+    let (service, sender, subscription) = accepting_service(loopback()).await;
     let big = vec![b'x'; crate::push::MAX_PLAINTEXT + 1];
     assert!(matches!(
         sender

@@ -30,6 +30,9 @@ use natter::outbound::{
     WebhookSecret, WebhookSender, WebhookTarget, DEFAULT_TOLERANCE,
 };
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(
     about = "Signed outgoing-webhook deliveries per second to one local receiver, and their CPU cost"
