@@ -118,6 +118,9 @@ pub struct Paused {
     pub room: RoomId,
     pub seq: Seq,
     pub attempts: u32,
+    /// The receiver's status on the last attempt (404/410 from a push
+    /// service: delete the subscription).
+    pub last_status: Option<u16>,
     pub last_error: String,
 }
 
@@ -268,6 +271,7 @@ impl DeliveryWorker {
                         room: event.room,
                         seq: event.seq,
                         attempts: failures,
+                        last_status: failure.status,
                         last_error: failure.message,
                     })
                 }

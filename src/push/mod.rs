@@ -14,6 +14,10 @@
 //! on mention:   sender.send(&sub, json_bytes, &PushOptions::default()).await
 //!               Err(e) if e.subscription_gone()  -> delete the subscription
 //!               Err(e) with e.retry() == Some(wait) -> try later (at least wait)
+//! or, with a stored cursor per subscription (at least once, in order):
+//!               DeliveryWorker::new(TargetId(sub_id), store, source,
+//!                   Arc::new(PushTarget { sender, subscription, options })).spawn()
+//!               paused.last_status is Some(404 or 410) -> delete the subscription
 //! ```
 //!
 //! Choices: the RustCrypto crates (`p256` for ECDH and ES256, `aes-gcm`,
@@ -25,6 +29,7 @@
 //! token is signed per message (valid 12 h; signing costs far less than the
 //! key agreement every message needs anyway).
 
+mod deliver;
 mod encrypt;
 mod sender;
 mod subscription;
@@ -33,6 +38,7 @@ mod vapid;
 #[cfg(test)]
 mod tests;
 
+pub use deliver::PushTarget;
 pub use encrypt::{encrypt, Padding, PayloadTooLarge, MAX_BODY, MAX_PLAINTEXT, RECORD_SIZE};
 pub use sender::{Accepted, PushError, PushOptions, PushSender, Urgency};
 pub use subscription::{InvalidSubscription, Subscription};

@@ -249,8 +249,8 @@ async fn a_receiver_that_stays_down_pauses_the_hook_and_a_resumed_hook_starts_at
         .observer(log.clone());
     let paused = worker.spawn().paused().await.expect("paused, not stopped");
     assert_eq!(
-        (paused.room, paused.seq, paused.attempts),
-        (RoomId(1), Seq(1), 4)
+        (paused.room, paused.seq, paused.attempts, paused.last_status),
+        (RoomId(1), Seq(1), 4, Some(503))
     );
     assert_eq!(paused.last_error, "the receiver answered 503");
     assert_eq!(

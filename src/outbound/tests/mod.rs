@@ -5,4 +5,5 @@
 pub(crate) mod client;
 mod delivery;
 mod examples;
+mod faults;
 pub(crate) mod receiver;

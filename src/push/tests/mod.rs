@@ -4,3 +4,4 @@
 mod browser;
 mod end_to_end;
 mod vectors;
+mod worker;
