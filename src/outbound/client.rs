@@ -27,6 +27,8 @@ pub struct OutboundConfig {
     /// dropped with the connection and the reply is marked `truncated`.
     pub max_response_bytes: usize,
     /// Redirects followed (each to a checked address); 0 returns the 3xx.
+    /// A followed 301/302/303 turns the POST into a GET without its body
+    /// (as browsers do), so webhooks keep 0 and report the 3xx.
     pub max_redirects: usize,
     /// Sent as `User-Agent`.
     pub user_agent: String,
@@ -213,7 +215,7 @@ impl OutboundClient {
         let request = self.http.post(url.clone()).headers(headers).body(body);
         let mut response = request.send().await.map_err(|e| classify(&host, &e))?;
         let status = response.status();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let mut body = Vec::new();
         let mut truncated = false;
         while let Some(chunk) = response.chunk().await.map_err(|e| classify(&host, &e))? {

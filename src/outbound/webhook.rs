@@ -8,10 +8,11 @@ use async_trait::async_trait;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use url::Url;
 
-use super::client::{OutboundClient, Reply};
+use super::client::{OutboundClient, OutboundError, Reply};
 use super::delivery::{Deliver, Delivered, Failure, OutboundEvent};
 use super::retry::parse_retry_after;
 use super::signing::{sign, WebhookSecret};
+use crate::domain::{RoomId, Seq};
 
 /// Names the event's room, so a receiver can de-duplicate by (room, seq)
 /// without parsing the body.
@@ -43,7 +44,7 @@ impl WebhookSender {
     pub fn headers(
         secret: &WebhookSecret,
         timestamp: i64,
-        room: Option<(i64, i64)>,
+        room: Option<(RoomId, Seq)>,
         body: &[u8],
     ) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -54,14 +55,23 @@ impl WebhookSender {
         if let Some((room, seq)) = room {
             headers.insert(
                 HeaderName::from_static("natter-room"),
-                HeaderValue::from(room),
+                HeaderValue::from(room.0),
             );
             headers.insert(
                 HeaderName::from_static("natter-seq"),
-                HeaderValue::from(seq),
+                HeaderValue::from(seq.0),
             );
         }
         headers
+    }
+
+    /// A signed call that is not a room event (a slash command): POSTs
+    /// `body` with the signature and returns the reply, whatever its status.
+    pub async fn call(&self, body: &[u8]) -> Result<Reply, OutboundError> {
+        let headers = Self::headers(&self.target.secret, unix_now(), None, body);
+        self.client
+            .post(&self.target.url, headers, body.to_vec())
+            .await
     }
 
     /// POSTs one signed event. A 2xx is delivered; anything else, or no
@@ -71,7 +81,7 @@ impl WebhookSender {
         let headers = Self::headers(
             &self.target.secret,
             now,
-            Some((event.room.0, event.seq.0)),
+            Some((event.room, event.seq)),
             &event.body,
         );
         match self

@@ -3,6 +3,7 @@
 //! request leaves the machine.
 
 pub(crate) mod client;
+mod command;
 mod delivery;
 mod examples;
 mod faults;
