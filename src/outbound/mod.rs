@@ -14,6 +14,9 @@
 //!                  .observer(log).spawn()                 -> WorkerHandle
 //! on commit:   handle.wake()                              after the transaction commits
 //! on pause:    DeliveryObserver::paused                   mark paused, tell the owner
+//! each try:    DeliveryObserver::attempted                the hook's delivery log
+//! bot reply:   Delivered::reply                           {"text": ...} posted as the bot
+//! slash cmd:   WebhookSender::call(&json).await           signed, reply returned
 //! ```
 //!
 //! - **SSRF guard** ([`AddressPolicy`], [`GuardedResolver`]): the client
@@ -24,8 +27,13 @@
 //!   followed unless `max_redirects > 0`, and then each hop is checked.
 //! - **Bounds**: connect and total timeouts, at most `max_response_bytes` of
 //!   a reply read.
-//! - **TLS**: rustls with the Mozilla roots (webpki-roots) compiled in, so
-//!   https works the same on any machine; extra roots for private CAs.
+//! - **HTTP and TLS**: reqwest (already built for the tests and the bench)
+//!   rather than hyper-util's bare client: it brings the connection pool,
+//!   connect and total timeouts, a redirect policy hook and, above all, a
+//!   resolver seam that the connector honours. TLS is rustls on `ring` (no
+//!   OpenSSL, no CMake-built aws-lc) with the Mozilla roots (webpki-roots)
+//!   compiled in, so https works the same on any machine; extra roots for
+//!   private CAs. No gzip: a reply is read as sent, so the cap is real.
 //! - **Signatures** ([`sign`], [`verify`]): `Natter-Signature:
 //!   t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`; see
 //!   `docs/webhooks.md`.
