@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use super::client::{client, loopback};
-use super::receiver::{always, Answer, Receiver, Recorded, Script};
+use super::eventually;
+use super::receiver::{always, fails_then, Answer, Receiver, Recorded, Script};
 use crate::domain::{RoomId, Seq};
 use crate::outbound::{
     verify, AddressPolicy, Delivered, DeliveryObserver, DeliveryWorker, Failure, MemoryCursorStore,
@@ -74,21 +75,12 @@ impl Hook {
 
     /// Waits (bounded) until the stored cursor of every room reaches `seq`.
     async fn delivered_through(&self, rooms: &[i64], seq: i64) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !rooms
-            .iter()
-            .all(|&r| self.store.cursor(HOOK, RoomId(r)) == Some(Seq(seq)))
-        {
-            assert!(
-                Instant::now() < deadline,
-                "cursors stuck at {:?}",
-                rooms
-                    .iter()
-                    .map(|&r| self.store.cursor(HOOK, RoomId(r)))
-                    .collect::<Vec<_>>()
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        eventually(&format!("every room's cursor reaches {seq}"), || {
+            rooms
+                .iter()
+                .all(|&r| self.store.cursor(HOOK, RoomId(r)) == Some(Seq(seq)))
+        })
+        .await;
     }
 }
 
@@ -133,13 +125,7 @@ fn receiver_view(
 
 #[tokio::test]
 async fn a_receiver_that_fails_5_times_then_recovers_gets_every_event_once_in_order() {
-    let script: Script = Arc::new(|_, n| {
-        if n < 5 {
-            Answer::status(500)
-        } else {
-            Answer::status(200)
-        }
-    });
+    let script = fails_then(5, 500, 200);
     let receiver = Receiver::http("127.0.0.1", script).await;
     let hook = Hook::new(two_rooms(10));
     let worker = hook
@@ -183,14 +169,10 @@ async fn a_worker_stopped_mid_delivery_and_restarted_from_its_cursor_loses_nothi
     let url = format!("http://hook.test:{}/", receiver.port());
 
     let first = hook.worker(&url, loopback()).spawn();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while receiver.requests().len() < 10 {
-        assert!(
-            Instant::now() < deadline,
-            "the receiver never got ten requests"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually("the receiver gets ten requests", || {
+        receiver.requests().len() >= 10
+    })
+    .await;
     first.stop();
     assert_eq!(
         hook.store.cursor(HOOK, RoomId(1)),

@@ -3,10 +3,11 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::eventually;
 use crate::domain::{RoomId, Seq};
 use crate::error::{Error, Result};
 use crate::outbound::{
@@ -61,14 +62,6 @@ impl CursorStore for FailingStore {
     }
 }
 
-async fn until(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_store_that_cannot_save_only_widens_what_a_restart_redelivers() {
     let store = Arc::new(FailingStore {
@@ -78,7 +71,7 @@ async fn a_store_that_cannot_save_only_widens_what_a_restart_redelivers() {
     let source = Arc::new(MemoryEventSource::new(events(5)));
     let taker = Arc::new(Taker::default());
     let first = DeliveryWorker::new(HOOK, store.clone(), source.clone(), taker.clone()).spawn();
-    until("the first worker delivers all five", || {
+    eventually("the first worker delivers all five", || {
         taker.0.lock().unwrap().len() == 5
     })
     .await;
@@ -86,7 +79,7 @@ async fn a_store_that_cannot_save_only_widens_what_a_restart_redelivers() {
     assert_eq!(store.inner.cursor(HOOK, RoomId(1)), Some(Seq(2)));
 
     let second = DeliveryWorker::new(HOOK, store.clone(), source, taker.clone()).spawn();
-    until("the restart redelivers what was not saved", || {
+    eventually("the restart redelivers what was not saved", || {
         taker.0.lock().unwrap().len() == 8
     })
     .await;
@@ -132,7 +125,7 @@ async fn a_source_that_fails_is_read_again_and_nothing_is_skipped() {
     .idle_poll(Duration::from_millis(10))
     .batch(1)
     .spawn();
-    until("deliveries resume after the source recovers", || {
+    eventually("deliveries resume after the source recovers", || {
         taker.0.lock().unwrap().len() == 3
     })
     .await;

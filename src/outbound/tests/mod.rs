@@ -8,3 +8,13 @@ mod delivery;
 mod examples;
 mod faults;
 pub(crate) mod receiver;
+
+/// Waits until `done` holds, for at most 20 s (a readiness check, not a
+/// timing assertion); fails the test with `what` otherwise.
+pub(crate) async fn eventually(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}

@@ -70,6 +70,11 @@ pub(crate) fn always(status: u16) -> Script {
     Arc::new(move |_, _| Answer::status(status))
 }
 
+/// Answers `failure` to the first `n` requests, then `success`.
+pub(crate) fn fails_then(n: usize, failure: u16, success: u16) -> Script {
+    Arc::new(move |_, seen| Answer::status(if seen < n { failure } else { success }))
+}
+
 /// A self-signed certificate for `names` (DNS names or IP addresses).
 pub(crate) struct TestCert {
     pub cert_pem: String,

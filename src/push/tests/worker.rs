@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::browser::Browser;
 use crate::domain::{RoomId, Seq};
-use crate::outbound::tests::receiver::{always, Answer, Receiver, Script, TestCert};
+use crate::outbound::tests::receiver::{always, fails_then, Receiver, Script, TestCert};
 use crate::outbound::{
     DeliveryWorker, MemoryCursorStore, MemoryEventSource, OutboundEvent, RetryPolicy, TargetId,
 };
@@ -60,23 +60,13 @@ async fn run(
 
 #[tokio::test]
 async fn pushes_through_the_worker_survive_a_failing_service_and_arrive_in_order() {
-    let script: Script = Arc::new(|_, n| {
-        if n < 2 {
-            Answer::status(503)
-        } else {
-            Answer::status(201)
-        }
-    });
+    let script = fails_then(2, 503, 201);
     let (service, browser, store, worker) = run(script, 4).await;
     let handle = worker.spawn();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while store.cursor(SUBSCRIPTION, RoomId(3)) != Some(Seq(4)) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "pushes did not all go through"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    crate::outbound::tests::eventually("every push goes through", || {
+        store.cursor(SUBSCRIPTION, RoomId(3)) == Some(Seq(4))
+    })
+    .await;
     handle.stop();
     let read: Vec<String> = service.requests()[2..]
         .iter()
