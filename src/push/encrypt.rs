@@ -33,8 +33,8 @@ pub const RECORD_SIZE: u32 = 4096;
 pub enum Padding {
     /// No padding.
     None,
-    /// Pad the plaintext up to the next multiple of this many bytes (never
-    /// past [`MAX_PLAINTEXT`]). The default pads to 256.
+    /// Pad the plaintext up to the next multiple of 256 bytes (never past
+    /// [`MAX_PLAINTEXT`]): the default, so most pushes look alike in size.
     #[default]
     Bucket256,
     /// Exactly this many zero bytes.
