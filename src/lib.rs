@@ -10,6 +10,8 @@ pub mod error;
 pub mod fuzzing;
 pub mod http;
 pub mod log_caps;
+pub mod outbound;
+pub mod push;
 pub mod realtime;
 mod reject;
 pub mod storage;
