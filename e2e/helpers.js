@@ -56,21 +56,26 @@ export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'natter
   };
 }
 
+export const CHROMIUM_OPTIONS = {
+  executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+  // Running as root needs --no-sandbox; the rest keep Chromium from
+  // reaching out to Google services on a closed network.
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+// The browser run.js started for the whole suite (each test file then
+// only opens contexts), or one of its own when a file is run alone.
 export function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    // Running as root needs --no-sandbox; the rest keep Chromium from
-    // reaching out to Google services on a closed network.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const shared = process.env.NATTER_E2E_BROWSER;
+  return shared ? chromium.connect(shared) : chromium.launch(CHROMIUM_OPTIONS);
 }
 
 // Records console errors and uncaught exceptions (CSP violations are
@@ -95,9 +100,15 @@ export async function signUp(browser, baseUrl, username, { viewport, allow } = {
   await page.fill('#username', username);
   await page.click('#signup-form button[type="submit"]');
   await page.waitForURL(/\/chat/);
-  await page.waitForSelector('#messages .log-note, #messages .msg');
+  await waitForChat(page);
   await waitForRoom(page, 'general');
   return { context, page, errors };
+}
+
+// Resolves once the chat page is in use: its room is open and shown
+// (chat.js marks "natter:interactive").
+export function waitForChat(page) {
+  return page.waitForFunction(() => performance.getEntriesByName('natter:interactive').length > 0);
 }
 
 // Resolves once the open room (the page heading) is `name`.

@@ -50,8 +50,9 @@ test('the other user sees a typing indicator while someone types', async () => {
   await carol.page.press('#composer', 'Enter');
   await messageRow(bob.page, 'I am typing something').waitFor();
   assert.equal(await bob.page.textContent('#typing'), '');
-  // Who is online shows in the room header.
-  await bob.page.waitForFunction(() => /alice, carol online/.test(document.querySelector('#presence').textContent));
+  // How many are in the room and online shows in the room header.
+  await bob.page.locator('#room-facts', { hasText: '3 members' }).waitFor();
+  await bob.page.locator('#room-facts', { hasText: '3 online' }).waitFor();
   assert.deepEqual(carol.errors, []);
   assert.deepEqual(bob.errors, []);
 });
