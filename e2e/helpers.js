@@ -15,11 +15,14 @@ export const repoRoot = resolve(here, '..');
 const NATTER_BIN = process.env.NATTER_BIN ?? resolve(here, '../target/debug/natter');
 
 // Starts natter and resolves once it logs its address (no sleeps). A
-// restart passes the previous `dataDir` and `port`.
-export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'natter-e2e-')), port = 0 } = {}) {
+// restart passes the previous `dataDir` and `port`; `extra` are more flags.
+export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'natter-e2e-')), port = 0, extra = [] } = {}) {
   // The tests post bursts faster than the default per-user send limit
   // allows (the limits have API tests of their own).
-  const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--rate-limits', 'false'];
+  const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--rate-limits', 'false', ...extra];
+  // To check that a test fails without a fix: serve another client's files
+  // (e.g. `git archive <commit> assets | tar -x -C /tmp/old`).
+  if (process.env.NATTER_E2E_ASSETS) args.push('--assets-dir', process.env.NATTER_E2E_ASSETS);
   const child = spawn(NATTER_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -108,6 +111,8 @@ export async function signUp(browser, baseUrl, username, { viewport, allow } = {
 // Resolves once the chat page is in use: its room is open and shown
 // (chat.js marks "natter:interactive").
 export function waitForChat(page) {
+  // A client from before that mark (NATTER_E2E_ASSETS) shows a list.
+  if (process.env.NATTER_E2E_ASSETS) return page.waitForSelector('#messages .log-note, #messages .msg');
   return page.waitForFunction(() => performance.getEntriesByName('natter:interactive').length > 0);
 }
 

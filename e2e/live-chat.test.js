@@ -56,3 +56,23 @@ test('the other user sees a typing indicator while someone types', async () => {
   assert.deepEqual(carol.errors, []);
   assert.deepEqual(bob.errors, []);
 });
+
+test('typing stops showing at once when the text is cleared or sent', async () => {
+  const dora = await signUp(browser, server.url, 'dora');
+  const typingOf = (page, text) =>
+    page.waitForFunction((t) => document.querySelector('#typing').textContent === t, text, { timeout: 5000 });
+  await dora.page.type('#composer', 'maybe I will say');
+  await typingOf(bob.page, 'dora is typing…');
+  // Cleared: gone for the others well before a typing notice runs out (6 s).
+  await dora.page.fill('#composer', '');
+  await bob.page.waitForFunction(() => document.querySelector('#typing').textContent === '', null, { timeout: 1500 });
+
+  await dora.page.type('#composer', 'no, I will say this');
+  await typingOf(bob.page, 'dora is typing…');
+  await dora.page.press('#composer', 'Enter');
+  await bob.page.waitForFunction(() => document.querySelector('#typing').textContent === '', null, { timeout: 1500 });
+  await messageRow(bob.page, 'no, I will say this').waitFor();
+  assert.deepEqual(dora.errors, []);
+  assert.deepEqual(bob.errors, []);
+  await dora.context.close();
+});
