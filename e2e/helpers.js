@@ -95,8 +95,9 @@ export function watchErrors(page, allow = []) {
 }
 
 // A new browser context signed up as `username`, on the chat page.
-export async function signUp(browser, baseUrl, username, { viewport, allow } = {}) {
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 800 } });
+// Other options (hasTouch, locale, ...) are the context's.
+export async function signUp(browser, baseUrl, username, { viewport, allow, ...options } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   const errors = watchErrors(page, allow);
   await page.goto(`${baseUrl}/`);
