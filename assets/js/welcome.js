@@ -22,6 +22,10 @@ get('/api/v1/server')
   })
   .catch(() => {});
 
+// The page was hidden until now (base.css), which the browser's own
+// autofocus skips: the name field takes the focus here.
+$('username').focus();
+
 const signedOut = takeSignedOut(new URL(location.href));
 if (signedOut) {
   const notice = $('welcome-notice');
