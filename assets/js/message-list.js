@@ -22,9 +22,13 @@ import { MessageSpan } from './message-span.js';
 
 const NEAR_BOTTOM_PX = 48; // "at the bottom" tolerance
 const EDGE_PX = 800; // this close to the window's top or bottom: extend it
-const WINDOW_MAX = 150; // rows in the DOM at most (while the reader scrolls)
-const WINDOW_STEP = 50; // rows added (and dropped at the far end) per move
+const WINDOW_MAX = 120; // rows in the DOM at most (while the reader scrolls)
+const WINDOW_STEP = 30; // rows added (and dropped at the far end) per move
 const WINDOW_OPEN = 80; // rows shown when a room opens
+
+const set = (el, property, value) => {
+  if (el[property] !== value) el[property] = value;
+};
 
 export class MessageList {
   // callbacks: onLoadOlder(seq), onLoadNewer(seq), onJumpToNewest(),
@@ -380,16 +384,19 @@ export class MessageList {
     this.updateControls();
   }
 
+  // Writes only what changed: every write would make the next read of a
+  // position (on the next scroll event) lay the whole list out again.
   updateControls() {
     const older = this.status === 'ready' && (this.lo > 0 || this.hasOlder);
-    this.olderButton.hidden = !older;
-    this.olderButton.disabled = this.loadingOlder;
-    this.olderButton.textContent = this.loadingOlder ? t('messages.loadingOlder') : t('messages.loadOlder');
+    const olderText = this.loadingOlder ? t('messages.loadingOlder') : t('messages.loadOlder');
+    set(this.olderButton, 'hidden', !older);
+    set(this.olderButton, 'disabled', this.loadingOlder);
+    set(this.olderButton, 'textContent', olderText);
     const show = this.status === 'ready' && (this.hasNewer || this.unseen > 0);
-    this.jumpButton.hidden = !show;
+    set(this.jumpButton, 'hidden', !show);
     if (show) {
       const label = this.jumpButton.querySelector('.jump-newest__label');
-      label.textContent = this.unseen > 0 ? t('messages.newCount', { count: this.unseen }) : t('messages.jumpNewest');
+      set(label, 'textContent', this.unseen > 0 ? t('messages.newCount', { count: this.unseen }) : t('messages.jumpNewest'));
     }
   }
 
