@@ -3,7 +3,7 @@
 // and signing out. What an open room does is room-view.js's; what live
 // frames mean is live-events.js's.
 
-import { get, post, del, roomPath, onUnauthorized } from './api.js';
+import { get, del, onUnauthorized } from './api.js';
 import { readBootstrap } from './bootstrap.js';
 import { h } from './dom.js';
 import { t, tParts, translatePage } from './i18n.js';
@@ -30,23 +30,14 @@ import { setupDrawer } from './drawer.js';
 import { setupTouchMenus } from './touch.js';
 import { setupRoomDialogs } from './room-dialogs.js';
 import { setupAccount } from './account.js';
-import { key, read } from './store.js';
+import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
 
 translatePage();
 
 const $ = (id) => document.getElementById(id);
-const DEFAULT_ROOM = 'general';
-// Moving the focus to the message box on a phone would open its keyboard
-// over the conversation just chosen: only where there is a hover pointer.
-const DESKTOP = window.matchMedia('(hover: hover)');
 
 const state = { me: null };
-// When the newest applied room list was requested: a slow answer that
-// started before we joined/left a room must not overwrite a fresher list.
-let roomsRequestedAt = 0;
-// Bumps on every navigation decision; a slower, older one gives up.
-let navSeq = 0;
 // Set up in boot(), once we know who we are.
 let live = null;
 let outbox = null;
@@ -161,6 +152,10 @@ const view = new RoomView({
 
 const banner = new ConnectionBanner($('connection'));
 
+const nav = new Navigation({ view, sidebar, composer, live: () => live, me: () => state.me, onRoomsChanged: renderHeader });
+const refreshRooms = () => nav.refreshRooms();
+const goToRoom = (id) => nav.goToRoom(id);
+
 setupDrawer({
   toggle: $('sidebar-toggle'),
   closeButton: $('sidebar-close'),
@@ -185,7 +180,7 @@ const openSwitcher = setupSwitcher({
   rooms: () => sidebar.ordered(),
   label: roomLabel,
   meId: () => state.me?.id,
-  choose: chooseFromSwitcher,
+  choose: (option) => nav.choose(option),
 });
 $('switcher-hint').replaceChildren(...tParts('switcher.hint', { up: kbd('↑'), down: kbd('↓'), enter: kbd('Enter'), esc: kbd('Esc') }));
 setupShortcuts({
@@ -205,7 +200,7 @@ $('add-people-button').addEventListener('click', () => {
   const room = view.room();
   if (room) roomDialogs.openMembers(room, { focusAdd: true });
 });
-$('leave-room-button').addEventListener('click', leaveCurrentRoom);
+$('leave-room-button').addEventListener('click', () => nav.leaveCurrentRoom());
 
 // --- The session ------------------------------------------------------------
 
@@ -236,48 +231,9 @@ async function signOut(path, reason) {
 
 // --- Navigation -------------------------------------------------------------
 
-// #room=5, or #room=5&msg=57 for one message (a link to it).
-function parseHash() {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const number = (name) => (/^\d+$/.test(params.get(name) ?? '') ? Number(params.get(name)) : null);
-  return { room: number('room'), msg: number('msg') };
-}
-
-function focusComposer() {
-  if (DESKTOP.matches && view.current) composer.focus();
-}
-
-// Navigating by hash keeps history (back button) and reload in sync.
-function goToRoom(id) {
-  if (parseHash().room === id) {
-    if (!view.isOpen(id)) view.open(id);
-    focusComposer();
-  } else {
-    location.hash = `room=${id}`;
-  }
-}
-
 function openMembers() {
   const room = view.room();
   if (room) roomDialogs.openMembers(room);
-}
-
-async function chooseFromSwitcher(option) {
-  try {
-    if (option.kind === 'join') {
-      await post(roomPath(option.room.id, '/join'));
-      await refreshRooms();
-      goToRoom(option.room.id);
-    } else if (option.kind === 'person') {
-      const { room } = await post('/api/v1/dms', { username: option.person.username });
-      await refreshRooms();
-      goToRoom(room.id);
-    } else {
-      goToRoom(option.room.id);
-    }
-  } catch (err) {
-    toast(err.message, { error: true });
-  }
 }
 
 async function copyLink(m) {
@@ -288,104 +244,6 @@ async function copyLink(m) {
   } catch {
     // No clipboard (a plain-HTTP address on the LAN): show it to copy.
     window.prompt(t('menu.copyLinkPrompt'), url);
-  }
-}
-
-async function refreshRooms() {
-  const requestedAt = performance.now();
-  const { rooms = [] } = await get('/api/v1/rooms');
-  applyRooms(rooms, requestedAt);
-}
-
-function applyRooms(rooms, requestedAt) {
-  if (requestedAt < roomsRequestedAt) return;
-  roomsRequestedAt = requestedAt;
-  sidebar.update(rooms);
-  // Receive every room I am in; rooms I left are no longer sent.
-  for (const room of rooms) live.track(room.id, room.last_seq ?? 0);
-  if (view.current && !sidebar.find(view.current.id)) {
-    // Removed from the open room (or left it in another tab).
-    view.close();
-    toast(t('rooms.removed'));
-    openDefault();
-    return;
-  }
-  renderHeader();
-}
-
-async function joinPublicRoom(id) {
-  try {
-    await post(roomPath(id, '/join'));
-    await refreshRooms();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function openFromHash() {
-  const nav = ++navSeq;
-  const { room: id, msg } = parseHash();
-  if (id === null) return openDefault();
-  if (!sidebar.find(id)) {
-    // Maybe I was added a moment ago; or a shared link to a public room I
-    // have not joined yet: join it.
-    await refreshRooms().catch(() => {});
-    if (nav !== navSeq) return undefined;
-    if (!sidebar.find(id)) {
-      const { rooms = [] } = await get('/api/v1/public-rooms').catch(() => ({}));
-      if (nav !== navSeq) return undefined;
-      if (!rooms.some((r) => r.id === id) || !(await joinPublicRoom(id))) {
-        // Private rooms read the same as missing ones: nothing about them shows.
-        toast(t('rooms.notFound'), { error: true });
-        return nav === navSeq ? openDefault() : undefined;
-      }
-      if (nav !== navSeq) return undefined;
-    }
-  }
-  if (view.isOpen(id) && msg === null) return undefined;
-  const opened = view.open(id, { at: msg });
-  focusComposer();
-  return opened;
-}
-
-async function openDefault() {
-  const nav = ++navSeq;
-  const open = (id) => {
-    history.replaceState(null, '', `#room=${id}`);
-    return view.open(id);
-  };
-  const last = Number(read(key('lastRoom', state.me.id)));
-  if (sidebar.find(last)) return open(last);
-  const general = () => sidebar.rooms.find((r) => r.kind === 'public' && r.name === DEFAULT_ROOM);
-  if (general()) return open(general().id);
-
-  // New users may not be in "general" yet: join it when it exists.
-  const { rooms = [] } = await get('/api/v1/public-rooms').catch(() => ({}));
-  if (nav !== navSeq) return undefined;
-  const publicGeneral = rooms.find((r) => r.name === DEFAULT_ROOM);
-  if (publicGeneral && (await joinPublicRoom(publicGeneral.id))) {
-    return nav === navSeq ? open(publicGeneral.id) : undefined;
-  }
-  if (nav !== navSeq) return undefined;
-  const first = sidebar.ordered()[0];
-  if (first) return open(first.id);
-  history.replaceState(null, '', location.pathname);
-  return view.showNone();
-}
-
-async function leaveCurrentRoom() {
-  const room = view.room();
-  if (!room || room.kind === 'direct') return;
-  const question = room.kind === 'private' ? 'rooms.leavePrivateQuestion' : 'rooms.leaveQuestion';
-  if (!window.confirm(t(question, { name: roomLabel(room) }))) return;
-  try {
-    await post(roomPath(room.id, '/leave'));
-    view.close(); // first, so the refresh below doesn't report it as "removed"
-    await refreshRooms();
-    await openDefault();
-  } catch (err) {
-    toast(err.message, { error: true });
   }
 }
 
@@ -476,9 +334,9 @@ async function boot() {
         onSignedOut: () => session.ended(),
       },
     });
-    applyRooms(rooms, performance.now());
-    await openFromHash();
-    focusComposer();
+    nav.applyRooms(rooms, performance.now());
+    await nav.openFromHash();
+    nav.focusComposer();
     // The page is in use: e2e/performance.test.js measures up to here.
     performance.mark('natter:interactive');
     askAboutHeld({
@@ -494,7 +352,7 @@ async function boot() {
 }
 
 window.addEventListener('hashchange', () => {
-  if (state.me) openFromHash();
+  if (state.me) nav.openFromHash();
 });
 
 document.addEventListener('visibilitychange', () => {

@@ -19,6 +19,7 @@ import { t } from './i18n.js';
 import { messageEditor } from './message-editor.js';
 import { buildRows, describe, messageKey } from './message-rows.js';
 import { MessageSpan } from './message-span.js';
+import { patchChildren } from './keyed.js';
 
 const NEAR_BOTTOM_PX = 48; // "at the bottom" tolerance
 const EDGE_PX = 800; // this close to the window's top or bottom: extend it
@@ -342,35 +343,7 @@ export class MessageList {
     if (this.dirty) this.refreshRows();
     this.resolveWindow(stick);
 
-    const items = describe(this, this.rowContext());
-    const wanted = new Set(items.map((i) => i.key));
-    for (const [key, node] of this.nodes) {
-      if (!wanted.has(key)) {
-        node.el.remove();
-        this.nodes.delete(key);
-      }
-    }
-    // Walk the wanted order, reusing rows that haven't changed.
-    let cursor = this.log.firstChild;
-    for (const item of items) {
-      let node = this.nodes.get(item.key);
-      if (node && node.version !== item.version) {
-        const fresh = item.create();
-        fresh.dataset.key = item.key;
-        if (cursor === node.el) cursor = fresh;
-        node.el.replaceWith(fresh);
-        node = { el: fresh, version: item.version };
-        this.nodes.set(item.key, node);
-      }
-      if (!node) {
-        const el = item.create();
-        el.dataset.key = item.key;
-        node = { el, version: item.version };
-        this.nodes.set(item.key, node);
-      }
-      if (node.el === cursor) cursor = cursor.nextSibling;
-      else this.log.insertBefore(node.el, cursor);
-    }
+    patchChildren(this.log, this.nodes, describe(this, this.rowContext()));
 
     // Stay at the bottom when the reader was there; otherwise keep the
     // first visible row still (rows added or dropped above it).
