@@ -54,6 +54,8 @@ export class RoomView {
   // Opens a room at its newest messages, at the first unread one when more
   // than a page is unread, or at message `at` (a link).
   async open(id, { at = null } = {}) {
+    // Leaving a room with text in its box: the others there stop seeing me type.
+    if (this.current) this.typing.stop(this.current.id);
     const token = ++this.switchToken;
     const summary = this.sidebar.find(id);
     const readUpTo = summary?.last_read_seq ?? 0;
