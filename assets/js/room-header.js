@@ -35,7 +35,9 @@ export class RoomHeader {
     if (room.kind === 'direct') {
       parts.push(this.dot(peerOnline), peerOnline ? t('header.peerOnline') : t('header.peerOffline'));
     } else {
-      if (memberCount !== null) parts.push(icon('people'), t('header.members', { count: memberCount }));
+      if (memberCount !== null) {
+        parts.push(h('span', { class: 'room-facts__members' }, icon('people'), t('header.members', { count: memberCount })));
+      }
       if (online !== null) {
         if (parts.length) parts.push(h('span', { class: 'room-facts__sep', 'aria-hidden': 'true' }, '·'));
         parts.push(this.dot(online > 0), t('header.online', { count: online }));
