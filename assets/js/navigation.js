@@ -16,7 +16,7 @@ const DEFAULT_ROOM = 'general';
 const DESKTOP = window.matchMedia('(hover: hover)');
 
 // #room=5, or #room=5&msg=57 for one message.
-export function parseHash(hash = location.hash) {
+function parseHash(hash = location.hash) {
   const params = new URLSearchParams(hash.slice(1));
   const number = (name) => (/^\d+$/.test(params.get(name) ?? '') ? Number(params.get(name)) : null);
   return { room: number('room'), msg: number('msg') };
