@@ -3,6 +3,7 @@
 
 mod accounts;
 mod closing;
+mod directory;
 mod durability;
 mod errors;
 mod faults;
@@ -13,6 +14,7 @@ mod messages;
 mod openapi;
 mod origins;
 mod pages;
+mod presence;
 mod raw_ws;
 mod room_rules;
 mod rooms;

@@ -79,6 +79,12 @@ impl Connection {
                 }
                 Flow::Continue
             }
+            Command::TypingStopped { room_id } => {
+                if self.listener.is_live(room_id) {
+                    self.hub.typing_stopped(room_id, &self.listener);
+                }
+                Flow::Continue
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 //! (`realtime::socket`); this loop writes the rest in order.
 
 mod commands;
+mod silence;
 mod subscribe;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use tokio_tungstenite::WebSocketStream;
 use tungstenite::protocol::{Role, WebSocketConfig};
 use tungstenite::Message as WsMessage;
 
+use self::silence::Silence;
 use super::budget::CommandBudget;
 use super::close;
 use super::frame;
@@ -205,6 +207,7 @@ impl Connection {
         }
         let mut sends: Option<FuturesUnordered<PendingSend>> = None;
         let mut last_heard = Instant::now();
+        let mut silence = Silence::Answered;
         let listener = Arc::clone(&self.listener);
         let socket = Arc::clone(&self.socket);
         let mut budget = CommandBudget::new(self.settings.commands_per_second);
@@ -223,6 +226,7 @@ impl Connection {
                         if last_heard.elapsed() > self.settings.idle_timeout {
                             return Flow::Close(close::GOING_AWAY, "no answer to pings");
                         }
+                        silence = silence.on_ping(|| self.hub.mark_stale(&self.listener));
                         self.flow_of(self.write(vec![frame::ping_frame()]).await)
                     }
                 },
@@ -238,6 +242,7 @@ impl Connection {
                 }
                 incoming = reader.next(), if pending < self.settings.max_pending_sends => {
                     last_heard = Instant::now();
+                    silence = silence.on_heard(|| self.hub.mark_fresh(&self.listener));
                     match incoming {
                         None => Flow::Gone,
                         Some(Ok(WsMessage::Close(frame))) => {
