@@ -310,7 +310,7 @@ mod tests {
         );
         assert_eq!(
             refused(r#"{"type":"dance"}"#),
-            "The field `type` must be one of: subscribe, unsubscribe, send, typing, ping."
+            "The field `type` must be one of: subscribe, unsubscribe, send, typing, typing.stopped, ping."
         );
         assert!(refused("{").starts_with("The command is not valid JSON"));
         assert_eq!(
