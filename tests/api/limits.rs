@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::spawn_app_with;
+use crate::helpers::{spawn_app_with, Answer, Client};
 
 #[tokio::test]
 async fn sign_ups_from_one_address_are_limited_with_429_and_retry_after() {
@@ -133,11 +133,8 @@ async fn a_user_sending_too_fast_gets_429_and_nothing_is_stored() {
     assert_eq!(alice.all_messages(1).await.len(), created);
 }
 
-#[tokio::test]
-async fn slow_mode_allows_one_message_per_interval_per_member() {
-    let app = spawn_app_with(|c| c.limits.enabled = true).await;
-    let owner = app.user("owner").await;
-    let member = app.user("member").await;
+/// A public room of `owner`'s that `member` has joined.
+async fn calm_room(owner: &Client, member: &Client) -> i64 {
     let r = owner
         .post("/api/v1/rooms", json!({"name": "calm", "kind": "public"}))
         .await;
@@ -145,6 +142,15 @@ async fn slow_mode_allows_one_message_per_interval_per_member() {
     member
         .post(&format!("/api/v1/rooms/{room}/join"), json!({}))
         .await;
+    room
+}
+
+#[tokio::test]
+async fn slow_mode_allows_one_message_per_interval_per_member() {
+    let app = spawn_app_with(|c| c.limits.enabled = true).await;
+    let owner = app.user("owner").await;
+    let member = app.user("member").await;
+    let room = calm_room(&owner, &member).await;
 
     let r = member
         .put(
@@ -219,7 +225,7 @@ async fn oversized_headers_are_refused() {
 }
 
 /// The `Retry-After` of a 429, in seconds.
-fn retry_after(r: &crate::helpers::Answer) -> u64 {
+fn retry_after(r: &Answer) -> u64 {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
     r.headers["retry-after"].to_str().unwrap().parse().unwrap()
 }
@@ -229,13 +235,7 @@ async fn a_send_retried_after_exactly_retry_after_in_slow_mode_goes_through() {
     let app = spawn_app_with(|c| c.limits.enabled = true).await;
     let owner = app.user("owner").await;
     let member = app.user("member").await;
-    let r = owner
-        .post("/api/v1/rooms", json!({"name": "calm", "kind": "public"}))
-        .await;
-    let room = r.body["room"]["id"].as_i64().unwrap();
-    member
-        .post(&format!("/api/v1/rooms/{room}/join"), json!({}))
-        .await;
+    let room = calm_room(&owner, &member).await;
     owner
         .put(
             &format!("/api/v1/rooms/{room}/slow-mode"),

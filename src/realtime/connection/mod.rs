@@ -249,6 +249,10 @@ impl Connection {
                             Flow::ClientClosed(frame.map(|f| u16::from(f.code)))
                         }
                         Some(Err(e)) => match close::for_read_error(&e) {
+                            Some((close::INTERNAL, why)) => {
+                                tracing::warn!(error = %e, "reading a stream failed");
+                                Flow::Close(close::INTERNAL, why)
+                            }
                             Some((code, why)) => Flow::Close(code, why),
                             None => Flow::Gone,
                         },
