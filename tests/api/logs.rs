@@ -173,6 +173,19 @@ async fn the_start_up_log_says_how_commits_are_made_durable_and_warns_about_plai
     assert!(log.contains("journal_mode=wal"), "{log}");
     assert!(log.contains("fdatasync"), "{log}");
     assert!(log.contains("cookies are not marked Secure"), "{log}");
+    // The server info says the same to clients and operators' tools.
+    let info = Client::new(&plain.base).get("/api/v1/server").await.body;
+    let durability = &info["durability"];
+    assert_eq!(
+        (
+            &durability["storage"],
+            &durability["journal_mode"],
+            &durability["commits"]
+        ),
+        (&json!("sqlite"), &json!("wal"), &json!("group commit")),
+        "{info}"
+    );
+    assert_eq!(durability["flush"], "fdatasync before acknowledgement");
 
     let https = Logged::start("info", &["--public-url", "https://chat.test"]);
     assert!(
