@@ -35,7 +35,7 @@ message is a generic sentence).",
 struct ApiDoc;
 
 /// The routes that never touch the database (so never answer 503).
-pub const WITHOUT_STORAGE: &[&str] = &["server_info", "health"];
+const WITHOUT_STORAGE: &[&str] = &["server_info", "health"];
 
 pub fn base() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
