@@ -2,6 +2,7 @@
 //! shape: `http` (routes) -> `chat` (use-cases) -> `storage` (SQL).
 
 pub mod app;
+pub mod backup;
 pub mod chat;
 pub mod config;
 pub mod domain;
