@@ -184,11 +184,13 @@ fn rewrite(archive: &Path, change: impl Fn(&str, &mut Vec<u8>) -> Option<String>
     fs::write(archive, out.finish().unwrap().into_inner()).unwrap();
 }
 
+type Damage = fn(&str, &mut Vec<u8>) -> Option<String>;
+
 #[test]
 fn restore_refuses_damaged_or_foreign_archives() {
     let tmp = tempfile::tempdir().unwrap();
     let source = data_dir(tmp.path());
-    let cases: [(&str, fn(&str, &mut Vec<u8>) -> Option<String>, &str); 4] = [
+    let cases: [(&str, Damage, &str); 4] = [
         (
             "flipped",
             |name, bytes| {

@@ -2,7 +2,10 @@
 //! system's export becomes, in the order to create them, each with a key
 //! that makes creating it twice a no-op. Knows no source format and no SQL.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::domain::{ClientId, RoomKind, Timestamp};
 
@@ -25,17 +28,18 @@ impl ImportKey {
         if ClientId::parse(&readable).is_ok() {
             return Self(readable);
         }
-        use sha2::{Digest, Sha256};
         let mut hash = Sha256::new();
         for part in parts {
             // Length-prefixed, so ("ab","c") and ("a","bc") differ.
             hash.update(part.len().to_be_bytes());
             hash.update(part.as_bytes());
         }
-        let hex: String = hash.finalize()[..20]
+        let hex = hash.finalize()[..20]
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+            .fold(String::with_capacity(40), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            });
         Self(format!("{prefix}-h{hex}"))
     }
 

@@ -116,7 +116,7 @@ pub struct KeyCachePolicy {
 impl Default for KeyCachePolicy {
     fn default() -> Self {
         Self {
-            max_age: Duration::from_secs(60 * 60),
+            max_age: Duration::from_hours(1),
             min_refetch: Duration::from_secs(30),
         }
     }

@@ -54,8 +54,8 @@ impl OidcConfig {
             redirect_uri: redirect_uri.into(),
             scopes: "openid email profile".into(),
             client_auth: None,
-            leeway: Duration::from_secs(60),
-            attempt_max_age: Duration::from_secs(10 * 60),
+            leeway: Duration::from_mins(1),
+            attempt_max_age: Duration::from_mins(10),
             keys: KeyCachePolicy::default(),
         }
     }

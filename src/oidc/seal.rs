@@ -97,27 +97,27 @@ mod tests {
     }
 
     #[test]
-    fn a_sealed_attempt_opens_unchanged_and_hides_its_verifier() {
+    fn a_cookie_attempt_opens_unchanged_and_hides_its_verifier() {
         let sealer = AttemptSealer::new(&[7; 32]).unwrap();
-        let sealed = sealer.seal(&attempt());
-        assert!(!sealed.contains("verifier"));
-        let raw = URL_SAFE_NO_PAD.decode(&sealed).unwrap();
+        let cookie = sealer.seal(&attempt());
+        assert!(!cookie.contains("verifier"));
+        let raw = URL_SAFE_NO_PAD.decode(&cookie).unwrap();
         assert!(!raw.windows(15).any(|w| w == b"verifier-secret"));
-        assert_eq!(sealer.open(&sealed).unwrap(), attempt());
+        assert_eq!(sealer.open(&cookie).unwrap(), attempt());
     }
 
     #[test]
     fn a_tampered_or_foreign_attempt_does_not_open() {
         let sealer = AttemptSealer::new(&[7; 32]).unwrap();
-        let sealed = sealer.seal(&attempt());
-        let mut raw = URL_SAFE_NO_PAD.decode(&sealed).unwrap();
+        let cookie = sealer.seal(&attempt());
+        let mut raw = URL_SAFE_NO_PAD.decode(&cookie).unwrap();
         let last = raw.len() - 1;
         raw[last] ^= 1;
         let flipped = URL_SAFE_NO_PAD.encode(&raw);
         let other = AttemptSealer::new(&[8; 32]).unwrap();
         for bad in [
             flipped.as_str(),
-            &sealed[..sealed.len() - 4],
+            &cookie[..cookie.len() - 4],
             "",
             "!!!",
             &"A".repeat(5000),
@@ -128,7 +128,7 @@ mod tests {
             );
         }
         assert!(matches!(
-            other.open(&sealed),
+            other.open(&cookie),
             Err(OidcError::AttemptExpired)
         ));
         assert!(AttemptSealer::new(&[1; 31]).is_err());

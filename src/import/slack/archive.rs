@@ -113,7 +113,10 @@ impl<R: Read + Seek> Archive<R> {
             .zip
             .by_index_raw(index)
             .map_err(|e| corrupt(&format!("#{index}"), &e))?;
-        let name = raw.name().map(|n| n.into_owned()).unwrap_or_default();
+        let name = raw
+            .name()
+            .map(std::borrow::Cow::into_owned)
+            .unwrap_or_default();
         if raw.encrypted() {
             return Err(SlackImportError::Encrypted { name });
         }
@@ -234,7 +237,7 @@ fn layout(names: &[String]) -> Layout {
         let Some(inside) = name.strip_prefix(&root) else {
             continue;
         };
-        if !inside.ends_with(".json") {
+        if !inside.to_ascii_lowercase().ends_with(".json") {
             continue;
         }
         match inside.split_once('/') {

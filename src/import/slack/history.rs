@@ -2,7 +2,7 @@
 //! (`message_changed`) folded into the message they change, deletions
 //! applied, thread replies linked to their first message, subtypes named.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::markup::{to_markdown, Directory};
 use super::people::{user_key, People};
@@ -75,7 +75,7 @@ pub(super) fn settle(messages: Vec<raw::Message>) -> (Vec<Settled>, usize) {
 pub(super) fn plan_history(
     room: &ImportKey,
     channel_id: &str,
-    settled: Vec<Settled>,
+    settled: &[Settled],
     dropped: usize,
     people: &People,
     names: &Directory,
@@ -87,24 +87,21 @@ pub(super) fn plan_history(
             "{dropped} entries of {room} have no time or author and were left out"
         ));
     }
-    let present: HashMap<&str, ()> = settled
-        .iter()
-        .map(|s| (s.message.ts.as_str(), ()))
-        .collect();
+    let present: HashSet<&str> = settled.iter().map(|s| s.message.ts.as_str()).collect();
     let mut orphans = 0;
     let mut messages = Vec::with_capacity(settled.len());
     for Settled {
         micros,
         message,
         edited,
-    } in &settled
+    } in settled
     {
         let author_id = message
             .author_id()
             .expect("settle keeps only authored messages");
         let thread_parent = match message.thread_ts.as_deref() {
-            Some(root) if root != message.ts && present.contains_key(root) => Some(key_of(root)),
-            Some(root) if root != message.ts => {
+            Some(first) if first != message.ts && present.contains(first) => Some(key_of(first)),
+            Some(first) if first != message.ts => {
                 orphans += 1;
                 None
             }

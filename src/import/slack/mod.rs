@@ -195,7 +195,7 @@ impl<R: Read + Seek> SlackExport<R> {
         Ok(plan_history(
             room,
             &conversation.raw.id,
-            settled,
+            &settled,
             dropped,
             &self.people,
             &self.names,

@@ -94,6 +94,7 @@ pub(super) struct BotProfile {
 
 /// One message of a room's day file.
 #[derive(Debug, Deserialize)]
+#[allow(clippy::struct_field_names)] // `message` is Slack's name for the nested one
 pub(super) struct Message {
     #[serde(default)]
     pub ts: String,

@@ -76,7 +76,7 @@ async fn a_rotated_key_is_fetched_when_a_token_first_names_it() {
     idp.change(|setup| {
         setup
             .published
-            .insert(0, TestKey::new("ec-2", Algorithm::ES256))
+            .insert(0, TestKey::new("ec-2", Algorithm::ES256));
     });
     sign_in(&provider).await.unwrap();
     assert_eq!(idp.seen().jwks_fetches, 2);

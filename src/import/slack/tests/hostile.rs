@@ -24,11 +24,11 @@ fn stored() -> SimpleFileOptions {
 }
 
 /// Offsets of every ZIP header with `signature`.
-fn headers(bytes: &[u8], signature: &[u8; 4]) -> Vec<usize> {
+fn headers(bytes: &[u8], signature: &[u8]) -> Vec<usize> {
     bytes
-        .windows(4)
+        .windows(signature.len())
         .enumerate()
-        .filter(|(_, w)| w == signature)
+        .filter(|(_, w)| *w == signature)
         .map(|(i, _)| i)
         .collect()
 }
