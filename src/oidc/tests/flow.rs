@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::idp::{Setup, TestIdp};
 use super::keys::TestKey;
-use super::{authorize, client, config, provider, sign_in};
+use super::{authorize, begun, client, config, provider, sign_in, Begun};
 use crate::oidc::{Algorithm, ClientAuth, KeyCachePolicy, OidcError, OidcProvider};
 use crate::outbound::{AddressPolicy, OutboundClient, OutboundConfig};
 
@@ -156,10 +156,12 @@ async fn a_callback_with_another_attempts_state_is_refused_before_any_exchange()
 
 #[tokio::test]
 async fn an_attempt_older_than_its_limit_is_refused() {
-    let idp = TestIdp::start(Setup::default()).await;
-    let provider = provider(&idp).await;
-    let mut request = provider.begin_login();
-    let query = authorize(&request.url).await;
+    let Begun {
+        idp,
+        provider,
+        mut request,
+        query,
+    } = begun().await;
     request.attempt.created_at -= 11 * 60;
     let err = provider
         .finish_login(&request.attempt, &query)
@@ -171,10 +173,13 @@ async fn an_attempt_older_than_its_limit_is_refused() {
 
 #[tokio::test]
 async fn a_code_is_good_for_one_sign_in() {
-    let idp = TestIdp::start(Setup::default()).await;
-    let provider = provider(&idp).await;
-    let request = provider.begin_login();
-    let query = authorize(&request.url).await;
+    // The provider keeps running while `_idp` lives.
+    let Begun {
+        idp: _idp,
+        provider,
+        request,
+        query,
+    } = begun().await;
     provider
         .finish_login(&request.attempt, &query)
         .await

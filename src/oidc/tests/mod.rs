@@ -9,9 +9,9 @@ mod refusals;
 
 use url::Url;
 
-use crate::oidc::{Identity, OidcConfig, OidcError, OidcProvider};
+use crate::oidc::{AuthorizationRequest, Identity, OidcConfig, OidcError, OidcProvider};
 use crate::outbound::{AddressPolicy, OutboundClient, OutboundConfig};
-use idp::{TestIdp, CLIENT_ID, CLIENT_SECRET};
+use idp::{Setup, TestIdp, CLIENT_ID, CLIENT_SECRET};
 
 pub(crate) const REDIRECT_URI: &str = "https://chat.example/api/v1/auth/oidc/callback";
 
@@ -51,6 +51,28 @@ async fn authorize(url: &Url) -> String {
     let back = Url::parse(location).unwrap();
     assert!(back.as_str().starts_with(REDIRECT_URI), "{back}");
     back.query().unwrap_or_default().to_owned()
+}
+
+/// A provider with default settings and a sign-in begun at it whose
+/// redirect came back: the test finishes it, or tampers with it first.
+struct Begun {
+    idp: TestIdp,
+    provider: OidcProvider,
+    request: AuthorizationRequest,
+    query: String,
+}
+
+async fn begun() -> Begun {
+    let idp = TestIdp::start(Setup::default()).await;
+    let provider = provider(&idp).await;
+    let request = provider.begin_login();
+    let query = authorize(&request.url).await;
+    Begun {
+        idp,
+        provider,
+        request,
+        query,
+    }
 }
 
 /// A whole sign-in: begin, the provider's redirect, finish.

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::idp::{Setup, TestIdp, TokenPlan, CLIENT_SECRET};
 use super::keys::TestKey;
-use super::{authorize, provider, sign_in};
+use super::{begun, provider, sign_in, Begun};
 use crate::oidc::{Algorithm, OidcError, TokenRefusal};
 use crate::outbound::unix_now;
 
@@ -97,10 +97,12 @@ async fn a_token_with_a_bad_signature_is_refused() {
 
 #[tokio::test]
 async fn a_token_whose_claims_were_changed_after_signing_is_refused() {
-    let idp = TestIdp::start(Setup::default()).await;
-    let provider = provider(&idp).await;
-    let request = provider.begin_login();
-    let query = authorize(&request.url).await;
+    let Begun {
+        idp,
+        provider,
+        request,
+        query,
+    } = begun().await;
     let identity = provider
         .finish_login(&request.attempt, &query)
         .await
@@ -158,9 +160,12 @@ async fn an_unsigned_token_with_alg_none_is_refused() {
 
 #[tokio::test]
 async fn a_token_signed_with_the_client_secret_as_hmac_is_refused() {
-    let idp = TestIdp::start(Setup::default()).await;
-    let provider = provider(&idp).await;
-    let request = provider.begin_login();
+    let Begun {
+        idp,
+        provider,
+        request,
+        ..
+    } = begun().await;
     let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
     let input = format!(
         "{}.{}",
@@ -188,10 +193,12 @@ async fn a_token_signed_with_the_client_secret_as_hmac_is_refused() {
 
 #[tokio::test]
 async fn a_pkce_verifier_that_does_not_match_the_challenge_gets_no_token() {
-    let idp = TestIdp::start(Setup::default()).await;
-    let provider = provider(&idp).await;
-    let mut request = provider.begin_login();
-    let query = authorize(&request.url).await;
+    let Begun {
+        idp,
+        provider,
+        mut request,
+        query,
+    } = begun().await;
     // An attacker holding a stolen code but not this browser's verifier.
     request.attempt.pkce_verifier = "x".repeat(43);
     let err = provider
@@ -207,9 +214,12 @@ async fn a_pkce_verifier_that_does_not_match_the_challenge_gets_no_token() {
 
 #[tokio::test]
 async fn a_person_who_declines_at_the_provider_gets_its_reason() {
-    let idp = TestIdp::start(Setup::default()).await;
-    let provider = provider(&idp).await;
-    let request = provider.begin_login();
+    let Begun {
+        idp: _idp,
+        provider,
+        request,
+        ..
+    } = begun().await;
     let query = format!("error=access_denied&state={}", request.attempt.state);
     let err = provider
         .finish_login(&request.attempt, &query)
