@@ -157,15 +157,9 @@ pub struct ImportPlan {
     pub users: Vec<PlannedUser>,
     /// Sorted: public, private, then direct rooms; by name within.
     pub rooms: Vec<PlannedRoom>,
-    /// Things the import will do differently from the source, in words.
-    pub warnings: Vec<String>,
 }
 
 impl ImportPlan {
-    pub fn user(&self, key: &ImportKey) -> Option<&PlannedUser> {
-        self.users.iter().find(|u| &u.key == key)
-    }
-
     pub fn room_named(&self, name: &str) -> Option<&PlannedRoom> {
         self.rooms.iter().find(|r| r.name == name)
     }

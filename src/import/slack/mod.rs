@@ -159,7 +159,6 @@ impl<R: Read + Seek> SlackExport<R> {
         let plan = ImportPlan {
             users: people.users.clone(),
             rooms,
-            warnings: Vec::new(),
         };
         Ok(Self {
             archive,
