@@ -6,6 +6,7 @@ pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod realtime;
 pub mod storage;
