@@ -9,6 +9,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod realtime;
+pub mod search;
 pub mod storage;
 
 pub use app::App;
