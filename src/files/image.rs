@@ -126,7 +126,9 @@ impl From<PreviewError> for crate::error::Error {
     }
 }
 
-/// Decodes `bytes` within `limits` and makes the preview asked for.
+/// Decodes `bytes` within `limits` and makes the preview asked for. Runs
+/// on the calling thread for as long as it takes: a server calls it
+/// through `ImageWorkers`.
 pub fn make_preview(
     bytes: &[u8],
     what: Preview,

@@ -54,7 +54,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::Stream;
 
-pub use self::image::{ImageLimits, ImageSummary, Preview, PreviewError, PreviewImage};
+pub use self::image::{
+    make_preview, ImageLimits, ImageSummary, Preview, PreviewError, PreviewImage,
+};
 pub use disk::LocalDiskStore;
 pub use name::DisplayName;
 pub use sniff::{content_disposition, download_headers, ContentKind};
