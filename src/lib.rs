@@ -8,6 +8,8 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod outbound;
+pub mod push;
 pub mod realtime;
 pub mod search;
 pub mod storage;
