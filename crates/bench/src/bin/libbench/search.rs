@@ -30,25 +30,26 @@ pub struct SearchOpts {
     pub db: Option<std::path::PathBuf>,
 }
 
-/// The two candidates: natter's recommended statement (contentless index
-/// joined to `messages`), the same ranked by bm25, and an index holding
-/// the room id.
+/// natter's recommended statement (contentless index joined to
+/// `messages`), variations of it, and an index holding the room id.
 fn statements() -> Vec<(&'static str, String)> {
+    let recommended = natter::search::schema::SQLITE_SEARCH;
     vec![
+        ("contentless + join, newest first (recommended)", recommended.to_owned()),
         (
-            "contentless + join, newest first",
-            natter::search::schema::SQLITE_SEARCH.to_owned(),
+            "the same, best match first (bm25)",
+            recommended.replace("ORDER BY s.rowid DESC", "ORDER BY rank"),
         ),
         (
-            "contentless + join, best match first",
-            natter::search::schema::SQLITE_SEARCH.replace("ORDER BY s.rowid DESC", "ORDER BY rank"),
-        ),
-        (
-            "contentless + join + IN list, newest first",
-            natter::search::schema::SQLITE_SEARCH.replace(
+            "the same, membership as EXISTS",
+            recommended.replace(
+                "AND m.room_id IN (SELECT ms.room_id FROM memberships ms WHERE ms.user_id = ?2)",
                 "AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.room_id = m.room_id AND ms.user_id = ?2)",
-                "AND m.room_id IN (SELECT room_id FROM memberships WHERE user_id = ?2)",
             ),
+        ),
+        (
+            "the same with prefix indexes",
+            recommended.replace("message_search", "message_search_prefix"),
         ),
         (
             "room_id UNINDEXED, newest first",

@@ -11,8 +11,14 @@ use rand::Rng;
 use rusqlite::{params, Connection};
 
 /// The candidate kept in `natter::search::schema` (contentless, joined to
-/// `messages`) is `message_search`; the other keeps its own copy of the
-/// body and the room id as an unindexed column.
+/// `messages`) is `message_search`; the same with prefix indexes is
+/// `message_search_prefix`; the third keeps its own copy of the body and
+/// the room id as an unindexed column.
+pub const PREFIX_INDEX: &str = "
+CREATE VIRTUAL TABLE message_search_prefix USING fts5(
+    body, content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);";
 pub const ROOM_COLUMN_INDEX: &str = "
 CREATE VIRTUAL TABLE message_search_rooms USING fts5(
     body, room_id UNINDEXED,
@@ -90,6 +96,7 @@ pub fn build(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;",
     )?;
     c.execute_batch(natter::search::schema::SQLITE_INDEX)?;
+    c.execute_batch(PREFIX_INDEX)?;
     c.execute_batch(ROOM_COLUMN_INDEX)?;
     let users: i64 = 2000;
     let tx = c.unchecked_transaction()?;
@@ -127,6 +134,9 @@ pub fn build(
             )?;
             let mut contentless =
                 tx.prepare_cached(natter::search::schema::SQLITE_INDEX_MESSAGE)?;
+            let mut prefixed = tx.prepare_cached(
+                "INSERT INTO message_search_prefix (rowid, body) VALUES (?1, ?2)",
+            )?;
             let mut with_room = tx.prepare_cached(
                 "INSERT INTO message_search_rooms (rowid, body, room_id) VALUES (?1, ?2, ?3)",
             )?;
@@ -155,6 +165,7 @@ pub fn build(
                     json
                 ])?;
                 contentless.execute(params![id, body])?;
+                prefixed.execute(params![id, body])?;
                 with_room.execute(params![id, body, room])?;
             }
         }
