@@ -13,12 +13,17 @@
 //! let up = files::receive(&*file_store, body.into_data_stream(),
 //!                         declared_content_length, limit).await?;  // 413 at once
 //! let name = DisplayName::sanitise(client_file_name);
-//! let preview = match up.kind.image {
-//!     Some(_) => workers.preview(&*file_store, &up.key, Preview::Thumbnail(400)).await.ok(),
-//!     None => None,                                    // not an image: no preview
+//! let summary = if up.kind.is_image() {
+//!     // Err (too large, broken, busy): keep the file without a preview.
+//!     workers.preview(&*file_store, &up.key, Preview::Thumbnail { max_side: 400 }).await.ok()
+//! } else { None };
+//! let preview_key = match &summary {     // the preview is a stored file too
+//!     Some(s) => Some(files::put_bytes(&*file_store, s.preview.bytes.clone()).await?),
+//!     None => None,
 //! };
-//! // store row: key, name, up.size, up.sha256, up.kind.mime, uploader, now,
-//! //            original/preview width+height, preview key — unattached yet
+//! // store row: key, name, up.size, up.sha256_hex(), up.kind.mime, uploader,
+//! //            now, summary's width/height and preview's, preview key —
+//! //            unattached until a message takes it (see `sweep_orphans`)
 //! ```
 //! The row is made in the database only after `receive` returned; a crash
 //! in between leaves a file nobody refers to, which `sweep_orphans` removes.
@@ -27,8 +32,11 @@
 //! Parse the key with `FileKey::parse` (a malformed key is a 404 like an
 //! absent one), look its row up **through the reader's memberships** (404
 //! to a non-member and to no session), then
-//! `file_store.open(&key)` and answer with `download_headers(&row.kind,
-//! &row.name, file.len)` and `Body::from_stream(file.bytes)`.
+//! `file_store.open(&key)` and answer with
+//! `download_headers(&ContentKind::from_stored(&row.mime),
+//! &DisplayName::sanitise(&row.name), file.len)` (sanitising is idempotent)
+//! and `Body::from_stream(file.bytes)`. Avatars: `Preview::Avatar { side }`,
+//! whose errors map to 400/413/503 (`From<PreviewError> for Error`).
 //!
 //! # Local disk now, a shared store later
 //! `LocalDiskStore` keeps files under `<data dir>/files`; every node of a

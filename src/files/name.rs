@@ -186,6 +186,14 @@ mod tests {
         assert!(name.ends_with('…'), "{name}");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn sanitising_a_sanitised_name_changes_nothing(raw in proptest::prelude::any::<String>()) {
+            let once = DisplayName::sanitise(&raw);
+            proptest::prop_assert_eq!(DisplayName::sanitise(once.as_str()), once);
+        }
+    }
+
     #[test]
     fn every_name_stays_in_bounds_and_free_of_controls() {
         for raw in [

@@ -56,6 +56,8 @@ pub fn run(opts: &InsertOpts) -> anyhow::Result<()> {
     let c = Connection::open(opts.db.join("natter.db"))?;
     // Client ids go on from the messages already there, so a second run
     // of the bench never repeats one.
+    let rooms: i64 = c.query_row("SELECT max(id) FROM rooms", [], |r| r.get(0))?;
+    let users: i64 = c.query_row("SELECT max(id) FROM users", [], |r| r.get(0))?;
     let mut next_client: u64 =
         c.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
             r.get(0)
@@ -68,7 +70,12 @@ pub fn run(opts: &InsertOpts) -> anyhow::Result<()> {
                 let mut sent = 0;
                 while sent < opts.per_round {
                     let n = group.min(opts.per_round - sent);
-                    insert_group(&c, n, *index, &vocabulary, &mut rng, &mut next_client)?;
+                    let shape = Shape {
+                        rooms,
+                        users,
+                        index: *index,
+                    };
+                    insert_group(&c, n, &shape, &vocabulary, &mut rng, &mut next_client)?;
                     sent += n;
                 }
                 #[allow(clippy::cast_precision_loss)]
@@ -95,11 +102,18 @@ fn median(xs: &[f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// What the inserts go to: rooms and authors `1..=n`, and which index.
+struct Shape<'a> {
+    rooms: i64,
+    users: i64,
+    index: Option<&'a str>,
+}
+
 /// One writer transaction of `n` sends.
 fn insert_group(
     c: &Connection,
     n: usize,
-    index: Option<&str>,
+    shape: &Shape<'_>,
     vocabulary: &Vocabulary,
     rng: &mut StdRng,
     next_client: &mut u64,
@@ -108,8 +122,8 @@ fn insert_group(
     for _ in 0..n {
         *next_client += 1;
         let client = format!("bench-{next_client}");
-        let author: i64 = rng.gen_range(1..=2000);
-        let room: i64 = rng.gen_range(1..=1000);
+        let author: i64 = rng.gen_range(1..=shape.users);
+        let room: i64 = rng.gen_range(1..=shape.rooms);
         let earlier: Option<i64> = c
             .prepare_cached("SELECT id FROM messages WHERE author_id = ?1 AND client_id = ?2")?
             .query_row(params![author, client], |r| r.get(0))
@@ -143,7 +157,7 @@ fn insert_group(
             1_800_000_000_000i64,
             json
         ])?;
-        if let Some(sql) = index {
+        if let Some(sql) = shape.index {
             let mut stmt = c.prepare_cached(sql)?;
             if stmt.parameter_count() == 3 {
                 stmt.execute(params![id, body, room])?;
