@@ -83,10 +83,6 @@ impl Chat {
         Ok(self.store.public_rooms(user.id).await?)
     }
 
-    pub async fn room(&self, user: &User, id: RoomId) -> Result<Room> {
-        Ok(self.visible_room(user, id).await?.0)
-    }
-
     /// Creates a public or private room owned by `user`, with `members` in it.
     pub async fn create_room(
         &self,

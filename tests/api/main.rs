@@ -2,12 +2,14 @@
 //! directory, driven over HTTP. One test binary, one module per area.
 
 mod accounts;
+mod directory;
 mod durability;
 mod faults;
 mod helpers;
 mod limits;
 mod messages;
 mod pages;
+mod presence;
 mod rooms;
 mod stream;
 mod tutorial;
