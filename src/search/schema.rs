@@ -1,12 +1,12 @@
 //! The search index and queries recommended for each backend, as the
-//! tests and `natter-searchbench` use them (BENCHMARKS.md has the figures
+//! tests and `natter-libbench` use them (BENCHMARKS.md has the figures
 //! that chose them). Copy the DDL into the migrations and the statements
 //! into the store; keep the names, so the tests here stay the proof.
 //!
 //! SQLite: a contentless FTS5 table keyed by `messages.id` (the body is
 //! not stored twice; `contentless_delete=1` lets an edit or deletion
-//! remove a row by id alone), without prefix indexes: they tripled what
-//! each commit writes and slowed durable inserts most, while prefix
+//! remove a row by id alone), without prefix indexes: they add two more
+//! index entries per word and slowed durable inserts most, while prefix
 //! queries were as quick without them. A search walks the matches newest
 //! first and keeps those in the reader's rooms until it has a page.
 //!
