@@ -7,12 +7,14 @@ pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod import;
 pub mod oidc;
 pub mod outbound;
 pub mod push;
 pub mod realtime;
+pub mod search;
 pub mod storage;
 
 pub use app::App;
