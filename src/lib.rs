@@ -2,18 +2,23 @@
 //! shape: `http` (routes) -> `chat` (use-cases) -> `storage` (SQL).
 
 pub mod app;
+pub mod backup;
 pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod import;
 pub mod log_caps;
+pub mod oidc;
 pub mod outbound;
 pub mod push;
 pub mod realtime;
 mod reject;
+pub mod search;
 pub mod storage;
 
 pub use app::App;
