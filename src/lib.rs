@@ -11,4 +11,4 @@ pub mod realtime;
 pub mod storage;
 
 pub use app::App;
-pub use config::{Cli, Config};
+pub use config::Config;

@@ -12,8 +12,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
-use natter::{App, Cli, Config};
+use natter::config::{self, Loaded};
+use natter::App;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
@@ -32,12 +32,25 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve() -> std::process::ExitCode {
+    // clap answers --help, --version and unknown flags itself (and exits).
+    let matches = config::command().get_matches();
+    let loaded = match Loaded::from_matches(&matches, &|name| std::env::var(name).ok()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("natter: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if loaded.print {
+        print!("{}", loaded.describe());
+        return std::process::ExitCode::SUCCESS;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("NATTER_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_new(&loaded.config.log).unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    match run().await {
+    match run(loaded.config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             // One sentence a person can act on, not a backtrace.
@@ -47,8 +60,7 @@ async fn serve() -> std::process::ExitCode {
     }
 }
 
-async fn run() -> anyhow::Result<()> {
-    let config = Config::load(Cli::parse())?;
+async fn run(config: natter::Config) -> anyhow::Result<()> {
     ignore_file_size_signal();
     let app = App::build(&config).await?;
     tracing::info!(address = %app.local_addr(), "natter is listening on http://{}", app.local_addr());
