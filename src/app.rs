@@ -11,8 +11,9 @@ use tokio::net::TcpListener;
 
 use crate::chat::{Chat, Policy};
 use crate::config::Config;
-use crate::http::server::ConnectionLimits;
+use crate::http::server::{ConnectionLimits, Connections};
 use crate::http::{self, AppState, AssetStore, Shared};
+use crate::ops::{self, metrics::Metrics};
 use crate::realtime::Hub;
 use crate::storage::sqlite::SqliteStore;
 
@@ -22,20 +23,30 @@ pub struct App {
     hub: Arc<Hub>,
     shutdown_timeout: Duration,
     limits: ConnectionLimits,
+    connections: Arc<Connections>,
+    metrics: Metrics,
+    metrics_listener: Option<TcpListener>,
 }
 
 impl App {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        // The app's own metrics recorder (see ops::metrics).
+        let metrics = Metrics::new();
         // The hub hears every commit of the store, in commit order.
         let hub = Hub::new();
         hub.start_heartbeat(config.stream.ping_interval);
-        let store = SqliteStore::open(&config.data_dir, hub.clone())?;
+        let store = SqliteStore::open(&config.data_dir, hub.clone(), metrics.commits())?;
         tracing::info!(database = %store.path().display(), "storage ready");
+        let database = store.path().to_owned();
         let policy = Policy {
             max_message_chars: config.max_message_chars,
             require_password: config.require_password,
         };
-        let chat = Arc::new(Chat::new(Arc::new(store), policy, &config.limits));
+        let mut chat = Chat::new(Arc::new(store), policy, &config.limits);
+        chat.observe_sends(metrics.sends());
+        let chat = Arc::new(chat);
+        let connections = Arc::new(Connections::default());
+        ops::probes::observe(&metrics, &hub, &chat, &connections, database);
         let state = AppState::new(Shared {
             chat,
             hub: Arc::clone(&hub),
@@ -43,17 +54,30 @@ impl App {
             secure_cookies: config.secure_cookies(),
             trusted_origins: config.trusted_origins(),
             assets: AssetStore::new(config.assets_dir.clone()),
+            metrics: metrics.clone(),
+            metrics_token: config.metrics_token.clone(),
         });
         let router = http::router(state, config.max_body_bytes);
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen for metrics on {addr}"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             listener,
             router,
             hub,
             shutdown_timeout: config.shutdown_timeout,
             limits: config.connections.clone(),
+            connections,
+            metrics,
+            metrics_listener,
         })
     }
 
@@ -65,6 +89,13 @@ impl App {
 
     pub fn port(&self) -> u16 {
         self.local_addr().port()
+    }
+
+    /// Where `/metrics` is served without a token, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn hub(&self) -> Arc<Hub> {
@@ -80,12 +111,31 @@ impl App {
     ) -> anyhow::Result<()> {
         let hub = Arc::clone(&self.hub);
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+        self.metrics.start_upkeep();
+        if let Some(listener) = self.metrics_listener {
+            let router = http::metrics_only(self.metrics.clone());
+            let mut stop = stopping.clone();
+            tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                let _ = axum::serve(listener, router)
+                    .with_graceful_shutdown(stopped)
+                    .await;
+            });
+        }
         let signal = async move {
             shutdown.await;
             hub.shut_down();
             stopping_tx.send_replace(true);
         };
-        let serve = http::server::serve(self.listener, self.router, self.limits, signal);
+        let serve = http::server::serve(
+            self.listener,
+            self.router,
+            self.limits,
+            self.connections,
+            signal,
+        );
         let timeout = self.shutdown_timeout;
         let deadline = async move {
             let _ = stopping.wait_for(|s| *s).await;

@@ -14,7 +14,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use natter::config::{self, Loaded};
 use natter::App;
-use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
     keep_freed_memory();
@@ -45,11 +44,7 @@ async fn serve() -> std::process::ExitCode {
         print!("{}", loaded.describe());
         return std::process::ExitCode::SUCCESS;
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_new(&loaded.config.log).unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    natter::ops::logs::init(&loaded.config.log, loaded.config.log_format);
     match run(loaded.config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -33,8 +33,11 @@ use std::time::Duration;
 
 pub use layers::{command, Loaded, Source};
 
+use value::Secret;
+
 use crate::chat::LimitSettings;
 use crate::http::server::ConnectionLimits;
+use crate::ops::logs::LogFormat;
 use crate::realtime::StreamSettings;
 
 /// The settings in force. Defaults are the table's (`options.rs`); fields
@@ -55,6 +58,11 @@ pub struct Config {
     pub stream: StreamSettings,
     /// The log filter (`tracing_subscriber::EnvFilter` syntax).
     pub log: String,
+    pub log_format: LogFormat,
+    /// A listener of its own for `/metrics` (no token there).
+    pub metrics_listen: Option<SocketAddr>,
+    /// Scrapers presenting it may read `/metrics` on the main listener.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for Config {
@@ -75,6 +83,9 @@ impl Default for Config {
             shutdown_timeout: Duration::ZERO,
             stream: StreamSettings::default(),
             log: String::new(),
+            log_format: LogFormat::Text,
+            metrics_listen: None,
+            metrics_token: None,
         };
         for opt in options::all() {
             (opt.reset)(&mut config);

@@ -4,8 +4,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use super::value::{Secs, Value};
+use super::value::{Secret, Secs, Value};
 use super::Config;
+use crate::ops::logs::LogFormat;
 
 /// One option: its names everywhere, its help, and how it reads, writes
 /// and resets its place in [`Config`].
@@ -129,4 +130,13 @@ options! {
     /// What to log: a level (error, warn, info, debug, trace) or per-module
     /// directives such as info,natter=debug
     log: String ["FILTER"] = "info".to_owned() => log;
+    /// How log lines are written: text for people, json (one object per
+    /// line) for log collectors
+    log_format: LogFormat = LogFormat::Text => log_format;
+    /// Also serve /metrics (Prometheus) on this separate address, without a
+    /// token; keep it private (e.g. 127.0.0.1:9090)
+    metrics_listen: Option<SocketAddr> = None => metrics_listen;
+    /// Serve /metrics on the main address too, to scrapers sending
+    /// Authorization: Bearer with this token (at least 16 characters)
+    metrics_token: Option<Secret> = None => metrics_token;
 }

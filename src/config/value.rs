@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::ops::logs::LogFormat;
+
 /// A value an option can hold.
 pub trait Value: Sized {
     /// A list: the flag repeats, the variable is comma-separated, the file
@@ -120,6 +122,7 @@ from_str_scalars! {
     u32: "N", "a whole number", false;
     u64: "N", "a whole number", false;
     String: "TEXT", "some text", true;
+    LogFormat: "FORMAT", "text or json", true;
 }
 
 impl Scalar for bool {
@@ -210,7 +213,7 @@ impl Scalar for Secret {
     }
 }
 
-plain_values!(SocketAddr, usize, u32, u64, String, bool, PathBuf, Secs, Secret);
+plain_values!(SocketAddr, usize, u32, u64, String, bool, PathBuf, Secs, Secret, LogFormat);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ mod extract;
 mod guard;
 mod messages;
 mod openapi;
+mod ops;
 mod pages;
 mod rooms;
 pub mod server;
@@ -27,8 +28,11 @@ use utoipa_axum::routes;
 
 pub use assets::AssetStore;
 pub use error::ErrorBody;
+pub use ops::metrics_only;
 
 use crate::chat::Chat;
+use crate::config::value::Secret;
+use crate::ops::metrics::Metrics;
 use crate::realtime::{Hub, StreamSettings};
 
 /// What every handler can reach. Extractors clone the state for every
@@ -43,6 +47,9 @@ pub struct Shared {
     pub secure_cookies: bool,
     pub trusted_origins: Vec<String>,
     pub assets: AssetStore,
+    pub metrics: Metrics,
+    /// Opens `/metrics` on the main listener (none: no `/metrics` there).
+    pub metrics_token: Option<Secret>,
 }
 
 impl AppState {
@@ -97,22 +104,28 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(stream::stream))
         .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
+        .routes(routes!(ops::ready))
         .split_for_parts();
     let spec = Arc::new(
         spec.to_pretty_json()
             .expect("the OpenAPI document serializes"),
     );
 
-    Router::new()
+    let routes = Router::new()
         .merge(api)
         .merge(openapi::routes(spec))
         .merge(tutorial::routes())
         .merge(pages::routes())
+        .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,
         ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(compression())
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::count,
+        ));
+    ops::access_log(routes).with_state(state)
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -47,39 +47,78 @@ impl Default for ConnectionLimits {
     }
 }
 
-/// Counts open connections per IP.
+/// The open connections: per IP (for the cap) and in all, for metrics.
 #[derive(Default)]
-struct PerIp {
-    open: Mutex<HashMap<IpAddr, usize>>,
+pub struct Connections {
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    open: AtomicUsize,
+    /// Taken over by a WebSocket.
+    upgraded: AtomicUsize,
+    /// Refused for the per-IP cap.
+    refused: AtomicU64,
 }
 
-struct Slot {
-    per_ip: Arc<PerIp>,
-    ip: IpAddr,
+/// Counts of [`Connections`] at one moment.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionCounts {
+    pub http: usize,
+    pub websocket: usize,
+    pub refused: u64,
 }
 
-impl PerIp {
+impl Connections {
+    pub fn counts(&self) -> ConnectionCounts {
+        let open = self.open.load(Ordering::Relaxed);
+        let websocket = self.upgraded.load(Ordering::Relaxed);
+        ConnectionCounts {
+            http: open.saturating_sub(websocket),
+            websocket,
+            refused: self.refused.load(Ordering::Relaxed),
+        }
+    }
+
     fn take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<Slot> {
-        let mut open = self.open.lock().expect("per-ip lock");
-        let n = open.entry(ip).or_insert(0);
+        let mut per_ip = self.per_ip.lock().expect("per-ip lock");
+        let n = per_ip.entry(ip).or_insert(0);
         if max > 0 && *n >= max {
+            self.refused.fetch_add(1, Ordering::Relaxed);
             return None;
         }
         *n += 1;
+        self.open.fetch_add(1, Ordering::Relaxed);
         Some(Slot {
-            per_ip: Arc::clone(self),
+            connections: Arc::clone(self),
             ip,
+            upgraded: false,
         })
+    }
+}
+
+/// A connection's place in [`Connections`], given back when it closes.
+struct Slot {
+    connections: Arc<Connections>,
+    ip: IpAddr,
+    upgraded: bool,
+}
+
+impl Slot {
+    fn upgrade(&mut self) {
+        self.upgraded = true;
+        self.connections.upgraded.fetch_add(1, Ordering::Relaxed);
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut open = self.per_ip.open.lock().expect("per-ip lock");
-        if let Some(n) = open.get_mut(&self.ip) {
+        self.connections.open.fetch_sub(1, Ordering::Relaxed);
+        if self.upgraded {
+            self.connections.upgraded.fetch_sub(1, Ordering::Relaxed);
+        }
+        let mut per_ip = self.connections.per_ip.lock().expect("per-ip lock");
+        if let Some(n) = per_ip.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {
-                open.remove(&self.ip);
+                per_ip.remove(&self.ip);
             }
         }
     }
@@ -100,13 +139,13 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    connections: Arc<Connections>,
     shutdown: impl Future<Output = ()> + Send,
 ) {
     // Listening again on a listening socket only sets its backlog.
     if let Err(e) = socket2::SockRef::from(&listener).listen(ACCEPT_BACKLOG) {
         tracing::warn!(error = %e, "could not raise the accept backlog");
     }
-    let per_ip = Arc::new(PerIp::default());
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     // Each connection task holds a sender; when all are gone, all are done.
     let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
@@ -124,7 +163,7 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let Some(slot) = per_ip.take(peer.ip(), limits.max_per_ip) else {
+        let Some(slot) = connections.take(peer.ip(), limits.max_per_ip) else {
             tokio::spawn(refuse(stream));
             continue;
         };
@@ -223,7 +262,8 @@ impl TakenOver {
     /// past the request), or `None` if it was not served by this loop.
     pub fn from_upgrade(upgraded: hyper::upgrade::Upgraded) -> Option<(Self, axum::body::Bytes)> {
         let parts = upgraded.downcast::<TokioIo<Tracked>>().ok()?;
-        let tracked = parts.io.into_inner();
+        let mut tracked = parts.io.into_inner();
+        tracked.slot.upgrade();
         Some((
             Self {
                 tcp: Arc::new(tracked.inner),
@@ -292,7 +332,7 @@ mod tests {
 
     #[test]
     fn an_ip_gets_at_most_its_share_of_connections() {
-        let per_ip = Arc::new(PerIp::default());
+        let per_ip = Arc::new(Connections::default());
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let a = per_ip.take(ip, 2).unwrap();
         let _b = per_ip.take(ip, 2).unwrap();

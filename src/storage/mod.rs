@@ -119,6 +119,9 @@ pub trait Publisher: Send + Sync + 'static {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Answers when the database does (for readiness checks).
+    async fn ping(&self) -> StoreResult<()>;
+
     // --- users and sessions
     /// Creates the user and makes them a member of every auto-join room, in
     /// one transaction. `Conflict` when the name (ignoring case) is taken.

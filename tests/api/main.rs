@@ -7,6 +7,7 @@ mod faults;
 mod helpers;
 mod limits;
 mod messages;
+mod ops;
 mod pages;
 mod rooms;
 mod stream;
