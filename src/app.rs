@@ -13,6 +13,7 @@ use crate::chat::{Chat, Policy};
 use crate::config::Config;
 use crate::http::server::{ConnectionLimits, Connections};
 use crate::http::{self, AppState, AssetStore, Shared};
+use crate::ops::tls::TlsFront;
 use crate::ops::{self, metrics::Metrics};
 use crate::realtime::Hub;
 use crate::storage::sqlite::SqliteStore;
@@ -26,6 +27,17 @@ pub struct App {
     connections: Arc<Connections>,
     metrics: Metrics,
     metrics_listener: Option<TcpListener>,
+    /// With TLS: the public listener, its certificate, and the listener
+    /// for plain HTTP redirects (the connection loop then serves a
+    /// loopback listener of its own).
+    tls: Option<TlsListener>,
+}
+
+struct TlsListener {
+    listener: TcpListener,
+    front: Arc<TlsFront>,
+    redirect: Option<TcpListener>,
+    public_url: Option<String>,
 }
 
 impl App {
@@ -58,9 +70,33 @@ impl App {
             metrics_token: config.metrics_token.clone(),
         });
         let router = http::router(state, config.max_body_bytes);
-        let listener = TcpListener::bind(config.listen)
+        let public = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let (listener, tls) = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                let front = Arc::new(TlsFront::load(cert, key)?);
+                let inner = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+                let redirect =
+                    match config.http_redirect_listen {
+                        Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+                            format!("cannot listen for HTTP redirects on {addr}")
+                        })?),
+                        None => None,
+                    };
+                let public_url = config.public_url.clone();
+                (
+                    inner,
+                    Some(TlsListener {
+                        listener: public,
+                        front,
+                        redirect,
+                        public_url,
+                    }),
+                )
+            }
+            _ => (public, None),
+        };
         let metrics_listener = match config.metrics_listen {
             Some(addr) => Some(
                 TcpListener::bind(addr)
@@ -78,13 +114,30 @@ impl App {
             connections,
             metrics,
             metrics_listener,
+            tls,
         })
     }
 
+    /// The address people connect to (HTTPS with TLS, else HTTP).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
+        self.tls
+            .as_ref()
+            .map_or(&self.listener, |t| &t.listener)
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The certificate in force, to read again on SIGHUP (with TLS).
+    pub fn tls(&self) -> Option<Arc<TlsFront>> {
+        self.tls.as_ref().map(|t| Arc::clone(&t.front))
+    }
+
+    /// Where plain HTTP is redirected to HTTPS, if anywhere.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.tls
+            .as_ref()
+            .and_then(|t| t.redirect.as_ref())
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn port(&self) -> u16 {
@@ -113,16 +166,30 @@ impl App {
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
         self.metrics.start_upkeep();
         if let Some(listener) = self.metrics_listener {
-            let router = http::metrics_only(self.metrics.clone());
-            let mut stop = stopping.clone();
-            tokio::spawn(async move {
-                let stopped = async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                };
-                let _ = axum::serve(listener, router)
-                    .with_graceful_shutdown(stopped)
-                    .await;
-            });
+            serve_beside(
+                listener,
+                http::metrics_only(self.metrics.clone()),
+                &stopping,
+            );
+        }
+        if let Some(tls) = self.tls {
+            let inner = self.listener.local_addr()?;
+            let port = tls.listener.local_addr()?.port();
+            if let Some(redirect) = tls.redirect {
+                serve_beside(
+                    redirect,
+                    ops::tls::redirect_router(tls.public_url, port),
+                    &stopping,
+                );
+            }
+            tokio::spawn(ops::tls::serve(
+                tls.listener,
+                tls.front,
+                inner,
+                self.connections.tls_peers(),
+                self.limits.header_read_timeout,
+                stopping.clone(),
+            ));
         }
         let signal = async move {
             shutdown.await;
@@ -149,4 +216,21 @@ impl App {
             }
         }
     }
+}
+
+/// Serves a small side router (metrics, redirects) until the app stops.
+fn serve_beside(
+    listener: TcpListener,
+    router: axum::Router,
+    stopping: &tokio::sync::watch::Receiver<bool>,
+) {
+    let mut stop = stopping.clone();
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(stopped)
+            .await;
+    });
 }

@@ -58,7 +58,11 @@ async fn serve() -> std::process::ExitCode {
 async fn run(config: natter::Config) -> anyhow::Result<()> {
     ignore_file_size_signal();
     let app = App::build(&config).await?;
-    tracing::info!(address = %app.local_addr(), "natter is listening on http://{}", app.local_addr());
+    if let Some(tls) = app.tls() {
+        reload_on_hangup(tls);
+    }
+    let scheme = if app.tls().is_some() { "https" } else { "http" };
+    tracing::info!(address = %app.local_addr(), "natter is listening on {scheme}://{}", app.local_addr());
     app.run_until(stop_signal()).await
 }
 
@@ -92,6 +96,25 @@ fn ignore_file_size_signal() {
     #[cfg(unix)]
     if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25)) {
         tokio::spawn(async move { while s.recv().await.is_some() {} });
+    }
+}
+
+/// SIGHUP reads the TLS certificate and key again (after a renewal); a
+/// bad pair is logged and the one in force stays.
+fn reload_on_hangup(tls: std::sync::Arc<natter::ops::tls::TlsFront>) {
+    #[cfg(unix)]
+    if let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+    {
+        tokio::spawn(async move {
+            while hangups.recv().await.is_some() {
+                match tls.reload() {
+                    Ok(()) => tracing::info!("TLS certificate reloaded"),
+                    Err(e) => {
+                        tracing::error!(error = %format!("{e:#}"), "TLS certificate not reloaded; keeping the one in force");
+                    }
+                }
+            }
+        });
     }
 }
 

@@ -63,6 +63,11 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Scrapers presenting it may read `/metrics` on the main listener.
     pub metrics_token: Option<Secret>,
+    /// HTTPS on `listen` with this certificate chain and key (both PEM).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Plain HTTP here answers with a redirect to HTTPS.
+    pub http_redirect_listen: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -86,6 +91,9 @@ impl Default for Config {
             log_format: LogFormat::Text,
             metrics_listen: None,
             metrics_token: None,
+            tls_cert: None,
+            tls_key: None,
+            http_redirect_listen: None,
         };
         for opt in options::all() {
             (opt.reset)(&mut config);
@@ -144,6 +152,12 @@ impl Config {
                 );
             }
         }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            anyhow::bail!("--tls-cert and --tls-key go together: give both or neither");
+        }
+        if self.http_redirect_listen.is_some() && self.tls_cert.is_none() {
+            anyhow::bail!("--http-redirect-listen redirects to our HTTPS, so it needs --tls-cert and --tls-key");
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
             anyhow::bail!("--log {:?} is not a log filter: {e}", self.log);
         }
@@ -155,7 +169,8 @@ impl Config {
         Ok(())
     }
 
-    /// Cookies get `Secure` when people reach us over HTTPS.
+    /// Cookies get `Secure` when people reach us over HTTPS (each request
+    /// that comes over HTTPS gets them too: see `http::ops`).
     pub fn secure_cookies(&self) -> bool {
         self.public_url
             .as_deref()

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::value::{Secret, Secs, Value};
 use super::Config;
 use crate::ops::logs::LogFormat;
+use crate::ops::proxy::Cidr;
 
 /// One option: its names everywhere, its help, and how it reads, writes
 /// and resets its place in [`Config`].
@@ -139,4 +140,13 @@ options! {
     /// Serve /metrics on the main address too, to scrapers sending
     /// Authorization: Bearer with this token (at least 16 characters)
     metrics_token: Option<Secret> = None => metrics_token;
+    /// A reverse proxy (address or block, repeatable) whose X-Forwarded-For,
+    /// Forwarded and X-Forwarded-Proto headers are believed; nobody else's are
+    trusted_proxies("trusted-proxy"): Vec<Cidr> = Vec::new() => connections.trusted_proxies;
+    /// TLS certificate chain (PEM) to serve HTTPS on --listen; read again on SIGHUP
+    tls_cert: Option<PathBuf> ["FILE"] = None => tls_cert;
+    /// TLS private key (PEM) for --tls-cert
+    tls_key: Option<PathBuf> ["FILE"] = None => tls_key;
+    /// With TLS: also listen for plain HTTP here and redirect every request to HTTPS
+    http_redirect_listen: Option<SocketAddr> = None => http_redirect_listen;
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::ops::logs::LogFormat;
+use crate::ops::proxy::Cidr;
 
 /// A value an option can hold.
 pub trait Value: Sized {
@@ -123,6 +124,7 @@ from_str_scalars! {
     u64: "N", "a whole number", false;
     String: "TEXT", "some text", true;
     LogFormat: "FORMAT", "text or json", true;
+    Cidr: "CIDR", "an address or a block such as 10.0.0.0/8 or ::1", true;
 }
 
 impl Scalar for bool {

@@ -122,6 +122,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             guard::guard,
         ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn(ops::secure_cookies_over_https))
         .layer(compression())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,6 +21,7 @@ use super::{AppState, ErrorBody};
 use crate::config::value::Secret;
 use crate::error::Error;
 use crate::ops::metrics::{names, Metrics};
+use crate::ops::proxy::Client;
 
 /// How long readiness waits for the database before saying it is not ready.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -139,6 +140,36 @@ fn route_of<B>(request: &axum::http::Request<B>) -> &str {
         .map_or("unmatched", MatchedPath::as_str)
 }
 
+/// Marks every cookie `Secure` on answers to requests that came over
+/// HTTPS (our TLS, or a trusted proxy's `X-Forwarded-Proto: https`), so
+/// a browser never sends the session over plain HTTP later.
+pub async fn secure_cookies_over_https(request: Request, next: Next) -> Response {
+    let https = request
+        .extensions()
+        .get::<Client>()
+        .is_some_and(|c| c.https);
+    let mut response = next.run(request).await;
+    if https {
+        let cookies: Vec<HeaderValue> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect();
+        response.headers_mut().remove(header::SET_COOKIE);
+        for cookie in cookies {
+            let secured = match cookie.to_str() {
+                Ok(text) if !text.to_ascii_lowercase().contains("; secure") => {
+                    HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(cookie)
+                }
+                _ => cookie,
+            };
+            response.headers_mut().append(header::SET_COOKIE, secured);
+        }
+    }
+    response
+}
+
 /// Gives each request an id (`X-Request-Id`, kept if the client sent one,
 /// returned on the answer) and logs one line per request when it is
 /// answered, in a span that `CurrentUser` adds the user id to.
@@ -153,9 +184,15 @@ where
                 .get(REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
+            let client = request
+                .extensions()
+                .get::<Client>()
+                .map(|c| c.ip.to_string())
+                .unwrap_or_default();
             tracing::info_span!(
                 "request",
                 method = %request.method(),
+                client,
                 route = route_of(request),
                 request_id,
                 user_id = tracing::field::Empty,

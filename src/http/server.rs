@@ -22,6 +22,9 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
+use crate::ops::proxy::TrustedProxies;
+use crate::ops::tls::TlsPeers;
+
 /// Connection-level limits.
 #[derive(Debug, Clone)]
 pub struct ConnectionLimits {
@@ -34,6 +37,9 @@ pub struct ConnectionLimits {
     /// A connection with no request in flight and nothing read or written
     /// for this long is closed. (WebSockets have their own heartbeat.)
     pub idle_timeout: Duration,
+    /// Proxies whose forwarding headers name the client (and which are
+    /// not held to the per-IP cap: all their clients share their address).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for ConnectionLimits {
@@ -43,6 +49,7 @@ impl Default for ConnectionLimits {
             header_read_timeout: Duration::from_secs(10),
             max_header_bytes: 16 * 1024,
             idle_timeout: Duration::from_secs(75),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -56,6 +63,8 @@ pub struct Connections {
     upgraded: AtomicUsize,
     /// Refused for the per-IP cap.
     refused: AtomicU64,
+    /// Loopback connections from the TLS terminator, with their clients.
+    tls_peers: Arc<TlsPeers>,
 }
 
 /// Counts of [`Connections`] at one moment.
@@ -67,6 +76,10 @@ pub struct ConnectionCounts {
 }
 
 impl Connections {
+    pub fn tls_peers(&self) -> Arc<TlsPeers> {
+        Arc::clone(&self.tls_peers)
+    }
+
     pub fn counts(&self) -> ConnectionCounts {
         let open = self.open.load(Ordering::Relaxed);
         let websocket = self.upgraded.load(Ordering::Relaxed);
@@ -163,7 +176,17 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let Some(slot) = connections.take(peer.ip(), limits.max_per_ip) else {
+        // A connection from our TLS terminator carries its client's address.
+        let (peer, tls) = connections
+            .tls_peers
+            .take(peer)
+            .map_or((peer, false), |client| (client, true));
+        let max = if limits.trusted_proxies.trusts(peer.ip()) {
+            0
+        } else {
+            limits.max_per_ip
+        };
+        let Some(slot) = connections.take(peer.ip(), max) else {
             tokio::spawn(refuse(stream));
             continue;
         };
@@ -173,7 +196,7 @@ pub async fn serve(
         let closing = closing.clone();
         let alive = alive.clone();
         tokio::spawn(async move {
-            serve_connection(stream, slot, peer, router, &limits, closing).await;
+            serve_connection(stream, slot, (peer, tls), router, &limits, closing).await;
             drop(alive);
         });
     }
@@ -189,7 +212,7 @@ async fn refuse(mut stream: TcpStream) {
 async fn serve_connection(
     stream: TcpStream,
     slot: Slot,
-    peer: SocketAddr,
+    (peer, tls): (SocketAddr, bool),
     router: Router,
     limits: &ConnectionLimits,
     mut closing: tokio::sync::watch::Receiver<bool>,
@@ -202,8 +225,14 @@ async fn serve_connection(
         last: Arc::clone(&activity),
         slot,
     });
+    let trusted = limits.trusted_proxies.clone();
     let service = router.map_request(move |mut req: hyper::Request<Incoming>| {
-        req.extensions_mut().insert(ConnectInfo(peer));
+        // Everything after this (rate-limit keys, logs, the Secure flag of
+        // cookies) sees the client as resolved through trusted proxies.
+        let client = trusted.client(peer.ip(), tls, req.headers());
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(client.ip, peer.port())));
+        req.extensions_mut().insert(client);
         req
     });
     let mut http = hyper::server::conn::http1::Builder::new();

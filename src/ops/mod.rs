@@ -5,3 +5,5 @@ pub mod logs;
 pub mod metrics;
 pub mod probes;
 pub mod process;
+pub mod proxy;
+pub mod tls;

@@ -363,7 +363,8 @@ impl ServerProcess {
         let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
         for line in lines.by_ref() {
             let line = line.unwrap_or_default();
-            if let Some(at) = line.find("listening on http://") {
+            // "listening on http://..." (or https:// with TLS).
+            if let Some(at) = line.find("listening on http") {
                 let rest = &line[at + "listening on ".len()..];
                 let base = rest.split_whitespace().next().unwrap().to_owned();
                 // Keep draining the log so the server never blocks on a full pipe.
