@@ -8,6 +8,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ops;
+pub mod outbound;
+pub mod push;
 pub mod realtime;
 pub mod storage;
 

@@ -1,0 +1,319 @@
+//! The per-target delivery worker: takes a target's events in seq order per
+//! room from an [`EventSource`], hands each to a [`Deliver`]er, retries with
+//! [`RetryPolicy`], and stores the (room, seq) cursor after each success, so
+//! delivery is at least once, in order, and survives restarts. A receiver
+//! de-duplicates by (room, seq).
+//!
+//! The worker owns no storage and no HTTP: the wiring code implements
+//! [`CursorStore`] and [`EventSource`] over the real store, and
+//! [`super::WebhookSender`] (or its own wrapper) as the [`Deliver`]er.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::retry::{Retry, RetryPolicy};
+use crate::domain::{RoomId, Seq};
+use crate::error::Result;
+
+/// A delivery target: a webhook, a bot's outgoing URL, a push subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TargetId(pub i64);
+
+/// The last event delivered to a target in one room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub room: RoomId,
+    pub seq: Seq,
+}
+
+/// One event to deliver: its place in its room and the bytes to send
+/// (JSON made once by the wiring code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundEvent {
+    pub room: RoomId,
+    pub seq: Seq,
+    pub body: Arc<[u8]>,
+}
+
+/// A target's stored cursors. `save` must be durable when it returns Ok
+/// (a restart resumes after the saved seq); it is called once per delivered
+/// event with a seq above the room's previous one.
+#[async_trait]
+pub trait CursorStore: Send + Sync {
+    async fn load(&self, target: TargetId) -> Result<Vec<Cursor>>;
+    async fn save(&self, target: TargetId, cursor: Cursor) -> Result<()>;
+}
+
+/// Where a target's events come from: committed events only (persist, then
+/// publish), only from rooms the target may read.
+#[async_trait]
+pub trait EventSource: Send + Sync {
+    /// Up to `limit` of the target's events after `cursors`, each room's in
+    /// ascending seq. A room without a cursor starts wherever the source
+    /// says (the wiring code saves a cursor at the room's end when a hook is
+    /// made, so a new hook does not replay history).
+    async fn events_after(
+        &self,
+        target: TargetId,
+        cursors: &[Cursor],
+        limit: usize,
+    ) -> Result<Vec<OutboundEvent>>;
+}
+
+/// A successful delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub status: u16,
+    pub latency: Duration,
+    /// The receiver's reply body (capped), e.g. a bot's `{"text": ...}`.
+    pub reply: Vec<u8>,
+}
+
+/// A failed attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The receiver's status, when it answered.
+    pub status: Option<u16>,
+    /// The receiver's `Retry-After`, a floor on the next wait.
+    pub retry_after: Option<Duration>,
+    /// Retrying cannot help (the URL is refused, or the receiver said 410
+    /// Gone): pause at once.
+    pub permanent: bool,
+    /// For the delivery log and the owner.
+    pub message: String,
+}
+
+/// Sends one event to the target.
+#[async_trait]
+pub trait Deliver: Send + Sync {
+    async fn deliver(&self, event: &OutboundEvent) -> std::result::Result<Delivered, Failure>;
+}
+
+/// Hears about every attempt (the delivery log) and a pause (tell the
+/// owner, mark the hook paused). Both default to doing nothing.
+pub trait DeliveryObserver: Send + Sync {
+    fn attempted(
+        &self,
+        _target: TargetId,
+        _event: &OutboundEvent,
+        _attempt: u32,
+        _result: &std::result::Result<Delivered, Failure>,
+    ) {
+    }
+    fn paused(&self, _target: TargetId, _paused: &Paused) {}
+}
+
+struct NoObserver;
+impl DeliveryObserver for NoObserver {}
+
+/// Why a worker stopped: an event failed `attempts` times (or permanently).
+/// The cursor still points before it; a new worker starts with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paused {
+    pub target: TargetId,
+    pub room: RoomId,
+    pub seq: Seq,
+    pub attempts: u32,
+    /// The receiver's status on the last attempt (404/410 from a push
+    /// service: delete the subscription).
+    pub last_status: Option<u16>,
+    pub last_error: String,
+}
+
+/// One target's worker. Build, then [`DeliveryWorker::spawn`].
+pub struct DeliveryWorker {
+    target: TargetId,
+    store: Arc<dyn CursorStore>,
+    source: Arc<dyn EventSource>,
+    deliver: Arc<dyn Deliver>,
+    observer: Arc<dyn DeliveryObserver>,
+    retry: RetryPolicy,
+    batch: usize,
+    idle_poll: Duration,
+    wake: Arc<Notify>,
+}
+
+impl DeliveryWorker {
+    pub fn new(
+        target: TargetId,
+        store: Arc<dyn CursorStore>,
+        source: Arc<dyn EventSource>,
+        deliver: Arc<dyn Deliver>,
+    ) -> Self {
+        Self {
+            target,
+            store,
+            source,
+            deliver,
+            observer: Arc::new(NoObserver),
+            retry: RetryPolicy::default(),
+            batch: 100,
+            idle_poll: Duration::from_secs(5),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    #[must_use]
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    #[must_use]
+    pub fn observer(mut self, observer: Arc<dyn DeliveryObserver>) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// Events fetched per `events_after` call (default 100).
+    #[must_use]
+    pub fn batch(mut self, events: usize) -> Self {
+        self.batch = events.max(1);
+        self
+    }
+
+    /// How often an idle worker looks for events without being woken
+    /// (default 5 s): a safety net for a missed wake, not the main path.
+    #[must_use]
+    pub fn idle_poll(mut self, every: Duration) -> Self {
+        self.idle_poll = every;
+        self
+    }
+
+    /// Runs until the target pauses. Dropping the future (or aborting its
+    /// task) at any point loses nothing: only delivered events move the
+    /// stored cursor, so the next worker redelivers at most the event that
+    /// was in flight.
+    pub async fn run(self) -> Paused {
+        let mut cursors = loop {
+            match self.store.load(self.target).await {
+                Ok(cursors) => break cursors,
+                Err(e) => self.rest(&format!("cannot load cursors: {e}")).await,
+            }
+        };
+        loop {
+            let events = match self
+                .source
+                .events_after(self.target, &cursors, self.batch)
+                .await
+            {
+                Ok(events) => events,
+                Err(e) => {
+                    self.rest(&format!("cannot read events: {e}")).await;
+                    continue;
+                }
+            };
+            if events.is_empty() {
+                tokio::select! {
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(self.idle_poll) => {}
+                }
+                continue;
+            }
+            for event in events {
+                let slot = cursors.iter().position(|c| c.room == event.room);
+                // A source that repeats itself must not make us go backwards.
+                if slot.is_some_and(|i| event.seq <= cursors[i].seq) {
+                    continue;
+                }
+                if let Some(paused) = self.deliver_one(&event).await {
+                    self.observer.paused(self.target, &paused);
+                    return paused;
+                }
+                let cursor = Cursor {
+                    room: event.room,
+                    seq: event.seq,
+                };
+                match slot {
+                    Some(i) => cursors[i] = cursor,
+                    None => cursors.push(cursor),
+                }
+                // A failed save only widens what a restart redelivers.
+                if let Err(e) = self.store.save(self.target, cursor).await {
+                    tracing::warn!(target_id = self.target.0, error = %e, "outbound: cannot save cursor");
+                }
+            }
+        }
+    }
+
+    /// Starts [`Self::run`] on the runtime.
+    pub fn spawn(self) -> WorkerHandle {
+        let wake = self.wake.clone();
+        WorkerHandle {
+            wake,
+            task: tokio::spawn(self.run()),
+        }
+    }
+
+    async fn deliver_one(&self, event: &OutboundEvent) -> Option<Paused> {
+        let mut failures = 0;
+        loop {
+            let result = self.deliver.deliver(event).await;
+            self.observer
+                .attempted(self.target, event, failures + 1, &result);
+            let Err(failure) = result else { return None };
+            failures += 1;
+            let next = if failure.permanent {
+                Retry::Pause
+            } else {
+                self.retry
+                    .after_failure_random(failures, failure.retry_after)
+            };
+            match next {
+                Retry::After(wait) => tokio::time::sleep(wait).await,
+                Retry::Pause => {
+                    return Some(Paused {
+                        target: self.target,
+                        room: event.room,
+                        seq: event.seq,
+                        attempts: failures,
+                        last_status: failure.status,
+                        last_error: failure.message,
+                    })
+                }
+            }
+        }
+    }
+
+    async fn rest(&self, why: &str) {
+        tracing::warn!(
+            target_id = self.target.0,
+            "outbound: {why}; trying again in {:?}",
+            self.idle_poll
+        );
+        tokio::time::sleep(self.idle_poll).await;
+    }
+}
+
+/// A running worker.
+pub struct WorkerHandle {
+    wake: Arc<Notify>,
+    task: JoinHandle<Paused>,
+}
+
+impl WorkerHandle {
+    /// Tells the worker new events were committed for its target. Call it
+    /// after the commit (persist, then publish); a wake before the worker
+    /// waits is kept, so none is lost.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Stops the worker now, even mid-delivery (see [`DeliveryWorker::run`]).
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+
+    /// Waits for the worker to pause; `None` if it was stopped.
+    pub async fn paused(self) -> Option<Paused> {
+        self.task.await.ok()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
