@@ -24,7 +24,7 @@ fn certificate() -> (CertificateDer<'static>, String, String) {
     (
         made.cert.der().clone(),
         made.cert.pem(),
-        made.key_pair.serialize_pem(),
+        made.signing_key.serialize_pem(),
     )
 }
 
