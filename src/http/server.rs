@@ -165,15 +165,7 @@ pub async fn serve(
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait, do not spin.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+            pair = accept(&listener) => pair,
             () = &mut shutdown => break,
         };
         // A connection from our TLS terminator carries its client's address.
@@ -203,6 +195,20 @@ pub async fn serve(
     closing_tx.send_replace(true);
     drop(alive);
     let _ = all_done.recv().await;
+}
+
+/// The next connection; an error (out of file descriptors and the like)
+/// is logged and waited out, not spun on.
+pub async fn accept(listener: &TcpListener) -> (TcpStream, SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok(pair) => return pair,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
 }
 
 async fn refuse(mut stream: TcpStream) {

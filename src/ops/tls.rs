@@ -20,6 +20,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
+use crate::http::server::accept;
+
 /// The certificate in force, and where to read it again from.
 pub struct TlsFront {
     acceptor: RwLock<TlsAcceptor>,
@@ -112,14 +114,7 @@ pub async fn serve(
     let mut stopped = std::pin::pin!(stopped);
     loop {
         let (tcp, client) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+            pair = accept(&listener) => pair,
             () = &mut stopped => return,
         };
         let acceptor = front.current();

@@ -199,19 +199,7 @@ async fn sighup_swaps_the_certificate_and_an_open_stream_stays_alive() {
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    loop {
-        let m = tokio::time::timeout(PATIENCE, ws.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        if let Message::Text(t) = m {
-            let v: Value = serde_json::from_str(&t).unwrap();
-            if v["message"]["body"] == "still here" {
-                break;
-            }
-        }
-    }
+    while next_text(&mut ws).await["message"]["body"] != "still here" {}
 }
 
 #[tokio::test]
