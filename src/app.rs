@@ -132,25 +132,6 @@ impl App {
         self.tls.as_ref().map(|t| Arc::clone(&t.front))
     }
 
-    /// Where plain HTTP is redirected to HTTPS, if anywhere.
-    pub fn redirect_addr(&self) -> Option<SocketAddr> {
-        self.tls
-            .as_ref()
-            .and_then(|t| t.redirect.as_ref())
-            .and_then(|l| l.local_addr().ok())
-    }
-
-    pub fn port(&self) -> u16 {
-        self.local_addr().port()
-    }
-
-    /// Where `/metrics` is served without a token, if anywhere.
-    pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics_listener
-            .as_ref()
-            .and_then(|l| l.local_addr().ok())
-    }
-
     pub fn hub(&self) -> Arc<Hub> {
         Arc::clone(&self.hub)
     }

@@ -222,3 +222,40 @@ async fn a_certificate_that_does_not_match_its_key_stops_the_server_with_one_sen
     .expect("refused");
     assert!(err.contains("do not go together"), "{err}");
 }
+
+#[tokio::test]
+async fn plain_http_on_the_redirect_listener_is_sent_to_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cert, key) = certificate();
+    write_pair(dir.path(), &cert, &key);
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let redirect = free.local_addr().unwrap();
+    drop(free);
+    let server = ServerProcess::start(
+        &dir.path().join("data"),
+        &[
+            "--tls-cert",
+            dir.path().join("cert.pem").to_str().unwrap(),
+            "--tls-key",
+            dir.path().join("key.pem").to_str().unwrap(),
+            "--http-redirect-listen",
+            &redirect.to_string(),
+        ],
+    )
+    .unwrap();
+    let port = server.base.rsplit(':').next().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!("http://localhost:{}/chat?room=1", redirect.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        r.headers()["location"],
+        format!("https://localhost:{port}/chat?room=1").as_str()
+    );
+}
