@@ -132,6 +132,17 @@ impl App {
         self.tls.as_ref().map(|t| Arc::clone(&t.front))
     }
 
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Where `/metrics` is served without a token, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     pub fn hub(&self) -> Arc<Hub> {
         Arc::clone(&self.hub)
     }
