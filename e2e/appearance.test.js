@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signUp, send, messageRow, watchErrors, screenshotPath } from './helpers.js';
+import { startServer, launchBrowser, signUp, send, messageRow, watchErrors, screenshotPath, waitForChat } from './helpers.js';
 
 // Until the server has PUT /api/v1/me/preferences, the browser logs its 404;
 // the client tolerates it and keeps the choice locally.
@@ -40,7 +40,7 @@ test('choosing the dark theme darkens the page and survives a reload', async () 
   assert.ok(luminance(await bodyBackground(page)) < 60, 'dark background');
 
   await page.reload();
-  await page.waitForSelector('#messages .log-note, #messages .msg');
+  await waitForChat(page);
   assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
   assert.ok(luminance(await bodyBackground(page)) < 60, 'still dark after reload');
 

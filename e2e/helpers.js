@@ -15,11 +15,14 @@ export const repoRoot = resolve(here, '..');
 const NATTER_BIN = process.env.NATTER_BIN ?? resolve(here, '../target/debug/natter');
 
 // Starts natter and resolves once it logs its address (no sleeps). A
-// restart passes the previous `dataDir` and `port`.
-export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'natter-e2e-')), port = 0 } = {}) {
+// restart passes the previous `dataDir` and `port`; `extra` are more flags.
+export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'natter-e2e-')), port = 0, extra = [] } = {}) {
   // The tests post bursts faster than the default per-user send limit
   // allows (the limits have API tests of their own).
-  const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--rate-limits', 'false'];
+  const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--rate-limits', 'false', ...extra];
+  // To check that a test fails without a fix: serve another client's files
+  // (e.g. `git archive <commit> assets | tar -x -C /tmp/old`).
+  if (process.env.NATTER_E2E_ASSETS) args.push('--assets-dir', process.env.NATTER_E2E_ASSETS);
   const child = spawn(NATTER_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -56,21 +59,26 @@ export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'natter
   };
 }
 
+export const CHROMIUM_OPTIONS = {
+  executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+  // Running as root needs --no-sandbox; the rest keep Chromium from
+  // reaching out to Google services on a closed network.
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+// The browser run.js started for the whole suite (each test file then
+// only opens contexts), or one of its own when a file is run alone.
 export function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    // Running as root needs --no-sandbox; the rest keep Chromium from
-    // reaching out to Google services on a closed network.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const shared = process.env.NATTER_E2E_BROWSER;
+  return shared ? chromium.connect(shared) : chromium.launch(CHROMIUM_OPTIONS);
 }
 
 // Records console errors and uncaught exceptions (CSP violations are
@@ -87,17 +95,26 @@ export function watchErrors(page, allow = []) {
 }
 
 // A new browser context signed up as `username`, on the chat page.
-export async function signUp(browser, baseUrl, username, { viewport, allow } = {}) {
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 800 } });
+// Other options (hasTouch, locale, ...) are the context's.
+export async function signUp(browser, baseUrl, username, { viewport, allow, ...options } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   const errors = watchErrors(page, allow);
   await page.goto(`${baseUrl}/`);
   await page.fill('#username', username);
   await page.click('#signup-form button[type="submit"]');
   await page.waitForURL(/\/chat/);
-  await page.waitForSelector('#messages .log-note, #messages .msg');
+  await waitForChat(page);
   await waitForRoom(page, 'general');
   return { context, page, errors };
+}
+
+// Resolves once the chat page is in use: its room is open and shown
+// (chat.js marks "natter:interactive").
+export function waitForChat(page) {
+  // A client from before that mark (NATTER_E2E_ASSETS) shows a list.
+  if (process.env.NATTER_E2E_ASSETS) return page.waitForSelector('#messages .log-note, #messages .msg');
+  return page.waitForFunction(() => performance.getEntriesByName('natter:interactive').length > 0);
 }
 
 // Resolves once the open room (the page heading) is `name`.

@@ -50,8 +50,29 @@ test('the other user sees a typing indicator while someone types', async () => {
   await carol.page.press('#composer', 'Enter');
   await messageRow(bob.page, 'I am typing something').waitFor();
   assert.equal(await bob.page.textContent('#typing'), '');
-  // Who is online shows in the room header.
-  await bob.page.waitForFunction(() => /alice, carol online/.test(document.querySelector('#presence').textContent));
+  // How many are in the room and online shows in the room header.
+  await bob.page.locator('#room-facts', { hasText: '3 members' }).waitFor();
+  await bob.page.locator('#room-facts', { hasText: '3 online' }).waitFor();
   assert.deepEqual(carol.errors, []);
   assert.deepEqual(bob.errors, []);
+});
+
+test('typing stops showing at once when the text is cleared or sent', async () => {
+  const dora = await signUp(browser, server.url, 'dora');
+  const typingOf = (page, text) =>
+    page.waitForFunction((t) => document.querySelector('#typing').textContent === t, text, { timeout: 5000 });
+  await dora.page.type('#composer', 'maybe I will say');
+  await typingOf(bob.page, 'dora is typing…');
+  // Cleared: gone for the others well before a typing notice runs out (6 s).
+  await dora.page.fill('#composer', '');
+  await bob.page.waitForFunction(() => document.querySelector('#typing').textContent === '', null, { timeout: 1500 });
+
+  await dora.page.type('#composer', 'no, I will say this');
+  await typingOf(bob.page, 'dora is typing…');
+  await dora.page.press('#composer', 'Enter');
+  await bob.page.waitForFunction(() => document.querySelector('#typing').textContent === '', null, { timeout: 1500 });
+  await messageRow(bob.page, 'no, I will say this').waitFor();
+  assert.deepEqual(dora.errors, []);
+  assert.deepEqual(bob.errors, []);
+  await dora.context.close();
 });

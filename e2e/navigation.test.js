@@ -136,3 +136,63 @@ test('when WebSockets are blocked the chat still works live by polling', async (
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('after signing up, and after switching rooms by click or keyboard, typing goes to the message box', async () => {
+  const sam = await signUp(browser, server.url, 'sam-focus');
+  const { page } = sam;
+  const focused = () => page.evaluate(() => document.activeElement?.id);
+  assert.equal(await focused(), 'composer', 'after signing up');
+
+  await page.click('#create-room-button');
+  await page.fill('#create-room-name', 'focus-room');
+  await page.click('#create-room-dialog button[type="submit"]');
+  await waitForRoom(page, 'focus-room');
+  assert.equal(await focused(), 'composer', 'after creating a room');
+
+  await page.click('#public-rooms a:has-text("general")');
+  await waitForRoom(page, 'general');
+  assert.equal(await focused(), 'composer', 'after a click in the sidebar');
+
+  await page.focus('#public-rooms a:has-text("focus-room")');
+  await page.keyboard.press('Enter');
+  await waitForRoom(page, 'focus-room');
+  assert.equal(await focused(), 'composer', 'after Enter on a room link');
+
+  await page.keyboard.press('Alt+ArrowUp');
+  await waitForRoom(page, 'general');
+  assert.equal(await focused(), 'composer', 'after Alt+Arrow');
+  assert.deepEqual(sam.errors, []);
+  await sam.context.close();
+});
+
+test('Ctrl+K also finds people to message and public rooms not joined yet', async () => {
+  const xena = await signUp(browser, server.url, 'xena');
+  const yara = await signUp(browser, server.url, 'yara');
+  await xena.page.click('#create-room-button');
+  await xena.page.fill('#create-room-name', 'zoo-talk');
+  await xena.page.click('#create-room-dialog button[type="submit"]');
+  await waitForRoom(xena.page, 'zoo-talk');
+
+  const { page } = yara;
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type('zoo');
+  const join = page.locator('#switcher-list [role="option"]', { hasText: 'zoo-talk' });
+  await join.waitFor();
+  assert.match(await join.textContent(), /Join/);
+  await page.keyboard.press('Enter');
+  await waitForRoom(page, 'zoo-talk');
+  assert.equal(await page.locator('#public-rooms a', { hasText: 'zoo-talk' }).count(), 1, 'joined');
+
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type('xen');
+  const person = page.locator('#switcher-list [role="option"]', { hasText: 'xena' });
+  await person.waitFor();
+  await page.keyboard.press('Enter');
+  await waitForRoom(page, 'xena');
+  assert.equal(await page.locator('#direct-rooms a', { hasText: 'xena' }).count(), 1);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'composer');
+  assert.deepEqual(xena.errors, []);
+  assert.deepEqual(yara.errors, []);
+  await xena.context.close();
+  await yara.context.close();
+});

@@ -77,3 +77,57 @@ test('a message written offline survives closing the tab and is sent when the ch
   assert.equal(messages.filter((m) => m.body === 'sent from a closed tab').length, 1);
   assert.deepEqual(againErrors, []);
 });
+
+test('offline, the page says so at once, keeps the newest message in view and says "Waiting for connection…" once', async () => {
+  const { page, context } = erin;
+  await send(page, 'the last word before the tunnel');
+  await messageRow(page, 'the last word before the tunnel').waitFor();
+  await context.setOffline(true);
+  // The browser knows it is offline: no "Reconnecting…" guesswork.
+  await page.locator('#connection', { hasText: 'You’re offline' }).waitFor({ timeout: 1500 });
+
+  // The banner floats over the list: the newest message is still in view.
+  const last = page.locator('#messages .msg').last();
+  const hidden = await last.evaluate((row) => {
+    const box = document.querySelector('#scroller').getBoundingClientRect();
+    const banner = document.querySelector('#connection').getBoundingClientRect();
+    const r = row.getBoundingClientRect();
+    return { belowList: r.bottom - box.bottom, underBanner: r.top < banner.bottom && r.bottom > banner.top };
+  });
+  assert.ok(hidden.belowList <= 1, `the newest message is not pushed out of view (${hidden.belowList}px)`);
+  assert.equal(hidden.underBanner, false, 'the banner does not cover it');
+
+  for (const text of ['one', 'two', 'three']) await send(page, `offline burst ${text}`);
+  await page.locator('#messages .msg--pending', { hasText: 'offline burst three' }).waitFor();
+  assert.equal(await page.locator('#messages .msg--pending').count(), 3);
+  assert.equal(await page.locator('#messages .msg__status', { hasText: 'Waiting for connection…' }).count(), 1);
+  assert.equal(
+    await page.locator('#messages .msg--pending').last().locator('.msg__status').textContent(),
+    'Waiting for connection…',
+  );
+
+  await context.setOffline(false);
+  await messageRow(finn.page, 'offline burst three').waitFor({ timeout: 15_000 });
+  await page.locator('#connection').waitFor({ state: 'hidden' });
+  assert.deepEqual(erin.errors, []);
+});
+
+test('someone whose connection dies shows offline to the others within a heartbeat, not a minute', async () => {
+  // Pings every second here (20 s by default): one missed heartbeat is
+  // two seconds at most; the connection itself is kept for 30.
+  const quick = await startServer({ extra: ['--ws-ping-secs', '1', '--ws-idle-timeout', '30'] });
+  const gus = await signUp(browser, quick.url, 'gus', { allow: OFFLINE_NOISE });
+  const hal = await signUp(browser, quick.url, 'hal');
+  await hal.page.locator('#room-facts', { hasText: '2 online' }).waitFor();
+
+  await gus.context.setOffline(true);
+  await hal.page.locator('#room-facts', { hasText: '1 online' }).waitFor({ timeout: 10_000 });
+  // Back: online again.
+  await gus.context.setOffline(false);
+  await hal.page.locator('#room-facts', { hasText: '2 online' }).waitFor({ timeout: 15_000 });
+  assert.deepEqual(gus.errors, []);
+  assert.deepEqual(hal.errors, []);
+  await gus.context.close();
+  await hal.context.close();
+  await quick.stop();
+});

@@ -1,13 +1,15 @@
 // Signed-in user menu: set/change password, sign out, sign out everywhere.
 
-import { del, put } from './api.js';
+import { put } from './api.js';
 import { formDialog } from './dialogs.js';
+import { t } from './i18n.js';
 import { setupMenu } from './menu.js';
 import { toast } from './toast.js';
 
 // getMe() returns the current User; it is updated in place when a password
-// is set so the next change asks for the current password.
-export function setupAccount({ getMe }) {
+// is set so the next change asks for the current password. unsentCount():
+// messages not sent yet. signOut(path, reason): ends the session (chat.js).
+export function setupAccount({ getMe, unsentCount, signOut }) {
   const byId = (id) => document.getElementById(id);
   setupMenu(byId('user-menu-button'), byId('user-menu'));
 
@@ -21,47 +23,40 @@ export function setupAccount({ getMe }) {
       form.elements.username.value = me.username;
       currentField.hidden = !me.has_password;
       currentInput.required = me.has_password;
-      byId('password-title').textContent = me.has_password ? 'Change password' : 'Set a password';
+      byId('password-title').textContent = me.has_password ? t('account.password.change') : t('account.password.set');
       (me.has_password ? currentInput : form.elements.new_password).focus();
     },
     async onSubmit(form) {
       const me = getMe();
       const next = form.elements.new_password.value;
-      if (!next) throw new Error('New password is empty.');
-      if (next !== form.elements.confirm_password.value) throw new Error('The new passwords don’t match.');
+      if (!next) throw new Error(t('account.password.empty'));
+      if (next !== form.elements.confirm_password.value) throw new Error(t('account.password.mismatch'));
       const body = { new_password: next };
       if (me.has_password) body.current_password = form.elements.current_password.value;
       await put('/api/v1/me/password', body);
       me.has_password = true;
-      toast('Password saved. You can now sign in with it from any browser.');
+      toast(t('account.password.saved'));
     },
   });
   byId('set-password-button').addEventListener('click', () => password.open());
 
-  async function signOut(path) {
-    try {
-      await del(path);
-      location.replace('/');
-    } catch (err) {
-      toast(err.message, { error: true });
-    }
+  // Without a password a username cannot be signed back into: warn first;
+  // and say what will not be sent.
+  function confirmSignOut(question, { always }) {
+    const me = getMe();
+    const parts = [];
+    if (!me.has_password) parts.push(t('account.noPasswordWarning', { name: me.username }));
+    const unsent = unsentCount();
+    if (unsent) parts.push(t('account.unsentWarning', { count: unsent }));
+    if (!parts.length && !always) return true;
+    parts.push(question);
+    return window.confirm(parts.join('\n\n'));
   }
 
-  // Without a password a username cannot be signed back into: warn first.
-  const noPasswordWarning = (me) =>
-    `You haven’t set a password, so you won’t be able to sign back in as ${me.username}. ` +
-    'Use “Set password” first to keep this account.';
-
   byId('sign-out-button').addEventListener('click', () => {
-    const me = getMe();
-    if (me.has_password || window.confirm(`${noPasswordWarning(me)}\n\nSign out anyway?`)) {
-      signOut('/api/v1/session');
-    }
+    if (confirmSignOut(t('account.signOutQuestion'), { always: false })) signOut('/api/v1/session', 'here');
   });
   byId('sign-out-all-button').addEventListener('click', () => {
-    const me = getMe();
-    const question = 'Sign out on every browser and device, including this one?';
-    const text = me.has_password ? question : `${noPasswordWarning(me)}\n\n${question}`;
-    if (window.confirm(text)) signOut('/api/v1/sessions');
+    if (confirmSignOut(t('account.signOutAllQuestion'), { always: true })) signOut('/api/v1/sessions', 'everywhere');
   });
 }

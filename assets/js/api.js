@@ -2,6 +2,8 @@
 // Every call is same-origin with the session cookie; errors from the server
 // ({"error":{"code","message"}}) become ApiError so the UI can show .message.
 
+import { t } from './i18n.js';
+
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message);
@@ -36,8 +38,8 @@ export async function api(method, path, body, { signal } = {}) {
   try {
     res = await fetch(path, init);
   } catch (err) {
-    if (err.name === 'AbortError') throw new ApiError(0, 'aborted', 'Cancelled.');
-    throw new ApiError(0, 'network', 'Could not reach the server. Check your connection and try again.');
+    if (err.name === 'AbortError') throw new ApiError(0, 'aborted', t('api.cancelled'));
+    throw new ApiError(0, 'network', t('api.network'));
   }
 
   if (res.status === 204) return null;
@@ -52,7 +54,7 @@ export async function api(method, path, body, { signal } = {}) {
     typeof err.code === 'string' ? err.code : `http_${res.status}`,
     typeof err.message === 'string' && err.message
       ? err.message
-      : `Something went wrong (HTTP ${res.status}). Please try again.`,
+      : t('api.failed', { status: res.status }),
   );
 }
 

@@ -1,16 +1,24 @@
-// Chat page: wires the sidebar, message list, composer, outbox, live
-// connection and dialogs together, and owns "which room is open" and what
-// each live event means for the page.
+// Chat page: builds the components and wires them together; owns
+// navigation (the address's #room=ID&msg=SEQ), the room list, start-up
+// and signing out. What an open room does is room-view.js's; what live
+// frames mean is live-events.js's.
 
-import { get, post, patch, del, roomPath, onUnauthorized } from './api.js';
+import { get, del, onUnauthorized } from './api.js';
 import { readBootstrap } from './bootstrap.js';
-import { MessageList } from './messages.js';
+import { h } from './dom.js';
+import { t, tParts, translatePage } from './i18n.js';
+import { MessageList } from './message-list.js';
 import { setupMessageMenu } from './message-menu.js';
+import { RoomView } from './room-view.js';
+import { RoomHeader, pageTitle } from './room-header.js';
 import { Sidebar, roomLabel } from './rooms.js';
 import { Outbox } from './outbox.js';
 import { setupComposer } from './composer.js';
 import { drafts as draftStore } from './drafts.js';
 import { startLive } from './live.js';
+import { liveEvents } from './live-events.js';
+import { ConnectionBanner } from './connection-banner.js';
+import { watchSession, leaveSignedOut, askAboutHeld } from './session.js';
 import { Typing } from './typing.js';
 import { Presence } from './presence.js';
 import { setupNotifications } from './notify.js';
@@ -19,44 +27,38 @@ import { setupSwitcher } from './switcher.js';
 import { setupShortcuts } from './shortcuts.js';
 import { setupMenu } from './menu.js';
 import { setupDrawer } from './drawer.js';
+import { setupTouchMenus } from './touch.js';
 import { setupRoomDialogs } from './room-dialogs.js';
 import { setupAccount } from './account.js';
-import { key, read, write } from './store.js';
+import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
-import { icon, roomIconName } from './icons.js';
 
-// Any 401 means the session is gone (expired, or signed out elsewhere).
-onUnauthorized(() => location.replace('/'));
+translatePage();
 
 const $ = (id) => document.getElementById(id);
-const DEFAULT_ROOM = 'general';
-const PAGE_SIZE = 50;
 
-const state = {
-  me: null,
-  // The open room: { id, token, readUpTo }.
-  current: null,
-};
-let switchToken = 0; // bumps on every room switch; stale responses compare it
-// When the newest applied room list was requested: a slow answer that
-// started before we joined/left a room must not overwrite a fresher list.
-let roomsRequestedAt = 0;
-// Bumps on every navigation decision; a slower, older one gives up.
-let navSeq = 0;
+const state = { me: null };
 // Set up in boot(), once we know who we are.
 let live = null;
 let outbox = null;
 let drafts = null;
-let notifyArrived = () => {};
-
-const isOpen = (roomId) => state.current?.id === roomId;
+let notify = () => {};
 
 // --- Components -----------------------------------------------------------
+
+const presence = new Presence({
+  onChange(roomId) {
+    sidebar.render();
+    if (view.isOpen(roomId)) renderHeader();
+    roomDialogs.presenceChanged(roomId);
+  },
+});
 
 const sidebar = new Sidebar({
   root: $('sidebar'),
   lists: { public: $('public-rooms'), private: $('private-rooms'), direct: $('direct-rooms') },
   groups: { private: $('private-group') },
+  peerOnline: (room) => presence.othersOnline(room.id, state.me?.id),
 });
 
 const list = new MessageList({
@@ -64,25 +66,42 @@ const list = new MessageList({
   log: $('messages'),
   olderButton: $('load-older'),
   jumpButton: $('jump-newest'),
+  onLoadOlder: (seq) => view.loadOlder(seq),
+  onLoadNewer: (seq) => view.loadNewer(seq),
+  onJumpToNewest: () => view.jumpToNewest(),
+  onAtBottom: () => view.markRead(),
+  onActions: (button, m) => messageMenu.open(button, m),
   onRetry: (clientId) => outbox.retry(clientId),
   onDiscard(clientId) {
     outbox.discard(clientId);
     composer.focus();
   },
-  onLoadOlder: loadOlder,
-  onActions: (button, seq) => messageMenu.open(button, seq),
-  onEditSave: saveEdit,
-  onAtBottom: () => markRead(),
+  onEditSave: (seq, body) => view.saveEdit(seq, body),
 });
 
 const messageMenu = setupMessageMenu({
   panel: $('message-menu'),
-  onEdit: (seq) => list.startEdit(seq),
-  onDelete: deleteMessage,
+  meId: () => state.me?.id,
+  onAction(action, m) {
+    if (action === 'edit') list.startEdit(m.seq);
+    else if (action === 'delete') view.deleteMessage(m.seq);
+    else copyLink(m);
+  },
 });
 
-const typing = new Typing({ el: $('typing'), send: (roomId) => live?.typing(roomId) });
-const presence = new Presence({ el: $('presence') });
+setupTouchMenus({
+  log: $('messages'),
+  onOpen(row, button) {
+    const m = list.find(Number(row.dataset.seq));
+    if (m) messageMenu.open(row, m, { button });
+  },
+});
+
+const typing = new Typing({
+  el: $('typing'),
+  send: (roomId) => live?.typing(roomId),
+  sendStopped: (roomId) => live?.typingStopped(roomId),
+});
 
 const composer = setupComposer({
   form: $('composer-form'),
@@ -90,15 +109,14 @@ const composer = setupComposer({
   button: $('send'),
   counter: $('composer-count'),
   onSend(body) {
-    if (!state.current) return;
-    outbox.send(state.current.id, body);
-    typing.sent(state.current.id);
-    list.scrollToBottom(); // your own message is always brought into view
+    if (!view.current) return;
+    outbox.send(view.current.id, body);
+    list.showNewest(); // your own message is always brought into view
   },
   onInput(text) {
-    if (!state.current) return;
-    drafts.save(state.current.id, text);
-    if (text.trim()) typing.typed(state.current.id);
+    if (!view.current) return;
+    drafts.save(view.current.id, text);
+    typing.typed(view.current.id, text);
   },
   onEditLast() {
     const seq = list.lastOwnSeq();
@@ -107,6 +125,36 @@ const composer = setupComposer({
     return true;
   },
 });
+const kbd = (text) => h('kbd', {}, text);
+$('composer-hint').replaceChildren(...tParts('composer.hint', { enter: kbd('Enter'), shift: kbd('Shift') }));
+
+const header = new RoomHeader({
+  title: $('room-title'),
+  facts: $('room-facts'),
+  menuWrap: $('room-menu-wrap'),
+  addPeople: $('add-people-button'),
+  leave: $('leave-room-button'),
+  onMembers: () => openMembers(),
+});
+
+const view = new RoomView({
+  list,
+  sidebar,
+  composer,
+  typing,
+  live: () => live,
+  outbox: () => outbox,
+  drafts: () => drafts,
+  me: () => state.me,
+  onChange: renderHeader,
+  onAddPeople: (room) => roomDialogs.openMembers(room, { focusAdd: true }),
+});
+
+const banner = new ConnectionBanner($('connection'));
+
+const nav = new Navigation({ view, sidebar, composer, live: () => live, me: () => state.me, onRoomsChanged: renderHeader });
+const refreshRooms = () => nav.refreshRooms();
+const goToRoom = (id) => nav.goToRoom(id);
 
 setupDrawer({
   toggle: $('sidebar-toggle'),
@@ -116,8 +164,13 @@ setupDrawer({
   main: document.querySelector('.main'),
 });
 
-const roomDialogs = setupRoomDialogs({ refreshRooms, goToRoom });
-setupAccount({ getMe: () => state.me });
+const roomDialogs = setupRoomDialogs({
+  refreshRooms,
+  goToRoom,
+  isOnline: (roomId, userId) => presence.isOnline(roomId, userId),
+  meId: () => state.me?.id,
+});
+setupAccount({ getMe: () => state.me, unsentCount: () => outbox?.unsentCount() ?? 0, signOut });
 setupMenu($('room-menu-button'), $('room-menu'));
 
 const openSwitcher = setupSwitcher({
@@ -126,371 +179,93 @@ const openSwitcher = setupSwitcher({
   list: $('switcher-list'),
   rooms: () => sidebar.ordered(),
   label: roomLabel,
-  go: goToRoomAndFocus,
+  meId: () => state.me?.id,
+  choose: (option) => nav.choose(option),
 });
+$('switcher-hint').replaceChildren(...tParts('switcher.hint', { up: kbd('↑'), down: kbd('↓'), enter: kbd('Enter'), esc: kbd('Esc') }));
 setupShortcuts({
   openSwitcher,
   roomIds: () => sidebar.ordered().map((r) => r.id),
-  currentId: () => state.current?.id ?? null,
-  go: goToRoomAndFocus,
+  currentId: () => view.current?.id ?? null,
+  go: goToRoom,
 });
 
 $('switcher-button').addEventListener('click', openSwitcher);
 $('create-room-button').addEventListener('click', () => roomDialogs.openCreate());
 $('browse-button').addEventListener('click', () => roomDialogs.openBrowse());
 $('new-dm-button').addEventListener('click', () => roomDialogs.openDm());
-$('members-button').addEventListener('click', () => {
-  const room = currentRoom();
-  if (room) roomDialogs.openMembers(room);
-});
+$('new-dm-plus').addEventListener('click', () => roomDialogs.openDm());
+$('members-button').addEventListener('click', () => openMembers());
 $('add-people-button').addEventListener('click', () => {
-  const room = currentRoom();
+  const room = view.room();
   if (room) roomDialogs.openMembers(room, { focusAdd: true });
 });
-$('leave-room-button').addEventListener('click', leaveCurrentRoom);
+$('leave-room-button').addEventListener('click', () => nav.leaveCurrentRoom());
 
-// --- Rooms ----------------------------------------------------------------
+// --- The session ------------------------------------------------------------
 
-function currentRoom() {
-  return state.current ? sidebar.find(state.current.id) : null;
-}
+// Signed out elsewhere: stop, keep what was unsent for later, and leave.
+const session = watchSession(() => {
+  live?.stop();
+  outbox?.hold();
+  composer.setEnabled(false);
+  leaveSignedOut('elsewhere', state.me?.username);
+});
+onUnauthorized(() => session.ended());
 
-function hashRoomId() {
-  const match = /^#room=(\d+)$/.exec(location.hash);
-  return match ? Number(match[1]) : null;
-}
-
-// Navigating by hash keeps history (back button) and reload in sync.
-function goToRoom(id) {
-  if (hashRoomId() === id) {
-    if (!isOpen(id)) openRoom(id);
-  } else {
-    location.hash = `room=${id}`;
-  }
-}
-
-// From the keyboard (switcher, Alt+Arrow): typing can go on right away.
-function goToRoomAndFocus(id) {
-  goToRoom(id);
-  composer.focus();
-}
-
-async function refreshRooms() {
-  const requestedAt = performance.now();
-  const { rooms = [] } = await get('/api/v1/rooms');
-  applyRooms(rooms, requestedAt);
-}
-
-function applyRooms(rooms, requestedAt) {
-  if (requestedAt < roomsRequestedAt) return;
-  roomsRequestedAt = requestedAt;
-  sidebar.update(rooms);
-  // Receive every room I am in; rooms I left are no longer sent.
-  for (const room of rooms) live.track(room.id, room.last_seq ?? 0);
-  if (state.current && !sidebar.find(state.current.id)) {
-    // Removed from the open room (or left it in another tab).
-    closeRoom();
-    toast('You are no longer a member of that room.');
-    openDefault();
+// Signed out here, on purpose: nothing of this person's stays behind.
+async function signOut(path, reason) {
+  session.expect();
+  try {
+    await del(path);
+  } catch (err) {
+    session.expect(false);
+    toast(err.message, { error: true });
     return;
   }
-  renderHeader();
+  live?.stop();
+  outbox?.clear();
+  drafts?.clear();
+  leaveSignedOut(reason, null);
 }
 
-async function joinPublicRoom(id) {
+// --- Navigation -------------------------------------------------------------
+
+function openMembers() {
+  const room = view.room();
+  if (room) roomDialogs.openMembers(room);
+}
+
+async function copyLink(m) {
+  const url = `${location.origin}/chat#room=${m.room_id}&msg=${m.seq}`;
   try {
-    await post(roomPath(id, '/join'));
-    await refreshRooms();
-    return true;
+    await navigator.clipboard.writeText(url);
+    toast(t('menu.linkCopied'));
   } catch {
-    return false;
+    // No clipboard (a plain-HTTP address on the LAN): show it to copy.
+    window.prompt(t('menu.copyLinkPrompt'), url);
   }
 }
 
-async function openFromHash() {
-  const nav = ++navSeq;
-  const id = hashRoomId();
-  if (id !== null) {
-    if (sidebar.find(id)) return openRoom(id);
-    // Maybe I was added a moment ago.
-    await refreshRooms().catch(() => {});
-    if (nav !== navSeq) return undefined;
-    if (sidebar.find(id)) return openRoom(id);
-    // A shared link to a public room I haven't joined yet: join it.
-    const { rooms = [] } = await get('/api/v1/public-rooms').catch(() => ({}));
-    if (nav !== navSeq) return undefined;
-    if (rooms.some((r) => r.id === id) && (await joinPublicRoom(id))) {
-      return nav === navSeq ? openRoom(id) : undefined;
-    }
-    // Private rooms read the same as missing ones: nothing about them shows.
-    toast('That room doesn’t exist or you are not a member.', { error: true });
-  }
-  return openDefault();
-}
-
-async function openDefault() {
-  const nav = ++navSeq;
-  const last = Number(read(key('lastRoom', state.me.id)));
-  if (sidebar.find(last)) return openRoom(last);
-  const findGeneral = () => sidebar.rooms.find((r) => r.kind === 'public' && r.name === DEFAULT_ROOM);
-  if (findGeneral()) return openRoom(findGeneral().id);
-
-  // New users may not be in "general" yet: join it when it exists.
-  const { rooms = [] } = await get('/api/v1/public-rooms').catch(() => ({}));
-  if (nav !== navSeq) return undefined;
-  const publicGeneral = rooms.find((r) => r.name === DEFAULT_ROOM);
-  if (publicGeneral && (await joinPublicRoom(publicGeneral.id))) {
-    return nav === navSeq ? openRoom(publicGeneral.id) : undefined;
-  }
-  if (nav !== navSeq) return undefined;
-
-  const first = sidebar.ordered()[0];
-  if (first) return openRoom(first.id);
-  return showNoRoom();
-}
-
-// Forget the open room; in-flight responses for it are then ignored.
-function closeRoom() {
-  switchToken += 1;
-  state.current = null;
-}
-
-function showNoRoom() {
-  closeRoom();
-  sidebar.setCurrent(null);
-  history.replaceState(null, '', location.pathname);
-  list.reset();
-  list.setEmpty('You are not in any rooms yet. Create one with “+” or use “Browse rooms”.');
-  list.render();
-  composer.setValue('');
-  composer.setEnabled(false);
-  renderHeader();
-}
-
-async function openRoom(id) {
-  const token = ++switchToken;
-  const summary = sidebar.find(id);
-  state.current = { id, token, readUpTo: summary?.last_read_seq ?? 0 };
-  if (hashRoomId() !== id) history.replaceState(null, '', `#room=${id}`);
-  write(key('lastRoom', state.me.id), String(id));
-  sidebar.setCurrent(id);
-  renderHeader();
-  composer.setEnabled(true);
-  composer.setValue(drafts.load(id));
-  typing.show(id);
-  presence.show(id, state.me.id);
-  live.roomOpened();
-  list.reset();
-  list.setPending(outbox.pending(id));
-  list.render();
-  await loadNewest(token);
-}
-
-async function leaveCurrentRoom() {
-  const room = currentRoom();
-  if (!room || room.kind === 'direct') return;
-  const extra = room.kind === 'private' ? ' Someone in it will have to add you again.' : '';
-  if (!window.confirm(`Leave ${roomLabel(room)}?${extra}`)) return;
-  try {
-    await post(roomPath(room.id, '/leave'));
-    closeRoom(); // first, so the refresh below doesn't report it as "removed"
-    await refreshRooms();
-    await openDefault();
-  } catch (err) {
-    toast(err.message, { error: true });
-  }
-}
-
-// --- Messages -------------------------------------------------------------
-
-// Messages of the open room from the server (history pages, acks).
-function receive(messages) {
-  const changed = list.addMessages(messages);
-  // The server's copy of one of our sends settles the outbox entry.
-  for (const m of messages) if (m.author_id === state.me.id) outbox.confirm(m.client_id);
-  list.setPending(outbox.pending(state.current.id));
-  return changed;
-}
-
-async function loadNewest(token) {
-  const id = state.current.id;
-  try {
-    const data = await get(roomPath(id, `/messages?limit=${PAGE_SIZE}`));
-    if (token !== switchToken) return;
-    receive(data.messages ?? []);
-    list.setReady(Boolean(data.has_more));
-    list.render({ toBottom: true, quiet: true });
-    markRead();
-  } catch (err) {
-    if (token !== switchToken) return;
-    list.setError(err.message, () => {
-      list.reset();
-      list.setPending(outbox.pending(id));
-      list.render();
-      loadNewest(token);
-    });
-    list.render();
-  }
-}
-
-async function loadOlder(beforeSeq) {
-  const cur = state.current;
-  if (!cur || beforeSeq === null) return;
-  try {
-    const data = await get(roomPath(cur.id, `/messages?before=${beforeSeq}&limit=${PAGE_SIZE}`));
-    if (cur !== state.current) return;
-    list.addMessages(data.messages ?? []);
-    list.setReady(Boolean(data.has_more));
-    list.render({ quiet: true });
-  } catch (err) {
-    if (cur === state.current) toast(err.message, { error: true });
-  }
-}
-
-// The stream skipped a long gap (too much to replay): read it over HTTP.
-async function fillGap(roomId, after, upTo) {
-  const cur = state.current;
-  let from = after;
-  while (cur === state.current && isOpen(roomId) && from < upTo) {
-    const data = await get(roomPath(roomId, `/messages?after=${from}&limit=200`));
-    const messages = data.messages ?? [];
-    if (cur !== state.current) return;
-    receive(messages);
-    list.render({ live: true });
-    if (!data.has_more || !messages.length) break;
-    from = messages[messages.length - 1].seq;
-  }
-}
-
-async function saveEdit(seq, body) {
-  const cur = state.current;
-  try {
-    const { message } = await patch(roomPath(cur.id, `/messages/${seq}`), { body });
-    if (cur === state.current) list.addMessages([message]);
-  } catch (err) {
-    toast(err.message, { error: true });
-    throw err;
-  }
-}
-
-async function deleteMessage(seq) {
-  const cur = state.current;
-  if (!cur || !window.confirm('Delete this message? Everyone in the room will see “message deleted”.')) return;
-  try {
-    await del(roomPath(cur.id, `/messages/${seq}`));
-    if (cur === state.current && list.markDeleted(seq)) list.render();
-  } catch (err) {
-    toast(err.message, { error: true });
-  }
-}
-
-// Tell the server we've seen everything up to the newest message, but only
-// while the page is actually visible.
-function markRead() {
-  const cur = state.current;
-  const seq = list.lastSeq;
-  if (!cur || seq === null || document.visibilityState !== 'visible') return;
-  sidebar.clearUnread(cur.id);
-  updateTitle();
-  if (seq <= cur.readUpTo) return;
-  const previous = cur.readUpTo;
-  cur.readUpTo = seq;
-  post(roomPath(cur.id, '/read'), { seq }).catch(() => {
-    if (cur.readUpTo === seq) cur.readUpTo = previous; // try again next time
-  });
-}
-
-// --- Live events ----------------------------------------------------------
-
-// A room event, new to this page (live.js drops duplicates).
-function onEvent(e) {
-  const open = isOpen(e.room_id);
-  if (e.type === 'message.created') {
-    const m = e.message;
-    const mine = m.author_id === state.me.id;
-    if (!mine) typing.stopped(e.room_id, m.author);
-    sidebar.noteMessage(e.room_id, e.seq, !mine);
-    if (open) {
-      receive([m]);
-      list.render({ live: true });
-      markRead();
-    } else if (mine) {
-      outbox.confirm(m.client_id);
-    }
-    const room = sidebar.find(e.room_id);
-    if (room && !mine) notifyArrived(room, m);
-    updateTitle();
-  } else if (e.type === 'message.edited') {
-    if (open && list.find(e.message.seq) && list.addMessages([e.message])) list.render();
-  } else if (e.type === 'message.deleted') {
-    if (open && list.markDeleted(e.message_seq)) list.render();
-  }
-}
-
-function onFrame(f) {
-  switch (f.type) {
-    case 'typing':
-      typing.started(f.room_id, f.username);
-      break;
-    case 'presence':
-      presence.set(f.room_id, f.online ?? [], f.count ?? 0);
-      break;
-    case 'presence.changed':
-      presence.change(f.room_id, f.user_id, f.username, f.online);
-      break;
-    case 'member.joined':
-    case 'member.left':
-      if (f.type === 'member.left') presence.change(f.room_id, f.member.user_id, f.member.username, false);
-      roomDialogs.membersChanged(f.room_id);
-      break;
-    case 'room.added':
-      refreshRooms().catch(() => {});
-      break;
-    case 'room.removed':
-      live.forget(f.room_id);
-      presence.forget(f.room_id);
-      refreshRooms().catch(() => {});
-      break;
-    default:
-      break; // hello, subscribed, pong, unsubscribed: nothing to show
-  }
-}
-
-function onAck(message) {
-  sidebar.noteMessage(message.room_id, message.seq, false);
-  if (!isOpen(message.room_id)) return;
-  receive([message]);
-  list.render();
-  markRead();
-}
-
-// --- Header and title -----------------------------------------------------
+// --- Header and title -------------------------------------------------------
 
 function renderHeader() {
-  const room = currentRoom();
-  const title = $('room-title');
-  if (room) {
-    title.replaceChildren(icon(roomIconName(room.kind)), document.createTextNode(roomLabel(room)));
-    composer.setPlaceholder(room.kind === 'direct' ? `Message ${roomLabel(room)}` : `Message #${roomLabel(room)}`);
-  } else {
-    title.textContent = state.current ? 'Loading…' : 'Natter';
-    composer.setPlaceholder('Message');
-  }
-  $('room-menu-wrap').hidden = !room;
-  $('add-people-button').hidden = room?.kind !== 'private';
-  $('leave-room-button').hidden = !room || room.kind === 'direct';
-  $('presence').hidden = !room;
-  updateTitle();
+  const room = view.room();
+  header.render({
+    room,
+    loading: Boolean(view.current),
+    memberCount: view.current?.about?.member_count ?? null,
+    online: room ? presence.count(room.id) : null,
+    peerOnline: room ? presence.othersOnline(room.id, state.me?.id) : false,
+  });
+  const name = room ? roomLabel(room) : '';
+  let placeholder = t('composer.placeholder');
+  if (room) placeholder = t(room.kind === 'direct' ? 'composer.placeholderDirect' : 'composer.placeholderRoom', { name });
+  composer.setPlaceholder(placeholder);
+  document.title = pageTitle(room, sidebar.totalUnread());
 }
 
-function updateTitle() {
-  const room = currentRoom();
-  const unread = sidebar.totalUnread();
-  const name = room ? (room.kind === 'direct' ? roomLabel(room) : `#${roomLabel(room)}`) : null;
-  document.title = `${unread ? `(${unread}) ` : ''}${name ? `${name} · ` : ''}Natter`;
-}
-
-// --- Start-up -------------------------------------------------------------
+// --- Start-up ---------------------------------------------------------------
 
 // The server-rendered bootstrap when there is one, else three requests.
 async function loadStart() {
@@ -516,59 +291,80 @@ async function boot() {
     outbox = new Outbox({
       userId: me.id,
       onChange(roomId) {
-        if (!isOpen(roomId)) return;
+        if (!view.isOpen(roomId)) return;
         list.setPending(outbox.pending(roomId));
         list.render();
       },
     });
-    notifyArrived = setupNotifications({
+    notify = setupNotifications({
       me,
       bell: $('notify-button'),
       soundButton: $('sound-button'),
       roomName: roomLabel,
       openRoomById: goToRoom,
     });
+    const events = liveEvents({
+      view,
+      list,
+      sidebar,
+      typing,
+      presence,
+      roomDialogs,
+      outbox: () => outbox,
+      me: () => state.me,
+      notify: (room, m) => notify(room, m),
+      refreshRooms,
+      live: () => live,
+      onChange: renderHeader,
+    });
+    const refresh = () => refreshRooms().catch(() => {});
     live = startLive({
       outbox,
-      openRoom: () => state.current?.id ?? null,
-      banner: $('connection'),
+      openRoom: () => view.current?.id ?? null,
       handlers: {
-        onEvent,
-        onFrame,
-        onAck,
+        ...events,
         onResync(roomId, after, upTo) {
-          fillGap(roomId, after, upTo).catch(() => {});
-          refreshRooms().catch(() => {});
+          view.fillGap(roomId, after, upTo).catch(() => {});
+          refresh();
         },
         // After a gap: membership may have changed, unread counts too.
-        onReconnected: () => refreshRooms().catch(() => {}),
-        onRefreshRooms: () => refreshRooms().catch(() => {}),
+        onReconnected: refresh,
+        onRefreshRooms: refresh,
+        onConnection: (up) => banner.set(up),
+        onSignedOut: () => session.ended(),
       },
     });
-    applyRooms(rooms, performance.now());
-    await openFromHash();
+    nav.applyRooms(rooms, performance.now());
+    await nav.openFromHash();
+    nav.focusComposer();
+    // The page is in use: e2e/performance.test.js measures up to here.
+    performance.mark('natter:interactive');
+    askAboutHeld({
+      dialog: $('held-dialog'),
+      outbox,
+      roomName: (id) => (sidebar.find(id) ? roomLabel(sidebar.find(id)) : t('held.unknownRoom')),
+    });
   } catch (err) {
-    if (err.status === 401) return; // already redirecting to /
+    if (err.status === 401) return; // already leaving for the sign-in page
     list.setError(err.message, () => location.reload());
     list.render();
   }
 }
 
 window.addEventListener('hashchange', () => {
-  const id = hashRoomId();
-  if (state.me && id !== null && !isOpen(id)) openFromHash();
+  if (state.me) nav.openFromHash();
 });
 
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState !== 'visible') return;
-  markRead();
-  updateTitle();
+  view.markRead();
+  renderHeader();
 });
 
 // Pending rows say whether they wait for the network.
 for (const type of ['online', 'offline']) {
   window.addEventListener(type, () => {
-    if (state.current) list.render();
+    if (view.current) list.render();
   });
 }
 
@@ -584,7 +380,7 @@ window.addEventListener('beforeunload', (e) => {
 // "Today" becomes "Yesterday" at midnight; re-rendering only rebuilds the
 // day separators whose label changed.
 setInterval(() => {
-  if (state.current) list.render();
+  if (view.current) list.render();
 }, 60 * 1000);
 
 boot();

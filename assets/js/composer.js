@@ -1,7 +1,11 @@
 // Message composer: Enter sends, Shift+Enter inserts a newline, Up in an
 // empty box edits my last message, the textarea grows with its content (up
 // to a CSS max-height), and a counter appears near the server's length
-// limit. onInput(text) sees every change (drafts, typing indicator).
+// limit. Over the limit, the counter says by how much and Send waits; the
+// box itself stays as it was (the text is the person's, not an error).
+// onInput(text) sees every change (drafts, typing indicator).
+
+import { t } from './i18n.js';
 
 export function setupComposer({ form, textarea, button, counter, onSend, onInput, onEditLast }) {
   let maxChars = Infinity;
@@ -23,10 +27,11 @@ export function setupComposer({ form, textarea, button, counter, onSend, onInput
     const n = length();
     const over = n > maxChars;
     counter.hidden = !(Number.isFinite(maxChars) && n > maxChars * 0.9);
-    const chars = (k) => `${k} character${k === 1 ? '' : 's'}`;
-    counter.textContent = over ? `${chars(n - maxChars)} too long` : `${chars(maxChars - n)} left`;
+    counter.textContent = over
+      ? t('composer.over', { count: n - maxChars, max: maxChars })
+      : t('composer.left', { count: maxChars - n });
     counter.classList.toggle('composer__count--over', over);
-    textarea.setAttribute('aria-invalid', String(over));
+    form.classList.toggle('composer--over', over);
     button.disabled = !enabled || over || textarea.value.trim() === '';
   }
 

@@ -1,35 +1,24 @@
 // Keeps the page live: the per-room cursors, the WebSocket stream (or the
-// polling fallback), delivery of the outbox, and the "Reconnecting…" banner.
-// It turns the wire into a few calls on `handlers`; what they mean for the
-// page is chat.js's business.
+// polling fallback) and delivery of the outbox. It turns the wire into a
+// few calls on `handlers`; what they mean for the page is chat.js's
+// business.
 //
 // A cursor is the highest seq this page has of a room. Room events at or
 // below it are duplicates (a replay overlapping what we had) and dropped,
 // so every handler sees each event once, in seq order.
 
-import { post, roomPath } from './api.js';
+import { get, post, roomPath } from './api.js';
 import { Stream } from './stream.js';
 import { startPolling } from './poll.js';
 
-// A blip shorter than this (a server restart, a Wi-Fi hand-over) is not
-// worth a banner.
-const BANNER_GRACE_MS = 2000;
-
 // handlers: onEvent(event), onFrame(frame), onAck(message),
-// onResync(roomId, after, upTo), onReconnected(), onRefreshRooms()
-export function startLive({ outbox, openRoom, banner, handlers }) {
+// onResync(roomId, after, upTo), onReconnected(), onRefreshRooms(),
+// onConnection(up), onSignedOut()
+export function startLive({ outbox, openRoom, handlers }) {
   const cursors = new Map();
   let mode = 'stream'; // or 'poll' once the WebSocket proved impossible
-  let bannerTimer = null;
   let poller = null;
   let connectedBefore = false;
-
-  function setUp(up) {
-    clearTimeout(bannerTimer);
-    bannerTimer = null;
-    if (up) banner.hidden = true;
-    else if (banner.hidden) bannerTimer = setTimeout(() => (banner.hidden = false), BANNER_GRACE_MS);
-  }
 
   // Drops duplicates and moves the cursor; true when the event is new.
   function advance(roomId, seq) {
@@ -65,7 +54,7 @@ export function startLive({ outbox, openRoom, banner, handlers }) {
         handlers.onAck(f.message);
         break;
       case 'error':
-        if (f.client_id) outbox.fail(f.client_id, f.error?.message ?? 'Not sent.');
+        if (f.client_id) outbox.fail(f.client_id, f.error?.message ?? '');
         else if (f.room_id) handlers.onRefreshRooms(); // no longer allowed in: the list will drop it
         break;
       default:
@@ -78,18 +67,23 @@ export function startLive({ outbox, openRoom, banner, handlers }) {
     onFrame: frame,
     onState(state) {
       if (state === 'open') {
-        setUp(true);
+        handlers.onConnection(true);
         outbox.flush();
         // Membership is not in the seq log: catch up on it after a gap.
         if (connectedBefore) handlers.onReconnected();
         connectedBefore = true;
       } else if (state === 'unavailable') {
         startFallback();
+      } else if (state === 'signed-out') {
+        handlers.onSignedOut();
       } else {
         outbox.connectionLost();
-        setUp(false);
+        handlers.onConnection(false);
       }
     },
+    // Refused before `hello`: a 401 here (answered by api.js's handler)
+    // means the session has ended; anything else, keep trying.
+    onRefused: () => get('/api/v1/me').catch(() => {}),
   });
 
   function startFallback() {
@@ -105,7 +99,7 @@ export function startLive({ outbox, openRoom, banner, handlers }) {
       },
       onRooms: handlers.onRefreshRooms,
       onStatus(ok) {
-        setUp(ok);
+        handlers.onConnection(ok);
         if (ok) outbox.flush();
       },
     });
@@ -122,7 +116,7 @@ export function startLive({ outbox, openRoom, banner, handlers }) {
       },
       (err) => {
         if (err.status === 0 || err.status >= 500) outbox.connectionLost();
-        else outbox.fail(entry.client_id, err.message);
+        else if (err.status !== 401) outbox.fail(entry.client_id, err.message);
       },
     );
     return true;
@@ -150,6 +144,14 @@ export function startLive({ outbox, openRoom, banner, handlers }) {
     },
     typing(roomId) {
       stream.send({ type: 'typing', room_id: roomId });
+    },
+    typingStopped(roomId) {
+      stream.send({ type: 'typing.stopped', room_id: roomId });
+    },
+    // The session ended: no more connecting, polling or sending.
+    stop() {
+      stream.stop();
+      poller?.stop();
     },
   };
 }

@@ -1,55 +1,76 @@
-// The small per-message menu (Edit, Delete) for one's own messages. One
-// shared panel is moved next to whichever message's "…" button opened it,
-// rather than one menu per message with its own document listeners.
+// The menu of one message: Copy link for any message, Edit and Delete for
+// one's own. One shared panel is moved next to whichever message opened it
+// (its "⋯" button, or — on touch screens, where there is no hover to show
+// that button — the message itself, tapped or long-pressed; see touch.js).
 
-export function setupMessageMenu({ panel, onEdit, onDelete }) {
-  let target = null; // { seq, button }
+const ITEMS_FOR_OTHERS = ['copy-link'];
 
-  function open(button, seq) {
-    if (target?.button === button) {
+// onAction(action, message): 'copy-link' | 'edit' | 'delete'.
+export function setupMessageMenu({ panel, meId, onAction }) {
+  let target = null; // { message, anchor, button }
+
+  function open(anchor, message, { button = anchor } = {}) {
+    if (target?.anchor === anchor) {
       close(true);
       return;
     }
     close(false);
-    target = { seq, button };
-    button.setAttribute('aria-expanded', 'true');
+    target = { message, anchor, button };
+    const mine = message.author_id === meId();
+    for (const item of panel.querySelectorAll('[data-action]')) {
+      item.hidden = !mine && !ITEMS_FOR_OTHERS.includes(item.dataset.action);
+    }
+    button?.setAttribute('aria-expanded', 'true');
     panel.hidden = false;
-    // Fixed to the viewport next to the button (CSSOM styles are allowed by
-    // the CSP; style attributes are not); flipped up near the bottom.
-    const rect = button.getBoundingClientRect();
+    // Fixed to the viewport next to the anchor (CSSOM styles are allowed
+    // by the CSP; style attributes are not); flipped up near the bottom.
+    const rect = anchor.getBoundingClientRect();
     const below = rect.bottom + panel.offsetHeight + 8 < window.innerHeight;
-    panel.style.top = `${below ? rect.bottom + 4 : rect.top - panel.offsetHeight - 4}px`;
+    panel.style.top = `${Math.max(8, below ? rect.bottom + 4 : rect.top - panel.offsetHeight - 4)}px`;
     panel.style.right = `${Math.max(8, window.innerWidth - rect.right)}px`;
-    panel.querySelector('button')?.focus();
+    panel.querySelector('[data-action]:not([hidden])')?.focus();
   }
 
   function close(focusButton) {
     if (!target) return;
     panel.hidden = true;
-    target.button.setAttribute('aria-expanded', 'false');
-    if (focusButton && target.button.isConnected) target.button.focus();
+    target.button?.setAttribute('aria-expanded', 'false');
+    if (focusButton && target.button?.isConnected) target.button.focus();
     target = null;
   }
 
   panel.addEventListener('click', (e) => {
     const item = e.target.closest('[data-action]');
     if (!item || !target) return;
-    const { seq } = target;
+    const { message } = target;
     close(false);
-    if (item.dataset.action === 'edit') onEdit(seq);
-    else onDelete(seq);
+    onAction(item.dataset.action, message);
+  });
+  // Arrow keys move between the items, as in any menu.
+  panel.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    e.preventDefault();
+    const items = [...panel.querySelectorAll('[data-action]:not([hidden])')];
+    const at = items.indexOf(document.activeElement);
+    items[(at + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length]?.focus();
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && target) close(true);
   });
   document.addEventListener('click', (e) => {
-    if (target && !panel.contains(e.target) && !target.button.contains(e.target)) close(false);
+    if (target && !panel.contains(e.target) && !target.anchor.contains(e.target)) close(false);
   });
   panel.addEventListener('focusout', (e) => {
     if (target && e.relatedTarget && !panel.contains(e.relatedTarget)) close(false);
   });
   // A scroll would leave the panel floating away from its message.
-  document.addEventListener('scroll', () => close(false), { capture: true, passive: true });
+  document.addEventListener(
+    'scroll',
+    (e) => {
+      if (!panel.contains(e.target)) close(false);
+    },
+    { capture: true, passive: true },
+  );
 
-  return { open };
+  return { open, close };
 }

@@ -4,6 +4,7 @@
 // prompt always comes from a click; the optional sound is a short WebAudio
 // beep (no audio file to fetch or to allow in the CSP).
 
+import { t } from './i18n.js';
 import { key, read, write } from './store.js';
 import { toast } from './toast.js';
 
@@ -27,7 +28,7 @@ export function setupNotifications({ me, bell, soundButton, roomName, openRoomBy
 
   function render() {
     bell.setAttribute('aria-pressed', String(enabled()));
-    bell.title = enabled() ? 'Notifications on (mentions and direct messages)' : 'Turn on notifications';
+    bell.title = enabled() ? t('notify.on') : t('notify.turnOn');
     soundButton.setAttribute('aria-pressed', String(soundOn()));
   }
 
@@ -38,7 +39,7 @@ export function setupNotifications({ me, bell, soundButton, roomName, openRoomBy
     } else {
       const permission = await Notification.requestPermission();
       if (permission === 'granted') write(bellKey, 'on');
-      else toast('Notifications are blocked for this site in your browser settings.', { error: true });
+      else toast(t('notify.blocked'), { error: true });
     }
     render();
   });
@@ -74,7 +75,7 @@ export function setupNotifications({ me, bell, soundButton, roomName, openRoomBy
     if (room.kind !== 'direct' && !mentions(message.body, me.username)) return;
     if (soundOn()) beep();
     if (!enabled()) return;
-    const title = room.kind === 'direct' ? message.author : `${message.author} in #${roomName(room)}`;
+    const title = room.kind === 'direct' ? message.author : t('notify.title', { author: message.author, room: roomName(room) });
     let n;
     try {
       // Notifications show plain text: no escaping needed, none interpreted.

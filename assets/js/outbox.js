@@ -6,8 +6,13 @@
 // closing or reloading the page while offline loses nothing.
 //
 // Entry: { room_id, client_id, body, created_at, status, error }
-// status: 'pending' (will be sent when possible) or 'failed' (the server
-// refused it; the user may retry or discard).
+// status: 'pending' (will be sent when possible), 'failed' (the server
+// refused it; the user may retry or discard) or 'held' (written in a tab
+// whose session then ended: it is never sent until the person, signed in
+// again, says so — session.js asks).
+//
+// Every change re-reads the stored list first, so two tabs of the same
+// person add to one outbox instead of overwriting each other's.
 
 import { key, readJson, writeJson } from './store.js';
 
@@ -37,14 +42,23 @@ export class Outbox {
     // live.js installs the real one.
     this.transmit = () => false;
     this.onChange = onChange;
-    this.entries = readJson(this.storageKey, []).filter((e) => e && e.client_id && e.room_id);
+    this.entries = [];
+    this.load();
     // Entries handed to the current connection; cleared when it drops so a
     // reconnect sends them again.
     this.inFlight = new Set();
   }
 
-  save() {
+  load() {
+    this.entries = readJson(this.storageKey, []).filter((e) => e && e.client_id && e.room_id);
+  }
+
+  // Re-reads, applies `change` to the fresh list, and stores the result.
+  update(change) {
+    this.load();
+    const result = change(this.entries);
     writeJson(this.storageKey, this.entries.length ? this.entries : null);
+    return result;
   }
 
   pending(roomId) {
@@ -53,6 +67,15 @@ export class Outbox {
 
   hasUnsent() {
     return this.entries.some((e) => e.status === 'pending');
+  }
+
+  // Written here and not sent yet (waiting, or refused).
+  unsentCount() {
+    return this.entries.filter((e) => e.status !== 'held').length;
+  }
+
+  held() {
+    return this.entries.filter((e) => e.status === 'held');
   }
 
   find(clientId) {
@@ -68,14 +91,14 @@ export class Outbox {
       status: 'pending',
       error: null,
     };
-    this.entries.push(entry);
-    this.save();
+    this.update((entries) => entries.push(entry));
     this.onChange(roomId);
     this.flush();
   }
 
   // Sends every pending entry not already with the connection, oldest first.
   flush() {
+    if (this.stopped) return;
     for (const entry of this.entries) {
       if (entry.status !== 'pending' || this.inFlight.has(entry.client_id)) continue;
       if (!this.transmit(entry)) return;
@@ -91,42 +114,68 @@ export class Outbox {
   // The server has the message (an ack, or its message.created arrived
   // first). Returns whether this browser was waiting for it.
   confirm(clientId) {
-    const entry = this.find(clientId);
     this.inFlight.delete(clientId);
-    if (!entry) return false;
-    this.entries.splice(this.entries.indexOf(entry), 1);
-    this.save();
-    this.onChange(entry.room_id);
-    return true;
+    const entry = this.remove(clientId);
+    if (entry) this.onChange(entry.room_id);
+    return Boolean(entry);
   }
 
   // The server refused it (too long, no longer a member, ...).
   fail(clientId, message) {
-    const entry = this.find(clientId);
     this.inFlight.delete(clientId);
-    if (!entry) return;
-    entry.status = 'failed';
-    entry.error = message;
-    this.save();
-    this.onChange(entry.room_id);
+    this.setStatus([clientId], 'failed', message);
   }
 
+  // A failed or held entry goes out after all (the person said so).
   retry(clientId) {
-    const entry = this.find(clientId);
-    if (!entry || entry.status !== 'failed') return;
-    entry.status = 'pending';
-    entry.error = null;
-    this.save();
-    this.onChange(entry.room_id);
+    this.setStatus([clientId], 'pending', null, ['failed', 'held']);
     this.flush();
   }
 
   discard(clientId) {
-    const entry = this.find(clientId);
-    if (!entry) return;
-    this.entries.splice(this.entries.indexOf(entry), 1);
     this.inFlight.delete(clientId);
-    this.save();
-    this.onChange(entry.room_id);
+    const entry = this.remove(clientId);
+    if (entry) this.onChange(entry.room_id);
+  }
+
+  // The session ended: nothing more goes out from this page, and what was
+  // waiting is kept as 'held' for the person to decide about after signing
+  // in again. A tab that signed out on purpose emptied the outbox first, so
+  // the re-read finds nothing to hold.
+  hold() {
+    this.stopped = true;
+    this.inFlight.clear();
+    this.setStatus(null, 'held', null, ['pending']);
+  }
+
+  remove(clientId) {
+    return this.update((entries) => {
+      const at = entries.findIndex((e) => e.client_id === clientId);
+      return at < 0 ? null : entries.splice(at, 1)[0];
+    });
+  }
+
+  // Sets the status of the entries named (all when `clientIds` is null)
+  // whose status is one of `from`.
+  setStatus(clientIds, status, error = null, from = null) {
+    const rooms = this.update((entries) => {
+      const changed = new Set();
+      for (const e of entries) {
+        if (clientIds && !clientIds.includes(e.client_id)) continue;
+        if (from && !from.includes(e.status)) continue;
+        e.status = status;
+        e.error = error;
+        changed.add(e.room_id);
+      }
+      return changed;
+    });
+    for (const roomId of rooms) this.onChange(roomId);
+  }
+
+  // Signing out on purpose: nothing of this person's is left behind.
+  clear() {
+    this.stopped = true;
+    this.inFlight.clear();
+    this.update((entries) => entries.splice(0));
   }
 }

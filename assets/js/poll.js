@@ -17,6 +17,7 @@ const ROOMS_INTERVAL_MS = 10_000;
 export function startPolling({ cursor, onEvents, onRooms, onStatus }) {
   let controller = null;
   let failures = 0;
+  let stopped = false;
 
   async function pollOnce() {
     const c = cursor();
@@ -29,7 +30,7 @@ export function startPolling({ cursor, onEvents, onRooms, onStatus }) {
   }
 
   async function loop() {
-    for (;;) {
+    while (!stopped) {
       try {
         await pollOnce();
         failures = 0;
@@ -45,11 +46,16 @@ export function startPolling({ cursor, onEvents, onRooms, onStatus }) {
   }
 
   loop();
-  setInterval(onRooms, ROOMS_INTERVAL_MS);
+  const rooms = setInterval(onRooms, ROOMS_INTERVAL_MS);
 
   return {
     // The open room changed: stop waiting on the old one.
     refresh() {
+      controller?.abort();
+    },
+    stop() {
+      stopped = true;
+      clearInterval(rooms);
       controller?.abort();
     },
   };

@@ -1,15 +1,13 @@
-// Who is online in each room (from the stream's presence frames; kept only
-// in memory, as on the server), shown in the open room's header.
-
-import { h } from './dom.js';
+// Who is online in each room, from the stream's presence frames (kept
+// only in memory, as on the server). The room header, the sidebar's dots
+// beside direct messages and the members dialog read it; onChange(roomId)
+// says when a room's list changed.
 
 export class Presence {
-  constructor({ el }) {
-    this.el = el;
+  constructor({ onChange }) {
+    this.onChange = onChange;
     this.rooms = new Map(); // roomId -> Map(userId -> username)
     this.counts = new Map(); // roomId -> how many are online (big rooms send only this)
-    this.openRoom = null;
-    this.meId = null;
   }
 
   // The full list, sent after each (re)subscribe; in a room with more than
@@ -17,15 +15,17 @@ export class Presence {
   set(roomId, online, count = online.length) {
     this.rooms.set(roomId, new Map(online.map((u) => [u.user_id, u.username])));
     this.counts.set(roomId, count);
-    if (roomId === this.openRoom) this.render();
+    this.onChange(roomId);
   }
 
   change(roomId, userId, username, online) {
     if (!this.rooms.has(roomId)) this.rooms.set(roomId, new Map());
     const room = this.rooms.get(roomId);
+    const was = room.size;
     if (online) room.set(userId, username);
     else room.delete(userId);
-    if (roomId === this.openRoom) this.render();
+    if (room.size !== was) this.counts.set(roomId, Math.max(0, (this.counts.get(roomId) ?? was) + room.size - was));
+    this.onChange(roomId);
   }
 
   forget(roomId) {
@@ -33,32 +33,20 @@ export class Presence {
     this.counts.delete(roomId);
   }
 
-  show(roomId, meId) {
-    this.openRoom = roomId;
-    this.meId = meId;
-    this.render();
+  /** How many are online in the room (me included), or null when unknown. */
+  count(roomId) {
+    return this.counts.get(roomId) ?? null;
   }
 
-  render() {
-    const room = this.rooms.get(this.openRoom);
-    const others = room ? [...room].filter(([id]) => id !== this.meId).map(([, name]) => name) : [];
-    others.sort((a, b) => a.localeCompare(b));
-    if (!room) {
-      this.el.replaceChildren();
-      return;
-    }
-    const count = this.counts.get(this.openRoom) ?? 0;
-    if (room.size === 0 && count > 0) {
-      this.el.replaceChildren(h('span', { class: 'presence__dot presence__dot--on', 'aria-hidden': 'true' }), `${count} online`);
-      this.el.title = '';
-      return;
-    }
-    const shown = others.slice(0, 5);
-    const more = others.length - shown.length;
-    const text = others.length
-      ? `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''} online`
-      : 'Nobody else is online';
-    this.el.replaceChildren(h('span', { class: `presence__dot${others.length ? ' presence__dot--on' : ''}`, 'aria-hidden': 'true' }), text);
-    this.el.title = others.length ? others.join(', ') : '';
+  isOnline(roomId, userId) {
+    return this.rooms.get(roomId)?.has(userId) ?? false;
+  }
+
+  /** Whether anyone but me is online in the room (a direct message's peer). */
+  othersOnline(roomId, meId) {
+    const room = this.rooms.get(roomId);
+    if (!room) return false;
+    for (const id of room.keys()) if (id !== meId) return true;
+    return false;
   }
 }

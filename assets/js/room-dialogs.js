@@ -1,9 +1,12 @@
 // Dialogs about rooms: create a room, browse and join public rooms, start a
-// direct message, and see/add members of the open room.
+// direct message, and see (who is online first) and add members of the
+// open room.
 
 import { get, post, roomPath } from './api.js';
+import { avatar } from './avatar.js';
 import { formDialog } from './dialogs.js';
 import { h, srOnly } from './dom.js';
+import { t } from './i18n.js';
 import { roomLabel } from './rooms.js';
 
 // "alice, @bob carol" -> ["alice", "bob", "carol"]
@@ -14,16 +17,15 @@ function parseUsernames(text) {
     .filter(Boolean);
 }
 
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-// refreshRooms(): reloads the sidebar; goToRoom(id): opens a room.
-export function setupRoomDialogs({ refreshRooms, goToRoom }) {
+// refreshRooms(): reloads the sidebar; goToRoom(id): opens a room;
+// isOnline(roomId, userId); meId().
+export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId }) {
   const byId = (id) => document.getElementById(id);
 
   const create = formDialog(byId('create-room-dialog'), {
     async onSubmit(form) {
       const name = form.elements.name.value.trim();
-      if (!name) throw new Error('Room name is empty.');
+      if (!name) throw new Error(t('dialogs.create.nameEmpty'));
       const body = { name, kind: form.elements.kind.value };
       const members = parseUsernames(form.elements.members.value);
       if (members.length) body.members = members;
@@ -36,7 +38,7 @@ export function setupRoomDialogs({ refreshRooms, goToRoom }) {
   const dm = formDialog(byId('dm-dialog'), {
     async onSubmit(form) {
       const username = form.elements.username.value.trim().replace(/^@/, '');
-      if (!username) throw new Error('Username is empty.');
+      if (!username) throw new Error(t('dialogs.usernameEmpty'));
       const { room } = await post('/api/v1/dms', { username });
       await refreshRooms();
       goToRoom(room.id);
@@ -67,13 +69,13 @@ export function setupRoomDialogs({ refreshRooms, goToRoom }) {
       ? h(
           'a',
           { class: 'button', href: `#room=${room.id}`, onclick: () => browseDialog.close() },
-          'Open',
+          t('dialogs.browse.open'),
           srOnly(` ${room.name}`),
         )
       : h(
           'button',
           { type: 'button', class: 'button button--primary', onclick: (e) => join(room, e.currentTarget) },
-          'Join',
+          t('dialogs.browse.join'),
           srOnly(` ${room.name}`),
         );
     return h(
@@ -83,7 +85,7 @@ export function setupRoomDialogs({ refreshRooms, goToRoom }) {
         'div',
         { class: 'browse-item__text' },
         h('span', { class: 'browse-item__name' }, `#${room.name}`),
-        h('span', { class: 'muted' }, plural(room.member_count ?? 0, 'member')),
+        h('span', { class: 'muted' }, t('dialogs.members.count', { count: room.member_count ?? 0 })),
       ),
       action,
     );
@@ -91,13 +93,13 @@ export function setupRoomDialogs({ refreshRooms, goToRoom }) {
 
   async function openBrowse() {
     browseError.textContent = '';
-    browseList.replaceChildren(h('li', { class: 'muted' }, 'Loading…'));
+    browseList.replaceChildren(h('li', { class: 'muted' }, t('common.loading')));
     browseDialog.showModal();
     try {
       const { rooms = [] } = await get('/api/v1/public-rooms');
       rooms.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
       browseList.replaceChildren(
-        ...(rooms.length ? rooms.map(browseItem) : [h('li', { class: 'muted' }, 'No public rooms yet.')]),
+        ...(rooms.length ? rooms.map(browseItem) : [h('li', { class: 'muted' }, t('dialogs.browse.none'))]),
       );
     } catch (err) {
       browseList.replaceChildren();
@@ -119,24 +121,24 @@ export function setupRoomDialogs({ refreshRooms, goToRoom }) {
   const membersTitle = byId('members-title');
   const addForm = byId('add-member-form');
   let membersRoom = null;
+  let shownMembers = [];
+
+  // Who is online first, then by name.
+  function showMembers() {
+    const room = membersRoom;
+    const online = (m) => (isOnline(room.id, m.user_id) ? 0 : 1);
+    const sorted = [...shownMembers].sort((a, b) => online(a) - online(b) || a.username.localeCompare(b.username));
+    membersList.replaceChildren(...sorted.map((m) => memberItem(room, m)));
+  }
 
   async function loadMembers(setError) {
     const room = membersRoom;
     try {
       const { members = [] } = await get(roomPath(room.id, '/members'));
       if (room !== membersRoom) return;
-      members.sort((a, b) => a.username.localeCompare(b.username));
-      membersList.replaceChildren(
-        ...members.map((m) =>
-          h(
-            'li',
-            { class: 'member' },
-            h('span', { class: 'member__name' }, m.username),
-            m.role && m.role !== 'member' ? h('span', { class: 'member__role' }, m.role) : null,
-          ),
-        ),
-      );
-      membersTitle.textContent = `${roomLabel(room)} · ${plural(members.length, 'member')}`;
+      shownMembers = members;
+      showMembers();
+      membersTitle.textContent = `${roomLabel(room)} · ${t('dialogs.members.count', { count: members.length })}`;
     } catch (err) {
       membersList.replaceChildren();
       setError(err.message);
@@ -147,15 +149,15 @@ export function setupRoomDialogs({ refreshRooms, goToRoom }) {
     async onOpen(form, setError, room, { focusAdd = false } = {}) {
       membersRoom = room;
       membersTitle.textContent = roomLabel(room);
-      addForm.hidden = room.kind !== 'private';
-      membersList.replaceChildren(h('li', { class: 'muted' }, 'Loading…'));
+      addForm.hidden = room.kind === 'direct';
+      membersList.replaceChildren(h('li', { class: 'muted' }, t('common.loading')));
       if (focusAdd && !addForm.hidden) form.elements.username.focus();
       await loadMembers(setError);
     },
     async onSubmit(form, setError) {
       const input = form.elements.username;
       const username = input.value.trim().replace(/^@/, '');
-      if (!username) throw new Error('Username is empty.');
+      if (!username) throw new Error(t('dialogs.usernameEmpty'));
       await post(roomPath(membersRoom.id, '/members'), { username });
       input.value = '';
       await loadMembers(setError);
@@ -166,10 +168,31 @@ export function setupRoomDialogs({ refreshRooms, goToRoom }) {
 
   const membersDialog = byId('members-dialog');
 
+  function memberItem(room, m) {
+    const on = isOnline(room.id, m.user_id);
+    return h(
+      'li',
+      { class: 'member' },
+      avatar(m.username, { small: true }),
+      h('span', { class: 'member__name' }, m.username, m.user_id === meId() ? h('span', { class: 'muted' }, ` ${t('dialogs.members.you')}`) : null),
+      m.role && m.role !== 'member' ? h('span', { class: 'member__role' }, t(`dialogs.members.role.${m.role}`)) : null,
+      h(
+        'span',
+        { class: 'member__presence' },
+        h('span', { class: `presence-dot${on ? ' presence-dot--on' : ''}`, 'aria-hidden': 'true' }),
+        on ? t('dialogs.members.online') : t('dialogs.members.offline'),
+      ),
+    );
+  }
+
   return {
     // Someone joined or left `roomId`: an open member list follows.
     membersChanged(roomId) {
       if (membersDialog.open && membersRoom?.id === roomId) loadMembers(members.setError);
+    },
+    // Someone came online or went offline in `roomId`.
+    presenceChanged(roomId) {
+      if (membersDialog.open && membersRoom?.id === roomId) showMembers();
     },
     openCreate: () => create.open(),
     openDm: () => dm.open(),

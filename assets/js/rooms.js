@@ -1,15 +1,17 @@
 // Sidebar: my rooms grouped as Rooms (public), Private and Direct messages,
-// with unread badges. Each entry is a link to #room=ID, so the hash drives
+// with unread badges and, beside direct messages, whether the other person
+// is online. Each entry is a link to #room=ID, so the hash drives
 // navigation (and the back button works).
 
 import { h, srOnly } from './dom.js';
 import { icon, roomIconName } from './icons.js';
+import { t } from './i18n.js';
 
 // Display name for any room; direct rooms have no name, only a peer.
 export function roomLabel(room) {
   if (!room) return '';
-  if (room.kind === 'direct') return room.peer || 'Direct message';
-  return room.name || 'Untitled room';
+  if (room.kind === 'direct') return room.peer || t('rooms.directFallback');
+  return room.name || t('rooms.untitled');
 }
 
 const byLabel = (a, b) => roomLabel(a).localeCompare(roomLabel(b), undefined, { sensitivity: 'base' });
@@ -17,8 +19,10 @@ const byLabel = (a, b) => roomLabel(a).localeCompare(roomLabel(b), undefined, { 
 export class Sidebar {
   // lists: { public, private, direct } <ul> elements; groups: the matching
   // sections (an empty Private section is hidden).
-  constructor({ root, lists, groups }) {
+  // peerOnline(room): whether a direct room's other person is online.
+  constructor({ root, lists, groups, peerOnline }) {
     this.root = root;
+    this.peerOnline = peerOnline;
     this.lists = lists;
     this.groups = groups;
     this.rooms = [];
@@ -82,7 +86,7 @@ export class Sidebar {
     // are not disturbed.
     const signature = JSON.stringify([
       this.currentId,
-      this.rooms.map((r) => [r.id, r.kind, roomLabel(r), r.unread || 0]),
+      this.rooms.map((r) => [r.id, r.kind, roomLabel(r), r.unread || 0, r.kind === 'direct' && this.peerOnline(r)]),
     ]);
     if (signature === this.signature) return;
     this.signature = signature;
@@ -96,7 +100,7 @@ export class Sidebar {
       if (kind === 'private') this.groups.private.hidden = rooms.length === 0;
     }
     if (!this.rooms.some((r) => r.kind === 'direct')) {
-      this.lists.direct.append(h('li', { class: 'room-list__empty' }, 'No conversations yet'));
+      this.lists.direct.append(h('li', { class: 'room-list__empty' }, t('rooms.noDirect')));
     }
 
     if (focusedId) this.root.querySelector(`[data-room-id="${CSS.escape(focusedId)}"]`)?.focus();
@@ -105,6 +109,7 @@ export class Sidebar {
   item(room) {
     const current = room.id === this.currentId;
     const unread = current ? 0 : room.unread || 0;
+    const online = room.kind === 'direct' && this.peerOnline(room);
     const link = h(
       'a',
       {
@@ -113,10 +118,13 @@ export class Sidebar {
         'data-room-id': room.id,
         'aria-current': current ? 'page' : null,
       },
-      icon(roomIconName(room.kind)),
+      room.kind === 'direct'
+        ? h('span', { class: `presence-dot${online ? ' presence-dot--on' : ''}`, 'aria-hidden': 'true' })
+        : icon(roomIconName(room.kind)),
       h('span', { class: 'room-link__name' }, roomLabel(room)),
+      room.kind === 'direct' ? srOnly(online ? t('rooms.online') : t('rooms.offline')) : null,
       unread
-        ? h('span', { class: 'badge' }, unread > 99 ? '99+' : String(unread), srOnly(' unread'))
+        ? h('span', { class: 'badge' }, unread > 99 ? '99+' : String(unread), srOnly(t('rooms.unread')))
         : null,
     );
     return h('li', {}, link);

@@ -32,3 +32,17 @@ export function readJson(k, fallback) {
 }
 
 export const writeJson = (k, value) => write(k, value == null ? null : JSON.stringify(value));
+
+// Removes every key that starts with `prefix`.
+export function removeAll(prefix) {
+  try {
+    const doomed = [];
+    for (let i = 0; i < localStorage.length; i += 1) {
+      const k = localStorage.key(i);
+      if (k?.startsWith(prefix)) doomed.push(k);
+    }
+    for (const k of doomed) localStorage.removeItem(k);
+  } catch {
+    // Storage disabled: nothing was kept.
+  }
+}

@@ -4,8 +4,14 @@
 // rooms with their cursors (highest seq seen), so the server replays exactly
 // what was missed.
 //
-// States passed to onState: 'connecting', 'open', 'down' (will retry) and
-// 'unavailable' (it never connected: the caller falls back to polling).
+// States passed to onState: 'connecting', 'open', 'down' (will retry),
+// 'unavailable' (it never connected: the caller falls back to polling) and
+// 'signed-out' (the server ended the session: it stops for good).
+//
+// A browser cannot see the status of a refused upgrade (a 401 looks like
+// any failed connection), so an attempt that ends before `hello` while the
+// browser is online calls onRefused(): the caller asks the API whether the
+// session still exists.
 
 const MAX_DELAY_MS = 10_000;
 const BASE_DELAY_MS = 500;
@@ -17,6 +23,8 @@ const ATTEMPTS_BEFORE_FALLBACK = 4;
 // even if the socket has not noticed (laptop sleep, Wi-Fi change).
 const PING_EVERY_MS = 25_000;
 const SILENCE_LIMIT_MS = 50_000;
+// The server's close code for a session signed out (docs/protocol.md).
+const CLOSE_SESSION_ENDED = 4001;
 
 // Exponential backoff with jitter (50–100% of the step), so many clients
 // dropped by one restart don't all come back in the same instant.
@@ -28,10 +36,11 @@ export function backoffDelay(attempt) {
 export class Stream {
   // cursors(): { roomId: lastSeq } for every room to receive.
   // onFrame(frame): every frame after `hello`'s subscribe was sent.
-  constructor({ cursors, onFrame, onState }) {
+  constructor({ cursors, onFrame, onState, onRefused }) {
     this.cursors = cursors;
     this.onFrame = onFrame;
     this.onState = onState;
+    this.onRefused = onRefused;
     this.ws = null;
     this.attempt = 0;
     this.everOpened = false;
@@ -41,7 +50,9 @@ export class Stream {
     this.stopped = false;
 
     // The browser knows before the socket does: don't wait for timeouts.
-    window.addEventListener('offline', () => this.drop());
+    window.addEventListener('offline', () => {
+      if (!this.stopped) this.drop();
+    });
     window.addEventListener('online', () => {
       this.attempt = 0;
       this.connectSoon(0);
@@ -69,8 +80,9 @@ export class Stream {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const ws = new WebSocket(`${scheme}://${location.host}/api/v1/stream`);
     this.ws = ws;
+    this.helloSeen = false;
     ws.addEventListener('message', (e) => this.receive(ws, e.data));
-    ws.addEventListener('close', () => this.closed(ws));
+    ws.addEventListener('close', (e) => this.closed(ws, e.code));
   }
 
   receive(ws, data) {
@@ -83,6 +95,7 @@ export class Stream {
       return; // not ours to understand; the protocol only sends JSON
     }
     if (frame.type === 'hello') {
+      this.helloSeen = true;
       this.attempt = 0;
       this.everOpened = true;
       this.startPinging(ws);
@@ -97,12 +110,18 @@ export class Stream {
     this.onFrame(frame);
   }
 
-  closed(ws) {
+  closed(ws, code) {
     if (ws !== this.ws) return;
     this.ws = null;
     this.state = 'closed';
     clearInterval(this.pinger);
     if (this.stopped) return;
+    if (code === CLOSE_SESSION_ENDED) {
+      this.stop();
+      this.setState('signed-out');
+      return;
+    }
+    if (!this.helloSeen && navigator.onLine) this.onRefused?.();
     if (!this.everOpened && this.attempt >= ATTEMPTS_BEFORE_FALLBACK && navigator.onLine) {
       this.stopped = true;
       this.setState('unavailable');
@@ -119,10 +138,26 @@ export class Stream {
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
-  // Closes the socket now; the close handler schedules the reconnect.
+  // For good: no reconnects, no pings.
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.pinger);
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close();
+  }
+
+  // The socket may take long to report its close when the network is gone,
+  // so it is forgotten at once: the page shows "offline" now, and the
+  // 'online' event connects afresh.
   drop() {
-    if (this.ws) this.ws.close();
-    else this.setState('down');
+    const ws = this.ws;
+    this.ws = null;
+    this.state = 'closed';
+    clearInterval(this.pinger);
+    ws?.close();
+    this.setState('down');
   }
 
   startPinging(ws) {

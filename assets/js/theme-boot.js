@@ -13,3 +13,9 @@
     // Storage disabled (privacy mode): the system theme applies.
   }
 }
+
+// base.css hides the page until i18n.js has put its text in; should the
+// modules never run (a failed download), show what there is after a while.
+setTimeout(() => {
+  document.documentElement.dataset.ready = '';
+}, 3000);

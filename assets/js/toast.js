@@ -1,4 +1,5 @@
-// Short confirmations ("Password set.") in a polite live region.
+// Short confirmations ("Link copied.") and errors in a polite live region,
+// floating at the top of the message list (feedback.css).
 
 let timer = null;
 
@@ -9,5 +10,8 @@ export function toast(message, { error = false } = {}) {
   el.classList.toggle('toast--error', error);
   el.classList.add('toast--visible');
   clearTimeout(timer);
-  timer = setTimeout(() => el.classList.remove('toast--visible'), 4000);
+  timer = setTimeout(() => {
+    el.classList.remove('toast--visible');
+    timer = setTimeout(() => (el.textContent = ''), 300);
+  }, 4000);
 }

@@ -1,31 +1,44 @@
-// "bob is typing…": tells the room when I type (at most every 3 s, the
-// server forwards it to the others), and shows who else is typing in the
-// open room. A typing frame counts for 6 s unless repeated; a message from
-// that person ends it at once.
+// "bob is typing…": tells the room when I type (at most every 3 s; the
+// server forwards it to the others) and when I stop — the box emptied or
+// the message sent — so their indicator goes at once; and shows who else
+// is typing in the open room. A typing frame counts for 6 s unless
+// repeated; typing.stopped or a message from that person ends it at once.
+
+import { t } from './i18n.js';
 
 const SEND_EVERY_MS = 3000;
 const SHOW_FOR_MS = 6000;
 
 export class Typing {
-  constructor({ el, send }) {
+  // send(roomId) / sendStopped(roomId): tell the room.
+  constructor({ el, send, sendStopped }) {
     this.el = el;
     this.send = send;
-    this.lastSent = new Map(); // roomId -> time
+    this.sendStopped = sendStopped;
+    this.lastSent = new Map(); // roomId -> time of my last "typing"
     this.typists = new Map(); // roomId -> Map(username -> timer)
     this.openRoom = null;
   }
 
-  // The composer changed in `roomId`.
-  typed(roomId) {
+  // The composer of `roomId` now holds `text`.
+  typed(roomId, text) {
+    if (!text.trim()) {
+      this.stop(roomId);
+      return;
+    }
     const now = Date.now();
     if (now - (this.lastSent.get(roomId) ?? 0) < SEND_EVERY_MS) return;
     this.lastSent.set(roomId, now);
     this.send(roomId);
   }
 
-  // A message was sent: the next keystroke may announce again at once.
-  sent(roomId) {
+  // I sent, or cleared the box: the others stop seeing me type, and the
+  // next keystroke announces again at once.
+  stop(roomId) {
+    const last = this.lastSent.get(roomId);
+    if (last === undefined) return;
     this.lastSent.delete(roomId);
+    if (Date.now() - last < SHOW_FOR_MS) this.sendStopped(roomId);
   }
 
   started(roomId, username) {
@@ -52,9 +65,9 @@ export class Typing {
   render() {
     const names = [...(this.typists.get(this.openRoom)?.keys() ?? [])];
     let text = '';
-    if (names.length === 1) text = `${names[0]} is typing…`;
-    else if (names.length === 2) text = `${names[0]} and ${names[1]} are typing…`;
-    else if (names.length > 2) text = 'Several people are typing…';
+    if (names.length === 1) text = t('typing.one', { name: names[0] });
+    else if (names.length === 2) text = t('typing.two', { first: names[0], second: names[1] });
+    else if (names.length > 2) text = t('typing.many');
     if (this.el.textContent !== text) this.el.textContent = text;
   }
 }

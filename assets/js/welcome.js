@@ -1,9 +1,16 @@
 // Welcome page: pick a username (sign up) or sign in with a password.
 // Errors are shown inline under the form and never clear what was typed.
+// Arriving after a sign-out (/?signed_out=here|everywhere|elsewhere), it
+// says what happened and, when the session ended elsewhere, offers to sign
+// straight back in as the same person.
 
 import { get, post } from './api.js';
+import { t, translatePage } from './i18n.js';
+import { takeSignedOut } from './session.js';
 
 const $ = (id) => document.getElementById(id);
+
+translatePage();
 
 // The password is optional unless this server requires one.
 get('/api/v1/server')
@@ -14,6 +21,23 @@ get('/api/v1/server')
     $('signup-password-hint').hidden = true;
   })
   .catch(() => {});
+
+// The page was hidden until now (base.css), which the browser's own
+// autofocus skips: the name field takes the focus here.
+$('username').focus();
+
+const signedOut = takeSignedOut(new URL(location.href));
+if (signedOut) {
+  const notice = $('welcome-notice');
+  notice.textContent = t(`welcome.notice.${signedOut.reason}`);
+  notice.hidden = false;
+  // Back to a clean address: a reload should not say it again.
+  history.replaceState(null, '', '/');
+  if (signedOut.username) {
+    $('signin-username').value = signedOut.username;
+    $('signin-password').focus();
+  }
+}
 
 // Handles one form: client-side check, request, inline error, busy state.
 // Typing in any of `fields` clears the error; `invalid` are the inputs
@@ -64,7 +88,7 @@ setupForm({
   fields: [username, signupPassword],
   invalid: [username],
   focusOnError: () => username,
-  validate: () => (username.value.trim() ? '' : 'Username is empty'),
+  validate: () => (username.value.trim() ? '' : t('welcome.error.usernameEmpty')),
   submit() {
     const body = { username: username.value.trim() };
     if (signupPassword.value) body.password = signupPassword.value;
@@ -80,10 +104,16 @@ setupForm({
   error: $('signin-error'),
   fields: [signinUsername, signinPassword],
   focusOnError: () => (signinUsername.value.trim() ? signinPassword : signinUsername),
-  validate: () => (signinUsername.value.trim() ? '' : 'Username is empty'),
+  validate: () => (signinUsername.value.trim() ? '' : t('welcome.error.usernameEmpty')),
   submit: () =>
     post('/api/v1/session', {
       username: signinUsername.value.trim(),
       password: signinPassword.value,
     }),
+});
+
+// "Have a password? Sign in" (phones): the link moves the view; the field
+// takes the focus, so typing can start.
+document.querySelector('.welcome__jump a').addEventListener('click', () => {
+  requestAnimationFrame(() => signinUsername.focus());
 });

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod credentials;
+mod directory;
 mod limits;
 mod messages;
 mod rooms;

@@ -85,11 +85,6 @@ impl Chat {
         Ok(self.store.public_rooms(user.id).await?)
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
-    pub async fn room(&self, user: &User, id: RoomId) -> Result<Room> {
-        Ok(self.visible_room(user, id).await?.0)
-    }
-
     /// Creates a public or private room owned by `user`, with `members` in it.
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn create_room(

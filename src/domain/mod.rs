@@ -1,15 +1,17 @@
 //! Chat vocabulary: id newtypes, parse-validated input and the records the
 //! rest of the server passes around. Nothing here knows HTTP or SQL.
 
+mod directory;
 mod event;
 mod ids;
 mod input;
 mod model;
 mod time;
 
+pub use directory::{Person, RoomAbout, RoomDetails};
 pub use event::{EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, SessionsEnded};
 pub use ids::{MessageId, RoomId, Seq, UserId};
-pub use input::{ClientId, MessageBody, Password, RoomName, Username};
+pub use input::{ClientId, MessageBody, Password, RoomName, Username, USERNAME_MAX};
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod assets;
+mod directory;
 mod error;
 mod extract;
 mod guard;
@@ -83,7 +84,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let (api, spec) = OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(accounts::server_info))
-        .routes(routes!(accounts::sign_up))
+        .routes(routes!(accounts::sign_up, directory::find_people))
         .routes(routes!(accounts::sign_in, accounts::sign_out))
         .routes(routes!(accounts::sign_out_everywhere))
         .routes(routes!(accounts::me))

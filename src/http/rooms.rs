@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::error::ErrorBody;
 use super::extract::{ApiJson, ApiPath, CurrentUser};
 use super::AppState;
-use crate::domain::{Member, Room, RoomId, RoomKind, RoomListing, RoomSummary, Seq};
+use crate::domain::{Member, Room, RoomDetails, RoomId, RoomKind, RoomListing, RoomSummary, Seq};
 use crate::error::Result;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -27,6 +27,11 @@ pub struct DirectoryResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoomResponse {
     pub room: Room,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoomDetailsResponse {
+    pub room: RoomDetails,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,16 +109,21 @@ pub async fn public_rooms(
     }))
 }
 
-/// GET /api/v1/rooms/{id} — one room: any public room, or a room I am in.
+/// GET /api/v1/rooms/{id} — one room: any public room, or a room I am in;
+/// with how many are in it and who made it.
 #[utoipa::path(get, path = "/api/v1/rooms/{id}", tag = "rooms", params(("id" = i64, Path, description = "Room id")),
-    responses((status = 200, body = RoomResponse), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = RoomDetailsResponse),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such room, or a private room I am not in"),
+    ))]
 pub async fn room(
     State(state): State<AppState>,
     me: CurrentUser,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<RoomResponse>> {
-    Ok(Json(RoomResponse {
-        room: state.chat.room(&me.user, RoomId(id)).await?,
+) -> Result<Json<RoomDetailsResponse>> {
+    Ok(Json(RoomDetailsResponse {
+        room: state.chat.room_details(&me.user, RoomId(id)).await?,
     }))
 }
 

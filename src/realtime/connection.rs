@@ -179,6 +179,7 @@ impl Connection {
         }
         let mut sends: Option<FuturesUnordered<PendingSend>> = None;
         let mut last_heard = Instant::now();
+        let mut silence = Silence::Answered;
         let listener = Arc::clone(&self.listener);
         let socket = Arc::clone(&self.socket);
         let mut budget = CommandBudget::new(self.settings.commands_per_second);
@@ -206,6 +207,7 @@ impl Connection {
                         if last_heard.elapsed() > self.settings.idle_timeout {
                             return Flow::Close(CLOSE_GOING_AWAY, "no answer to pings");
                         }
+                        silence = silence.on_ping(|| self.hub.mark_stale(&self.listener));
                         Self::flow_of(self.write(vec![socket::ping_frame()]).await)
                     }
                 },
@@ -221,6 +223,7 @@ impl Connection {
                 }
                 incoming = reader.next(), if pending < self.settings.max_pending_sends => {
                     last_heard = Instant::now();
+                    silence = silence.on_heard(|| self.hub.mark_fresh(&self.listener));
                     match incoming {
                         None | Some(Ok(WsMessage::Close(_))) => return Flow::Continue,
                         Some(Err(e)) => read_error(&e),
@@ -342,6 +345,12 @@ impl Connection {
                 }
                 Flow::Continue
             }
+            Command::TypingStopped { room_id } => {
+                if self.listener.is_live(room_id) {
+                    self.hub.typing_stopped(room_id, &self.listener);
+                }
+                Flow::Continue
+            }
         }
     }
 
@@ -454,6 +463,42 @@ async fn flush_all(socket: &SocketOut, listener: &Listener) -> bool {
         r = socket.flush() => r.is_ok(),
         _ = listener.kicked() => false,
         () = tokio::time::sleep(WRITE_TIMEOUT) => false,
+    }
+}
+
+/// Whether the peer answered the server's last ping. A live peer answers
+/// within milliseconds, long before the next heartbeat; one that has not
+/// answered by then is probably gone (a laptop lid, a lost network), so
+/// its user stops counting as online (`Hub::mark_stale`) until it is heard
+/// again, while the connection itself waits for the idle timeout. One
+/// byte in the connection's future, and no timer of its own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Silence {
+    /// Heard from since the last ping.
+    Answered,
+    /// A ping is out, unanswered so far.
+    Waiting,
+    /// A heartbeat came round with the ping unanswered: shown offline.
+    Stale,
+}
+
+impl Silence {
+    fn on_ping(self, mark_stale: impl FnOnce()) -> Self {
+        match self {
+            Self::Answered => Self::Waiting,
+            Self::Waiting => {
+                mark_stale();
+                Self::Stale
+            }
+            Self::Stale => Self::Stale,
+        }
+    }
+
+    fn on_heard(self, mark_fresh: impl FnOnce()) -> Self {
+        if self == Self::Stale {
+            mark_fresh();
+        }
+        Self::Answered
     }
 }
 

@@ -5,7 +5,9 @@
 //! too much waiting is cut off (it reconnects and resumes from its cursor),
 //! so one slow reader never slows the room or grows the server.
 
-use std::collections::HashMap;
+mod presence;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -15,7 +17,7 @@ use axum::body::Bytes;
 use super::fan_out::FanOut;
 use super::listener::{Kick, Listener, ListenerId, Outbound};
 use super::socket::SocketOut;
-use super::wire::{self, Frame, OnlineUser};
+use super::wire::{self, Frame};
 use crate::domain::{Event, RoomChange, RoomEvent, RoomId, Seq, SessionsEnded, User, UserId};
 use crate::storage::Publisher;
 
@@ -31,6 +33,9 @@ struct RoomListeners {
 struct State {
     rooms: HashMap<RoomId, RoomListeners>,
     users: HashMap<UserId, Vec<Arc<Listener>>>,
+    /// Listeners that missed a heartbeat: subscribed, but not counted as
+    /// online (`presence`).
+    stale: HashSet<ListenerId>,
 }
 
 /// Counters for tests, metrics and benchmarks.
@@ -174,6 +179,7 @@ impl Hub {
         for room in rooms {
             Self::leave(&mut state, room, listener.id);
         }
+        state.stale.remove(&listener.id);
     }
 
     /// Starts sending `room`'s live events to the listener. Call before
@@ -184,23 +190,7 @@ impl Hub {
         // Callers subscribe a listener to a room once (the connection keeps
         // its own set), so no scan for duplicates here.
         entry.listeners.push(Arc::clone(listener));
-        let count = entry
-            .online
-            .entry(listener.user)
-            .or_insert_with(|| (listener.username.clone(), 0));
-        count.1 += 1;
-        // In a big room, individual comings and goings would cost every
-        // member a frame per arrival (quadratic in the room's size); there
-        // the client shows the count from `presence` instead.
-        if count.1 == 1 && entry.online.len() <= PRESENCE_LIST_MAX {
-            let frame = wire::encode(&Frame::PresenceChanged {
-                room_id: room,
-                user_id: listener.user,
-                username: &listener.username,
-                online: true,
-            });
-            Self::offer_room(entry, &Outbound::Room { room, frame });
-        }
+        presence::came_online(entry, room, listener);
     }
 
     pub fn unsubscribe(&self, room: RoomId, listener: &Listener) {
@@ -209,6 +199,8 @@ impl Hub {
     }
 
     fn leave(state: &mut State, room: RoomId, id: ListenerId) {
+        // A stale listener no longer counts as online (`mark_stale`).
+        let counted = !state.stale.contains(&id);
         let Some(entry) = state.rooms.get_mut(&room) else {
             return;
         };
@@ -216,22 +208,8 @@ impl Hub {
             return;
         };
         let listener = entry.listeners.swap_remove(pos);
-        let gone = entry.online.get_mut(&listener.user).is_some_and(|count| {
-            count.1 -= 1;
-            count.1 == 0
-        });
-        if gone {
-            entry.online.remove(&listener.user);
-            entry.typing.remove(&listener.user);
-            if entry.online.len() < PRESENCE_LIST_MAX {
-                let frame = wire::encode(&Frame::PresenceChanged {
-                    room_id: room,
-                    user_id: listener.user,
-                    username: &listener.username,
-                    online: false,
-                });
-                Self::offer_room(entry, &Outbound::Room { room, frame });
-            }
+        if counted {
+            presence::went_offline(entry, room, &listener);
         }
         if entry.listeners.is_empty() {
             state.rooms.remove(&room);
@@ -241,63 +219,6 @@ impl Hub {
     fn offer_room(entry: &RoomListeners, out: &Outbound) {
         for l in &entry.listeners {
             l.offer(out.clone());
-        }
-    }
-
-    /// How many are online in the room, and who (only up to
-    /// `PRESENCE_LIST_MAX`; beyond that the list is left empty).
-    pub fn online(&self, room: RoomId) -> (usize, Vec<OnlineUser>) {
-        let state = self.state.read().expect("hub lock");
-        let Some(r) = state.rooms.get(&room) else {
-            return (0, Vec::new());
-        };
-        if r.online.len() > PRESENCE_LIST_MAX {
-            return (r.online.len(), Vec::new());
-        }
-        let mut online: Vec<OnlineUser> = r
-            .online
-            .iter()
-            .map(|(id, (name, _))| OnlineUser {
-                user_id: *id,
-                username: name.clone(),
-            })
-            .collect();
-        online.sort_by(|a, b| a.username.cmp(&b.username));
-        (r.online.len(), online)
-    }
-
-    /// Tells the room's other listeners that `listener`'s user is typing.
-    /// At most one announcement per user per half of the typing window.
-    pub fn typing(&self, room: RoomId, listener: &Listener) {
-        let mut state = self.state.write().expect("hub lock");
-        let Some(entry) = state.rooms.get_mut(&room) else {
-            return;
-        };
-        if !entry.listeners.iter().any(|l| l.id == listener.id) {
-            return;
-        }
-        let now = Instant::now();
-        entry
-            .typing
-            .retain(|_, at| now.duration_since(*at) < TYPING_TTL);
-        if entry
-            .typing
-            .get(&listener.user)
-            .is_some_and(|at| now.duration_since(*at) < TYPING_TTL / 2)
-        {
-            return;
-        }
-        entry.typing.insert(listener.user, now);
-        let frame = wire::encode(&Frame::Typing {
-            room_id: room,
-            user_id: listener.user,
-            username: &listener.username,
-        });
-        for l in entry.listeners.iter().filter(|l| l.user != listener.user) {
-            l.offer(Outbound::Room {
-                room,
-                frame: frame.clone(),
-            });
         }
     }
 

@@ -33,6 +33,11 @@ pub enum Command {
     Typing {
         room_id: RoomId,
     },
+    /// "I stopped typing" (sent, or cleared the box): ends `typing` at once.
+    #[serde(rename = "typing.stopped")]
+    TypingStopped {
+        room_id: RoomId,
+    },
     Ping,
 }
 
@@ -122,6 +127,13 @@ pub enum Frame<'a> {
         user_id: UserId,
         username: &'a str,
     },
+    /// Someone announced by `typing` stopped before it ran out.
+    #[serde(rename = "typing.stopped")]
+    TypingStopped {
+        room_id: RoomId,
+        user_id: UserId,
+        username: &'a str,
+    },
     /// Who is online in the room (sent after `subscribed`).
     #[serde(rename = "presence")]
     Presence {
@@ -181,6 +193,8 @@ mod tests {
                 ..
             }
         ));
+        let c: Command = serde_json::from_str(r#"{"type":"typing.stopped","room_id":3}"#).unwrap();
+        assert!(matches!(c, Command::TypingStopped { room_id: RoomId(3) }));
         assert!(serde_json::from_str::<Command>(r#"{"type":"explode"}"#).is_err());
     }
 

@@ -7,8 +7,9 @@ pub mod sqlite;
 use async_trait::async_trait;
 
 use crate::domain::{
-    ClientId, Event, Member, Message, MessageBody, MessageJson, Posted, Role, Room, RoomEvent,
-    RoomId, RoomKind, RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
+    ClientId, Event, Member, Message, MessageBody, MessageJson, Person, Posted, Role, Room,
+    RoomAbout, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq, Theme, Timestamp, User,
+    UserId,
 };
 use crate::error::Error;
 
@@ -205,4 +206,11 @@ pub trait Store: Send + Sync + 'static {
     /// message creations (in their current state) and later changes; and
     /// the room's newest seq, read in the same transaction.
     async fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay>;
+
+    // --- directory
+    /// Users whose lower-cased name starts with `prefix_key`, by name, at
+    /// most `limit`.
+    async fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>>;
+    /// How many are in the room and who made it (the room exists).
+    async fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout>;
 }

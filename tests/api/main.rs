@@ -2,6 +2,7 @@
 //! directory, driven over HTTP. One test binary, one module per area.
 
 mod accounts;
+mod directory;
 mod durability;
 mod faults;
 mod helpers;
@@ -9,6 +10,7 @@ mod limits;
 mod messages;
 mod ops;
 mod pages;
+mod presence;
 mod proxy;
 mod rooms;
 mod stream;

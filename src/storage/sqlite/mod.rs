@@ -3,6 +3,7 @@
 //! acknowledged, and a pool of read connections.
 
 mod cache;
+mod directory;
 mod migrate;
 mod queries;
 mod readers;
@@ -25,8 +26,8 @@ use super::{
     StoreResult, UserRecord,
 };
 use crate::domain::{
-    Member, Message, MessageBody, MessageJson, Posted, Role, Room, RoomId, RoomListing,
-    RoomSummary, Seq, Theme, Timestamp, User, UserId,
+    Member, Message, MessageBody, MessageJson, Person, Posted, Role, Room, RoomAbout, RoomId,
+    RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
 };
 
 pub use migrate::latest_version;
@@ -425,6 +426,19 @@ impl Store for SqliteStore {
     async fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay> {
         self.readers
             .read_quick(move |c| queries::events_after(c, room, after, limit))
+            .await
+    }
+
+    async fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>> {
+        let prefix = prefix_key.to_owned();
+        self.readers
+            .read(move |c| directory::users_starting_with(c, &prefix, limit))
+            .await
+    }
+
+    async fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout> {
+        self.readers
+            .read(move |c| directory::room_about(c, room))
             .await
     }
 }

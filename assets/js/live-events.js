@@ -1,0 +1,74 @@
+// What each live frame means for the page: new, edited and deleted
+// messages (in the open room's list, the sidebar's unread counts, the
+// title and notifications), typing, presence, membership and rooms coming
+// and going.
+
+// ctx: { view, list, sidebar, typing, presence, roomDialogs, outbox(),
+// me(), notify(room, message), refreshRooms(), live(), onChange() }
+export function liveEvents(ctx) {
+  const refresh = () => ctx.refreshRooms().catch(() => {});
+
+  // A room event, new to this page (live.js drops duplicates).
+  function onEvent(e) {
+    const open = ctx.view.isOpen(e.room_id);
+    if (e.type === 'message.created') {
+      const m = e.message;
+      const mine = m.author_id === ctx.me().id;
+      if (!mine) ctx.typing.stopped(e.room_id, m.author);
+      ctx.sidebar.noteMessage(e.room_id, e.seq, !mine);
+      if (open) ctx.view.liveMessage(m);
+      else if (mine) ctx.outbox().confirm(m.client_id);
+      const room = ctx.sidebar.find(e.room_id);
+      if (room && !mine) ctx.notify(room, m);
+      ctx.onChange();
+    } else if (e.type === 'message.edited') {
+      if (open && ctx.list.find(e.message.seq) && ctx.list.addMessages([e.message])) ctx.list.render();
+    } else if (e.type === 'message.deleted') {
+      if (open && ctx.list.markDeleted(e.message_seq)) ctx.list.render();
+    }
+  }
+
+  function onFrame(f) {
+    switch (f.type) {
+      case 'typing':
+        ctx.typing.started(f.room_id, f.username);
+        break;
+      case 'typing.stopped':
+        ctx.typing.stopped(f.room_id, f.username);
+        break;
+      case 'presence':
+        ctx.presence.set(f.room_id, f.online ?? [], f.count ?? 0);
+        break;
+      case 'presence.changed':
+        ctx.presence.change(f.room_id, f.user_id, f.username, f.online);
+        break;
+      case 'member.joined':
+      case 'member.left':
+        if (f.type === 'member.left') ctx.presence.change(f.room_id, f.member.user_id, f.member.username, false);
+        ctx.roomDialogs.membersChanged(f.room_id);
+        if (ctx.view.isOpen(f.room_id)) ctx.view.loadAbout();
+        break;
+      case 'room.added':
+        refresh();
+        break;
+      case 'room.removed':
+        ctx.live().forget(f.room_id);
+        ctx.presence.forget(f.room_id);
+        refresh();
+        break;
+      default:
+        break; // hello, subscribed, pong, unsubscribed: nothing to show
+    }
+  }
+
+  // My send is committed (its message.created may come before or after).
+  function onAck(message) {
+    ctx.sidebar.noteMessage(message.room_id, message.seq, false);
+    if (!ctx.view.isOpen(message.room_id)) return;
+    if (!ctx.list.detached) ctx.view.receive([message]);
+    ctx.list.render();
+    ctx.view.markRead();
+  }
+
+  return { onEvent, onFrame, onAck };
+}

@@ -1,0 +1,112 @@
+// One row of the message list: avatar and name (the first of a group),
+// time, the text, its state (sending, not sent, edited, deleted) and the
+// actions button. Features that add to a message (reactions, threads,
+// attachments) add their part here, and the fields it depends on to
+// rowVersion, which decides when a row already on screen is rebuilt.
+
+import { h, srOnly } from './dom.js';
+import { avatar } from './avatar.js';
+import { renderMarkdown } from './markdown.js';
+import { t } from './i18n.js';
+import { formatClock, formatFull, timeAgo, toDate } from './time.js';
+
+/**
+ * What a row shows, as a string: a row whose version has not changed is
+ * kept as it is (so text selections, focus and the screen reader's place
+ * survive new messages arriving).
+ */
+export function rowVersion(row) {
+  const { m } = row;
+  return [
+    row.status,
+    row.continued,
+    row.editing,
+    row.highlight,
+    row.showStatus,
+    row.showStatus && navigator.onLine,
+    m.error ?? '',
+    m.body,
+    m.edited_at ?? '',
+    Boolean(m.deleted),
+  ].join('|');
+}
+
+// row: { m, status ('sent'|'pending'|'failed'|'held'), continued, editing,
+// highlight, showStatus }. ctx: { me, editor(m), onActions(button, m),
+// onRetry(clientId), onDiscard(clientId) }.
+export function messageRow(row, ctx) {
+  const { m, status, continued } = row;
+  const date = toDate(m.created_at);
+  const author = m.author || t('message.unknownAuthor');
+  const mine = m.author_id === ctx.me.id;
+  const classes = ['msg'];
+  if (continued) classes.push('msg--continued');
+  if (status !== 'sent') classes.push(`msg--${status}`);
+  if (mine) classes.push('msg--mine');
+  if (m.deleted) classes.push('msg--deleted');
+  if (row.highlight) classes.push('msg--highlight');
+  const actionable = status === 'sent' && !m.deleted && !row.editing;
+
+  return h(
+    'div',
+    { class: classes.join(' '), 'data-seq': status === 'sent' ? m.seq : null },
+    continued ? null : avatar(author),
+    h(
+      'div',
+      { class: 'msg__head' },
+      h('span', { class: 'msg__author' }, author),
+      ' ',
+      h('time', { class: 'msg__time', datetime: date.toISOString(), title: formatFull(date) }, formatClock(date)),
+    ),
+    row.editing ? ctx.editor(m) : bodyEl(m),
+    statusEl(row, ctx),
+    actionable
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'icon-button icon-button--small msg__actions',
+            'aria-label': mine
+              ? t('message.actions.mine', { time: formatClock(date) })
+              : t('message.actions.other', { author, time: formatClock(date) }),
+            'aria-haspopup': 'menu',
+            'aria-expanded': 'false',
+            onclick: (e) => ctx.onActions(e.currentTarget, m),
+          },
+          '⋯',
+        )
+      : null,
+  );
+}
+
+function bodyEl(m) {
+  if (m.deleted) return h('div', { class: 'msg__body msg__body--deleted' }, t('message.deleted'));
+  const body = h('div', { class: 'msg__body' });
+  body.append(renderMarkdown(m.body));
+  if (m.edited_at) {
+    const edited = toDate(m.edited_at);
+    body.append(' ', h('span', { class: 'msg__edited', title: t('message.editedAt', { when: timeAgo(edited) }) }, t('message.edited')));
+  }
+  return body;
+}
+
+// A pending row is faded and says "not sent yet" to screen readers; only
+// the last of a run of them says in words what it is waiting for, so an
+// offline burst does not repeat "Waiting for connection…" under each one.
+function statusEl(row, ctx) {
+  const { m, status } = row;
+  if (status === 'pending') {
+    if (!row.showStatus) return srOnly(t('message.pending.short'));
+    const text = navigator.onLine ? t('message.sending') : t('message.waiting');
+    return h('div', { class: 'msg__status', 'data-status': 'pending' }, text);
+  }
+  if (status !== 'failed' && status !== 'held') return null;
+  const reason = status === 'held' ? t('message.held') : m.error ? t('message.failedBecause', { error: m.error }) : t('message.failed');
+  return h(
+    'div',
+    { class: 'msg__status msg__status--failed', 'data-status': status },
+    h('span', {}, reason),
+    h('button', { type: 'button', class: 'link-button', onclick: () => ctx.onRetry(m.client_id) }, status === 'held' ? t('message.sendNow') : t('message.retry')),
+    h('button', { type: 'button', class: 'link-button', onclick: () => ctx.onDiscard(m.client_id) }, t('message.discard')),
+  );
+}
