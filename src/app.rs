@@ -47,7 +47,7 @@ impl App {
         // The hub hears every commit of the store, in commit order.
         let hub = Hub::new();
         hub.start_heartbeat(config.stream.ping_interval);
-        let store = SqliteStore::open(&config.data_dir, hub.clone(), metrics.commits())?;
+        let store = SqliteStore::open_observed(&config.data_dir, hub.clone(), metrics.commits())?;
         tracing::info!(database = %store.path().display(), "storage ready");
         let database = store.path().to_owned();
         let policy = Policy {

@@ -2,15 +2,20 @@
 //! shape: `http` (routes) -> `chat` (use-cases) -> `storage` (SQL).
 
 pub mod app;
+pub mod backup;
 pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod http;
+pub mod import;
+pub mod oidc;
 pub mod ops;
 pub mod outbound;
 pub mod push;
 pub mod realtime;
+pub mod search;
 pub mod storage;
 
 pub use app::App;

@@ -205,6 +205,22 @@ impl OutboundClient {
         headers: HeaderMap,
         body: Vec<u8>,
     ) -> Result<Reply, OutboundError> {
+        self.send(url, self.http.post(url.clone()).headers(headers).body(body))
+            .await
+    }
+
+    /// GETs `url` with `headers` (an OpenID provider's discovery document
+    /// or keys, say), bounded and checked like [`Self::post`].
+    pub async fn get(&self, url: &Url, headers: HeaderMap) -> Result<Reply, OutboundError> {
+        self.send(url, self.http.get(url.clone()).headers(headers))
+            .await
+    }
+
+    async fn send(
+        &self,
+        url: &Url,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Reply, OutboundError> {
         check_target(url)?;
         let host = url.host_str().unwrap_or_default().to_owned();
         // reqwest does not resolve address literals, so judge them here.
@@ -212,7 +228,6 @@ impl OutboundClient {
             return Err(OutboundError::Refused(refusal));
         }
         let started = Instant::now();
-        let request = self.http.post(url.clone()).headers(headers).body(body);
         let mut response = request.send().await.map_err(|e| classify(&host, &e))?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());

@@ -49,9 +49,13 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `natter.db` in `data_dir` and migrates it;
-    /// the writer records its groups and flushes in `commits`.
-    pub fn open(
+    /// Opens (creating if needed) `natter.db` in `data_dir` and migrates it.
+    pub fn open(data_dir: &Path, publisher: Arc<dyn Publisher>) -> anyhow::Result<Self> {
+        Self::open_observed(data_dir, publisher, CommitMetrics::default())
+    }
+
+    /// As `open`, with the writer recording its groups and flushes in `commits`.
+    pub fn open_observed(
         data_dir: &Path,
         publisher: Arc<dyn Publisher>,
         commits: CommitMetrics,
