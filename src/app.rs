@@ -11,8 +11,10 @@ use tokio::net::TcpListener;
 
 use crate::chat::{Chat, Policy};
 use crate::config::Config;
-use crate::http::server::ConnectionLimits;
+use crate::http::server::{ConnectionLimits, Connections};
 use crate::http::{self, AppState, AssetStore, OriginPolicy, Shared};
+use crate::ops::tls::TlsFront;
+use crate::ops::{self, metrics::Metrics};
 use crate::realtime::Hub;
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::Store;
@@ -23,20 +25,41 @@ pub struct App {
     hub: Arc<Hub>,
     shutdown_timeout: Duration,
     limits: ConnectionLimits,
+    connections: Arc<Connections>,
+    metrics: Metrics,
+    metrics_listener: Option<TcpListener>,
+    /// With TLS: the public listener, its certificate, and the listener
+    /// for plain HTTP redirects (the connection loop then serves a
+    /// loopback listener of its own).
+    tls: Option<TlsListener>,
+}
+
+struct TlsListener {
+    listener: TcpListener,
+    front: Arc<TlsFront>,
+    redirect: Option<TcpListener>,
+    public_url: Option<String>,
 }
 
 impl App {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        // The app's own metrics recorder (see ops::metrics).
+        let metrics = Metrics::new();
         // The hub hears every commit of the store, in commit order.
         let hub = Hub::new();
         hub.start_heartbeat(config.stream.ping_interval);
-        let store = SqliteStore::open(&config.data_dir, hub.clone())?;
+        let store = SqliteStore::open_observed(&config.data_dir, hub.clone(), metrics.commits())?;
         tracing::info!(database = %store.path().display(), durability = %store.durability(), "storage ready");
+        let database = store.path().to_owned();
         let policy = Policy {
             max_message_chars: config.max_message_chars,
             require_password: config.require_password,
         };
-        let chat = Arc::new(Chat::new(Arc::new(store), policy, &config.limits));
+        let mut chat = Chat::new(Arc::new(store), policy, &config.limits);
+        chat.observe_sends(metrics.sends());
+        let chat = Arc::new(chat);
+        let connections = Arc::new(Connections::default());
+        ops::probes::observe(&metrics, &hub, &chat, &connections, database);
         let state = AppState::new(Shared {
             chat,
             hub: Arc::clone(&hub),
@@ -44,28 +67,81 @@ impl App {
             secure_cookies: config.secure_cookies(),
             origins: OriginPolicy::new(config.public_url.as_deref(), &config.trusted_origins())?,
             assets: AssetStore::new(config.assets_dir.clone()),
+            metrics: metrics.clone(),
+            metrics_token: config.metrics_token.clone(),
         });
         let router = http::router(state, config.max_body_bytes);
-        let listener = TcpListener::bind(config.listen)
+        let public = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let (listener, tls) = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                let front = Arc::new(TlsFront::load(cert, key)?);
+                let inner = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+                let redirect =
+                    match config.http_redirect_listen {
+                        Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+                            format!("cannot listen for HTTP redirects on {addr}")
+                        })?),
+                        None => None,
+                    };
+                let public_url = config.public_url.clone();
+                (
+                    inner,
+                    Some(TlsListener {
+                        listener: public,
+                        front,
+                        redirect,
+                        public_url,
+                    }),
+                )
+            }
+            _ => (public, None),
+        };
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen for metrics on {addr}"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             listener,
             router,
             hub,
             shutdown_timeout: config.shutdown_timeout,
             limits: config.connections.clone(),
+            connections,
+            metrics,
+            metrics_listener,
+            tls,
         })
     }
 
+    /// The address people connect to (HTTPS with TLS, else HTTP).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
+        self.tls
+            .as_ref()
+            .map_or(&self.listener, |t| &t.listener)
             .local_addr()
             .expect("a bound listener has an address")
     }
 
+    /// The certificate in force, to read again on SIGHUP (with TLS).
+    pub fn tls(&self) -> Option<Arc<TlsFront>> {
+        self.tls.as_ref().map(|t| Arc::clone(&t.front))
+    }
+
     pub fn port(&self) -> u16 {
         self.local_addr().port()
+    }
+
+    /// Where `/metrics` is served without a token, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn hub(&self) -> Arc<Hub> {
@@ -81,12 +157,45 @@ impl App {
     ) -> anyhow::Result<()> {
         let hub = Arc::clone(&self.hub);
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+        self.metrics.start_upkeep();
+        if let Some(listener) = self.metrics_listener {
+            serve_beside(
+                listener,
+                http::metrics_only(self.metrics.clone()),
+                &stopping,
+            );
+        }
+        if let Some(tls) = self.tls {
+            let inner = self.listener.local_addr()?;
+            let port = tls.listener.local_addr()?.port();
+            if let Some(redirect) = tls.redirect {
+                serve_beside(
+                    redirect,
+                    ops::tls::redirect_router(tls.public_url, port),
+                    &stopping,
+                );
+            }
+            tokio::spawn(ops::tls::serve(
+                tls.listener,
+                tls.front,
+                inner,
+                self.connections.tls_peers(),
+                self.limits.header_read_timeout,
+                stopping.clone(),
+            ));
+        }
         let signal = async move {
             shutdown.await;
             hub.shut_down();
             stopping_tx.send_replace(true);
         };
-        let serve = http::server::serve(self.listener, self.router, self.limits, signal);
+        let serve = http::server::serve(
+            self.listener,
+            self.router,
+            self.limits,
+            self.connections,
+            signal,
+        );
         let timeout = self.shutdown_timeout;
         let deadline = async move {
             let _ = stopping.wait_for(|s| *s).await;
@@ -100,4 +209,21 @@ impl App {
             }
         }
     }
+}
+
+/// Serves a small side router (metrics, redirects) until the app stops.
+fn serve_beside(
+    listener: TcpListener,
+    router: axum::Router,
+    stopping: &tokio::sync::watch::Receiver<bool>,
+) {
+    let mut stop = stopping.clone();
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(stopped)
+            .await;
+    });
 }

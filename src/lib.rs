@@ -14,6 +14,7 @@ pub mod http;
 pub mod import;
 pub mod log_caps;
 pub mod oidc;
+pub mod ops;
 pub mod outbound;
 pub mod push;
 pub mod realtime;
@@ -22,4 +23,4 @@ pub mod search;
 pub mod storage;
 
 pub use app::App;
-pub use config::{Cli, Config};
+pub use config::Config;

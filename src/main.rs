@@ -12,12 +12,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
-use natter::{App, Cli, Config};
-use tracing_subscriber::filter::FilterExt;
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use natter::config::{self, Loaded};
+use natter::App;
 
 fn main() -> std::process::ExitCode {
     keep_freed_memory();
@@ -35,16 +31,21 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve() -> std::process::ExitCode {
-    let wanted = EnvFilter::try_from_env("NATTER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    // Both filters must pass an event: the caps hold back library logs
-    // that carry message bodies or tokens at any level NATTER_LOG asks for.
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_filter(wanted.and(natter::log_caps::library_caps())),
-        )
-        .init();
-    match run().await {
+    // clap answers --help, --version and unknown flags itself (and exits).
+    let matches = config::command().get_matches();
+    let loaded = match Loaded::from_matches(&matches, &|name| std::env::var(name).ok()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("natter: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if loaded.print {
+        print!("{}", loaded.describe());
+        return std::process::ExitCode::SUCCESS;
+    }
+    natter::ops::logs::init(&loaded.config.log, loaded.config.log_format);
+    match run(loaded.config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             // One sentence a person can act on, not a backtrace.
@@ -54,14 +55,18 @@ async fn serve() -> std::process::ExitCode {
     }
 }
 
-async fn run() -> anyhow::Result<()> {
-    let config = Config::load(Cli::parse())?;
-    if let Some(warning) = natter::http::start_up_warning(config.public_url.as_deref()) {
+async fn run(config: natter::Config) -> anyhow::Result<()> {
+    let https = config.tls_cert.is_some() || !config.connections.trusted_proxies.is_empty();
+    if let Some(warning) = natter::http::start_up_warning(config.public_url.as_deref(), https) {
         tracing::warn!("{warning}");
     }
     ignore_file_size_signal();
     let app = App::build(&config).await?;
-    tracing::info!(address = %app.local_addr(), "natter is listening on http://{}", app.local_addr());
+    if let Some(tls) = app.tls() {
+        reload_on_hangup(tls);
+    }
+    let scheme = if app.tls().is_some() { "https" } else { "http" };
+    tracing::info!(address = %app.local_addr(), "natter is listening on {scheme}://{}", app.local_addr());
     app.run_until(stop_signal()).await
 }
 
@@ -95,6 +100,25 @@ fn ignore_file_size_signal() {
     #[cfg(unix)]
     if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25)) {
         tokio::spawn(async move { while s.recv().await.is_some() {} });
+    }
+}
+
+/// SIGHUP reads the TLS certificate and key again (after a renewal); a
+/// bad pair is logged and the one in force stays.
+fn reload_on_hangup(tls: std::sync::Arc<natter::ops::tls::TlsFront>) {
+    #[cfg(unix)]
+    if let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+    {
+        tokio::spawn(async move {
+            while hangups.recv().await.is_some() {
+                match tls.reload() {
+                    Ok(()) => tracing::info!("TLS certificate reloaded"),
+                    Err(e) => {
+                        tracing::error!(error = %format!("{e:#}"), "TLS certificate not reloaded; keeping the one in force");
+                    }
+                }
+            }
+        });
     }
 }
 

@@ -27,6 +27,7 @@ fn wrong_credentials() -> Error {
 impl Chat {
     /// Creates the account (member of every auto-join room) and a session.
     /// `from` is the caller's network address, for the sign-up rate limit.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_up(
         &self,
         username: &str,
@@ -60,6 +61,7 @@ impl Chat {
         self.start_session(user).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_in(&self, username: &str, password: &str, from: &str) -> Result<SignedIn> {
         Limits::take(self.limits.sign_ins_per_ip.as_ref(), from)?;
         let name_key = username.trim().to_ascii_lowercase();
@@ -91,20 +93,24 @@ impl Chat {
     }
 
     /// The user a token belongs to, or `None` when it is unknown or ended.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate(&self, token: &SessionToken) -> Result<Option<User>> {
         Ok(self.store.user_for_session(token.hash()).await?)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_out(&self, token: &SessionToken) -> Result<()> {
         Ok(self.store.delete_session(token.hash()).await?)
     }
 
     /// Ends every session of the user, on every device, this one included.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn sign_out_everywhere(&self, user: &User) -> Result<u64> {
         Ok(self.store.delete_sessions_of(user.id, None).await?)
     }
 
     /// Remembers the user's theme for every browser they use.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn set_theme(&self, user: &User, theme: Theme) -> Result<User> {
         self.store.set_theme(user.id, theme).await?;
         Ok(User {
@@ -115,6 +121,7 @@ impl Chat {
 
     /// Sets a first password, or changes it (then the current one is needed).
     /// Every other session of the user ends; `current_session` stays.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn set_password(
         &self,
         user: &User,

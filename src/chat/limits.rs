@@ -2,6 +2,7 @@
 //! user) and the per-room slow mode. Each table is bounded in size.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,8 @@ pub struct RateLimiter {
     burst: f64,
     per_second: f64,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// Requests refused, for metrics.
+    refused: AtomicU64,
 }
 
 impl RateLimiter {
@@ -28,7 +31,13 @@ impl RateLimiter {
             burst: f64::from(count.max(1)),
             per_second: f64::from(count.max(1)) / period.as_secs_f64().max(0.001),
             buckets: Mutex::new(HashMap::new()),
+            refused: AtomicU64::new(0),
         }
+    }
+
+    /// How many requests this limiter has refused.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     /// Takes one token for `key`, or says how long until one is free.
@@ -73,9 +82,10 @@ impl RateLimiter {
         (tokens + now.duration_since(at).as_secs_f64() * self.per_second).min(self.burst)
     }
 
-    /// The refusal with the time until a whole token is back (the header
-    /// rounds it up to whole seconds, so waiting that long is enough).
+    /// The refusal (counted) with the time until a whole token is back (the
+    /// header rounds it up to whole seconds, so waiting that long is enough).
     fn come_back(&self, tokens: f64) -> Error {
+        self.refused.fetch_add(1, Ordering::Relaxed);
         Error::RateLimited {
             retry_after: Duration::from_secs_f64((1.0 - tokens) / self.per_second),
         }
@@ -103,6 +113,7 @@ pub struct Limits {
     pub sends_per_user: Option<RateLimiter>,
     /// (room, user) -> when they last posted, for rooms in slow mode.
     slow_mode: Mutex<HashMap<(i64, i64), Instant>>,
+    slow_mode_refused: AtomicU64,
 }
 
 /// Settings for `Limits`, from configuration.
@@ -145,7 +156,24 @@ impl Limits {
                 Duration::from_secs(3),
             )),
             slow_mode: Mutex::new(HashMap::new()),
+            slow_mode_refused: AtomicU64::new(0),
         }
+    }
+
+    /// Refusals so far, by limit (for metrics).
+    pub fn refusals(&self) -> Vec<(&'static str, u64)> {
+        let of = |l: &Option<RateLimiter>| l.as_ref().map_or(0, RateLimiter::refused);
+        vec![
+            ("sign_ups_per_ip", of(&self.sign_ups_per_ip)),
+            ("sign_ups_per_name", of(&self.sign_ups_per_name)),
+            ("sign_ins_per_ip", of(&self.sign_ins_per_ip)),
+            (
+                "failed_sign_ins_per_name",
+                of(&self.failed_sign_ins_per_name),
+            ),
+            ("sends_per_user", of(&self.sends_per_user)),
+            ("slow_mode", self.slow_mode_refused.load(Ordering::Relaxed)),
+        ]
     }
 
     pub fn take(limiter: Option<&RateLimiter>, key: &str) -> Result<()> {
@@ -162,6 +190,7 @@ impl Limits {
         if let Some(at) = last.get(&(room, user)) {
             let since = now.duration_since(*at);
             if since < interval {
+                self.slow_mode_refused.fetch_add(1, Ordering::Relaxed);
                 return Err(Error::RateLimited {
                     retry_after: interval.saturating_sub(since),
                 });

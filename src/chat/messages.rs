@@ -30,6 +30,7 @@ pub struct HistorySlice {
 impl Chat {
     /// Stores a message in a room the user is in. Returns once it is
     /// committed; a retry with the same client id returns the original.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %room))]
     pub async fn post_message(
         &self,
         user: &User,
@@ -42,6 +43,7 @@ impl Chat {
     }
 
     /// The tutorial's send: into `general`, with a server-made client id.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn post_to_general(&self, user: &User, body: &str) -> Result<Posted> {
         self.post(user, GENERAL, ClientId::generate(), body).await
     }
@@ -53,6 +55,7 @@ impl Chat {
         client_id: ClientId,
         body: &str,
     ) -> Result<Posted> {
+        let started = std::time::Instant::now();
         let (access, role) = self.member_access(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
         if let Some(limiter) = &self.limits.sends_per_user {
@@ -79,9 +82,11 @@ impl Chat {
                 "That client_id was already used for a message in another room.",
             ));
         }
+        self.send_ack.record(started.elapsed());
         Ok(posted)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %room))]
     pub async fn history(
         &self,
         user: &User,
@@ -124,6 +129,7 @@ impl Chat {
     /// The tutorial's `/messages?current=N`: `general` from position N on,
     /// at most `MAX_PAGE` at a time (the tutorial's page asks again with its
     /// new count, so it catches up over a few polls).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn general_from_position(&self, offset: u64) -> Result<Vec<Message>> {
         Ok(self
             .store
@@ -140,6 +146,7 @@ impl Chat {
 
 impl Chat {
     /// Changes the text of one's own message.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %room))]
     pub async fn edit_message(
         &self,
         user: &User,
@@ -162,6 +169,7 @@ impl Chat {
     }
 
     /// Deletes a message: its author may, and so may the room's owner.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %room))]
     pub async fn delete_message(&self, user: &User, room: RoomId, seq: Seq) -> Result<()> {
         let (_, role) = self.member_access(user, room).await?;
         let message = self.live_message(room, seq).await?;
@@ -188,6 +196,7 @@ impl Chat {
 
     /// A member's catch-up: the room's events after `after` (at most
     /// `limit`), and the room's newest seq as of the check.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %room))]
     pub async fn replay(
         &self,
         user: &User,

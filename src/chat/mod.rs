@@ -40,6 +40,8 @@ pub struct Chat {
     store: Arc<dyn Store>,
     policy: Policy,
     limits: Limits,
+    /// Time from a send's arrival to its durable answer.
+    send_ack: metrics::Histogram,
 }
 
 impl Chat {
@@ -48,7 +50,24 @@ impl Chat {
             store,
             policy,
             limits: Limits::new(limits),
+            send_ack: metrics::Histogram::noop(),
         }
+    }
+
+    /// Records each send's time to acknowledgement in `histogram`.
+    pub fn observe_sends(&mut self, histogram: metrics::Histogram) {
+        self.send_ack = histogram;
+    }
+
+    /// Refusals by each rate limit so far.
+    pub fn rate_limit_refusals(&self) -> Vec<(&'static str, u64)> {
+        self.limits.refusals()
+    }
+
+    /// Whether the storage answers (for readiness checks).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn check_storage(&self) -> crate::error::Result<()> {
+        Ok(self.store.ping().await?)
     }
 
     pub fn policy(&self) -> &Policy {

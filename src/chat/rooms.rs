@@ -75,15 +75,18 @@ impl Chat {
             .user)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn my_rooms(&self, user: &User) -> Result<Vec<RoomSummary>> {
         Ok(self.store.rooms_of(user.id).await?)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn public_rooms(&self, user: &User) -> Result<Vec<RoomListing>> {
         Ok(self.store.public_rooms(user.id).await?)
     }
 
     /// Creates a public or private room owned by `user`, with `members` in it.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn create_room(
         &self,
         user: &User,
@@ -124,6 +127,7 @@ impl Chat {
     }
 
     /// Joins a public room (a no-op when already in it).
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
     pub async fn join_room(&self, user: &User, id: RoomId) -> Result<Room> {
         let (room, membership) = self.visible_room(user, id).await?;
         if membership.is_none() {
@@ -140,6 +144,7 @@ impl Chat {
     /// leaves, the member who has been in the room longest becomes its
     /// owner (in the same transaction), so a room always has someone who
     /// can manage it while anyone is in it.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
     pub async fn leave_room(&self, user: &User, id: RoomId) -> Result<()> {
         let (room, _) = self
             .member_room(user, id)
@@ -161,6 +166,7 @@ impl Chat {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
     pub async fn members(&self, user: &User, id: RoomId) -> Result<Vec<Member>> {
         self.visible_room(user, id).await?;
         Ok(self.store.members(id).await?)
@@ -170,6 +176,7 @@ impl Chat {
     /// a public or private room (as in Slack, Mattermost, Zulip and Matrix
     /// by default): whoever reads the room could pass its content on anyway.
     /// Removing people is the owner's.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
     pub async fn add_member(&self, user: &User, id: RoomId, username: &str) -> Result<Member> {
         let (room, _) = self.member_room(user, id).await?;
         if room.kind == RoomKind::Direct {
@@ -190,6 +197,7 @@ impl Chat {
     }
 
     /// Removes someone from a room: owners may remove anyone, anyone may remove themselves.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
     pub async fn remove_member(&self, user: &User, id: RoomId, username: &str) -> Result<()> {
         let (room, membership) = self.member_room(user, id).await?;
         let member = self.user_named(username).await?;
@@ -213,6 +221,7 @@ impl Chat {
     /// The direct room with `username`, made on first use and reused after.
     /// With oneself it is a room of one: notes to self, by design (a place
     /// to keep links and drafts, as Slack and Mattermost have).
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn open_direct(&self, user: &User, username: &str) -> Result<Room> {
         let other = self.user_named(username).await?;
         Ok(self
@@ -222,6 +231,7 @@ impl Chat {
     }
 
     /// Sets the room's slow mode (0 turns it off); the owner's call.
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
     pub async fn set_slow_mode(&self, user: &User, id: RoomId, secs: u32) -> Result<Room> {
         let (room, membership) = self.member_room(user, id).await?;
         if membership.role != Role::Owner {
@@ -242,6 +252,7 @@ impl Chat {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
     pub async fn mark_read(&self, user: &User, id: RoomId, seq: Seq) -> Result<()> {
         self.member_room(user, id).await?;
         Ok(self.store.mark_read(id, user.id, seq).await?)

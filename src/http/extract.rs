@@ -65,7 +65,10 @@ impl FromRequestParts<AppState> for CurrentUser {
             message: "Sign in first.".into(),
         })?;
         match state.chat.authenticate(&token).await? {
-            Some(user) => Ok(CurrentUser { user, token }),
+            Some(user) => {
+                tracing::Span::current().record("user_id", user.id.0); // the access log's
+                Ok(CurrentUser { user, token })
+            }
             None => Err(Error::Unauthenticated {
                 code: "session_ended",
                 message: "Your session has ended; sign in again.".into(),

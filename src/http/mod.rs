@@ -10,6 +10,7 @@ mod extract;
 mod guard;
 mod messages;
 mod openapi;
+mod ops;
 mod origin;
 mod pages;
 mod rooms;
@@ -29,9 +30,12 @@ use utoipa_axum::routes;
 
 pub use assets::AssetStore;
 pub use error::ErrorBody;
+pub use ops::metrics_only;
 pub use origin::{start_up_warning, OriginPolicy};
 
 use crate::chat::Chat;
+use crate::config::value::Secret;
+use crate::ops::metrics::Metrics;
 use crate::realtime::{Hub, StreamSettings};
 
 /// What every handler can reach. Extractors clone the state for every
@@ -46,6 +50,9 @@ pub struct Shared {
     pub secure_cookies: bool,
     pub origins: OriginPolicy,
     pub assets: AssetStore,
+    pub metrics: Metrics,
+    /// Opens `/metrics` on the main listener (none: no `/metrics` there).
+    pub metrics_token: Option<Secret>,
 }
 
 impl AppState {
@@ -100,6 +107,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(stream::stream))
         .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
+        .routes(routes!(ops::ready))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(
@@ -107,11 +115,12 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             .expect("the OpenAPI document serializes"),
     );
 
-    Router::new()
+    let routes = Router::new()
         .merge(api)
         .merge(openapi::routes(spec))
         .merge(tutorial::routes())
         .merge(pages::routes())
+        .merge(ops::routes())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::wrong_method)
         .layer(axum::middleware::from_fn_with_state(
@@ -120,6 +129,11 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(axum::Extension(extract::BodyLimit(max_body_bytes)))
+        .layer(axum::middleware::from_fn(ops::secure_cookies_over_https))
         .layer(compression())
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::count,
+        ));
+    ops::access_log(routes).with_state(state)
 }

@@ -30,6 +30,7 @@ message is a generic sentence).",
         (name = "rooms", description = "Public and private rooms, members, direct messages"),
         (name = "messages", description = "Sending and reading messages"),
         (name = "stream", description = "Live events: the WebSocket stream and long-poll"),
+        (name = "operations", description = "Health and readiness checks for load balancers"),
     )
 )]
 struct ApiDoc;

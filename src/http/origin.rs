@@ -112,20 +112,27 @@ impl OriginPolicy {
     }
 }
 
-/// What to warn about at start-up, if anything: without an https public
-/// URL, session cookies are not `Secure`, and without any public URL the
-/// server answers for every host name.
-pub fn start_up_warning(public_url: Option<&str>) -> Option<&'static str> {
-    match public_url {
-        None => Some(
-            "no --public-url: session cookies are not marked Secure and requests for any host \
-             name are served; behind HTTPS, set --public-url https://<your host>",
+/// What to warn about at start-up, if anything. `https` is whether any
+/// request can arrive over HTTPS (natter's own TLS, or a trusted proxy
+/// that says so), which makes its cookies `Secure`. Over plain HTTP they
+/// are not; and without a public URL the server answers for every host
+/// name (no defence against DNS rebinding).
+pub fn start_up_warning(public_url: Option<&str>, https: bool) -> Option<&'static str> {
+    let https_url = public_url.is_some_and(|u| u.trim_start().to_ascii_lowercase().starts_with("https://"));
+    match (public_url.is_some(), https || https_url) {
+        (false, false) => Some(
+            "plain HTTP and no --public-url: session cookies are not marked Secure and requests \
+             for any host name are served; behind HTTPS, set --public-url https://<your host>",
         ),
-        Some(url) if !url.trim_start().to_ascii_lowercase().starts_with("https://") => Some(
+        (false, true) => Some(
+            "no --public-url: requests for any host name are served; set --public-url \
+             https://<your host> so that other names are refused",
+        ),
+        (true, false) => Some(
             "the public URL is plain http://: session cookies are not marked Secure and travel \
              unencrypted",
         ),
-        Some(_) => None,
+        (true, true) => None,
     }
 }
 
@@ -254,13 +261,12 @@ mod tests {
 
     #[test]
     fn plain_http_is_warned_about_and_https_is_not() {
-        assert!(start_up_warning(None)
-            .unwrap()
-            .contains("not marked Secure"));
-        assert!(start_up_warning(Some("http://chat.test"))
-            .unwrap()
-            .contains("not marked Secure"));
-        assert_eq!(start_up_warning(Some("https://chat.test")), None);
+        let cookies = |w: Option<&str>| w.is_some_and(|w| w.contains("not marked Secure"));
+        assert!(cookies(start_up_warning(None, false)));
+        assert!(cookies(start_up_warning(Some("http://chat.test"), false)));
+        assert!(!cookies(start_up_warning(None, true)), "TLS or a trusted proxy");
+        assert!(start_up_warning(None, true).unwrap().contains("any host name"));
+        assert_eq!(start_up_warning(Some("https://chat.test"), false), None);
     }
 
     #[test]

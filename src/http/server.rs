@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -22,6 +22,9 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
+use crate::ops::proxy::TrustedProxies;
+use crate::ops::tls::TlsPeers;
+
 /// Connection-level limits.
 #[derive(Debug, Clone)]
 pub struct ConnectionLimits {
@@ -34,6 +37,9 @@ pub struct ConnectionLimits {
     /// A connection with no request in flight and nothing read or written
     /// for this long is closed. (WebSockets have their own heartbeat.)
     pub idle_timeout: Duration,
+    /// Proxies whose forwarding headers name the client (and which are
+    /// not held to the per-IP cap: all their clients share their address).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for ConnectionLimits {
@@ -43,43 +49,89 @@ impl Default for ConnectionLimits {
             header_read_timeout: Duration::from_secs(10),
             max_header_bytes: 16 * 1024,
             idle_timeout: Duration::from_secs(75),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
 
-/// Counts open connections per IP.
+/// The open connections: per IP (for the cap) and in all, for metrics.
 #[derive(Default)]
-struct PerIp {
-    open: Mutex<HashMap<IpAddr, usize>>,
+pub struct Connections {
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    open: AtomicUsize,
+    /// Taken over by a WebSocket.
+    upgraded: AtomicUsize,
+    /// Refused for the per-IP cap.
+    refused: AtomicU64,
+    /// Loopback connections from the TLS terminator, with their clients.
+    tls_peers: Arc<TlsPeers>,
 }
 
-struct Slot {
-    per_ip: Arc<PerIp>,
-    ip: IpAddr,
+/// Counts of [`Connections`] at one moment.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionCounts {
+    pub http: usize,
+    pub websocket: usize,
+    pub refused: u64,
 }
 
-impl PerIp {
+impl Connections {
+    pub fn tls_peers(&self) -> Arc<TlsPeers> {
+        Arc::clone(&self.tls_peers)
+    }
+
+    pub fn counts(&self) -> ConnectionCounts {
+        let open = self.open.load(Ordering::Relaxed);
+        let websocket = self.upgraded.load(Ordering::Relaxed);
+        ConnectionCounts {
+            http: open.saturating_sub(websocket),
+            websocket,
+            refused: self.refused.load(Ordering::Relaxed),
+        }
+    }
+
     fn take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<Slot> {
-        let mut open = self.open.lock().expect("per-ip lock");
-        let n = open.entry(ip).or_insert(0);
+        let mut per_ip = self.per_ip.lock().expect("per-ip lock");
+        let n = per_ip.entry(ip).or_insert(0);
         if max > 0 && *n >= max {
+            self.refused.fetch_add(1, Ordering::Relaxed);
             return None;
         }
         *n += 1;
+        self.open.fetch_add(1, Ordering::Relaxed);
         Some(Slot {
-            per_ip: Arc::clone(self),
+            connections: Arc::clone(self),
             ip,
+            upgraded: false,
         })
+    }
+}
+
+/// A connection's place in [`Connections`], given back when it closes.
+struct Slot {
+    connections: Arc<Connections>,
+    ip: IpAddr,
+    upgraded: bool,
+}
+
+impl Slot {
+    fn upgrade(&mut self) {
+        self.upgraded = true;
+        self.connections.upgraded.fetch_add(1, Ordering::Relaxed);
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut open = self.per_ip.open.lock().expect("per-ip lock");
-        if let Some(n) = open.get_mut(&self.ip) {
+        self.connections.open.fetch_sub(1, Ordering::Relaxed);
+        if self.upgraded {
+            self.connections.upgraded.fetch_sub(1, Ordering::Relaxed);
+        }
+        let mut per_ip = self.connections.per_ip.lock().expect("per-ip lock");
+        if let Some(n) = per_ip.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {
-                open.remove(&self.ip);
+                per_ip.remove(&self.ip);
             }
         }
     }
@@ -101,31 +153,33 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    connections: Arc<Connections>,
     shutdown: impl Future<Output = ()> + Send,
 ) {
     // Listening again on a listening socket only sets its backlog.
     if let Err(e) = socket2::SockRef::from(&listener).listen(ACCEPT_BACKLOG) {
         tracing::warn!(error = %e, "could not raise the accept backlog");
     }
-    let per_ip = Arc::new(PerIp::default());
     let (closing_tx, closing) = tokio::sync::watch::channel(false);
     // Each connection task holds a sender; when all are gone, all are done.
     let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait, do not spin.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+            pair = accept(&listener) => pair,
             () = &mut shutdown => break,
         };
-        let Some(slot) = per_ip.take(peer.ip(), limits.max_per_ip) else {
+        // A connection from our TLS terminator carries its client's address.
+        let (peer, tls) = connections
+            .tls_peers
+            .take(peer)
+            .map_or((peer, false), |client| (client, true));
+        let max = if limits.trusted_proxies.trusts(peer.ip()) {
+            0
+        } else {
+            limits.max_per_ip
+        };
+        let Some(slot) = connections.take(peer.ip(), max) else {
             tokio::spawn(refuse(stream));
             continue;
         };
@@ -135,12 +189,26 @@ pub async fn serve(
         let closing = closing.clone();
         let alive = alive.clone();
         tokio::spawn(async move {
-            serve_connection(stream, slot, alive, peer, router, &limits, closing).await;
+            serve_connection(stream, slot, alive, (peer, tls), router, &limits, closing).await;
         });
     }
     closing_tx.send_replace(true);
     drop(alive);
     let _ = all_done.recv().await;
+}
+
+/// The next connection; an error (out of file descriptors and the like)
+/// is logged and waited out, not spun on.
+pub async fn accept(listener: &TcpListener) -> (TcpStream, SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok(pair) => return pair,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
 }
 
 async fn refuse(mut stream: TcpStream) {
@@ -151,7 +219,7 @@ async fn serve_connection(
     stream: TcpStream,
     slot: Slot,
     alive: Alive,
-    peer: SocketAddr,
+    (peer, tls): (SocketAddr, bool),
     router: Router,
     limits: &ConnectionLimits,
     mut closing: tokio::sync::watch::Receiver<bool>,
@@ -165,8 +233,14 @@ async fn serve_connection(
         slot,
         alive,
     });
+    let trusted = limits.trusted_proxies.clone();
     let service = router.map_request(move |mut req: hyper::Request<Incoming>| {
-        req.extensions_mut().insert(ConnectInfo(peer));
+        // Everything after this (rate-limit keys, logs, the Secure flag of
+        // cookies) sees the client as resolved through trusted proxies.
+        let client = trusted.client(peer.ip(), tls, req.headers());
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(client.ip, peer.port())));
+        req.extensions_mut().insert(client);
         req
     });
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -233,7 +307,8 @@ impl TakenOver {
     /// past the request), or `None` if it was not served by this loop.
     pub fn from_upgrade(upgraded: hyper::upgrade::Upgraded) -> Option<(Self, axum::body::Bytes)> {
         let parts = upgraded.downcast::<TokioIo<Tracked>>().ok()?;
-        let tracked = parts.io.into_inner();
+        let mut tracked = parts.io.into_inner();
+        tracked.slot.upgrade();
         Some((
             Self {
                 tcp: Arc::new(tracked.inner),
@@ -303,7 +378,7 @@ mod tests {
 
     #[test]
     fn an_ip_gets_at_most_its_share_of_connections() {
-        let per_ip = Arc::new(PerIp::default());
+        let per_ip = Arc::new(Connections::default());
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let a = per_ip.take(ip, 2).unwrap();
         let _b = per_ip.take(ip, 2).unwrap();

@@ -44,12 +44,16 @@ pub struct HubStats {
     pub listeners: usize,
     pub rooms: usize,
     pub cut_off: u64,
+    /// Room event frames handed to listeners.
+    pub deliveries: u64,
 }
 
 pub struct Hub {
     state: RwLock<State>,
     next_id: AtomicU64,
     cut_off_total: Arc<AtomicU64>,
+    /// One add per broadcast (not per listener), for metrics.
+    deliveries: AtomicU64,
     /// Set once the server starts shutting down; later listeners are told
     /// to go as they connect.
     stopping: AtomicBool,
@@ -75,6 +79,7 @@ impl Default for Hub {
             state: RwLock::default(),
             next_id: AtomicU64::new(1),
             cut_off_total: Arc::new(AtomicU64::new(0)),
+            deliveries: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
             fan_out: FanOut::default(),
         }
@@ -233,6 +238,7 @@ impl Hub {
             listeners: state.users.values().map(Vec::len).sum(),
             rooms: state.rooms.len(),
             cut_off: self.cut_off_total.load(Ordering::Relaxed),
+            deliveries: self.deliveries.load(Ordering::Relaxed),
         }
     }
 
@@ -383,6 +389,9 @@ impl Hub {
     fn write_runs(&self, prepared: Vec<(Run, Vec<Arc<Listener>>)>) {
         let mut writes = Vec::with_capacity(prepared.iter().map(|(_, l)| l.len()).sum());
         let mut runs = Vec::with_capacity(prepared.len());
+        let delivered: usize = prepared.iter().map(|(r, l)| r.frames.len() * l.len()).sum();
+        self.deliveries
+            .fetch_add(delivered as u64, Ordering::Relaxed);
         for (index, (run, listeners)) in prepared.into_iter().enumerate() {
             writes.extend(listeners.into_iter().map(|l| (l, index)));
             runs.push(run);

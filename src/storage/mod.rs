@@ -149,6 +149,9 @@ pub trait Store: Send + Sync + 'static {
     /// How this store makes writes durable.
     fn durability(&self) -> Durability;
 
+    /// Answers when the database does (for readiness checks).
+    async fn ping(&self) -> StoreResult<()>;
+
     // --- users and sessions
     /// Creates the user and makes them a member of every auto-join room, in
     /// one transaction. `Conflict` when the name (ignoring case) is taken.

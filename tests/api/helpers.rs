@@ -11,8 +11,10 @@ use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub base: String,
+    /// `http://` and the `--metrics-listen` address, when one was asked for.
+    pub metrics_base: Option<String>,
     pub hub: std::sync::Arc<natter::realtime::Hub>,
-    _dir: TempDir,
+    dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
     stopped: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -43,6 +45,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     tweak(&mut config);
     let app = App::build(&config).await.expect("app builds");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let hub = app.hub();
     let (stop, stop_rx) = oneshot::channel::<()>();
     let stopped = tokio::spawn(app.run_until(async {
@@ -50,14 +53,20 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     }));
     TestApp {
         base,
+        metrics_base,
         hub,
-        _dir: dir,
+        dir,
         stop: Some(stop),
         stopped: Some(stopped),
     }
 }
 
 impl TestApp {
+    /// The server's data directory.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
     /// Asks the server to shut down, as SIGTERM does, and waits until it has.
     pub async fn shut_down(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -354,7 +363,8 @@ impl ServerProcess {
         let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
         for line in lines.by_ref() {
             let line = line.unwrap_or_default();
-            if let Some(at) = line.find("listening on http://") {
+            // "listening on http://..." (or https:// with TLS).
+            if let Some(at) = line.find("listening on http") {
                 let rest = &line[at + "listening on ".len()..];
                 let base = rest.split_whitespace().next().unwrap().to_owned();
                 // Keep draining the log so the server never blocks on a full pipe.

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+
+use crate::ops::metrics::CommitMetrics;
 use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode};
 
@@ -51,6 +53,15 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) `natter.db` in `data_dir` and migrates it.
     pub fn open(data_dir: &Path, publisher: Arc<dyn Publisher>) -> anyhow::Result<Self> {
+        Self::open_observed(data_dir, publisher, CommitMetrics::default())
+    }
+
+    /// As `open`, with the writer recording its groups and flushes in `commits`.
+    pub fn open_observed(
+        data_dir: &Path,
+        publisher: Arc<dyn Publisher>,
+        commits: CommitMetrics,
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
         let lock = lock_data_dir(data_dir)?;
@@ -72,7 +83,7 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA synchronous = NORMAL")
             .with_context(|| format!("cannot use the database {}", path.display()))?;
         let wal = data_dir.join("natter.db-wal");
-        let writer = Writer::start(conn, wal, WRITE_QUEUE, MAX_GROUP, publisher)
+        let writer = Writer::start(conn, wal, WRITE_QUEUE, MAX_GROUP, publisher, commits)
             .context("cannot start the database writer")?;
         Ok(Self {
             writer,
@@ -199,6 +210,17 @@ impl Store for SqliteStore {
             commits: "group commit",
             flush: "fdatasync before acknowledgement",
         }
+    }
+
+    /// Reads the schema on a reader, so a locked or unreadable file fails
+    /// (a bare `SELECT 1` never touches the file).
+    async fn ping(&self) -> StoreResult<()> {
+        self.readers
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                    .map_err(|e| classify(&e))
+            })
+            .await
     }
 
     async fn create_user(

@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::classify;
 use crate::domain::Event;
+use crate::ops::metrics::CommitMetrics;
 use crate::storage::{Publisher, StoreError, StoreResult};
 
 /// A unit of work for the writer: runs inside the group's transaction, and
@@ -127,6 +128,7 @@ impl Writer {
         queue: usize,
         max_group: usize,
         publisher: Arc<dyn Publisher>,
+        commits: CommitMetrics,
     ) -> std::io::Result<Self> {
         let (jobs, rx) = mpsc::channel(queue);
         let (committed, to_flush) = sync_channel(UNFLUSHED_GROUPS);
@@ -136,10 +138,13 @@ impl Writer {
             .spawn(move || publish(&to_publish, &*publisher))?;
         std::thread::Builder::new()
             .name("natter-sync".into())
-            .spawn(move || flush(&wal, &to_flush, &unpublished))?;
+            .spawn({
+                let commits = commits.clone();
+                move || flush(&wal, &to_flush, &unpublished, &commits)
+            })?;
         std::thread::Builder::new()
             .name("natter-writer".into())
-            .spawn(move || run(&conn, rx, max_group, &committed))?;
+            .spawn(move || run(&conn, rx, max_group, &committed, &commits))?;
         Ok(Self { jobs })
     }
 
@@ -166,6 +171,7 @@ fn run(
     mut rx: mpsc::Receiver<Box<dyn Job>>,
     max_group: usize,
     committed: &SyncSender<Committed>,
+    commits: &CommitMetrics,
 ) {
     while let Some(first) = rx.blocking_recv() {
         let mut group: Vec<Box<dyn Job>> = Vec::with_capacity(max_group.min(64));
@@ -176,6 +182,7 @@ fn run(
                 Err(_) => break,
             }
         }
+        commits.group(group.len(), rx.len());
         let mut events = Vec::new();
         if commit_group(conn, &mut group, &mut events) {
             let flushing = Committed {
@@ -202,6 +209,7 @@ fn flush(
     wal: &std::path::Path,
     to_flush: &Receiver<Committed>,
     to_publish: &SyncSender<Vec<Event>>,
+    commits: &CommitMetrics,
 ) {
     let mut file: Option<File> = None;
     let mut ready = Vec::new();
@@ -209,6 +217,7 @@ fn flush(
         ready.push(first);
         ready.extend(to_flush.try_iter());
         // Opened on first use: the WAL exists once the store has written.
+        let started = std::time::Instant::now();
         let flushed = match &file {
             Some(f) => f.sync_data(),
             None => File::options().write(true).open(wal).and_then(|f| {
@@ -217,6 +226,7 @@ fn flush(
                 Ok(())
             }),
         };
+        commits.flushed(started.elapsed());
         if let Err(e) = &flushed {
             tracing::error!(error = %e, "cannot flush the database's WAL to disk");
         }
