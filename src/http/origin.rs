@@ -118,7 +118,8 @@ impl OriginPolicy {
 /// are not; and without a public URL the server answers for every host
 /// name (no defence against DNS rebinding).
 pub fn start_up_warning(public_url: Option<&str>, https: bool) -> Option<&'static str> {
-    let https_url = public_url.is_some_and(|u| u.trim_start().to_ascii_lowercase().starts_with("https://"));
+    let https_url =
+        public_url.is_some_and(|u| u.trim_start().to_ascii_lowercase().starts_with("https://"));
     match (public_url.is_some(), https || https_url) {
         (false, false) => Some(
             "plain HTTP and no --public-url: session cookies are not marked Secure and requests \
@@ -264,8 +265,13 @@ mod tests {
         let cookies = |w: Option<&str>| w.is_some_and(|w| w.contains("not marked Secure"));
         assert!(cookies(start_up_warning(None, false)));
         assert!(cookies(start_up_warning(Some("http://chat.test"), false)));
-        assert!(!cookies(start_up_warning(None, true)), "TLS or a trusted proxy");
-        assert!(start_up_warning(None, true).unwrap().contains("any host name"));
+        assert!(
+            !cookies(start_up_warning(None, true)),
+            "TLS or a trusted proxy"
+        );
+        assert!(start_up_warning(None, true)
+            .unwrap()
+            .contains("any host name"));
         assert_eq!(start_up_warning(Some("https://chat.test"), false), None);
     }
 

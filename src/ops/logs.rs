@@ -48,7 +48,9 @@ pub fn init(filter: &str, format: LogFormat) {
     let filter = wanted.and(crate::log_caps::library_caps());
     let registry = tracing_subscriber::registry();
     match format {
-        LogFormat::Text => registry.with(tracing_subscriber::fmt::layer().with_filter(filter)).init(),
+        LogFormat::Text => registry
+            .with(tracing_subscriber::fmt::layer().with_filter(filter))
+            .init(),
         LogFormat::Json => registry
             .with(
                 tracing_subscriber::fmt::layer()
