@@ -137,7 +137,7 @@ test('a German browser gets the German client, with its own date and 24-hour clo
   await send(page, 'Guten Morgen');
   const row = messageRow(page, 'Guten Morgen');
   await row.waitFor();
-  assert.match(await row.locator('.msg__time').textContent(), /^\d{2}:\d{2}$/);
+  assert.match(await row.locator('.msg__time').textContent(), /^\d{1,2}:\d{2}$/);
   assert.equal(await page.textContent('#messages .day-separator'), 'Heute');
   assert.deepEqual(errors, []);
   await context.close();
@@ -146,7 +146,7 @@ test('a German browser gets the German client, with its own date and 24-hour clo
 test('an American browser gets a 12-hour clock, a British one a 24-hour clock', async () => {
   for (const [locale, clock] of [
     ['en-US', /^\d{1,2}:\d{2}\s?(AM|PM)$/],
-    ['en-GB', /^\d{2}:\d{2}$/],
+    ['en-GB', /^\d{1,2}:\d{2}$/],
   ]) {
     const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();

@@ -82,3 +82,22 @@ test('editing and deleting my message shows "(edited)" and "message deleted" to 
   assert.deepEqual(ivy.errors, []);
   assert.deepEqual(jon.errors, []);
 });
+
+test('general offers no Leave, other public rooms do', async () => {
+  const { page } = kim;
+  await page.goto(`${server.url}/chat#room=1`);
+  await waitForRoom(page, 'general');
+  await page.click('#room-menu-button');
+  // Everyone is in general: the server refuses to let anyone leave it, so
+  // the menu does not offer it.
+  assert.equal(await page.locator('#leave-room-button').isVisible(), false);
+  await page.keyboard.press('Escape');
+
+  await page.click('#create-room-button');
+  await page.fill('#create-room-name', 'book-club');
+  await page.click('#create-room-dialog button[type="submit"]');
+  await waitForRoom(page, 'book-club');
+  await page.click('#room-menu-button');
+  await page.locator('#leave-room-button').waitFor({ state: 'visible' });
+  assert.deepEqual(kim.errors, []);
+});

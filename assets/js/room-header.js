@@ -27,7 +27,8 @@ export class RoomHeader {
     else this.title.textContent = loading ? t('header.loading') : 'Natter';
     this.menuWrap.hidden = !room;
     this.addPeople.hidden = !room || room.kind === 'direct';
-    this.leave.hidden = !room || room.kind === 'direct';
+    // Nobody leaves a direct conversation, nor general, the room everyone is in.
+    this.leave.hidden = !room || room.kind === 'direct' || (room.kind === 'public' && room.name === 'general');
     this.facts.hidden = !room;
     if (!room) return;
 

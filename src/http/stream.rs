@@ -158,9 +158,14 @@ async fn wait_for_events(
         loop {
             match listener.next().await {
                 Wake::Frames(batch) => {
-                    let news = batch
-                        .iter()
-                        .any(|o| matches!(o, Outbound::Event { .. } | Outbound::Removed { .. }));
+                    // An event at or below `after` was already answered (the
+                    // publish thread may hand one over just after the
+                    // subscription): waking on it would answer an empty page.
+                    let news = batch.iter().any(|o| match o {
+                        Outbound::Event { room: r, seq, .. } => *r != room || *seq > after,
+                        Outbound::Removed { .. } => true,
+                        _ => false,
+                    });
                     if news {
                         return;
                     }
