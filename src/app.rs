@@ -57,7 +57,17 @@ impl App {
         };
         let mut chat = Chat::new(Arc::new(store), policy, &config.limits);
         chat.observe_sends(metrics.sends());
+        // Messages that disappeared while the server was down go before
+        // anything is served.
+        let gone = chat.expire_overdue().await?;
+        if gone > 0 {
+            tracing::info!(
+                messages = gone,
+                "removed messages that disappeared while stopped"
+            );
+        }
         let chat = Arc::new(chat);
+        chat.start_expiry();
         let connections = Arc::new(Connections::default());
         ops::probes::observe(&metrics, &hub, &chat, &connections, database);
         let state = AppState::new(Shared {

@@ -82,6 +82,9 @@ impl Chat {
                 "That client_id was already used for a message in another room.",
             ));
         }
+        if let Some(at) = posted.message.expires_at {
+            self.expiry.stored(at);
+        }
         self.send_ack.record(started.elapsed());
         Ok(posted)
     }

@@ -4,6 +4,7 @@
 mod accounts;
 mod credentials;
 mod directory;
+mod disappearing;
 mod limits;
 mod messages;
 mod rooms;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 pub use accounts::SignedIn;
 pub use credentials::SessionToken;
+pub use disappearing::{ExpiryClock, MAX_DISAPPEAR_SECS};
 pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
@@ -42,6 +44,8 @@ pub struct Chat {
     limits: Limits,
     /// Time from a send's arrival to its durable answer.
     send_ack: metrics::Histogram,
+    /// Wakes the expiry task when a sooner expiry is stored.
+    expiry: Arc<ExpiryClock>,
 }
 
 impl Chat {
@@ -51,6 +55,7 @@ impl Chat {
             policy,
             limits: Limits::new(limits),
             send_ack: metrics::Histogram::noop(),
+            expiry: Arc::default(),
         }
     }
 

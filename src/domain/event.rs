@@ -33,6 +33,22 @@ pub enum RoomChange {
         message_id: MessageId,
         message_seq: Seq,
     },
+    /// The message disappeared (the room's timer ran out): its text and
+    /// edits are gone from the server; clients remove it.
+    #[serde(rename = "message.expired")]
+    MessageExpired {
+        message_id: MessageId,
+        message_seq: Seq,
+    },
+    /// The room's disappearing-messages timer changed; it applies to
+    /// messages posted from now on.
+    #[serde(rename = "room.disappearing_changed")]
+    DisappearingChanged {
+        /// Seconds after which new messages disappear; 0 is off.
+        seconds: u32,
+        /// Who changed it.
+        changed_by: String,
+    },
 }
 
 /// Someone joined or left a room.

@@ -85,6 +85,8 @@ pub struct Room {
     pub last_seq: Seq,
     /// Seconds a member must wait between messages (0: no slow mode).
     pub slow_mode_secs: u32,
+    /// Seconds after which messages posted now disappear (0: they stay).
+    pub disappear_after_secs: u32,
 }
 
 /// A room as its member sees it in their room list.
@@ -160,6 +162,12 @@ pub struct Message {
     pub edited_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// When the message disappears (posted while the room's timer was on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    /// It disappeared: its text is gone from the server (`deleted` is set too).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
 }
 
 /// A message in its public JSON form, encoded once when it is stored or

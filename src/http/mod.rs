@@ -5,6 +5,7 @@
 mod accounts;
 mod assets;
 mod directory;
+mod disappearing;
 mod error;
 mod extract;
 mod guard;
@@ -108,6 +109,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
         .routes(routes!(ops::ready))
+        // --- server
+        .routes(routes!(disappearing::set_disappearing))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -244,4 +244,16 @@ pub trait Store: Send + Sync + 'static {
     async fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>>;
     /// How many are in the room and who made it (the room exists).
     async fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout>;
+
+    // --- server: disappearing messages
+    /// Sets the room's disappearing-messages timer (0 turns it off) and
+    /// logs `room.disappearing_changed` with the room's next seq.
+    async fn set_disappearing(&self, room: RoomId, secs: u32, changed_by: &str)
+        -> StoreResult<Seq>;
+    /// The soonest time a stored message is due to disappear.
+    async fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
+    /// Makes at most `limit` messages due at `now` disappear (text and
+    /// edits removed, `message.expired` logged for each), in one write of
+    /// the ordinary write path. Returns how many.
+    async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32>;
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod closing;
 mod directory;
+mod disappearing;
 mod durability;
 mod errors;
 mod faults;

@@ -4,6 +4,7 @@
 
 mod cache;
 mod directory;
+mod expiry;
 mod migrate;
 mod queries;
 mod readers;
@@ -80,7 +81,9 @@ impl SqliteStore {
         migrate::migrate(&mut conn, &path)?;
         // The writer commits without waiting for the disk; its sync thread
         // flushes the WAL before any commit is acknowledged (see writer.rs).
-        conn.execute_batch("PRAGMA synchronous = NORMAL")
+        // secure_delete: what a write frees (an expired message's text) is
+        // zeroed, not left in free pages (see expiry.rs).
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON")
             .with_context(|| format!("cannot use the database {}", path.display()))?;
         let wal = data_dir.join("natter.db-wal");
         let writer = Writer::start(conn, wal, WRITE_QUEUE, MAX_GROUP, publisher, commits)
@@ -455,6 +458,28 @@ impl Store for SqliteStore {
     async fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout> {
         self.readers
             .read(move |c| directory::room_about(c, room))
+            .await
+    }
+
+    async fn set_disappearing(
+        &self,
+        room: RoomId,
+        secs: u32,
+        changed_by: &str,
+    ) -> StoreResult<Seq> {
+        let by = changed_by.to_owned();
+        self.writer
+            .write(move |c, ev| expiry::set_disappearing(c, ev, room, secs, &by))
+            .await
+    }
+
+    async fn next_expiry(&self) -> StoreResult<Option<Timestamp>> {
+        self.readers.read_quick(expiry::next_expiry).await
+    }
+
+    async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32> {
+        self.writer
+            .write(move |c, ev| expiry::expire_due(c, ev, now, limit))
             .await
     }
 }

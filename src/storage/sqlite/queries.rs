@@ -152,7 +152,9 @@ pub fn delete_sessions_of(
     Ok(n as u64)
 }
 
-const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.created_at, r.last_seq, r.slow_mode_secs";
+// Callers read their own columns after these, from index 7.
+const ROOM_COLUMNS: &str =
+    "r.id, r.name, r.kind, r.created_at, r.last_seq, r.slow_mode_secs, r.disappear_after_secs";
 
 fn room_kind(row: &Row<'_>, column: usize) -> rusqlite::Result<RoomKind> {
     let kind: String = row.get(column)?;
@@ -173,6 +175,7 @@ fn room_row(row: &Row<'_>) -> rusqlite::Result<Room> {
         created_at: Timestamp(row.get(3)?),
         last_seq: Seq(row.get(4)?),
         slow_mode_secs: row.get(5)?,
+        disappear_after_secs: row.get(6)?,
     })
 }
 
@@ -209,6 +212,7 @@ pub fn create_room(
         created_at: now,
         last_seq: Seq(0),
         slow_mode_secs: 0,
+        disappear_after_secs: 0,
     })
 }
 
@@ -225,11 +229,11 @@ pub fn room_for(
          WHERE r.id = ?1"
     ))?
     .query_row([room.0, user.0], |row| {
-        let role: Option<String> = row.get(6)?;
+        let role: Option<String> = row.get(7)?;
         let membership = match role {
             Some(role) => Some(Membership {
                 role: Role::from_db(&role),
-                last_read_seq: Seq(row.get(7)?),
+                last_read_seq: Seq(row.get(8)?),
             }),
             None => None,
         };
@@ -273,9 +277,9 @@ pub fn rooms_of(c: &Connection, user: UserId) -> StoreResult<Vec<RoomSummary>> {
         .query_map([user.0], |row| {
             Ok(RoomSummary {
                 room: room_row(row)?,
-                last_read_seq: Seq(row.get(6)?),
-                unread: row.get(7)?,
-                peer: row.get(8)?,
+                last_read_seq: Seq(row.get(7)?),
+                unread: row.get(8)?,
+                peer: row.get(9)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -303,8 +307,8 @@ pub fn public_rooms(c: &Connection, asking: UserId) -> StoreResult<Vec<RoomListi
         .query_map([asking.0], |row| {
             Ok(RoomListing {
                 room: room_row(row)?,
-                member_count: row.get(6)?,
-                joined: row.get(7)?,
+                member_count: row.get(7)?,
+                joined: row.get(8)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -433,6 +437,7 @@ pub fn direct_room(
         created_at: now,
         last_seq: Seq(0),
         slow_mode_secs: 0,
+        disappear_after_secs: 0,
     })
 }
 
@@ -453,7 +458,7 @@ macro_rules! message_select {
     ($($rest:literal),*) => {
         concat!(
             "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at,
-            m.edited_at, m.deleted_at
+            m.edited_at, m.deleted_at, m.expires_at
      FROM messages m JOIN users u ON u.id = m.author_id",
             $($rest),*
         )
@@ -472,12 +477,14 @@ fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: Timestamp(row.get(7)?),
         edited_at: row.get::<_, Option<i64>>(8)?.map(Timestamp),
         deleted: row.get::<_, Option<i64>>(9)?.is_some(),
+        expires_at: row.get::<_, Option<i64>>(10)?.map(Timestamp),
+        expired: super::expiry::expired(row.get(9)?, row.get(10)?),
     })
 }
 
 /// Takes the room's next seq. Runs inside the writer's transaction, so the
 /// seq commits (or rolls back) together with what it numbers.
-fn next_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
+pub(super) fn next_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
     Ok(Seq(c
         .prepare_cached(
             "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
@@ -486,7 +493,7 @@ fn next_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
 }
 
 /// Logs a change to an existing message as a room event and announces it.
-fn log_event(
+pub(super) fn log_event(
     c: &Connection,
     events: &mut Vec<Event>,
     event: RoomEvent,
@@ -521,8 +528,10 @@ pub fn post_message(
     }
     // The seq is taken under the same transaction as the insert, so seqs
     // commit together with their messages and never leave a gap.
-    let seq = next_seq(c, new.room)?.0;
+    let (seq, disappear_after) = super::expiry::next_seq_and_timer(c, new.room)?;
+    let seq = seq.0;
     let now = Timestamp::now();
+    let expires_at = super::expiry::expiry_of(now, disappear_after);
     // The id is taken here rather than by the insert so the stored JSON can
     // carry it; the writer is the only one inserting, inside this transaction.
     let id: i64 = c
@@ -539,10 +548,12 @@ pub fn post_message(
         created_at: now,
         edited_at: None,
         deleted: false,
+        expires_at,
+        expired: false,
     };
     c.prepare_cached(
-        "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, created_at, json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, created_at, json, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         id,
@@ -553,6 +564,7 @@ pub fn post_message(
         new.body.as_str(),
         now.millis(),
         MessageJson::of(&message).as_str(),
+        expires_at.map(Timestamp::millis),
     ])?;
     events.push(Event::Room(RoomEvent {
         room_id: new.room,
@@ -783,9 +795,14 @@ pub fn history(c: &Connection, room: RoomId, page: HistoryPage) -> StoreResult<V
 /// Migration 5: encodes the messages stored before messages kept their JSON
 /// (an empty `json`), a thousand at a time in id order.
 pub fn encode_unencoded_messages(c: &Connection) -> anyhow::Result<()> {
-    let mut select = c.prepare(message_select!(
-        " WHERE m.id > ?1 AND m.json = '' ORDER BY m.id LIMIT 1000"
-    ))?;
+    // The columns as of version 5 (later versions' columns read as NULL):
+    // this runs before their migrations.
+    let mut select = c.prepare(
+        "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at,
+            m.edited_at, m.deleted_at, NULL
+         FROM messages m JOIN users u ON u.id = m.author_id
+         WHERE m.id > ?1 AND m.json = '' ORDER BY m.id LIMIT 1000",
+    )?;
     let mut update = c.prepare("UPDATE messages SET json = ?2 WHERE id = ?1")?;
     let mut after = 0i64;
     loop {

@@ -1,0 +1,158 @@
+//! Disappearing messages: the room's timer (set by its owner, or by either
+//! person of a direct room) and the one expiry task that makes messages
+//! disappear on time. The task waits on the soonest expiry the store holds
+//! (an index, not a timer per message), is woken when a sooner one is
+//! stored, and expires in bounded batches through the ordinary write path,
+//! so a million messages due at once never hold up a send for long.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::Chat;
+use crate::domain::{Role, Room, RoomId, RoomKind, Timestamp, User};
+use crate::error::{Error, Result};
+
+/// The longest timer: a year.
+pub const MAX_DISAPPEAR_SECS: u32 = 365 * 24 * 3600;
+/// How many messages one expiry write takes: small enough that the sends
+/// committed in the same group wait a few milliseconds at most.
+const BATCH: u32 = 500;
+/// The task looks up again at least this often, so it stops soon after
+/// its app is dropped.
+const MAX_NAP: Duration = Duration::from_secs(30);
+
+/// When the expiry task next wakes, and how to wake it sooner.
+#[derive(Debug)]
+pub struct ExpiryClock {
+    /// Milliseconds since the epoch; `i64::MIN` while the task is looking
+    /// (every stored expiry wakes it then), `i64::MAX` with nothing pending.
+    next_wake: AtomicI64,
+    wake: Notify,
+}
+
+impl Default for ExpiryClock {
+    fn default() -> Self {
+        Self {
+            next_wake: AtomicI64::new(i64::MIN),
+            wake: Notify::new(),
+        }
+    }
+}
+
+impl ExpiryClock {
+    /// A message that disappears at `at` was stored: wake the task if that
+    /// is sooner than it planned. One atomic read per such send.
+    pub fn stored(&self, at: Timestamp) {
+        if at.millis() < self.next_wake.load(Ordering::Acquire) {
+            self.wake.notify_one();
+        }
+    }
+}
+
+impl Chat {
+    /// Sets how long messages posted from now on stay (0 turns it off).
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
+    pub async fn set_disappearing(&self, user: &User, id: RoomId, secs: u32) -> Result<Room> {
+        let (room, membership) = self.member_room(user, id).await?;
+        if room.kind != RoomKind::Direct && membership.role != Role::Owner {
+            return Err(Error::Forbidden(
+                "Only the room's owner can set disappearing messages.".into(),
+            ));
+        }
+        if secs > MAX_DISAPPEAR_SECS {
+            return Err(Error::invalid(
+                "disappearing_invalid",
+                format!("Messages can disappear after at most {MAX_DISAPPEAR_SECS} seconds (a year); 0 turns it off."),
+            ));
+        }
+        let seq = self
+            .store
+            .set_disappearing(id, secs, &user.username)
+            .await?;
+        Ok(Room {
+            disappear_after_secs: secs,
+            last_seq: seq,
+            ..room
+        })
+    }
+
+    /// Makes every message that is already due disappear; returns how many.
+    /// Run at start-up before anything is served, so nothing that expired
+    /// while the server was down is ever handed out.
+    pub async fn expire_overdue(&self) -> Result<u64> {
+        let mut total = 0u64;
+        loop {
+            let n = self.store.expire_due(Timestamp::now(), BATCH).await?;
+            total += u64::from(n);
+            if n < BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Starts the expiry task. It holds the chat only while it works, so
+    /// dropping the app stops it.
+    pub fn start_expiry(self: &Arc<Self>) {
+        let chat = Arc::downgrade(self);
+        let clock = Arc::clone(&self.expiry);
+        tokio::spawn(expire_forever(chat, clock));
+    }
+}
+
+async fn expire_forever(chat: Weak<Chat>, clock: Arc<ExpiryClock>) {
+    loop {
+        let Some(next) = expire_what_is_due(&chat, &clock).await else {
+            return;
+        };
+        let nap = next.map_or(MAX_NAP, |at| {
+            let ms = at.millis().saturating_sub(Timestamp::now().millis()).max(0);
+            Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(MAX_NAP)
+        });
+        tokio::select! {
+            () = tokio::time::sleep(nap) => {}
+            () = clock.wake.notified() => {}
+        }
+    }
+}
+
+/// One round: expires due messages in batches, then returns the soonest
+/// pending expiry (`None` outside: the chat is gone).
+async fn expire_what_is_due(chat: &Weak<Chat>, clock: &ExpiryClock) -> Option<Option<Timestamp>> {
+    // Looking: any expiry stored from here on wakes the next nap at once.
+    clock.next_wake.store(i64::MIN, Ordering::Release);
+    loop {
+        let chat = chat.upgrade()?;
+        match chat.store.expire_due(Timestamp::now(), BATCH).await {
+            // A full batch: more may be due. Yield so other writes queue
+            // between batches.
+            Ok(n) if n == BATCH => {
+                drop(chat);
+                tokio::task::yield_now().await;
+                continue;
+            }
+            Ok(n) => {
+                if n > 0 {
+                    tracing::debug!(messages = n, "messages disappeared");
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot make due messages disappear; trying again in a second");
+                return Some(Some(Timestamp(Timestamp::now().millis() + 1000)));
+            }
+        }
+        let next = match chat.store.next_expiry().await {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the next expiry; trying again in a second");
+                Some(Timestamp(Timestamp::now().millis() + 1000))
+            }
+        };
+        clock
+            .next_wake
+            .store(next.map_or(i64::MAX, Timestamp::millis), Ordering::Release);
+        return Some(next);
+    }
+}
