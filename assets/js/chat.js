@@ -29,6 +29,7 @@ import { setupMenu } from './menu.js';
 import { setupDrawer } from './drawer.js';
 import { setupTouchMenus } from './touch.js';
 import { setupRoomDialogs } from './room-dialogs.js';
+import { setupDisappearing } from './disappearing.js';
 import { setupAccount } from './account.js';
 import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
@@ -172,6 +173,13 @@ const roomDialogs = setupRoomDialogs({
 });
 setupAccount({ getMe: () => state.me, unsentCount: () => outbox?.unsentCount() ?? 0, signOut });
 setupMenu($('room-menu-button'), $('room-menu'));
+const disappearing = setupDisappearing({
+  button: $('disappearing-button'),
+  badge: $('room-timer'),
+  dialog: $('disappearing-dialog'),
+  room: () => view.room(),
+  onChanged: refreshRooms,
+});
 
 const openSwitcher = setupSwitcher({
   dialog: $('switcher-dialog'),
@@ -251,6 +259,7 @@ async function copyLink(m) {
 
 function renderHeader() {
   const room = view.room();
+  disappearing.render(room);
   header.render({
     room,
     loading: Boolean(view.current),

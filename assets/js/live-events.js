@@ -5,6 +5,18 @@
 
 // ctx: { view, list, sidebar, typing, presence, roomDialogs, outbox(),
 // me(), notify(room, message), refreshRooms(), live(), onChange() }
+import { toast } from './toast.js';
+import { t } from './i18n.js';
+import { timerLabel } from './disappearing.js';
+
+// The room's timer changed: the header follows (the room list is
+// reloaded) and whoever has the room open is told.
+function timerChanged(ctx, e, refresh) {
+  refresh();
+  if (!ctx.view.isOpen(e.room_id)) return;
+  toast(t('disappearing.changed', { who: e.changed_by, timer: timerLabel(e.seconds) }));
+}
+
 export function liveEvents(ctx) {
   const refresh = () => ctx.refreshRooms().catch(() => {});
 
@@ -25,6 +37,10 @@ export function liveEvents(ctx) {
       if (open && ctx.list.find(e.message.seq) && ctx.list.addMessages([e.message])) ctx.list.render();
     } else if (e.type === 'message.deleted') {
       if (open && ctx.list.markDeleted(e.message_seq)) ctx.list.render();
+    } else if (e.type === 'message.expired') {
+      if (open && ctx.list.markExpired(e.message_seq)) ctx.list.render();
+    } else if (e.type === 'room.disappearing_changed') {
+      timerChanged(ctx, e, refresh);
     }
   }
 

@@ -38,6 +38,8 @@ export function startLive({ outbox, openRoom, handlers }) {
       case 'message.created':
       case 'message.edited':
       case 'message.deleted':
+      case 'message.expired':
+      case 'room.disappearing_changed':
         roomEvent(f);
         break;
       case 'subscribed':

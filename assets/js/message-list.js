@@ -127,6 +127,17 @@ export class MessageList {
     return changed;
   }
 
+  // A message.expired event: the message leaves the list.
+  markExpired(seq) {
+    if (this.editingSeq === seq) this.editingSeq = null;
+    const m = this.span.find(seq);
+    if (!m || m.expired) return false;
+    this.span.bySeq.set(seq, { ...m, body: '', deleted: true, expired: true });
+    this.span.messages[this.span.indexOf(seq)] = this.span.bySeq.get(seq);
+    this.dirty = true;
+    return true;
+  }
+
   setPending(entries) {
     this.pending = entries.slice();
     this.dirty = true;

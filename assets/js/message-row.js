@@ -9,6 +9,7 @@ import { avatar } from './avatar.js';
 import { renderMarkdown } from './markdown.js';
 import { t } from './i18n.js';
 import { formatClock, formatFull, timeAgo, toDate } from './time.js';
+import { countdownEl } from './disappearing.js';
 
 /**
  * What a row shows, as a string: a row whose version has not changed is
@@ -28,6 +29,7 @@ export function rowVersion(row) {
     m.body,
     m.edited_at ?? '',
     Boolean(m.deleted),
+    m.expires_at ?? '',
   ].join('|');
 }
 
@@ -57,6 +59,7 @@ export function messageRow(row, ctx) {
       h('span', { class: 'msg__author' }, author),
       ' ',
       h('time', { class: 'msg__time', datetime: date.toISOString(), title: formatFull(date) }, formatClock(date)),
+      countdownEl(m),
     ),
     row.editing ? ctx.editor(m) : bodyEl(m),
     statusEl(row, ctx),

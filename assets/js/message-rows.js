@@ -24,6 +24,7 @@ export function buildRows(messages, pending, me, unreadAfter) {
   const rows = [];
   const rowOf = new Map();
   for (const m of messages) {
+    if (m.expired) continue; // disappeared: nothing of it is shown
     let key = messageKey(m);
     if (rowOf.has(key)) key = `s:${m.seq}`; // defensive: a duplicate client_id
     rowOf.set(key, rows.length);

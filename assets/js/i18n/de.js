@@ -213,4 +213,23 @@ export default {
   'held.send': 'Senden',
   'held.discard': 'Verwerfen',
   'held.later': 'Später entscheiden',
+
+  // --- Verschwindende Nachrichten
+  'disappearing.item': 'Verschwindende Nachrichten…',
+  'disappearing.title': 'Verschwindende Nachrichten',
+  'disappearing.hint': 'Neue Nachrichten verschwinden so lange nach dem Senden: für alle vom Server gelöscht. Früher gesendete Nachrichten behalten ihre Zeit.',
+  'disappearing.label': 'Nachrichten verschwinden nach',
+  'disappearing.submit': 'Speichern',
+  'disappearing.off': 'Aus',
+  'disappearing.unit.day': { one: '{count} Tag', other: '{count} Tagen' },
+  'disappearing.unit.hour': { one: '{count} Stunde', other: '{count} Stunden' },
+  'disappearing.unit.minute': { one: '{count} Minute', other: '{count} Minuten' },
+  'disappearing.unit.second': { one: '{count} Sekunde', other: '{count} Sekunden' },
+  'disappearing.left.day': '{count} T',
+  'disappearing.left.hour': '{count} Std',
+  'disappearing.left.minute': '{count} Min',
+  'disappearing.left.second': '{count} s',
+  'disappearing.badge': 'Nachrichten verschwinden nach {timer}',
+  'disappearing.at': 'Verschwindet {when}',
+  'disappearing.changed': '{who} hat verschwindende Nachrichten auf {timer} gestellt.',
 };

@@ -218,4 +218,23 @@ export default {
   'held.send': 'Send',
   'held.discard': 'Discard',
   'held.later': 'Decide later',
+
+  // --- Disappearing messages
+  'disappearing.item': 'Disappearing messages…',
+  'disappearing.title': 'Disappearing messages',
+  'disappearing.hint': 'New messages disappear this long after they are sent: removed from the server for everyone. Messages sent before a change keep their timer.',
+  'disappearing.label': 'Messages disappear after',
+  'disappearing.submit': 'Save',
+  'disappearing.off': 'Off',
+  'disappearing.unit.day': { one: '{count} day', other: '{count} days' },
+  'disappearing.unit.hour': { one: '{count} hour', other: '{count} hours' },
+  'disappearing.unit.minute': { one: '{count} minute', other: '{count} minutes' },
+  'disappearing.unit.second': { one: '{count} second', other: '{count} seconds' },
+  'disappearing.left.day': '{count}d',
+  'disappearing.left.hour': '{count}h',
+  'disappearing.left.minute': '{count}m',
+  'disappearing.left.second': '{count}s',
+  'disappearing.badge': 'Messages disappear after {timer}',
+  'disappearing.at': 'Disappears {when}',
+  'disappearing.changed': '{who} set disappearing messages to {timer}.',
 };
