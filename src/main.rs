@@ -44,6 +44,9 @@ async fn serve() -> std::process::ExitCode {
         print!("{}", loaded.describe());
         return std::process::ExitCode::SUCCESS;
     }
+    if let Some(("admin", sub)) = matches.subcommand() {
+        return admin(&loaded.config.data_dir, sub);
+    }
     natter::ops::logs::init(&loaded.config.log, loaded.config.log_format);
     match run(loaded.config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -142,4 +145,42 @@ async fn stop_signal() {
         () = term => {},
     }
     tracing::info!("stopping");
+}
+
+/// `natter admin …`: acts on the data directory and exits.
+fn admin(data_dir: &std::path::Path, matches: &clap::ArgMatches) -> std::process::ExitCode {
+    use natter::storage::sqlite::admin;
+    let done = match matches.subcommand() {
+        Some((which @ ("promote" | "demote"), args)) => {
+            let name = args
+                .get_one::<String>("username")
+                .map_or("", String::as_str);
+            admin::set_admin(data_dir, name, which == "promote").map(|()| {
+                println!(
+                    "{name} is now {}",
+                    if which == "promote" {
+                        "an admin"
+                    } else {
+                        "a member"
+                    }
+                );
+            })
+        }
+        Some(("list-users", _)) => admin::list_users(data_dir).map(|users| {
+            for (name, role, deactivated) in users {
+                let state = if deactivated { " (deactivated)" } else { "" };
+                println!("{name}\t{role}{state}");
+            }
+        }),
+        _ => Err(anyhow::anyhow!(
+            "unknown admin command; see natter admin --help"
+        )),
+    };
+    match done {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("natter: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

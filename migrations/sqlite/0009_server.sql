@@ -38,3 +38,7 @@ CREATE TABLE invites (
     room_id     INTEGER REFERENCES rooms(id) ON DELETE CASCADE,
     revoked_at  INTEGER
 );
+
+-- The first account is the server's admin (on an existing server: the
+-- oldest account; `natter admin promote` names others).
+UPDATE users SET server_role = 'admin' WHERE id = (SELECT min(id) FROM users);

@@ -6,7 +6,6 @@ use super::limits::Limits;
 use super::Chat;
 use crate::domain::{Password, Theme, Timestamp, User, Username};
 use crate::error::{Error, Result};
-use crate::storage::StoreError;
 
 /// A fresh session: the user and the token to hand to their client.
 #[derive(Debug)]
@@ -34,7 +33,21 @@ impl Chat {
         password: Option<&str>,
         from: &str,
     ) -> Result<SignedIn> {
+        self.sign_up_invited(username, password, None, from).await
+    }
+
+    /// `sign_up` with an invite code (needed when sign-up is invite-only;
+    /// an invite to a room adds the new account to it).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn sign_up_invited(
+        &self,
+        username: &str,
+        password: Option<&str>,
+        invite: Option<&str>,
+        from: &str,
+    ) -> Result<SignedIn> {
         let username = Username::parse(username)?;
+        self.may_sign_up(invite).await?;
         Limits::take(self.limits.sign_ups_per_ip.as_ref(), from)?;
         // Attempts at one name, from anywhere: probing or racing for a name.
         Limits::take(self.limits.sign_ups_per_name.as_ref(), &username.key())?;
@@ -49,14 +62,7 @@ impl Chat {
             Some(p) => Some(hash_password(p).await?),
             None => None,
         };
-        let user = self
-            .store
-            .create_user(username.as_str(), &username.key(), hash, Timestamp::now())
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict => Error::conflict("username_taken", "Username is taken"),
-                other => other.into(),
-            })?;
+        let user = self.create_account(&username, hash, invite).await?;
         tracing::info!(user = %user.id, "signed up");
         self.start_session(user).await
     }
@@ -80,6 +86,7 @@ impl Chat {
             return Err(wrong_credentials());
         }
         let user = record.ok_or_else(wrong_credentials)?.user;
+        self.refuse_deactivated(user.id).await?;
         self.start_session(user).await
     }
 

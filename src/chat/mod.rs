@@ -2,6 +2,7 @@
 //! with each. Knows the `Store` trait and the domain; knows no HTTP and no SQL.
 
 mod accounts;
+mod admin;
 mod credentials;
 mod directory;
 mod disappearing;
@@ -12,6 +13,7 @@ mod rooms;
 use std::sync::Arc;
 
 pub use accounts::SignedIn;
+pub use admin::{MadeInvite, MAX_INVITE_SECS, MAX_INVITE_USES};
 pub use credentials::SessionToken;
 pub use disappearing::{ExpiryClock, MAX_DISAPPEAR_SECS};
 pub use limits::LimitSettings;

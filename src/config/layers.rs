@@ -88,7 +88,27 @@ pub fn command() -> Command {
         }
         cmd = cmd.arg(arg);
     }
-    cmd
+    cmd.subcommand(admin_command())
+}
+
+/// `natter [--data-dir DIR] admin …`: server administration on the data
+/// directory, safe while the server runs (see storage::sqlite::admin).
+fn admin_command() -> Command {
+    let user = || Arg::new("username").required(true).value_name("USERNAME");
+    Command::new("admin")
+        .about("Administer the server in --data-dir (works while it runs)")
+        .subcommand_required(true)
+        .subcommand(
+            Command::new("promote")
+                .about("Make a user one of the server's admins")
+                .arg(user()),
+        )
+        .subcommand(
+            Command::new("demote")
+                .about("Make an admin a plain member again")
+                .arg(user()),
+        )
+        .subcommand(Command::new("list-users").about("List every account with its role"))
 }
 
 impl Loaded {

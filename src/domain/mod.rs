@@ -6,6 +6,7 @@ mod event;
 mod ids;
 mod input;
 mod model;
+mod server;
 mod time;
 
 pub use directory::{Person, RoomAbout, RoomDetails};
@@ -16,4 +17,5 @@ pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
 };
+pub use server::{Account, Invite, SignUpMode, Standing};
 pub use time::Timestamp;

@@ -23,6 +23,10 @@ pub struct SignUpRequest {
     /// Optional unless the server requires passwords.
     #[serde(default)]
     pub password: Option<String>,
+    /// An invite link's code: needed when sign-up is invite-only; an
+    /// invite to a room adds the new account to it.
+    #[serde(default)]
+    pub invite: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -94,7 +98,8 @@ pub async fn server_info(State(state): State<AppState>) -> Json<ServerInfo> {
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = SignUpRequest,
     responses(
         (status = 201, body = UserResponse, description = "Signed up and signed in"),
-        (status = 400, body = ErrorBody, description = "Username empty, too long or with other characters; password missing (when required), too short or too long"),
+        (status = 400, body = ErrorBody, description = "Username empty, too long or with other characters; password missing (when required), too short or too long; an invite that expired, was used up or revoked"),
+        (status = 403, body = ErrorBody, description = "Sign-up is closed, or invite-only and no invite was given"),
         (status = 409, body = ErrorBody, description = "Username is taken"),
         (status = 429, body = ErrorBody, description = "Too many sign-ups from this address, or attempts at this username; see Retry-After"),
     ))]
@@ -105,7 +110,12 @@ pub async fn sign_up(
 ) -> Result<Response> {
     let signed_in = state
         .chat
-        .sign_up(&req.username, req.password.as_deref(), &ip)
+        .sign_up_invited(
+            &req.username,
+            req.password.as_deref(),
+            req.invite.as_deref().filter(|c| !c.trim().is_empty()),
+            &ip,
+        )
         .await?;
     Ok(signed_in_response(&state, StatusCode::CREATED, signed_in))
 }

@@ -3,6 +3,7 @@
 //! back; the rules live in `chat`.
 
 mod accounts;
+mod admin;
 mod assets;
 mod directory;
 mod disappearing;
@@ -111,6 +112,16 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(ops::ready))
         // --- server
         .routes(routes!(disappearing::set_disappearing))
+        .routes(routes!(admin::my_role))
+        .routes(routes!(admin::accounts))
+        .routes(routes!(admin::set_role))
+        .routes(routes!(admin::set_active))
+        .routes(routes!(
+            admin::sign_up_settings,
+            admin::set_sign_up_settings
+        ))
+        .routes(routes!(admin::invites, admin::create_invite))
+        .routes(routes!(admin::revoke_invite))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -31,6 +31,7 @@ message is a generic sentence).",
         (name = "messages", description = "Sending and reading messages"),
         (name = "stream", description = "Live events: the WebSocket stream and long-poll"),
         (name = "operations", description = "Health and readiness checks for load balancers"),
+        (name = "admin", description = "Running the server: admins, accounts, sign-up mode, invite links"),
     )
 )]
 struct ApiDoc;

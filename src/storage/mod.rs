@@ -6,6 +6,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 
+use crate::domain::{Account, Invite, SignUpMode, Standing};
 use crate::domain::{
     ClientId, Event, Member, Message, MessageBody, MessageJson, Person, Posted, Role, Room,
     RoomAbout, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq, Theme, Timestamp, User,
@@ -256,4 +257,42 @@ pub trait Store: Send + Sync + 'static {
     /// edits removed, `message.expired` logged for each), in one write of
     /// the ordinary write path. Returns how many.
     async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32>;
+
+    // --- server: roles, deactivation, sign-up mode, invites
+    async fn standing(&self, user: UserId) -> StoreResult<Option<Standing>>;
+    /// Makes the user admin if they are the first account and there is no
+    /// admin yet; returns whether they became it.
+    async fn claim_first_admin(&self, user: UserId) -> StoreResult<bool>;
+    async fn set_admin(&self, user: UserId, admin: bool) -> StoreResult<()>;
+    /// Deactivating ends every session of the user (their live connections
+    /// close); reactivating lets them sign in again.
+    async fn set_deactivated(&self, user: UserId, deactivated: bool) -> StoreResult<()>;
+    /// Accounts whose lower-cased name contains `query_key`, by name.
+    async fn accounts(&self, query_key: &str, limit: u32) -> StoreResult<Vec<Account>>;
+    async fn sign_up_mode(&self) -> StoreResult<SignUpMode>;
+    async fn set_sign_up_mode(&self, mode: SignUpMode) -> StoreResult<()>;
+    async fn create_invite(&self, invite: NewInvite) -> StoreResult<Invite>;
+    async fn invites(&self) -> StoreResult<Vec<Invite>>;
+    async fn revoke_invite(&self, id: i64) -> StoreResult<()>;
+    /// `create_user` through an invite, in one transaction with taking one
+    /// of its uses and joining its room. `NotFound` for an invite that is
+    /// unknown, revoked, expired or used up.
+    async fn create_user_with_invite(
+        &self,
+        username: &str,
+        username_key: &str,
+        password_hash: Option<String>,
+        code_hash: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<User>;
+}
+
+/// An invite link to store; only the SHA-256 of its code is kept.
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    pub code_hash: [u8; 32],
+    pub created_by: UserId,
+    pub expires_at: Timestamp,
+    pub max_uses: u32,
+    pub room: Option<RoomId>,
 }

@@ -2,6 +2,7 @@
 //! directory, driven over HTTP. One test binary, one module per area.
 
 mod accounts;
+mod admin;
 mod closing;
 mod directory;
 mod disappearing;

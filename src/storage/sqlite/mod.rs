@@ -8,6 +8,7 @@ mod expiry;
 mod migrate;
 mod queries;
 mod readers;
+mod server;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -22,16 +23,19 @@ use rusqlite::{Connection, ErrorCode};
 use self::cache::Cache;
 use self::readers::Readers;
 use self::writer::Writer;
+use super::NewInvite;
 use super::{
     Durability, HistoryPage, Membership, NewMessage, NewRoom, Publisher, Replay, RoomAccess, Store,
     StoreError, StoreResult, UserRecord,
 };
+use crate::domain::{Account, Invite, SignUpMode, Standing};
 use crate::domain::{
     Member, Message, MessageBody, MessageJson, Person, Posted, Role, Room, RoomAbout, RoomId,
     RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
 };
 
 pub use migrate::latest_version;
+pub use server::offline as admin;
 
 /// How many writes may wait for the writer before senders wait in turn.
 const WRITE_QUEUE: usize = 8192;
@@ -481,5 +485,90 @@ impl Store for SqliteStore {
         self.writer
             .write(move |c, ev| expiry::expire_due(c, ev, now, limit))
             .await
+    }
+
+    async fn standing(&self, user: UserId) -> StoreResult<Option<Standing>> {
+        self.readers
+            .read_quick(move |c| server::standing(c, user))
+            .await
+    }
+
+    async fn claim_first_admin(&self, user: UserId) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, _| server::claim_first_admin(c, user))
+            .await
+    }
+
+    async fn set_admin(&self, user: UserId, admin: bool) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| server::set_admin(c, user, admin))
+            .await
+    }
+
+    async fn set_deactivated(&self, user: UserId, deactivated: bool) -> StoreResult<()> {
+        self.write_then(
+            move |c, ev| server::set_deactivated(c, ev, user, deactivated, Timestamp::now()),
+            self.forget_sessions(),
+        )
+        .await
+    }
+
+    async fn accounts(&self, query_key: &str, limit: u32) -> StoreResult<Vec<Account>> {
+        let query = query_key.to_owned();
+        self.readers
+            .read(move |c| server::accounts(c, &query, limit))
+            .await
+    }
+
+    async fn sign_up_mode(&self) -> StoreResult<SignUpMode> {
+        self.readers.read_quick(server::sign_up_mode).await
+    }
+
+    async fn set_sign_up_mode(&self, mode: SignUpMode) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| server::set_sign_up_mode(c, mode))
+            .await
+    }
+
+    async fn create_invite(&self, invite: NewInvite) -> StoreResult<Invite> {
+        self.writer
+            .write(move |c, _| server::create_invite(c, &invite, Timestamp::now()))
+            .await
+    }
+
+    async fn invites(&self) -> StoreResult<Vec<Invite>> {
+        self.readers.read(server::invites).await
+    }
+
+    async fn revoke_invite(&self, id: i64) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| server::revoke_invite(c, id, Timestamp::now()))
+            .await
+    }
+
+    async fn create_user_with_invite(
+        &self,
+        username: &str,
+        username_key: &str,
+        password_hash: Option<String>,
+        code_hash: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        let (name, key) = (username.to_owned(), username_key.to_owned());
+        self.write_then(
+            move |c, ev| {
+                server::create_user_with_invite(
+                    c,
+                    ev,
+                    &name,
+                    &key,
+                    password_hash.as_deref(),
+                    &code_hash,
+                    now,
+                )
+            },
+            self.forget_access(),
+        )
+        .await
     }
 }
