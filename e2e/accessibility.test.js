@@ -72,6 +72,9 @@ test('axe finds no serious or critical problem on any screen, dialog or menu', a
     ['password', () => page.click('#user-menu-button').then(() => page.click('#set-password-button')), '#password-dialog[open]'],
     ['user-menu', () => page.click('#user-menu-button'), '#user-menu:not([hidden])'],
     ['room-menu', () => page.click('#room-menu-button'), '#room-menu:not([hidden])'],
+    // ada is the server's first account: its admin.
+    ['admin', () => page.click('#user-menu-button').then(() => page.click('#admin-button')), '#admin-dialog[open] #admin-people li'],
+    ['disappearing', () => page.click('#room-menu-button').then(() => page.click('#disappearing-button')), '#disappearing-dialog[open]'],
   ];
   for (const [name, open, ready] of screens) {
     await open();

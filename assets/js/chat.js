@@ -30,6 +30,7 @@ import { setupDrawer } from './drawer.js';
 import { setupTouchMenus } from './touch.js';
 import { setupRoomDialogs } from './room-dialogs.js';
 import { setupDisappearing } from './disappearing.js';
+import { setupAdmin } from './admin.js';
 import { setupAccount } from './account.js';
 import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
@@ -180,6 +181,13 @@ const disappearing = setupDisappearing({
   room: () => view.room(),
   onChanged: refreshRooms,
 });
+const admin = setupAdmin({
+  menuItem: $('admin-button'),
+  note: $('admin-note'),
+  dialog: $('admin-dialog'),
+  rooms: () => sidebar.rooms ?? [],
+  meId: () => state.me?.id,
+});
 
 const openSwitcher = setupSwitcher({
   dialog: $('switcher-dialog'),
@@ -292,6 +300,7 @@ async function boot() {
   try {
     const { me, server, rooms } = await loadStart();
     state.me = me;
+    admin.check().catch(() => {});
     list.setMe(me);
     for (const el of document.querySelectorAll('[data-me]')) el.textContent = me.username;
     setupTheme({ me, buttons: document.querySelectorAll('[data-theme-choice]') });

@@ -92,6 +92,9 @@ setupForm({
   submit() {
     const body = { username: username.value.trim() };
     if (signupPassword.value) body.password = signupPassword.value;
+    // An invite link (/?invite=CODE) signs up through its invite.
+    const invite = new URLSearchParams(location.search).get('invite');
+    if (invite) body.invite = invite;
     return post('/api/v1/users', body);
   },
 });

@@ -1,0 +1,160 @@
+// The admin page (a dialog from the user menu, shown to the server's
+// admins only): the sign-up mode, invite links (make, copy, revoke) and
+// people (search, promote, demote, deactivate, reactivate). Every action
+// is checked by the server; this page only offers it to admins.
+
+import { del, get, post, put } from './api.js';
+import { h, srOnly } from './dom.js';
+import { t } from './i18n.js';
+import { toast } from './toast.js';
+
+const VALID_FOR = [3600, 86400, 604800, 2592000];
+
+// rooms(): my rooms (for an invite's room); meId().
+export function setupAdmin({ menuItem, note, dialog, rooms, meId }) {
+  const $ = (sel) => dialog.querySelector(sel);
+  const mode = $('#admin-sign-up-mode');
+  const search = $('#admin-search');
+  const people = $('#admin-people');
+  const invites = $('#admin-invites');
+  const inviteForm = $('#admin-invite-form');
+  const made = $('#admin-invite-link');
+  const error = $('#admin-error');
+
+  for (const b of dialog.querySelectorAll('[data-close]')) b.addEventListener('click', () => dialog.close());
+
+  // Runs an action; a refusal is shown in the dialog, not thrown.
+  async function act(fn) {
+    error.textContent = '';
+    try {
+      await fn();
+    } catch (err) {
+      error.textContent = err.message;
+    }
+  }
+
+  async function loadPeople() {
+    const { users } = await get(`/api/v1/admin/users?query=${encodeURIComponent(search.value.trim())}`);
+    people.replaceChildren(...users.map(personRow));
+  }
+
+  function personRow(u) {
+    const me = u.user_id === meId();
+    const tags = [];
+    if (u.is_admin) tags.push(h('span', { class: 'admin-tag' }, t('admin.tag.admin')));
+    if (u.deactivated) tags.push(h('span', { class: 'admin-tag admin-tag--off' }, t('admin.tag.deactivated')));
+    const button = (label, onclick) =>
+      h('button', { type: 'button', class: 'button button--small', onclick }, label, srOnly(` ${u.username}`));
+    return h(
+      'li',
+      { class: 'admin-row', 'data-user': u.username },
+      h('span', { class: 'admin-row__name' }, u.username),
+      ...tags,
+      h(
+        'span',
+        { class: 'admin-row__actions' },
+        me
+          ? null
+          : button(u.is_admin ? t('admin.demote') : t('admin.promote'), () =>
+              act(async () => {
+                await put(`/api/v1/admin/users/${u.user_id}/role`, { role: u.is_admin ? 'member' : 'admin' });
+                await loadPeople();
+              }),
+            ),
+        me
+          ? null
+          : button(u.deactivated ? t('admin.reactivate') : t('admin.deactivate'), () =>
+              act(async () => {
+                await put(`/api/v1/admin/users/${u.user_id}/active`, { active: u.deactivated });
+                await loadPeople();
+              }),
+            ),
+      ),
+    );
+  }
+
+  async function loadInvites() {
+    const list = await get('/api/v1/admin/invites');
+    invites.replaceChildren(...list.invites.map(inviteRow));
+  }
+
+  function inviteRow(i) {
+    const expired = new Date(i.expires_at) <= new Date();
+    const state = i.revoked ? t('admin.invite.revoked') : expired ? t('admin.invite.expired') : t('admin.invite.until', { when: new Date(i.expires_at).toLocaleString() });
+    return h(
+      'li',
+      { class: 'admin-row' },
+      h('span', { class: 'admin-row__name' }, t('admin.invite.uses', { uses: i.uses, max: i.max_uses })),
+      h('span', { class: 'muted' }, state),
+      i.revoked || expired
+        ? null
+        : h(
+            'span',
+            { class: 'admin-row__actions' },
+            h(
+              'button',
+              { type: 'button', class: 'button button--small', onclick: () => act(async () => { await del(`/api/v1/admin/invites/${i.id}`); await loadInvites(); }) },
+              t('admin.invite.revoke'),
+            ),
+          ),
+    );
+  }
+
+  mode.addEventListener('change', () =>
+    act(async () => {
+      await put('/api/v1/admin/sign-up', { sign_up_mode: mode.value });
+      toast(t('admin.modeSaved'));
+    }),
+  );
+
+  let searching = 0;
+  search.addEventListener('input', () => {
+    clearTimeout(searching);
+    searching = setTimeout(() => act(loadPeople), 200);
+  });
+
+  inviteForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(async () => {
+      const body = {
+        expires_in_secs: Number(inviteForm.elements.valid.value),
+        max_uses: Number(inviteForm.elements.uses.value),
+      };
+      if (inviteForm.elements.room.value) body.room_id = Number(inviteForm.elements.room.value);
+      const { code } = await post('/api/v1/admin/invites', body);
+      made.value = `${location.origin}/?invite=${encodeURIComponent(code)}`;
+      made.hidden = false;
+      made.select();
+      await loadInvites();
+    });
+  });
+
+  async function open() {
+    error.textContent = '';
+    made.hidden = true;
+    made.value = '';
+    inviteForm.elements.valid.replaceChildren(...VALID_FOR.map((s) => h('option', { value: String(s) }, t(`admin.validFor.${s}`))));
+    inviteForm.elements.valid.value = '604800';
+    const options = rooms()
+      .filter((r) => r.kind !== 'direct')
+      .map((r) => h('option', { value: String(r.id) }, r.name));
+    inviteForm.elements.room.replaceChildren(h('option', { value: '' }, t('admin.invite.noRoom')), ...options);
+    dialog.showModal();
+    await act(async () => {
+      const settings = await get('/api/v1/admin/sign-up');
+      mode.value = settings.sign_up_mode;
+      await Promise.all([loadPeople(), loadInvites()]);
+    });
+  }
+
+  menuItem.addEventListener('click', () => open());
+
+  // Shown to admins only: asked once the page knows who is signed in.
+  async function check() {
+    const { role } = await get('/api/v1/me/role');
+    const admin = role === 'admin';
+    menuItem.hidden = !admin;
+    note.hidden = !admin;
+  }
+  return { check };
+}
