@@ -134,8 +134,15 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
 
     // Make it a version-4 database: no stored JSON.
     let db = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
-    db.execute_batch("ALTER TABLE messages DROP COLUMN json; PRAGMA user_version = 4;")
-        .unwrap();
+    db.execute_batch(
+        "ALTER TABLE messages DROP COLUMN json; PRAGMA user_version = 4;
+         -- and without what later versions added
+         DROP INDEX messages_by_expiry; ALTER TABLE messages DROP COLUMN expires_at;
+         ALTER TABLE rooms DROP COLUMN disappear_after_secs;
+         ALTER TABLE users DROP COLUMN server_role; ALTER TABLE users DROP COLUMN deactivated_at;
+         DROP TABLE server_settings; DROP TABLE invites;",
+    )
+    .unwrap();
     drop(db);
 
     let server = ServerProcess::start(dir.path(), &[]).unwrap();
