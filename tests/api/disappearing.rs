@@ -75,9 +75,9 @@ async fn an_expired_message_is_removed_live_and_its_text_and_edits_are_gone_from
     let mut ws = connect(&app.base, &bob_token).await;
     ws.subscribe(room, 0).await;
 
-    let set = set_timer(&alice, room, 1).await;
-    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
-    assert_eq!(set.body["room"]["disappear_after_secs"], 1);
+    let timer = set_timer(&alice, room, 1).await;
+    assert_eq!(timer.status, StatusCode::OK, "{}", timer.text);
+    assert_eq!(timer.body["room"]["disappear_after_secs"], 1);
     let changed = until_event(&mut ws, "room.disappearing_changed").await;
     assert_eq!(changed["seconds"], 1);
     assert_eq!(changed["changed_by"], "alice");
