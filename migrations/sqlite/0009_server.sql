@@ -42,3 +42,24 @@ CREATE TABLE invites (
 -- The first account is the server's admin (on an existing server: the
 -- oldest account; `natter admin promote` names others).
 UPDATE users SET server_role = 'admin' WHERE id = (SELECT min(id) FROM users);
+
+-- Moderation: who is banned from which room (a banned user cannot rejoin
+-- or be added back), and the audit log of admin and moderator actions.
+CREATE TABLE room_bans (
+    room_id    INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    banned_by  INTEGER NOT NULL REFERENCES users(id),
+    banned_at  INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+
+-- Append-only: no route or command changes or deletes a row.
+CREATE TABLE audit_log (
+    id        INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    actor_id  INTEGER NOT NULL REFERENCES users(id),
+    action    TEXT    NOT NULL,
+    -- what was acted on, in words: a username, an invite id, a message seq
+    target    TEXT    NOT NULL,
+    room_id   INTEGER REFERENCES rooms(id) ON DELETE SET NULL
+);

@@ -133,7 +133,9 @@ impl Chat {
             .await
             .map_err(no_user)?;
         tracing::info!(admin = %admin.id, user = %user, make_admin, "server role changed");
-        Ok(())
+        let action = if make_admin { "promote" } else { "demote" };
+        self.audit(admin, action, self.name_of(user).await?, None)
+            .await
     }
 
     /// Deactivates (ending every session and live connection at once) or
@@ -152,7 +154,9 @@ impl Chat {
             .await
             .map_err(no_user)?;
         tracing::info!(admin = %admin.id, user = %user, active, "account activation changed");
-        Ok(())
+        let action = if active { "reactivate" } else { "deactivate" };
+        self.audit(admin, action, self.name_of(user).await?, None)
+            .await
     }
 
     pub async fn sign_up_mode(&self, admin: &User) -> Result<SignUpMode> {
@@ -164,7 +168,7 @@ impl Chat {
         self.require_admin(admin).await?;
         self.store.set_sign_up_mode(mode).await?;
         tracing::info!(admin = %admin.id, mode = mode.as_str(), "sign-up mode changed");
-        Ok(())
+        self.audit(admin, "sign_up_mode", mode.as_str(), None).await
     }
 
     /// Makes an invite link's code. With a room, the admin must be in it
@@ -210,6 +214,8 @@ impl Chat {
                 room,
             })
             .await?;
+        let target = format!("invite {}", invite.id);
+        self.audit(admin, "invite.create", target, room).await?;
         Ok(MadeInvite {
             invite,
             code: code.expose().to_owned(),
@@ -226,7 +232,17 @@ impl Chat {
         self.store.revoke_invite(id).await.map_err(|e| match e {
             StoreError::NotFound => Error::not_found("There is no such invite."),
             other => other.into(),
-        })
+        })?;
+        self.audit(admin, "invite.revoke", format!("invite {id}"), None)
+            .await
+    }
+
+    async fn name_of(&self, user: UserId) -> Result<String> {
+        Ok(self
+            .store
+            .user_by_id(user)
+            .await?
+            .map_or_else(|| format!("user {user}"), |r| r.user.username))
     }
 }
 

@@ -176,7 +176,8 @@ impl Chat {
     pub async fn delete_message(&self, user: &User, room: RoomId, seq: Seq) -> Result<()> {
         let (_, role) = self.member_access(user, room).await?;
         let message = self.live_message(room, seq).await?;
-        if message.author_id != user.id && role != Role::Owner {
+        let someone_elses = message.author_id != user.id;
+        if someone_elses && !self.moderates(user, role).await? {
             return Err(Error::Forbidden(
                 "You can only delete your own messages.".into(),
             ));
@@ -184,7 +185,13 @@ impl Chat {
         self.store
             .delete_message(room, seq)
             .await
-            .map_err(message_error)
+            .map_err(message_error)?;
+        if someone_elses {
+            let target = format!("message {seq} by {}", message.author);
+            self.audit(user, "message.delete", target, Some(room))
+                .await?;
+        }
+        Ok(())
     }
 
     /// The message at `seq`, unless it is missing or deleted.

@@ -8,6 +8,7 @@ mod directory;
 mod disappearing;
 mod limits;
 mod messages;
+mod moderation;
 mod rooms;
 
 use std::sync::Arc;

@@ -64,7 +64,7 @@ impl Chat {
         }
     }
 
-    async fn user_named(&self, username: &str) -> Result<User> {
+    pub(super) async fn user_named(&self, username: &str) -> Result<User> {
         let not_found = || Error::not_found(format!("There is no user named {}.", username.trim()));
         let name = Username::parse(username).map_err(|_| not_found())?;
         Ok(self
@@ -131,6 +131,7 @@ impl Chat {
     pub async fn join_room(&self, user: &User, id: RoomId) -> Result<Room> {
         let (room, membership) = self.visible_room(user, id).await?;
         if membership.is_none() {
+            self.refuse_banned(id, user.id).await?;
             // visible_room let us through without membership: the room is public.
             self.store
                 .add_member(id, user.id, Role::Member, Timestamp::now())
@@ -186,6 +187,7 @@ impl Chat {
             ));
         }
         let member = self.user_named(username).await?;
+        self.refuse_banned(id, member.id).await?;
         self.store
             .add_member(id, member.id, Role::Member, Timestamp::now())
             .await?;

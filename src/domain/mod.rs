@@ -17,5 +17,5 @@ pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
 };
-pub use server::{Account, Invite, SignUpMode, Standing};
+pub use server::{Account, AuditRecord, Invite, SignUpMode, Standing};
 pub use time::Timestamp;

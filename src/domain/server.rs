@@ -71,3 +71,20 @@ pub struct Invite {
     pub room_id: Option<RoomId>,
     pub revoked: bool,
 }
+
+/// One line of the audit log: who did what to whom, when. Never changed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: Timestamp,
+    /// The admin or moderator who acted.
+    pub actor: String,
+    /// What they did: `promote`, `demote`, `deactivate`, `reactivate`,
+    /// `sign_up_mode`, `invite.create`, `invite.revoke`, `ban`, `unban`,
+    /// `message.delete`.
+    pub action: String,
+    /// What it was done to, in words (a username, an invite id, a seq).
+    pub target: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room_id: Option<RoomId>,
+}

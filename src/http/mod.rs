@@ -11,6 +11,7 @@ mod error;
 mod extract;
 mod guard;
 mod messages;
+mod moderation;
 mod openapi;
 mod ops;
 mod origin;
@@ -122,6 +123,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         ))
         .routes(routes!(admin::invites, admin::create_invite))
         .routes(routes!(admin::revoke_invite))
+        .routes(routes!(moderation::ban))
+        .routes(routes!(moderation::unban))
+        .routes(routes!(moderation::audit_log))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -6,7 +6,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 
-use crate::domain::{Account, Invite, SignUpMode, Standing};
+use crate::domain::{Account, AuditRecord, Invite, SignUpMode, Standing};
 use crate::domain::{
     ClientId, Event, Member, Message, MessageBody, MessageJson, Person, Posted, Role, Room,
     RoomAbout, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq, Theme, Timestamp, User,
@@ -285,6 +285,27 @@ pub trait Store: Send + Sync + 'static {
         code_hash: [u8; 32],
         now: Timestamp,
     ) -> StoreResult<User>;
+
+    // --- server: moderation
+    /// Bans the user from the room and removes them from it (one
+    /// transaction); returns whether they were in it.
+    async fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool>;
+    /// Returns whether there was a ban.
+    async fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
+    async fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
+    /// Appends to the audit log (which nothing changes or deletes).
+    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<()>;
+    /// The newest `limit` entries, newest first.
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// An admin's or moderator's action, for the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub actor: UserId,
+    pub action: &'static str,
+    pub target: String,
+    pub room: Option<RoomId>,
 }
 
 /// An invite link to store; only the SHA-256 of its code is kept.

@@ -329,3 +329,118 @@ async fn natter_admin_promotes_and_demotes_on_a_running_server() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no user named nobody"));
 }
+
+#[tokio::test]
+async fn a_banned_member_is_removed_cannot_rejoin_and_every_action_is_in_the_audit_log() {
+    let app = spawn_app().await;
+    let admin = app.user("admin").await;
+    let (owner, _) = app.user_with_token("owner").await;
+    let (spammer, token) = app.user_with_token("spammer").await;
+    let room = owner
+        .post("/api/v1/rooms", json!({"name": "town", "kind": "public"}))
+        .await
+        .body["room"]["id"]
+        .as_i64()
+        .unwrap();
+    let other = owner
+        .post(
+            "/api/v1/rooms",
+            json!({"name": "elsewhere", "kind": "public"}),
+        )
+        .await
+        .body["room"]["id"]
+        .as_i64()
+        .unwrap();
+    for r in [room, other] {
+        spammer
+            .post(&format!("/api/v1/rooms/{r}/join"), json!({}))
+            .await;
+    }
+    let spam = spammer.say(room, "buy now").await.body["message"]["seq"]
+        .as_i64()
+        .unwrap();
+    let mut ws = connect(&app.base, &token).await;
+    ws.subscribe(room, 0).await;
+
+    // A member who is not the owner has no power here.
+    let r = spammer
+        .post(
+            &format!("/api/v1/rooms/{room}/bans"),
+            json!({"username": "owner"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The owner deletes the spam and bans the spammer.
+    let r = owner
+        .delete(&format!("/api/v1/rooms/{room}/messages/{spam}"))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = owner
+        .post(
+            &format!("/api/v1/rooms/{room}/bans"),
+            json!({"username": "spammer"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let (left, _) = ws.until("member.left").await;
+    assert_eq!(left["member"]["username"], "spammer");
+    let again = spammer
+        .post(&format!("/api/v1/rooms/{room}/join"), json!({}))
+        .await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN);
+    assert!(again.error_message().contains("banned"));
+    let added = owner
+        .post(
+            &format!("/api/v1/rooms/{room}/members"),
+            json!({"username": "spammer"}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::FORBIDDEN);
+    // The ban is for this room only.
+    assert_eq!(
+        spammer.say(other, "still here").await.status,
+        StatusCode::CREATED
+    );
+
+    // Admin actions too; only admins read the log.
+    set_mode(&admin, "invite-only").await;
+    assert_eq!(
+        owner.get("/api/v1/admin/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let log = admin.get("/api/v1/admin/audit").await;
+    let actions: Vec<(String, String, String)> = log.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_owned(),
+                e["action"].as_str().unwrap().to_owned(),
+                e["target"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("admin".into(), "sign_up_mode".into(), "invite-only".into()),
+            ("owner".into(), "ban".into(), "spammer".into()),
+            (
+                "owner".into(),
+                "message.delete".into(),
+                format!("message {spam} by spammer")
+            ),
+        ]
+    );
+    // Unban lets them back in.
+    let r = owner
+        .delete(&format!("/api/v1/rooms/{room}/bans/spammer"))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let back = spammer
+        .post(&format!("/api/v1/rooms/{room}/join"), json!({}))
+        .await;
+    assert_eq!(back.status, StatusCode::OK);
+}

@@ -140,7 +140,7 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
          DROP INDEX messages_by_expiry; ALTER TABLE messages DROP COLUMN expires_at;
          ALTER TABLE rooms DROP COLUMN disappear_after_secs;
          ALTER TABLE users DROP COLUMN server_role; ALTER TABLE users DROP COLUMN deactivated_at;
-         DROP TABLE server_settings; DROP TABLE invites;",
+         DROP TABLE server_settings; DROP TABLE invites; DROP TABLE room_bans; DROP TABLE audit_log;",
     )
     .unwrap();
     drop(db);

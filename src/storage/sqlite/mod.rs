@@ -6,6 +6,7 @@ mod cache;
 mod directory;
 mod expiry;
 mod migrate;
+mod moderation;
 mod queries;
 mod readers;
 mod server;
@@ -23,12 +24,12 @@ use rusqlite::{Connection, ErrorCode};
 use self::cache::Cache;
 use self::readers::Readers;
 use self::writer::Writer;
-use super::NewInvite;
+use super::{AuditEntry, NewInvite};
 use super::{
     Durability, HistoryPage, Membership, NewMessage, NewRoom, Publisher, Replay, RoomAccess, Store,
     StoreError, StoreResult, UserRecord,
 };
-use crate::domain::{Account, Invite, SignUpMode, Standing};
+use crate::domain::{Account, AuditRecord, Invite, SignUpMode, Standing};
 use crate::domain::{
     Member, Message, MessageBody, MessageJson, Person, Posted, Role, Room, RoomAbout, RoomId,
     RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
@@ -570,5 +571,37 @@ impl Store for SqliteStore {
             self.forget_access(),
         )
         .await
+    }
+
+    async fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool> {
+        self.write_then(
+            move |c, ev| moderation::ban_member(c, ev, room, user, by, Timestamp::now()),
+            self.forget_access(),
+        )
+        .await
+    }
+
+    async fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, _| moderation::unban_member(c, room, user))
+            .await
+    }
+
+    async fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
+        self.readers
+            .read_quick(move |c| moderation::is_banned(c, room, user))
+            .await
+    }
+
+    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| moderation::record_audit(c, &entry, Timestamp::now()))
+            .await
+    }
+
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        self.readers
+            .read(move |c| moderation::audit_log(c, limit))
+            .await
     }
 }
