@@ -73,3 +73,27 @@ test('an invite-only server lets in the person with the invite link', async () =
   await stranger.close();
   await guest.close();
 });
+
+test('the owner bans someone from the members dialog and the admin sees it in the audit log', async () => {
+  const made = await admin.page.evaluate(async () => {
+    const r = await fetch('/api/v1/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'court', kind: 'public' }) });
+    return (await r.json()).room.id;
+  });
+  // The last test left sign-up invite-only.
+  await admin.page.evaluate(() =>
+    fetch('/api/v1/admin/sign-up', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sign_up_mode: 'open' }) }),
+  );
+  const troll = await signUp(browser, server.url, 'troll');
+  await troll.page.evaluate((id) => fetch(`/api/v1/rooms/${id}/join`, { method: 'POST' }), made);
+  await admin.page.keyboard.press('Escape');
+  await admin.page.goto(`${server.url}/chat#room=${made}`);
+  await admin.page.waitForFunction(() => document.querySelector('#room-title')?.textContent === 'court');
+  await admin.page.click('#room-facts');
+  await admin.page.getByRole('button', { name: 'Ban troll' }).click();
+  await admin.page.locator('#members-list .member', { hasText: 'troll' }).waitFor({ state: 'detached' });
+  await admin.page.keyboard.press('Escape');
+  await admin.page.click('#user-menu-button');
+  await admin.page.click('#admin-button');
+  await admin.page.locator('#admin-audit li', { hasText: 'boss: ban troll' }).waitFor();
+  assert.deepEqual(admin.errors, []);
+});

@@ -20,6 +20,7 @@ export function setupAdmin({ menuItem, note, dialog, rooms, meId }) {
   const inviteForm = $('#admin-invite-form');
   const made = $('#admin-invite-link');
   const error = $('#admin-error');
+  const audit = $('#admin-audit');
 
   for (const b of dialog.querySelectorAll('[data-close]')) b.addEventListener('click', () => dialog.close());
 
@@ -100,6 +101,21 @@ export function setupAdmin({ menuItem, note, dialog, rooms, meId }) {
     );
   }
 
+  // The audit log: who did what, newest first.
+  async function loadAudit() {
+    const { entries } = await get('/api/v1/admin/audit');
+    audit.replaceChildren(
+      ...entries.map((e) =>
+        h(
+          'li',
+          { class: 'admin-row' },
+          h('time', { class: 'muted', datetime: e.at }, new Date(e.at).toLocaleString()),
+          h('span', {}, t('admin.audit.line', { actor: e.actor, action: e.action, target: e.target })),
+        ),
+      ),
+    );
+  }
+
   mode.addEventListener('change', () =>
     act(async () => {
       await put('/api/v1/admin/sign-up', { sign_up_mode: mode.value });
@@ -143,18 +159,19 @@ export function setupAdmin({ menuItem, note, dialog, rooms, meId }) {
     await act(async () => {
       const settings = await get('/api/v1/admin/sign-up');
       mode.value = settings.sign_up_mode;
-      await Promise.all([loadPeople(), loadInvites()]);
+      await Promise.all([loadPeople(), loadInvites(), loadAudit()]);
     });
   }
 
   menuItem.addEventListener('click', () => open());
 
   // Shown to admins only: asked once the page knows who is signed in.
+  let admin = false;
   async function check() {
     const { role } = await get('/api/v1/me/role');
-    const admin = role === 'admin';
+    admin = role === 'admin';
     menuItem.hidden = !admin;
     note.hidden = !admin;
   }
-  return { check };
+  return { check, isAdmin: () => admin };
 }

@@ -31,6 +31,7 @@ import { setupTouchMenus } from './touch.js';
 import { setupRoomDialogs } from './room-dialogs.js';
 import { setupDisappearing } from './disappearing.js';
 import { setupAdmin } from './admin.js';
+import { memberActions } from './moderation.js';
 import { setupAccount } from './account.js';
 import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
@@ -171,6 +172,7 @@ const roomDialogs = setupRoomDialogs({
   goToRoom,
   isOnline: (roomId, userId) => presence.isOnline(roomId, userId),
   meId: () => state.me?.id,
+  memberActions: memberActions({ meId: () => state.me?.id, isAdmin: () => admin.isAdmin() }),
 });
 setupAccount({ getMe: () => state.me, unsentCount: () => outbox?.unsentCount() ?? 0, signOut });
 setupMenu($('room-menu-button'), $('room-menu'));

@@ -19,7 +19,8 @@ function parseUsernames(text) {
 
 // refreshRooms(): reloads the sidebar; goToRoom(id): opens a room;
 // isOnline(roomId, userId); meId().
-export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId }) {
+// memberActions(room, member, members): a moderation control or null.
+export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, memberActions = () => null }) {
   const byId = (id) => document.getElementById(id);
 
   const create = formDialog(byId('create-room-dialog'), {
@@ -182,6 +183,7 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId }) {
         h('span', { class: `presence-dot${on ? ' presence-dot--on' : ''}`, 'aria-hidden': 'true' }),
         on ? t('dialogs.members.online') : t('dialogs.members.offline'),
       ),
+      memberActions(room, m, shownMembers),
     );
   }
 

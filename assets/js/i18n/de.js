@@ -266,4 +266,8 @@ export default {
   'admin.demote': 'Admin entziehen',
   'admin.deactivate': 'Deaktivieren',
   'admin.reactivate': 'Reaktivieren',
+  'admin.audit': 'Protokoll',
+  'admin.audit.line': '{actor}: {action} {target}',
+  'moderation.ban': 'Sperren',
+  'moderation.banned': '{name} ist für diesen Raum gesperrt.',
 };

@@ -271,4 +271,8 @@ export default {
   'admin.demote': 'Remove admin',
   'admin.deactivate': 'Deactivate',
   'admin.reactivate': 'Reactivate',
+  'admin.audit': 'Audit log',
+  'admin.audit.line': '{actor}: {action} {target}',
+  'moderation.ban': 'Ban',
+  'moderation.banned': '{name} is banned from this room.',
 };
