@@ -21,6 +21,7 @@ export function setupAdmin({ menuItem, note, dialog, rooms, meId }) {
   const made = $('#admin-invite-link');
   const error = $('#admin-error');
   const audit = $('#admin-audit');
+  const retention = $('#admin-retention-form');
 
   for (const b of dialog.querySelectorAll('[data-close]')) b.addEventListener('click', () => dialog.close());
 
@@ -116,6 +117,15 @@ export function setupAdmin({ menuItem, note, dialog, rooms, meId }) {
     );
   }
 
+  retention.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(async () => {
+      await put('/api/v1/admin/retention', { retention_days: Number(retention.elements.days.value) || 0 });
+      toast(t('admin.retention.saved'));
+      await loadAudit();
+    });
+  });
+
   mode.addEventListener('change', () =>
     act(async () => {
       await put('/api/v1/admin/sign-up', { sign_up_mode: mode.value });
@@ -157,8 +167,9 @@ export function setupAdmin({ menuItem, note, dialog, rooms, meId }) {
     inviteForm.elements.room.replaceChildren(h('option', { value: '' }, t('admin.invite.noRoom')), ...options);
     dialog.showModal();
     await act(async () => {
-      const settings = await get('/api/v1/admin/sign-up');
+      const [settings, kept] = await Promise.all([get('/api/v1/admin/sign-up'), get('/api/v1/admin/retention')]);
       mode.value = settings.sign_up_mode;
+      retention.elements.days.value = String(kept.retention_days);
       await Promise.all([loadPeople(), loadInvites(), loadAudit()]);
     });
   }

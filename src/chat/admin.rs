@@ -39,7 +39,7 @@ impl Chat {
         Ok(self.standing_of(user.id).await?.is_admin)
     }
 
-    async fn require_admin(&self, user: &User) -> Result<()> {
+    pub(super) async fn require_admin(&self, user: &User) -> Result<()> {
         if self.is_admin(user).await? {
             Ok(())
         } else {

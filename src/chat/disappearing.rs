@@ -15,6 +15,8 @@ use super::Chat;
 use crate::domain::{Role, Room, RoomId, RoomKind, Timestamp, User};
 use crate::error::{Error, Result};
 
+/// The longest server-wide retention: ten years.
+pub const MAX_RETENTION_DAYS: u32 = 3650;
 /// The longest timer: a year.
 pub const MAX_DISAPPEAR_SECS: u32 = 365 * 24 * 3600;
 /// How many messages one expiry write takes: small enough that the sends
@@ -88,9 +90,48 @@ impl Chat {
             let n = self.store.expire_due(Timestamp::now(), BATCH).await?;
             total += u64::from(n);
             if n < BATCH {
+                break;
+            }
+        }
+        loop {
+            let n = self.retain_batch().await?;
+            total += u64::from(n);
+            if n < BATCH {
                 return Ok(total);
             }
         }
+    }
+
+    /// One batch of the server-wide retention (none when it is off).
+    async fn retain_batch(&self) -> Result<u32> {
+        let days = self.store.retention_days().await?;
+        if days == 0 {
+            return Ok(0);
+        }
+        let cutoff = Timestamp(Timestamp::now().millis() - i64::from(days) * 86_400_000);
+        Ok(self.store.expire_posted_before(cutoff, BATCH).await?)
+    }
+
+    /// The server-wide retention in days (0: off); admins only.
+    pub async fn retention_days(&self, admin: &User) -> Result<u32> {
+        self.require_admin(admin).await?;
+        Ok(self.store.retention_days().await?)
+    }
+
+    /// Sets the server-wide retention: messages older than `days` days
+    /// disappear (0 turns it off). Audited.
+    pub async fn set_retention_days(&self, admin: &User, days: u32) -> Result<()> {
+        self.require_admin(admin).await?;
+        if days > MAX_RETENTION_DAYS {
+            return Err(Error::invalid(
+                "retention_invalid",
+                format!("Retention is at most {MAX_RETENTION_DAYS} days; 0 turns it off."),
+            ));
+        }
+        self.store.set_retention_days(days).await?;
+        self.expiry.wake.notify_one();
+        self.audit(admin, "retention", format!("{days} days"), None)
+            .await
     }
 
     /// Starts the expiry task. It holds the chat only while it works, so
@@ -125,7 +166,16 @@ async fn expire_what_is_due(chat: &Weak<Chat>, clock: &ExpiryClock) -> Option<Op
     clock.next_wake.store(i64::MIN, Ordering::Release);
     loop {
         let chat = chat.upgrade()?;
-        match chat.store.expire_due(Timestamp::now(), BATCH).await {
+        let due = chat.store.expire_due(Timestamp::now(), BATCH).await;
+        // Retention rides along, one batch a round.
+        let retained = match &due {
+            Ok(_) => chat.retain_batch().await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "cannot apply the retention setting");
+                0
+            }),
+            Err(_) => 0,
+        };
+        match due.map(|n| n.max(retained)) {
             // A full batch: more may be due. Yield so other writes queue
             // between batches.
             Ok(n) if n == BATCH => {

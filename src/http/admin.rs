@@ -250,3 +250,46 @@ pub async fn revoke_invite(
     state.chat.revoke_invite(&me.user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RetentionSettings {
+    /// Messages older than this many days disappear (text and edits
+    /// removed, `message.expired` logged); 0 keeps them forever (default).
+    /// At most 3650.
+    pub retention_days: u32,
+}
+
+/// GET /api/v1/admin/retention — the server-wide retention.
+#[utoipa::path(get, path = "/api/v1/admin/retention", tag = "admin", security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = RetentionSettings),
+        (status = 403, body = ErrorBody, description = "Not an admin"),
+    ))]
+pub async fn retention(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Json<RetentionSettings>> {
+    Ok(Json(RetentionSettings {
+        retention_days: state.chat.retention_days(&me.user).await?,
+    }))
+}
+
+/// PUT /api/v1/admin/retention — set the server-wide retention.
+#[utoipa::path(put, path = "/api/v1/admin/retention", tag = "admin", request_body = RetentionSettings,
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = RetentionSettings),
+        (status = 400, body = ErrorBody, description = "More than 3650 days"),
+        (status = 403, body = ErrorBody, description = "Not an admin"),
+    ))]
+pub async fn set_retention(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiJson(req): ApiJson<RetentionSettings>,
+) -> Result<Json<RetentionSettings>> {
+    state
+        .chat
+        .set_retention_days(&me.user, req.retention_days)
+        .await?;
+    Ok(Json(req))
+}

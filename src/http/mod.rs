@@ -126,6 +126,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::ban))
         .routes(routes!(moderation::unban))
         .routes(routes!(moderation::audit_log))
+        .routes(routes!(admin::retention, admin::set_retention))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -257,6 +257,12 @@ pub trait Store: Send + Sync + 'static {
     /// edits removed, `message.expired` logged for each), in one write of
     /// the ordinary write path. Returns how many.
     async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32>;
+    /// Server-wide retention: makes at most `limit` messages posted before
+    /// `cutoff` disappear as `expire_due` does, oldest first.
+    async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32>;
+    /// Days after which every message disappears (0: kept forever).
+    async fn retention_days(&self) -> StoreResult<u32>;
+    async fn set_retention_days(&self, days: u32) -> StoreResult<()>;
 
     // --- server: roles, deactivation, sign-up mode, invites
     async fn standing(&self, user: UserId) -> StoreResult<Option<Standing>>;

@@ -236,3 +236,62 @@ async fn messages_that_expired_while_the_server_was_down_are_gone_before_anythin
         .unwrap();
     assert!(!contains(&bytes, "kiwi-808"));
 }
+
+#[tokio::test]
+async fn the_server_wide_retention_removes_old_messages_even_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    let admin = Client::new(&server.base);
+    admin
+        .post("/api/v1/users", json!({"username": "admin"}))
+        .await;
+    let member = Client::new(&server.base);
+    member
+        .post("/api/v1/users", json!({"username": "member"}))
+        .await;
+    assert_eq!(
+        member
+            .put("/api/v1/admin/retention", json!({"retention_days": 1}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let old = admin.say(1, "ancient history fig-31").await.body["message"]["seq"]
+        .as_i64()
+        .unwrap();
+    admin.say(1, "fresh news").await;
+    let r = admin
+        .put("/api/v1/admin/retention", json!({"retention_days": 30}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    tokio::task::spawn_blocking(move || server.kill())
+        .await
+        .unwrap();
+    // The first message was posted 31 days ago, as far as the file knows.
+    let db = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
+    db.execute(
+        "UPDATE messages SET created_at = created_at - 31 * 86400000 WHERE seq = ?1 AND room_id = 1",
+        [old],
+    )
+    .unwrap();
+    drop(db);
+
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    let admin = admin.with_base(&server.base);
+    let history = admin.all_messages(1).await;
+    let bodies: Vec<&str> = history
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["", "fresh news"]);
+    assert_eq!(history[0]["expired"], true);
+    let data = dir.path().to_owned();
+    let bytes = tokio::task::spawn_blocking(move || database_bytes(&data))
+        .await
+        .unwrap();
+    assert!(!contains(&bytes, "fig-31"));
+    assert_eq!(
+        admin.get("/api/v1/admin/retention").await.body["retention_days"],
+        30
+    );
+}

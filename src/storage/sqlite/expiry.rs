@@ -107,17 +107,21 @@ fn expire_one(
         return Ok(());
     };
     let was_edited = message.edited_at.is_some();
+    // Retention expires messages that had no timer: they expire now.
+    let expires_at = *message.expires_at.get_or_insert(now);
     message.body.clear();
     message.edited_at = None;
     message.deleted = true;
     message.expired = true;
     c.prepare_cached(
-        "UPDATE messages SET body = '', edited_at = NULL, deleted_at = ?2, json = ?3 WHERE id = ?1",
+        "UPDATE messages SET body = '', edited_at = NULL, deleted_at = ?2, json = ?3, expires_at = ?4
+         WHERE id = ?1",
     )?
     .execute(params![
         message.id.0,
         now.millis(),
-        MessageJson::of(&message).as_str()
+        MessageJson::of(&message).as_str(),
+        expires_at.millis()
     ])?;
     if was_edited {
         // The log keeps each edit's full message; those become expiry
@@ -142,4 +146,77 @@ fn expire_one(
         },
     };
     log_event(c, events, event, now)
+}
+
+/// Server-wide retention: expires at most `limit` messages posted before
+/// `cutoff`, oldest first. Ids grow with posting time (the writer takes
+/// them in commit order), so the walk is a range of the rowid from the
+/// last one looked at (kept in `server_settings`), not a scan of history.
+pub fn expire_posted_before(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    cutoff: Timestamp,
+    now: Timestamp,
+    limit: u32,
+) -> StoreResult<u32> {
+    let cursor: i64 = c
+        .prepare_cached("SELECT value FROM server_settings WHERE key = 'retention_cursor'")?
+        .query_row([], |r| r.get::<_, String>(0))
+        .optional()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let rows = c
+        .prepare_cached(
+            "SELECT id, room_id, seq, created_at, deleted_at IS NOT NULL FROM messages
+             WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?
+        .query_map(params![cursor, limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                RoomId(r.get(1)?),
+                Seq(r.get(2)?),
+                r.get::<_, i64>(3)?,
+                r.get::<_, bool>(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut last = cursor;
+    let mut expired = 0u32;
+    for (id, room, seq, created_at, deleted) in rows {
+        if created_at >= cutoff.millis() {
+            break;
+        }
+        if !deleted {
+            expire_one(c, events, room, seq, now)?;
+            expired += 1;
+        }
+        last = id;
+    }
+    if last != cursor {
+        c.prepare_cached(
+            "INSERT INTO server_settings (key, value) VALUES ('retention_cursor', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute([last.to_string()])?;
+    }
+    Ok(expired)
+}
+
+pub fn retention_days(c: &Connection) -> StoreResult<u32> {
+    Ok(
+        c.prepare_cached("SELECT value FROM server_settings WHERE key = 'retention_days'")?
+            .query_row([], |r| r.get::<_, String>(0))
+            .optional()?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+    )
+}
+
+pub fn set_retention_days(c: &Connection, days: u32) -> StoreResult<()> {
+    c.prepare_cached(
+        "INSERT INTO server_settings (key, value) VALUES ('retention_days', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([days.to_string()])?;
+    Ok(())
 }

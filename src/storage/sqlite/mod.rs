@@ -488,6 +488,24 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32> {
+        self.writer
+            .write(move |c, ev| {
+                expiry::expire_posted_before(c, ev, cutoff, Timestamp::now(), limit)
+            })
+            .await
+    }
+
+    async fn retention_days(&self) -> StoreResult<u32> {
+        self.readers.read_quick(expiry::retention_days).await
+    }
+
+    async fn set_retention_days(&self, days: u32) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| expiry::set_retention_days(c, days))
+            .await
+    }
+
     async fn standing(&self, user: UserId) -> StoreResult<Option<Standing>> {
         self.readers
             .read_quick(move |c| server::standing(c, user))
