@@ -13,6 +13,7 @@ mod helpers;
 mod limits;
 mod logs;
 mod messages;
+mod moderation;
 mod openapi;
 mod ops;
 mod origins;
