@@ -48,7 +48,8 @@ impl ExpiryClock {
     /// A message that disappears at `at` was stored: wake the task if that
     /// is sooner than it planned. One atomic read per such send.
     pub fn stored(&self, at: Timestamp) {
-        if at.millis() < self.next_wake.load(Ordering::Acquire) {
+        let next = self.next_wake.load(Ordering::Acquire);
+        if next == i64::MIN || at.millis() < next {
             self.wake.notify_one();
         }
     }
@@ -204,5 +205,28 @@ async fn expire_what_is_due(chat: &Weak<Chat>, clock: &ExpiryClock) -> Option<Op
             .next_wake
             .store(next.map_or(i64::MAX, Timestamp::millis), Ordering::Release);
         return Some(next);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_sooner_expiry_wakes_the_task_and_a_later_one_does_not() {
+        let clock = ExpiryClock::default();
+        clock.next_wake.store(10_000, Ordering::Release);
+        clock.stored(Timestamp(20_000));
+        let woke = futures_util::FutureExt::now_or_never(clock.wake.notified());
+        assert!(woke.is_none(), "a later expiry changes nothing");
+        clock.stored(Timestamp(5_000));
+        clock.wake.notified().await;
+    }
+
+    #[tokio::test]
+    async fn while_the_task_is_looking_every_stored_expiry_wakes_it() {
+        let clock = ExpiryClock::default();
+        clock.stored(Timestamp(i64::MAX - 1));
+        clock.wake.notified().await;
     }
 }
