@@ -6,6 +6,8 @@ mod credentials;
 mod directory;
 mod limits;
 mod messages;
+mod reactions;
+mod room_care;
 mod rooms;
 
 use std::sync::Arc;
@@ -15,6 +17,7 @@ pub use credentials::SessionToken;
 pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
+pub use reactions::MAX_EMOJI_PER_MESSAGE;
 pub use rooms::GENERAL;
 
 use crate::storage::Store;

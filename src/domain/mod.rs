@@ -1,15 +1,21 @@
 //! Chat vocabulary: id newtypes, parse-validated input and the records the
 //! rest of the server passes around. Nothing here knows HTTP or SQL.
 
+mod conversation;
 mod directory;
+mod emoji;
 mod event;
 mod ids;
 mod input;
 mod model;
 mod time;
 
+pub use conversation::{Pin, PinPolicy, ReactionGroup, Reactor, SavedMessage};
 pub use directory::{Person, RoomAbout, RoomDetails};
-pub use event::{EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, SessionsEnded};
+pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
+pub use event::{
+    EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, RoomUpdate, SessionsEnded,
+};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username, USERNAME_MAX};
 pub use model::{

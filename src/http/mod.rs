@@ -13,6 +13,7 @@ mod openapi;
 mod ops;
 mod origin;
 mod pages;
+mod reactions;
 mod rooms;
 pub mod server;
 mod stream;
@@ -108,6 +109,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
         .routes(routes!(ops::ready))
+        // --- conversations (issue 16)
+        .routes(routes!(reactions::add_reaction, reactions::remove_reaction))
+        .routes(routes!(reactions::reactions))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(
@@ -118,6 +122,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let routes = Router::new()
         .merge(api)
         .merge(openapi::routes(spec))
+        .merge(reactions::catalogue_routes())
         .merge(tutorial::routes())
         .merge(pages::routes())
         .merge(ops::routes())

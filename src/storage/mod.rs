@@ -7,9 +7,9 @@ pub mod sqlite;
 use async_trait::async_trait;
 
 use crate::domain::{
-    ClientId, Event, Member, Message, MessageBody, MessageJson, Person, Posted, Role, Room,
-    RoomAbout, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq, Theme, Timestamp, User,
-    UserId,
+    ClientId, Emoji, Event, Member, Message, MessageBody, MessageJson, Person, Posted,
+    ReactionGroup, Reactor, Role, Room, RoomAbout, RoomEvent, RoomId, RoomKind, RoomListing,
+    RoomSummary, Seq, Theme, Timestamp, User, UserId,
 };
 use crate::error::Error;
 
@@ -129,6 +129,8 @@ pub struct RoomAccess {
     pub slow_mode_secs: u32,
     /// `None` when the user is not a member.
     pub role: Option<Role>,
+    /// Archived rooms are read-only (issue 16).
+    pub archived: bool,
 }
 
 /// A room's events after a cursor, and its newest seq as of that read.
@@ -244,4 +246,45 @@ pub trait Store: Send + Sync + 'static {
     async fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>>;
     /// How many are in the room and who made it (the room exists).
     async fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout>;
+
+    // --- conversations: reactions, pins, saved messages, room care (issue 16)
+    /// Adds `who`'s `emoji` reaction to the live message at `seq` and logs
+    /// `reaction.added` with the room's next seq. A repeat logs nothing.
+    /// `NotFound` when there is no such live message.
+    async fn add_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+        max_emoji: u32,
+    ) -> StoreResult<ReactionOutcome>;
+    /// Takes `who`'s `emoji` reaction back and logs `reaction.removed`;
+    /// `false` (and no event) when there was none. `NotFound` when there is
+    /// no such live message.
+    async fn remove_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+    ) -> StoreResult<bool>;
+    /// The reactions on the room's messages whose seq is in `first..=last`,
+    /// by message seq, each emoji in the order it was first used.
+    async fn reactions_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<ReactionGroup>>;
+}
+
+/// What an add of a reaction did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactionOutcome {
+    Added,
+    /// It was there already: nothing changed, nothing was logged.
+    AlreadyThere,
+    /// The message carries the most different emoji it may; this one is new.
+    TooManyEmoji,
 }

@@ -134,8 +134,15 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
 
     // Make it a version-4 database: no stored JSON.
     let db = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
-    db.execute_batch("ALTER TABLE messages DROP COLUMN json; PRAGMA user_version = 4;")
-        .unwrap();
+    db.execute_batch(
+        // Without what later versions added, too (version 7: conversations).
+        "DROP TRIGGER message_deleted_clears_conversation;
+         DROP TABLE reactions; DROP TABLE pins; DROP TABLE saved_messages;
+         ALTER TABLE rooms DROP COLUMN pin_policy; ALTER TABLE rooms DROP COLUMN topic;
+         ALTER TABLE rooms DROP COLUMN archived_at;
+         ALTER TABLE messages DROP COLUMN json; PRAGMA user_version = 4;",
+    )
+    .unwrap();
     drop(db);
 
     let server = ServerProcess::start(dir.path(), &[]).unwrap();

@@ -18,6 +18,7 @@ mod pages;
 mod presence;
 mod proxy;
 mod raw_ws;
+mod reactions;
 mod room_rules;
 mod rooms;
 mod stream;

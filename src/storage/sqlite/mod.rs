@@ -3,6 +3,7 @@
 //! acknowledged, and a pool of read connections.
 
 mod cache;
+mod conversations;
 mod directory;
 mod migrate;
 mod queries;
@@ -22,12 +23,12 @@ use self::cache::Cache;
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{
-    Durability, HistoryPage, Membership, NewMessage, NewRoom, Publisher, Replay, RoomAccess, Store,
-    StoreError, StoreResult, UserRecord,
+    Durability, HistoryPage, Membership, NewMessage, NewRoom, Publisher, ReactionOutcome, Replay,
+    RoomAccess, Store, StoreError, StoreResult, UserRecord,
 };
 use crate::domain::{
-    Member, Message, MessageBody, MessageJson, Person, Posted, Role, Room, RoomAbout, RoomId,
-    RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
+    Emoji, Member, Message, MessageBody, MessageJson, Person, Posted, ReactionGroup, Reactor, Role,
+    Room, RoomAbout, RoomId, RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
 };
 
 pub use migrate::latest_version;
@@ -455,6 +456,45 @@ impl Store for SqliteStore {
     async fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout> {
         self.readers
             .read(move |c| directory::room_about(c, room))
+            .await
+    }
+
+    // --- conversations (issue 16): SQL in conversations.rs
+    async fn add_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+        max_emoji: u32,
+    ) -> StoreResult<ReactionOutcome> {
+        self.writer
+            .write(move |c, ev| {
+                conversations::add_reaction(c, ev, room, seq, &who, &emoji, max_emoji)
+            })
+            .await
+    }
+
+    async fn remove_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, ev| conversations::remove_reaction(c, ev, room, seq, &who, &emoji))
+            .await
+    }
+
+    async fn reactions_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<ReactionGroup>> {
+        self.readers
+            .read_quick(move |c| conversations::reactions_between(c, room, first, last))
             .await
     }
 }

@@ -240,7 +240,7 @@ pub fn room_for(
 
 pub fn access(c: &Connection, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>> {
     Ok(c.prepare_cached(
-        "SELECT r.kind, r.slow_mode_secs, m.role
+        "SELECT r.kind, r.slow_mode_secs, m.role, r.archived_at IS NOT NULL
          FROM rooms r LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = ?2
          WHERE r.id = ?1",
     )?
@@ -252,6 +252,7 @@ pub fn access(c: &Connection, room: RoomId, user: UserId) -> StoreResult<Option<
                 .get::<_, Option<String>>(2)?
                 .as_deref()
                 .map(Role::from_db),
+            archived: row.get(3)?,
         })
     })
     .optional()?)
@@ -297,7 +298,7 @@ pub fn public_rooms(c: &Connection, asking: UserId) -> StoreResult<Vec<RoomListi
         "SELECT {ROOM_COLUMNS},
            (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id),
            EXISTS (SELECT 1 FROM memberships m WHERE m.room_id = r.id AND m.user_id = ?1)
-         FROM rooms r WHERE r.kind = 'public' ORDER BY r.name_key LIMIT 1000"
+         FROM rooms r WHERE r.kind = 'public' AND r.archived_at IS NULL ORDER BY r.name_key LIMIT 1000"
     ))?;
     let rooms = stmt
         .query_map([asking.0], |row| {
@@ -477,7 +478,7 @@ fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
 
 /// Takes the room's next seq. Runs inside the writer's transaction, so the
 /// seq commits (or rolls back) together with what it numbers.
-fn next_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
+pub(super) fn next_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
     Ok(Seq(c
         .prepare_cached(
             "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
@@ -486,7 +487,7 @@ fn next_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
 }
 
 /// Logs a change to an existing message as a room event and announces it.
-fn log_event(
+pub(super) fn log_event(
     c: &Connection,
     events: &mut Vec<Event>,
     event: RoomEvent,
