@@ -86,6 +86,21 @@ test('axe finds no serious or critical problem on any screen, dialog or menu', a
   found.push(...(await audit(page, 'message-menu')));
   await page.keyboard.press('Escape');
 
+  // The emoji picker, a row of reactions, and :shortcode: completion.
+  await own.hover();
+  await own.locator('.msg__actions').click();
+  await page.click('#message-menu [data-action="react"]');
+  await page.locator('#emoji-grid [role="option"]').first().waitFor();
+  found.push(...(await audit(page, 'emoji-picker')));
+  await page.keyboard.press('Enter');
+  await own.locator('.reaction').first().waitFor();
+  await page.click('#composer');
+  await page.keyboard.type(':smil');
+  await page.locator('#emoji-complete [role="option"]').first().waitFor();
+  found.push(...(await audit(page, 'reactions-and-completion')));
+  await page.keyboard.press('Escape');
+  await page.fill('#composer', '');
+
   // Messages held from a session that ended, asked about on sign-in.
   await page.evaluate(() => {
     const me = localStorage.getItem('natter.lastUser');
@@ -157,6 +172,8 @@ test('a whole journey works with the keyboard alone', async () => {
   await tabTo(page, '.msg__actions', { back: true });
   await keys.press('Enter');
   await page.locator('#message-menu:not([hidden])').waitFor();
+  // Copy link, Add reaction, Edit, Delete.
+  await keys.press('ArrowDown');
   await keys.press('ArrowDown');
   await keys.press('ArrowDown');
   assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'delete');

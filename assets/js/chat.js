@@ -17,6 +17,7 @@ import { setupComposer } from './composer.js';
 import { drafts as draftStore } from './drafts.js';
 import { startLive } from './live.js';
 import { liveEvents } from './live-events.js';
+import { setupConversation } from './conversation.js';
 import { ConnectionBanner } from './connection-banner.js';
 import { watchSession, leaveSignedOut, askAboutHeld } from './session.js';
 import { Typing } from './typing.js';
@@ -77,12 +78,17 @@ const list = new MessageList({
     composer.focus();
   },
   onEditSave: (seq, body) => view.saveEdit(seq, body),
+  reactions: (m) => conversation.reactions(m),
+  reactionsVersion: (m) => conversation.reactionsVersion(m),
 });
+
+const conversation = setupConversation({ me: () => state.me, list });
 
 const messageMenu = setupMessageMenu({
   panel: $('message-menu'),
   meId: () => state.me?.id,
   onAction(action, m) {
+    if (conversation.onMenuAction(action, m)) return;
     if (action === 'edit') list.startEdit(m.seq);
     else if (action === 'delete') view.deleteMessage(m.seq);
     else copyLink(m);
@@ -310,6 +316,7 @@ async function boot() {
       typing,
       presence,
       roomDialogs,
+      conversation,
       outbox: () => outbox,
       me: () => state.me,
       notify: (room, m) => notify(room, m),

@@ -326,6 +326,8 @@ export class MessageList {
       onActions: this.callbacks.onActions,
       onRetry: this.callbacks.onRetry,
       onDiscard: this.callbacks.onDiscard,
+      reactions: this.callbacks.reactions,
+      reactionsVersion: this.callbacks.reactionsVersion,
       editor: (m) =>
         messageEditor(m, {
           onSave: (body) => this.callbacks.onEditSave(m.seq, body),

@@ -3,9 +3,9 @@
 // (its "⋯" button, or — on touch screens, where there is no hover to show
 // that button — the message itself, tapped or long-pressed; see touch.js).
 
-const ITEMS_FOR_OTHERS = ['copy-link'];
+const ITEMS_FOR_OTHERS = ['copy-link', 'react'];
 
-// onAction(action, message): 'copy-link' | 'edit' | 'delete'.
+// onAction(action, message): 'copy-link' | 'react' | 'edit' | 'delete'.
 export function setupMessageMenu({ panel, meId, onAction }) {
   let target = null; // { message, anchor, button }
 

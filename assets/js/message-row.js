@@ -28,6 +28,7 @@ export function rowVersion(row) {
     m.body,
     m.edited_at ?? '',
     Boolean(m.deleted),
+    row.reactions ?? '',
   ].join('|');
 }
 
@@ -59,6 +60,7 @@ export function messageRow(row, ctx) {
       h('time', { class: 'msg__time', datetime: date.toISOString(), title: formatFull(date) }, formatClock(date)),
     ),
     row.editing ? ctx.editor(m) : bodyEl(m),
+    status === 'sent' && !m.deleted ? ctx.reactions?.(m) : null,
     statusEl(row, ctx),
     actionable
       ? h(

@@ -213,4 +213,15 @@ export default {
   'held.send': 'Senden',
   'held.discard': 'Verwerfen',
   'held.later': 'Später entscheiden',
+  // --- Reactions (js/reactions.js, js/emoji-picker.js, js/emoji-complete.js)
+  'menu.react': 'Reaktion hinzufügen',
+  'reactions.label': 'Reaktionen',
+  'reactions.add': 'Reaktion hinzufügen',
+  'reactions.you': 'du',
+  'reactions.chip': '{emoji} {count}: {who}',
+  'reactions.picker': 'Emoji-Auswahl',
+  'reactions.search': 'Emoji suchen',
+  'reactions.results': 'Emoji',
+  'reactions.noMatch': 'Kein Emoji passt.',
+  'reactions.complete': 'Passende Emoji',
 };

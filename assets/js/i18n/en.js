@@ -218,4 +218,15 @@ export default {
   'held.send': 'Send',
   'held.discard': 'Discard',
   'held.later': 'Decide later',
+  // --- Reactions (js/reactions.js, js/emoji-picker.js, js/emoji-complete.js)
+  'menu.react': 'Add reaction',
+  'reactions.label': 'Reactions',
+  'reactions.add': 'Add reaction',
+  'reactions.you': 'you',
+  'reactions.chip': '{emoji} {count}: {who}',
+  'reactions.picker': 'Emoji picker',
+  'reactions.search': 'Search emoji',
+  'reactions.results': 'Emoji',
+  'reactions.noMatch': 'No emoji matches.',
+  'reactions.complete': 'Matching emoji',
 };
