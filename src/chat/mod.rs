@@ -6,6 +6,7 @@ mod credentials;
 mod directory;
 mod limits;
 mod messages;
+mod pins;
 mod reactions;
 mod room_care;
 mod rooms;
@@ -17,7 +18,9 @@ pub use credentials::SessionToken;
 pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
+pub use pins::{MAX_PINS, MAX_SAVED};
 pub use reactions::MAX_EMOJI_PER_MESSAGE;
+pub use room_care::{RoomCareRequest, TOPIC_MAX};
 pub use rooms::GENERAL;
 
 use crate::storage::Store;

@@ -8,7 +8,7 @@ use super::room_care::refuse_if_archived;
 use super::Chat;
 use crate::domain::{Emoji, MessageJson, ReactionGroup, Reactor, RoomId, Seq, User};
 use crate::error::{Error, Result};
-use crate::storage::{ReactionOutcome, StoreError};
+use crate::storage::{AddOutcome, StoreError};
 
 /// How many different emoji one message may carry (Slack's bound is 50;
 /// a row of more is unreadable anyway).
@@ -34,9 +34,9 @@ impl Chat {
             .await
             .map_err(message_missing)?;
         match outcome {
-            ReactionOutcome::Added => Ok(true),
-            ReactionOutcome::AlreadyThere => Ok(false),
-            ReactionOutcome::TooManyEmoji => Err(Error::conflict(
+            AddOutcome::Added => Ok(true),
+            AddOutcome::AlreadyThere => Ok(false),
+            AddOutcome::Full => Err(Error::conflict(
                 "too_many_emoji",
                 format!(
                     "A message can carry at most {MAX_EMOJI_PER_MESSAGE} different emoji; react with one already there."

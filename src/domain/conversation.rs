@@ -68,3 +68,28 @@ pub struct SavedMessage {
     pub room_name: Option<String>,
     pub saved_at: Timestamp,
 }
+
+/// The parts of a room its owners look after besides its name (which
+/// `Room` carries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RoomSettings {
+    /// Empty when none is set.
+    pub topic: String,
+    /// Read-only and out of the directory while set.
+    pub archived: bool,
+    pub pin_policy: PinPolicy,
+}
+
+/// A change an owner makes to a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomCare {
+    /// A new name, and its lower-cased key (unique among public rooms).
+    Rename {
+        name: String,
+        key: String,
+    },
+    Topic(String),
+    Archive,
+    Restore,
+    PinPolicy(PinPolicy),
+}

@@ -10,7 +10,9 @@ mod input;
 mod model;
 mod time;
 
-pub use conversation::{Pin, PinPolicy, ReactionGroup, Reactor, SavedMessage};
+pub use conversation::{
+    Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
+};
 pub use directory::{Person, RoomAbout, RoomDetails};
 pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
 pub use event::{

@@ -14,6 +14,7 @@ mod ops;
 mod origin;
 mod pages;
 mod reactions;
+mod room_care;
 mod rooms;
 pub mod server;
 mod stream;
@@ -112,6 +113,13 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         // --- conversations (issue 16)
         .routes(routes!(reactions::add_reaction, reactions::remove_reaction))
         .routes(routes!(reactions::reactions))
+        .routes(routes!(room_care::pin, room_care::unpin))
+        .routes(routes!(room_care::pins))
+        .routes(routes!(room_care::save, room_care::unsave))
+        .routes(routes!(room_care::saved))
+        .routes(routes!(room_care::settings, room_care::care))
+        .routes(routes!(room_care::delete_room))
+        .routes(routes!(room_care::set_role))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

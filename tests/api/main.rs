@@ -19,6 +19,7 @@ mod presence;
 mod proxy;
 mod raw_ws;
 mod reactions;
+mod room_care;
 mod room_rules;
 mod rooms;
 mod stream;

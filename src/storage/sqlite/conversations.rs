@@ -11,7 +11,7 @@ use crate::domain::{
     Emoji, Event, Message, MessageId, ReactionGroup, Reactor, RoomChange, RoomEvent, RoomId, Seq,
     Timestamp, UserId,
 };
-use crate::storage::{ReactionOutcome, StoreError, StoreResult};
+use crate::storage::{AddOutcome, StoreError, StoreResult};
 
 /// The message at `seq` unless it is missing or deleted.
 fn live_message(c: &Connection, room: RoomId, seq: Seq) -> StoreResult<Message> {
@@ -42,10 +42,10 @@ pub fn add_reaction(
     who: &Reactor,
     emoji: &Emoji,
     max_emoji: u32,
-) -> StoreResult<ReactionOutcome> {
+) -> StoreResult<AddOutcome> {
     let message = live_message(c, room, seq)?;
     if has_reaction(c, message.id, who.user_id, emoji.as_str())? {
-        return Ok(ReactionOutcome::AlreadyThere);
+        return Ok(AddOutcome::AlreadyThere);
     }
     // A new emoji on the message counts against its bound; one more person
     // using an emoji already there does not.
@@ -58,7 +58,7 @@ pub fn add_reaction(
             Ok((r.get(0)?, r.get(1)?))
         })?;
     if !known && kinds >= max_emoji {
-        return Ok(ReactionOutcome::TooManyEmoji);
+        return Ok(AddOutcome::Full);
     }
     let now = Timestamp::now();
     c.prepare_cached(
@@ -85,7 +85,7 @@ pub fn add_reaction(
         },
     };
     log_event(c, events, event, now)?;
-    Ok(ReactionOutcome::Added)
+    Ok(AddOutcome::Added)
 }
 
 pub fn remove_reaction(

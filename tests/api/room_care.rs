@@ -1,0 +1,459 @@
+//! Pins, saved messages and room care: topic, rename, archive, delete,
+//! co-owners. Each change others see is a room event replayed on resume.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Answer, Client};
+use crate::ws::connect;
+
+async fn put(c: &Client, path: &str) -> Answer {
+    c.send(Method::PUT, path, None, &[]).await
+}
+
+async fn patch(c: &Client, path: &str, body: Value) -> Answer {
+    c.send(Method::PATCH, path, Some(body), &[]).await
+}
+
+async fn room(owner: &Client, name: &str, kind: &str, members: &[&str]) -> i64 {
+    let r = owner
+        .post(
+            "/api/v1/rooms",
+            json!({"name": name, "kind": kind, "members": members}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body["room"]["id"].as_i64().unwrap()
+}
+
+fn pinned_seqs(r: &Answer) -> Vec<i64> {
+    r.body["pins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"]["seq"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn members_pin_and_unpin_and_the_room_lists_its_pins_newest_first() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let id = room(&alice, "plans", "public", &["bob"]).await;
+    alice.say(id, "the agenda").await;
+    alice.say(id, "the venue").await;
+
+    assert_eq!(
+        put(&bob, &format!("/api/v1/rooms/{id}/messages/1/pin"))
+            .await
+            .body["changed"],
+        true
+    );
+    assert_eq!(
+        put(&alice, &format!("/api/v1/rooms/{id}/messages/2/pin"))
+            .await
+            .body["changed"],
+        true
+    );
+    assert_eq!(
+        put(&alice, &format!("/api/v1/rooms/{id}/messages/2/pin"))
+            .await
+            .body["changed"],
+        false
+    );
+    let r = bob.get(&format!("/api/v1/rooms/{id}/pins")).await;
+    assert_eq!(pinned_seqs(&r), [2, 1]);
+    assert_eq!(r.body["pins"][1]["pinned_by"], "bob");
+    assert_eq!(r.body["pins"][1]["message"]["body"], "the agenda");
+
+    assert_eq!(
+        bob.delete(&format!("/api/v1/rooms/{id}/messages/1/pin"))
+            .await
+            .body["changed"],
+        true
+    );
+    assert_eq!(
+        pinned_seqs(&bob.get(&format!("/api/v1/rooms/{id}/pins")).await),
+        [2]
+    );
+}
+
+#[tokio::test]
+async fn an_owner_can_keep_pinning_to_owners() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let id = room(&alice, "plans", "private", &["bob"]).await;
+    alice.say(id, "rules").await;
+    let r = patch(
+        &bob,
+        &format!("/api/v1/rooms/{id}/settings"),
+        json!({"pin_policy": "owners"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = patch(
+        &alice,
+        &format!("/api/v1/rooms/{id}/settings"),
+        json!({"pin_policy": "owners"}),
+    )
+    .await;
+    assert_eq!(r.body["settings"]["pin_policy"], "owners");
+
+    let r = put(&bob, &format!("/api/v1/rooms/{id}/messages/1/pin")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.error_message().contains("owners"));
+    assert_eq!(
+        put(&alice, &format!("/api/v1/rooms/{id}/messages/1/pin"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_non_member_gets_404_for_pins_and_saving_in_a_private_room() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let eve = app.user("eve").await;
+    let id = room(&alice, "secret", "private", &[]).await;
+    alice.say(id, "the plan").await;
+    put(&alice, &format!("/api/v1/rooms/{id}/messages/1/pin")).await;
+
+    for r in [
+        eve.get(&format!("/api/v1/rooms/{id}/pins")).await,
+        put(&eve, &format!("/api/v1/rooms/{id}/messages/1/pin")).await,
+        eve.delete(&format!("/api/v1/rooms/{id}/messages/1/pin"))
+            .await,
+        put(&eve, &format!("/api/v1/rooms/{id}/messages/1/saved")).await,
+        eve.get(&format!("/api/v1/rooms/{id}/settings")).await,
+    ] {
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+        assert!(!r.text.contains("the plan"));
+    }
+    assert!(eve.get("/api/v1/saved").await.body["saved"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn saved_messages_are_private_and_a_room_left_or_a_deleted_message_drops_out() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let id = room(&alice, "club", "public", &["bob"]).await;
+    alice.say(id, "keep this").await;
+    alice.say(1, "and this").await;
+    alice.say(1, "not this").await;
+
+    assert_eq!(
+        put(&bob, &format!("/api/v1/rooms/{id}/messages/1/saved"))
+            .await
+            .body["changed"],
+        true
+    );
+    assert_eq!(
+        put(&bob, "/api/v1/rooms/1/messages/1/saved").await.body["changed"],
+        true
+    );
+    assert_eq!(
+        put(&bob, "/api/v1/rooms/1/messages/2/saved").await.body["changed"],
+        true
+    );
+    assert_eq!(
+        put(&bob, "/api/v1/rooms/1/messages/2/saved").await.body["changed"],
+        false
+    );
+    let bodies = |r: Answer| -> Vec<String> {
+        r.body["saved"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["message"]["body"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        bodies(bob.get("/api/v1/saved").await),
+        ["not this", "and this", "keep this"]
+    );
+    assert!(
+        bodies(alice.get("/api/v1/saved").await).is_empty(),
+        "private to bob"
+    );
+
+    // Deleted: gone. Left the room: not shown.
+    alice.delete("/api/v1/rooms/1/messages/2").await;
+    assert_eq!(
+        bob.post(&format!("/api/v1/rooms/{id}/leave"), json!({}))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(bodies(bob.get("/api/v1/saved").await), ["and this"]);
+    assert_eq!(
+        bob.delete("/api/v1/rooms/1/messages/1/saved").await.body["changed"],
+        true
+    );
+    assert!(bodies(bob.get("/api/v1/saved").await).is_empty());
+}
+
+#[tokio::test]
+async fn an_owner_sets_the_topic_and_renames_the_room_and_members_may_not() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let id = room(&alice, "plans", "public", &["bob"]).await;
+    room(&alice, "taken", "public", &[]).await;
+    let path = format!("/api/v1/rooms/{id}/settings");
+
+    let r = patch(
+        &alice,
+        &path,
+        json!({"topic": "  Where we plan the offsite  "}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["settings"]["topic"], "Where we plan the offsite");
+    assert_eq!(
+        patch(&alice, &path, json!({"name": "offsite"}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        alice.get(&format!("/api/v1/rooms/{id}")).await.body["room"]["name"],
+        "offsite"
+    );
+
+    assert_eq!(
+        patch(&bob, &path, json!({"topic": "mine"})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = patch(&alice, &path, json!({"name": "Taken"})).await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (StatusCode::CONFLICT, "room_name_taken")
+    );
+    let r = patch(&alice, &path, json!({"topic": "x".repeat(251)})).await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (StatusCode::BAD_REQUEST, "topic_too_long")
+    );
+    let r = patch(&alice, &path, json!({})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        bob.get(&path).await.body["settings"]["topic"],
+        "Where we plan the offsite"
+    );
+}
+
+#[tokio::test]
+async fn an_archived_room_refuses_sends_leaves_the_directory_and_can_be_restored() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let id = room(&alice, "old project", "public", &["bob"]).await;
+    bob.say(id, "last words").await;
+    let path = format!("/api/v1/rooms/{id}/settings");
+    assert_eq!(
+        patch(&alice, &path, json!({"archived": true})).await.body["settings"]["archived"],
+        true
+    );
+
+    let r = bob.say(id, "more").await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (StatusCode::CONFLICT, "room_archived")
+    );
+    assert!(r.error_message().contains("archived"));
+    assert_eq!(
+        put(
+            &bob,
+            &format!("/api/v1/rooms/{id}/messages/1/reactions/%F0%9F%91%8D")
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        bob.get(&format!("/api/v1/rooms/{id}/messages")).await.body["messages"][0]["body"],
+        "last words"
+    );
+    let listed = |r: Answer| {
+        r.body["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == id)
+    };
+    assert!(!listed(bob.get("/api/v1/public-rooms").await));
+    let r = patch(
+        &alice,
+        "/api/v1/rooms/1/settings",
+        json!({"archived": true}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "alice does not own general"
+    );
+
+    patch(&alice, &path, json!({"archived": false})).await;
+    assert_eq!(bob.say(id, "back").await.status, StatusCode::CREATED);
+    assert!(listed(bob.get("/api/v1/public-rooms").await));
+}
+
+#[tokio::test]
+async fn an_owner_deletes_a_room_with_everything_in_it() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let id = room(&alice, "temp", "private", &["bob"]).await;
+    bob.say(id, "bye").await;
+    put(&bob, &format!("/api/v1/rooms/{id}/messages/1/saved")).await;
+    assert_eq!(
+        bob.delete(&format!("/api/v1/rooms/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        alice.delete(&format!("/api/v1/rooms/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+
+    assert_eq!(
+        bob.get(&format!("/api/v1/rooms/{id}/messages"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!bob.get("/api/v1/rooms").await.body["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == id));
+    assert!(bob.get("/api/v1/saved").await.body["saved"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        alice.delete("/api/v1/rooms/1").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn an_owner_makes_a_member_a_co_owner_who_may_then_change_the_room() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let id = room(&alice, "team", "public", &["bob"]).await;
+    let role = |who: &str| format!("/api/v1/rooms/{id}/members/{who}/role");
+    assert_eq!(
+        bob.send(
+            Method::PUT,
+            &role("bob"),
+            Some(json!({"role": "owner"})),
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        alice
+            .send(
+                Method::PUT,
+                &role("bob"),
+                Some(json!({"role": "owner"})),
+                &[]
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let members = alice.get(&format!("/api/v1/rooms/{id}/members")).await;
+    assert!(members.body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["role"] == "owner"));
+    assert_eq!(
+        patch(
+            &bob,
+            &format!("/api/v1/rooms/{id}/settings"),
+            json!({"topic": "ours"})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        alice
+            .send(
+                Method::PUT,
+                &role("nobody"),
+                Some(json!({"role": "owner"})),
+                &[]
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn pins_and_room_changes_replay_on_resume_in_seq_order() {
+    let app = spawn_app().await;
+    let (alice, _) = app.user_with_token("alice").await;
+    let (_, bob_token) = app.user_with_token("bob").await;
+    let id = room(&alice, "log", "public", &["bob"]).await;
+    alice.say(id, "one").await;
+    put(&alice, &format!("/api/v1/rooms/{id}/messages/1/pin")).await;
+    patch(
+        &alice,
+        &format!("/api/v1/rooms/{id}/settings"),
+        json!({"topic": "t", "name": "log2"}),
+    )
+    .await;
+    alice
+        .delete(&format!("/api/v1/rooms/{id}/messages/1/pin"))
+        .await;
+    patch(
+        &alice,
+        &format!("/api/v1/rooms/{id}/settings"),
+        json!({"archived": true}),
+    )
+    .await;
+
+    let mut ws = connect(&app.base, &bob_token).await;
+    let replay = ws.subscribe(id, 1).await;
+    let got: Vec<(i64, String)> = replay
+        .iter()
+        .map(|e| {
+            let what = e["change"]
+                .as_str()
+                .map_or(String::new(), |c| format!(":{c}"));
+            (
+                e["seq"].as_i64().unwrap(),
+                format!("{}{what}", e["type"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    let want: Vec<(i64, String)> = [
+        (2, "message.pinned"),
+        (3, "room.updated:renamed"),
+        (4, "room.updated:topic"),
+        (5, "message.unpinned"),
+        (6, "room.updated:archived"),
+    ]
+    .iter()
+    .map(|(s, k)| (*s, (*k).to_owned()))
+    .collect();
+    assert_eq!(got, want);
+    assert_eq!(replay[1]["name"], "log2");
+    assert_eq!(replay[4]["archived"], true);
+    assert_eq!(replay[4]["username"], "alice");
+}
