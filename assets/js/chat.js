@@ -80,13 +80,15 @@ const list = new MessageList({
   onEditSave: (seq, body) => view.saveEdit(seq, body),
   reactions: (m) => conversation.reactions(m),
   reactionsVersion: (m) => conversation.reactionsVersion(m),
+  systemLine: (m) => conversation.systemLine(m),
 });
 
-const conversation = setupConversation({ me: () => state.me, list });
+const conversation = setupConversation({ me: () => state.me, list, refreshRooms: () => refreshRooms() });
 
 const messageMenu = setupMessageMenu({
   panel: $('message-menu'),
   meId: () => state.me?.id,
+  onOpen: (panel, m) => conversation.menuOpened(panel, m),
   onAction(action, m) {
     if (conversation.onMenuAction(action, m)) return;
     if (action === 'edit') list.startEdit(m.seq);
@@ -269,6 +271,7 @@ function renderHeader() {
   if (room) placeholder = t(room.kind === 'direct' ? 'composer.placeholderDirect' : 'composer.placeholderRoom', { name });
   composer.setPlaceholder(placeholder);
   document.title = pageTitle(room, sidebar.totalUnread());
+  conversation.roomShown(room);
 }
 
 // --- Start-up ---------------------------------------------------------------

@@ -7,11 +7,22 @@
 import { setupEmojiComplete } from './emoji-complete.js';
 import { setupEmojiPicker } from './emoji-picker.js';
 import { addReaction, applyReaction, reactionsRow, reactionsVersion } from './reactions.js';
+import { pinMark, setupPins } from './pins.js';
+import { setupRoomCare } from './room-care.js';
+import { h } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 
-// me(): the signed-in user; list: the MessageList (to redraw).
-export function setupConversation({ me, list }) {
+// me(): the signed-in user; list: the MessageList (to redraw);
+// refreshRooms(): reload the sidebar.
+export function setupConversation({ me, list, refreshRooms }) {
+  let roomId = null;
+  const pins = setupPins({ list, roomId: () => roomId });
+  const care = setupRoomCare({ list, refreshRooms });
+  $('pins-button').addEventListener('click', () => pins.openPins());
+  $('saved-button').addEventListener('click', () => pins.openSaved());
+  $('room-settings-button').addEventListener('click', () => care.open());
+
   const picker = setupEmojiPicker({ panel: $('emoji-picker'), input: $('emoji-search'), grid: $('emoji-grid') });
   // Before the composer's own keys (chat.js sets this up first).
   setupEmojiComplete({ textarea: $('composer'), list: $('emoji-complete') });
@@ -20,18 +31,39 @@ export function setupConversation({ me, list }) {
   const rowOf = (m) => $('messages').querySelector(`[data-seq="${m.seq}"]`);
 
   return {
-    reactions: (m) => reactionsRow(m, me(), openPicker),
-    reactionsVersion: (m) => reactionsVersion(m, me()),
+    // What rows show besides the message (chat.js hands these to the list).
+    reactions: (m) => (m.system ? null : [pins.isPinned(m) ? pinMark() : null, reactionsRow(m, me(), openPicker)]),
+    reactionsVersion: (m) => `${pins.isPinned(m) ? 'p' : ''}${reactionsVersion(m, me())}`,
+    systemLine: (m) => h('p', { class: 'msg-system' }, m.system),
+
+    // The header shows a room (or none): load what belongs to it.
+    roomShown(room) {
+      roomId = room?.id ?? null;
+      pins.roomShown(roomId);
+      care.roomShown(room);
+    },
 
     // A room event the page itself does not handle.
     onEvent(e, open) {
       if (e.type === 'reaction.added' || e.type === 'reaction.removed') {
         if (applyReaction(e) && open) list.render();
+      } else if (e.type === 'message.pinned' || e.type === 'message.unpinned') {
+        if (open) pins.onEvent(e);
+        care.onEvent(e, open);
+      } else if (e.type === 'room.updated') {
+        care.onEvent(e, open);
       }
+    },
+
+    // The message menu opens: its labels for this message.
+    menuOpened(panel, m) {
+      const pin = panel.querySelector('[data-action="pin"]');
+      if (pin) pin.textContent = pins.menuLabel(m);
     },
 
     // A message menu item of ours; returns whether it was one.
     onMenuAction(action, m) {
+      if (pins.onMenuAction(action, m)) return true;
       if (action !== 'react') return false;
       const row = rowOf(m);
       const anchor = row?.querySelector('.msg__actions') ?? row;

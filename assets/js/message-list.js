@@ -328,6 +328,7 @@ export class MessageList {
       onDiscard: this.callbacks.onDiscard,
       reactions: this.callbacks.reactions,
       reactionsVersion: this.callbacks.reactionsVersion,
+      systemLine: this.callbacks.systemLine,
       editor: (m) =>
         messageEditor(m, {
           onSave: (body) => this.callbacks.onEditSave(m.seq, body),

@@ -37,6 +37,7 @@ export function rowVersion(row) {
 // onRetry(clientId), onDiscard(clientId) }.
 export function messageRow(row, ctx) {
   const { m, status, continued } = row;
+  if (m.system) return ctx.systemLine(m);
   const date = toDate(m.created_at);
   const author = m.author || t('message.unknownAuthor');
   const mine = m.author_id === ctx.me.id;
