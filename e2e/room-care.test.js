@@ -97,3 +97,25 @@ test('topic, rename and archive by the owner reach the other browser live', asyn
   assert.deepEqual(alice.errors, []);
   assert.deepEqual(bob.errors, []);
 });
+
+test('the owner makes a member a co-owner and removes someone from the members dialog', async () => {
+  const carol = await signUp(browser, server.url, 'carol');
+  await alice.page.evaluate(async (id) => {
+    await fetch(`/api/v1/rooms/${id}/members`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'carol' }),
+    });
+  }, roomId);
+  await alice.page.click('#room-facts');
+  await alice.page.click('#members-dialog [aria-label="Make bob an owner"]');
+  await alice.page.locator('#members-list .member', { hasText: 'bob' }).locator('.member__role').waitFor();
+  // Bob, an owner now, sees the actions too.
+  await bob.page.click('#room-facts');
+  alice.page.once('dialog', (d) => d.accept());
+  await alice.page.click('#members-dialog [aria-label="Remove carol from the room"]');
+  await alice.page.locator('#members-list .member', { hasText: 'carol' }).waitFor({ state: 'detached' });
+  await bob.page.locator('#members-dialog [aria-label="Make alice a member again"]').waitFor();
+  assert.deepEqual(alice.errors, []);
+  assert.deepEqual(carol.errors, []);
+});

@@ -259,4 +259,11 @@ export default {
   'care.line.pin_policy': '{name} hat geändert, wer anheften darf',
   'care.line.pinned': '{name} hat eine Nachricht angeheftet',
   'care.line.unpinned': '{name} hat eine Nachricht gelöst',
+  'members.promote': 'Zum Besitzer machen',
+  'members.demote': 'Zum Mitglied machen',
+  'members.promoteLabel': '{name} zum Besitzer machen',
+  'members.demoteLabel': '{name} wieder zum Mitglied machen',
+  'members.remove': 'Entfernen',
+  'members.removeLabel': '{name} aus dem Raum entfernen',
+  'members.confirmRemove': '{name} aus diesem Raum entfernen?',
 };

@@ -264,4 +264,11 @@ export default {
   'care.line.pin_policy': '{name} changed who may pin messages',
   'care.line.pinned': '{name} pinned a message',
   'care.line.unpinned': '{name} unpinned a message',
+  'members.promote': 'Make owner',
+  'members.demote': 'Make member',
+  'members.promoteLabel': 'Make {name} an owner',
+  'members.demoteLabel': 'Make {name} a member again',
+  'members.remove': 'Remove',
+  'members.removeLabel': 'Remove {name} from the room',
+  'members.confirmRemove': 'Remove {name} from this room?',
 };
