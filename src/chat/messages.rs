@@ -60,7 +60,7 @@ impl Chat {
         let started = std::time::Instant::now();
         let (access, role) = self.member_access(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
-        super::room_care::refuse_if_archived(&access)?;
+        super::room_care::refuse_if_archived(access)?;
         if let Some(limiter) = &self.limits.sends_per_user {
             // The key is made only when the limit is on: this runs per send.
             limiter.take(&user.id.to_string())?;
@@ -164,7 +164,7 @@ impl Chat {
     ) -> Result<Message> {
         let (access, _) = self.member_access(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
-        super::room_care::refuse_if_archived(&access)?;
+        super::room_care::refuse_if_archived(access)?;
         let message = self.live_message(room, seq).await?;
         if message.author_id != user.id {
             return Err(Error::Forbidden(
@@ -181,7 +181,7 @@ impl Chat {
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %room))]
     pub async fn delete_message(&self, user: &User, room: RoomId, seq: Seq) -> Result<()> {
         let (access, role) = self.member_access(user, room).await?;
-        super::room_care::refuse_if_archived(&access)?;
+        super::room_care::refuse_if_archived(access)?;
         let message = self.live_message(room, seq).await?;
         if message.author_id != user.id && role != Role::Owner {
             return Err(Error::Forbidden(

@@ -45,7 +45,7 @@ impl Chat {
 
     async fn may_pin(&self, user: &User, room: RoomId) -> Result<()> {
         let (access, role) = self.member_access(user, room).await?;
-        refuse_if_archived(&access)?;
+        refuse_if_archived(access)?;
         let settings = self.store.room_settings(room).await?;
         if settings.pin_policy == PinPolicy::Owners && role != Role::Owner {
             return Err(Error::Forbidden(

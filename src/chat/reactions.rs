@@ -27,7 +27,7 @@ impl Chat {
     ) -> Result<bool> {
         let (access, _) = self.member_access(user, room).await?;
         let emoji = Emoji::parse(emoji)?;
-        refuse_if_archived(&access)?;
+        refuse_if_archived(access)?;
         let outcome = self
             .store
             .add_reaction(room, seq, reactor(user), emoji, MAX_EMOJI_PER_MESSAGE)
@@ -56,7 +56,7 @@ impl Chat {
     ) -> Result<bool> {
         let (access, _) = self.member_access(user, room).await?;
         let emoji = Emoji::parse(emoji)?;
-        refuse_if_archived(&access)?;
+        refuse_if_archived(access)?;
         self.store
             .remove_reaction(room, seq, reactor(user), emoji)
             .await

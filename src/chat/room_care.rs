@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::storage::{RoomAccess, StoreError};
 
 /// Refuses a change to an archived room's content with one clear sentence.
-pub(super) fn refuse_if_archived(access: &RoomAccess) -> Result<()> {
+pub(super) fn refuse_if_archived(access: RoomAccess) -> Result<()> {
     if access.archived {
         return Err(Error::conflict(
             "room_archived",

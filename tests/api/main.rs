@@ -15,6 +15,7 @@ mod openapi;
 mod ops;
 mod origins;
 mod pages;
+mod pins;
 mod presence;
 mod proxy;
 mod raw_ws;
