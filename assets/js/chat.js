@@ -32,6 +32,8 @@ import { setupRoomDialogs } from './room-dialogs.js';
 import { setupAccount } from './account.js';
 import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
+import { setupConversations } from './conversations.js';
+import { setupLevels } from './notify-levels.js';
 
 translatePage();
 
@@ -43,6 +45,7 @@ let live = null;
 let outbox = null;
 let drafts = null;
 let notify = () => {};
+let conversations = null;
 
 // --- Components -----------------------------------------------------------
 
@@ -85,6 +88,7 @@ const messageMenu = setupMessageMenu({
   onAction(action, m) {
     if (action === 'edit') list.startEdit(m.seq);
     else if (action === 'delete') view.deleteMessage(m.seq);
+    else if (action === 'reply') conversations.openThread(m);
     else copyLink(m);
   },
 });
@@ -262,7 +266,7 @@ function renderHeader() {
   let placeholder = t('composer.placeholder');
   if (room) placeholder = t(room.kind === 'direct' ? 'composer.placeholderDirect' : 'composer.placeholderRoom', { name });
   composer.setPlaceholder(placeholder);
-  document.title = pageTitle(room, sidebar.totalUnread());
+  document.title = pageTitle(room, sidebar.totalUnread(), sidebar.totalMentions());
 }
 
 // --- Start-up ---------------------------------------------------------------
@@ -303,7 +307,10 @@ async function boot() {
       roomName: roomLabel,
       openRoomById: goToRoom,
     });
+    conversations = setupConversations({ app: document.querySelector('.app'), panel: $('side-panel'), inboxButton: $('mentions-button'), composer: $('composer'), list, view, sidebar, me: () => state.me, notify: (room, m) => notify(room, m), onChange: renderHeader });
+    setupLevels({ levelDialog: $('level-dialog'), dndDialog: $('dnd-dialog'), levelButton: $('level-button'), dndButton: $('dnd-button'), room: () => view.room(), onSaved: renderHeader });
     const events = liveEvents({
+      conversations,
       view,
       list,
       sidebar,

@@ -3,7 +3,7 @@
 // (its "⋯" button, or — on touch screens, where there is no hover to show
 // that button — the message itself, tapped or long-pressed; see touch.js).
 
-const ITEMS_FOR_OTHERS = ['copy-link'];
+const ITEMS_FOR_OTHERS = ['copy-link', 'reply'];
 
 // onAction(action, message): 'copy-link' | 'edit' | 'delete'.
 export function setupMessageMenu({ panel, meId, onAction }) {

@@ -9,6 +9,8 @@ import { avatar } from './avatar.js';
 import { renderMarkdown } from './markdown.js';
 import { t } from './i18n.js';
 import { formatClock, formatFull, timeAgo, toDate } from './time.js';
+import { threadSummaryEl, threadVersion } from './threads.js';
+import { markMentions, mentionsMe } from './mentions.js';
 
 /**
  * What a row shows, as a string: a row whose version has not changed is
@@ -28,6 +30,7 @@ export function rowVersion(row) {
     m.body,
     m.edited_at ?? '',
     Boolean(m.deleted),
+    threadVersion(m),
   ].join('|');
 }
 
@@ -45,6 +48,7 @@ export function messageRow(row, ctx) {
   if (mine) classes.push('msg--mine');
   if (m.deleted) classes.push('msg--deleted');
   if (row.highlight) classes.push('msg--highlight');
+  if (mentionsMe(m, ctx.me)) classes.push('msg--mentions-me');
   const actionable = status === 'sent' && !m.deleted && !row.editing;
 
   return h(
@@ -59,6 +63,7 @@ export function messageRow(row, ctx) {
       h('time', { class: 'msg__time', datetime: date.toISOString(), title: formatFull(date) }, formatClock(date)),
     ),
     row.editing ? ctx.editor(m) : bodyEl(m),
+    status === 'sent' ? threadSummaryEl(m) : null,
     statusEl(row, ctx),
     actionable
       ? h(
@@ -83,6 +88,7 @@ function bodyEl(m) {
   if (m.deleted) return h('div', { class: 'msg__body msg__body--deleted' }, t('message.deleted'));
   const body = h('div', { class: 'msg__body' });
   body.append(renderMarkdown(m.body));
+  markMentions(body, m);
   if (m.edited_at) {
     const edited = toDate(m.edited_at);
     body.append(' ', h('span', { class: 'msg__edited', title: t('message.editedAt', { when: timeAgo(edited) }) }, t('message.edited')));

@@ -5,8 +5,10 @@ mod accounts;
 mod credentials;
 mod directory;
 mod limits;
+mod mentions;
 mod messages;
 mod rooms;
+mod threads;
 
 use std::sync::Arc;
 
@@ -16,6 +18,7 @@ pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
 pub use rooms::GENERAL;
+pub use threads::ThreadSlice;
 
 use crate::storage::Store;
 

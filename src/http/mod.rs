@@ -8,6 +8,7 @@ mod directory;
 mod error;
 mod extract;
 mod guard;
+mod mentions;
 mod messages;
 mod openapi;
 mod ops;
@@ -16,6 +17,7 @@ mod pages;
 mod rooms;
 pub mod server;
 mod stream;
+mod threads;
 mod tutorial;
 pub mod upgrade;
 
@@ -108,6 +110,16 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
         .routes(routes!(ops::ready))
+        // --- threads and mentions
+        .routes(routes!(threads::thread))
+        .routes(routes!(threads::post_reply))
+        .routes(routes!(mentions::inbox))
+        .routes(routes!(mentions::set_level))
+        .routes(routes!(mentions::set_room_mentions))
+        .routes(routes!(
+            mentions::do_not_disturb,
+            mentions::set_do_not_disturb
+        ))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -39,6 +39,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0005_message_json.sql"),
         then: Some(queries::encode_unencoded_messages),
     },
+    Migration {
+        version: 8,
+        sql: include_str!("../../../migrations/sqlite/0008_threads_mentions.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {
