@@ -55,24 +55,26 @@ export function attachMentionComplete(textarea, roomId) {
   textarea.after(listbox);
   textarea.setAttribute('aria-controls', id);
   textarea.setAttribute('aria-autocomplete', 'list');
-  let cache = { room: null, members: [] };
-  let options = [];
-  let active = 0;
-  let word = null; // { start, end }
+  let cache = { room: null, members: null }; // members: a promise of the list
 
-  async function members() {
+  function members() {
     const room = roomId();
     if (cache.room !== room) {
-      cache = { room, members: [] };
-      try {
-        const data = await get(roomPath(room, '/members'));
-        if (cache.room === room) cache.members = data.members ?? [];
-      } catch {
-        cache.room = null;
-      }
+      const asked = get(roomPath(room, '/members')).then(
+        (data) => data.members ?? [],
+        () => {
+          if (cache.room === room) cache.room = null; // ask again next time
+          return [];
+        },
+      );
+      cache = { room, members: asked };
     }
     return cache.members;
   }
+  let options = [];
+  let active = 0;
+  let word = null; // { start, end }
+  let asks = 0;
 
   function close() {
     options = [];
@@ -114,11 +116,15 @@ export function attachMentionComplete(textarea, roomId) {
   textarea.addEventListener('input', async () => {
     const caret = textarea.selectionStart;
     const match = /(^|[^\w@.-])@([A-Za-z0-9_.-]{0,32})$/.exec(textarea.value.slice(0, caret));
-    if (!match || roomId() == null) return close();
+    if (!match || roomId() == null) {
+      asks += 1;
+      return close();
+    }
     const prefix = lower(match[2]);
     const start = caret - match[2].length - 1;
+    const ask = ++asks;
     const all = await members();
-    if (textarea.selectionStart !== caret) return;
+    if (ask !== asks || textarea.selectionStart !== caret) return; // typed on meanwhile
     const names = all.map((m) => m.username).filter((n) => lower(n).startsWith(prefix));
     for (const special of ['room', 'here']) if (special.startsWith(prefix) && prefix) names.push(special);
     word = { start, end: caret };
