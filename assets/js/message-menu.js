@@ -1,4 +1,4 @@
-// The menu of one message: Copy link for any message, Edit and Delete for
+// The menu of one message: Copy link and Reply in thread for any message, Edit and Delete for
 // one's own. One shared panel is moved next to whichever message opened it
 // (its "⋯" button, or — on touch screens, where there is no hover to show
 // that button — the message itself, tapped or long-pressed; see touch.js).
