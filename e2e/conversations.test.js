@@ -45,12 +45,15 @@ test('a reply in a thread reaches the other person live, beside the timeline', a
   const summary = messageRow(alice.page, 'Where shall we eat?').locator('.thread-summary');
   await summary.filter({ hasText: '1 reply' }).waitFor();
   assert.match(await summary.textContent(), /bob/);
+  // Her own thread has replies she has not seen yet.
+  await summary.locator('.thread-summary__new').waitFor();
   // The reply stays out of the room's timeline.
   assert.equal(await messageRow(alice.page, 'The noodle place').count(), 0);
 
   // Her thread panel opens beside the timeline and gets bob's next reply live.
   await summary.click();
   await alice.page.locator('#side-panel .thread-reply', { hasText: 'The noodle place' }).waitFor();
+  await summary.locator('.thread-summary__new').waitFor({ state: 'detached' });
   const panel = await alice.page.locator('#side-panel').boundingBox();
   const timeline = await alice.page.locator('.main').boundingBox();
   assert.ok(panel.x >= timeline.x + timeline.width - 1, 'the panel is beside the timeline');
@@ -58,6 +61,7 @@ test('a reply in a thread reaches the other person live, beside the timeline', a
   await bob.page.press('#side-panel textarea', 'Enter');
   await alice.page.locator('#side-panel .thread-reply', { hasText: 'Or the taco truck' }).waitFor();
   await messageRow(alice.page, 'Where shall we eat?').locator('.thread-summary', { hasText: '2 replies' }).waitFor();
+  assert.equal(await summary.locator('.thread-summary__new').count(), 0, 'seen in the open panel');
 
   // "Also send to room" puts a reply in the timeline too.
   await alice.page.fill('#side-panel textarea', 'Noodles it is');

@@ -19,6 +19,11 @@ export function setupConversations(deps) {
   let inboxOpen = false;
 
   const threads = new ThreadPanel({ panel, app, me, closeOthers: () => { inboxOpen = false; } });
+  // The first message's row drops its "new replies" mark once the thread is seen.
+  threads.onSeen = (root) => {
+    const row = view.isOpen(root.room_id) ? list.find(root.seq) : null;
+    if (row) list.render();
+  };
   threads.onComposer = (textarea, roomId) => attachMentionComplete(textarea, () => roomId);
   attachMentionComplete(deps.composer, () => view.current?.id ?? null);
 

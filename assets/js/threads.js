@@ -13,14 +13,42 @@ import { renderMarkdown } from './markdown.js';
 import { markMentions } from './mentions.js';
 import { formatClock, formatFull, timeAgo, toDate } from './time.js';
 import { toast } from './toast.js';
+import { key, readJson, writeJson } from './store.js';
 
 const PAGE = 50;
+const SEEN_MAX = 500; // threads whose last seen reply this browser remembers
 let opener = null; // (message) => void, set by the panel
+let meOf = () => null;
+
+// The newest reply I have seen, per thread ("room:root" -> seq), in this browser.
+const seenKey = () => key('threadSeen', meOf()?.id);
+const seenOf = (m) => readJson(seenKey(), {})[`${m.room_id}:${m.seq}`] ?? 0;
+function markSeen(root) {
+  const last = root.thread?.last_reply_seq;
+  if (!last || seenOf(root) >= last) return;
+  const seen = readJson(seenKey(), {});
+  seen[`${root.room_id}:${root.seq}`] = last;
+  const keys = Object.keys(seen);
+  for (const k of keys.slice(0, Math.max(0, keys.length - SEEN_MAX))) delete seen[k];
+  writeJson(seenKey(), seen);
+}
+
+// A thread I took part in (wrote its first message or replied) has
+// replies from others that I have not seen in its panel.
+function unread(m) {
+  const me = meOf();
+  const s = m.thread;
+  if (!me || !s?.last_reply_seq) return false;
+  const people = (s.people ?? []).map((p) => p.toLowerCase());
+  const tookPart = m.author_id === me.id || people.includes(me.username.toLowerCase());
+  const lastByMe = people[0] === me.username.toLowerCase();
+  return tookPart && !lastByMe && s.last_reply_seq > seenOf(m);
+}
 
 // What of a message's thread a row shows, for message-row.js's rowVersion.
 export function threadVersion(m) {
   const s = m.thread;
-  return s ? `${s.reply_count}:${s.last_reply_seq}` : '';
+  return s ? `${s.reply_count}:${s.last_reply_seq}:${unread(m)}` : '';
 }
 
 // The "3 replies · last 2 min ago" button under a message with replies.
@@ -30,7 +58,8 @@ export function threadSummaryEl(m) {
   const when = s.last_reply_at ? timeAgo(toDate(s.last_reply_at)) : '';
   return h(
     'button',
-    { type: 'button', class: 'thread-summary', 'data-thread-root': m.seq, onclick: () => opener?.(m) },
+    { type: 'button', class: `thread-summary${unread(m) ? ' thread-summary--unread' : ''}`, 'data-thread-root': m.seq, onclick: () => opener?.(m) },
+    unread(m) ? h('span', { class: 'thread-summary__new' }, t('thread.new')) : null,
     h('span', { class: 'thread-summary__count' }, t('thread.replies', { count: s.reply_count })),
     h('span', { class: 'thread-summary__people' }, (s.people ?? []).slice(0, 3).join(', ')),
     when ? h('span', { class: 'thread-summary__when' }, t('thread.lastReply', { when })) : null,
@@ -46,6 +75,7 @@ export class ThreadPanel {
     Object.assign(this, deps);
     this.current = null; // { roomId, root, replies: Map(seq -> m), hasOlder }
     opener = (m) => this.open(m.room_id, m.thread_root ?? m.seq);
+    meOf = deps.me;
   }
 
   isOpen(roomId, rootSeq) {
@@ -134,6 +164,10 @@ export class ThreadPanel {
     const cur = this.current;
     if (!cur) return;
     const oldForm = keepComposer ? this.panel.querySelector('form') : null;
+    if (cur.root) {
+      markSeen(cur.root);
+      this.onSeen?.(cur.root);
+    }
     const count = cur.root?.thread?.reply_count ?? cur.replies.size;
     const head = h(
       'header',

@@ -216,6 +216,7 @@ export default {
 
   // --- Threads, Erwähnungen, Benachrichtigungsstufen
   'thread.replies': { one: '{count} Antwort', other: '{count} Antworten' },
+  'thread.new': 'Neue Antworten',
   'thread.lastReply': 'letzte Antwort {when}',
   'thread.title': 'Thread',
   'thread.close': 'Thread schließen',

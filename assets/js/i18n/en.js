@@ -221,6 +221,7 @@ export default {
 
   // --- Threads, mentions, notification levels
   'thread.replies': { one: '{count} reply', other: '{count} replies' },
+  'thread.new': 'New replies',
   'thread.lastReply': 'last reply {when}',
   'thread.title': 'Thread',
   'thread.close': 'Close thread',
