@@ -17,7 +17,7 @@ import { setupComposer } from './composer.js';
 import { drafts as draftStore } from './drafts.js';
 import { startLive } from './live.js';
 import { liveEvents } from './live-events.js';
-import { setupConversation } from './conversation.js';
+import { setupMessageExtras } from './message-extras.js';
 import { ConnectionBanner } from './connection-banner.js';
 import { watchSession, leaveSignedOut, askAboutHeld } from './session.js';
 import { Typing } from './typing.js';
@@ -33,6 +33,8 @@ import { setupRoomDialogs } from './room-dialogs.js';
 import { setupAccount } from './account.js';
 import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
+import { setupConversations } from './conversations.js';
+import { setupLevels } from './notify-levels.js';
 
 translatePage();
 
@@ -44,6 +46,7 @@ let live = null;
 let outbox = null;
 let drafts = null;
 let notify = () => {};
+let conversations = null;
 
 // --- Components -----------------------------------------------------------
 
@@ -78,21 +81,22 @@ const list = new MessageList({
     composer.focus();
   },
   onEditSave: (seq, body) => view.saveEdit(seq, body),
-  reactions: (m) => conversation.reactions(m),
-  reactionsVersion: (m) => conversation.reactionsVersion(m),
-  systemLine: (m) => conversation.systemLine(m),
+  reactions: (m) => extras.reactions(m),
+  reactionsVersion: (m) => extras.reactionsVersion(m),
+  systemLine: (m) => extras.systemLine(m),
 });
 
-const conversation = setupConversation({ me: () => state.me, list, refreshRooms: () => refreshRooms() });
+const extras = setupMessageExtras({ me: () => state.me, list, refreshRooms: () => refreshRooms() });
 
 const messageMenu = setupMessageMenu({
   panel: $('message-menu'),
   meId: () => state.me?.id,
-  onOpen: (panel, m) => conversation.menuOpened(panel, m),
+  onOpen: (panel, m) => extras.menuOpened(panel, m),
   onAction(action, m) {
-    if (conversation.onMenuAction(action, m)) return;
+    if (extras.onMenuAction(action, m)) return;
     if (action === 'edit') list.startEdit(m.seq);
     else if (action === 'delete') view.deleteMessage(m.seq);
+    else if (action === 'reply') conversations.openThread(m);
     else copyLink(m);
   },
 });
@@ -270,8 +274,8 @@ function renderHeader() {
   let placeholder = t('composer.placeholder');
   if (room) placeholder = t(room.kind === 'direct' ? 'composer.placeholderDirect' : 'composer.placeholderRoom', { name });
   composer.setPlaceholder(placeholder);
-  document.title = pageTitle(room, sidebar.totalUnread());
-  conversation.roomShown(room);
+  document.title = pageTitle(room, sidebar.totalUnread(), sidebar.totalMentions());
+  extras.roomShown(room);
 }
 
 // --- Start-up ---------------------------------------------------------------
@@ -312,14 +316,17 @@ async function boot() {
       roomName: roomLabel,
       openRoomById: goToRoom,
     });
+    conversations = setupConversations({ app: document.querySelector('.app'), panel: $('side-panel'), inboxButton: $('mentions-button'), composer: $('composer'), list, view, sidebar, me: () => state.me, notify: (room, m) => notify(room, m), onChange: renderHeader });
+    setupLevels({ levelDialog: $('level-dialog'), dndDialog: $('dnd-dialog'), levelButton: $('level-button'), dndButton: $('dnd-button'), room: () => view.room(), onSaved: renderHeader });
     const events = liveEvents({
+      conversations,
       view,
       list,
       sidebar,
       typing,
       presence,
       roomDialogs,
-      conversation,
+      extras,
       outbox: () => outbox,
       me: () => state.me,
       notify: (room, m) => notify(room, m),

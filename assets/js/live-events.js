@@ -3,13 +3,14 @@
 // title and notifications), typing, presence, membership and rooms coming
 // and going.
 
-// ctx: { view, list, sidebar, typing, presence, roomDialogs, conversation, outbox(),
+// ctx: { view, list, sidebar, typing, presence, roomDialogs, extras, outbox(),
 // me(), notify(room, message), refreshRooms(), live(), onChange() }
 export function liveEvents(ctx) {
   const refresh = () => ctx.refreshRooms().catch(() => {});
 
   // A room event, new to this page (live.js drops duplicates).
   function onEvent(e) {
+    if (ctx.conversations?.onEvent(e)) return; // threads.js, mentions.js
     const open = ctx.view.isOpen(e.room_id);
     if (e.type === 'message.created') {
       const m = e.message;
@@ -26,7 +27,7 @@ export function liveEvents(ctx) {
     } else if (e.type === 'message.deleted') {
       if (open && ctx.list.markDeleted(e.message_seq)) ctx.list.render();
     } else {
-      ctx.conversation?.onEvent(e, open);
+      ctx.extras?.onEvent(e, open);
     }
   }
 

@@ -1,11 +1,11 @@
-// The menu of one message: Copy link for any message, Edit and Delete for
+// The menu of one message: Copy link and Reply in thread for any message, Edit and Delete for
 // one's own. One shared panel is moved next to whichever message opened it
 // (its "⋯" button, or — on touch screens, where there is no hover to show
 // that button — the message itself, tapped or long-pressed; see touch.js).
 
-const ITEMS_FOR_OTHERS = ['copy-link', 'react', 'pin', 'save'];
+const ITEMS_FOR_OTHERS = ['copy-link', 'react', 'pin', 'save', 'reply'];
 
-// onAction(action, message): 'copy-link' | 'react' | 'edit' | 'delete'.
+// onAction(action, message): 'copy-link' | 'react' | 'pin' | 'save' | 'edit' | 'delete' | 'reply'.
 export function setupMessageMenu({ panel, meId, onAction, onOpen }) {
   let target = null; // { message, anchor, button }
 

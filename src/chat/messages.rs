@@ -3,7 +3,8 @@
 use super::rooms::GENERAL;
 use super::Chat;
 use crate::domain::{
-    ClientId, Message, MessageBody, MessageJson, Posted, Role, RoomEvent, RoomId, Seq, User,
+    ClientId, Message, MessageBody, MessageJson, Posted, Role, RoomEvent, RoomId, Seq, ThreadPlace,
+    User,
 };
 use crate::error::{Error, Result};
 use crate::storage::{HistoryPage, NewMessage, StoreError};
@@ -41,21 +42,23 @@ impl Chat {
         body: &str,
     ) -> Result<Posted> {
         let client_id = ClientId::parse(client_id)?;
-        self.post(user, room, client_id, body).await
+        self.post(user, room, client_id, body, None).await
     }
 
     /// The tutorial's send: into `general`, with a server-made client id.
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn post_to_general(&self, user: &User, body: &str) -> Result<Posted> {
-        self.post(user, GENERAL, ClientId::generate(), body).await
+        self.post(user, GENERAL, ClientId::generate(), body, None)
+            .await
     }
 
-    async fn post(
+    pub(super) async fn post(
         &self,
         user: &User,
         room: RoomId,
         client_id: ClientId,
         body: &str,
+        thread: Option<ThreadPlace>,
     ) -> Result<Posted> {
         let started = std::time::Instant::now();
         let (access, role) = self.member_access(user, room).await?;
@@ -69,6 +72,7 @@ impl Chat {
             let interval = std::time::Duration::from_secs(u64::from(access.slow_mode_secs));
             self.limits.slow_mode(room.0, user.id.0, interval)?;
         }
+        let mentions = self.mentions_in(user, room, access, role, &body).await?;
         let posted = self
             .store
             .post_message(NewMessage {
@@ -77,8 +81,11 @@ impl Chat {
                 author_name: user.username.clone(),
                 client_id,
                 body,
+                thread,
+                mentions,
             })
-            .await?;
+            .await
+            .map_err(message_error)?;
         if posted.message.room_id != room {
             return Err(Error::conflict(
                 "client_id_reused",
@@ -195,7 +202,7 @@ impl Chat {
     }
 
     /// The message at `seq`, unless it is missing or deleted.
-    async fn live_message(&self, room: RoomId, seq: Seq) -> Result<Message> {
+    pub(super) async fn live_message(&self, room: RoomId, seq: Seq) -> Result<Message> {
         let message = self
             .store
             .message_at(room, seq)

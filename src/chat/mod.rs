@@ -5,11 +5,13 @@ mod accounts;
 mod credentials;
 mod directory;
 mod limits;
+mod mentions;
 mod messages;
 mod pins;
 mod reactions;
 mod room_care;
 mod rooms;
+mod threads;
 
 use std::sync::Arc;
 
@@ -22,6 +24,7 @@ pub use pins::{MAX_PINS, MAX_SAVED};
 pub use reactions::MAX_EMOJI_PER_MESSAGE;
 pub use room_care::{RoomCareRequest, TOPIC_MAX};
 pub use rooms::GENERAL;
+pub use threads::ThreadSlice;
 
 use crate::storage::Store;
 

@@ -8,10 +8,12 @@ mod event;
 mod ids;
 mod input;
 mod model;
+mod reactions_pins;
 mod time;
 
 pub use conversation::{
-    Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
+    mentioned_names, MentionEntry, Mentions, NotificationLevel, ThreadPlace, ThreadSummary,
+    MAX_MENTIONS,
 };
 pub use directory::{Person, RoomAbout, RoomDetails};
 pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
@@ -23,5 +25,8 @@ pub use input::{ClientId, MessageBody, Password, RoomName, Username, USERNAME_MA
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
+};
+pub use reactions_pins::{
+    Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
 };
 pub use time::Timestamp;

@@ -8,6 +8,7 @@ mod directory;
 mod error;
 mod extract;
 mod guard;
+mod mentions;
 mod messages;
 mod openapi;
 mod ops;
@@ -18,6 +19,7 @@ mod room_care;
 mod rooms;
 pub mod server;
 mod stream;
+mod threads;
 mod tutorial;
 pub mod upgrade;
 
@@ -110,6 +112,16 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
         .routes(routes!(ops::ready))
+        // --- threads and mentions
+        .routes(routes!(threads::thread))
+        .routes(routes!(threads::post_reply))
+        .routes(routes!(mentions::inbox))
+        .routes(routes!(mentions::set_level))
+        .routes(routes!(mentions::set_room_mentions))
+        .routes(routes!(
+            mentions::do_not_disturb,
+            mentions::set_do_not_disturb
+        ))
         // --- conversations (issue 16)
         .routes(routes!(reactions::add_reaction, reactions::remove_reaction))
         .routes(routes!(reactions::reactions))

@@ -3,10 +3,11 @@
 //! acknowledged, and a pool of read connections.
 
 mod cache;
-mod conversations;
+mod conversation;
 mod directory;
 mod migrate;
 mod queries;
+mod reactions;
 mod readers;
 mod room_care;
 mod writer;
@@ -461,7 +462,90 @@ impl Store for SqliteStore {
             .await
     }
 
-    // --- conversations (issue 16): SQL in conversations.rs
+    // --- threads and mentions
+    async fn thread_replies(
+        &self,
+        room: RoomId,
+        first: Seq,
+        page: HistoryPage,
+    ) -> StoreResult<Vec<MessageJson>> {
+        self.readers
+            .read_quick(move |c| conversation::thread_replies(c, room, first, page))
+            .await
+    }
+
+    async fn members_named(
+        &self,
+        room: RoomId,
+        name_keys: Vec<String>,
+    ) -> StoreResult<Vec<Member>> {
+        self.readers
+            .read_quick(move |c| conversation::members_named(c, room, &name_keys))
+            .await
+    }
+
+    async fn members_may_mention_room(&self, room: RoomId) -> StoreResult<bool> {
+        self.readers
+            .read_quick(move |c| conversation::members_may_mention_room(c, room))
+            .await
+    }
+
+    async fn set_members_may_mention_room(&self, room: RoomId, allowed: bool) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| conversation::set_members_may_mention_room(c, room, allowed))
+            .await
+    }
+
+    async fn mentions_of(
+        &self,
+        user: UserId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::domain::MentionEntry>> {
+        self.readers
+            .read(move |c| conversation::mentions_of(c, user, before, limit))
+            .await
+    }
+
+    async fn mention_counts(&self, user: UserId) -> StoreResult<Vec<(RoomId, i64)>> {
+        self.readers
+            .read(move |c| conversation::mention_counts(c, user))
+            .await
+    }
+
+    async fn notification_levels(
+        &self,
+        user: UserId,
+    ) -> StoreResult<Vec<(RoomId, crate::domain::NotificationLevel)>> {
+        self.readers
+            .read_quick(move |c| conversation::notification_levels(c, user))
+            .await
+    }
+
+    async fn set_notification_level(
+        &self,
+        room: RoomId,
+        user: UserId,
+        level: crate::domain::NotificationLevel,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| conversation::set_notification_level(c, room, user, level))
+            .await
+    }
+
+    async fn do_not_disturb(&self, user: UserId) -> StoreResult<Option<Timestamp>> {
+        self.readers
+            .read_quick(move |c| conversation::do_not_disturb(c, user))
+            .await
+    }
+
+    async fn set_do_not_disturb(&self, user: UserId, until: Option<Timestamp>) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| conversation::set_do_not_disturb(c, user, until))
+            .await
+    }
+
+    // --- conversations (issue 16): SQL in reactions.rs and room_care.rs
     async fn add_reaction(
         &self,
         room: RoomId,
@@ -471,9 +555,7 @@ impl Store for SqliteStore {
         max_emoji: u32,
     ) -> StoreResult<AddOutcome> {
         self.writer
-            .write(move |c, ev| {
-                conversations::add_reaction(c, ev, room, seq, &who, &emoji, max_emoji)
-            })
+            .write(move |c, ev| reactions::add_reaction(c, ev, room, seq, &who, &emoji, max_emoji))
             .await
     }
 
@@ -485,7 +567,7 @@ impl Store for SqliteStore {
         emoji: Emoji,
     ) -> StoreResult<bool> {
         self.writer
-            .write(move |c, ev| conversations::remove_reaction(c, ev, room, seq, &who, &emoji))
+            .write(move |c, ev| reactions::remove_reaction(c, ev, room, seq, &who, &emoji))
             .await
     }
 
@@ -496,7 +578,7 @@ impl Store for SqliteStore {
         last: Seq,
     ) -> StoreResult<Vec<ReactionGroup>> {
         self.readers
-            .read_quick(move |c| conversations::reactions_between(c, room, first, last))
+            .read_quick(move |c| reactions::reactions_between(c, room, first, last))
             .await
     }
 

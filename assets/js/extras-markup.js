@@ -83,7 +83,7 @@ function emojiPicker() {
   );
 }
 
-export function addConversationMarkup() {
+export function addExtrasMarkup() {
   if (document.getElementById('emoji-picker')) return;
   document.body.append(emojiPicker(), listDialog('pins', 'pins.title'), listDialog('saved', 'saved.title'), settingsDialog());
 }

@@ -4,7 +4,7 @@
 // for them, and their live events. chat.js calls in here through a few
 // hooks so the shared modules stay small.
 
-import { addConversationMarkup } from './conversation-markup.js';
+import { addExtrasMarkup } from './extras-markup.js';
 import { setupEmojiComplete } from './emoji-complete.js';
 import { setupEmojiPicker } from './emoji-picker.js';
 import { addReaction, applyReaction, reactionsRow, reactionsVersion } from './reactions.js';
@@ -16,8 +16,8 @@ const $ = (id) => document.getElementById(id);
 
 // me(): the signed-in user; list: the MessageList (to redraw);
 // refreshRooms(): reload the sidebar.
-export function setupConversation({ me, list, refreshRooms }) {
-  addConversationMarkup();
+export function setupMessageExtras({ me, list, refreshRooms }) {
+  addExtrasMarkup();
   let roomId = null;
   const pins = setupPins({ list, roomId: () => roomId });
   const care = setupRoomCare({ list, refreshRooms });

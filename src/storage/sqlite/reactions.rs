@@ -1,5 +1,5 @@
-//! The SQL of conversations (issue 16): reactions now; pins, saved messages
-//! and room care beside them. Writes run in the writer's group transaction
+//! The SQL of reactions (issue 16); pins, saved messages and room care are
+//! in room_care.rs. Writes run in the writer's group transaction
 //! and log their room event there, like edits and deletions.
 
 use std::collections::HashMap;
