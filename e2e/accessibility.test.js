@@ -174,7 +174,9 @@ test('a whole journey works with the keyboard alone', async () => {
   await tabTo(page, '.msg__actions', { back: true });
   await keys.press('Enter');
   await page.locator('#message-menu:not([hidden])').waitFor();
-  // Delete is the last item: Up from the first wraps round to it.
+  // Delete is the last but one item (Reply in thread is last): Up from
+  // the first wraps round to Reply, and once more is Delete.
+  await keys.press('ArrowUp');
   await keys.press('ArrowUp');
   assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'delete');
   await keys.press('Enter');

@@ -87,9 +87,11 @@ export function setupEmojiComplete({ textarea, list }) {
   textarea.addEventListener('input', (e) => {
     if (e.isTrusted) update();
   });
-  // Registered before the composer's own handler (chat.js sets this up
-  // first), so Enter picks an emoji instead of sending while the list is open.
-  textarea.addEventListener('keydown', (e) => {
+  // A capturing listener runs before the composer's own at the textarea,
+  // so Enter picks an emoji instead of sending while the list is open.
+  textarea.addEventListener(
+    'keydown',
+    (e) => {
     if (list.hidden || !found.length) return;
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
@@ -105,7 +107,11 @@ export function setupEmojiComplete({ textarea, list }) {
       e.stopImmediatePropagation();
       hide();
     }
-  });
+    },
+    true,
+  );
   textarea.addEventListener('blur', hide);
   hide();
+  // Loaded on the first colon typed: what was typed meanwhile counts.
+  if (document.activeElement === textarea) update();
 }

@@ -5,8 +5,6 @@
 // hooks so the shared modules stay small.
 
 import { addExtrasMarkup } from './extras-markup.js';
-import { setupEmojiComplete } from './emoji-complete.js';
-import { setupEmojiPicker } from './emoji-picker.js';
 import { addReaction, applyReaction, reactionsRow, reactionsVersion } from './reactions.js';
 import { pinMark, setupPins } from './pins.js';
 import { setupRoomCare } from './room-care.js';
@@ -25,11 +23,25 @@ export function setupMessageExtras({ me, list, refreshRooms }) {
   $('saved-button').addEventListener('click', () => pins.openSaved());
   $('room-settings-button').addEventListener('click', () => care.open());
 
-  const picker = setupEmojiPicker({ panel: $('emoji-picker'), input: $('emoji-search'), grid: $('emoji-grid') });
-  // Before the composer's own keys (chat.js sets this up first).
-  setupEmojiComplete({ textarea: $('composer'), list: $('emoji-complete') });
-
-  const openPicker = (anchor, m) => picker.open(anchor, (emoji) => addReaction(m, emoji));
+  // The picker and :shortcode: completion load when first needed, so the
+  // page does not ship them up front (e2e/performance.test.js budget).
+  let picker = null;
+  const openPicker = async (anchor, m) => {
+    picker ??= (await import('./emoji-picker.js')).setupEmojiPicker({
+      panel: $('emoji-picker'),
+      input: $('emoji-search'),
+      grid: $('emoji-grid'),
+    });
+    picker.open(anchor, (emoji) => addReaction(m, emoji));
+  };
+  const composerBox = $('composer');
+  let completing = null;
+  composerBox.addEventListener('input', () => {
+    if (completing || !composerBox.value.includes(':')) return;
+    completing = import('./emoji-complete.js').then((mod) =>
+      mod.setupEmojiComplete({ textarea: composerBox, list: $('emoji-complete') }),
+    );
+  });
   const rowOf = (m) => $('messages').querySelector(`[data-seq="${m.seq}"]`);
 
   return {

@@ -9,9 +9,14 @@ import { h } from './dom.js';
 import { t } from './i18n.js';
 import { del, put, roomPath } from './api.js';
 import { toast } from './toast.js';
-import { rememberEmoji } from './emoji-data.js';
 
 const byMessage = new Map();
+
+// The picker's recently used list lives with the emoji data, loaded only
+// once someone reacts or opens the picker.
+function remember(emoji) {
+  import('./emoji-data.js').then((m) => m.rememberEmoji(emoji)).catch(() => {});
+}
 
 function emojiOf(messageId, make) {
   let emoji = byMessage.get(messageId);
@@ -58,7 +63,7 @@ export function reactionsVersion(m, me) {
 export async function addReaction(m, emoji) {
   try {
     await put(roomPath(m.room_id, `/messages/${m.seq}/reactions/${encodeURIComponent(emoji)}`));
-    rememberEmoji(emoji);
+    remember(emoji);
   } catch (err) {
     toast(err.message, { error: true });
   }
@@ -72,7 +77,7 @@ export async function toggleReaction(m, emoji, me) {
     if (mine) await del(path);
     else {
       await put(path);
-      rememberEmoji(emoji);
+      remember(emoji);
     }
   } catch (err) {
     toast(err.message, { error: true });
