@@ -81,13 +81,10 @@ const list = new MessageList({
     composer.focus();
   },
   onEditSave: (seq, body) => view.saveEdit(seq, body),
-  reactions: (m) => extras.reactions(m),
-  reactionsVersion: (m) => extras.reactionsVersion(m),
-  systemLine: (m) => extras.systemLine(m),
+  ...{ reactions: (m) => extras.reactions(m), reactionsVersion: (m) => extras.reactionsVersion(m), systemLine: (m) => extras.systemLine(m) },
 });
 
 const extras = setupMessageExtras({ me: () => state.me, list, refreshRooms: () => refreshRooms() });
-
 const messageMenu = setupMessageMenu({
   panel: $('message-menu'),
   meId: () => state.me?.id,

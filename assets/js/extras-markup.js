@@ -83,7 +83,22 @@ function emojiPicker() {
   );
 }
 
+// The items of the room menu and the message menu, before Edit and Delete.
+function menuItems() {
+  const roomMenu = document.getElementById('room-menu');
+  const leave = document.getElementById('leave-room-button');
+  roomMenu.insertBefore(h('button', { id: 'pins-button', type: 'button', class: 'menu__item' }, t('pins.title')), leave);
+  roomMenu.insertBefore(h('button', { id: 'saved-button', type: 'button', class: 'menu__item' }, t('saved.title')), leave);
+  roomMenu.insertBefore(h('button', { id: 'room-settings-button', type: 'button', class: 'menu__item', hidden: true }, t('care.title')), leave);
+  const messageMenu = document.getElementById('message-menu');
+  const edit = messageMenu.querySelector('[data-action="edit"]');
+  for (const [action, key] of [['react', 'menu.react'], ['pin', 'menu.pin'], ['save', 'menu.save']]) {
+    messageMenu.insertBefore(h('button', { type: 'button', class: 'menu__item', role: 'menuitem', 'data-action': action }, t(key)), edit);
+  }
+}
+
 export function addExtrasMarkup() {
   if (document.getElementById('emoji-picker')) return;
+  menuItems();
   document.body.append(emojiPicker(), listDialog('pins', 'pins.title'), listDialog('saved', 'saved.title'), settingsDialog());
 }

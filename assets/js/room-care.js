@@ -4,7 +4,8 @@
 // and deletes the room (after a confirmation), and the small system lines
 // the timeline shows for room changes and pins as they happen.
 
-import { del, get, patch, roomPath } from './api.js';
+import { del, get, patch, put, roomPath } from './api.js';
+import { h } from './dom.js';
 import { formDialog } from './dialogs.js';
 import { t } from './i18n.js';
 
@@ -100,4 +101,54 @@ export function setupRoomCare({ list, refreshRooms }) {
       }
     },
   };
+}
+
+// What an owner can do to another member in the members dialog: make them
+// a co-owner (or a member again) and remove them. Shown only to owners,
+// never for direct rooms; the server checks again.
+// room: the room; m: the member shown; members: everyone listed; meId: me;
+// reload(setError?): list again; setError(message).
+export function memberActions({ room, m, members, meId, reload, setError }) {
+  const me = members.find((x) => x.user_id === meId);
+  if (room.kind === 'direct' || me?.role !== 'owner' || m.user_id === meId) return null;
+  const act = async (call) => {
+    setError('');
+    try {
+      await call();
+      await reload();
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  const owner = m.role === 'owner';
+  return h(
+    'span',
+    { class: 'member__actions' },
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'button button--small',
+        'aria-label': t(owner ? 'members.demoteLabel' : 'members.promoteLabel', { name: m.username }),
+        onclick: () =>
+          act(() =>
+            put(roomPath(room.id, `/members/${encodeURIComponent(m.username)}/role`), { role: owner ? 'member' : 'owner' }),
+          ),
+      },
+      t(owner ? 'members.demote' : 'members.promote'),
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'button button--small',
+        'aria-label': t('members.removeLabel', { name: m.username }),
+        onclick: () => {
+          if (!window.confirm(t('members.confirmRemove', { name: m.username }))) return;
+          act(() => del(roomPath(room.id, `/members/${encodeURIComponent(m.username)}`)));
+        },
+      },
+      t('members.remove'),
+    ),
+  );
 }

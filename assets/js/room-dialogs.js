@@ -8,7 +8,7 @@ import { formDialog } from './dialogs.js';
 import { h, srOnly } from './dom.js';
 import { t } from './i18n.js';
 import { roomLabel } from './rooms.js';
-import { memberActions } from './member-care.js';
+import { memberActions } from './room-care.js';
 
 // "alice, @bob carol" -> ["alice", "bob", "carol"]
 function parseUsernames(text) {
