@@ -17,6 +17,7 @@ import { setupComposer } from './composer.js';
 import { drafts as draftStore } from './drafts.js';
 import { startLive } from './live.js';
 import { liveEvents } from './live-events.js';
+import { setupMessageExtras } from './message-extras.js';
 import { ConnectionBanner } from './connection-banner.js';
 import { watchSession, leaveSignedOut, askAboutHeld } from './session.js';
 import { Typing } from './typing.js';
@@ -31,10 +32,12 @@ import { setupTouchMenus } from './touch.js';
 import { setupRoomDialogs } from './room-dialogs.js';
 import { setupDisappearing } from './disappearing.js';
 import { setupAdmin } from './admin.js';
-import { memberActions } from './moderation.js';
+import { memberActions as banActions } from './moderation.js';
 import { setupAccount } from './account.js';
 import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
+import { setupConversations } from './conversations.js';
+import { setupLevels } from './notify-levels.js';
 
 translatePage();
 
@@ -46,6 +49,7 @@ let live = null;
 let outbox = null;
 let drafts = null;
 let notify = () => {};
+let conversations = null;
 
 // --- Components -----------------------------------------------------------
 
@@ -80,14 +84,19 @@ const list = new MessageList({
     composer.focus();
   },
   onEditSave: (seq, body) => view.saveEdit(seq, body),
+  ...{ reactions: (m) => extras.reactions(m), reactionsVersion: (m) => extras.reactionsVersion(m), systemLine: (m) => extras.systemLine(m) },
 });
 
+const extras = setupMessageExtras({ me: () => state.me, list, refreshRooms: () => refreshRooms() });
 const messageMenu = setupMessageMenu({
   panel: $('message-menu'),
   meId: () => state.me?.id,
+  onOpen: (panel, m) => extras.menuOpened(panel, m),
   onAction(action, m) {
+    if (extras.onMenuAction(action, m)) return;
     if (action === 'edit') list.startEdit(m.seq);
     else if (action === 'delete') view.deleteMessage(m.seq);
+    else if (action === 'reply') conversations.openThread(m);
     else copyLink(m);
   },
 });
@@ -172,7 +181,7 @@ const roomDialogs = setupRoomDialogs({
   goToRoom,
   isOnline: (roomId, userId) => presence.isOnline(roomId, userId),
   meId: () => state.me?.id,
-  memberActions: memberActions({ meId: () => state.me?.id, isAdmin: () => admin.isAdmin() }),
+  moderationActions: banActions({ meId: () => state.me?.id, isAdmin: () => admin.isAdmin() }),
 });
 setupAccount({ getMe: () => state.me, unsentCount: () => outbox?.unsentCount() ?? 0, signOut });
 setupMenu($('room-menu-button'), $('room-menu'));
@@ -281,7 +290,8 @@ function renderHeader() {
   let placeholder = t('composer.placeholder');
   if (room) placeholder = t(room.kind === 'direct' ? 'composer.placeholderDirect' : 'composer.placeholderRoom', { name });
   composer.setPlaceholder(placeholder);
-  document.title = pageTitle(room, sidebar.totalUnread());
+  document.title = pageTitle(room, sidebar.totalUnread(), sidebar.totalMentions());
+  extras.roomShown(room);
 }
 
 // --- Start-up ---------------------------------------------------------------
@@ -323,13 +333,17 @@ async function boot() {
       roomName: roomLabel,
       openRoomById: goToRoom,
     });
+    conversations = setupConversations({ app: document.querySelector('.app'), panel: $('side-panel'), inboxButton: $('mentions-button'), composer: $('composer'), list, view, sidebar, me: () => state.me, notify: (room, m) => notify(room, m), onChange: renderHeader });
+    setupLevels({ levelDialog: $('level-dialog'), dndDialog: $('dnd-dialog'), levelButton: $('level-button'), dndButton: $('dnd-button'), room: () => view.room(), onSaved: renderHeader });
     const events = liveEvents({
+      conversations,
       view,
       list,
       sidebar,
       typing,
       presence,
       roomDialogs,
+      extras,
       outbox: () => outbox,
       me: () => state.me,
       notify: (room, m) => notify(room, m),

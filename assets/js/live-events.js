@@ -3,7 +3,7 @@
 // title and notifications), typing, presence, membership and rooms coming
 // and going.
 
-// ctx: { view, list, sidebar, typing, presence, roomDialogs, outbox(),
+// ctx: { view, list, sidebar, typing, presence, roomDialogs, extras, outbox(),
 // me(), notify(room, message), refreshRooms(), live(), onChange() }
 import { toast } from './toast.js';
 import { t } from './i18n.js';
@@ -22,6 +22,7 @@ export function liveEvents(ctx) {
 
   // A room event, new to this page (live.js drops duplicates).
   function onEvent(e) {
+    if (ctx.conversations?.onEvent(e)) return; // threads.js, mentions.js
     const open = ctx.view.isOpen(e.room_id);
     if (e.type === 'message.created') {
       const m = e.message;
@@ -37,6 +38,8 @@ export function liveEvents(ctx) {
       if (open && ctx.list.find(e.message.seq) && ctx.list.addMessages([e.message])) ctx.list.render();
     } else if (e.type === 'message.deleted') {
       if (open && ctx.list.markDeleted(e.message_seq)) ctx.list.render();
+    } else {
+      ctx.extras?.onEvent(e, open);
     } else if (e.type === 'message.expired') {
       if (open && ctx.list.markExpired(e.message_seq)) ctx.list.render();
     } else if (e.type === 'room.disappearing_changed') {

@@ -337,6 +337,9 @@ export class MessageList {
       onActions: this.callbacks.onActions,
       onRetry: this.callbacks.onRetry,
       onDiscard: this.callbacks.onDiscard,
+      reactions: this.callbacks.reactions,
+      reactionsVersion: this.callbacks.reactionsVersion,
+      systemLine: this.callbacks.systemLine,
       editor: (m) =>
         messageEditor(m, {
           onSave: (body) => this.callbacks.onEditSave(m.seq, body),

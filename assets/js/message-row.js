@@ -9,6 +9,8 @@ import { avatar } from './avatar.js';
 import { renderMarkdown } from './markdown.js';
 import { t } from './i18n.js';
 import { formatClock, formatFull, timeAgo, toDate } from './time.js';
+import { threadSummaryEl, threadVersion } from './threads.js';
+import { markMentions, mentionsMe } from './mentions.js';
 import { countdownEl } from './disappearing.js';
 
 /**
@@ -29,6 +31,8 @@ export function rowVersion(row) {
     m.body,
     m.edited_at ?? '',
     Boolean(m.deleted),
+    threadVersion(m),
+    row.reactions ?? '',
     m.expires_at ?? '',
   ].join('|');
 }
@@ -38,6 +42,7 @@ export function rowVersion(row) {
 // onRetry(clientId), onDiscard(clientId) }.
 export function messageRow(row, ctx) {
   const { m, status, continued } = row;
+  if (m.system) return ctx.systemLine(m);
   const date = toDate(m.created_at);
   const author = m.author || t('message.unknownAuthor');
   const mine = m.author_id === ctx.me.id;
@@ -47,6 +52,7 @@ export function messageRow(row, ctx) {
   if (mine) classes.push('msg--mine');
   if (m.deleted) classes.push('msg--deleted');
   if (row.highlight) classes.push('msg--highlight');
+  if (mentionsMe(m, ctx.me)) classes.push('msg--mentions-me');
   const actionable = status === 'sent' && !m.deleted && !row.editing;
 
   return h(
@@ -62,6 +68,8 @@ export function messageRow(row, ctx) {
       countdownEl(m),
     ),
     row.editing ? ctx.editor(m) : bodyEl(m),
+    status === 'sent' && !m.deleted ? ctx.reactions?.(m) : null,
+    status === 'sent' ? threadSummaryEl(m) : null,
     statusEl(row, ctx),
     actionable
       ? h(
@@ -86,6 +94,7 @@ function bodyEl(m) {
   if (m.deleted) return h('div', { class: 'msg__body msg__body--deleted' }, t('message.deleted'));
   const body = h('div', { class: 'msg__body' });
   body.append(renderMarkdown(m.body));
+  markMentions(body, m);
   if (m.edited_at) {
     const edited = toDate(m.edited_at);
     body.append(' ', h('span', { class: 'msg__edited', title: t('message.editedAt', { when: timeAgo(edited) }) }, t('message.edited')));

@@ -8,6 +8,7 @@ import { formDialog } from './dialogs.js';
 import { h, srOnly } from './dom.js';
 import { t } from './i18n.js';
 import { roomLabel } from './rooms.js';
+import { memberActions } from './room-care.js';
 
 // "alice, @bob carol" -> ["alice", "bob", "carol"]
 function parseUsernames(text) {
@@ -19,8 +20,8 @@ function parseUsernames(text) {
 
 // refreshRooms(): reloads the sidebar; goToRoom(id): opens a room;
 // isOnline(roomId, userId); meId().
-// memberActions(room, member, members): a moderation control or null.
-export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, memberActions = () => null }) {
+// moderationActions(room, member, members): a ban control or null.
+export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, moderationActions = () => null }) {
   const byId = (id) => document.getElementById(id);
 
   const create = formDialog(byId('create-room-dialog'), {
@@ -183,7 +184,8 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, membe
         h('span', { class: `presence-dot${on ? ' presence-dot--on' : ''}`, 'aria-hidden': 'true' }),
         on ? t('dialogs.members.online') : t('dialogs.members.offline'),
       ),
-      memberActions(room, m, shownMembers),
+      memberActions({ room, m, members: shownMembers, meId: meId(), reload: () => loadMembers(members.setError), setError: members.setError }),
+      moderationActions(room, m, shownMembers),
     );
   }
 

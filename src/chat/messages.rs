@@ -3,7 +3,8 @@
 use super::rooms::GENERAL;
 use super::Chat;
 use crate::domain::{
-    ClientId, Message, MessageBody, MessageJson, Posted, Role, RoomEvent, RoomId, Seq, User,
+    ClientId, Message, MessageBody, MessageJson, Posted, Role, RoomEvent, RoomId, Seq, ThreadPlace,
+    User,
 };
 use crate::error::{Error, Result};
 use crate::storage::{HistoryPage, NewMessage, StoreError};
@@ -25,6 +26,8 @@ pub struct HistoryRequest {
 pub struct HistorySlice {
     pub messages: Vec<MessageJson>,
     pub has_more: bool,
+    /// The reactions on these messages.
+    pub reactions: Vec<crate::domain::ReactionGroup>,
 }
 
 impl Chat {
@@ -39,25 +42,28 @@ impl Chat {
         body: &str,
     ) -> Result<Posted> {
         let client_id = ClientId::parse(client_id)?;
-        self.post(user, room, client_id, body).await
+        self.post(user, room, client_id, body, None).await
     }
 
     /// The tutorial's send: into `general`, with a server-made client id.
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn post_to_general(&self, user: &User, body: &str) -> Result<Posted> {
-        self.post(user, GENERAL, ClientId::generate(), body).await
+        self.post(user, GENERAL, ClientId::generate(), body, None)
+            .await
     }
 
-    async fn post(
+    pub(super) async fn post(
         &self,
         user: &User,
         room: RoomId,
         client_id: ClientId,
         body: &str,
+        thread: Option<ThreadPlace>,
     ) -> Result<Posted> {
         let started = std::time::Instant::now();
         let (access, role) = self.member_access(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
+        super::room_care::refuse_if_archived(access)?;
         if let Some(limiter) = &self.limits.sends_per_user {
             // The key is made only when the limit is on: this runs per send.
             limiter.take(&user.id.to_string())?;
@@ -66,6 +72,7 @@ impl Chat {
             let interval = std::time::Duration::from_secs(u64::from(access.slow_mode_secs));
             self.limits.slow_mode(room.0, user.id.0, interval)?;
         }
+        let mentions = self.mentions_in(user, room, access, role, &body).await?;
         let posted = self
             .store
             .post_message(NewMessage {
@@ -74,8 +81,11 @@ impl Chat {
                 author_name: user.username.clone(),
                 client_id,
                 body,
+                thread,
+                mentions,
             })
-            .await?;
+            .await
+            .map_err(message_error)?;
         if posted.message.room_id != room {
             return Err(Error::conflict(
                 "client_id_reused",
@@ -126,7 +136,12 @@ impl Chat {
                 }
             }
         }
-        Ok(HistorySlice { messages, has_more })
+        let reactions = self.page_reactions(room, &messages).await?;
+        Ok(HistorySlice {
+            messages,
+            has_more,
+            reactions,
+        })
     }
 
     /// The tutorial's `/messages?current=N`: `general` from position N on,
@@ -157,8 +172,9 @@ impl Chat {
         seq: Seq,
         body: &str,
     ) -> Result<Message> {
-        self.member_access(user, room).await?;
+        let (access, _) = self.member_access(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
+        super::room_care::refuse_if_archived(access)?;
         let message = self.live_message(room, seq).await?;
         if message.author_id != user.id {
             return Err(Error::Forbidden(
@@ -174,7 +190,8 @@ impl Chat {
     /// Deletes a message: its author may, and so may the room's owner.
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %room))]
     pub async fn delete_message(&self, user: &User, room: RoomId, seq: Seq) -> Result<()> {
-        let (_, role) = self.member_access(user, room).await?;
+        let (access, role) = self.member_access(user, room).await?;
+        super::room_care::refuse_if_archived(access)?;
         let message = self.live_message(room, seq).await?;
         let someone_elses = message.author_id != user.id;
         if someone_elses && !self.moderates(user, role).await? {
@@ -195,7 +212,7 @@ impl Chat {
     }
 
     /// The message at `seq`, unless it is missing or deleted.
-    async fn live_message(&self, room: RoomId, seq: Seq) -> Result<Message> {
+    pub(super) async fn live_message(&self, room: RoomId, seq: Seq) -> Result<Message> {
         let message = self
             .store
             .message_at(room, seq)

@@ -7,9 +7,14 @@ mod credentials;
 mod directory;
 mod disappearing;
 mod limits;
+mod mentions;
 mod messages;
 mod moderation;
+mod pins;
+mod reactions;
+mod room_care;
 mod rooms;
+mod threads;
 
 use std::sync::Arc;
 
@@ -20,7 +25,11 @@ pub use disappearing::{ExpiryClock, MAX_DISAPPEAR_SECS};
 pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
+pub use pins::{MAX_PINS, MAX_SAVED};
+pub use reactions::MAX_EMOJI_PER_MESSAGE;
+pub use room_care::{RoomCareRequest, TOPIC_MAX};
 pub use rooms::GENERAL;
+pub use threads::ThreadSlice;
 
 use crate::storage::Store;
 

@@ -1,21 +1,34 @@
 //! Chat vocabulary: id newtypes, parse-validated input and the records the
 //! rest of the server passes around. Nothing here knows HTTP or SQL.
 
+mod conversation;
 mod directory;
+mod emoji;
 mod event;
 mod ids;
 mod input;
 mod model;
+mod reactions_pins;
 mod server;
 mod time;
 
+pub use conversation::{
+    mentioned_names, MentionEntry, Mentions, NotificationLevel, ThreadPlace, ThreadSummary,
+    MAX_MENTIONS,
+};
 pub use directory::{Person, RoomAbout, RoomDetails};
-pub use event::{EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, SessionsEnded};
+pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
+pub use event::{
+    EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, RoomUpdate, SessionsEnded,
+};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username, USERNAME_MAX};
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
+};
+pub use reactions_pins::{
+    Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
 };
 pub use server::{Account, AuditRecord, Invite, SignUpMode, Standing};
 pub use time::Timestamp;

@@ -100,6 +100,10 @@ pub struct RoomSummary {
     /// For direct rooms: the other person's username.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,
+    /// Unread messages that mention me (or the whole room).
+    pub mentions: i64,
+    /// How much of this room I want to be told about.
+    pub notification_level: super::NotificationLevel,
 }
 
 /// A public room in the directory.
@@ -162,6 +166,22 @@ pub struct Message {
     pub edited_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    // --- threads and mentions
+    /// For a reply: the seq of its thread's first message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<Seq>,
+    /// A reply that is also shown in the room's timeline.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub also_in_room: bool,
+    /// For a message that has replies: how many, the last, who replied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<Box<super::ThreadSummary>>,
+    /// The usernames of the members it mentions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    /// It mentions the whole room (`@room` or `@here`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mentions_room: bool,
     /// When the message disappears (posted while the room's timer was on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,

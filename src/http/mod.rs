@@ -10,15 +10,19 @@ mod disappearing;
 mod error;
 mod extract;
 mod guard;
+mod mentions;
 mod messages;
 mod moderation;
 mod openapi;
 mod ops;
 mod origin;
 mod pages;
+mod reactions;
+mod room_care;
 mod rooms;
 pub mod server;
 mod stream;
+mod threads;
 mod tutorial;
 pub mod upgrade;
 
@@ -111,6 +115,26 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
         .routes(routes!(ops::ready))
+        // --- threads and mentions
+        .routes(routes!(threads::thread))
+        .routes(routes!(threads::post_reply))
+        .routes(routes!(mentions::inbox))
+        .routes(routes!(mentions::set_level))
+        .routes(routes!(mentions::set_room_mentions))
+        .routes(routes!(
+            mentions::do_not_disturb,
+            mentions::set_do_not_disturb
+        ))
+        // --- conversations (issue 16)
+        .routes(routes!(reactions::add_reaction, reactions::remove_reaction))
+        .routes(routes!(reactions::reactions))
+        .routes(routes!(room_care::pin, room_care::unpin))
+        .routes(routes!(room_care::pins))
+        .routes(routes!(room_care::save, room_care::unsave))
+        .routes(routes!(room_care::saved))
+        .routes(routes!(room_care::settings, room_care::care))
+        .routes(routes!(room_care::delete_room))
+        .routes(routes!(room_care::set_role))
         // --- server
         .routes(routes!(disappearing::set_disappearing))
         .routes(routes!(admin::my_role))
@@ -137,6 +161,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let routes = Router::new()
         .merge(api)
         .merge(openapi::routes(spec))
+        .merge(reactions::catalogue_routes())
         .merge(tutorial::routes())
         .merge(pages::routes())
         .merge(ops::routes())

@@ -28,6 +28,12 @@ pub enum Command {
         room_id: RoomId,
         client_id: String,
         body: String,
+        /// Reply in the thread of the message at this seq.
+        #[serde(default)]
+        reply_to: Option<Seq>,
+        /// With `reply_to`: show the reply in the room's timeline too.
+        #[serde(default)]
+        also_in_room: bool,
     },
     /// "I am typing in this room" (for the next few seconds).
     Typing {

@@ -134,10 +134,27 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
 
     // Make it a version-4 database: no stored JSON.
     let db = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
+    // Without what later versions added (conversations, version 7).
     db.execute_batch(
-        "ALTER TABLE messages DROP COLUMN json; PRAGMA user_version = 4;
-         -- and without what later versions added
-         DROP INDEX messages_by_expiry; ALTER TABLE messages DROP COLUMN expires_at;
+        "DROP TRIGGER message_deleted_clears_conversation;
+         DROP TABLE reactions; DROP TABLE pins; DROP TABLE saved_messages;
+         ALTER TABLE rooms DROP COLUMN pin_policy; ALTER TABLE rooms DROP COLUMN topic;
+         ALTER TABLE rooms DROP COLUMN archived_at;",
+    )
+    .unwrap();
+    db.execute_batch("ALTER TABLE messages DROP COLUMN json; PRAGMA user_version = 4;")
+        .unwrap();
+    // Nor what later versions added (threads and mentions, version 8).
+    db.execute_batch(
+        "DROP INDEX messages_by_thread; ALTER TABLE messages DROP COLUMN thread_root;
+         ALTER TABLE messages DROP COLUMN also_in_room; DROP TABLE mentions;
+         DROP TABLE notification_levels; ALTER TABLE rooms DROP COLUMN members_mention_room;
+         ALTER TABLE users DROP COLUMN quiet_until;",
+    )
+    .unwrap();
+    // Nor what version 9 added (running a server).
+    db.execute_batch(
+        "DROP INDEX messages_by_expiry; ALTER TABLE messages DROP COLUMN expires_at;
          ALTER TABLE rooms DROP COLUMN disappear_after_secs;
          ALTER TABLE users DROP COLUMN server_role; ALTER TABLE users DROP COLUMN deactivated_at;
          DROP TABLE server_settings; DROP TABLE invites; DROP TABLE room_bans; DROP TABLE audit_log;",

@@ -62,13 +62,28 @@ impl Connection {
                 room_id,
                 client_id,
                 body,
+                reply_to,
+                also_in_room,
             } => {
                 let chat = Arc::clone(&self.chat);
                 let user = self.user.clone();
                 sends
                     .get_or_insert_with(FuturesUnordered::new)
                     .push(Box::pin(async move {
-                        let result = chat.post_message(&user, room_id, &client_id, &body).await;
+                        let result = match reply_to {
+                            None => chat.post_message(&user, room_id, &client_id, &body).await,
+                            Some(parent) => {
+                                chat.post_reply(
+                                    &user,
+                                    room_id,
+                                    parent,
+                                    &client_id,
+                                    &body,
+                                    also_in_room,
+                                )
+                                .await
+                            }
+                        };
                         (client_id, result)
                     }));
                 Flow::Continue

@@ -10,12 +10,6 @@ use super::queries::{log_event, message_at, next_seq};
 use crate::domain::{Event, MessageId, MessageJson, RoomChange, RoomEvent, RoomId, Seq, Timestamp};
 use crate::storage::{StoreError, StoreResult};
 
-/// Whether a stored message expired (rather than being deleted by a
-/// person): it was blanked at or after its expiry time.
-pub fn expired(deleted_at: Option<i64>, expires_at: Option<i64>) -> bool {
-    matches!((deleted_at, expires_at), (Some(d), Some(e)) if d >= e)
-}
-
 /// Takes the room's next seq and reads its timer in the same statement:
 /// the send path pays nothing extra for disappearing messages.
 pub fn next_seq_and_timer(c: &Connection, room: RoomId) -> StoreResult<(Seq, u32)> {

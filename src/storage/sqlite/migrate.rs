@@ -40,6 +40,16 @@ const MIGRATIONS: &[Migration] = &[
         then: Some(queries::encode_unencoded_messages),
     },
     Migration {
+        version: 7,
+        sql: include_str!("../../../migrations/sqlite/0007_reactions_pins.sql"),
+        then: None,
+    },
+    Migration {
+        version: 8,
+        sql: include_str!("../../../migrations/sqlite/0008_threads_mentions.sql"),
+        then: None,
+    },
+    Migration {
         version: 9,
         sql: include_str!("../../../migrations/sqlite/0009_server.sql"),
         then: None,

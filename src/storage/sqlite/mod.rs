@@ -3,12 +3,15 @@
 //! acknowledged, and a pool of read connections.
 
 mod cache;
+mod conversation;
 mod directory;
 mod expiry;
 mod migrate;
 mod moderation;
 mod queries;
+mod reactions;
 mod readers;
+mod room_care;
 mod server;
 mod writer;
 
@@ -24,15 +27,16 @@ use rusqlite::{Connection, ErrorCode};
 use self::cache::Cache;
 use self::readers::Readers;
 use self::writer::Writer;
-use super::{AuditEntry, NewInvite};
 use super::{
-    Durability, HistoryPage, Membership, NewMessage, NewRoom, Publisher, Replay, RoomAccess, Store,
-    StoreError, StoreResult, UserRecord,
+    AddOutcome, Durability, HistoryPage, Membership, NewMessage, NewRoom, Publisher, Replay,
+    RoomAccess, Store, StoreError, StoreResult, UserRecord,
 };
+use super::{AuditEntry, NewInvite};
 use crate::domain::{Account, AuditRecord, Invite, SignUpMode, Standing};
 use crate::domain::{
-    Member, Message, MessageBody, MessageJson, Person, Posted, Role, Room, RoomAbout, RoomId,
-    RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
+    Emoji, Member, Message, MessageBody, MessageJson, Person, Pin, Posted, ReactionGroup, Reactor,
+    Role, Room, RoomAbout, RoomCare, RoomId, RoomListing, RoomSettings, RoomSummary, SavedMessage,
+    Seq, Theme, Timestamp, User, UserId,
 };
 
 pub use migrate::latest_version;
@@ -464,6 +468,208 @@ impl Store for SqliteStore {
         self.readers
             .read(move |c| directory::room_about(c, room))
             .await
+    }
+
+    // --- threads and mentions
+    async fn thread_replies(
+        &self,
+        room: RoomId,
+        first: Seq,
+        page: HistoryPage,
+    ) -> StoreResult<Vec<MessageJson>> {
+        self.readers
+            .read_quick(move |c| conversation::thread_replies(c, room, first, page))
+            .await
+    }
+
+    async fn members_named(
+        &self,
+        room: RoomId,
+        name_keys: Vec<String>,
+    ) -> StoreResult<Vec<Member>> {
+        self.readers
+            .read_quick(move |c| conversation::members_named(c, room, &name_keys))
+            .await
+    }
+
+    async fn members_may_mention_room(&self, room: RoomId) -> StoreResult<bool> {
+        self.readers
+            .read_quick(move |c| conversation::members_may_mention_room(c, room))
+            .await
+    }
+
+    async fn set_members_may_mention_room(&self, room: RoomId, allowed: bool) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| conversation::set_members_may_mention_room(c, room, allowed))
+            .await
+    }
+
+    async fn mentions_of(
+        &self,
+        user: UserId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::domain::MentionEntry>> {
+        self.readers
+            .read(move |c| conversation::mentions_of(c, user, before, limit))
+            .await
+    }
+
+    async fn mention_counts(&self, user: UserId) -> StoreResult<Vec<(RoomId, i64)>> {
+        self.readers
+            .read(move |c| conversation::mention_counts(c, user))
+            .await
+    }
+
+    async fn notification_levels(
+        &self,
+        user: UserId,
+    ) -> StoreResult<Vec<(RoomId, crate::domain::NotificationLevel)>> {
+        self.readers
+            .read_quick(move |c| conversation::notification_levels(c, user))
+            .await
+    }
+
+    async fn set_notification_level(
+        &self,
+        room: RoomId,
+        user: UserId,
+        level: crate::domain::NotificationLevel,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| conversation::set_notification_level(c, room, user, level))
+            .await
+    }
+
+    async fn do_not_disturb(&self, user: UserId) -> StoreResult<Option<Timestamp>> {
+        self.readers
+            .read_quick(move |c| conversation::do_not_disturb(c, user))
+            .await
+    }
+
+    async fn set_do_not_disturb(&self, user: UserId, until: Option<Timestamp>) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| conversation::set_do_not_disturb(c, user, until))
+            .await
+    }
+
+    // --- conversations (issue 16): SQL in reactions.rs and room_care.rs
+    async fn add_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+        max_emoji: u32,
+    ) -> StoreResult<AddOutcome> {
+        self.writer
+            .write(move |c, ev| reactions::add_reaction(c, ev, room, seq, &who, &emoji, max_emoji))
+            .await
+    }
+
+    async fn remove_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, ev| reactions::remove_reaction(c, ev, room, seq, &who, &emoji))
+            .await
+    }
+
+    async fn reactions_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<ReactionGroup>> {
+        self.readers
+            .read_quick(move |c| reactions::reactions_between(c, room, first, last))
+            .await
+    }
+
+    async fn pin_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        max_pins: u32,
+    ) -> StoreResult<AddOutcome> {
+        self.writer
+            .write(move |c, ev| room_care::pin_message(c, ev, room, seq, &who, max_pins))
+            .await
+    }
+
+    async fn unpin_message(&self, room: RoomId, seq: Seq, who: Reactor) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, ev| room_care::unpin_message(c, ev, room, seq, &who))
+            .await
+    }
+
+    async fn pins(&self, room: RoomId) -> StoreResult<Vec<Pin>> {
+        self.readers.read(move |c| room_care::pins(c, room)).await
+    }
+
+    async fn save_message(
+        &self,
+        user: UserId,
+        room: RoomId,
+        seq: Seq,
+        max_saved: u32,
+    ) -> StoreResult<AddOutcome> {
+        self.writer
+            .write(move |c, _| room_care::save_message(c, user, room, seq, max_saved))
+            .await
+    }
+
+    async fn unsave_message(&self, user: UserId, room: RoomId, seq: Seq) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, _| room_care::unsave_message(c, user, room, seq))
+            .await
+    }
+
+    async fn saved_messages(&self, user: UserId, limit: u32) -> StoreResult<Vec<SavedMessage>> {
+        self.readers
+            .read(move |c| room_care::saved_messages(c, user, limit))
+            .await
+    }
+
+    async fn room_settings(&self, room: RoomId) -> StoreResult<RoomSettings> {
+        self.readers
+            .read(move |c| room_care::room_settings(c, room))
+            .await
+    }
+
+    async fn care_for_room(
+        &self,
+        room: RoomId,
+        change: RoomCare,
+        who: Reactor,
+    ) -> StoreResult<RoomSettings> {
+        // Archive and restore change what sends may do: the access cache forgets.
+        self.write_then(
+            move |c, ev| room_care::care_for_room(c, ev, room, &change, &who),
+            self.forget_access(),
+        )
+        .await
+    }
+
+    async fn delete_room(&self, room: RoomId) -> StoreResult<()> {
+        self.write_then(
+            move |c, ev| room_care::delete_room(c, ev, room),
+            self.forget_access(),
+        )
+        .await
+    }
+
+    async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool> {
+        self.write_then(
+            move |c, _| room_care::set_role(c, room, user, role),
+            self.forget_access(),
+        )
+        .await
     }
 
     async fn set_disappearing(
