@@ -11,7 +11,7 @@ import { toast } from './toast.js';
 const VALID_FOR = [3600, 86400, 604800, 2592000];
 
 // rooms(): my rooms (for an invite's room); meId().
-export function setupAdmin({ menuItem, note, dialog, rooms, meId }) {
+export function setupAdmin({ dialog, rooms, meId }) {
   const $ = (sel) => dialog.querySelector(sel);
   const mode = $('#admin-sign-up-mode');
   const search = $('#admin-search');
@@ -174,15 +174,5 @@ export function setupAdmin({ menuItem, note, dialog, rooms, meId }) {
     });
   }
 
-  menuItem.addEventListener('click', () => open());
-
-  // Shown to admins only: asked once the page knows who is signed in.
-  let admin = false;
-  async function check() {
-    const { role } = await get('/api/v1/me/role');
-    admin = role === 'admin';
-    menuItem.hidden = !admin;
-    note.hidden = !admin;
-  }
-  return { check, isAdmin: () => admin };
+  return { open };
 }

@@ -31,7 +31,6 @@ import { setupDrawer } from './drawer.js';
 import { setupTouchMenus } from './touch.js';
 import { setupRoomDialogs } from './room-dialogs.js';
 import { setupDisappearing } from './disappearing.js';
-import { setupAdmin } from './admin.js';
 import { memberActions as banActions } from './moderation.js';
 import { setupAccount } from './account.js';
 import { Navigation } from './navigation.js';
@@ -192,12 +191,26 @@ const disappearing = setupDisappearing({
   room: () => view.room(),
   onChanged: refreshRooms,
 });
-const admin = setupAdmin({
-  menuItem: $('admin-button'),
-  note: $('admin-note'),
-  dialog: $('admin-dialog'),
-  rooms: () => sidebar.rooms ?? [],
-  meId: () => state.me?.id,
+// The admin page loads on first use (admin.js); the menu item shows for admins.
+const admin = {
+  admin: false,
+  page: null,
+  isAdmin() {
+    return this.admin;
+  },
+  async check() {
+    const { role } = await get('/api/v1/me/role');
+    this.admin = role === 'admin';
+    $('admin-button').hidden = !this.admin;
+    $('admin-note').hidden = !this.admin;
+  },
+};
+$('admin-button').addEventListener('click', async () => {
+  if (!admin.page) {
+    const { setupAdmin } = await import('./admin.js');
+    admin.page = setupAdmin({ dialog: $('admin-dialog'), rooms: () => sidebar.rooms ?? [], meId: () => state.me?.id });
+  }
+  admin.page.open();
 });
 
 const openSwitcher = setupSwitcher({
