@@ -57,7 +57,9 @@ impl App {
         };
         let mut chat = Chat::new(Arc::new(store), policy, &config.limits);
         chat.observe_sends(metrics.sends());
+        crate::app_files::keep_files(&mut chat, config)?;
         let chat = Arc::new(chat);
+        crate::app_files::sweep_orphans_now_and_then(&chat, config.orphan_upload_age);
         let connections = Arc::new(Connections::default());
         ops::probes::observe(&metrics, &hub, &chat, &connections, database);
         let state = AppState::new(Shared {

@@ -32,6 +32,7 @@ import { setupRoomDialogs } from './room-dialogs.js';
 import { setupAccount } from './account.js';
 import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
+import { setupFiles } from './files-ui.js';
 
 translatePage();
 
@@ -40,6 +41,7 @@ const $ = (id) => document.getElementById(id);
 const state = { me: null };
 // Set up in boot(), once we know who we are.
 let live = null;
+let files = null; // attachments, lightbox and search (files-ui.js)
 let outbox = null;
 let drafts = null;
 let notify = () => {};
@@ -77,6 +79,7 @@ const list = new MessageList({
     composer.focus();
   },
   onEditSave: (seq, body) => view.saveEdit(seq, body),
+  onOpenImage: (f) => files.lightbox.open(f),
 });
 
 const messageMenu = setupMessageMenu({
@@ -108,9 +111,10 @@ const composer = setupComposer({
   textarea: $('composer'),
   button: $('send'),
   counter: $('composer-count'),
+  hasFiles: () => files?.attachments.hasFiles() ?? false,
   onSend(body) {
     if (!view.current) return;
-    outbox.send(view.current.id, body);
+    outbox.send(view.current.id, body, files.attachments.take());
     list.showNewest(); // your own message is always brought into view
   },
   onInput(text) {
@@ -123,6 +127,14 @@ const composer = setupComposer({
     if (seq === null) return false;
     list.startEdit(seq);
     return true;
+  },
+});
+files = setupFiles({
+  $,
+  composer,
+  roomName: (id) => roomLabel(sidebar.find(id)),
+  onOpen: (room, seq) => {
+    location.hash = `room=${room}&msg=${seq}`;
   },
 });
 const kbd = (text) => h('kbd', {}, text);
@@ -296,6 +308,7 @@ async function boot() {
         list.render();
       },
     });
+    outbox.loseUploads(t('attach.lost'));
     notify = setupNotifications({
       me,
       bell: $('notify-button'),

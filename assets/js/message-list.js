@@ -326,6 +326,7 @@ export class MessageList {
       onActions: this.callbacks.onActions,
       onRetry: this.callbacks.onRetry,
       onDiscard: this.callbacks.onDiscard,
+      onOpenImage: this.callbacks.onOpenImage,
       editor: (m) =>
         messageEditor(m, {
           onSave: (body) => this.callbacks.onEditSave(m.seq, body),

@@ -39,25 +39,28 @@ impl Chat {
         body: &str,
     ) -> Result<Posted> {
         let client_id = ClientId::parse(client_id)?;
-        self.post(user, room, client_id, body).await
+        self.post(user, room, client_id, body, Vec::new()).await
     }
 
     /// The tutorial's send: into `general`, with a server-made client id.
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn post_to_general(&self, user: &User, body: &str) -> Result<Posted> {
-        self.post(user, GENERAL, ClientId::generate(), body).await
+        self.post(user, GENERAL, ClientId::generate(), body, Vec::new())
+            .await
     }
 
-    async fn post(
+    pub(super) async fn post(
         &self,
         user: &User,
         room: RoomId,
         client_id: ClientId,
         body: &str,
+        files: Vec<crate::files::FileKey>,
     ) -> Result<Posted> {
         let started = std::time::Instant::now();
         let (access, role) = self.member_access(user, room).await?;
-        let body = MessageBody::parse(body, self.policy.max_message_chars)?;
+        let body =
+            MessageBody::parse_caption(body, self.policy.max_message_chars, !files.is_empty())?;
         if let Some(limiter) = &self.limits.sends_per_user {
             // The key is made only when the limit is on: this runs per send.
             limiter.take(&user.id.to_string())?;
@@ -66,6 +69,7 @@ impl Chat {
             let interval = std::time::Duration::from_secs(u64::from(access.slow_mode_secs));
             self.limits.slow_mode(room.0, user.id.0, interval)?;
         }
+        let has_files = !files.is_empty();
         let posted = self
             .store
             .post_message(NewMessage {
@@ -74,8 +78,17 @@ impl Chat {
                 author_name: user.username.clone(),
                 client_id,
                 body,
+                files,
             })
-            .await?;
+            .await
+            .map_err(|e| match e {
+                // The room was checked above: a missing row is an upload.
+                StoreError::NotFound if has_files => Error::invalid(
+                    "upload_unknown",
+                    "A file of this message is not an upload of yours waiting to be sent; upload it again.",
+                ),
+                other => other.into(),
+            })?;
         if posted.message.room_id != room {
             return Err(Error::conflict(
                 "client_id_reused",
@@ -178,10 +191,13 @@ impl Chat {
                 "You can only delete your own messages.".into(),
             ));
         }
+        let files = self.files_to_remove(room, seq).await?;
         self.store
             .delete_message(room, seq)
             .await
-            .map_err(message_error)
+            .map_err(message_error)?;
+        self.remove_files(files).await;
+        Ok(())
     }
 
     /// The message at `seq`, unless it is missing or deleted.

@@ -4,18 +4,22 @@
 mod accounts;
 mod credentials;
 mod directory;
+mod files;
 mod limits;
 mod messages;
 mod rooms;
+mod search;
 
 use std::sync::Arc;
 
 pub use accounts::SignedIn;
 pub use credentials::SessionToken;
+pub use files::{Attachments, Download, FileSettings, MAX_FILES_PER_MESSAGE};
 pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
 pub use rooms::GENERAL;
+pub use search::{SearchHit, SearchPage, SearchRequest, MAX_SEARCH_PAGE};
 
 use crate::storage::Store;
 
@@ -42,6 +46,8 @@ pub struct Chat {
     limits: Limits,
     /// Time from a send's arrival to its durable answer.
     send_ack: metrics::Histogram,
+    /// Attachments; `None` until `keep_files`.
+    files: Option<std::sync::Arc<files::Attachments>>,
 }
 
 impl Chat {
@@ -51,6 +57,7 @@ impl Chat {
             policy,
             limits: Limits::new(limits),
             send_ack: metrics::Histogram::noop(),
+            files: None,
         }
     }
 

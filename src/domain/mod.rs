@@ -3,6 +3,7 @@
 
 mod directory;
 mod event;
+mod files;
 mod ids;
 mod input;
 mod model;
@@ -10,6 +11,7 @@ mod time;
 
 pub use directory::{Person, RoomAbout, RoomDetails};
 pub use event::{EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, SessionsEnded};
+pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username, USERNAME_MAX};
 pub use model::{

@@ -160,6 +160,9 @@ pub struct Message {
     pub edited_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// Attached files, in the order sent; none once deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<super::Attachment>,
 }
 
 /// A message in its public JSON form, encoded once when it is stored or

@@ -7,6 +7,7 @@ mod assets;
 mod directory;
 mod error;
 mod extract;
+mod files;
 mod guard;
 mod messages;
 mod openapi;
@@ -14,6 +15,7 @@ mod ops;
 mod origin;
 mod pages;
 mod rooms;
+mod search;
 pub mod server;
 mod stream;
 mod tutorial;
@@ -77,8 +79,20 @@ fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().compress_when(
         SizeAbove::new(1024)
             .and(NotForContentType::IMAGES)
-            .and(NotForContentType::SSE),
+            .and(NotForContentType::SSE)
+            // downloads: stored as sent, served with their length
+            .and(NotForContentType::const_new("application/octet-stream"))
+            .and(NotForContentType::const_new("video/"))
+            .and(NotForContentType::const_new("audio/")),
     )
+}
+
+/// The upload route streams its body to the file store under limits of
+/// its own (`--max-upload-bytes`), not the JSON body limit.
+fn files_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(files::upload))
+        .layer(DefaultBodyLimit::disable())
 }
 
 /// The whole application router. The OpenAPI document is built from the
@@ -108,6 +122,11 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
         .routes(routes!(ops::ready))
+        // --- files and search
+        .merge(files_routes())
+        .routes(routes!(files::download))
+        .routes(routes!(files::preview))
+        .routes(routes!(search::search))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -31,6 +31,8 @@ message is a generic sentence).",
         (name = "messages", description = "Sending and reading messages"),
         (name = "stream", description = "Live events: the WebSocket stream and long-poll"),
         (name = "operations", description = "Health and readiness checks for load balancers"),
+        (name = "files", description = "Uploading attachments and downloading them"),
+        (name = "search", description = "Full-text search over the messages I can read"),
     )
 )]
 struct ApiDoc;

@@ -27,7 +27,11 @@ pub enum Command {
     Send {
         room_id: RoomId,
         client_id: String,
+        #[serde(default)]
         body: String,
+        /// Ids of the sender's uploads to attach.
+        #[serde(default)]
+        files: Vec<String>,
     },
     /// "I am typing in this room" (for the next few seconds).
     Typing {

@@ -132,10 +132,13 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
     let before = alice.get("/api/v1/rooms/1/messages").await.body;
     drop(server);
 
-    // Make it a version-4 database: no stored JSON.
+    // Make it a version-4 database: no stored JSON (nor what version 6 added).
     let db = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
-    db.execute_batch("ALTER TABLE messages DROP COLUMN json; PRAGMA user_version = 4;")
-        .unwrap();
+    db.execute_batch(
+        "DROP TABLE uploads; DROP TABLE message_search; ALTER TABLE messages DROP COLUMN files;
+         ALTER TABLE messages DROP COLUMN json; PRAGMA user_version = 4;",
+    )
+    .unwrap();
     drop(db);
 
     let server = ServerProcess::start(dir.path(), &[]).unwrap();

@@ -62,13 +62,16 @@ impl Connection {
                 room_id,
                 client_id,
                 body,
+                files,
             } => {
                 let chat = Arc::clone(&self.chat);
                 let user = self.user.clone();
                 sends
                     .get_or_insert_with(FuturesUnordered::new)
                     .push(Box::pin(async move {
-                        let result = chat.post_message(&user, room_id, &client_id, &body).await;
+                        let result = chat
+                            .post_message_with_files(&user, room_id, &client_id, &body, &files)
+                            .await;
                         (client_id, result)
                     }));
                 Flow::Continue

@@ -39,6 +39,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0005_message_json.sql"),
         then: Some(queries::encode_unencoded_messages),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("../../../migrations/sqlite/0006_files.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

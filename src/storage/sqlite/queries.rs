@@ -453,14 +453,14 @@ macro_rules! message_select {
     ($($rest:literal),*) => {
         concat!(
             "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at,
-            m.edited_at, m.deleted_at
+            m.edited_at, m.deleted_at, m.files
      FROM messages m JOIN users u ON u.id = m.author_id",
             $($rest),*
         )
     };
 }
 
-fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+pub(super) fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         id: MessageId(row.get(0)?),
         room_id: RoomId(row.get(1)?),
@@ -472,6 +472,7 @@ fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: Timestamp(row.get(7)?),
         edited_at: row.get::<_, Option<i64>>(8)?.map(Timestamp),
         deleted: row.get::<_, Option<i64>>(9)?.is_some(),
+        files: super::search::files_column(row, 10)?,
     })
 }
 
@@ -539,6 +540,7 @@ pub fn post_message(
         created_at: now,
         edited_at: None,
         deleted: false,
+        files: Vec::new(),
     };
     c.prepare_cached(
         "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, created_at, json)
@@ -554,6 +556,19 @@ pub fn post_message(
         now.millis(),
         MessageJson::of(&message).as_str(),
     ])?;
+    // Files after the row their uploads then name (the foreign key is
+    // checked at once); only a message with files pays for the update.
+    let mut message = message;
+    if !new.files.is_empty() {
+        message.files = super::files::attach_uploads(c, message.id, new.author, &new.files)?;
+        c.prepare_cached("UPDATE messages SET json = ?2, files = ?3 WHERE id = ?1")?
+            .execute(params![
+                id,
+                MessageJson::of(&message).as_str(),
+                super::search::files_json(&message.files),
+            ])?;
+    }
+    super::search::index_message(c, message.id, &message.body)?;
     events.push(Event::Room(RoomEvent {
         room_id: new.room,
         seq: Seq(seq),
@@ -596,6 +611,7 @@ pub fn edit_message(
             now.millis(),
             MessageJson::of(&message).as_str()
         ])?;
+    super::search::reindex_message(c, message.id, &message.body)?;
     let event = RoomEvent {
         room_id: room,
         seq: next_seq(c, room)?,
@@ -619,12 +635,17 @@ pub fn delete_message(
         .ok_or(StoreError::NotFound)?;
     message.body.clear();
     message.deleted = true;
-    c.prepare_cached("UPDATE messages SET body = '', deleted_at = ?2, json = ?3 WHERE id = ?1")?
-        .execute(params![
-            message.id.0,
-            now.millis(),
-            MessageJson::of(&message).as_str()
-        ])?;
+    message.files.clear();
+    super::search::unindex_message(c, message.id)?;
+    super::files::forget_files_of(c, message.id)?;
+    c.prepare_cached(
+        "UPDATE messages SET body = '', deleted_at = ?2, json = ?3, files = NULL WHERE id = ?1",
+    )?
+    .execute(params![
+        message.id.0,
+        now.millis(),
+        MessageJson::of(&message).as_str()
+    ])?;
     let id = message.id.0;
     let event = RoomEvent {
         room_id: room,
@@ -783,9 +804,14 @@ pub fn history(c: &Connection, room: RoomId, page: HistoryPage) -> StoreResult<V
 /// Migration 5: encodes the messages stored before messages kept their JSON
 /// (an empty `json`), a thousand at a time in id order.
 pub fn encode_unencoded_messages(c: &Connection) -> anyhow::Result<()> {
-    let mut select = c.prepare(message_select!(
-        " WHERE m.id > ?1 AND m.json = '' ORDER BY m.id LIMIT 1000"
-    ))?;
+    // Written against the version-5 schema: no `files` column yet (a
+    // message then had none).
+    let mut select = c.prepare(
+        "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at,
+            m.edited_at, m.deleted_at, NULL
+         FROM messages m JOIN users u ON u.id = m.author_id
+         WHERE m.id > ?1 AND m.json = '' ORDER BY m.id LIMIT 1000",
+    )?;
     let mut update = c.prepare("UPDATE messages SET json = ?2 WHERE id = ?1")?;
     let mut after = 0i64;
     loop {
