@@ -121,3 +121,39 @@ test('a search result opens its room at that message', async () => {
   await messageRow(bob.page, 'filler message 0').waitFor();
   assert.deepEqual(bob.errors, []);
 });
+
+test('a message waits for its upload and is not sent without its file; a cancelled upload goes nowhere', async () => {
+  const { page } = alice;
+  // Hold the next upload until the test lets it go.
+  let release;
+  const held = new Promise((r) => {
+    release = r;
+  });
+  await page.route('**/api/v1/uploads**', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.setInputFiles('#attach-input', { name: 'slow.txt', mimeType: 'text/plain', buffer: Buffer.from('slow') });
+  await page.locator('#attach-tray .attach').waitFor();
+  await page.fill('#composer', 'the slow file');
+  await page.press('#composer', 'Enter');
+  await page.locator('#messages .msg [data-status="uploading"]').waitFor();
+  const before = await page.evaluate(async () => (await (await fetch('/api/v1/rooms/1/messages')).json()).messages);
+  assert.ok(!before.some((m) => m.body === 'the slow file'), 'not sent while its file uploads');
+
+  release();
+  const row = messageRow(page, 'the slow file');
+  await row.locator('a.msg__download', { hasText: 'slow.txt' }).waitFor();
+  await page.unroute('**/api/v1/uploads**');
+
+  // Picked, then removed before sending: nothing of it is sent.
+  await page.setInputFiles('#attach-input', { name: 'oops.txt', mimeType: 'text/plain', buffer: Buffer.from('oops') });
+  await page.locator('#attach-tray .attach', { hasText: 'oops.txt' }).waitFor();
+  await page.click('#attach-tray .attach__cancel');
+  assert.equal(await page.locator('#attach-tray .attach').count(), 0);
+  await page.fill('#composer', 'no file here');
+  await page.press('#composer', 'Enter');
+  await messageRow(page, 'no file here').waitFor();
+  assert.equal(await messageRow(page, 'no file here').locator('.msg__files').count(), 0);
+  assert.deepEqual(alice.errors, []);
+});
