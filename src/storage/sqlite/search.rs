@@ -139,17 +139,26 @@ pub fn search_messages(
         q.and("m.files IS NOT NULL", "");
     }
     let best = search.order == SearchOrder::Best && search.text.is_some();
+    // With words, newest first is the index's own rowid order (rowid =
+    // messages.id), so FTS5 walks its matches backwards and stops at the
+    // page instead of sorting them all (search::schema::SQLITE_SEARCH).
+    let id = if search.text.is_some() {
+        "s.rowid"
+    } else {
+        "m.id"
+    };
     if !best {
         if let Some(below) = search.below {
             let p = q.param(Box::new(below.0));
-            q.and("m.id < {}", &p);
+            q.and(&format!("{id} < {{}}"), &p);
         }
     }
-    q.sql.push_str(if best {
-        " ORDER BY s.rank, m.id DESC LIMIT "
-    } else {
-        " ORDER BY m.id DESC LIMIT "
-    });
+    q.sql.push_str(" ORDER BY ");
+    if best {
+        q.sql.push_str("s.rank, ");
+    }
+    q.sql.push_str(id);
+    q.sql.push_str(" DESC LIMIT ");
     let limit = q.param(Box::new(search.limit));
     q.sql.push_str(&limit);
     if best {
