@@ -79,7 +79,7 @@ impl Chat {
         };
         let (below, offset) = cursor(request.cursor.as_deref(), order)?;
         let search = MessageSearch {
-            text: query.fts5_match(),
+            query: query.clone(),
             room_names: lower(&query.filters.rooms, '#'),
             room_ids: request.room.map(|r| r.0).into_iter().collect(),
             author_names: lower(&query.filters.authors, '@'),

@@ -3,6 +3,7 @@
 //! the reader can see).
 
 use crate::domain::{MessageId, Timestamp};
+use crate::search::SearchQuery;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SearchOrder {
@@ -14,9 +15,9 @@ pub enum SearchOrder {
 
 #[derive(Debug, Clone, Default)]
 pub struct MessageSearch {
-    /// The backend's match expression (SQLite: `SearchQuery::fts5_match`);
-    /// `None` searches by the filters alone.
-    pub text: Option<String>,
+    /// The words, as parsed; each backend renders them in its own query
+    /// language (`fts5_match`, `tsquery`). No words: the filters alone.
+    pub query: SearchQuery,
     /// Lower-cased room names (any of them); empty: every room.
     pub room_names: Vec<String>,
     /// Room ids (any of them); empty: every room.

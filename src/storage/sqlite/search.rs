@@ -92,7 +92,8 @@ pub fn search_messages(
         sql: String::from(COLUMNS),
         args: Vec::new(),
     };
-    if let Some(text) = &search.text {
+    let text = search.query.fts5_match();
+    if let Some(text) = &text {
         let p = q.param(Box::new(text.clone()));
         q.sql.push_str(
             " FROM message_search s JOIN messages m ON m.id = s.rowid
@@ -138,15 +139,11 @@ pub fn search_messages(
     if search.has_file {
         q.and("m.files IS NOT NULL", "");
     }
-    let best = search.order == SearchOrder::Best && search.text.is_some();
+    let best = search.order == SearchOrder::Best && text.is_some();
     // With words, newest first is the index's own rowid order (rowid =
     // messages.id), so FTS5 walks its matches backwards and stops at the
     // page instead of sorting them all (search::schema::SQLITE_SEARCH).
-    let id = if search.text.is_some() {
-        "s.rowid"
-    } else {
-        "m.id"
-    };
+    let id = if text.is_some() { "s.rowid" } else { "m.id" };
     if !best {
         if let Some(below) = search.below {
             let p = q.param(Box::new(below.0));
