@@ -33,6 +33,8 @@ import { setupAccount } from './account.js';
 import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
 import { setupFiles } from './files-ui.js';
+import { setupConversations } from './conversations.js';
+import { setupLevels } from './notify-levels.js';
 
 translatePage();
 
@@ -45,6 +47,7 @@ let files = null; // attachments, lightbox and search (files-ui.js)
 let outbox = null;
 let drafts = null;
 let notify = () => {};
+let conversations = null;
 
 // --- Components -----------------------------------------------------------
 
@@ -88,6 +91,7 @@ const messageMenu = setupMessageMenu({
   onAction(action, m) {
     if (action === 'edit') list.startEdit(m.seq);
     else if (action === 'delete') view.deleteMessage(m.seq);
+    else if (action === 'reply') conversations.openThread(m);
     else copyLink(m);
   },
 });
@@ -129,14 +133,8 @@ const composer = setupComposer({
     return true;
   },
 });
-files = setupFiles({
-  $,
-  composer,
-  roomName: (id) => roomLabel(sidebar.find(id)),
-  onOpen: (room, seq) => {
-    location.hash = `room=${room}&msg=${seq}`;
-  },
-});
+const openAt = (room, seq) => (location.hash = `room=${room}&msg=${seq}`);
+files = setupFiles({ $, composer, roomName: (id) => roomLabel(sidebar.find(id)), onOpen: openAt });
 const kbd = (text) => h('kbd', {}, text);
 $('composer-hint').replaceChildren(...tParts('composer.hint', { enter: kbd('Enter'), shift: kbd('Shift') }));
 
@@ -274,7 +272,7 @@ function renderHeader() {
   let placeholder = t('composer.placeholder');
   if (room) placeholder = t(room.kind === 'direct' ? 'composer.placeholderDirect' : 'composer.placeholderRoom', { name });
   composer.setPlaceholder(placeholder);
-  document.title = pageTitle(room, sidebar.totalUnread());
+  document.title = pageTitle(room, sidebar.totalUnread(), sidebar.totalMentions());
 }
 
 // --- Start-up ---------------------------------------------------------------
@@ -316,7 +314,10 @@ async function boot() {
       roomName: roomLabel,
       openRoomById: goToRoom,
     });
+    conversations = setupConversations({ app: document.querySelector('.app'), panel: $('side-panel'), inboxButton: $('mentions-button'), composer: $('composer'), list, view, sidebar, me: () => state.me, notify: (room, m) => notify(room, m), onChange: renderHeader });
+    setupLevels({ levelDialog: $('level-dialog'), dndDialog: $('dnd-dialog'), levelButton: $('level-button'), dndButton: $('dnd-button'), room: () => view.room(), onSaved: renderHeader });
     const events = liveEvents({
+      conversations,
       view,
       list,
       sidebar,

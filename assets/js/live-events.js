@@ -10,6 +10,7 @@ export function liveEvents(ctx) {
 
   // A room event, new to this page (live.js drops duplicates).
   function onEvent(e) {
+    if (ctx.conversations?.onEvent(e)) return; // threads.js, mentions.js
     const open = ctx.view.isOpen(e.room_id);
     if (e.type === 'message.created') {
       const m = e.message;

@@ -38,6 +38,7 @@ export function startLive({ outbox, openRoom, handlers }) {
       case 'message.created':
       case 'message.edited':
       case 'message.deleted':
+      case 'thread.updated':
         roomEvent(f);
         break;
       case 'subscribed':

@@ -1,9 +1,9 @@
-// The menu of one message: Copy link for any message, Edit and Delete for
+// The menu of one message: Copy link and Reply in thread for any message, Edit and Delete for
 // one's own. One shared panel is moved next to whichever message opened it
 // (its "⋯" button, or — on touch screens, where there is no hover to show
 // that button — the message itself, tapped or long-pressed; see touch.js).
 
-const ITEMS_FOR_OTHERS = ['copy-link'];
+const ITEMS_FOR_OTHERS = ['copy-link', 'reply'];
 
 // onAction(action, message): 'copy-link' | 'edit' | 'delete'.
 export function setupMessageMenu({ panel, meId, onAction }) {

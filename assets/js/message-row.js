@@ -10,6 +10,8 @@ import { renderMarkdown } from './markdown.js';
 import { t } from './i18n.js';
 import { formatClock, formatFull, timeAgo, toDate } from './time.js';
 import { filesVersion, messageFiles } from './files.js';
+import { threadSummaryEl, threadVersion } from './threads.js';
+import { markMentions, mentionsMe } from './mentions.js';
 
 /**
  * What a row shows, as a string: a row whose version has not changed is
@@ -30,6 +32,7 @@ export function rowVersion(row) {
     m.edited_at ?? '',
     Boolean(m.deleted),
     filesVersion(m),
+    threadVersion(m),
   ].join('|');
 }
 
@@ -47,6 +50,7 @@ export function messageRow(row, ctx) {
   if (mine) classes.push('msg--mine');
   if (m.deleted) classes.push('msg--deleted');
   if (row.highlight) classes.push('msg--highlight');
+  if (mentionsMe(m, ctx.me)) classes.push('msg--mentions-me');
   const actionable = status === 'sent' && !m.deleted && !row.editing;
 
   return h(
@@ -62,6 +66,7 @@ export function messageRow(row, ctx) {
     ),
     row.editing ? ctx.editor(m) : bodyEl(m),
     messageFiles(m, ctx),
+    status === 'sent' ? threadSummaryEl(m) : null,
     statusEl(row, ctx),
     actionable
       ? h(
@@ -87,6 +92,7 @@ function bodyEl(m) {
   if (!m.body && m.files?.length) return null;
   const body = h('div', { class: 'msg__body' });
   body.append(renderMarkdown(m.body));
+  markMentions(body, m);
   if (m.edited_at) {
     const edited = toDate(m.edited_at);
     body.append(' ', h('span', { class: 'msg__edited', title: t('message.editedAt', { when: timeAgo(edited) }) }, t('message.edited')));

@@ -8,6 +8,8 @@
 function isNewer(incoming, current) {
   if (current.deleted) return false;
   if (incoming.deleted) return true;
+  // A thread's summary moves on with each reply (thread.updated).
+  if ((incoming.thread?.reply_count ?? 0) > (current.thread?.reply_count ?? 0)) return true;
   return (incoming.edited_at ?? '') > (current.edited_at ?? '');
 }
 

@@ -7,15 +7,7 @@
 import { t } from './i18n.js';
 import { key, read, write } from './store.js';
 import { toast } from './toast.js';
-
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-
-// Whether `body` mentions `username` as "@username" (any case), not as part
-// of a longer name or an e-mail address.
-function mentions(body, username) {
-  const re = new RegExp(`(^|[^\\w@.-])@${escapeRegExp(username)}(?![\\w-])`, 'i');
-  return re.test(body);
-}
+import { shouldNotify } from './notify-levels.js';
 
 export function setupNotifications({ me, bell, soundButton, roomName, openRoomById }) {
   const bellKey = key('notify', me.id);
@@ -72,7 +64,7 @@ export function setupNotifications({ me, bell, soundButton, roomName, openRoomBy
   // A new message from someone else arrived in `room`.
   return function messageArrived(room, message) {
     if (document.visibilityState === 'visible' || message.author_id === me.id) return;
-    if (room.kind !== 'direct' && !mentions(message.body, me.username)) return;
+    if (!shouldNotify(room, message, me)) return;
     if (soundOn()) beep();
     if (!enabled()) return;
     const title = room.kind === 'direct' ? message.author : t('notify.title', { author: message.author, room: roomName(room) });

@@ -54,7 +54,7 @@ export class RoomHeader {
 }
 
 // "(3) #general · Natter": unread first, so it shows in a narrow tab.
-export function pageTitle(room, unread) {
+export function pageTitle(room, unread, mentions = 0) {
   const name = room ? (room.kind === 'direct' ? roomLabel(room) : `#${roomLabel(room)}`) : null;
-  return `${unread ? `(${unread}) ` : ''}${name ? `${name} · ` : ''}Natter`;
+  return `${mentions ? `@${mentions} ` : ''}${unread ? `(${unread}) ` : ''}${name ? `${name} · ` : ''}Natter`;
 }

@@ -262,7 +262,8 @@ export class RoomView {
   // only while the page is visible and the list shows the present.
   markRead() {
     const cur = this.current;
-    const seq = this.list.lastSeq;
+    // Replies kept in threads are read with the room (their seqs lie past the list's).
+    const seq = Math.max(this.list.lastSeq ?? 0, this.room()?.last_seq ?? 0) || null;
     if (!cur || seq === null || this.list.detached || document.visibilityState !== 'visible') return;
     this.sidebar.clearUnread(cur.id);
     this.onChange();

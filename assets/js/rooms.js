@@ -69,6 +69,10 @@ export class Sidebar {
       room.unread = 0;
       this.render();
     }
+    if (room?.mentions) {
+      room.mentions = 0;
+      this.render();
+    }
   }
 
   // For the page title. The open room counts only while the tab is hidden,
@@ -81,12 +85,17 @@ export class Sidebar {
     );
   }
 
+  // Unread mentions of me, for the page title.
+  totalMentions() {
+    return this.rooms.reduce((sum, r) => sum + (r.mentions || 0), 0);
+  }
+
   render() {
     // Skip identical rebuilds so focus, hover and screen reader position
     // are not disturbed.
     const signature = JSON.stringify([
       this.currentId,
-      this.rooms.map((r) => [r.id, r.kind, roomLabel(r), r.unread || 0, r.kind === 'direct' && this.peerOnline(r)]),
+      this.rooms.map((r) => [r.id, r.kind, roomLabel(r), r.unread || 0, r.mentions || 0, r.kind === 'direct' && this.peerOnline(r)]),
     ]);
     if (signature === this.signature) return;
     this.signature = signature;
@@ -123,6 +132,9 @@ export class Sidebar {
         : icon(roomIconName(room.kind)),
       h('span', { class: 'room-link__name' }, roomLabel(room)),
       room.kind === 'direct' ? srOnly(online ? t('rooms.online') : t('rooms.offline')) : null,
+      room.mentions && !current
+        ? h('span', { class: 'badge badge--mention' }, `@${room.mentions}`, srOnly(t('mention.count', { count: room.mentions })))
+        : null,
       unread
         ? h('span', { class: 'badge' }, unread > 99 ? '99+' : String(unread), srOnly(t('rooms.unread')))
         : null,

@@ -213,7 +213,7 @@ impl Chat {
             keys.push(key);
         }
         let client_id = crate::domain::ClientId::parse(client_id)?;
-        self.post(user, room, client_id, body, keys).await
+        self.post(user, room, client_id, body, None, keys).await
     }
 
     /// The stored files of the message at `seq`, read before it is deleted.

@@ -3,7 +3,8 @@
 use super::rooms::GENERAL;
 use super::Chat;
 use crate::domain::{
-    ClientId, Message, MessageBody, MessageJson, Posted, Role, RoomEvent, RoomId, Seq, User,
+    ClientId, Message, MessageBody, MessageJson, Posted, Role, RoomEvent, RoomId, Seq, ThreadPlace,
+    User,
 };
 use crate::error::{Error, Result};
 use crate::storage::{HistoryPage, NewMessage, StoreError};
@@ -39,13 +40,14 @@ impl Chat {
         body: &str,
     ) -> Result<Posted> {
         let client_id = ClientId::parse(client_id)?;
-        self.post(user, room, client_id, body, Vec::new()).await
+        self.post(user, room, client_id, body, None, Vec::new())
+            .await
     }
 
     /// The tutorial's send: into `general`, with a server-made client id.
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn post_to_general(&self, user: &User, body: &str) -> Result<Posted> {
-        self.post(user, GENERAL, ClientId::generate(), body, Vec::new())
+        self.post(user, GENERAL, ClientId::generate(), body, None, Vec::new())
             .await
     }
 
@@ -55,6 +57,7 @@ impl Chat {
         room: RoomId,
         client_id: ClientId,
         body: &str,
+        thread: Option<ThreadPlace>,
         files: Vec<crate::files::FileKey>,
     ) -> Result<Posted> {
         let started = std::time::Instant::now();
@@ -69,6 +72,7 @@ impl Chat {
             let interval = std::time::Duration::from_secs(u64::from(access.slow_mode_secs));
             self.limits.slow_mode(room.0, user.id.0, interval)?;
         }
+        let mentions = self.mentions_in(user, room, access, role, &body).await?;
         let has_files = !files.is_empty();
         let posted = self
             .store
@@ -78,6 +82,8 @@ impl Chat {
                 author_name: user.username.clone(),
                 client_id,
                 body,
+                thread,
+                mentions,
                 files,
             })
             .await
@@ -87,7 +93,7 @@ impl Chat {
                     "upload_unknown",
                     "A file of this message is not an upload of yours waiting to be sent; upload it again.",
                 ),
-                other => other.into(),
+                other => message_error(other),
             })?;
         if posted.message.room_id != room {
             return Err(Error::conflict(
@@ -201,7 +207,7 @@ impl Chat {
     }
 
     /// The message at `seq`, unless it is missing or deleted.
-    async fn live_message(&self, room: RoomId, seq: Seq) -> Result<Message> {
+    pub(super) async fn live_message(&self, room: RoomId, seq: Seq) -> Result<Message> {
         let message = self
             .store
             .message_at(room, seq)

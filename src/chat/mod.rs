@@ -6,9 +6,11 @@ mod credentials;
 mod directory;
 mod files;
 mod limits;
+mod mentions;
 mod messages;
 mod rooms;
 mod search;
+mod threads;
 
 use std::sync::Arc;
 
@@ -20,6 +22,7 @@ use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
 pub use rooms::GENERAL;
 pub use search::{SearchHit, SearchPage, SearchRequest, MAX_SEARCH_PAGE};
+pub use threads::ThreadSlice;
 
 use crate::storage::Store;
 

@@ -77,7 +77,8 @@ impl Chat {
 
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn my_rooms(&self, user: &User) -> Result<Vec<RoomSummary>> {
-        Ok(self.store.rooms_of(user.id).await?)
+        let rooms = self.store.rooms_of(user.id).await?;
+        self.with_mentions_and_levels(user, rooms).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]

@@ -33,6 +33,13 @@ pub enum RoomChange {
         message_id: MessageId,
         message_seq: Seq,
     },
+    /// A reply was added to the thread of the message at `root_seq`;
+    /// `thread` is that message's new summary.
+    #[serde(rename = "thread.updated")]
+    ThreadUpdated {
+        root_seq: Seq,
+        thread: super::ThreadSummary,
+    },
 }
 
 /// Someone joined or left a room.

@@ -1,6 +1,7 @@
 //! Chat vocabulary: id newtypes, parse-validated input and the records the
 //! rest of the server passes around. Nothing here knows HTTP or SQL.
 
+mod conversation;
 mod directory;
 mod event;
 mod files;
@@ -9,6 +10,10 @@ mod input;
 mod model;
 mod time;
 
+pub use conversation::{
+    mentioned_names, MentionEntry, Mentions, NotificationLevel, ThreadPlace, ThreadSummary,
+    MAX_MENTIONS,
+};
 pub use directory::{Person, RoomAbout, RoomDetails};
 pub use event::{EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, SessionsEnded};
 pub use files::{Attachment, PreviewSize};

@@ -98,6 +98,10 @@ pub struct RoomSummary {
     /// For direct rooms: the other person's username.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,
+    /// Unread messages that mention me (or the whole room).
+    pub mentions: i64,
+    /// How much of this room I want to be told about.
+    pub notification_level: super::NotificationLevel,
 }
 
 /// A public room in the directory.
@@ -163,6 +167,22 @@ pub struct Message {
     /// Attached files, in the order sent; none once deleted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<super::Attachment>,
+    // --- threads and mentions
+    /// For a reply: the seq of its thread's first message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<Seq>,
+    /// A reply that is also shown in the room's timeline.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub also_in_room: bool,
+    /// For a message that has replies: how many, the last, who replied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<Box<super::ThreadSummary>>,
+    /// The usernames of the members it mentions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    /// It mentions the whole room (`@room` or `@here`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mentions_room: bool,
 }
 
 /// A message in its public JSON form, encoded once when it is stored or

@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod files;
 mod guard;
+mod mentions;
 mod messages;
 mod openapi;
 mod ops;
@@ -18,6 +19,7 @@ mod rooms;
 mod search;
 pub mod server;
 mod stream;
+mod threads;
 mod tutorial;
 pub mod upgrade;
 
@@ -127,6 +129,16 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(files::download))
         .routes(routes!(files::preview))
         .routes(routes!(search::search))
+        // --- threads and mentions
+        .routes(routes!(threads::thread))
+        .routes(routes!(threads::post_reply))
+        .routes(routes!(mentions::inbox))
+        .routes(routes!(mentions::set_level))
+        .routes(routes!(mentions::set_room_mentions))
+        .routes(routes!(
+            mentions::do_not_disturb,
+            mentions::set_do_not_disturb
+        ))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

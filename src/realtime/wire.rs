@@ -29,7 +29,13 @@ pub enum Command {
         client_id: String,
         #[serde(default)]
         body: String,
-        /// Ids of the sender's uploads to attach.
+        /// Reply in the thread of the message at this seq.
+        #[serde(default)]
+        reply_to: Option<Seq>,
+        /// With `reply_to`: show the reply in the room's timeline too.
+        #[serde(default)]
+        also_in_room: bool,
+        /// Ids of the sender's uploads to attach (not with `reply_to`).
         #[serde(default)]
         files: Vec<String>,
     },

@@ -109,6 +109,10 @@ pub struct NewMessage {
     pub body: MessageBody,
     /// Uploads of the author's to attach, in order (see `record_upload`).
     pub files: Vec<crate::files::FileKey>,
+    /// For a reply: its thread, checked again in the insert's transaction.
+    pub thread: Option<crate::domain::ThreadPlace>,
+    /// Who it mentions (members only, already checked).
+    pub mentions: crate::domain::Mentions,
 }
 
 /// Which slice of a room's history to read; `limit` is already capped.
@@ -286,4 +290,43 @@ pub trait Store: Send + Sync + 'static {
         reader: UserId,
         search: MessageSearch,
     ) -> StoreResult<Vec<Message>>;
+    // --- threads and mentions
+    /// A page of the replies to the message at `first`, oldest first.
+    async fn thread_replies(
+        &self,
+        room: RoomId,
+        first: Seq,
+        page: HistoryPage,
+    ) -> StoreResult<Vec<MessageJson>>;
+    /// The room's members whose lower-cased name is one of `name_keys`.
+    async fn members_named(&self, room: RoomId, name_keys: Vec<String>)
+        -> StoreResult<Vec<Member>>;
+    /// Whether plain members (not only owners) may mention the whole room.
+    async fn members_may_mention_room(&self, room: RoomId) -> StoreResult<bool>;
+    async fn set_members_may_mention_room(&self, room: RoomId, allowed: bool) -> StoreResult<()>;
+    /// The messages that mention `user` (by name or the whole room), newest
+    /// first, only in rooms `user` is a member of now, never their own or
+    /// deleted ones; `before` is an entry id from an earlier page.
+    async fn mentions_of(
+        &self,
+        user: UserId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::domain::MentionEntry>>;
+    /// Per room of `user`: mentions of them after their read marker.
+    async fn mention_counts(&self, user: UserId) -> StoreResult<Vec<(RoomId, i64)>>;
+    /// The rooms where `user` chose a level other than the default.
+    async fn notification_levels(
+        &self,
+        user: UserId,
+    ) -> StoreResult<Vec<(RoomId, crate::domain::NotificationLevel)>>;
+    async fn set_notification_level(
+        &self,
+        room: RoomId,
+        user: UserId,
+        level: crate::domain::NotificationLevel,
+    ) -> StoreResult<()>;
+    /// Until when `user` does not want to be disturbed (`None`: off).
+    async fn do_not_disturb(&self, user: UserId) -> StoreResult<Option<Timestamp>>;
+    async fn set_do_not_disturb(&self, user: UserId, until: Option<Timestamp>) -> StoreResult<()>;
 }

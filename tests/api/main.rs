@@ -3,6 +3,7 @@
 
 mod accounts;
 mod closing;
+mod conversations;
 mod directory;
 mod durability;
 mod errors;

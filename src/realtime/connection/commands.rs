@@ -62,6 +62,8 @@ impl Connection {
                 room_id,
                 client_id,
                 body,
+                reply_to,
+                also_in_room,
                 files,
             } => {
                 let chat = Arc::clone(&self.chat);
@@ -69,9 +71,25 @@ impl Connection {
                 sends
                     .get_or_insert_with(FuturesUnordered::new)
                     .push(Box::pin(async move {
-                        let result = chat
-                            .post_message_with_files(&user, room_id, &client_id, &body, &files)
-                            .await;
+                        let result = match reply_to {
+                            None => {
+                                chat.post_message_with_files(
+                                    &user, room_id, &client_id, &body, &files,
+                                )
+                                .await
+                            }
+                            Some(parent) => {
+                                chat.post_reply(
+                                    &user,
+                                    room_id,
+                                    parent,
+                                    &client_id,
+                                    &body,
+                                    also_in_room,
+                                )
+                                .await
+                            }
+                        };
                         (client_id, result)
                     }));
                 Flow::Continue

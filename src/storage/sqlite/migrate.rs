@@ -44,6 +44,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0006_files.sql"),
         then: None,
     },
+    Migration {
+        version: 8,
+        sql: include_str!("../../../migrations/sqlite/0008_threads_mentions.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

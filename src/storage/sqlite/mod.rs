@@ -3,6 +3,7 @@
 //! acknowledged, and a pool of read connections.
 
 mod cache;
+mod conversation;
 mod directory;
 mod files;
 mod migrate;
@@ -511,6 +512,89 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<Message>> {
         self.readers
             .read(move |c| search::search_messages(c, reader, &search))
+            .await
+    }
+
+    // --- threads and mentions
+    async fn thread_replies(
+        &self,
+        room: RoomId,
+        first: Seq,
+        page: HistoryPage,
+    ) -> StoreResult<Vec<MessageJson>> {
+        self.readers
+            .read_quick(move |c| conversation::thread_replies(c, room, first, page))
+            .await
+    }
+
+    async fn members_named(
+        &self,
+        room: RoomId,
+        name_keys: Vec<String>,
+    ) -> StoreResult<Vec<Member>> {
+        self.readers
+            .read_quick(move |c| conversation::members_named(c, room, &name_keys))
+            .await
+    }
+
+    async fn members_may_mention_room(&self, room: RoomId) -> StoreResult<bool> {
+        self.readers
+            .read_quick(move |c| conversation::members_may_mention_room(c, room))
+            .await
+    }
+
+    async fn set_members_may_mention_room(&self, room: RoomId, allowed: bool) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| conversation::set_members_may_mention_room(c, room, allowed))
+            .await
+    }
+
+    async fn mentions_of(
+        &self,
+        user: UserId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::domain::MentionEntry>> {
+        self.readers
+            .read(move |c| conversation::mentions_of(c, user, before, limit))
+            .await
+    }
+
+    async fn mention_counts(&self, user: UserId) -> StoreResult<Vec<(RoomId, i64)>> {
+        self.readers
+            .read(move |c| conversation::mention_counts(c, user))
+            .await
+    }
+
+    async fn notification_levels(
+        &self,
+        user: UserId,
+    ) -> StoreResult<Vec<(RoomId, crate::domain::NotificationLevel)>> {
+        self.readers
+            .read_quick(move |c| conversation::notification_levels(c, user))
+            .await
+    }
+
+    async fn set_notification_level(
+        &self,
+        room: RoomId,
+        user: UserId,
+        level: crate::domain::NotificationLevel,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| conversation::set_notification_level(c, room, user, level))
+            .await
+    }
+
+    async fn do_not_disturb(&self, user: UserId) -> StoreResult<Option<Timestamp>> {
+        self.readers
+            .read_quick(move |c| conversation::do_not_disturb(c, user))
+            .await
+    }
+
+    async fn set_do_not_disturb(&self, user: UserId, until: Option<Timestamp>) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| conversation::set_do_not_disturb(c, user, until))
             .await
     }
 }

@@ -260,7 +260,8 @@ pub fn access(c: &Connection, room: RoomId, user: UserId) -> StoreResult<Option<
 pub fn rooms_of(c: &Connection, user: UserId) -> StoreResult<Vec<RoomSummary>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {ROOM_COLUMNS}, m.last_read_seq,
-           (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.last_read_seq),
+           (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.last_read_seq
+              AND (x.thread_root IS NULL OR x.also_in_room = 1)),
            CASE WHEN r.kind = 'direct' THEN
              coalesce((SELECT u.username FROM memberships o JOIN users u ON u.id = o.user_id
                        WHERE o.room_id = r.id AND o.user_id <> m.user_id),
@@ -276,6 +277,8 @@ pub fn rooms_of(c: &Connection, user: UserId) -> StoreResult<Vec<RoomSummary>> {
                 last_read_seq: Seq(row.get(6)?),
                 unread: row.get(7)?,
                 peer: row.get(8)?,
+                mentions: 0,
+                notification_level: crate::domain::NotificationLevel::default(),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -446,21 +449,38 @@ pub fn mark_read(c: &Connection, room: RoomId, user: UserId, seq: Seq) -> StoreR
     Ok(())
 }
 
-/// The columns `message_row` reads, as a literal so that each query is a
-/// `&'static str` (the statement cache is looked up by the SQL text on the
-/// hot paths; building the text with `format!` cost an allocation per call).
+/// A select over `messages m` whose rows `message_row` reads: the stored
+/// JSON, which is kept current by every write (edits, deletions, thread
+/// summaries), so a message read back carries all of its parts. As a
+/// literal so that each query is a `&'static str` (the statement cache is
+/// looked up by the SQL text on the hot paths).
 macro_rules! message_select {
+    ($($rest:literal),*) => {
+        concat!("SELECT m.json FROM messages m", $($rest),*)
+    };
+}
+
+pub(super) fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+    let json: String = row.get(0)?;
+    serde_json::from_str(&json).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// The columns `legacy_message_row` reads: for migration 5, which encodes
+/// the messages stored before messages kept their JSON.
+macro_rules! legacy_message_select {
     ($($rest:literal),*) => {
         concat!(
             "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at,
-            m.edited_at, m.deleted_at, m.files
+            m.edited_at, m.deleted_at
      FROM messages m JOIN users u ON u.id = m.author_id",
             $($rest),*
         )
     };
 }
 
-pub(super) fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+fn legacy_message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         id: MessageId(row.get(0)?),
         room_id: RoomId(row.get(1)?),
@@ -472,13 +492,18 @@ pub(super) fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: Timestamp(row.get(7)?),
         edited_at: row.get::<_, Option<i64>>(8)?.map(Timestamp),
         deleted: row.get::<_, Option<i64>>(9)?.is_some(),
-        files: super::search::files_column(row, 10)?,
+        thread_root: None,
+        also_in_room: false,
+        thread: None,
+        mentions: Vec::new(),
+        mentions_room: false,
+        files: Vec::new(),
     })
 }
 
 /// Takes the room's next seq. Runs inside the writer's transaction, so the
 /// seq commits (or rolls back) together with what it numbers.
-fn next_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
+pub(super) fn next_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
     Ok(Seq(c
         .prepare_cached(
             "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
@@ -487,7 +512,7 @@ fn next_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {
 }
 
 /// Logs a change to an existing message as a room event and announces it.
-fn log_event(
+pub(super) fn log_event(
     c: &Connection,
     events: &mut Vec<Event>,
     event: RoomEvent,
@@ -540,11 +565,20 @@ pub fn post_message(
         created_at: now,
         edited_at: None,
         deleted: false,
+        thread_root: new.thread.map(|t| t.root),
+        also_in_room: new.thread.is_some_and(|t| t.also_in_room),
+        thread: None,
+        mentions: new.mentions.people.iter().map(|p| p.1.clone()).collect(),
+        mentions_room: new.mentions.room,
         files: Vec::new(),
     };
+    if let Some(place) = new.thread {
+        super::conversation::check_thread_root(c, new.room, place.root)?;
+    }
     c.prepare_cached(
-        "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, created_at, json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, created_at, json,
+                               thread_root, also_in_room)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         id,
@@ -555,6 +589,8 @@ pub fn post_message(
         new.body.as_str(),
         now.millis(),
         MessageJson::of(&message).as_str(),
+        message.thread_root.map(|s| s.0),
+        message.also_in_room,
     ])?;
     // Files after the row their uploads then name (the foreign key is
     // checked at once); only a message with files pays for the update.
@@ -576,6 +612,7 @@ pub fn post_message(
             message: message.clone(),
         },
     }));
+    super::conversation::record_message(c, events, &message, &new.mentions)?;
     Ok(Posted {
         message,
         created: true,
@@ -725,33 +762,45 @@ fn events_in(c: &Connection, room: RoomId, after: Seq, limit: u32) -> StoreResul
 /// The page queries after a select list over `messages m`, in the order of
 /// `page_query`'s arms. Static text: the statement cache is keyed by it.
 macro_rules! page_queries {
-    ($select:expr) => {
+    ($select:expr, $only:expr) => {
         [
             concat!(
                 $select,
-                " WHERE m.room_id = :room ORDER BY m.seq DESC LIMIT :limit"
+                " WHERE m.room_id = :room",
+                $only,
+                " ORDER BY m.seq DESC LIMIT :limit"
             ),
             concat!(
                 $select,
-                " WHERE m.room_id = :room AND m.seq < :seq ORDER BY m.seq DESC LIMIT :limit"
+                " WHERE m.room_id = :room AND m.seq < :seq",
+                $only,
+                " ORDER BY m.seq DESC LIMIT :limit"
             ),
             concat!(
                 $select,
-                " WHERE m.room_id = :room AND m.seq > :seq ORDER BY m.seq ASC LIMIT :limit"
+                " WHERE m.room_id = :room AND m.seq > :seq",
+                $only,
+                " ORDER BY m.seq ASC LIMIT :limit"
             ),
             concat!(
                 $select,
-                " WHERE m.room_id = :room ORDER BY m.seq ASC LIMIT :limit OFFSET :offset"
+                " WHERE m.room_id = :room",
+                $only,
+                " ORDER BY m.seq ASC LIMIT :limit OFFSET :offset"
             ),
         ]
     };
 }
 
-const MESSAGE_PAGES: [&str; 4] = page_queries!(message_select!());
-const JSON_PAGES: [&str; 4] = page_queries!("SELECT m.json FROM messages m");
+const MESSAGE_PAGES: [&str; 4] = page_queries!(message_select!(), "");
+/// The room's timeline leaves out replies kept in their thread.
+const JSON_PAGES: [&str; 4] = page_queries!(
+    "SELECT m.json FROM messages m",
+    " AND (m.thread_root IS NULL OR m.also_in_room = 1)"
+);
 
 /// One page of a room's messages, oldest first, each row read by `row`.
-fn page_of<T>(
+pub(super) fn page_of<T>(
     c: &Connection,
     queries: &[&'static str; 4],
     room: RoomId,
@@ -804,19 +853,14 @@ pub fn history(c: &Connection, room: RoomId, page: HistoryPage) -> StoreResult<V
 /// Migration 5: encodes the messages stored before messages kept their JSON
 /// (an empty `json`), a thousand at a time in id order.
 pub fn encode_unencoded_messages(c: &Connection) -> anyhow::Result<()> {
-    // Written against the version-5 schema: no `files` column yet (a
-    // message then had none).
-    let mut select = c.prepare(
-        "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at,
-            m.edited_at, m.deleted_at, NULL
-         FROM messages m JOIN users u ON u.id = m.author_id
-         WHERE m.id > ?1 AND m.json = '' ORDER BY m.id LIMIT 1000",
-    )?;
+    let mut select = c.prepare(legacy_message_select!(
+        " WHERE m.id > ?1 AND m.json = '' ORDER BY m.id LIMIT 1000"
+    ))?;
     let mut update = c.prepare("UPDATE messages SET json = ?2 WHERE id = ?1")?;
     let mut after = 0i64;
     loop {
         let batch = select
-            .query_map([after], message_row)?
+            .query_map([after], legacy_message_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let Some(last) = batch.last() else {
             return Ok(());

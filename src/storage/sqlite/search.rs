@@ -3,7 +3,7 @@
 //! and the search itself, joined to the reader's memberships.
 
 use rusqlite::types::ToSql;
-use rusqlite::{Connection, Row};
+use rusqlite::Connection;
 
 use super::queries::message_row;
 use crate::domain::{Attachment, Message, MessageId, UserId};
@@ -27,7 +27,8 @@ pub fn unindex_message(c: &Connection, id: MessageId) -> StoreResult<()> {
     Ok(())
 }
 
-/// The `messages.files` column: a JSON array, NULL for none.
+/// The `messages.files` column: a JSON array, NULL for none (the message's
+/// JSON carries the files; the column is what `has:file` asks).
 pub fn files_json(files: &[Attachment]) -> Option<String> {
     if files.is_empty() {
         return None;
@@ -35,21 +36,7 @@ pub fn files_json(files: &[Attachment]) -> Option<String> {
     Some(serde_json::to_string(files).expect("attachments always encode"))
 }
 
-pub fn files_column(row: &Row<'_>, column: usize) -> rusqlite::Result<Vec<Attachment>> {
-    match row.get::<_, Option<String>>(column)? {
-        None => Ok(Vec::new()),
-        Some(text) => serde_json::from_str(&text).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                column,
-                rusqlite::types::Type::Text,
-                Box::new(e),
-            )
-        }),
-    }
-}
-
-const COLUMNS: &str = "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body,
-    m.created_at, m.edited_at, m.deleted_at, m.files";
+const COLUMNS: &str = "SELECT m.json";
 
 /// A statement being written and its parameters, numbered as they come.
 struct Statement {
@@ -96,13 +83,11 @@ pub fn search_messages(
     if let Some(text) = &text {
         let p = q.param(Box::new(text.clone()));
         q.sql.push_str(
-            " FROM message_search s JOIN messages m ON m.id = s.rowid
-              JOIN users u ON u.id = m.author_id WHERE message_search MATCH ",
+            " FROM message_search s JOIN messages m ON m.id = s.rowid WHERE message_search MATCH ",
         );
         q.sql.push_str(&p);
     } else {
-        q.sql
-            .push_str(" FROM messages m JOIN users u ON u.id = m.author_id WHERE 1");
+        q.sql.push_str(" FROM messages m WHERE 1");
     }
     let me = q.param(Box::new(reader.0));
     q.and(
