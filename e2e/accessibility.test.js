@@ -72,6 +72,8 @@ test('axe finds no serious or critical problem on any screen, dialog or menu', a
     ['password', () => page.click('#user-menu-button').then(() => page.click('#set-password-button')), '#password-dialog[open]'],
     ['user-menu', () => page.click('#user-menu-button'), '#user-menu:not([hidden])'],
     ['room-menu', () => page.click('#room-menu-button'), '#room-menu:not([hidden])'],
+    ['pins', () => page.click('#room-menu-button').then(() => page.click('#pins-button')), '#pins-dialog[open] li'],
+    ['saved', () => page.click('#room-menu-button').then(() => page.click('#saved-button')), '#saved-dialog[open] li'],
   ];
   for (const [name, open, ready] of screens) {
     await open();
@@ -85,6 +87,21 @@ test('axe finds no serious or critical problem on any screen, dialog or menu', a
   await page.locator('#message-menu:not([hidden])').waitFor();
   found.push(...(await audit(page, 'message-menu')));
   await page.keyboard.press('Escape');
+
+  // The emoji picker, a row of reactions, and :shortcode: completion.
+  await own.hover();
+  await own.locator('.msg__actions').click();
+  await page.click('#message-menu [data-action="react"]');
+  await page.locator('#emoji-grid [role="option"]').first().waitFor();
+  found.push(...(await audit(page, 'emoji-picker')));
+  await page.keyboard.press('Enter');
+  await own.locator('.reaction').first().waitFor();
+  await page.click('#composer');
+  await page.keyboard.type(':smil');
+  await page.locator('#emoji-complete [role="option"]').first().waitFor();
+  found.push(...(await audit(page, 'reactions-and-completion')));
+  await page.keyboard.press('Escape');
+  await page.fill('#composer', '');
 
   // Messages held from a session that ended, asked about on sign-in.
   await page.evaluate(() => {
@@ -157,8 +174,10 @@ test('a whole journey works with the keyboard alone', async () => {
   await tabTo(page, '.msg__actions', { back: true });
   await keys.press('Enter');
   await page.locator('#message-menu:not([hidden])').waitFor();
-  await keys.press('ArrowDown');
-  await keys.press('ArrowDown');
+  // Delete is the last but one item (Reply in thread is last): Up from
+  // the first wraps round to Reply, and once more is Delete.
+  await keys.press('ArrowUp');
+  await keys.press('ArrowUp');
   assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'delete');
   await keys.press('Enter');
   await page.locator('.msg__body--deleted').waitFor();

@@ -38,7 +38,7 @@ test('on a touch screen a tap on a message opens its menu, and no ⋯ button cov
     const box = await item.boundingBox();
     assert.ok(box.height >= MIN_TARGET, `${await item.textContent()} is ${box.height}px tall`);
   }
-  assert.deepEqual(await menu.locator('[data-action]:visible').allTextContents(), ['Copy link', 'Edit', 'Delete', 'Reply in thread']);
+  assert.deepEqual(await menu.locator('[data-action]:visible').allTextContents(), ['Copy link', 'Add reaction', 'Pin to room', 'Save for later', 'Edit', 'Delete', 'Reply in thread']);
   await page.locator('#composer').tap();
   await menu.waitFor({ state: 'hidden' });
   assert.deepEqual(rita.errors, []);

@@ -17,6 +17,7 @@ import { setupComposer } from './composer.js';
 import { drafts as draftStore } from './drafts.js';
 import { startLive } from './live.js';
 import { liveEvents } from './live-events.js';
+import { setupMessageExtras } from './message-extras.js';
 import { ConnectionBanner } from './connection-banner.js';
 import { watchSession, leaveSignedOut, askAboutHeld } from './session.js';
 import { Typing } from './typing.js';
@@ -43,7 +44,6 @@ const $ = (id) => document.getElementById(id);
 const state = { me: null };
 // Set up in boot(), once we know who we are.
 let live = null;
-let files = null; // attachments, lightbox and search (files-ui.js)
 let outbox = null;
 let drafts = null;
 let notify = () => {};
@@ -66,6 +66,7 @@ const sidebar = new Sidebar({
   peerOnline: (room) => presence.othersOnline(room.id, state.me?.id),
 });
 
+const files = setupFiles({ $, refresh: () => composer.refresh(), roomName: (id) => roomLabel(sidebar.find(id)), onOpen: (room, seq) => (location.hash = `room=${room}&msg=${seq}`) });
 const list = new MessageList({
   scroller: $('scroller'),
   log: $('messages'),
@@ -82,13 +83,16 @@ const list = new MessageList({
     composer.focus();
   },
   onEditSave: (seq, body) => view.saveEdit(seq, body),
-  onOpenImage: (f) => files.lightbox.open(f),
+  ...{ onOpenImage: (f) => files.lightbox.open(f), reactions: (m) => extras.reactions(m), reactionsVersion: (m) => extras.reactionsVersion(m), systemLine: (m) => extras.systemLine(m) },
 });
 
+const extras = setupMessageExtras({ me: () => state.me, list, refreshRooms: () => refreshRooms() });
 const messageMenu = setupMessageMenu({
   panel: $('message-menu'),
   meId: () => state.me?.id,
+  onOpen: (panel, m) => extras.menuOpened(panel, m),
   onAction(action, m) {
+    if (extras.onMenuAction(action, m)) return;
     if (action === 'edit') list.startEdit(m.seq);
     else if (action === 'delete') view.deleteMessage(m.seq);
     else if (action === 'reply') conversations.openThread(m);
@@ -114,8 +118,7 @@ const composer = setupComposer({
   form: $('composer-form'),
   textarea: $('composer'),
   button: $('send'),
-  counter: $('composer-count'),
-  hasFiles: () => files?.attachments.hasFiles() ?? false,
+  counter: $('composer-count'), hasFiles: () => files.attachments.hasFiles(),
   onSend(body) {
     if (!view.current) return;
     outbox.send(view.current.id, body, files.attachments.take());
@@ -133,8 +136,6 @@ const composer = setupComposer({
     return true;
   },
 });
-const openAt = (room, seq) => (location.hash = `room=${room}&msg=${seq}`);
-files = setupFiles({ $, composer, roomName: (id) => roomLabel(sidebar.find(id)), onOpen: openAt });
 const kbd = (text) => h('kbd', {}, text);
 $('composer-hint').replaceChildren(...tParts('composer.hint', { enter: kbd('Enter'), shift: kbd('Shift') }));
 
@@ -273,6 +274,7 @@ function renderHeader() {
   if (room) placeholder = t(room.kind === 'direct' ? 'composer.placeholderDirect' : 'composer.placeholderRoom', { name });
   composer.setPlaceholder(placeholder);
   document.title = pageTitle(room, sidebar.totalUnread(), sidebar.totalMentions());
+  extras.roomShown(room);
 }
 
 // --- Start-up ---------------------------------------------------------------
@@ -306,7 +308,6 @@ async function boot() {
         list.render();
       },
     });
-    outbox.loseUploads(t('attach.lost'));
     notify = setupNotifications({
       me,
       bell: $('notify-button'),
@@ -324,6 +325,7 @@ async function boot() {
       typing,
       presence,
       roomDialogs,
+      extras,
       outbox: () => outbox,
       me: () => state.me,
       notify: (room, m) => notify(room, m),

@@ -6,14 +6,15 @@ import { setupAttachments } from './attachments.js';
 import { setupLightbox } from './files.js';
 import { setupSearch } from './search.js';
 
-export function setupFiles({ $, composer, roomName, onOpen }) {
+// refresh(): the composer looks again at whether it may send.
+export function setupFiles({ $, refresh, roomName, onOpen }) {
   const attachments = setupAttachments({
     form: $('composer-form'),
     textarea: $('composer'),
     tray: $('attach-tray'),
     pick: $('attach-button'),
     input: $('attach-input'),
-    onChange: () => composer.refresh(),
+    onChange: () => refresh(),
   });
   const lightbox = setupLightbox($('lightbox'));
   const search = setupSearch({ button: $('search-button'), dialog: $('search-dialog'), roomName, onOpen });

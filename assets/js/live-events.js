@@ -3,7 +3,7 @@
 // title and notifications), typing, presence, membership and rooms coming
 // and going.
 
-// ctx: { view, list, sidebar, typing, presence, roomDialogs, outbox(),
+// ctx: { view, list, sidebar, typing, presence, roomDialogs, extras, outbox(),
 // me(), notify(room, message), refreshRooms(), live(), onChange() }
 export function liveEvents(ctx) {
   const refresh = () => ctx.refreshRooms().catch(() => {});
@@ -26,6 +26,8 @@ export function liveEvents(ctx) {
       if (open && ctx.list.find(e.message.seq) && ctx.list.addMessages([e.message])) ctx.list.render();
     } else if (e.type === 'message.deleted') {
       if (open && ctx.list.markDeleted(e.message_seq)) ctx.list.render();
+    } else {
+      ctx.extras?.onEvent(e, open);
     }
   }
 

@@ -59,7 +59,10 @@ export function startLive({ outbox, openRoom, handlers }) {
         else if (f.room_id) handlers.onRefreshRooms(); // no longer allowed in: the list will drop it
         break;
       default:
-        handlers.onFrame(f);
+        // Every room event carries its room's seq (reactions, pins, room
+        // changes, ...): one log, one cursor.
+        if (typeof f.seq === 'number' && typeof f.room_id === 'number') roomEvent(f);
+        else handlers.onFrame(f);
     }
   }
 

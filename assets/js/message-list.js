@@ -327,6 +327,9 @@ export class MessageList {
       onRetry: this.callbacks.onRetry,
       onDiscard: this.callbacks.onDiscard,
       onOpenImage: this.callbacks.onOpenImage,
+      reactions: this.callbacks.reactions,
+      reactionsVersion: this.callbacks.reactionsVersion,
+      systemLine: this.callbacks.systemLine,
       editor: (m) =>
         messageEditor(m, {
           onSave: (body) => this.callbacks.onEditSave(m.seq, body),

@@ -3,10 +3,10 @@
 // (its "⋯" button, or — on touch screens, where there is no hover to show
 // that button — the message itself, tapped or long-pressed; see touch.js).
 
-const ITEMS_FOR_OTHERS = ['copy-link', 'reply'];
+const ITEMS_FOR_OTHERS = ['copy-link', 'react', 'pin', 'save', 'reply'];
 
-// onAction(action, message): 'copy-link' | 'edit' | 'delete'.
-export function setupMessageMenu({ panel, meId, onAction }) {
+// onAction(action, message): 'copy-link' | 'react' | 'pin' | 'save' | 'edit' | 'delete' | 'reply'.
+export function setupMessageMenu({ panel, meId, onAction, onOpen }) {
   let target = null; // { message, anchor, button }
 
   function open(anchor, message, { button = anchor } = {}) {
@@ -20,6 +20,7 @@ export function setupMessageMenu({ panel, meId, onAction }) {
     for (const item of panel.querySelectorAll('[data-action]')) {
       item.hidden = !mine && !ITEMS_FOR_OTHERS.includes(item.dataset.action);
     }
+    onOpen?.(panel, message);
     button?.setAttribute('aria-expanded', 'true');
     panel.hidden = false;
     // Fixed to the viewport next to the anchor (CSSOM styles are allowed

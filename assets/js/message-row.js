@@ -33,6 +33,7 @@ export function rowVersion(row) {
     Boolean(m.deleted),
     filesVersion(m),
     threadVersion(m),
+    row.reactions ?? '',
   ].join('|');
 }
 
@@ -41,6 +42,7 @@ export function rowVersion(row) {
 // onRetry(clientId), onDiscard(clientId) }.
 export function messageRow(row, ctx) {
   const { m, status, continued } = row;
+  if (m.system) return ctx.systemLine(m);
   const date = toDate(m.created_at);
   const author = m.author || t('message.unknownAuthor');
   const mine = m.author_id === ctx.me.id;
@@ -66,6 +68,7 @@ export function messageRow(row, ctx) {
     ),
     row.editing ? ctx.editor(m) : bodyEl(m),
     messageFiles(m, ctx),
+    status === 'sent' && !m.deleted ? ctx.reactions?.(m) : null,
     status === 'sent' ? threadSummaryEl(m) : null,
     statusEl(row, ctx),
     actionable

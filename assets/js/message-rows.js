@@ -87,6 +87,7 @@ export function describe(list, rowContext) {
       editing: sent && row.m.seq === list.editingSeq,
       highlight: sent && row.m.seq === list.highlightSeq,
       showStatus: i === lastPending,
+      reactions: sent ? (rowContext.reactionsVersion?.(row.m) ?? '') : '',
     };
     items.push({ key: row.key, version: rowVersion(view), create: () => messageRow(view, rowContext) });
   }

@@ -19,6 +19,7 @@
 // person add to one outbox instead of overwriting each other's.
 
 import { key, readJson, writeJson } from './store.js';
+import { t } from './i18n.js';
 
 // A UUIDv7: 48 bits of milliseconds, then random bits. Ids that sort by
 // time land at the end of the server's idempotency index instead of all
@@ -48,6 +49,7 @@ export class Outbox {
     this.onChange = onChange;
     this.entries = [];
     this.load();
+    this.loseUploads(t('attach.lost'));
     // Entries handed to the current connection; cleared when it drops so a
     // reconnect sends them again.
     this.inFlight = new Set();
@@ -58,7 +60,7 @@ export class Outbox {
   }
 
   // Uploads stopped with the page that made them: their messages cannot go.
-  // (Called once per page, before this page starts any upload.)
+  // (Called once per page, by the constructor, before it starts any upload.)
   loseUploads(message) {
     this.update((entries) => {
       for (const e of entries) {

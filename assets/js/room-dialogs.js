@@ -8,6 +8,7 @@ import { formDialog } from './dialogs.js';
 import { h, srOnly } from './dom.js';
 import { t } from './i18n.js';
 import { roomLabel } from './rooms.js';
+import { memberActions } from './room-care.js';
 
 // "alice, @bob carol" -> ["alice", "bob", "carol"]
 function parseUsernames(text) {
@@ -182,6 +183,7 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId }) {
         h('span', { class: `presence-dot${on ? ' presence-dot--on' : ''}`, 'aria-hidden': 'true' }),
         on ? t('dialogs.members.online') : t('dialogs.members.offline'),
       ),
+      memberActions({ room, m, members: shownMembers, meId: meId(), reload: () => loadMembers(members.setError), setError: members.setError }),
     );
   }
 

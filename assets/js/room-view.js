@@ -6,6 +6,7 @@
 
 import { get, post, patch, del, roomPath } from './api.js';
 import { t } from './i18n.js';
+import { absorbPage } from './reactions.js';
 import { introVersion, roomIntro } from './room-intro.js';
 import { key, write } from './store.js';
 import { toast } from './toast.js';
@@ -115,6 +116,7 @@ export class RoomView {
     try {
       const data = await get(roomPath(id, `/messages?limit=${PAGE_SIZE}`));
       if (token !== this.switchToken) return;
+      absorbPage(data);
       this.receive(data.messages ?? []);
       this.list.setHistory({ hasOlder: Boolean(data.has_more), hasNewer: false });
       this.list.render({ toBottom: true, quiet: true });
@@ -137,6 +139,8 @@ export class RoomView {
         get(roomPath(id, `/messages?after=${seq}&limit=${PAGE_SIZE}`)),
       ]);
       if (token !== this.switchToken) return;
+      absorbPage(before);
+      absorbPage(after);
       this.receive([...(before.messages ?? []), ...(after.messages ?? [])]);
       this.list.setHistory({ hasOlder: Boolean(before.has_more), hasNewer: Boolean(after.has_more) });
       this.list.render({ quiet: true });
@@ -156,6 +160,7 @@ export class RoomView {
     try {
       const data = await get(roomPath(cur.id, `/messages?before=${beforeSeq}&limit=${PAGE_SIZE}`));
       if (cur !== this.current) return;
+      absorbPage(data);
       this.list.addMessages(data.messages ?? []);
       this.list.setHistory({ hasOlder: Boolean(data.has_more) });
       this.list.render({ quiet: true });
@@ -172,6 +177,7 @@ export class RoomView {
     try {
       const data = await get(roomPath(cur.id, `/messages?after=${afterSeq}&limit=${PAGE_SIZE}`));
       if (cur !== this.current) return;
+      absorbPage(data);
       this.receive(data.messages ?? []);
       if (data.has_more) {
         this.list.render({ quiet: true });
@@ -229,6 +235,7 @@ export class RoomView {
       const data = await get(roomPath(roomId, `/messages?after=${from}&limit=200`));
       const messages = data.messages ?? [];
       if (cur !== this.current) return;
+      absorbPage(data);
       this.receive(messages);
       this.list.render();
       if (!data.has_more || !messages.length) break;

@@ -26,6 +26,8 @@ pub struct HistoryRequest {
 pub struct HistorySlice {
     pub messages: Vec<MessageJson>,
     pub has_more: bool,
+    /// The reactions on these messages.
+    pub reactions: Vec<crate::domain::ReactionGroup>,
 }
 
 impl Chat {
@@ -64,6 +66,7 @@ impl Chat {
         let (access, role) = self.member_access(user, room).await?;
         let body =
             MessageBody::parse_caption(body, self.policy.max_message_chars, !files.is_empty())?;
+        super::room_care::refuse_if_archived(access)?;
         if let Some(limiter) = &self.limits.sends_per_user {
             // The key is made only when the limit is on: this runs per send.
             limiter.take(&user.id.to_string())?;
@@ -142,7 +145,12 @@ impl Chat {
                 }
             }
         }
-        Ok(HistorySlice { messages, has_more })
+        let reactions = self.page_reactions(room, &messages).await?;
+        Ok(HistorySlice {
+            messages,
+            has_more,
+            reactions,
+        })
     }
 
     /// The tutorial's `/messages?current=N`: `general` from position N on,
@@ -173,8 +181,9 @@ impl Chat {
         seq: Seq,
         body: &str,
     ) -> Result<Message> {
-        self.member_access(user, room).await?;
+        let (access, _) = self.member_access(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
+        super::room_care::refuse_if_archived(access)?;
         let message = self.live_message(room, seq).await?;
         if message.author_id != user.id {
             return Err(Error::Forbidden(
@@ -190,7 +199,8 @@ impl Chat {
     /// Deletes a message: its author may, and so may the room's owner.
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %room))]
     pub async fn delete_message(&self, user: &User, room: RoomId, seq: Seq) -> Result<()> {
-        let (_, role) = self.member_access(user, room).await?;
+        let (access, role) = self.member_access(user, room).await?;
+        super::room_care::refuse_if_archived(access)?;
         let message = self.live_message(room, seq).await?;
         if message.author_id != user.id && role != Role::Owner {
             return Err(Error::Forbidden(

@@ -64,7 +64,7 @@ impl Chat {
         }
     }
 
-    async fn user_named(&self, username: &str) -> Result<User> {
+    pub(super) async fn user_named(&self, username: &str) -> Result<User> {
         let not_found = || Error::not_found(format!("There is no user named {}.", username.trim()));
         let name = Username::parse(username).map_err(|_| not_found())?;
         Ok(self

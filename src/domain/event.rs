@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Member, Message, MessageId, RoomId, Seq, UserId};
+use super::{Member, Message, MessageId, PinPolicy, RoomId, Seq, UserId};
 
 /// One entry of a room's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -40,6 +40,65 @@ pub enum RoomChange {
         root_seq: Seq,
         thread: super::ThreadSummary,
     },
+    // --- conversations (issue 16): reactions, pins, room care
+    /// `username` reacted to the message with `emoji` (a repeated add logs
+    /// nothing, so each event is a real change).
+    #[serde(rename = "reaction.added")]
+    ReactionAdded {
+        message_id: MessageId,
+        message_seq: Seq,
+        emoji: String,
+        user_id: UserId,
+        username: String,
+    },
+    /// `username` took their `emoji` reaction back.
+    #[serde(rename = "reaction.removed")]
+    ReactionRemoved {
+        message_id: MessageId,
+        message_seq: Seq,
+        emoji: String,
+        user_id: UserId,
+        username: String,
+    },
+    /// The message was pinned to the room by `username`.
+    #[serde(rename = "message.pinned")]
+    MessagePinned {
+        message_id: MessageId,
+        message_seq: Seq,
+        user_id: UserId,
+        username: String,
+    },
+    /// The message was unpinned by `username`.
+    #[serde(rename = "message.unpinned")]
+    MessageUnpinned {
+        message_id: MessageId,
+        message_seq: Seq,
+        user_id: UserId,
+        username: String,
+    },
+    /// An owner changed the room: `change` says what, the other fields are
+    /// the room's state after it.
+    #[serde(rename = "room.updated")]
+    RoomUpdated {
+        change: RoomUpdate,
+        user_id: UserId,
+        username: String,
+        name: Option<String>,
+        topic: String,
+        archived: bool,
+        pin_policy: PinPolicy,
+    },
+}
+
+/// What a `room.updated` event changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomUpdate {
+    Renamed,
+    Topic,
+    Archived,
+    Restored,
+    PinPolicy,
 }
 
 /// Someone joined or left a room.

@@ -3,11 +3,13 @@
 
 mod conversation;
 mod directory;
+mod emoji;
 mod event;
 mod files;
 mod ids;
 mod input;
 mod model;
+mod reactions_pins;
 mod time;
 
 pub use conversation::{
@@ -15,12 +17,18 @@ pub use conversation::{
     MAX_MENTIONS,
 };
 pub use directory::{Person, RoomAbout, RoomDetails};
-pub use event::{EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, SessionsEnded};
+pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
+pub use event::{
+    EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, RoomUpdate, SessionsEnded,
+};
 pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username, USERNAME_MAX};
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
+};
+pub use reactions_pins::{
+    Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
 };
 pub use time::Timestamp;

@@ -11,7 +11,7 @@ use super::error::ErrorBody;
 use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
 use crate::chat::{HistoryRequest, HistorySlice};
-use crate::domain::{Message, RoomId, Seq};
+use crate::domain::{Message, ReactionGroup, RoomId, Seq};
 use crate::error::Result;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -33,6 +33,8 @@ pub struct HistoryResponse {
     pub messages: Vec<Message>,
     /// Whether more messages lie beyond this page in the direction read.
     pub has_more: bool,
+    /// The reactions on this page's messages, by message seq.
+    pub reactions: Vec<ReactionGroup>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,7 +83,8 @@ pub async fn history(
     ))
 }
 
-/// `{"messages":[…],"has_more":…}` by concatenating the stored JSON.
+/// `{"messages":[…],"has_more":…,"reactions":[…]}` by concatenating the
+/// stored JSON.
 fn history_body(slice: &HistorySlice) -> String {
     let size: usize = slice.messages.iter().map(|m| m.as_str().len() + 1).sum();
     let mut body = String::with_capacity(size + 40);
@@ -93,10 +96,13 @@ fn history_body(slice: &HistorySlice) -> String {
         body.push_str(message.as_str());
     }
     body.push_str(if slice.has_more {
-        r#"],"has_more":true}"#
+        r#"],"has_more":true,"reactions":"#
     } else {
-        r#"],"has_more":false}"#
+        r#"],"has_more":false,"reactions":"#
     });
+    // Plain strings and numbers: encoding cannot fail.
+    body.push_str(&serde_json::to_string(&slice.reactions).expect("reactions encode"));
+    body.push('}');
     body
 }
 

@@ -15,6 +15,8 @@ mod openapi;
 mod ops;
 mod origin;
 mod pages;
+mod reactions;
+mod room_care;
 mod rooms;
 mod search;
 pub mod server;
@@ -139,6 +141,16 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             mentions::do_not_disturb,
             mentions::set_do_not_disturb
         ))
+        // --- conversations (issue 16)
+        .routes(routes!(reactions::add_reaction, reactions::remove_reaction))
+        .routes(routes!(reactions::reactions))
+        .routes(routes!(room_care::pin, room_care::unpin))
+        .routes(routes!(room_care::pins))
+        .routes(routes!(room_care::save, room_care::unsave))
+        .routes(routes!(room_care::saved))
+        .routes(routes!(room_care::settings, room_care::care))
+        .routes(routes!(room_care::delete_room))
+        .routes(routes!(room_care::set_role))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(
@@ -149,6 +161,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let routes = Router::new()
         .merge(api)
         .merge(openapi::routes(spec))
+        .merge(reactions::catalogue_routes())
         .merge(tutorial::routes())
         .merge(pages::routes())
         .merge(ops::routes())

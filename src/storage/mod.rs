@@ -9,9 +9,9 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Attachment, ClientId, Event, Member, Message, MessageBody, MessageJson, Person, Posted, Role,
-    Room, RoomAbout, RoomEvent, RoomId, RoomKind, RoomListing, RoomSummary, Seq, Theme, Timestamp,
-    User, UserId,
+    Attachment, ClientId, Emoji, Event, Member, Message, MessageBody, MessageJson, Person, Pin,
+    Posted, ReactionGroup, Reactor, Role, Room, RoomAbout, RoomCare, RoomEvent, RoomId, RoomKind,
+    RoomListing, RoomSettings, RoomSummary, SavedMessage, Seq, Theme, Timestamp, User, UserId,
 };
 use crate::error::Error;
 use crate::files::FileKey;
@@ -144,6 +144,8 @@ pub struct RoomAccess {
     pub slow_mode_secs: u32,
     /// `None` when the user is not a member.
     pub role: Option<Role>,
+    /// Archived rooms are read-only (issue 16).
+    pub archived: bool,
 }
 
 /// A room's events after a cursor, and its newest seq as of that read.
@@ -329,4 +331,86 @@ pub trait Store: Send + Sync + 'static {
     /// Until when `user` does not want to be disturbed (`None`: off).
     async fn do_not_disturb(&self, user: UserId) -> StoreResult<Option<Timestamp>>;
     async fn set_do_not_disturb(&self, user: UserId, until: Option<Timestamp>) -> StoreResult<()>;
+
+    // --- conversations: reactions, pins, saved messages, room care (issue 16)
+    /// Adds `who`'s `emoji` reaction to the live message at `seq` and logs
+    /// `reaction.added` with the room's next seq. A repeat logs nothing.
+    /// `NotFound` when there is no such live message.
+    async fn add_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+        max_emoji: u32,
+    ) -> StoreResult<AddOutcome>;
+    /// Takes `who`'s `emoji` reaction back and logs `reaction.removed`;
+    /// `false` (and no event) when there was none. `NotFound` when there is
+    /// no such live message.
+    async fn remove_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+    ) -> StoreResult<bool>;
+    /// The reactions on the room's messages whose seq is in `first..=last`,
+    /// by message seq, each emoji in the order it was first used.
+    async fn reactions_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<ReactionGroup>>;
+    /// Pins the live message at `seq` and logs `message.pinned`; a repeat
+    /// logs nothing; `Full` when the room has `max_pins` already.
+    async fn pin_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        max_pins: u32,
+    ) -> StoreResult<AddOutcome>;
+    /// Unpins it and logs `message.unpinned`; `false` when it was not pinned.
+    async fn unpin_message(&self, room: RoomId, seq: Seq, who: Reactor) -> StoreResult<bool>;
+    /// The room's pinned messages, the most recently pinned first.
+    async fn pins(&self, room: RoomId) -> StoreResult<Vec<Pin>>;
+    /// Bookmarks the live message at `seq` for `user` alone (no event);
+    /// `Full` when they have `max_saved` already.
+    async fn save_message(
+        &self,
+        user: UserId,
+        room: RoomId,
+        seq: Seq,
+        max_saved: u32,
+    ) -> StoreResult<AddOutcome>;
+    async fn unsave_message(&self, user: UserId, room: RoomId, seq: Seq) -> StoreResult<bool>;
+    /// The user's bookmarks in rooms they are still in, newest first, at
+    /// most `limit`.
+    async fn saved_messages(&self, user: UserId, limit: u32) -> StoreResult<Vec<SavedMessage>>;
+    /// Topic, archive state and pin policy. `NotFound` when there is no room.
+    async fn room_settings(&self, room: RoomId) -> StoreResult<RoomSettings>;
+    /// Applies an owner's change and logs `room.updated`; returns the
+    /// settings after it. `Conflict` when a rename takes a public room's name.
+    async fn care_for_room(
+        &self,
+        room: RoomId,
+        change: RoomCare,
+        who: Reactor,
+    ) -> StoreResult<RoomSettings>;
+    /// Deletes the room and everything in it; its members hear that they
+    /// left it.
+    async fn delete_room(&self, room: RoomId) -> StoreResult<()>;
+    /// Makes a member an owner (or an owner a member).
+    async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool>;
+}
+
+/// What an add of a reaction did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddOutcome {
+    Added,
+    /// It was there already: nothing changed, nothing was logged.
+    AlreadyThere,
+    /// The message carries the most different emoji it may; this one is new.
+    Full,
 }

@@ -134,6 +134,14 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
 
     // Make it a version-4 database: no stored JSON.
     let db = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
+    // Without what later versions added (conversations, version 7).
+    db.execute_batch(
+        "DROP TRIGGER message_deleted_clears_conversation;
+         DROP TABLE reactions; DROP TABLE pins; DROP TABLE saved_messages;
+         ALTER TABLE rooms DROP COLUMN pin_policy; ALTER TABLE rooms DROP COLUMN topic;
+         ALTER TABLE rooms DROP COLUMN archived_at;",
+    )
+    .unwrap();
     db.execute_batch("ALTER TABLE messages DROP COLUMN json; PRAGMA user_version = 4;")
         .unwrap();
     // Nor what later versions added (threads and mentions, version 8).

@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 7,
+        sql: include_str!("../../../migrations/sqlite/0007_reactions_pins.sql"),
+        then: None,
+    },
+    Migration {
         version: 8,
         sql: include_str!("../../../migrations/sqlite/0008_threads_mentions.sql"),
         then: None,

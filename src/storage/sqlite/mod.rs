@@ -8,7 +8,9 @@ mod directory;
 mod files;
 mod migrate;
 mod queries;
+mod reactions;
 mod readers;
+mod room_care;
 mod search;
 mod writer;
 
@@ -25,12 +27,13 @@ use self::cache::Cache;
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{
-    Durability, HistoryPage, Membership, MessageSearch, NewMessage, NewRoom, NewUpload, Publisher,
-    Replay, RoomAccess, Store, StoreError, StoreResult, UploadRecord, UserRecord,
+    AddOutcome, Durability, HistoryPage, Membership, MessageSearch, NewMessage, NewRoom, NewUpload,
+    Publisher, Replay, RoomAccess, Store, StoreError, StoreResult, UploadRecord, UserRecord,
 };
 use crate::domain::{
-    Attachment, Member, Message, MessageBody, MessageJson, Person, Posted, Role, Room, RoomAbout,
-    RoomId, RoomListing, RoomSummary, Seq, Theme, Timestamp, User, UserId,
+    Attachment, Emoji, Member, Message, MessageBody, MessageJson, Person, Pin, Posted,
+    ReactionGroup, Reactor, Role, Room, RoomAbout, RoomCare, RoomId, RoomListing, RoomSettings,
+    RoomSummary, SavedMessage, Seq, Theme, Timestamp, User, UserId,
 };
 
 pub use migrate::latest_version;
@@ -596,5 +599,124 @@ impl Store for SqliteStore {
         self.writer
             .write(move |c, _| conversation::set_do_not_disturb(c, user, until))
             .await
+    }
+
+    // --- conversations (issue 16): SQL in reactions.rs and room_care.rs
+    async fn add_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+        max_emoji: u32,
+    ) -> StoreResult<AddOutcome> {
+        self.writer
+            .write(move |c, ev| reactions::add_reaction(c, ev, room, seq, &who, &emoji, max_emoji))
+            .await
+    }
+
+    async fn remove_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, ev| reactions::remove_reaction(c, ev, room, seq, &who, &emoji))
+            .await
+    }
+
+    async fn reactions_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<ReactionGroup>> {
+        self.readers
+            .read_quick(move |c| reactions::reactions_between(c, room, first, last))
+            .await
+    }
+
+    async fn pin_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        max_pins: u32,
+    ) -> StoreResult<AddOutcome> {
+        self.writer
+            .write(move |c, ev| room_care::pin_message(c, ev, room, seq, &who, max_pins))
+            .await
+    }
+
+    async fn unpin_message(&self, room: RoomId, seq: Seq, who: Reactor) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, ev| room_care::unpin_message(c, ev, room, seq, &who))
+            .await
+    }
+
+    async fn pins(&self, room: RoomId) -> StoreResult<Vec<Pin>> {
+        self.readers.read(move |c| room_care::pins(c, room)).await
+    }
+
+    async fn save_message(
+        &self,
+        user: UserId,
+        room: RoomId,
+        seq: Seq,
+        max_saved: u32,
+    ) -> StoreResult<AddOutcome> {
+        self.writer
+            .write(move |c, _| room_care::save_message(c, user, room, seq, max_saved))
+            .await
+    }
+
+    async fn unsave_message(&self, user: UserId, room: RoomId, seq: Seq) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, _| room_care::unsave_message(c, user, room, seq))
+            .await
+    }
+
+    async fn saved_messages(&self, user: UserId, limit: u32) -> StoreResult<Vec<SavedMessage>> {
+        self.readers
+            .read(move |c| room_care::saved_messages(c, user, limit))
+            .await
+    }
+
+    async fn room_settings(&self, room: RoomId) -> StoreResult<RoomSettings> {
+        self.readers
+            .read(move |c| room_care::room_settings(c, room))
+            .await
+    }
+
+    async fn care_for_room(
+        &self,
+        room: RoomId,
+        change: RoomCare,
+        who: Reactor,
+    ) -> StoreResult<RoomSettings> {
+        // Archive and restore change what sends may do: the access cache forgets.
+        self.write_then(
+            move |c, ev| room_care::care_for_room(c, ev, room, &change, &who),
+            self.forget_access(),
+        )
+        .await
+    }
+
+    async fn delete_room(&self, room: RoomId) -> StoreResult<()> {
+        self.write_then(
+            move |c, ev| room_care::delete_room(c, ev, room),
+            self.forget_access(),
+        )
+        .await
+    }
+
+    async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool> {
+        self.write_then(
+            move |c, _| room_care::set_role(c, room, user, role),
+            self.forget_access(),
+        )
+        .await
     }
 }

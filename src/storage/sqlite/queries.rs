@@ -240,7 +240,7 @@ pub fn room_for(
 
 pub fn access(c: &Connection, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>> {
     Ok(c.prepare_cached(
-        "SELECT r.kind, r.slow_mode_secs, m.role
+        "SELECT r.kind, r.slow_mode_secs, m.role, r.archived_at IS NOT NULL
          FROM rooms r LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = ?2
          WHERE r.id = ?1",
     )?
@@ -252,6 +252,7 @@ pub fn access(c: &Connection, room: RoomId, user: UserId) -> StoreResult<Option<
                 .get::<_, Option<String>>(2)?
                 .as_deref()
                 .map(Role::from_db),
+            archived: row.get(3)?,
         })
     })
     .optional()?)
@@ -300,7 +301,7 @@ pub fn public_rooms(c: &Connection, asking: UserId) -> StoreResult<Vec<RoomListi
         "SELECT {ROOM_COLUMNS},
            (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id),
            EXISTS (SELECT 1 FROM memberships m WHERE m.room_id = r.id AND m.user_id = ?1)
-         FROM rooms r WHERE r.kind = 'public' ORDER BY r.name_key LIMIT 1000"
+         FROM rooms r WHERE r.kind = 'public' AND r.archived_at IS NULL ORDER BY r.name_key LIMIT 1000"
     ))?;
     let rooms = stmt
         .query_map([asking.0], |row| {

@@ -1,0 +1,154 @@
+// Room care in the page: the open room's topic and "archived" state under
+// its name (an archived room's composer is off), the settings dialog where
+// an owner renames, sets the topic, says who may pin, archives or restores
+// and deletes the room (after a confirmation), and the small system lines
+// the timeline shows for room changes and pins as they happen.
+
+import { del, get, patch, put, roomPath } from './api.js';
+import { h } from './dom.js';
+import { formDialog } from './dialogs.js';
+import { t } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+
+export function setupRoomCare({ list, refreshRooms }) {
+  let room = null;
+  let settings = null;
+  let token = 0;
+  const topic = $('room-topic');
+  const composer = $('composer');
+
+  function draw() {
+    const archived = Boolean(settings?.archived);
+    const text = [archived ? t('care.archivedBadge') : '', settings?.topic ?? ''].filter(Boolean).join(' · ');
+    topic.textContent = text;
+    topic.hidden = !text;
+    composer.disabled = archived;
+    if (archived) composer.placeholder = t('care.archivedComposer');
+    $('room-settings-button').hidden = !room || room.kind === 'direct';
+  }
+
+  async function roomShown(r) {
+    if (r?.id !== room?.id) {
+      room = r;
+      settings = null;
+      const mine = ++token;
+      if (r && r.kind !== 'direct') {
+        get(roomPath(r.id, '/settings'))
+          .then((data) => {
+            if (mine !== token) return;
+            settings = data.settings;
+            draw();
+          })
+          .catch(() => {});
+      }
+    }
+    room = r;
+    draw();
+  }
+
+  const dialog = formDialog($('room-settings-dialog'), {
+    onOpen(form) {
+      form.elements.name.value = room?.name ?? '';
+      form.elements.topic.value = settings?.topic ?? '';
+      form.elements.pin_policy.value = settings?.pin_policy ?? 'members';
+      form.elements.archived.checked = Boolean(settings?.archived);
+    },
+    async onSubmit(form) {
+      const body = {};
+      const name = form.elements.name.value.trim();
+      if (name && name !== room.name) body.name = name;
+      if (form.elements.topic.value.trim() !== (settings?.topic ?? '')) body.topic = form.elements.topic.value;
+      if (form.elements.pin_policy.value !== (settings?.pin_policy ?? 'members')) body.pin_policy = form.elements.pin_policy.value;
+      if (form.elements.archived.checked !== Boolean(settings?.archived)) body.archived = form.elements.archived.checked;
+      if (!Object.keys(body).length) return;
+      const data = await patch(roomPath(room.id, '/settings'), body);
+      settings = data.settings;
+      draw();
+    },
+  });
+
+  $('delete-room-button').addEventListener('click', async () => {
+    if (!room || !window.confirm(t('care.confirmDelete', { name: room.name ?? '' }))) return;
+    try {
+      await del(roomPath(room.id));
+      dialog.close();
+      refreshRooms().catch(() => {});
+    } catch (err) {
+      dialog.setError(err.message);
+    }
+  });
+
+  // A short line in the timeline for a change others made or I made.
+  function systemLine(e, text) {
+    if (list.detached) return;
+    const line = { seq: e.seq, room_id: e.room_id, system: text, created_at: new Date().toISOString(), author_id: null };
+    if (list.addMessages([line])) list.render();
+  }
+
+  return {
+    roomShown,
+    open: () => dialog.open(),
+    onEvent(e, open) {
+      if (e.type === 'room.updated') {
+        if (e.change === 'renamed') refreshRooms().catch(() => {});
+        if (!open) return;
+        settings = { topic: e.topic, archived: e.archived, pin_policy: e.pin_policy };
+        draw();
+        systemLine(e, t(`care.line.${e.change}`, { name: e.username, room: e.name ?? '', topic: e.topic }));
+      } else if (open) {
+        systemLine(e, t(e.type === 'message.pinned' ? 'care.line.pinned' : 'care.line.unpinned', { name: e.username }));
+      }
+    },
+  };
+}
+
+// What an owner can do to another member in the members dialog: make them
+// a co-owner (or a member again) and remove them. Shown only to owners,
+// never for direct rooms; the server checks again.
+// room: the room; m: the member shown; members: everyone listed; meId: me;
+// reload(setError?): list again; setError(message).
+export function memberActions({ room, m, members, meId, reload, setError }) {
+  const me = members.find((x) => x.user_id === meId);
+  if (room.kind === 'direct' || me?.role !== 'owner' || m.user_id === meId) return null;
+  const act = async (call) => {
+    setError('');
+    try {
+      await call();
+      await reload();
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  const owner = m.role === 'owner';
+  return h(
+    'span',
+    { class: 'member__actions' },
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'button button--small',
+        'aria-label': t(owner ? 'members.demoteLabel' : 'members.promoteLabel', { name: m.username }),
+        onclick: () =>
+          act(() =>
+            put(roomPath(room.id, `/members/${encodeURIComponent(m.username)}/role`), { role: owner ? 'member' : 'owner' }),
+          ),
+      },
+      t(owner ? 'members.demote' : 'members.promote'),
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'button button--small',
+        'aria-label': t('members.removeLabel', { name: m.username }),
+        onclick: () => {
+          if (!window.confirm(t('members.confirmRemove', { name: m.username }))) return;
+          act(() => del(roomPath(room.id, `/members/${encodeURIComponent(m.username)}`)));
+        },
+      },
+      t('members.remove'),
+    ),
+  );
+}
