@@ -57,6 +57,7 @@ impl App {
         };
         let mut chat = Chat::new(Arc::new(store), policy, &config.limits);
         chat.observe_sends(metrics.sends());
+        crate::app_files::keep_files(&mut chat, config)?;
         // Messages that disappeared while the server was down go before
         // anything is served.
         let gone = chat.expire_overdue().await?;
@@ -68,6 +69,7 @@ impl App {
         }
         let chat = Arc::new(chat);
         chat.start_expiry();
+        crate::app_files::sweep_orphans_now_and_then(&chat, config.orphan_upload_age);
         let connections = Arc::new(Connections::default());
         ops::probes::observe(&metrics, &hub, &chat, &connections, database);
         let state = AppState::new(Shared {

@@ -2,6 +2,7 @@
 //! shape: `http` (routes) -> `chat` (use-cases) -> `storage` (SQL).
 
 pub mod app;
+mod app_files;
 pub mod backup;
 pub mod chat;
 pub mod config;

@@ -35,6 +35,7 @@ import { memberActions as banActions } from './moderation.js';
 import { setupAccount } from './account.js';
 import { Navigation } from './navigation.js';
 import { toast } from './toast.js';
+import { setupFiles } from './files-ui.js';
 import { setupConversations } from './conversations.js';
 import { setupLevels } from './notify-levels.js';
 
@@ -67,6 +68,7 @@ const sidebar = new Sidebar({
   peerOnline: (room) => presence.othersOnline(room.id, state.me?.id),
 });
 
+const files = setupFiles({ $, refresh: () => composer.refresh(), roomName: (id) => roomLabel(sidebar.find(id)), onOpen: (room, seq) => (location.hash = `room=${room}&msg=${seq}`) });
 const list = new MessageList({
   scroller: $('scroller'),
   log: $('messages'),
@@ -83,7 +85,7 @@ const list = new MessageList({
     composer.focus();
   },
   onEditSave: (seq, body) => view.saveEdit(seq, body),
-  ...{ reactions: (m) => extras.reactions(m), reactionsVersion: (m) => extras.reactionsVersion(m), systemLine: (m) => extras.systemLine(m) },
+  ...{ onOpenImage: (f) => files.lightbox.open(f), reactions: (m) => extras.reactions(m), reactionsVersion: (m) => extras.reactionsVersion(m), systemLine: (m) => extras.systemLine(m) },
 });
 
 const extras = setupMessageExtras({ me: () => state.me, list, refreshRooms: () => refreshRooms() });
@@ -118,10 +120,10 @@ const composer = setupComposer({
   form: $('composer-form'),
   textarea: $('composer'),
   button: $('send'),
-  counter: $('composer-count'),
+  counter: $('composer-count'), hasFiles: () => files.attachments.hasFiles(),
   onSend(body) {
     if (!view.current) return;
-    outbox.send(view.current.id, body);
+    outbox.send(view.current.id, body, files.attachments.take());
     list.showNewest(); // your own message is always brought into view
   },
   onInput(text) {

@@ -7,7 +7,9 @@
 
 import { t } from './i18n.js';
 
-export function setupComposer({ form, textarea, button, counter, onSend, onInput, onEditLast }) {
+// hasFiles() says whether files wait to go with the text (a message of
+// files alone may have none).
+export function setupComposer({ form, textarea, button, counter, onSend, onInput, onEditLast, hasFiles = () => false }) {
   let maxChars = Infinity;
   let enabled = true;
 
@@ -32,14 +34,14 @@ export function setupComposer({ form, textarea, button, counter, onSend, onInput
       : t('composer.left', { count: maxChars - n });
     counter.classList.toggle('composer__count--over', over);
     form.classList.toggle('composer--over', over);
-    button.disabled = !enabled || over || textarea.value.trim() === '';
+    button.disabled = !enabled || over || (textarea.value.trim() === '' && !hasFiles());
   }
 
   function submit() {
     if (!enabled || length() > maxChars) return;
     // Drop leading blank lines and trailing whitespace, keep indentation.
     const body = textarea.value.replace(/^\s*\n/, '').replace(/\s+$/, '');
-    if (!body) return;
+    if (!body && !hasFiles()) return;
     onSend(body);
     textarea.value = '';
     update();
@@ -87,6 +89,10 @@ export function setupComposer({ form, textarea, button, counter, onSend, onInput
     },
     focus() {
       textarea.focus();
+    },
+    // Something besides the text changed (files added or done).
+    refresh() {
+      update();
     },
   };
 }

@@ -115,7 +115,7 @@ export function startLive({ outbox, openRoom, handlers }) {
   // Over HTTP (fallback mode): a network failure leaves the entry pending
   // for the next flush; a refusal marks it failed. Same client_id either way.
   function postEntry(entry) {
-    post(roomPath(entry.room_id, '/messages'), { body: entry.body, client_id: entry.client_id }).then(
+    post(roomPath(entry.room_id, '/messages'), { body: entry.body, client_id: entry.client_id, files: entry.files ?? [] }).then(
       ({ message }) => {
         outbox.confirm(entry.client_id);
         handlers.onAck(message);
@@ -130,7 +130,7 @@ export function startLive({ outbox, openRoom, handlers }) {
 
   outbox.transmit = (entry) => {
     if (mode === 'poll') return postEntry(entry);
-    return stream.send({ type: 'send', room_id: entry.room_id, client_id: entry.client_id, body: entry.body });
+    return stream.send({ type: 'send', room_id: entry.room_id, client_id: entry.client_id, body: entry.body, files: entry.files ?? [] });
   };
 
   stream.start();

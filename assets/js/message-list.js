@@ -337,6 +337,7 @@ export class MessageList {
       onActions: this.callbacks.onActions,
       onRetry: this.callbacks.onRetry,
       onDiscard: this.callbacks.onDiscard,
+      onOpenImage: this.callbacks.onOpenImage,
       reactions: this.callbacks.reactions,
       reactionsVersion: this.callbacks.reactionsVersion,
       systemLine: this.callbacks.systemLine,

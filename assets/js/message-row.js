@@ -9,6 +9,7 @@ import { avatar } from './avatar.js';
 import { renderMarkdown } from './markdown.js';
 import { t } from './i18n.js';
 import { formatClock, formatFull, timeAgo, toDate } from './time.js';
+import { filesVersion, messageFiles } from './files.js';
 import { threadSummaryEl, threadVersion } from './threads.js';
 import { markMentions, mentionsMe } from './mentions.js';
 import { countdownEl } from './disappearing.js';
@@ -31,6 +32,7 @@ export function rowVersion(row) {
     m.body,
     m.edited_at ?? '',
     Boolean(m.deleted),
+    filesVersion(m),
     threadVersion(m),
     row.reactions ?? '',
     m.expires_at ?? '',
@@ -68,6 +70,7 @@ export function messageRow(row, ctx) {
       countdownEl(m),
     ),
     row.editing ? ctx.editor(m) : bodyEl(m),
+    messageFiles(m, ctx),
     status === 'sent' && !m.deleted ? ctx.reactions?.(m) : null,
     status === 'sent' ? threadSummaryEl(m) : null,
     statusEl(row, ctx),
@@ -92,6 +95,7 @@ export function messageRow(row, ctx) {
 
 function bodyEl(m) {
   if (m.deleted) return h('div', { class: 'msg__body msg__body--deleted' }, t('message.deleted'));
+  if (!m.body && m.files?.length) return null;
   const body = h('div', { class: 'msg__body' });
   body.append(renderMarkdown(m.body));
   markMentions(body, m);
@@ -112,13 +116,14 @@ function statusEl(row, ctx) {
     const text = navigator.onLine ? t('message.sending') : t('message.waiting');
     return h('div', { class: 'msg__status', 'data-status': 'pending' }, text);
   }
+  if (status === 'uploading') return h('div', { class: 'msg__status', 'data-status': 'uploading' }, t('attach.uploading'));
   if (status !== 'failed' && status !== 'held') return null;
   const reason = status === 'held' ? t('message.held') : m.error ? t('message.failedBecause', { error: m.error }) : t('message.failed');
   return h(
     'div',
     { class: 'msg__status msg__status--failed', 'data-status': status },
     h('span', {}, reason),
-    h('button', { type: 'button', class: 'link-button', onclick: () => ctx.onRetry(m.client_id) }, status === 'held' ? t('message.sendNow') : t('message.retry')),
+    m.files_lost ? null : h('button', { type: 'button', class: 'link-button', onclick: () => ctx.onRetry(m.client_id) }, status === 'held' ? t('message.sendNow') : t('message.retry')),
     h('button', { type: 'button', class: 'link-button', onclick: () => ctx.onDiscard(m.client_id) }, t('message.discard')),
   );
 }

@@ -5,7 +5,11 @@
 // a second copy. Entries are kept in localStorage until confirmed, so
 // closing or reloading the page while offline loses nothing.
 //
-// Entry: { room_id, client_id, body, created_at, status, error }
+// Entry: { room_id, client_id, body, files, created_at, status, error }
+// files: ids of uploads sent with it. status 'uploading': its files are
+// still on their way up; it is never sent before they are all done, and
+// if one fails (or the page that uploaded them went away) it is marked
+// failed with files_lost, and can only be discarded.
 // status: 'pending' (will be sent when possible), 'failed' (the server
 // refused it; the user may retry or discard) or 'held' (written in a tab
 // whose session then ended: it is never sent until the person, signed in
@@ -15,6 +19,7 @@
 // person add to one outbox instead of overwriting each other's.
 
 import { key, readJson, writeJson } from './store.js';
+import { t } from './i18n.js';
 
 // A UUIDv7: 48 bits of milliseconds, then random bits. Ids that sort by
 // time land at the end of the server's idempotency index instead of all
@@ -44,6 +49,7 @@ export class Outbox {
     this.onChange = onChange;
     this.entries = [];
     this.load();
+    this.loseUploads(t('attach.lost'));
     // Entries handed to the current connection; cleared when it drops so a
     // reconnect sends them again.
     this.inFlight = new Set();
@@ -51,6 +57,19 @@ export class Outbox {
 
   load() {
     this.entries = readJson(this.storageKey, []).filter((e) => e && e.client_id && e.room_id);
+  }
+
+  // Uploads stopped with the page that made them: their messages cannot go.
+  // (Called once per page, by the constructor, before it starts any upload.)
+  loseUploads(message) {
+    this.update((entries) => {
+      for (const e of entries) {
+        if (e.status !== 'uploading') continue;
+        e.status = 'failed';
+        e.error = message;
+        e.files_lost = true;
+      }
+    });
   }
 
   // Re-reads, applies `change` to the fresh list, and stores the result.
@@ -82,18 +101,44 @@ export class Outbox {
     return this.entries.find((e) => e.client_id === clientId) ?? null;
   }
 
-  send(roomId, body) {
+  // uploads: null, or a promise of the files uploaded for this message;
+  // the entry then waits for it (status 'uploading').
+  send(roomId, body, uploads = null) {
     const entry = {
       room_id: roomId,
       client_id: newClientId(),
       body,
+      files: [],
       created_at: new Date().toISOString(),
-      status: 'pending',
+      status: uploads ? 'uploading' : 'pending',
       error: null,
     };
     this.update((entries) => entries.push(entry));
     this.onChange(roomId);
-    this.flush();
+    if (!uploads) {
+      this.flush();
+      return;
+    }
+    uploads.then(
+      (files) => {
+        this.update((entries) => {
+          const e = entries.find((x) => x.client_id === entry.client_id);
+          if (e && e.status === 'uploading') {
+            e.files = files.map((f) => f.id);
+            e.status = 'pending';
+          }
+        });
+        this.onChange(roomId);
+        this.flush();
+      },
+      (err) => {
+        this.update((entries) => {
+          const e = entries.find((x) => x.client_id === entry.client_id);
+          if (e) e.files_lost = true;
+        });
+        this.setStatus([entry.client_id], 'failed', err.message, ['uploading']);
+      },
+    );
   }
 
   // Sends every pending entry not already with the connection, oldest first.
@@ -128,6 +173,7 @@ export class Outbox {
 
   // A failed or held entry goes out after all (the person said so).
   retry(clientId) {
+    if (this.find(clientId)?.files_lost) return;
     this.setStatus([clientId], 'pending', null, ['failed', 'held']);
     this.flush();
   }

@@ -42,13 +42,14 @@ impl Chat {
         body: &str,
     ) -> Result<Posted> {
         let client_id = ClientId::parse(client_id)?;
-        self.post(user, room, client_id, body, None).await
+        self.post(user, room, client_id, body, None, Vec::new())
+            .await
     }
 
     /// The tutorial's send: into `general`, with a server-made client id.
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn post_to_general(&self, user: &User, body: &str) -> Result<Posted> {
-        self.post(user, GENERAL, ClientId::generate(), body, None)
+        self.post(user, GENERAL, ClientId::generate(), body, None, Vec::new())
             .await
     }
 
@@ -59,10 +60,12 @@ impl Chat {
         client_id: ClientId,
         body: &str,
         thread: Option<ThreadPlace>,
+        files: Vec<crate::files::FileKey>,
     ) -> Result<Posted> {
         let started = std::time::Instant::now();
         let (access, role) = self.member_access(user, room).await?;
-        let body = MessageBody::parse(body, self.policy.max_message_chars)?;
+        let body =
+            MessageBody::parse_caption(body, self.policy.max_message_chars, !files.is_empty())?;
         super::room_care::refuse_if_archived(access)?;
         if let Some(limiter) = &self.limits.sends_per_user {
             // The key is made only when the limit is on: this runs per send.
@@ -73,6 +76,7 @@ impl Chat {
             self.limits.slow_mode(room.0, user.id.0, interval)?;
         }
         let mentions = self.mentions_in(user, room, access, role, &body).await?;
+        let has_files = !files.is_empty();
         let posted = self
             .store
             .post_message(NewMessage {
@@ -83,9 +87,17 @@ impl Chat {
                 body,
                 thread,
                 mentions,
+                files,
             })
             .await
-            .map_err(message_error)?;
+            .map_err(|e| match e {
+                // The room was checked above: a missing row is an upload.
+                StoreError::NotFound if has_files => Error::invalid(
+                    "upload_unknown",
+                    "A file of this message is not an upload of yours waiting to be sent; upload it again.",
+                ),
+                other => message_error(other),
+            })?;
         if posted.message.room_id != room {
             return Err(Error::conflict(
                 "client_id_reused",
@@ -199,6 +211,7 @@ impl Chat {
                 "You can only delete your own messages.".into(),
             ));
         }
+        let files = self.files_to_remove(room, seq).await?;
         self.store
             .delete_message(room, seq)
             .await
@@ -208,6 +221,7 @@ impl Chat {
             self.audit(user, "message.delete", target, Some(room))
                 .await?;
         }
+        self.remove_files(files).await;
         Ok(())
     }
 

@@ -6,6 +6,7 @@ mod admin;
 mod credentials;
 mod directory;
 mod disappearing;
+mod files;
 mod limits;
 mod mentions;
 mod messages;
@@ -14,6 +15,7 @@ mod pins;
 mod reactions;
 mod room_care;
 mod rooms;
+mod search;
 mod threads;
 
 use std::sync::Arc;
@@ -22,6 +24,7 @@ pub use accounts::SignedIn;
 pub use admin::{MadeInvite, MAX_INVITE_SECS, MAX_INVITE_USES};
 pub use credentials::SessionToken;
 pub use disappearing::{ExpiryClock, MAX_DISAPPEAR_SECS};
+pub use files::{Attachments, Download, FileSettings, MAX_FILES_PER_MESSAGE};
 pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
@@ -29,6 +32,7 @@ pub use pins::{MAX_PINS, MAX_SAVED};
 pub use reactions::MAX_EMOJI_PER_MESSAGE;
 pub use room_care::{RoomCareRequest, TOPIC_MAX};
 pub use rooms::GENERAL;
+pub use search::{SearchHit, SearchPage, SearchRequest, MAX_SEARCH_PAGE};
 pub use threads::ThreadSlice;
 
 use crate::storage::Store;
@@ -58,6 +62,8 @@ pub struct Chat {
     send_ack: metrics::Histogram,
     /// Wakes the expiry task when a sooner expiry is stored.
     expiry: Arc<ExpiryClock>,
+    /// Attachments; `None` until `keep_files`.
+    files: Option<std::sync::Arc<files::Attachments>>,
 }
 
 impl Chat {
@@ -68,6 +74,7 @@ impl Chat {
             limits: Limits::new(limits),
             send_ack: metrics::Histogram::noop(),
             expiry: Arc::default(),
+            files: None,
         }
     }
 

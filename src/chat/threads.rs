@@ -37,7 +37,9 @@ impl Chat {
             root: parent.thread_root.unwrap_or(parent.seq),
             also_in_room,
         };
-        let posted = self.post(user, room, client_id, body, Some(place)).await?;
+        let posted = self
+            .post(user, room, client_id, body, Some(place), Vec::new())
+            .await?;
         if posted.message.thread_root != Some(place.root) {
             return Err(Error::conflict(
                 "client_id_reused",

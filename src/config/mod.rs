@@ -51,6 +51,11 @@ pub struct Config {
     pub public_url: Option<String>,
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
+    /// Attachments: largest file, each user's quota, and how long an upload
+    /// may wait to be sent before the sweep removes it.
+    pub max_upload_bytes: u64,
+    pub upload_quota_bytes: u64,
+    pub orphan_upload_age: Duration,
     pub assets_dir: Option<PathBuf>,
     pub limits: LimitSettings,
     pub connections: ConnectionLimits,
@@ -82,6 +87,9 @@ impl Default for Config {
             public_url: None,
             allowed_origins: Vec::new(),
             max_body_bytes: 0,
+            max_upload_bytes: 0,
+            upload_quota_bytes: 0,
+            orphan_upload_age: Duration::ZERO,
             assets_dir: None,
             limits: LimitSettings::default(),
             connections: ConnectionLimits::default(),

@@ -95,6 +95,13 @@ options! {
     allowed_origins("allowed-origin"): Vec<String> ["ORIGIN"] = Vec::new() => allowed_origins;
     /// Largest request body in bytes
     max_body_bytes: usize = 64 * 1024 => max_body_bytes;
+    /// Largest attachment in bytes (larger uploads are refused with 413 as
+    /// soon as their declared or streamed size passes it)
+    max_upload_bytes: u64 = 25 << 20 => max_upload_bytes;
+    /// Bytes of attachments each user may keep stored
+    upload_quota_bytes: u64 = 1 << 30 => upload_quota_bytes;
+    /// Seconds an upload may wait to be sent with a message before it is removed
+    orphan_upload_secs: Secs = Secs(24 * 3600) => orphan_upload_age;
     /// Serve the web client from this folder instead of the copy built into
     /// the binary (for live editing of assets/)
     assets_dir: Option<PathBuf> ["DIR"] = None => assets_dir;

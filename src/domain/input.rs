@@ -93,6 +93,14 @@ fn is_bidi_control(c: char) -> bool {
 pub struct MessageBody(String);
 
 impl MessageBody {
+    /// As `parse`, except that a message carrying files may have no text.
+    pub fn parse_caption(raw: &str, max_chars: usize, has_files: bool) -> Result<Self> {
+        if has_files && raw.trim().is_empty() {
+            return Ok(Self(String::new()));
+        }
+        Self::parse(raw, max_chars)
+    }
+
     pub fn parse(raw: &str, max_chars: usize) -> Result<Self> {
         if raw.trim().is_empty() {
             return Err(Error::invalid("message_empty", "Message is empty"));

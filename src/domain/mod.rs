@@ -5,6 +5,7 @@ mod conversation;
 mod directory;
 mod emoji;
 mod event;
+mod files;
 mod ids;
 mod input;
 mod model;
@@ -21,6 +22,7 @@ pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
 pub use event::{
     EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, RoomUpdate, SessionsEnded,
 };
+pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username, USERNAME_MAX};
 pub use model::{

@@ -169,6 +169,9 @@ pub struct Message {
     pub edited_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// Attached files, in the order sent; none once deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<super::Attachment>,
     // --- threads and mentions
     /// For a reply: the seq of its thread's first message.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -40,10 +40,13 @@ connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-ac
 /// Headers that make the browser refuse inline script, sniffing and framing.
 fn add_security_headers(response: &mut Response, https: bool) {
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A download brings its own, stricter policy (files::download_headers).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -39,10 +39,15 @@ pub struct HistoryResponse {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PostMessageRequest {
+    /// The text; may be empty when `files` are given.
+    #[serde(default)]
     pub body: String,
     /// Made up by the client, unique per send (a UUID). Sending the same one
     /// again returns the original message instead of a second copy.
     pub client_id: String,
+    /// Ids of my uploads (`POST /api/v1/uploads`) to attach, in order; at most 10.
+    #[serde(default)]
+    pub files: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -124,7 +129,7 @@ pub async fn post_message(
 ) -> Result<(StatusCode, Json<MessageResponse>)> {
     let posted = state
         .chat
-        .post_message(&me.user, RoomId(id), &req.client_id, &req.body)
+        .post_message_with_files(&me.user, RoomId(id), &req.client_id, &req.body, &req.files)
         .await?;
     let status = if posted.created {
         StatusCode::CREATED

@@ -9,6 +9,7 @@ mod directory;
 mod disappearing;
 mod error;
 mod extract;
+mod files;
 mod guard;
 mod mentions;
 mod messages;
@@ -20,6 +21,7 @@ mod pages;
 mod reactions;
 mod room_care;
 mod rooms;
+mod search;
 pub mod server;
 mod stream;
 mod threads;
@@ -84,8 +86,20 @@ fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().compress_when(
         SizeAbove::new(1024)
             .and(NotForContentType::IMAGES)
-            .and(NotForContentType::SSE),
+            .and(NotForContentType::SSE)
+            // downloads: stored as sent, served with their length
+            .and(NotForContentType::const_new("application/octet-stream"))
+            .and(NotForContentType::const_new("video/"))
+            .and(NotForContentType::const_new("audio/")),
     )
+}
+
+/// The upload route streams its body to the file store under limits of
+/// its own (`--max-upload-bytes`), not the JSON body limit.
+fn files_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(files::upload))
+        .layer(DefaultBodyLimit::disable())
 }
 
 /// The whole application router. The OpenAPI document is built from the
@@ -115,6 +129,11 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(stream::events))
         .routes(routes!(accounts::health))
         .routes(routes!(ops::ready))
+        // --- files and search
+        .merge(files_routes())
+        .routes(routes!(files::download))
+        .routes(routes!(files::preview))
+        .routes(routes!(search::search))
         // --- threads and mentions
         .routes(routes!(threads::thread))
         .routes(routes!(threads::post_reply))

@@ -32,6 +32,8 @@ message is a generic sentence).",
         (name = "stream", description = "Live events: the WebSocket stream and long-poll"),
         (name = "operations", description = "Health and readiness checks for load balancers"),
         (name = "admin", description = "Running the server: admins, accounts, sign-up mode, invite links"),
+        (name = "files", description = "Uploading attachments and downloading them"),
+        (name = "search", description = "Full-text search over the messages I can read"),
     )
 )]
 struct ApiDoc;

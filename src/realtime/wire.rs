@@ -27,6 +27,7 @@ pub enum Command {
     Send {
         room_id: RoomId,
         client_id: String,
+        #[serde(default)]
         body: String,
         /// Reply in the thread of the message at this seq.
         #[serde(default)]
@@ -34,6 +35,9 @@ pub enum Command {
         /// With `reply_to`: show the reply in the room's timeline too.
         #[serde(default)]
         also_in_room: bool,
+        /// Ids of the sender's uploads to attach (not with `reply_to`).
+        #[serde(default)]
+        files: Vec<String>,
     },
     /// "I am typing in this room" (for the next few seconds).
     Typing {

@@ -4,15 +4,24 @@
 
 pub mod sqlite;
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 
 use crate::domain::{Account, AuditRecord, Invite, SignUpMode, Standing};
 use crate::domain::{
-    ClientId, Emoji, Event, Member, Message, MessageBody, MessageJson, Person, Pin, Posted,
-    ReactionGroup, Reactor, Role, Room, RoomAbout, RoomCare, RoomEvent, RoomId, RoomKind,
+    Attachment, ClientId, Emoji, Event, Member, Message, MessageBody, MessageJson, Person, Pin,
+    Posted, ReactionGroup, Reactor, Role, Room, RoomAbout, RoomCare, RoomEvent, RoomId, RoomKind,
     RoomListing, RoomSettings, RoomSummary, SavedMessage, Seq, Theme, Timestamp, User, UserId,
 };
 use crate::error::Error;
+use crate::files::FileKey;
+
+pub use search::{MessageSearch, SearchOrder};
+pub use uploads::{NewUpload, StoredPreview, UploadRecord};
+
+mod search;
+mod uploads;
 
 /// What a store can say went wrong, beyond a broken database.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +108,8 @@ pub struct NewMessage {
     pub author_name: String,
     pub client_id: ClientId,
     pub body: MessageBody,
+    /// Uploads of the author's to attach, in order (see `record_upload`).
+    pub files: Vec<crate::files::FileKey>,
     /// For a reply: its thread, checked again in the insert's transaction.
     pub thread: Option<crate::domain::ThreadPlace>,
     /// Who it mentions (members only, already checked).
@@ -252,6 +263,36 @@ pub trait Store: Send + Sync + 'static {
     /// How many are in the room and who made it (the room exists).
     async fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout>;
 
+    // --- files and search
+    /// Records an upload whose bytes are durable in the file store,
+    /// unattached until a message of its uploader takes it.
+    async fn record_upload(&self, upload: NewUpload) -> StoreResult<Attachment>;
+    /// Bytes of every upload of the user still kept (for the quota).
+    async fn upload_bytes_of(&self, user: UserId) -> StoreResult<u64>;
+    /// The upload with this key if `reader` may read it: a member of the
+    /// room of its message, or its uploader while it is unattached.
+    async fn readable_upload(
+        &self,
+        key: &FileKey,
+        reader: UserId,
+    ) -> StoreResult<Option<UploadRecord>>;
+    /// The stored files (originals and previews) of the message at `seq`.
+    async fn files_of_message(&self, room: RoomId, seq: Seq) -> StoreResult<Vec<FileKey>>;
+    /// The orphan sweep's database side, in one transaction: removes the
+    /// unattached uploads among `keys` made before `made_before`, and
+    /// returns the keys among `keys` still referred to.
+    async fn expire_uploads(
+        &self,
+        keys: Vec<FileKey>,
+        made_before: Timestamp,
+    ) -> StoreResult<HashSet<FileKey>>;
+    /// A page of messages that `reader` can read now matching `search`,
+    /// newest or best first. Scoped to the reader's memberships in the query.
+    async fn search_messages(
+        &self,
+        reader: UserId,
+        search: MessageSearch,
+    ) -> StoreResult<Vec<Message>>;
     // --- threads and mentions
     /// A page of the replies to the message at `first`, oldest first.
     async fn thread_replies(

@@ -102,6 +102,14 @@ async fn an_expired_message_is_removed_live_and_its_text_and_edits_are_gone_from
     assert_eq!(m["body"], "");
     assert_eq!(m["expired"], true);
 
+    let found = alice.get("/api/v1/search?q=mandarin").await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert!(
+        !found.text.contains("mandarin"),
+        "search still finds it: {}",
+        found.text
+    );
+
     let bytes = database_bytes(&app.data_dir());
     assert!(
         !contains(&bytes, "tangerine-417"),

@@ -149,7 +149,8 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
         "DROP INDEX messages_by_thread; ALTER TABLE messages DROP COLUMN thread_root;
          ALTER TABLE messages DROP COLUMN also_in_room; DROP TABLE mentions;
          DROP TABLE notification_levels; ALTER TABLE rooms DROP COLUMN members_mention_room;
-         ALTER TABLE users DROP COLUMN quiet_until;",
+         ALTER TABLE users DROP COLUMN quiet_until;
+         DROP TABLE uploads; DROP TABLE message_search; ALTER TABLE messages DROP COLUMN files;",
     )
     .unwrap();
     // Nor what version 9 added (running a server).

@@ -408,3 +408,20 @@ pub fn session_token(r: &Answer) -> String {
         .unwrap()
         .to_owned()
 }
+
+impl Client {
+    /// A GET whose body is bytes (a file), with its status and headers.
+    pub async fn bytes(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let r = self
+            .request(Method::GET, path, &[])
+            .send()
+            .await
+            .expect("request sent");
+        let (status, headers) = (r.status(), r.headers().clone());
+        (
+            status,
+            headers,
+            r.bytes().await.unwrap_or_default().to_vec(),
+        )
+    }
+}

@@ -64,6 +64,7 @@ impl Connection {
                 body,
                 reply_to,
                 also_in_room,
+                files,
             } => {
                 let chat = Arc::clone(&self.chat);
                 let user = self.user.clone();
@@ -71,7 +72,12 @@ impl Connection {
                     .get_or_insert_with(FuturesUnordered::new)
                     .push(Box::pin(async move {
                         let result = match reply_to {
-                            None => chat.post_message(&user, room_id, &client_id, &body).await,
+                            None => {
+                                chat.post_message_with_files(
+                                    &user, room_id, &client_id, &body, &files,
+                                )
+                                .await
+                            }
                             Some(parent) => {
                                 chat.post_reply(
                                     &user,

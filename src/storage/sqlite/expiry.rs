@@ -117,6 +117,8 @@ fn expire_one(
         MessageJson::of(&message).as_str(),
         expires_at.millis()
     ])?;
+    // Gone means gone from search too: no snippet of it is ever shown again.
+    super::search::unindex_message(c, message.id)?;
     if was_edited {
         // The log keeps each edit's full message; those become expiry
         // notices too (same seq), so a replay never hands the text out.

@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         then: Some(queries::encode_unencoded_messages),
     },
     Migration {
+        version: 6,
+        sql: include_str!("../../../migrations/sqlite/0006_files.sql"),
+        then: None,
+    },
+    Migration {
         version: 7,
         sql: include_str!("../../../migrations/sqlite/0007_reactions_pins.sql"),
         then: None,

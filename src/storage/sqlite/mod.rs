@@ -6,12 +6,14 @@ mod cache;
 mod conversation;
 mod directory;
 mod expiry;
+mod files;
 mod migrate;
 mod moderation;
 mod queries;
 mod reactions;
 mod readers;
 mod room_care;
+mod search;
 mod server;
 mod writer;
 
@@ -28,15 +30,15 @@ use self::cache::Cache;
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{
-    AddOutcome, Durability, HistoryPage, Membership, NewMessage, NewRoom, Publisher, Replay,
-    RoomAccess, Store, StoreError, StoreResult, UserRecord,
+    AddOutcome, Durability, HistoryPage, Membership, MessageSearch, NewMessage, NewRoom, NewUpload,
+    Publisher, Replay, RoomAccess, Store, StoreError, StoreResult, UploadRecord, UserRecord,
 };
 use super::{AuditEntry, NewInvite};
 use crate::domain::{Account, AuditRecord, Invite, SignUpMode, Standing};
 use crate::domain::{
-    Emoji, Member, Message, MessageBody, MessageJson, Person, Pin, Posted, ReactionGroup, Reactor,
-    Role, Room, RoomAbout, RoomCare, RoomId, RoomListing, RoomSettings, RoomSummary, SavedMessage,
-    Seq, Theme, Timestamp, User, UserId,
+    Attachment, Emoji, Member, Message, MessageBody, MessageJson, Person, Pin, Posted,
+    ReactionGroup, Reactor, Role, Room, RoomAbout, RoomCare, RoomId, RoomListing, RoomSettings,
+    RoomSummary, SavedMessage, Seq, Theme, Timestamp, User, UserId,
 };
 
 pub use migrate::latest_version;
@@ -467,6 +469,60 @@ impl Store for SqliteStore {
     async fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout> {
         self.readers
             .read(move |c| directory::room_about(c, room))
+            .await
+    }
+
+    // --- files and search
+    async fn record_upload(&self, upload: NewUpload) -> StoreResult<Attachment> {
+        self.writer
+            .write(move |c, _| files::record_upload(c, &upload))
+            .await
+    }
+
+    async fn upload_bytes_of(&self, user: UserId) -> StoreResult<u64> {
+        self.readers
+            .read_quick(move |c| files::upload_bytes_of(c, user))
+            .await
+    }
+
+    async fn readable_upload(
+        &self,
+        key: &crate::files::FileKey,
+        reader: UserId,
+    ) -> StoreResult<Option<UploadRecord>> {
+        let key = key.clone();
+        self.readers
+            .read_quick(move |c| files::readable_upload(c, &key, reader))
+            .await
+    }
+
+    async fn files_of_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+    ) -> StoreResult<Vec<crate::files::FileKey>> {
+        self.readers
+            .read_quick(move |c| files::files_of_message(c, room, seq))
+            .await
+    }
+
+    async fn expire_uploads(
+        &self,
+        keys: Vec<crate::files::FileKey>,
+        made_before: Timestamp,
+    ) -> StoreResult<std::collections::HashSet<crate::files::FileKey>> {
+        self.writer
+            .write(move |c, _| files::expire_uploads(c, &keys, made_before))
+            .await
+    }
+
+    async fn search_messages(
+        &self,
+        reader: UserId,
+        search: MessageSearch,
+    ) -> StoreResult<Vec<Message>> {
+        self.readers
+            .read(move |c| search::search_messages(c, reader, &search))
             .await
     }
 

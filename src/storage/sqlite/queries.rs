@@ -466,7 +466,7 @@ macro_rules! message_select {
     };
 }
 
-fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+pub(super) fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     let json: String = row.get(0)?;
     serde_json::from_str(&json).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
@@ -505,6 +505,7 @@ fn legacy_message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         mentions_room: false,
         expires_at: None,
         expired: false,
+        files: Vec::new(),
     })
 }
 
@@ -581,6 +582,7 @@ pub fn post_message(
         mentions_room: new.mentions.room,
         expires_at,
         expired: false,
+        files: Vec::new(),
     };
     if let Some(place) = new.thread {
         super::conversation::check_thread_root(c, new.room, place.root)?;
@@ -603,6 +605,19 @@ pub fn post_message(
         message.also_in_room,
         expires_at.map(Timestamp::millis),
     ])?;
+    // Files after the row their uploads then name (the foreign key is
+    // checked at once); only a message with files pays for the update.
+    let mut message = message;
+    if !new.files.is_empty() {
+        message.files = super::files::attach_uploads(c, message.id, new.author, &new.files)?;
+        c.prepare_cached("UPDATE messages SET json = ?2, files = ?3 WHERE id = ?1")?
+            .execute(params![
+                id,
+                MessageJson::of(&message).as_str(),
+                super::search::files_json(&message.files),
+            ])?;
+    }
+    super::search::index_message(c, message.id, &message.body)?;
     events.push(Event::Room(RoomEvent {
         room_id: new.room,
         seq: Seq(seq),
@@ -646,6 +661,7 @@ pub fn edit_message(
             now.millis(),
             MessageJson::of(&message).as_str()
         ])?;
+    super::search::reindex_message(c, message.id, &message.body)?;
     let event = RoomEvent {
         room_id: room,
         seq: next_seq(c, room)?,
@@ -669,12 +685,17 @@ pub fn delete_message(
         .ok_or(StoreError::NotFound)?;
     message.body.clear();
     message.deleted = true;
-    c.prepare_cached("UPDATE messages SET body = '', deleted_at = ?2, json = ?3 WHERE id = ?1")?
-        .execute(params![
-            message.id.0,
-            now.millis(),
-            MessageJson::of(&message).as_str()
-        ])?;
+    message.files.clear();
+    super::search::unindex_message(c, message.id)?;
+    super::files::forget_files_of(c, message.id)?;
+    c.prepare_cached(
+        "UPDATE messages SET body = '', deleted_at = ?2, json = ?3, files = NULL WHERE id = ?1",
+    )?
+    .execute(params![
+        message.id.0,
+        now.millis(),
+        MessageJson::of(&message).as_str()
+    ])?;
     let id = message.id.0;
     let event = RoomEvent {
         room_id: room,
