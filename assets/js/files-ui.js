@@ -4,7 +4,6 @@
 
 import { setupAttachments } from './attachments.js';
 import { setupLightbox } from './files.js';
-import { setupSearch } from './search.js';
 
 // refresh(): the composer looks again at whether it may send.
 export function setupFiles({ $, refresh, roomName, onOpen }) {
@@ -17,6 +16,16 @@ export function setupFiles({ $, refresh, roomName, onOpen }) {
     onChange: () => refresh(),
   });
   const lightbox = setupLightbox($('lightbox'));
-  const search = setupSearch({ button: $('search-button'), dialog: $('search-dialog'), roomName, onOpen });
+  // Search loads on first use: the page ships only what every visit needs.
+  let searching = null;
+  const search = {
+    async open() {
+      searching ??= import('./search.js').then(({ setupSearch }) =>
+        setupSearch({ dialog: $('search-dialog'), roomName, onOpen }),
+      );
+      (await searching).open();
+    },
+  };
+  $('search-button').addEventListener('click', () => search.open());
   return { attachments, lightbox, search };
 }

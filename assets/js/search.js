@@ -12,7 +12,7 @@ import { formatFull, toDate } from './time.js';
 
 const PAGE = 20;
 
-export function setupSearch({ button, dialog, roomName, onOpen }) {
+export function setupSearch({ dialog, roomName, onOpen }) {
   const form = dialog.querySelector('#search-form');
   const input = dialog.querySelector('#search-input');
   const order = dialog.querySelector('#search-order');
@@ -81,13 +81,10 @@ export function setupSearch({ button, dialog, roomName, onOpen }) {
   });
   order.addEventListener('change', () => run({ append: false }));
   more.addEventListener('click', () => run({ append: true }));
-  button.addEventListener('click', () => {
-    dialog.showModal();
-    input.select();
-  });
   return {
     open() {
-      button.click();
+      dialog.showModal();
+      input.select();
     },
   };
 }

@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
+use super::precompressed::{accepts_brotli, Precompressed};
+
 #[derive(RustEmbed)]
 #[folder = "assets/"]
 struct Embedded;
@@ -19,6 +21,8 @@ pub struct AssetStore {
     dir: Option<PathBuf>,
     /// A hash of every embedded file: changes whenever any file does.
     version: String,
+    /// The embedded files at brotli's best quality (none with `dir`).
+    brotli: Precompressed,
 }
 
 /// One file's bytes and its ETag.
@@ -43,7 +47,26 @@ impl AssetStore {
             }
             hex(&all.finalize()[..6])
         };
-        Self { dir, version }
+        let brotli = if dir.is_some() {
+            Precompressed::default()
+        } else {
+            let files: Vec<_> = Embedded::iter()
+                .filter_map(|name| Embedded::get(&name).map(|f| (name.into_owned(), f.data)))
+                .collect();
+            let brotli = Precompressed::new(files.iter().map(|(n, d)| (n.clone(), d.as_ref())));
+            brotli.warm_up(|name| Embedded::get(name).map(|f| f.data.into_owned()));
+            brotli
+        };
+        Self {
+            dir,
+            version,
+            brotli,
+        }
+    }
+
+    /// Whether serving `path` costs no compression now (see `serve`).
+    pub fn is_ready(&self, path: &str) -> bool {
+        self.brotli.is_ready(path)
     }
 
     /// The URL prefix pages load assets from: `/assets/v/<version>`.
@@ -75,11 +98,19 @@ impl AssetStore {
 
     /// Serves a file. `immutable` marks a versioned URL that may be cached
     /// for a year; other URLs are revalidated with their ETag every time.
+    /// May block to compress the file the first time (unless `is_ready`).
     pub fn serve(&self, path: &str, headers: &HeaderMap, immutable: bool) -> Response {
         let Some(asset) = self.get(path) else {
             return (StatusCode::NOT_FOUND, "Not found").into_response();
         };
-        let etag = format!("\"{}\"", asset.etag);
+        let brotli = accepts_brotli(headers)
+            .then(|| self.brotli.compressed(path, &asset.data))
+            .flatten();
+        // Each encoding of a file is its own representation: its own ETag.
+        let etag = match brotli {
+            Some(_) => format!("\"{}-br\"", asset.etag),
+            None => format!("\"{}\"", asset.etag),
+        };
         let cache = if immutable && self.dir.is_none() {
             HeaderValue::from_static("public, max-age=31536000, immutable")
         } else {
@@ -97,18 +128,25 @@ impl AssetStore {
             )
                 .into_response();
         }
-        (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static(content_type(path)),
-                ),
-                (header::ETAG, etag),
-                (header::CACHE_CONTROL, cache),
-            ],
-            asset.data,
-        )
-            .into_response()
+        let head = [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(path)),
+            ),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, cache),
+            (header::VARY, HeaderValue::from_static("accept-encoding")),
+        ];
+        match brotli {
+            // The compression layer leaves an encoded answer alone.
+            Some(bytes) => (
+                head,
+                [(header::CONTENT_ENCODING, HeaderValue::from_static("br"))],
+                bytes.to_vec(),
+            )
+                .into_response(),
+            None => (head, asset.data).into_response(),
+        }
     }
 }
 

@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod origin;
 mod pages;
+mod precompressed;
 mod reactions;
 mod room_care;
 mod rooms;

@@ -130,7 +130,7 @@ async fn versioned_asset(
     headers: HeaderMap,
 ) -> Response {
     let current = version == state.assets.version();
-    state.assets.serve(&path, &headers, current)
+    serve_asset(state, path, headers, current).await
 }
 
 async fn asset(
@@ -138,7 +138,20 @@ async fn asset(
     Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    state.assets.serve(&path, &headers, false)
+    serve_asset(state, path, headers, false).await
+}
+
+/// A file not yet compressed is compressed off the async runtime (tens of
+/// milliseconds, once per file and process); the rest are served at once.
+async fn serve_asset(state: AppState, path: String, headers: HeaderMap, current: bool) -> Response {
+    if state.assets.is_ready(&path) {
+        return state.assets.serve(&path, &headers, current);
+    }
+    tokio::task::spawn_blocking(move || state.assets.serve(&path, &headers, current))
+        .await
+        .unwrap_or_else(|e| {
+            Error::Internal(anyhow::anyhow!("serving an asset: {e}")).into_response()
+        })
 }
 
 #[cfg(test)]
