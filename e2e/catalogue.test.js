@@ -16,7 +16,7 @@ const placeholders = (value) => new Set(forms(value).flatMap((v) => [...v.matchA
 
 test('every text the pages and modules ask for is in the English catalogue', () => {
   const used = new Set();
-  for (const page of ['chat.html', 'welcome.html']) {
+  for (const page of ['chat.html', 'chat-dialogs.html', 'welcome.html']) {
     const html = readFileSync(join(assets, page), 'utf8');
     for (const m of html.matchAll(/data-t="([^"]+)"/g)) used.add(m[1]);
     for (const m of html.matchAll(/data-t-attr="([^"]+)"/g)) {

@@ -53,9 +53,9 @@ impl AssetStore {
             let files: Vec<_> = Embedded::iter()
                 .filter_map(|name| Embedded::get(&name).map(|f| (name.into_owned(), f.data)))
                 .collect();
-            let brotli = Precompressed::new(files.iter().map(|(n, d)| (n.clone(), d.as_ref())));
-            brotli.warm_up(|name| Embedded::get(name).map(|f| f.data.into_owned()));
-            brotli
+            Precompressed::new(files.iter().map(|(n, d)| (n.clone(), d.as_ref())), |name| {
+                Embedded::get(name).map(|f| f.data.into_owned())
+            })
         };
         Self {
             dir,

@@ -83,6 +83,14 @@ async fn chat(State(state): State<AppState>, me: MaybeUser) -> Result<Response> 
     )
 }
 
+/// The names a template includes: `{% include "name" %}`.
+fn included(source: &str) -> impl Iterator<Item = &str> {
+    source
+        .split("{% include \"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(name, _)| name))
+}
+
 /// JSON that is safe inside `<script type="application/json">`: `<`, `>`
 /// and `&` are written as `\u003c` etc., so no text can close the element.
 fn script_json(value: &impl Serialize) -> String {
@@ -95,15 +103,26 @@ fn script_json(value: &impl Serialize) -> String {
 
 /// Renders a template from the assets. Every `{{ value }}` is HTML-escaped
 /// (the engine escapes by the `.html` name); only `script_json` output is
-/// marked safe.
+/// marked safe. A page may `{% include "part.html" %}` other files of the
+/// assets (one level deep), so no page grows into one long file.
 fn render(state: &AppState, name: &str, ctx: Value) -> Result<Response> {
-    let source = state
-        .assets
-        .get(name)
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("{name} is missing")))?;
-    let source = String::from_utf8_lossy(&source.data).into_owned();
+    let text = |name: &str| {
+        state
+            .assets
+            .get(name)
+            .map(|a| String::from_utf8_lossy(&a.data).into_owned())
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("{name} is missing")))
+    };
+    let source = text(name)?;
+    let parts = included(&source)
+        .map(|part| Ok((part, text(part)?)))
+        .collect::<Result<Vec<_>>>()?;
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    for (part, text) in &parts {
+        env.add_template(part, text)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("template {part}: {e}")))?;
+    }
     let template = env
         .template_from_named_str(name, &source)
         .map_err(|e| Error::Internal(anyhow::anyhow!("template {name}: {e}")))?;

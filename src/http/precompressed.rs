@@ -3,10 +3,11 @@
 //! Assets never change while the server runs, so each is compressed at
 //! most once per process: at quality 11 the page ships about 15% fewer
 //! bytes than the on-the-fly compression layer's quality 4 (which stays
-//! for everything else: it must be quick per response). A thread started
-//! with the server compresses them all ahead of the first visit; a request
-//! that comes earlier compresses its own file, off the async runtime (see
-//! pages.rs), and every later one takes the stored bytes.
+//! for everything else: it must be quick per response). The first asset
+//! request starts a thread that compresses them all (a server nobody opens
+//! in a browser, such as a bot's or a test's, never pays for it); a request
+//! whose file is not done yet compresses it itself, off the async runtime
+//! (see pages.rs), and every later one takes the stored bytes.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -19,28 +20,38 @@ const SMALLEST: usize = 1024;
 const BEST_QUALITY: u32 = 11;
 const WINDOW_BITS: u32 = 22;
 
+/// A file's bytes by name.
+type ReadFile = fn(&str) -> Option<Vec<u8>>;
+
 /// One slot per compressible embedded file, filled on first need: the map's
 /// size is fixed when the server starts (bounded by the assets folder).
 #[derive(Clone, Default)]
 pub struct Precompressed {
     slots: Arc<HashMap<String, OnceLock<Vec<u8>>>>,
+    /// A file's bytes by name, for the thread that compresses them all.
+    read: Option<ReadFile>,
+    warming: Arc<OnceLock<()>>,
 }
 
 impl Precompressed {
-    /// Slots for the files of `names` worth compressing, given their bytes.
-    pub fn new<'a>(files: impl Iterator<Item = (String, &'a [u8])>) -> Self {
+    /// Slots for the `files` worth compressing (name and bytes); `read`
+    /// gives a file's bytes again by name.
+    pub fn new<'a>(files: impl Iterator<Item = (String, &'a [u8])>, read: ReadFile) -> Self {
         let slots = files
             .filter(|(name, data)| data.len() >= SMALLEST && compressible(name))
             .map(|(name, _)| (name, OnceLock::new()))
             .collect();
         Self {
             slots: Arc::new(slots),
+            read: Some(read),
+            warming: Arc::default(),
         }
     }
 
-    /// Compresses every file in a thread of its own, so the first visitor
-    /// does not wait; `read` gives a file's bytes by name.
-    pub fn warm_up(&self, read: fn(&str) -> Option<Vec<u8>>) {
+    /// Compresses every file in a thread of its own, so the page's other
+    /// files are ready by the time the browser asks for them.
+    fn warm_up(&self) {
+        let Some(read) = self.read else { return };
         let this = self.clone();
         let spawned = std::thread::Builder::new()
             .name("natter-assets".into())
@@ -65,6 +76,7 @@ impl Precompressed {
     /// `None` for a file that ships uncompressed. Blocks while compressing.
     pub fn compressed(&self, name: &str, data: &[u8]) -> Option<&[u8]> {
         let slot = self.slots.get(name)?;
+        self.warming.get_or_init(|| self.warm_up());
         Some(slot.get_or_init(|| brotli_best(data)))
     }
 }
@@ -130,7 +142,7 @@ mod tests {
             ("js/small.js".to_owned(), b"let a;".as_slice()),
             ("favicon.png".to_owned(), big.as_bytes()),
         ];
-        let p = Precompressed::new(files.into_iter());
+        let p = Precompressed::new(files.into_iter(), |_| None);
         assert!(!p.is_ready("js/big.js"));
         let packed = p.compressed("js/big.js", big.as_bytes()).unwrap().to_vec();
         assert!(p.is_ready("js/big.js"));
