@@ -29,17 +29,21 @@ export function roomIntro(room, about, { onAddPeople }) {
     );
   }
 
+  // Who made it is said once it is known: while `about` loads, a room
+  // made by someone must not read as one that came with the server.
   const creator = about?.created_by?.username;
-  const made = creator
-    ? tParts(`intro.createdBy${form}`, { creator: h('strong', {}, creator), when })
-    : tParts(`intro.createdWithServer${form}`, { when });
+  const made = !about
+    ? []
+    : creator
+      ? tParts(`intro.createdBy${form}`, { creator: h('strong', {}, creator), when })
+      : tParts(`intro.createdWithServer${form}`, { when });
   return h(
     'section',
     { class: 'room-intro', 'aria-label': t('intro.label', { name }) },
     h('span', { class: 'room-intro__icon', 'aria-hidden': 'true' }, icon(roomIconName(room.kind))),
     h('h2', { class: 'room-intro__title' }, room.kind === 'direct' ? name : `#${name}`),
     h('p', {}, t(room.kind === 'private' ? 'intro.beginningPrivate' : 'intro.beginning', { name })),
-    h('p', { class: 'room-intro__made' }, made),
+    made.length ? h('p', { class: 'room-intro__made' }, made) : null,
     room.topic ? h('p', { class: 'room-intro__topic' }, room.topic) : null,
     h(
       'div',
@@ -52,5 +56,5 @@ export function roomIntro(room, about, { onAddPeople }) {
 /** What the intro depends on, so it is rebuilt only when that changes. */
 export function introVersion(room, about) {
   const day = sentenceDay(toDate(room.created_at));
-  return [room.id, roomLabel(room), room.topic ?? '', about?.created_by?.username ?? '', day.relative ?? day.date].join('|');
+  return [room.id, roomLabel(room), room.topic ?? '', about ? 'known' : 'loading', about?.created_by?.username ?? '', day.relative ?? day.date].join('|');
 }
