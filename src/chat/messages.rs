@@ -20,6 +20,45 @@ pub struct HistoryRequest {
     pub limit: Option<u32>,
 }
 
+impl HistoryRequest {
+    fn limit(&self) -> u32 {
+        self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
+    }
+
+    /// The page to read: one row more than asked for, which tells whether
+    /// there is more without a second query (see `trim`).
+    pub(super) fn page(&self) -> Result<HistoryPage> {
+        let limit = self.limit() + 1;
+        Ok(match (self.before, self.after) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "cursor_invalid",
+                    "Give either before or after, not both.",
+                ))
+            }
+            (Some(seq), None) => HistoryPage::Before { seq, limit },
+            (None, Some(seq)) => HistoryPage::After { seq, limit },
+            (None, None) => HistoryPage::Newest { limit },
+        })
+    }
+
+    /// Drops `page`'s extra row from `rows` (oldest first), at the end away
+    /// from the cursor; returns whether there was one (more lies beyond).
+    pub(super) fn trim<T>(&self, page: HistoryPage, rows: &mut Vec<T>) -> bool {
+        let limit = self.limit() as usize;
+        let has_more = rows.len() > limit;
+        if has_more {
+            match page {
+                HistoryPage::After { .. } => rows.truncate(limit),
+                _ => {
+                    rows.remove(0);
+                }
+            }
+        }
+        has_more
+    }
+}
+
 /// A page of history, oldest first, and whether more lies beyond it in the
 /// direction it was read.
 #[derive(Debug, Clone)]
@@ -119,35 +158,9 @@ impl Chat {
         request: HistoryRequest,
     ) -> Result<HistorySlice> {
         self.member_access(user, room).await?;
-        let limit = request.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-        // One extra row tells whether there is more without a second query.
-        let page = match (request.before, request.after) {
-            (Some(_), Some(_)) => {
-                return Err(Error::invalid(
-                    "cursor_invalid",
-                    "Give either before or after, not both.",
-                ));
-            }
-            (Some(seq), None) => HistoryPage::Before {
-                seq,
-                limit: limit + 1,
-            },
-            (None, Some(seq)) => HistoryPage::After {
-                seq,
-                limit: limit + 1,
-            },
-            (None, None) => HistoryPage::Newest { limit: limit + 1 },
-        };
+        let page = request.page()?;
         let mut messages = self.store.history(room, page).await?;
-        let has_more = messages.len() > limit as usize;
-        if has_more {
-            match page {
-                HistoryPage::After { .. } => messages.truncate(limit as usize),
-                _ => {
-                    messages.remove(0);
-                }
-            }
-        }
+        let has_more = request.trim(page, &mut messages);
         let reactions = self.page_reactions(room, &messages).await?;
         Ok(HistorySlice {
             messages,

@@ -1,11 +1,9 @@
 //! Threads: reply to a message (the reply is a message of the room, with
 //! its own seq, naming its thread's first message) and read a thread.
 
-use super::messages::{DEFAULT_PAGE, MAX_PAGE};
 use super::{Chat, HistoryRequest};
 use crate::domain::{ClientId, Message, MessageJson, Posted, RoomId, Seq, ThreadPlace, User};
 use crate::error::{Error, Result};
-use crate::storage::HistoryPage;
 
 /// A page of a thread: its first message and replies, oldest first.
 #[derive(Debug, Clone)]
@@ -72,35 +70,9 @@ impl Chat {
                 .await?
                 .ok_or_else(not_found)?;
         }
-        let limit = request.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-        // One extra row tells whether there is more without a second query.
-        let page = match (request.before, request.after) {
-            (Some(_), Some(_)) => {
-                return Err(Error::invalid(
-                    "cursor_invalid",
-                    "Give either before or after, not both.",
-                ));
-            }
-            (Some(seq), None) => HistoryPage::Before {
-                seq,
-                limit: limit + 1,
-            },
-            (None, Some(seq)) => HistoryPage::After {
-                seq,
-                limit: limit + 1,
-            },
-            (None, None) => HistoryPage::Newest { limit: limit + 1 },
-        };
+        let page = request.page()?;
         let mut replies = self.store.thread_replies(room, first.seq, page).await?;
-        let has_more = replies.len() > limit as usize;
-        if has_more {
-            match page {
-                HistoryPage::After { .. } => replies.truncate(limit as usize),
-                _ => {
-                    replies.remove(0);
-                }
-            }
-        }
+        let has_more = request.trim(page, &mut replies);
         Ok(ThreadSlice {
             root: first,
             replies,

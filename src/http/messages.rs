@@ -11,7 +11,7 @@ use super::error::ErrorBody;
 use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
 use crate::chat::{HistoryRequest, HistorySlice};
-use crate::domain::{Message, ReactionGroup, RoomId, Seq};
+use crate::domain::{Message, Posted, ReactionGroup, RoomId, Seq};
 use crate::error::Result;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -131,17 +131,23 @@ pub async fn post_message(
         .chat
         .post_message_with_files(&me.user, RoomId(id), &req.client_id, &req.body, &req.files)
         .await?;
+    Ok(answer_posted(posted))
+}
+
+/// A send's answer: 201 with the stored message, or 200 with the original
+/// when its client id was used before.
+pub(super) fn answer_posted(posted: Posted) -> (StatusCode, Json<MessageResponse>) {
     let status = if posted.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((
+    (
         status,
         Json(MessageResponse {
             message: posted.message,
         }),
-    ))
+    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

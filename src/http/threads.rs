@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::error::ErrorBody;
 use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
-use super::messages::{HistoryQuery, MessageResponse};
+use super::messages::{answer_posted, HistoryQuery, MessageResponse};
 use super::AppState;
 use crate::chat::{HistoryRequest, ThreadSlice};
 use crate::domain::{Message, RoomId, Seq};
@@ -128,15 +128,5 @@ pub async fn post_reply(
             req.also_in_room,
         )
         .await?;
-    let status = if posted.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        Json(MessageResponse {
-            message: posted.message,
-        }),
-    ))
+    Ok(answer_posted(posted))
 }
