@@ -142,7 +142,7 @@ impl AssetStore {
             Some(bytes) => (
                 head,
                 [(header::CONTENT_ENCODING, HeaderValue::from_static("br"))],
-                bytes.to_vec(),
+                bytes,
             )
                 .into_response(),
             None => (head, asset.data).into_response(),

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
+use axum::body::Bytes;
 use axum::http::{header, HeaderMap};
 
 /// Below this a file ships as it is (as the compression layer decides).
@@ -27,7 +28,7 @@ type ReadFile = fn(&str) -> Option<Vec<u8>>;
 /// size is fixed when the server starts (bounded by the assets folder).
 #[derive(Clone, Default)]
 pub struct Precompressed {
-    slots: Arc<HashMap<String, OnceLock<Vec<u8>>>>,
+    slots: Arc<HashMap<String, OnceLock<Bytes>>>,
     /// A file's bytes by name, for the thread that compresses them all.
     read: Option<ReadFile>,
     warming: Arc<OnceLock<()>>,
@@ -74,10 +75,11 @@ impl Precompressed {
 
     /// The brotli bytes of `name`, compressing `data` if nobody has yet;
     /// `None` for a file that ships uncompressed. Blocks while compressing.
-    pub fn compressed(&self, name: &str, data: &[u8]) -> Option<&[u8]> {
+    /// The bytes are shared, not copied, with every answer that sends them.
+    pub fn compressed(&self, name: &str, data: &[u8]) -> Option<Bytes> {
         let slot = self.slots.get(name)?;
         self.warming.get_or_init(|| self.warm_up());
-        Some(slot.get_or_init(|| brotli_best(data)))
+        Some(slot.get_or_init(|| brotli_best(data).into()).clone())
     }
 }
 
