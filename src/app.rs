@@ -17,7 +17,7 @@ use crate::ops::tls::TlsFront;
 use crate::ops::{self, metrics::Metrics};
 use crate::realtime::Hub;
 use crate::storage::sqlite::SqliteStore;
-use crate::storage::Store;
+use crate::storage::Server as _;
 
 pub struct App {
     listener: TcpListener,

@@ -2,8 +2,22 @@
 //! filters, with names still as typed (the store resolves them within what
 //! the reader can see).
 
-use crate::domain::{MessageId, Timestamp};
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::domain::{Message, MessageId, Timestamp, UserId};
 use crate::search::SearchQuery;
+
+#[async_trait]
+pub trait Search: Send + Sync {
+    /// A page of messages that `reader` can read now matching `search`,
+    /// newest or best first. Scoped to the reader's memberships in the query.
+    async fn search_messages(
+        &self,
+        reader: UserId,
+        search: MessageSearch,
+    ) -> StoreResult<Vec<Message>>;
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SearchOrder {

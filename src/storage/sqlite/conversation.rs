@@ -4,12 +4,14 @@
 
 use rusqlite::{named_params, params, Connection, OptionalExtension};
 
-use super::queries::{log_event, message_at, next_seq};
+use super::messages::{log_event, message_at, next_seq};
+use super::SqliteStore;
 use crate::domain::{
     Event, Member, MentionEntry, Mentions, Message, MessageJson, NotificationLevel, Role,
     RoomChange, RoomEvent, RoomId, Seq, Timestamp, UserId,
 };
 use crate::storage::{HistoryPage, StoreError, StoreResult};
+use async_trait::async_trait;
 
 /// A reply's root must be a live, top-level message of the same room. Runs
 /// in the send's transaction, so a root deleted meanwhile is noticed.
@@ -256,4 +258,76 @@ pub fn set_do_not_disturb(
     c.prepare_cached("UPDATE users SET quiet_until = ?2 WHERE id = ?1")?
         .execute(params![user.0, until.map(|t| t.0)])?;
     Ok(())
+}
+
+#[async_trait]
+impl crate::storage::Mentions for SqliteStore {
+    async fn members_named(
+        &self,
+        room: RoomId,
+        name_keys: Vec<String>,
+    ) -> StoreResult<Vec<Member>> {
+        self.readers
+            .read_quick(move |c| members_named(c, room, &name_keys))
+            .await
+    }
+
+    async fn members_may_mention_room(&self, room: RoomId) -> StoreResult<bool> {
+        self.readers
+            .read_quick(move |c| members_may_mention_room(c, room))
+            .await
+    }
+
+    async fn set_members_may_mention_room(&self, room: RoomId, allowed: bool) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| set_members_may_mention_room(c, room, allowed))
+            .await
+    }
+
+    async fn mentions_of(
+        &self,
+        user: UserId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::domain::MentionEntry>> {
+        self.readers
+            .read(move |c| mentions_of(c, user, before, limit))
+            .await
+    }
+
+    async fn mention_counts(&self, user: UserId) -> StoreResult<Vec<(RoomId, i64)>> {
+        self.readers.read(move |c| mention_counts(c, user)).await
+    }
+
+    async fn notification_levels(
+        &self,
+        user: UserId,
+    ) -> StoreResult<Vec<(RoomId, crate::domain::NotificationLevel)>> {
+        self.readers
+            .read_quick(move |c| notification_levels(c, user))
+            .await
+    }
+
+    async fn set_notification_level(
+        &self,
+        room: RoomId,
+        user: UserId,
+        level: crate::domain::NotificationLevel,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| set_notification_level(c, room, user, level))
+            .await
+    }
+
+    async fn do_not_disturb(&self, user: UserId) -> StoreResult<Option<Timestamp>> {
+        self.readers
+            .read_quick(move |c| do_not_disturb(c, user))
+            .await
+    }
+
+    async fn set_do_not_disturb(&self, user: UserId, until: Option<Timestamp>) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| set_do_not_disturb(c, user, until))
+            .await
+    }
 }

@@ -3,8 +3,11 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use super::SqliteStore;
 use crate::domain::{Person, RoomAbout, RoomId, UserId};
+use crate::storage::Directory;
 use crate::storage::StoreResult;
+use async_trait::async_trait;
 
 /// Usernames are ASCII (`domain::Username`), so every key that starts with
 /// `prefix` sorts below `prefix` followed by DEL: the range is one walk of
@@ -53,4 +56,18 @@ pub fn room_about(c: &Connection, room: RoomId) -> StoreResult<RoomAbout> {
         member_count,
         created_by,
     })
+}
+
+#[async_trait]
+impl Directory for SqliteStore {
+    async fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>> {
+        let prefix = prefix_key.to_owned();
+        self.readers
+            .read(move |c| users_starting_with(c, &prefix, limit))
+            .await
+    }
+
+    async fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout> {
+        self.readers.read(move |c| room_about(c, room)).await
+    }
 }

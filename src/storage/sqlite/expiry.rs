@@ -6,9 +6,12 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::queries::{log_event, message_at, next_seq};
+use super::messages::{log_event, message_at, next_seq};
+use super::SqliteStore;
 use crate::domain::{Event, MessageId, MessageJson, RoomChange, RoomEvent, RoomId, Seq, Timestamp};
+use crate::storage::Disappearing;
 use crate::storage::{StoreError, StoreResult};
+use async_trait::async_trait;
 
 /// Takes the room's next seq and reads its timer in the same statement:
 /// the send path pays nothing extra for disappearing messages.
@@ -215,4 +218,45 @@ pub fn set_retention_days(c: &Connection, days: u32) -> StoreResult<()> {
     )?
     .execute([days.to_string()])?;
     Ok(())
+}
+
+#[async_trait]
+impl Disappearing for SqliteStore {
+    async fn set_disappearing(
+        &self,
+        room: RoomId,
+        secs: u32,
+        changed_by: &str,
+    ) -> StoreResult<Seq> {
+        let by = changed_by.to_owned();
+        self.writer
+            .write(move |c, ev| set_disappearing(c, ev, room, secs, &by))
+            .await
+    }
+
+    async fn next_expiry(&self) -> StoreResult<Option<Timestamp>> {
+        self.readers.read_quick(next_expiry).await
+    }
+
+    async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32> {
+        self.writer
+            .write(move |c, ev| expire_due(c, ev, now, limit))
+            .await
+    }
+
+    async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32> {
+        self.writer
+            .write(move |c, ev| expire_posted_before(c, ev, cutoff, Timestamp::now(), limit))
+            .await
+    }
+
+    async fn retention_days(&self) -> StoreResult<u32> {
+        self.readers.read_quick(retention_days).await
+    }
+
+    async fn set_retention_days(&self, days: u32) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| set_retention_days(c, days))
+            .await
+    }
 }

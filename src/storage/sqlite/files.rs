@@ -6,9 +6,12 @@ use std::collections::HashSet;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::SqliteStore;
 use crate::domain::{Attachment, MessageId, PreviewSize, RoomId, Seq, Timestamp, UserId};
 use crate::files::FileKey;
+use crate::storage::Uploads;
 use crate::storage::{NewUpload, StoreError, StoreResult, StoredPreview, UploadRecord};
+use async_trait::async_trait;
 
 pub fn record_upload(c: &Connection, u: &NewUpload) -> StoreResult<Attachment> {
     let (width, height) = u.dimensions.unzip();
@@ -203,4 +206,50 @@ pub fn expire_uploads(
         }
     }
     Ok(wanted)
+}
+
+#[async_trait]
+impl Uploads for SqliteStore {
+    async fn record_upload(&self, upload: NewUpload) -> StoreResult<Attachment> {
+        self.writer
+            .write(move |c, _| record_upload(c, &upload))
+            .await
+    }
+
+    async fn upload_bytes_of(&self, user: UserId) -> StoreResult<u64> {
+        self.readers
+            .read_quick(move |c| upload_bytes_of(c, user))
+            .await
+    }
+
+    async fn readable_upload(
+        &self,
+        key: &crate::files::FileKey,
+        reader: UserId,
+    ) -> StoreResult<Option<UploadRecord>> {
+        let key = key.clone();
+        self.readers
+            .read_quick(move |c| readable_upload(c, &key, reader))
+            .await
+    }
+
+    async fn files_of_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+    ) -> StoreResult<Vec<crate::files::FileKey>> {
+        self.readers
+            .read_quick(move |c| files_of_message(c, room, seq))
+            .await
+    }
+
+    async fn expire_uploads(
+        &self,
+        keys: Vec<crate::files::FileKey>,
+        made_before: Timestamp,
+    ) -> StoreResult<std::collections::HashSet<crate::files::FileKey>> {
+        self.writer
+            .write(move |c, _| expire_uploads(c, &keys, made_before))
+            .await
+    }
 }

@@ -4,7 +4,7 @@
 use anyhow::{bail, Context};
 use rusqlite::Connection;
 
-use super::queries;
+use super::messages;
 
 struct Migration {
     version: i64,
@@ -37,7 +37,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 5,
         sql: include_str!("../../../migrations/sqlite/0005_message_json.sql"),
-        then: Some(queries::encode_unencoded_messages),
+        then: Some(messages::encode_unencoded_messages),
     },
     Migration {
         version: 6,

@@ -2,9 +2,11 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::queries;
+use super::SqliteStore;
 use crate::domain::{AuditRecord, Event, RoomId, Timestamp, UserId};
+use crate::storage::Moderation;
 use crate::storage::{AuditEntry, StoreResult};
+use async_trait::async_trait;
 
 /// Bans the user from the room and removes their membership, in one
 /// transaction. Returns whether they were a member.
@@ -21,7 +23,7 @@ pub fn ban_member(
          ON CONFLICT DO NOTHING",
     )?
     .execute(params![room.0, user.0, by.0, now.millis()])?;
-    queries::remove_member(c, events, room, user)
+    super::memberships::remove_member(c, events, room, user)
 }
 
 pub fn unban_member(c: &Connection, room: RoomId, user: UserId) -> StoreResult<bool> {
@@ -73,4 +75,37 @@ pub fn audit_log(c: &Connection, limit: u32) -> StoreResult<Vec<AuditRecord>> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+#[async_trait]
+impl Moderation for SqliteStore {
+    async fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool> {
+        self.write_then(
+            move |c, ev| ban_member(c, ev, room, user, by, Timestamp::now()),
+            self.forget_access(),
+        )
+        .await
+    }
+
+    async fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, _| unban_member(c, room, user))
+            .await
+    }
+
+    async fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
+        self.readers
+            .read_quick(move |c| is_banned(c, room, user))
+            .await
+    }
+
+    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| record_audit(c, &entry, Timestamp::now()))
+            .await
+    }
+
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        self.readers.read(move |c| audit_log(c, limit)).await
+    }
 }

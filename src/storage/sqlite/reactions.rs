@@ -6,12 +6,15 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::queries::{log_event, message_at, next_seq};
+use super::messages::{log_event, message_at, next_seq};
+use super::SqliteStore;
 use crate::domain::{
     Emoji, Event, Message, MessageId, ReactionGroup, Reactor, RoomChange, RoomEvent, RoomId, Seq,
     Timestamp, UserId,
 };
+use crate::storage::Reactions;
 use crate::storage::{AddOutcome, StoreError, StoreResult};
+use async_trait::async_trait;
 
 /// The message at `seq` unless it is missing or deleted.
 fn live_message(c: &Connection, room: RoomId, seq: Seq) -> StoreResult<Message> {
@@ -163,4 +166,43 @@ pub fn reactions_between(
         groups[at].users.push(who);
     }
     Ok(groups)
+}
+
+#[async_trait]
+impl Reactions for SqliteStore {
+    async fn add_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+        max_emoji: u32,
+    ) -> StoreResult<AddOutcome> {
+        self.writer
+            .write(move |c, ev| add_reaction(c, ev, room, seq, &who, &emoji, max_emoji))
+            .await
+    }
+
+    async fn remove_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        emoji: Emoji,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, ev| remove_reaction(c, ev, room, seq, &who, &emoji))
+            .await
+    }
+
+    async fn reactions_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<ReactionGroup>> {
+        self.readers
+            .read_quick(move |c| reactions_between(c, room, first, last))
+            .await
+    }
 }

@@ -4,12 +4,15 @@
 
 use rusqlite::{params, Connection};
 
-use super::queries::{log_event, message_at, next_seq};
+use super::messages::{log_event, message_at, next_seq};
+use super::SqliteStore;
 use crate::domain::{
     Event, MembershipChange, Message, Pin, PinPolicy, Reactor, Role, RoomCare, RoomChange,
     RoomEvent, RoomId, RoomSettings, RoomUpdate, SavedMessage, Seq, Timestamp, UserId,
 };
 use crate::storage::{AddOutcome, StoreError, StoreResult};
+use crate::storage::{Pins, RoomCaretaking};
+use async_trait::async_trait;
 
 fn live_message(c: &Connection, room: RoomId, seq: Seq) -> StoreResult<Message> {
     message_at(c, room, seq)?
@@ -250,7 +253,7 @@ pub fn care_for_room(
 /// Everything in the room goes with its row (messages, events, members,
 /// reactions, pins and bookmarks cascade); each member is told they left.
 pub fn delete_room(c: &Connection, events: &mut Vec<Event>, room: RoomId) -> StoreResult<()> {
-    let members = super::queries::members(c, room)?;
+    let members = super::memberships::members(c, room)?;
     let deleted = c
         .prepare_cached("DELETE FROM rooms WHERE id = ?1")?
         .execute([room.0])?;
@@ -272,4 +275,87 @@ pub fn set_role(c: &Connection, room: RoomId, user: UserId, role: Role) -> Store
         .prepare_cached("UPDATE memberships SET role = ?3 WHERE room_id = ?1 AND user_id = ?2")?
         .execute(params![room.0, user.0, role.as_str()])?;
     Ok(changed > 0)
+}
+
+#[async_trait]
+impl Pins for SqliteStore {
+    async fn pin_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        who: Reactor,
+        max_pins: u32,
+    ) -> StoreResult<AddOutcome> {
+        self.writer
+            .write(move |c, ev| pin_message(c, ev, room, seq, &who, max_pins))
+            .await
+    }
+
+    async fn unpin_message(&self, room: RoomId, seq: Seq, who: Reactor) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, ev| unpin_message(c, ev, room, seq, &who))
+            .await
+    }
+
+    async fn pins(&self, room: RoomId) -> StoreResult<Vec<Pin>> {
+        self.readers.read(move |c| pins(c, room)).await
+    }
+
+    async fn save_message(
+        &self,
+        user: UserId,
+        room: RoomId,
+        seq: Seq,
+        max_saved: u32,
+    ) -> StoreResult<AddOutcome> {
+        self.writer
+            .write(move |c, _| save_message(c, user, room, seq, max_saved))
+            .await
+    }
+
+    async fn unsave_message(&self, user: UserId, room: RoomId, seq: Seq) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, _| unsave_message(c, user, room, seq))
+            .await
+    }
+
+    async fn saved_messages(&self, user: UserId, limit: u32) -> StoreResult<Vec<SavedMessage>> {
+        self.readers
+            .read(move |c| saved_messages(c, user, limit))
+            .await
+    }
+}
+
+#[async_trait]
+impl RoomCaretaking for SqliteStore {
+    async fn room_settings(&self, room: RoomId) -> StoreResult<RoomSettings> {
+        self.readers.read(move |c| room_settings(c, room)).await
+    }
+
+    async fn care_for_room(
+        &self,
+        room: RoomId,
+        change: RoomCare,
+        who: Reactor,
+    ) -> StoreResult<RoomSettings> {
+        // Archive and restore change what sends may do: the access cache forgets.
+        self.write_then(
+            move |c, ev| care_for_room(c, ev, room, &change, &who),
+            self.forget_access(),
+        )
+        .await
+    }
+
+    async fn delete_room(&self, room: RoomId) -> StoreResult<()> {
+        self.write_then(move |c, ev| delete_room(c, ev, room), self.forget_access())
+            .await
+    }
+
+    async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool> {
+        self.write_then(
+            move |c, _| set_role(c, room, user, role),
+            self.forget_access(),
+        )
+        .await
+    }
 }

@@ -5,10 +5,13 @@
 use rusqlite::types::ToSql;
 use rusqlite::Connection;
 
-use super::queries::message_row;
+use super::messages::message_row;
+use super::SqliteStore;
 use crate::domain::{Attachment, Message, MessageId, UserId};
 use crate::search::schema::{SQLITE_INDEX_MESSAGE, SQLITE_REINDEX_MESSAGE, SQLITE_UNINDEX_MESSAGE};
+use crate::storage::Search;
 use crate::storage::{MessageSearch, SearchOrder, StoreError, StoreResult};
+use async_trait::async_trait;
 
 pub fn index_message(c: &Connection, id: MessageId, body: &str) -> StoreResult<()> {
     c.prepare_cached(SQLITE_INDEX_MESSAGE)?
@@ -161,4 +164,17 @@ fn boxed<T: ToSql + Clone + 'static>(values: &[T]) -> Vec<Box<dyn ToSql>> {
         .iter()
         .map(|v| Box::new(v.clone()) as Box<dyn ToSql>)
         .collect()
+}
+
+#[async_trait]
+impl Search for SqliteStore {
+    async fn search_messages(
+        &self,
+        reader: UserId,
+        search: MessageSearch,
+    ) -> StoreResult<Vec<Message>> {
+        self.readers
+            .read(move |c| search_messages(c, reader, &search))
+            .await
+    }
 }

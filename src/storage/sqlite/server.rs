@@ -3,12 +3,14 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::queries;
+use super::SqliteStore;
 use crate::domain::{
     Account, EndedSessions, Event, Invite, Role, RoomId, SessionsEnded, SignUpMode, Standing,
     Timestamp, User, UserId,
 };
+use crate::storage::{Durability, Server};
 use crate::storage::{NewInvite, StoreError, StoreResult};
+use async_trait::async_trait;
 
 pub fn standing(c: &Connection, user: UserId) -> StoreResult<Option<Standing>> {
     Ok(
@@ -200,9 +202,9 @@ pub fn create_user_with_invite(
     let Some(room) = room else {
         return Err(StoreError::NotFound);
     };
-    let user = queries::create_user(c, events, username, key, password_hash, now)?;
+    let user = super::accounts::create_user(c, events, username, key, password_hash, now)?;
     if let Some(room) = room {
-        queries::add_member(c, events, RoomId(room), user.id, Role::Member, now)?;
+        super::memberships::add_member(c, events, RoomId(room), user.id, Role::Member, now)?;
     }
     Ok(user)
 }
@@ -261,5 +263,109 @@ pub mod offline {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+}
+
+#[async_trait]
+impl Server for SqliteStore {
+    fn durability(&self) -> Durability {
+        Durability {
+            storage: "sqlite",
+            journal_mode: self.journal_mode.clone(),
+            commits: "group commit",
+            flush: "fdatasync before acknowledgement",
+        }
+    }
+
+    /// Reads the schema on a reader, so a locked or unreadable file fails
+    /// (a bare `SELECT 1` never touches the file).
+    async fn ping(&self) -> StoreResult<()> {
+        self.readers
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                    .map_err(|e| super::classify(&e))
+            })
+            .await
+    }
+
+    async fn standing(&self, user: UserId) -> StoreResult<Option<Standing>> {
+        self.readers.read_quick(move |c| standing(c, user)).await
+    }
+
+    async fn claim_first_admin(&self, user: UserId) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, _| claim_first_admin(c, user))
+            .await
+    }
+
+    async fn set_admin(&self, user: UserId, admin: bool) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| set_admin(c, user, admin))
+            .await
+    }
+
+    async fn set_deactivated(&self, user: UserId, deactivated: bool) -> StoreResult<()> {
+        self.write_then(
+            move |c, ev| set_deactivated(c, ev, user, deactivated, Timestamp::now()),
+            self.forget_sessions(),
+        )
+        .await
+    }
+
+    async fn accounts(&self, query_key: &str, limit: u32) -> StoreResult<Vec<Account>> {
+        let query = query_key.to_owned();
+        self.readers.read(move |c| accounts(c, &query, limit)).await
+    }
+
+    async fn sign_up_mode(&self) -> StoreResult<SignUpMode> {
+        self.readers.read_quick(sign_up_mode).await
+    }
+
+    async fn set_sign_up_mode(&self, mode: SignUpMode) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| set_sign_up_mode(c, mode))
+            .await
+    }
+
+    async fn create_invite(&self, invite: NewInvite) -> StoreResult<Invite> {
+        self.writer
+            .write(move |c, _| create_invite(c, &invite, Timestamp::now()))
+            .await
+    }
+
+    async fn invites(&self) -> StoreResult<Vec<Invite>> {
+        self.readers.read(invites).await
+    }
+
+    async fn revoke_invite(&self, id: i64) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| revoke_invite(c, id, Timestamp::now()))
+            .await
+    }
+
+    async fn create_user_with_invite(
+        &self,
+        username: &str,
+        username_key: &str,
+        password_hash: Option<String>,
+        code_hash: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        let (name, key) = (username.to_owned(), username_key.to_owned());
+        self.write_then(
+            move |c, ev| {
+                create_user_with_invite(
+                    c,
+                    ev,
+                    &name,
+                    &key,
+                    password_hash.as_deref(),
+                    &code_hash,
+                    now,
+                )
+            },
+            self.forget_access(),
+        )
+        .await
     }
 }

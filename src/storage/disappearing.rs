@@ -1,0 +1,27 @@
+//! Disappearing messages and server-wide retention: messages that are due
+//! are deleted (text, edits, search entries), each with a room event.
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::domain::{RoomId, Seq, Timestamp};
+
+#[async_trait]
+pub trait Disappearing: Send + Sync {
+    /// Sets the room's disappearing-messages timer (0 turns it off) and
+    /// logs `room.disappearing_changed` with the room's next seq.
+    async fn set_disappearing(&self, room: RoomId, secs: u32, changed_by: &str)
+        -> StoreResult<Seq>;
+    /// The soonest time a stored message is due to disappear.
+    async fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
+    /// Makes at most `limit` messages due at `now` disappear (text and
+    /// edits removed, `message.expired` logged for each), in one write of
+    /// the ordinary write path. Returns how many.
+    async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32>;
+    /// Server-wide retention: makes at most `limit` messages posted before
+    /// `cutoff` disappear as `expire_due` does, oldest first.
+    async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32>;
+    /// Days after which every message disappears (0: kept forever).
+    async fn retention_days(&self) -> StoreResult<u32>;
+    async fn set_retention_days(&self, days: u32) -> StoreResult<()>;
+}

@@ -1,0 +1,81 @@
+//! Messages and a room's event log: sends, history pages, edits, deletions,
+//! threads and the replay behind gap-free resume.
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::domain::{
+    ClientId, Message, MessageBody, MessageJson, Posted, RoomEvent, RoomId, Seq, UserId,
+};
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub room: RoomId,
+    pub author: UserId,
+    /// The author's username, so the insert need not look it up.
+    pub author_name: String,
+    pub client_id: ClientId,
+    pub body: MessageBody,
+    /// Uploads of the author's to attach, in order (see `record_upload`).
+    pub files: Vec<crate::files::FileKey>,
+    /// For a reply: its thread, checked again in the insert's transaction.
+    pub thread: Option<crate::domain::ThreadPlace>,
+    /// Who it mentions (members only, already checked).
+    pub mentions: crate::domain::Mentions,
+}
+
+/// Which slice of a room's history to read; `limit` is already capped.
+#[derive(Debug, Clone, Copy)]
+pub enum HistoryPage {
+    /// The newest `limit` messages.
+    Newest { limit: u32 },
+    /// The `limit` messages just before `seq`.
+    Before { seq: Seq, limit: u32 },
+    /// The `limit` messages just after `seq`.
+    After { seq: Seq, limit: u32 },
+    /// The tutorial's positional read: skip `offset` messages from the start.
+    FromPosition { offset: u64, limit: u32 },
+}
+
+/// A room's events after a cursor, and its newest seq as of that read.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub events: Vec<RoomEvent>,
+    pub last_seq: Seq,
+}
+
+#[async_trait]
+pub trait Messages: Send + Sync {
+    /// Stores the message with the room's next seq, or returns the message
+    /// stored before under the same (author, client id). Returns only once the
+    /// transaction has committed.
+    async fn post_message(&self, message: NewMessage) -> StoreResult<Posted>;
+    async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>>;
+    /// The same page as `messages`, as each message's stored JSON.
+    async fn history(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>>;
+    async fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>>;
+    /// Changes the text of the author's own, not deleted, message at `seq`;
+    /// logs a `message.edited` event with the room's next seq. `NotFound`
+    /// when there is no such message of that author.
+    async fn edit_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        author: UserId,
+        body: MessageBody,
+    ) -> StoreResult<Message>;
+    /// Blanks the message at `seq` and logs `message.deleted`. `NotFound`
+    /// when there is no such message or it is already deleted.
+    async fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()>;
+    /// The room's events after `after`, oldest first, at most `limit`:
+    /// message creations (in their current state) and later changes; and
+    /// the room's newest seq, read in the same transaction.
+    async fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay>;
+    /// A page of the replies to the message at `first`, oldest first.
+    async fn thread_replies(
+        &self,
+        room: RoomId,
+        first: Seq,
+        page: HistoryPage,
+    ) -> StoreResult<Vec<MessageJson>>;
+}
