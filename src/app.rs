@@ -16,8 +16,9 @@ use crate::http::{self, AppState, AssetStore, OriginPolicy, Shared};
 use crate::ops::tls::TlsFront;
 use crate::ops::{self, metrics::Metrics};
 use crate::realtime::Hub;
+use crate::storage::cached::{CachedStore, Caches};
 use crate::storage::sqlite::SqliteStore;
-use crate::storage::Server as _;
+use crate::storage::{Listeners, Server as _};
 
 pub struct App {
     listener: TcpListener,
@@ -48,9 +49,17 @@ impl App {
         // The hub hears every commit of the store, in commit order.
         let hub = Hub::new();
         hub.start_heartbeat(config.stream.ping_interval);
-        let store = SqliteStore::open_observed(&config.data_dir, hub.clone(), metrics.commits())?;
+        // The caches in front of the store forget what each commit changed
+        // before its writers are answered; then the hub fans it out.
+        let caches = Arc::new(Caches::default());
+        let listeners = Listeners {
+            invalidate: caches.clone(),
+            fanout: hub.clone(),
+        };
+        let store = SqliteStore::open_observed(&config.data_dir, listeners, metrics.commits())?;
         tracing::info!(database = %store.path().display(), durability = %store.durability(), "storage ready");
         let database = store.path().to_owned();
+        let store = CachedStore::new(store, caches);
         let policy = Policy {
             max_message_chars: config.max_message_chars,
             require_password: config.require_password,

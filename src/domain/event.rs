@@ -149,10 +149,23 @@ impl EndedSessions {
     }
 }
 
+/// A change no live client is told of, but that answers remembered in
+/// front of the store depend on: caches forget on it (on every node, once
+/// events cross nodes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    /// A room's kind, slow mode, archive state, roles or existence: what
+    /// `Store::access` answers.
+    RoomAccess(RoomId),
+    /// A user's own record (theme, password): what a session resolves to.
+    Account(UserId),
+}
+
 /// Everything a commit can announce, in commit order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     Room(RoomEvent),
     Membership(MembershipChange),
     Sessions(SessionsEnded),
+    Changed(Changed),
 }

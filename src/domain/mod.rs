@@ -20,7 +20,8 @@ pub use conversation::{
 pub use directory::{Person, RoomAbout, RoomDetails};
 pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
 pub use event::{
-    EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, RoomUpdate, SessionsEnded,
+    Changed, EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, RoomUpdate,
+    SessionsEnded,
 };
 pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};

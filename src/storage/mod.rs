@@ -4,6 +4,7 @@
 //! implements every area trait in its own module, and gets `Store` by the
 //! blanket impl below.
 
+pub mod cached;
 pub mod sqlite;
 
 mod accounts;
@@ -19,6 +20,8 @@ mod rooms;
 mod search;
 mod server;
 mod uploads;
+
+use std::sync::Arc;
 
 use crate::domain::Event;
 use crate::error::Error;
@@ -75,6 +78,36 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// (the realtime hub, or a bus to other nodes). Must not block.
 pub trait Publisher: Send + Sync + 'static {
     fn publish(&self, events: &[Event]);
+}
+
+/// Who a store tells of its commits. Every backend keeps this order:
+/// commit, make durable, `invalidate`, answer the writers, `fanout`.
+#[derive(Clone)]
+pub struct Listeners {
+    /// Told each commit's events before any write of it is answered, so a
+    /// writer's next request never meets an answer cached from before its
+    /// own write; on the commit path, so it must be quick (`cached::Caches`).
+    pub invalidate: Arc<dyn Publisher>,
+    /// Told them after the answers, in commit order, on a thread of its own
+    /// (the realtime hub, or a bus to other nodes).
+    pub fanout: Arc<dyn Publisher>,
+}
+
+impl Listeners {
+    /// Only a fan-out: for a store with no cache in front of it.
+    pub fn fanout(fanout: Arc<dyn Publisher>) -> Self {
+        Self {
+            invalidate: Arc::new(NoOne),
+            fanout,
+        }
+    }
+}
+
+/// Hears nothing.
+struct NoOne;
+
+impl Publisher for NoOne {
+    fn publish(&self, _: &[Event]) {}
 }
 
 /// Everything the chat keeps: the sum of the area traits. Use-cases hold an

@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::SqliteStore;
 use crate::domain::{
-    EndedSessions, Event, Role, RoomId, SessionsEnded, Theme, Timestamp, User, UserId,
+    Changed, EndedSessions, Event, Role, RoomId, SessionsEnded, Theme, Timestamp, User, UserId,
 };
 use crate::storage::{Accounts, StoreError, StoreResult, UserRecord};
 
@@ -20,11 +20,9 @@ impl Accounts for SqliteStore {
     ) -> StoreResult<User> {
         let (name, key) = (username.to_owned(), username_key.to_owned());
         // Auto-join rooms gain a member.
-        self.write_then(
-            move |c, ev| create_user(c, ev, &name, &key, password_hash.as_deref(), now),
-            self.forget_access(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| create_user(c, ev, &name, &key, password_hash.as_deref(), now))
+            .await
     }
 
     async fn user_by_name(&self, username_key: &str) -> StoreResult<Option<UserRecord>> {
@@ -37,19 +35,15 @@ impl Accounts for SqliteStore {
     }
 
     async fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()> {
-        self.write_then(
-            move |c, _| set_password_hash(c, user, &hash),
-            self.forget_sessions(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| set_password_hash(c, ev, user, &hash))
+            .await
     }
 
     async fn set_theme(&self, user: UserId, theme: Theme) -> StoreResult<()> {
-        self.write_then(
-            move |c, _| set_theme(c, user, theme),
-            self.forget_sessions(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| set_theme(c, ev, user, theme))
+            .await
     }
 
     async fn create_session(
@@ -64,34 +58,21 @@ impl Accounts for SqliteStore {
     }
 
     async fn user_for_session(&self, token_hash: [u8; 32]) -> StoreResult<Option<User>> {
-        if let Some(user) = self.sessions.get(&token_hash) {
-            return Ok(Some(user));
-        }
-        let read_at = self.sessions.generation();
-        let user = self
-            .readers
+        self.readers
             .read_quick(move |c| user_for_session(c, &token_hash))
-            .await?;
-        if let Some(user) = &user {
-            self.sessions.put(read_at, token_hash, user.clone());
-        }
-        Ok(user)
+            .await
     }
 
     async fn delete_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
-        self.write_then(
-            move |c, ev| delete_session(c, ev, &token_hash),
-            self.forget_sessions(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| delete_session(c, ev, &token_hash))
+            .await
     }
 
     async fn delete_sessions_of(&self, user: UserId, keep: Option<[u8; 32]>) -> StoreResult<u64> {
-        self.write_then(
-            move |c, ev| delete_sessions_of(c, ev, user, keep.as_ref()),
-            self.forget_sessions(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| delete_sessions_of(c, ev, user, keep.as_ref()))
+            .await
     }
 }
 
@@ -160,19 +141,32 @@ pub fn user_by_id(c: &Connection, id: UserId) -> StoreResult<Option<UserRecord>>
     )
 }
 
-pub fn set_password_hash(c: &Connection, user: UserId, hash: &str) -> StoreResult<()> {
+pub fn set_password_hash(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    user: UserId,
+    hash: &str,
+) -> StoreResult<()> {
     let n = c
         .prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
         .execute(params![user.0, hash])?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
+    events.push(Event::Changed(Changed::Account(user)));
     Ok(())
 }
 
-pub fn set_theme(c: &Connection, user: UserId, theme: Theme) -> StoreResult<()> {
+pub fn set_theme(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    user: UserId,
+    theme: Theme,
+) -> StoreResult<()> {
     c.prepare_cached("UPDATE users SET theme = ?2 WHERE id = ?1")?
         .execute(params![user.0, theme.as_str()])?;
+    // A session resolves to the user with their theme.
+    events.push(Event::Changed(Changed::Account(user)));
     Ok(())
 }
 

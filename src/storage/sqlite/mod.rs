@@ -14,7 +14,6 @@ macro_rules! message_select {
 }
 
 mod accounts;
-mod cache;
 mod conversation;
 mod directory;
 mod expiry;
@@ -40,11 +39,9 @@ use anyhow::Context;
 use crate::ops::metrics::CommitMetrics;
 use rusqlite::{Connection, ErrorCode};
 
-use self::cache::Cache;
 use self::readers::Readers;
 use self::writer::Writer;
-use super::{Publisher, RoomAccess, StoreError, StoreResult};
-use crate::domain::{RoomId, User, UserId};
+use super::{Listeners, Publisher, StoreError};
 
 pub use migrate::latest_version;
 pub use server::offline as admin;
@@ -61,22 +58,26 @@ pub struct SqliteStore {
     path: PathBuf,
     /// As SQLite reported it when the database was opened.
     journal_mode: String,
-    sessions: Arc<Cache<[u8; 32], User>>,
-    access: Arc<Cache<(RoomId, UserId), Option<RoomAccess>>>,
     /// Held for the store's life: one natter per data directory.
     _lock: std::fs::File,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `natter.db` in `data_dir` and migrates it.
+    /// Opens (creating if needed) `natter.db` in `data_dir` and migrates it;
+    /// `publisher` hears every commit (no cache in front of this store).
     pub fn open(data_dir: &Path, publisher: Arc<dyn Publisher>) -> anyhow::Result<Self> {
-        Self::open_observed(data_dir, publisher, CommitMetrics::default())
+        Self::open_observed(
+            data_dir,
+            Listeners::fanout(publisher),
+            CommitMetrics::default(),
+        )
     }
 
-    /// As `open`, with the writer recording its groups and flushes in `commits`.
+    /// As `open`, telling `listeners` of commits, with the writer recording
+    /// its groups and flushes in `commits`.
     pub fn open_observed(
         data_dir: &Path,
-        publisher: Arc<dyn Publisher>,
+        listeners: Listeners,
         commits: CommitMetrics,
     ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)
@@ -102,52 +103,15 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON")
             .with_context(|| format!("cannot use the database {}", path.display()))?;
         let wal = data_dir.join("natter.db-wal");
-        let writer = Writer::start(conn, wal, WRITE_QUEUE, MAX_GROUP, publisher, commits)
+        let writer = Writer::start(conn, wal, WRITE_QUEUE, MAX_GROUP, listeners, commits)
             .context("cannot start the database writer")?;
         Ok(Self {
             writer,
             readers: Readers::new(path.clone(), MAX_READERS),
             path,
             journal_mode: mode.to_ascii_lowercase(),
-            sessions: Arc::default(),
-            access: Arc::default(),
             _lock: lock,
         })
-    }
-
-    /// A write after whose commit a cache must forget: `then` runs once it
-    /// has committed (or failed). A task of its own, so `then` runs even if
-    /// the caller goes away while the write commits; the caller hears back
-    /// only after `then`, so its next request sees the change.
-    async fn write_then<T, F>(
-        &self,
-        work: F,
-        then: impl FnOnce() + Send + 'static,
-    ) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnMut(&Connection, &mut Vec<crate::domain::Event>) -> StoreResult<T> + Send + 'static,
-    {
-        let writer = self.writer.clone();
-        tokio::spawn(async move {
-            let done = writer.write(work).await;
-            then();
-            done
-        })
-        .await
-        .map_err(|e| StoreError::Other(anyhow::anyhow!("write task: {e}")))?
-    }
-
-    /// For writes that change sessions or users.
-    fn forget_sessions(&self) -> impl FnOnce() + Send + 'static {
-        let sessions = Arc::clone(&self.sessions);
-        move || sessions.invalidate()
-    }
-
-    /// For writes that change rooms or memberships.
-    fn forget_access(&self) -> impl FnOnce() + Send + 'static {
-        let access = Arc::clone(&self.access);
-        move || access.invalidate()
     }
 
     pub fn path(&self) -> &Path {

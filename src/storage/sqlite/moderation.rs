@@ -80,11 +80,9 @@ pub fn audit_log(c: &Connection, limit: u32) -> StoreResult<Vec<AuditRecord>> {
 #[async_trait]
 impl Moderation for SqliteStore {
     async fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool> {
-        self.write_then(
-            move |c, ev| ban_member(c, ev, room, user, by, Timestamp::now()),
-            self.forget_access(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| ban_member(c, ev, room, user, by, Timestamp::now()))
+            .await
     }
 
     async fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool> {

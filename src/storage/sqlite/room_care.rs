@@ -7,7 +7,7 @@ use rusqlite::{params, Connection};
 use super::messages::{log_event, message_at, next_seq};
 use super::SqliteStore;
 use crate::domain::{
-    Event, MembershipChange, Message, Pin, PinPolicy, Reactor, Role, RoomCare, RoomChange,
+    Changed, Event, MembershipChange, Message, Pin, PinPolicy, Reactor, Role, RoomCare, RoomChange,
     RoomEvent, RoomId, RoomSettings, RoomUpdate, SavedMessage, Seq, Timestamp, UserId,
 };
 use crate::storage::{AddOutcome, StoreError, StoreResult};
@@ -247,6 +247,8 @@ pub fn care_for_room(
         },
     };
     log_event(c, events, event, now)?;
+    // Archive and restore change what sends may do.
+    events.push(Event::Changed(Changed::RoomAccess(room)));
     Ok(settings)
 }
 
@@ -267,13 +269,24 @@ pub fn delete_room(c: &Connection, events: &mut Vec<Event>, room: RoomId) -> Sto
             joined: false,
         })
     }));
+    // Non-members' answers too: the room is gone.
+    events.push(Event::Changed(Changed::RoomAccess(room)));
     Ok(())
 }
 
-pub fn set_role(c: &Connection, room: RoomId, user: UserId, role: Role) -> StoreResult<bool> {
+pub fn set_role(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    room: RoomId,
+    user: UserId,
+    role: Role,
+) -> StoreResult<bool> {
     let changed = c
         .prepare_cached("UPDATE memberships SET role = ?3 WHERE room_id = ?1 AND user_id = ?2")?
         .execute(params![room.0, user.0, role.as_str()])?;
+    if changed > 0 {
+        events.push(Event::Changed(Changed::RoomAccess(room)));
+    }
     Ok(changed > 0)
 }
 
@@ -338,24 +351,20 @@ impl RoomCaretaking for SqliteStore {
         change: RoomCare,
         who: Reactor,
     ) -> StoreResult<RoomSettings> {
-        // Archive and restore change what sends may do: the access cache forgets.
-        self.write_then(
-            move |c, ev| care_for_room(c, ev, room, &change, &who),
-            self.forget_access(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| care_for_room(c, ev, room, &change, &who))
+            .await
     }
 
     async fn delete_room(&self, room: RoomId) -> StoreResult<()> {
-        self.write_then(move |c, ev| delete_room(c, ev, room), self.forget_access())
+        self.writer
+            .write(move |c, ev| delete_room(c, ev, room))
             .await
     }
 
     async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool> {
-        self.write_then(
-            move |c, _| set_role(c, room, user, role),
-            self.forget_access(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| set_role(c, ev, room, user, role))
+            .await
     }
 }

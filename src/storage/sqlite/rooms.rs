@@ -6,18 +6,17 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::memberships;
 use super::SqliteStore;
 use crate::domain::{
-    Event, Member, Role, Room, RoomId, RoomKind, RoomListing, RoomSummary, Seq, Timestamp, UserId,
+    Changed, Event, Member, Role, Room, RoomId, RoomKind, RoomListing, RoomSummary, Seq, Timestamp,
+    UserId,
 };
 use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, StoreResult};
 
 #[async_trait]
 impl Rooms for SqliteStore {
     async fn create_room(&self, room: NewRoom, now: Timestamp) -> StoreResult<Room> {
-        self.write_then(
-            move |c, ev| create_room(c, ev, &room, now),
-            self.forget_access(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| create_room(c, ev, &room, now))
+            .await
     }
 
     async fn room_for(
@@ -31,16 +30,9 @@ impl Rooms for SqliteStore {
     }
 
     async fn access(&self, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>> {
-        if let Some(access) = self.access.get(&(room, user)) {
-            return Ok(access);
-        }
-        let read_at = self.access.generation();
-        let access = self
-            .readers
+        self.readers
             .read_quick(move |c| access(c, room, user))
-            .await?;
-        self.access.put(read_at, (room, user), access);
-        Ok(access)
+            .await
     }
 
     async fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>> {
@@ -58,19 +50,15 @@ impl Rooms for SqliteStore {
         role: Role,
         now: Timestamp,
     ) -> StoreResult<()> {
-        self.write_then(
-            move |c, ev| memberships::add_member(c, ev, room, user, role, now),
-            self.forget_access(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| memberships::add_member(c, ev, room, user, role, now))
+            .await
     }
 
     async fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
-        self.write_then(
-            move |c, ev| memberships::remove_member(c, ev, room, user),
-            self.forget_access(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| memberships::remove_member(c, ev, room, user))
+            .await
     }
 
     async fn members(&self, room: RoomId) -> StoreResult<Vec<Member>> {
@@ -80,11 +68,9 @@ impl Rooms for SqliteStore {
     }
 
     async fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room> {
-        self.write_then(
-            move |c, ev| direct_room(c, ev, a, b, now),
-            self.forget_access(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| direct_room(c, ev, a, b, now))
+            .await
     }
 
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()> {
@@ -94,11 +80,9 @@ impl Rooms for SqliteStore {
     }
 
     async fn set_slow_mode(&self, room: RoomId, secs: u32) -> StoreResult<()> {
-        self.write_then(
-            move |c, _| set_slow_mode(c, room, secs),
-            self.forget_access(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| set_slow_mode(c, ev, room, secs))
+            .await
     }
 }
 
@@ -305,8 +289,14 @@ pub fn direct_room(
     })
 }
 
-pub fn set_slow_mode(c: &Connection, room: RoomId, secs: u32) -> StoreResult<()> {
+pub fn set_slow_mode(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    room: RoomId,
+    secs: u32,
+) -> StoreResult<()> {
     c.prepare_cached("UPDATE rooms SET slow_mode_secs = ?2 WHERE id = ?1")?
         .execute(params![room.0, secs])?;
+    events.push(Event::Changed(Changed::RoomAccess(room)));
     Ok(())
 }

@@ -5,8 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::SqliteStore;
 use crate::domain::{
-    Account, EndedSessions, Event, Invite, Role, RoomId, SessionsEnded, SignUpMode, Standing,
-    Timestamp, User, UserId,
+    Account, Changed, EndedSessions, Event, Invite, Role, RoomId, SessionsEnded, SignUpMode,
+    Standing, Timestamp, User, UserId,
 };
 use crate::storage::{Durability, Server};
 use crate::storage::{NewInvite, StoreError, StoreResult};
@@ -63,6 +63,7 @@ pub fn set_deactivated(
     if n == 0 {
         return Err(StoreError::NotFound);
     }
+    events.push(Event::Changed(Changed::Account(user)));
     if deactivated {
         c.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
             .execute([user.0])?;
@@ -305,11 +306,9 @@ impl Server for SqliteStore {
     }
 
     async fn set_deactivated(&self, user: UserId, deactivated: bool) -> StoreResult<()> {
-        self.write_then(
-            move |c, ev| set_deactivated(c, ev, user, deactivated, Timestamp::now()),
-            self.forget_sessions(),
-        )
-        .await
+        self.writer
+            .write(move |c, ev| set_deactivated(c, ev, user, deactivated, Timestamp::now()))
+            .await
     }
 
     async fn accounts(&self, query_key: &str, limit: u32) -> StoreResult<Vec<Account>> {
@@ -352,8 +351,8 @@ impl Server for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<User> {
         let (name, key) = (username.to_owned(), username_key.to_owned());
-        self.write_then(
-            move |c, ev| {
+        self.writer
+            .write(move |c, ev| {
                 create_user_with_invite(
                     c,
                     ev,
@@ -363,9 +362,7 @@ impl Server for SqliteStore {
                     &code_hash,
                     now,
                 )
-            },
-            self.forget_access(),
-        )
-        .await
+            })
+            .await
     }
 }

@@ -4,8 +4,9 @@
 //!
 //! Durability is a second thread's job. SQLite commits without waiting for
 //! the disk (`synchronous=NORMAL`); the sync thread then `fdatasync`s the
-//! WAL and only after that answers the group's callers and hands its
-//! events to a third thread that publishes them. So an acknowledged write
+//! WAL, tells the caches in front of the store what changed, and only then
+//! answers the group's callers and hands its events to a third thread that
+//! publishes them. So an acknowledged write
 //! is on disk exactly as with `synchronous=FULL`, while the writer already
 //! runs the next group during the flush, and one flush covers every group
 //! committed before it began.
@@ -14,7 +15,6 @@ use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
 
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::classify;
 use crate::domain::Event;
 use crate::ops::metrics::CommitMetrics;
-use crate::storage::{Publisher, StoreError, StoreResult};
+use crate::storage::{Listeners, Publisher, StoreError, StoreResult};
 
 /// A unit of work for the writer: runs inside the group's transaction, and
 /// is told afterwards whether the group committed. It may be run twice (see
@@ -118,18 +118,23 @@ impl Writer {
     /// Starts the writer, sync and publish threads. `conn` must use WAL
     /// with `synchronous=NORMAL`, `wal` is its WAL file. `queue` bounds how
     /// many writes may wait; `max_group` bounds how many go into one
-    /// transaction. `publisher` hears the events of each group once it is
-    /// on disk, in commit order (persist, then publish), on a thread of its
-    /// own: a big room's fan-out never holds up the next flush or its
-    /// answers.
+    /// transaction. `listeners.fanout` hears the events of each group once
+    /// it is on disk, in commit order (persist, then publish), on a thread of
+    /// its own: a big room's fan-out never holds up the next flush or its
+    /// answers. `listeners.invalidate` hears them on the sync thread before
+    /// the answers.
     pub fn start(
         conn: Connection,
         wal: PathBuf,
         queue: usize,
         max_group: usize,
-        publisher: Arc<dyn Publisher>,
+        listeners: Listeners,
         commits: CommitMetrics,
     ) -> std::io::Result<Self> {
+        let Listeners {
+            invalidate,
+            fanout: publisher,
+        } = listeners;
         let (jobs, rx) = mpsc::channel(queue);
         let (committed, to_flush) = sync_channel(UNFLUSHED_GROUPS);
         let (unpublished, to_publish) = sync_channel(UNPUBLISHED_FLUSHES);
@@ -140,7 +145,7 @@ impl Writer {
             .name("natter-sync".into())
             .spawn({
                 let commits = commits.clone();
-                move || flush(&wal, &to_flush, &unpublished, &commits)
+                move || flush(&wal, &to_flush, &*invalidate, &unpublished, &commits)
             })?;
         std::thread::Builder::new()
             .name("natter-writer".into())
@@ -203,11 +208,12 @@ fn run(
 }
 
 /// The sync thread: flushes the WAL once for everything committed so far,
-/// then answers those writes and hands their events, in commit order, to
-/// the publish thread.
+/// then tells `invalidate` (the caches) what changed, answers those writes
+/// and hands their events, in commit order, to the publish thread.
 fn flush(
     wal: &std::path::Path,
     to_flush: &Receiver<Committed>,
+    invalidate: &dyn Publisher,
     to_publish: &SyncSender<Vec<Event>>,
     commits: &CommitMetrics,
 ) {
@@ -235,8 +241,13 @@ fn flush(
             Err(e) => Fate::NotFlushed(e),
         };
         let mut events = Vec::new();
-        for mut group in ready.drain(..) {
+        for group in &mut ready {
             events.append(&mut group.events);
+        }
+        // Before any answer: a writer's next request must not meet an
+        // answer cached from before its own write (a session it ended).
+        invalidate.publish(&events);
+        for group in ready.drain(..) {
             for job in group.jobs {
                 job.finish(fate);
             }
@@ -336,80 +347,5 @@ fn run_group(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    type Reply = oneshot::Receiver<StoreResult<i64>>;
-
-    fn job<F>(work: F) -> (Box<dyn Job>, Reply)
-    where
-        F: FnMut(&Connection, &mut Vec<Event>) -> StoreResult<i64> + Send + 'static,
-    {
-        let (task, answer) = Task::new(work);
-        (Box::new(task), answer)
-    }
-
-    fn insert(conn: &Connection, x: i64) -> StoreResult<i64> {
-        conn.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
-        Ok(x)
-    }
-
-    #[test]
-    fn a_failing_job_is_undone_and_the_rest_of_its_group_commits() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE t (x INTEGER UNIQUE)")
-            .unwrap();
-        let (first, first_reply) = job(|c, _| insert(c, 1));
-        // Writes, then fails: its write must not survive.
-        let (failing, failing_reply) = job(|c, _| {
-            insert(c, 10)?;
-            insert(c, 1)
-        });
-        let (last, last_reply) = job(|c, _| insert(c, 2));
-        let mut group = vec![first, failing, last];
-        let mut events = Vec::new();
-
-        assert!(commit_group(&conn, &mut group, &mut events));
-        for job in group {
-            job.finish(Fate::Durable);
-        }
-
-        let stored: Vec<i64> = conn
-            .prepare("SELECT x FROM t ORDER BY x")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(stored, [1, 2]);
-        assert_eq!(first_reply.blocking_recv().unwrap().unwrap(), 1);
-        assert!(matches!(
-            failing_reply.blocking_recv().unwrap(),
-            Err(StoreError::Conflict)
-        ));
-        assert_eq!(last_reply.blocking_recv().unwrap().unwrap(), 2);
-    }
-
-    #[test]
-    fn a_group_without_failures_commits_every_job() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE t (x INTEGER UNIQUE)")
-            .unwrap();
-        let (jobs, replies): (Vec<_>, Vec<_>) =
-            (1..=3).map(|x| job(move |c, _| insert(c, x))).unzip();
-        let mut group = jobs;
-        assert!(commit_group(&conn, &mut group, &mut Vec::new()));
-        for job in group {
-            job.finish(Fate::Durable);
-        }
-        let answers: Vec<i64> = replies
-            .into_iter()
-            .map(|r| r.blocking_recv().unwrap().unwrap())
-            .collect();
-        assert_eq!(answers, [1, 2, 3]);
-        let count: i64 = conn
-            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(count, 3);
-    }
-}
+#[path = "writer_tests.rs"]
+mod tests;

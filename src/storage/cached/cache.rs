@@ -1,7 +1,6 @@
-//! Answers remembered between requests for reads every request makes (who a
-//! session token belongs to; what a user may do in a room). Such answers
-//! change only on rare writes, so a cache is cleared wholesale after any
-//! write that could change them commits. Bounded.
+//! One remembered answer per key, for reads every request makes. Such
+//! answers change only on rare writes, so a cache is cleared wholesale when
+//! an event says one of them changed. Bounded.
 
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -1,0 +1,144 @@
+//! The areas the cached layer does not cache: each method handed to the
+//! inner store as it is.
+
+use std::collections::HashSet;
+
+use super::CachedStore;
+use crate::domain::{
+    Account, Attachment, AuditRecord, Emoji, Invite, Member, MentionEntry, Message, MessageBody,
+    MessageJson, NotificationLevel, Person, Pin, Posted, ReactionGroup, Reactor, Role, RoomAbout,
+    RoomCare, RoomId, RoomSettings, SavedMessage, Seq, SignUpMode, Standing, Timestamp, User,
+    UserId,
+};
+use crate::files::FileKey;
+use crate::storage::{
+    AddOutcome, AuditEntry, Directory, Disappearing, Durability, HistoryPage, Mentions,
+    MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins, Reactions, Replay,
+    RoomCaretaking, Search, Server, Store, StoreResult, UploadRecord, Uploads,
+};
+
+/// Implements `$area` for `CachedStore<S>` by calling the inner store's
+/// method of the same name with the same arguments.
+macro_rules! forward {
+    ($area:ident {
+        $(sync fn $sync:ident(&self) -> $sync_out:ty;)*
+        $(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $out:ty;)*
+    }) => {
+        #[async_trait::async_trait]
+        impl<S: Store> $area for CachedStore<S> {
+            $(fn $sync(&self) -> $sync_out {
+                self.inner.$sync()
+            })*
+            $(async fn $name(&self $(, $arg: $ty)*) -> $out {
+                self.inner.$name($($arg),*).await
+            })*
+        }
+    };
+}
+
+forward!(Messages {
+    fn post_message(&self, message: NewMessage) -> StoreResult<Posted>;
+    fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>>;
+    fn history(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>>;
+    fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>>;
+    fn edit_message(&self, room: RoomId, seq: Seq, author: UserId, body: MessageBody)
+        -> StoreResult<Message>;
+    fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()>;
+    fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay>;
+    fn thread_replies(&self, room: RoomId, first: Seq, page: HistoryPage)
+        -> StoreResult<Vec<MessageJson>>;
+});
+
+forward!(Directory {
+    fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>>;
+    fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout>;
+});
+
+forward!(Uploads {
+    fn record_upload(&self, upload: NewUpload) -> StoreResult<Attachment>;
+    fn upload_bytes_of(&self, user: UserId) -> StoreResult<u64>;
+    fn readable_upload(&self, key: &FileKey, reader: UserId) -> StoreResult<Option<UploadRecord>>;
+    fn files_of_message(&self, room: RoomId, seq: Seq) -> StoreResult<Vec<FileKey>>;
+    fn expire_uploads(&self, keys: Vec<FileKey>, made_before: Timestamp)
+        -> StoreResult<HashSet<FileKey>>;
+});
+
+forward!(Search {
+    fn search_messages(&self, reader: UserId, search: MessageSearch) -> StoreResult<Vec<Message>>;
+});
+
+forward!(Mentions {
+    fn members_named(&self, room: RoomId, name_keys: Vec<String>) -> StoreResult<Vec<Member>>;
+    fn members_may_mention_room(&self, room: RoomId) -> StoreResult<bool>;
+    fn set_members_may_mention_room(&self, room: RoomId, allowed: bool) -> StoreResult<()>;
+    fn mentions_of(&self, user: UserId, before: Option<i64>, limit: u32)
+        -> StoreResult<Vec<MentionEntry>>;
+    fn mention_counts(&self, user: UserId) -> StoreResult<Vec<(RoomId, i64)>>;
+    fn notification_levels(&self, user: UserId) -> StoreResult<Vec<(RoomId, NotificationLevel)>>;
+    fn set_notification_level(&self, room: RoomId, user: UserId, level: NotificationLevel)
+        -> StoreResult<()>;
+    fn do_not_disturb(&self, user: UserId) -> StoreResult<Option<Timestamp>>;
+    fn set_do_not_disturb(&self, user: UserId, until: Option<Timestamp>) -> StoreResult<()>;
+});
+
+forward!(Reactions {
+    fn add_reaction(&self, room: RoomId, seq: Seq, who: Reactor, emoji: Emoji, max_emoji: u32)
+        -> StoreResult<AddOutcome>;
+    fn remove_reaction(&self, room: RoomId, seq: Seq, who: Reactor, emoji: Emoji)
+        -> StoreResult<bool>;
+    fn reactions_between(&self, room: RoomId, first: Seq, last: Seq)
+        -> StoreResult<Vec<ReactionGroup>>;
+});
+
+forward!(Pins {
+    fn pin_message(&self, room: RoomId, seq: Seq, who: Reactor, max_pins: u32)
+        -> StoreResult<AddOutcome>;
+    fn unpin_message(&self, room: RoomId, seq: Seq, who: Reactor) -> StoreResult<bool>;
+    fn pins(&self, room: RoomId) -> StoreResult<Vec<Pin>>;
+    fn save_message(&self, user: UserId, room: RoomId, seq: Seq, max_saved: u32)
+        -> StoreResult<AddOutcome>;
+    fn unsave_message(&self, user: UserId, room: RoomId, seq: Seq) -> StoreResult<bool>;
+    fn saved_messages(&self, user: UserId, limit: u32) -> StoreResult<Vec<SavedMessage>>;
+});
+
+forward!(RoomCaretaking {
+    fn room_settings(&self, room: RoomId) -> StoreResult<RoomSettings>;
+    fn care_for_room(&self, room: RoomId, change: RoomCare, who: Reactor)
+        -> StoreResult<RoomSettings>;
+    fn delete_room(&self, room: RoomId) -> StoreResult<()>;
+    fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool>;
+});
+
+forward!(Disappearing {
+    fn set_disappearing(&self, room: RoomId, secs: u32, changed_by: &str) -> StoreResult<Seq>;
+    fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
+    fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32>;
+    fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32>;
+    fn retention_days(&self) -> StoreResult<u32>;
+    fn set_retention_days(&self, days: u32) -> StoreResult<()>;
+});
+
+forward!(Server {
+    sync fn durability(&self) -> Durability;
+    fn ping(&self) -> StoreResult<()>;
+    fn standing(&self, user: UserId) -> StoreResult<Option<Standing>>;
+    fn claim_first_admin(&self, user: UserId) -> StoreResult<bool>;
+    fn set_admin(&self, user: UserId, admin: bool) -> StoreResult<()>;
+    fn set_deactivated(&self, user: UserId, deactivated: bool) -> StoreResult<()>;
+    fn accounts(&self, query_key: &str, limit: u32) -> StoreResult<Vec<Account>>;
+    fn sign_up_mode(&self) -> StoreResult<SignUpMode>;
+    fn set_sign_up_mode(&self, mode: SignUpMode) -> StoreResult<()>;
+    fn create_invite(&self, invite: NewInvite) -> StoreResult<Invite>;
+    fn invites(&self) -> StoreResult<Vec<Invite>>;
+    fn revoke_invite(&self, id: i64) -> StoreResult<()>;
+    fn create_user_with_invite(&self, username: &str, username_key: &str,
+        password_hash: Option<String>, code_hash: [u8; 32], now: Timestamp) -> StoreResult<User>;
+});
+
+forward!(Moderation {
+    fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool>;
+    fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
+    fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
+    fn record_audit(&self, entry: AuditEntry) -> StoreResult<()>;
+    fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+});
