@@ -16,9 +16,8 @@ use crate::http::{self, AppState, AssetStore, OriginPolicy, Shared};
 use crate::ops::tls::TlsFront;
 use crate::ops::{self, metrics::Metrics};
 use crate::realtime::Hub;
-use crate::storage::cached::{CachedStore, Caches};
-use crate::storage::sqlite::SqliteStore;
-use crate::storage::{Listeners, Server as _};
+use crate::storage::backend;
+use crate::storage::cached::Caches;
 
 pub struct App {
     listener: TcpListener,
@@ -51,20 +50,20 @@ impl App {
         hub.start_heartbeat(config.stream.ping_interval);
         // The caches in front of the store forget what each commit changed
         // before its writers are answered; then the hub fans it out.
-        let caches = Arc::new(Caches::default());
-        let listeners = Listeners {
-            invalidate: caches.clone(),
-            fanout: hub.clone(),
-        };
-        let store = SqliteStore::open_observed(&config.data_dir, listeners, metrics.commits())?;
-        tracing::info!(database = %store.path().display(), durability = %store.durability(), "storage ready");
-        let database = store.path().to_owned();
-        let store = CachedStore::new(store, caches);
+        let opened = backend::open(
+            config.database_url.as_ref(),
+            &config.data_dir,
+            Arc::new(Caches::default()),
+            hub.clone(),
+            metrics.commits(),
+        )?;
+        let (store, database) = (opened.store, opened.database);
+        tracing::info!(database = %database.display(), durability = %store.durability(), "storage ready");
         let policy = Policy {
             max_message_chars: config.max_message_chars,
             require_password: config.require_password,
         };
-        let mut chat = Chat::new(Arc::new(store), policy, &config.limits);
+        let mut chat = Chat::new(store, policy, &config.limits);
         chat.observe_sends(metrics.sends());
         crate::app_files::keep_files(&mut chat, config)?;
         // Messages that disappeared while the server was down go before

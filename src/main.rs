@@ -45,7 +45,17 @@ async fn serve() -> std::process::ExitCode {
         return std::process::ExitCode::SUCCESS;
     }
     if let Some(("admin", sub)) = matches.subcommand() {
-        return admin(&loaded.config.data_dir, sub);
+        let database = natter::storage::backend::DatabaseUrl::sqlite_file(
+            loaded.config.database_url.as_ref(),
+            &loaded.config.data_dir,
+        );
+        return match database {
+            Ok(database) => admin(&database, sub),
+            Err(e) => {
+                eprintln!("natter: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
     }
     natter::ops::logs::init(&loaded.config.log, loaded.config.log_format);
     match run(loaded.config).await {
@@ -147,15 +157,15 @@ async fn stop_signal() {
     tracing::info!("stopping");
 }
 
-/// `natter admin …`: acts on the data directory and exits.
-fn admin(data_dir: &std::path::Path, matches: &clap::ArgMatches) -> std::process::ExitCode {
+/// `natter admin …`: acts on the database file and exits.
+fn admin(database: &std::path::Path, matches: &clap::ArgMatches) -> std::process::ExitCode {
     use natter::storage::sqlite::admin;
     let done = match matches.subcommand() {
         Some((which @ ("promote" | "demote"), args)) => {
             let name = args
                 .get_one::<String>("username")
                 .map_or("", String::as_str);
-            admin::set_admin(data_dir, name, which == "promote").map(|()| {
+            admin::set_admin(database, name, which == "promote").map(|()| {
                 println!(
                     "{name} is now {}",
                     if which == "promote" {
@@ -166,7 +176,7 @@ fn admin(data_dir: &std::path::Path, matches: &clap::ArgMatches) -> std::process
                 );
             })
         }
-        Some(("list-users", _)) => admin::list_users(data_dir).map(|users| {
+        Some(("list-users", _)) => admin::list_users(database).map(|users| {
             for (name, role, deactivated) in users {
                 let state = if deactivated { " (deactivated)" } else { "" };
                 println!("{name}\t{role}{state}");

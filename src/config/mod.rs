@@ -46,6 +46,8 @@ use crate::realtime::StreamSettings;
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// The backend and where it keeps the data (`None`: SQLite in `data_dir`).
+    pub database_url: Option<crate::storage::backend::DatabaseUrl>,
     pub require_password: bool,
     pub max_message_chars: usize,
     pub public_url: Option<String>,
@@ -82,6 +84,7 @@ impl Default for Config {
         let mut config = Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: PathBuf::new(),
+            database_url: None,
             require_password: false,
             max_message_chars: 0,
             public_url: None,

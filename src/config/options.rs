@@ -8,6 +8,7 @@ use super::value::{Secret, Secs, Value};
 use super::Config;
 use crate::ops::logs::LogFormat;
 use crate::ops::proxy::Cidr;
+use crate::storage::backend::DatabaseUrl;
 
 /// One option: its names everywhere, its help, and how it reads, writes
 /// and resets its place in [`Config`].
@@ -81,6 +82,11 @@ options! {
     listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 8080)) => listen;
     /// Directory for the database and other data; created if missing
     data_dir: PathBuf ["DIR"] = PathBuf::from("natter-data") => data_dir;
+    /// Where messages and accounts are kept: sqlite://PATH (a database
+    /// file; without this option, natter.db in the data directory) or
+    /// postgres://USER@HOST/DB (refused for now: PostgreSQL support is not
+    /// built yet)
+    database_url: Option<DatabaseUrl> ["URL"] = None => database_url;
     /// Make a password part of sign-up (otherwise picking a username is enough)
     require_password: bool = false => require_password;
     /// Longest message, in characters

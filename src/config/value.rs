@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::ops::logs::LogFormat;
 use crate::ops::proxy::Cidr;
+use crate::storage::backend::DatabaseUrl;
 
 /// A value an option can hold.
 pub trait Value: Sized {
@@ -125,6 +126,7 @@ from_str_scalars! {
     String: "TEXT", "some text", true;
     LogFormat: "FORMAT", "text or json", true;
     Cidr: "CIDR", "an address or a block such as 10.0.0.0/8 or ::1", true;
+    DatabaseUrl: "URL", "sqlite://PATH or postgres://USER@HOST/DB", true;
 }
 
 impl Scalar for bool {
@@ -215,7 +217,19 @@ impl Scalar for Secret {
     }
 }
 
-plain_values!(SocketAddr, usize, u32, u64, String, bool, PathBuf, Secs, Secret, LogFormat);
+plain_values!(
+    SocketAddr,
+    usize,
+    u32,
+    u64,
+    String,
+    bool,
+    PathBuf,
+    Secs,
+    Secret,
+    LogFormat,
+    DatabaseUrl
+);
 
 #[cfg(test)]
 mod tests {

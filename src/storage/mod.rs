@@ -4,6 +4,7 @@
 //! implements every area trait in its own module, and gets `Store` by the
 //! blanket impl below.
 
+pub mod backend;
 pub mod cached;
 pub mod sqlite;
 

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod closing;
 mod conversations;
+mod database_url;
 mod directory;
 mod disappearing;
 mod durability;

@@ -58,8 +58,9 @@ pub struct SqliteStore {
     path: PathBuf,
     /// As SQLite reported it when the database was opened.
     journal_mode: String,
-    /// Held for the store's life: one natter per data directory.
-    _lock: std::fs::File,
+    /// Held for the store's life: one natter per data directory (and per
+    /// database directory).
+    _locks: Vec<std::fs::File>,
 }
 
 impl SqliteStore {
@@ -80,10 +81,37 @@ impl SqliteStore {
         listeners: Listeners,
         commits: CommitMetrics,
     ) -> anyhow::Result<Self> {
+        Self::open_file(data_dir, &data_dir.join("natter.db"), listeners, commits)
+    }
+
+    /// As `open_observed`, with the database in `file` (`--database-url`)
+    /// rather than in the data directory, which keeps the other data.
+    pub fn open_file(
+        data_dir: &Path,
+        file: &Path,
+        listeners: Listeners,
+        commits: CommitMetrics,
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-        let lock = lock_data_dir(data_dir)?;
-        let path = data_dir.join("natter.db");
+        let mut locks = vec![lock_data_dir(data_dir)?];
+        // A database elsewhere is kept from a second natter by a lock
+        // beside it too (its directory must exist: a typo makes no file
+        // somewhere unexpected).
+        let db_dir = match file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        if !db_dir.is_dir() {
+            anyhow::bail!(
+                "the directory of the database {} does not exist",
+                file.display()
+            );
+        }
+        if std::fs::canonicalize(&db_dir)? != std::fs::canonicalize(data_dir)? {
+            locks.push(lock_data_dir(&db_dir)?);
+        }
+        let path = file.to_owned();
         let mut conn = open_connection(&path)?;
         // WAL lets readers run beside the writer; it is a property of the file.
         let mode: String = conn
@@ -102,7 +130,9 @@ impl SqliteStore {
         // zeroed, not left in free pages (see expiry.rs).
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON")
             .with_context(|| format!("cannot use the database {}", path.display()))?;
-        let wal = data_dir.join("natter.db-wal");
+        let mut wal = path.clone().into_os_string();
+        wal.push("-wal");
+        let wal = PathBuf::from(wal);
         let writer = Writer::start(conn, wal, WRITE_QUEUE, MAX_GROUP, listeners, commits)
             .context("cannot start the database writer")?;
         Ok(Self {
@@ -110,7 +140,7 @@ impl SqliteStore {
             readers: Readers::new(path.clone(), MAX_READERS),
             path,
             journal_mode: mode.to_ascii_lowercase(),
-            _lock: lock,
+            _locks: locks,
         })
     }
 

@@ -220,12 +220,12 @@ pub mod offline {
     use anyhow::{bail, Context};
     use rusqlite::Connection;
 
-    fn open(data_dir: &Path) -> anyhow::Result<Connection> {
-        let path = data_dir.join("natter.db");
+    fn open(database: &Path) -> anyhow::Result<Connection> {
+        let path = database;
         if !path.exists() {
-            bail!("there is no natter database in {}", data_dir.display());
+            bail!("there is no natter database at {}", path.display());
         }
-        let conn = Connection::open(&path)
+        let conn = Connection::open(path)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -239,8 +239,8 @@ pub mod offline {
     }
 
     /// Promotes (`admin`) or demotes a user by name.
-    pub fn set_admin(data_dir: &Path, username: &str, admin: bool) -> anyhow::Result<()> {
-        let conn = open(data_dir)?;
+    pub fn set_admin(database: &Path, username: &str, admin: bool) -> anyhow::Result<()> {
+        let conn = open(database)?;
         let n = conn.execute(
             "UPDATE users SET server_role = ?2 WHERE username_key = ?1",
             rusqlite::params![
@@ -255,8 +255,8 @@ pub mod offline {
     }
 
     /// Every account: name, role and whether it is deactivated.
-    pub fn list_users(data_dir: &Path) -> anyhow::Result<Vec<(String, String, bool)>> {
-        let conn = open(data_dir)?;
+    pub fn list_users(database: &Path) -> anyhow::Result<Vec<(String, String, bool)>> {
+        let conn = open(database)?;
         let mut stmt = conn.prepare(
             "SELECT username, server_role, deactivated_at IS NOT NULL FROM users ORDER BY username_key",
         )?;

@@ -1,0 +1,158 @@
+//! Which backend keeps the data: `--database-url` names it by its scheme.
+//! `sqlite://PATH` (or nothing: `natter.db` in the data directory) is the
+//! embedded SQLite store; `postgres://…` is refused until the PostgreSQL
+//! backend exists, with a sentence saying so, rather than starting on
+//! something else (never an empty SQLite file made from a typo).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use super::cached::{CachedStore, Caches};
+use super::sqlite::SqliteStore;
+use super::{Listeners, Publisher, Store};
+use crate::ops::metrics::CommitMetrics;
+
+/// A parsed `--database-url`. Shown and debugged with any password
+/// redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// The SQLite database file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL, as given.
+    Postgres(String),
+}
+
+/// Said when a `postgres://` URL is given.
+pub const POSTGRES_NOT_BUILT: &str = "PostgreSQL support is not built yet: leave \
+    --database-url out (or give a sqlite:// URL) to keep the data in SQLite";
+
+impl FromStr for DatabaseUrl {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        if let Some(path) = text.strip_prefix("sqlite://") {
+            return if path.is_empty() {
+                Err(())
+            } else {
+                Ok(Self::Sqlite(PathBuf::from(path)))
+            };
+        }
+        let postgres = text.starts_with("postgres://") || text.starts_with("postgresql://");
+        if postgres && url::Url::parse(text).is_ok() {
+            return Ok(Self::Postgres(text.to_owned()));
+        }
+        Err(())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            Self::Postgres(text) => {
+                let mut url = url::Url::parse(text).map_err(|_| fmt::Error)?;
+                if url.password().is_some() {
+                    url.set_password(Some("(redacted)"))
+                        .map_err(|()| fmt::Error)?;
+                }
+                write!(f, "{url}")
+            }
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+impl DatabaseUrl {
+    /// The SQLite database file `url` names (`None`: the data directory's
+    /// own); an error sentence for a backend this build does not have.
+    pub fn sqlite_file(url: Option<&Self>, data_dir: &Path) -> anyhow::Result<PathBuf> {
+        match url {
+            None => Ok(data_dir.join("natter.db")),
+            Some(Self::Sqlite(path)) => Ok(path.clone()),
+            Some(Self::Postgres(_)) => anyhow::bail!("{POSTGRES_NOT_BUILT}"),
+        }
+    }
+}
+
+/// An opened backend behind the cached layer.
+pub struct Opened {
+    pub store: Arc<dyn Store>,
+    /// Where the data is, for the start-up log and the size metrics.
+    pub database: PathBuf,
+}
+
+/// Opens the backend `url` names (default: SQLite in `data_dir`) with the
+/// caches in front of it: `caches` forget what each commit changed before
+/// its writers are answered, then `fanout` hears it.
+pub fn open(
+    url: Option<&DatabaseUrl>,
+    data_dir: &Path,
+    caches: Arc<Caches>,
+    fanout: Arc<dyn Publisher>,
+    commits: CommitMetrics,
+) -> anyhow::Result<Opened> {
+    let file = DatabaseUrl::sqlite_file(url, data_dir)?;
+    let listeners = Listeners {
+        invalidate: caches.clone(),
+        fanout,
+    };
+    // Generic over the backend type, so the cached layer calls it directly.
+    let store = SqliteStore::open_file(data_dir, &file, listeners, commits)?;
+    Ok(Opened {
+        store: Arc::new(CachedStore::new(store, caches)),
+        database: file,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_picks_the_backend_and_anything_else_is_refused() {
+        let sqlite: DatabaseUrl = "sqlite:///var/lib/natter/chat.db".parse().unwrap();
+        assert_eq!(
+            sqlite,
+            DatabaseUrl::Sqlite("/var/lib/natter/chat.db".into())
+        );
+        let relative: DatabaseUrl = "sqlite://chat.db".parse().unwrap();
+        assert_eq!(relative, DatabaseUrl::Sqlite("chat.db".into()));
+        assert!(matches!(
+            "postgres://natter@db.example/natter".parse(),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        for bad in [
+            "",
+            "sqlite://",
+            "mysql://x@y/z",
+            "/var/lib/natter.db",
+            "postgres://",
+        ] {
+            assert!(bad.parse::<DatabaseUrl>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_postgres_password_is_never_shown() {
+        let url: DatabaseUrl = "postgres://natter:hunter2@db.example/natter"
+            .parse()
+            .unwrap();
+        assert!(!url.to_string().contains("hunter2"));
+        assert!(!format!("{url:?}").contains("hunter2"));
+        assert!(url.to_string().contains("natter@db.example"));
+    }
+
+    #[test]
+    fn a_postgres_url_is_refused_with_one_sentence() {
+        let url: DatabaseUrl = "postgres://natter@db.example/natter".parse().unwrap();
+        let err = DatabaseUrl::sqlite_file(Some(&url), Path::new("d")).unwrap_err();
+        assert_eq!(err.to_string(), POSTGRES_NOT_BUILT);
+    }
+}

@@ -1,0 +1,123 @@
+//! The `Store` contract: what every storage backend must do, written once
+//! against `&dyn Store` and run against each backend (SQLite now; the
+//! PostgreSQL backend joins by adding its constructor to `backends`).
+//! Each backend is used through the cached layer, as the server uses it, so
+//! the suite also holds a backend to announcing what the caches must forget.
+//! One test binary; one file per area.
+
+mod accounts;
+mod messages;
+mod rooms;
+mod server;
+mod social;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use natter::domain::{ClientId, Event, Mentions, MessageBody, Posted, RoomId, Timestamp, User};
+use natter::ops::metrics::CommitMetrics;
+use natter::storage::cached::{CachedStore, Caches};
+use natter::storage::sqlite::SqliteStore;
+use natter::storage::{Listeners, NewMessage, Publisher, Store};
+
+/// A backend under test, with what its fan-out heard.
+pub struct Backend {
+    pub name: &'static str,
+    pub store: Arc<dyn Store>,
+    pub heard: Arc<Heard>,
+    _dir: tempfile::TempDir,
+}
+
+/// The events a store's fan-out was told, in order.
+#[derive(Default)]
+pub struct Heard(Mutex<Vec<Event>>);
+
+impl Publisher for Heard {
+    fn publish(&self, events: &[Event]) {
+        self.0.lock().unwrap().extend_from_slice(events);
+    }
+}
+
+impl Heard {
+    /// What was heard once `enough` says it is all there: the fan-out is
+    /// told after the writers are answered, on a thread of its own.
+    pub async fn until(&self, enough: impl Fn(&[Event]) -> bool) -> Vec<Event> {
+        for _ in 0..2000 {
+            let events = self.0.lock().unwrap().clone();
+            if enough(&events) {
+                return events;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        panic!("the fan-out never heard what was committed");
+    }
+}
+
+fn sqlite() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let heard = Arc::new(Heard::default());
+    let caches = Arc::new(Caches::default());
+    let listeners = Listeners {
+        invalidate: caches.clone(),
+        fanout: heard.clone(),
+    };
+    let store =
+        SqliteStore::open_observed(dir.path(), listeners, CommitMetrics::default()).unwrap();
+    Backend {
+        name: "sqlite",
+        store: Arc::new(CachedStore::new(store, caches)),
+        heard,
+        _dir: dir,
+    }
+}
+
+/// A fresh, empty store of every backend (each with its `general` room).
+fn backends() -> Vec<Backend> {
+    vec![sqlite()]
+}
+
+/// Runs `check` against a fresh store of every backend.
+pub async fn each_backend<F, Fut>(check: F)
+where
+    F: Fn(Backend) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for backend in backends() {
+        eprintln!("backend: {}", backend.name);
+        check(backend).await;
+    }
+}
+
+/// The room every new user joins.
+pub const GENERAL: RoomId = RoomId(1);
+
+pub fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+pub async fn user(store: &dyn Store, name: &str) -> User {
+    store
+        .create_user(name, &name.to_lowercase(), None, now())
+        .await
+        .unwrap()
+}
+
+pub fn message(room: RoomId, author: &User, client_id: &str, text: &str) -> NewMessage {
+    NewMessage {
+        room,
+        author: author.id,
+        author_name: author.username.clone(),
+        client_id: ClientId::parse(client_id).unwrap(),
+        body: MessageBody::parse(text, 4000).unwrap(),
+        files: Vec::new(),
+        thread: None,
+        mentions: Mentions::default(),
+    }
+}
+
+pub async fn post(store: &dyn Store, room: RoomId, author: &User, client_id: &str) -> Posted {
+    store
+        .post_message(message(room, author, client_id, client_id))
+        .await
+        .unwrap()
+}

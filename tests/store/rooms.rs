@@ -1,0 +1,195 @@
+//! Rooms and memberships, and what the cached layer answers about them.
+
+use natter::domain::{Event, Role, RoomId, RoomKind, Seq, UserId};
+use natter::storage::{NewRoom, StoreError};
+
+use crate::{each_backend, now, post, user, GENERAL};
+
+fn public_room(name: &str, by: UserId) -> NewRoom {
+    NewRoom {
+        kind: RoomKind::Public,
+        name: name.into(),
+        name_key: name.to_lowercase(),
+        created_by: by,
+        members: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_new_room_has_its_creator_as_owner_and_others_as_members() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+        let mut new = public_room("Lounge", alice.id);
+        new.members = vec![bob.id];
+        let room = s.create_room(new, now()).await.unwrap();
+        assert_eq!(room.last_seq, Seq(0));
+        let members = s.members(room.id).await.unwrap();
+        let roles: Vec<_> = members
+            .iter()
+            .map(|m| (m.username.as_str(), m.role))
+            .collect();
+        assert_eq!(
+            roles,
+            [("alice", Role::Owner), ("bob", Role::Member)],
+            "{}",
+            b.name
+        );
+        let access = s.access(room.id, bob.id).await.unwrap().unwrap();
+        assert_eq!(access.role, Some(Role::Member));
+        assert!(!access.archived);
+        // The fan-out hears both joins.
+        b.heard
+            .until(|heard| {
+                heard
+                    .iter()
+                    .filter(
+                        |e| matches!(e, Event::Membership(m) if m.room_id == room.id && m.joined),
+                    )
+                    .count()
+                    == 2
+            })
+            .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_second_public_room_of_a_name_is_a_conflict() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let alice = user(s, "alice").await;
+        s.create_room(public_room("Lounge", alice.id), now())
+            .await
+            .unwrap();
+        let again = s.create_room(public_room("LOUNGE", alice.id), now()).await;
+        assert!(matches!(again, Err(StoreError::Conflict)), "{}", b.name);
+        assert_eq!(
+            s.public_rooms(alice.id).await.unwrap().len(),
+            2,
+            "general and one lounge"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unknown_room_has_no_access_and_no_details() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let alice = user(s, "alice").await;
+        assert!(s.access(RoomId(999), alice.id).await.unwrap().is_none());
+        assert!(s.room_for(RoomId(999), alice.id).await.unwrap().is_none());
+        assert!(!s.remove_member(RoomId(999), alice.id).await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn joining_twice_is_one_membership_and_a_direct_room_is_made_once() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+        s.add_member(GENERAL, alice.id, Role::Member, now())
+            .await
+            .unwrap();
+        assert_eq!(s.members(GENERAL).await.unwrap().len(), 2, "{}", b.name);
+        let first = s.direct_room(alice.id, bob.id, now()).await.unwrap();
+        let again = s.direct_room(bob.id, alice.id, now()).await.unwrap();
+        assert_eq!(first.id, again.id, "{}", b.name);
+        assert_eq!(s.members(first.id).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cached_access_follows_slow_mode_roles_leaving_and_a_new_room_at_once() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+        let room = s
+            .create_room(public_room("Lounge", alice.id), now())
+            .await
+            .unwrap();
+        // Asked (and remembered) before bob is in it.
+        assert_eq!(s.access(room.id, bob.id).await.unwrap().unwrap().role, None);
+        s.add_member(room.id, bob.id, Role::Member, now())
+            .await
+            .unwrap();
+        assert_eq!(
+            s.access(room.id, bob.id).await.unwrap().unwrap().role,
+            Some(Role::Member)
+        );
+        s.set_slow_mode(room.id, 30).await.unwrap();
+        assert_eq!(
+            s.access(room.id, bob.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .slow_mode_secs,
+            30
+        );
+        assert!(s.set_role(room.id, bob.id, Role::Owner).await.unwrap());
+        assert_eq!(
+            s.access(room.id, bob.id).await.unwrap().unwrap().role,
+            Some(Role::Owner)
+        );
+        assert!(s.remove_member(room.id, bob.id).await.unwrap());
+        assert_eq!(
+            s.access(room.id, bob.id).await.unwrap().unwrap().role,
+            None,
+            "{}",
+            b.name
+        );
+        // An id asked for before its room existed.
+        let next = RoomId(room.id.0 + 1);
+        assert!(s.access(next, alice.id).await.unwrap().is_none());
+        let made = s
+            .create_room(public_room("Next", alice.id), now())
+            .await
+            .unwrap();
+        assert_eq!(made.id, next);
+        assert!(
+            s.access(next, alice.id).await.unwrap().is_some(),
+            "{}",
+            b.name
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn when_the_owner_leaves_the_longest_member_takes_the_room_over() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+        let mut new = public_room("Lounge", alice.id);
+        new.members = vec![bob.id];
+        let room = s.create_room(new, now()).await.unwrap();
+        s.access(room.id, bob.id).await.unwrap();
+        assert!(s.remove_member(room.id, alice.id).await.unwrap());
+        let access = s.access(room.id, bob.id).await.unwrap().unwrap();
+        assert_eq!(access.role, Some(Role::Owner), "{}", b.name);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_read_marker_moves_forward_only_and_never_past_the_last_message() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let alice = user(s, "alice").await;
+        post(s, GENERAL, &alice, "m1").await;
+        post(s, GENERAL, &alice, "m2").await;
+        s.mark_read(GENERAL, alice.id, Seq(99)).await.unwrap();
+        assert_eq!(read_marker(s, alice.id).await, Seq(2), "{}", b.name);
+        s.mark_read(GENERAL, alice.id, Seq(1)).await.unwrap();
+        assert_eq!(read_marker(s, alice.id).await, Seq(2), "{}", b.name);
+    })
+    .await;
+}
+
+async fn read_marker(s: &dyn natter::storage::Store, user: UserId) -> Seq {
+    let (_, membership) = s.room_for(GENERAL, user).await.unwrap().unwrap();
+    membership.unwrap().last_read_seq
+}
