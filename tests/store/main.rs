@@ -28,6 +28,14 @@ pub struct Backend {
     _dir: tempfile::TempDir,
 }
 
+/// Dropping the store before its directory. Having a `Drop` also makes a
+/// test's `async move` block take the whole backend: without it, the block
+/// takes only the fields it names, and the directory (`_dir`) would be
+/// deleted as soon as the test's future is made.
+impl Drop for Backend {
+    fn drop(&mut self) {}
+}
+
 /// The events a store's fan-out was told, in order.
 #[derive(Default)]
 pub struct Heard(Mutex<Vec<Event>>);
