@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::bus::InProcess;
 use crate::chat::{Chat, Policy};
 use crate::config::Config;
 use crate::http::server::{ConnectionLimits, Connections};
@@ -50,11 +51,15 @@ impl App {
         hub.start_heartbeat(config.stream.ping_interval);
         // The caches in front of the store forget what each commit changed
         // before its writers are answered; then the hub fans it out.
+        // One node: the bus hands commits straight to this hub, which
+        // tells it which rooms have listeners here.
+        let bus = Arc::new(InProcess::new(hub.clone()));
+        hub.report_interest_to(bus.clone());
         let opened = backend::open(
             config.database_url.as_ref(),
             &config.data_dir,
             Arc::new(Caches::default()),
-            hub.clone(),
+            bus,
             metrics.commits(),
         )?;
         let (store, database) = (opened.store, opened.database);

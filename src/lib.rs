@@ -4,6 +4,7 @@
 pub mod app;
 mod app_files;
 pub mod backup;
+pub mod bus;
 pub mod chat;
 pub mod config;
 pub mod domain;

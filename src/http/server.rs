@@ -320,6 +320,12 @@ impl TakenOver {
     }
 }
 
+impl crate::realtime::connection::TakenOver for TakenOver {
+    fn tcp(&self) -> &Arc<TcpStream> {
+        &self.tcp
+    }
+}
+
 impl Tracked {
     fn touch(&self) {
         let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);

@@ -5,11 +5,12 @@
 //! too much waiting is cut off (it reconnects and resumes from its cursor),
 //! so one slow reader never slows the room or grows the server.
 
+mod heartbeat;
 mod presence;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -18,6 +19,7 @@ use super::fan_out::FanOut;
 use super::listener::{Kick, Listener, ListenerId, Outbound};
 use super::socket::SocketOut;
 use super::wire::{self, Frame};
+use crate::bus::Interest;
 use crate::domain::{Event, RoomChange, RoomEvent, RoomId, Seq, SessionsEnded, User, UserId};
 use crate::storage::Publisher;
 
@@ -59,6 +61,8 @@ pub struct Hub {
     stopping: AtomicBool,
     /// Writes each broadcast to its listeners (a big one from several cores).
     fan_out: FanOut,
+    /// Told when a room gets its first listener here and loses its last.
+    interest: OnceLock<Arc<dyn Interest>>,
 }
 
 /// Rooms with more people online than this get presence as a count only.
@@ -82,6 +86,7 @@ impl Default for Hub {
             deliveries: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
             fan_out: FanOut::default(),
+            interest: OnceLock::new(),
         }
     }
 }
@@ -91,6 +96,20 @@ impl Hub {
         Arc::new(Self::default())
     }
 
+    /// From now on, `interest` hears which rooms have listeners here (the
+    /// bus subscribes to those only). Set once, before anyone connects.
+    pub fn report_interest_to(&self, interest: Arc<dyn Interest>) {
+        if self.interest.set(interest).is_err() {
+            tracing::warn!("the hub already reports its rooms to a bus");
+        }
+    }
+
+    fn interest(&self, room: RoomId, wanted: bool) {
+        if let Some(interest) = self.interest.get() {
+            interest.interest(room, wanted);
+        }
+    }
+
     /// A hub with `helpers` fan-out threads, whatever the machine's cores.
     #[cfg(test)]
     fn with_fan_out_helpers(helpers: usize) -> Arc<Self> {
@@ -98,38 +117,6 @@ impl Hub {
             fan_out: FanOut::with_helpers(helpers),
             ..Self::default()
         })
-    }
-
-    /// Wakes every listener with a `Heartbeat` once per `every`, until the
-    /// hub is dropped: one timer for the server instead of one in each
-    /// connection (~110 bytes per idle connection, and a timer polled on
-    /// every wake-up of every connection). The listeners are beaten in
-    /// `HEARTBEAT_SLICES` slices spread over the interval, not all at once:
-    /// with 18,000 connections one beat is 18,000 pings and pongs, and
-    /// live frames waited behind them.
-    pub fn start_heartbeat(self: &Arc<Self>, every: Duration) {
-        let hub = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let slices = u32::try_from(HEARTBEAT_SLICES).expect("a few slices");
-            let mut tick = tokio::time::interval(every / slices);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tick.tick().await;
-            for slice in (0..HEARTBEAT_SLICES).cycle() {
-                tick.tick().await;
-                let Some(hub) = hub.upgrade() else { return };
-                hub.beat(slice, HEARTBEAT_SLICES);
-            }
-        });
-    }
-
-    /// Beats the listeners whose id is `slice` modulo `slices`.
-    fn beat(&self, slice: u64, slices: u64) {
-        let state = self.state.read().expect("hub lock");
-        for listener in state.users.values().flatten() {
-            if listener.id % slices == slice {
-                listener.beat();
-            }
-        }
     }
 
     /// Registers a listener for `user`, signed in with the session whose
@@ -177,7 +164,9 @@ impl Hub {
             }
         }
         for room in rooms {
-            Self::leave(&mut state, room, listener.id);
+            if Self::leave(&mut state, room, listener.id) {
+                self.interest(room, false);
+            }
         }
         state.stale.remove(&listener.id);
     }
@@ -187,6 +176,9 @@ impl Hub {
     pub fn subscribe(&self, room: RoomId, listener: &Arc<Listener>) {
         let mut state = self.state.write().expect("hub lock");
         let entry = state.rooms.entry(room).or_default();
+        if entry.listeners.is_empty() {
+            self.interest(room, true);
+        }
         // Callers subscribe a listener to a room once (the connection keeps
         // its own set), so no scan for duplicates here.
         entry.listeners.push(Arc::clone(listener));
@@ -195,25 +187,30 @@ impl Hub {
 
     pub fn unsubscribe(&self, room: RoomId, listener: &Listener) {
         let mut state = self.state.write().expect("hub lock");
-        Self::leave(&mut state, room, listener.id);
+        if Self::leave(&mut state, room, listener.id) {
+            self.interest(room, false);
+        }
     }
 
-    fn leave(state: &mut State, room: RoomId, id: ListenerId) {
+    /// Returns whether the room lost its last listener here.
+    fn leave(state: &mut State, room: RoomId, id: ListenerId) -> bool {
         // A stale listener no longer counts as online (`mark_stale`).
         let counted = !state.stale.contains(&id);
         let Some(entry) = state.rooms.get_mut(&room) else {
-            return;
+            return false;
         };
         let Some(pos) = entry.listeners.iter().position(|l| l.id == id) else {
-            return;
+            return false;
         };
         let listener = entry.listeners.swap_remove(pos);
         if counted {
             presence::went_offline(entry, room, &listener);
         }
-        if entry.listeners.is_empty() {
+        let emptied = entry.listeners.is_empty();
+        if emptied {
             state.rooms.remove(&room);
         }
+        emptied
     }
 
     fn offer_room(entry: &RoomListeners, out: &Outbound) {
@@ -299,7 +296,9 @@ impl Hub {
                     // Authorization is live: the departed user's listeners
                     // leave the room now, before any later event is sent.
                     for l in &own {
-                        Self::leave(&mut state, m.room_id, l.id);
+                        if Self::leave(&mut state, m.room_id, l.id) {
+                            self.interest(m.room_id, false);
+                        }
                         l.offer(Outbound::Removed { room: m.room_id });
                     }
                 }

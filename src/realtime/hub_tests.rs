@@ -173,3 +173,38 @@ fn a_closed_listener_queues_nothing() {
     assert!(queued(&l).is_none());
     assert_eq!(hub.stats().listeners, 0);
 }
+
+/// Records what the hub reports to the bus.
+#[derive(Default)]
+struct Reported(std::sync::Mutex<Vec<(RoomId, bool)>>);
+
+impl crate::bus::Interest for Reported {
+    fn interest(&self, room: RoomId, wanted: bool) {
+        self.0.lock().unwrap().push((room, wanted));
+    }
+}
+
+#[test]
+fn the_bus_hears_when_a_room_gets_its_first_listener_and_loses_its_last() {
+    let hub = Hub::new();
+    let reported = Arc::new(Reported::default());
+    hub.report_interest_to(reported.clone());
+    let (a, b) = (
+        hub.connect(&user(1), [1; 32], 8, None),
+        hub.connect(&user(2), [2; 32], 8, None),
+    );
+    hub.subscribe(RoomId(5), &a);
+    hub.subscribe(RoomId(5), &b);
+    hub.subscribe(RoomId(6), &b);
+    hub.unsubscribe(RoomId(5), &a);
+    assert_eq!(
+        *reported.0.lock().unwrap(),
+        [(RoomId(5), true), (RoomId(6), true)],
+        "a second listener and one of two leaving change nothing"
+    );
+    hub.disconnect(&b, [RoomId(5), RoomId(6)]);
+    assert_eq!(
+        reported.0.lock().unwrap()[2..],
+        [(RoomId(5), false), (RoomId(6), false)]
+    );
+}

@@ -14,8 +14,7 @@ use super::sqlite::SqliteStore;
 use super::{Listeners, Publisher, Store};
 use crate::ops::metrics::CommitMetrics;
 
-/// A parsed `--database-url`. Shown and debugged with any password
-/// redacted.
+/// A parsed `--database-url`. Shown and debugged without its password.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// The SQLite database file.
@@ -40,7 +39,8 @@ impl FromStr for DatabaseUrl {
             };
         }
         let postgres = text.starts_with("postgres://") || text.starts_with("postgresql://");
-        if postgres && url::Url::parse(text).is_ok() {
+        let has_host = |url: url::Url| url.host_str().is_some_and(|h| !h.is_empty());
+        if postgres && url::Url::parse(text).is_ok_and(has_host) {
             return Ok(Self::Postgres(text.to_owned()));
         }
         Err(())
@@ -53,10 +53,7 @@ impl fmt::Display for DatabaseUrl {
             Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
             Self::Postgres(text) => {
                 let mut url = url::Url::parse(text).map_err(|_| fmt::Error)?;
-                if url.password().is_some() {
-                    url.set_password(Some("(redacted)"))
-                        .map_err(|()| fmt::Error)?;
-                }
+                url.set_password(None).map_err(|()| fmt::Error)?;
                 write!(f, "{url}")
             }
         }

@@ -12,6 +12,7 @@ pub trait RoomCaretaking: Send + Sync {
     async fn room_settings(&self, room: RoomId) -> StoreResult<RoomSettings>;
     /// Applies an owner's change and logs `room.updated`; returns the
     /// settings after it. `Conflict` when a rename takes a public room's name.
+    /// Announces `Changed::RoomAccess` (archived rooms are read-only).
     async fn care_for_room(
         &self,
         room: RoomId,
@@ -19,8 +20,9 @@ pub trait RoomCaretaking: Send + Sync {
         who: Reactor,
     ) -> StoreResult<RoomSettings>;
     /// Deletes the room and everything in it; its members hear that they
-    /// left it.
+    /// left it; announces `Changed::RoomAccess`.
     async fn delete_room(&self, room: RoomId) -> StoreResult<()>;
-    /// Makes a member an owner (or an owner a member).
+    /// Makes a member an owner (or an owner a member); announces
+    /// `Changed::RoomAccess` when it changed anything.
     async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool>;
 }

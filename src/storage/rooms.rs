@@ -37,6 +37,10 @@ pub struct RoomAccess {
     pub archived: bool,
 }
 
+/// Every write here that adds or removes a membership announces
+/// `Event::Membership` (live clients hear it; the cached layer forgets
+/// access on it); other changes to `RoomAccess` announce
+/// `Changed::RoomAccess`.
 #[async_trait]
 pub trait Rooms: Send + Sync {
     /// `Conflict` when a public room of that name exists.
@@ -70,5 +74,6 @@ pub trait Rooms: Send + Sync {
     async fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room>;
     /// Moves the read marker forward (never back, never past the last seq).
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()>;
+    /// Announces `Changed::RoomAccess`.
     async fn set_slow_mode(&self, room: RoomId, secs: u32) -> StoreResult<()>;
 }

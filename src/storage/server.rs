@@ -55,7 +55,8 @@ pub trait Server: Send + Sync {
     async fn claim_first_admin(&self, user: UserId) -> StoreResult<bool>;
     async fn set_admin(&self, user: UserId, admin: bool) -> StoreResult<()>;
     /// Deactivating ends every session of the user (their live connections
-    /// close); reactivating lets them sign in again.
+    /// close); reactivating lets them sign in again. Announces
+    /// `Changed::Account`, and `Event::Sessions` when deactivating.
     async fn set_deactivated(&self, user: UserId, deactivated: bool) -> StoreResult<()>;
     /// Accounts whose lower-cased name contains `query_key`, by name.
     async fn accounts(&self, query_key: &str, limit: u32) -> StoreResult<Vec<Account>>;

@@ -46,12 +46,18 @@ fn a_postgres_database_url_is_refused_at_start_up_with_one_sentence() {
     let data = tempfile::tempdir().unwrap();
     let err = ServerProcess::start(
         data.path(),
-        &["--database-url", "postgres://natter:hunter2@127.0.0.1:5432/test"],
+        &[
+            "--database-url",
+            "postgres://natter:hunter2@127.0.0.1:5432/test",
+        ],
     )
     .err()
     .expect("natter does not start on PostgreSQL yet");
     assert!(err.contains("PostgreSQL support is not built yet"), "{err}");
-    assert!(!err.contains("hunter2"), "the password is never shown: {err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the password is never shown: {err}"
+    );
     assert!(
         !data.path().join("natter.db").exists(),
         "no SQLite database is made instead"
@@ -67,5 +73,8 @@ fn an_unknown_database_scheme_is_a_bad_option() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("sqlite://PATH or postgres://USER@HOST/DB"), "{err}");
+    assert!(
+        err.contains("sqlite://PATH or postgres://USER@HOST/DB"),
+        "{err}"
+    );
 }

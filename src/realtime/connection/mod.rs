@@ -31,7 +31,6 @@ use super::wire::{self, ErrorDetail, Frame};
 use crate::chat::Chat;
 use crate::domain::{Posted, User};
 use crate::error::Error;
-use crate::http::server::TakenOver;
 
 /// Limits and timings of stream connections.
 #[derive(Debug, Clone)]
@@ -123,12 +122,19 @@ pub fn reader_config(max_message_bytes: usize) -> WebSocketConfig {
         .max_frame_size(Some(max_message_bytes))
 }
 
+/// A socket the HTTP server handed over after an upgrade, with whatever
+/// it holds for the connection's life (its per-IP slot): realtime needs
+/// only the socket, and knows nothing of the server that accepted it.
+pub trait TakenOver: Send + 'static {
+    fn tcp(&self) -> &Arc<tokio::net::TcpStream>;
+}
+
 /// Serves one upgraded socket until it closes. Not an `async fn`: the
 /// connection is built here and moved into the future once, instead of
 /// the arguments being kept in the future beside their moved copies — the
 /// future is what an idle connection costs, so its size counts.
 pub fn serve(
-    taken: TakenOver,
+    taken: impl TakenOver,
     early: &[u8],
     chat: Arc<Chat>,
     hub: Arc<Hub>,
@@ -136,8 +142,11 @@ pub fn serve(
     session: [u8; 32],
     settings: StreamSettings,
 ) -> impl std::future::Future<Output = ()> + Send {
-    let socket = Arc::new(SocketOut::new(Arc::clone(&taken.tcp), settings.queue_bound));
-    let io = StreamIo::new(Arc::clone(&taken.tcp), Arc::clone(&socket), early);
+    let socket = Arc::new(SocketOut::new(
+        Arc::clone(taken.tcp()),
+        settings.queue_bound,
+    ));
+    let io = StreamIo::new(Arc::clone(taken.tcp()), Arc::clone(&socket), early);
     let listener = hub.connect(
         &user,
         session,
@@ -183,7 +192,7 @@ pub fn serve(
             }
         };
         // Boxed: the goodbye's state is only paid for by a closing connection.
-        Box::pin(close::goodbye(&conn.socket, &taken.tcp, &last)).await;
+        Box::pin(close::goodbye(&conn.socket, taken.tcp(), &last)).await;
     }
 }
 
