@@ -42,6 +42,7 @@ export function liveEvents(ctx) {
       if (open && ctx.list.markExpired(e.message_seq)) ctx.list.render();
     } else if (e.type === 'room.disappearing_changed') {
       timerChanged(ctx, e, refresh);
+      ctx.extras?.onEvent(e, open); // its line in the timeline
     } else {
       ctx.extras?.onEvent(e, open);
     }

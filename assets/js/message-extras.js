@@ -64,7 +64,7 @@ export function setupMessageExtras({ me, list, refreshRooms }) {
       } else if (e.type === 'message.pinned' || e.type === 'message.unpinned') {
         if (open) pins.onEvent(e);
         care.onEvent(e, open);
-      } else if (e.type === 'room.updated') {
+      } else if (['room.updated', 'member.role_changed', 'room.disappearing_changed'].includes(e.type)) {
         care.onEvent(e, open);
       }
     },

@@ -8,6 +8,7 @@ import { del, get, patch, put, roomPath } from './api.js';
 import { h } from './dom.js';
 import { formDialog } from './dialogs.js';
 import { t } from './i18n.js';
+import { changeLine } from './room-lines.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -80,9 +81,9 @@ export function setupRoomCare({ list, refreshRooms }) {
   });
 
   // A short line in the timeline for a change others made or I made.
-  function systemLine(e, text) {
-    if (list.detached) return;
-    const line = { seq: e.seq, room_id: e.room_id, system: text, created_at: new Date().toISOString(), author_id: null };
+  function systemLine(e) {
+    const line = changeLine(e);
+    if (list.detached || !line) return;
     if (list.addMessages([line])) list.render();
   }
 
@@ -95,9 +96,9 @@ export function setupRoomCare({ list, refreshRooms }) {
         if (!open) return;
         settings = { topic: e.topic, archived: e.archived, pin_policy: e.pin_policy };
         draw();
-        systemLine(e, t(`care.line.${e.change}`, { name: e.username, room: e.name ?? '', topic: e.topic }));
+        systemLine(e);
       } else if (open) {
-        systemLine(e, t(e.type === 'message.pinned' ? 'care.line.pinned' : 'care.line.unpinned', { name: e.username }));
+        systemLine(e); // pins, co-owners, the disappearing timer
       }
     },
   };

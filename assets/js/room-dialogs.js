@@ -39,9 +39,11 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, moder
 
   const dm = formDialog(byId('dm-dialog'), {
     async onSubmit(form) {
-      const username = form.elements.username.value.trim().replace(/^@/, '');
-      if (!username) throw new Error(t('dialogs.usernameEmpty'));
-      const { room } = await post('/api/v1/dms', { username });
+      const usernames = parseUsernames(form.elements.username.value);
+      if (!usernames.length) throw new Error(t('dialogs.usernameEmpty'));
+      // Several people make a group conversation, found again for the same set.
+      const { room } =
+        usernames.length > 1 ? await post('/api/v1/groups', { usernames }) : await post('/api/v1/dms', { username: usernames[0] });
       await refreshRooms();
       goToRoom(room.id);
     },

@@ -18,6 +18,14 @@ pub struct RoomEvent {
     pub change: RoomChange,
 }
 
+/// A room event read back with a history page, with when it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PastRoomEvent {
+    #[serde(flatten)]
+    pub event: RoomEvent,
+    pub created_at: super::Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type")]
 pub enum RoomChange {
@@ -103,6 +111,16 @@ pub enum RoomChange {
         seconds: u32,
         /// Who changed it.
         changed_by: String,
+    },
+    /// An owner made a member a co-owner (`role: owner`) or a member again.
+    #[serde(rename = "member.role_changed")]
+    MemberRoleChanged {
+        user_id: UserId,
+        username: String,
+        role: super::Role,
+        /// Who changed it.
+        by_user_id: UserId,
+        by_username: String,
     },
 }
 

@@ -15,12 +15,13 @@ mod time;
 
 pub use conversation::{
     mentioned_names, MentionEntry, Mentions, NotificationLevel, ThreadPlace, ThreadSummary,
-    MAX_MENTIONS,
+    MAX_MENTIONS, THREAD_PEOPLE_SHOWN,
 };
 pub use directory::{Person, RoomAbout, RoomDetails};
 pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
 pub use event::{
-    EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, RoomUpdate, SessionsEnded,
+    EndedSessions, Event, MembershipChange, PastRoomEvent, RoomChange, RoomEvent, RoomUpdate,
+    SessionsEnded,
 };
 pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};

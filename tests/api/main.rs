@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod closing;
 mod conversations;
+mod conversations_finish;
 mod directory;
 mod disappearing;
 mod durability;

@@ -4,9 +4,11 @@
 
 mod cache;
 mod conversation;
+mod corrections;
 mod directory;
 mod expiry;
 mod files;
+mod group_dms;
 mod migrate;
 mod moderation;
 mod queries;
@@ -882,6 +884,77 @@ impl Store for SqliteStore {
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>> {
         self.readers
             .read(move |c| moderation::audit_log(c, limit))
+            .await
+    }
+
+    // --- conversations (finish)
+    async fn edit_message_mentioning(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        author: UserId,
+        body: MessageBody,
+        mentions: crate::domain::Mentions,
+    ) -> StoreResult<Message> {
+        self.writer
+            .write(move |c, ev| {
+                corrections::edit_message(c, ev, room, seq, author, &body, &mentions)
+            })
+            .await
+    }
+
+    async fn change_role(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: Role,
+        by: Reactor,
+    ) -> StoreResult<bool> {
+        self.write_then(
+            move |c, ev| corrections::change_role(c, ev, room, user, role, &by),
+            self.forget_access(),
+        )
+        .await
+    }
+
+    async fn room_changes_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<crate::domain::PastRoomEvent>> {
+        self.readers
+            .read_quick(move |c| corrections::room_changes_between(c, room, first, last))
+            .await
+    }
+
+    async fn open_group(
+        &self,
+        creator: UserId,
+        others: Vec<UserId>,
+        name: String,
+        now: Timestamp,
+    ) -> StoreResult<(Room, bool)> {
+        self.writer
+            .write(move |c, ev| group_dms::open_group(c, ev, creator, &others, &name, now))
+            .await
+    }
+
+    async fn groups_of(&self, user: UserId) -> StoreResult<Vec<RoomId>> {
+        self.readers
+            .read_quick(move |c| group_dms::groups_of(c, user))
+            .await
+    }
+
+    async fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>> {
+        self.readers
+            .read_quick(move |c| {
+                if group_dms::is_group(c, room)? {
+                    group_dms::member_count(c, room).map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
             .await
     }
 }
