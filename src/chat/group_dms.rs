@@ -74,6 +74,8 @@ impl Chat {
 fn too_many() -> Error {
     Error::invalid(
         "group_too_large",
-        format!("A group conversation has at most {GROUP_MAX} people; make a private room for more."),
+        format!(
+            "A group conversation has at most {GROUP_MAX} people; make a private room for more."
+        ),
     )
 }

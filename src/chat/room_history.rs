@@ -43,10 +43,9 @@ impl Chat {
                 oldest.filter(|_| has_more).unwrap_or(Seq(1)),
                 Seq(seq.0 - 1),
             ),
-            HistoryPage::Newest { .. } => (
-                oldest.filter(|_| has_more).unwrap_or(Seq(1)),
-                Seq(i64::MAX),
-            ),
+            HistoryPage::Newest { .. } => {
+                (oldest.filter(|_| has_more).unwrap_or(Seq(1)), Seq(i64::MAX))
+            }
             HistoryPage::FromPosition { .. } => return Ok(Vec::new()),
         };
         if first > last {

@@ -132,8 +132,7 @@ async fn a_deleted_reply_no_longer_counts_in_its_thread() {
     let (updated, _) = ws.until("thread.updated").await;
     assert_eq!(updated["thread"]["reply_count"], 1);
 
-    bob.delete(&format!("/api/v1/rooms/1/messages/{yes}"))
-        .await;
+    bob.delete(&format!("/api/v1/rooms/1/messages/{yes}")).await;
     let timeline = alice.get("/api/v1/rooms/1/messages").await;
     assert!(
         timeline.body["messages"][0].get("thread").is_none(),
@@ -149,10 +148,19 @@ async fn making_and_unmaking_a_co_owner_are_room_events_replayed_on_resume() {
     let (_, bob_token) = app.user_with_token("bob").await;
     let id = room(&alice, "team", "public", &["bob"]).await;
     alice.say(id, "hello").await;
-    assert_eq!(set_role(&alice, id, "bob", "owner").await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        set_role(&alice, id, "bob", "owner").await,
+        StatusCode::NO_CONTENT
+    );
     // Asking again changes nothing and logs nothing.
-    assert_eq!(set_role(&alice, id, "bob", "owner").await, StatusCode::NO_CONTENT);
-    assert_eq!(set_role(&alice, id, "bob", "member").await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        set_role(&alice, id, "bob", "owner").await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        set_role(&alice, id, "bob", "member").await,
+        StatusCode::NO_CONTENT
+    );
 
     let mut ws = connect(&app.base, &bob_token).await;
     let replay = ws.subscribe(id, 0).await;

@@ -7,8 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::queries::{log_event, message_at, next_seq};
 use crate::domain::{
-    Event, Mentions, Message, MessageBody, MessageJson, PastRoomEvent, Reactor, Role, RoomChange, RoomEvent,
-    RoomId, Seq, ThreadSummary, Timestamp, UserId, THREAD_PEOPLE_SHOWN,
+    Event, Mentions, Message, MessageBody, MessageJson, PastRoomEvent, Reactor, Role, RoomChange,
+    RoomEvent, RoomId, Seq, ThreadSummary, Timestamp, UserId, THREAD_PEOPLE_SHOWN,
 };
 use crate::storage::{StoreError, StoreResult};
 
@@ -64,7 +64,12 @@ fn replace_mentions(c: &Connection, message: &Message, mentions: &Mentions) -> S
            AND CASE WHEN user_id IS NULL THEN NOT ?3
                     ELSE user_id NOT IN (SELECT value FROM json_each(?4)) END",
     )?
-    .execute(params![message.room_id.0, message.seq.0, mentions.room, people])?;
+    .execute(params![
+        message.room_id.0,
+        message.seq.0,
+        mentions.room,
+        people
+    ])?;
     let mut insert = c.prepare_cached(
         "INSERT OR IGNORE INTO mentions (room_id, seq, user_id, author_id) VALUES (?1, ?2, ?3, ?4)",
     )?;

@@ -72,14 +72,18 @@ pub fn groups_of(c: &Connection, user: UserId) -> StoreResult<Vec<RoomId>> {
 }
 
 pub fn is_group(c: &Connection, room: RoomId) -> StoreResult<bool> {
-    Ok(c.prepare_cached("SELECT 1 FROM group_conversations WHERE room_id = ?1")?
-        .query_row([room.0], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(
+        c.prepare_cached("SELECT 1 FROM group_conversations WHERE room_id = ?1")?
+            .query_row([room.0], |_| Ok(()))
+            .optional()?
+            .is_some(),
+    )
 }
 
 /// How many members the room has (a group stays within its bound).
 pub fn member_count(c: &Connection, room: RoomId) -> StoreResult<u32> {
-    Ok(c.prepare_cached("SELECT count(*) FROM memberships WHERE room_id = ?1")?
-        .query_row([room.0], |r| r.get(0))?)
+    Ok(
+        c.prepare_cached("SELECT count(*) FROM memberships WHERE room_id = ?1")?
+            .query_row([room.0], |r| r.get(0))?,
+    )
 }
