@@ -143,3 +143,23 @@ test('lists, strikethrough and a fenced block with its language render as format
   assert.deepEqual(ann.errors, []);
   assert.deepEqual(ben.errors, []);
 });
+
+test('a status set from the account menu shows beside my name in the member list', async () => {
+  await ann.page.click('#user-menu-button');
+  await ann.page.click('#status-button');
+  await ann.page.fill('#status-emoji', ':palm_tree:');
+  await ann.page.fill('#status-text', 'On holiday');
+  await ann.page.selectOption('#status-lasts', 'week');
+  await ann.page.click('#status-dialog button[type="submit"]');
+  await ann.page.locator('#status-dialog').waitFor({ state: 'hidden' });
+
+  await ben.page.evaluate(() => (location.hash = 'room=1'));
+  await waitForRoom(ben.page, 'general');
+  await ben.page.click('#room-facts');
+  const line = ben.page.locator('#members-list .member', { hasText: 'ann' }).locator('.member__status');
+  await line.waitFor();
+  assert.equal(await line.textContent(), '🌴 On holiday');
+  await ben.page.keyboard.press('Escape');
+  assert.deepEqual(ann.errors, []);
+  assert.deepEqual(ben.errors, []);
+});

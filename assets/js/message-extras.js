@@ -9,6 +9,7 @@ import { addReaction, applyReaction, reactionsRow, reactionsVersion } from './re
 import { pinMark, setupPins } from './pins.js';
 import { setupRoomCare } from './room-care.js';
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,6 +23,14 @@ export function setupMessageExtras({ me, list, refreshRooms }) {
   $('pins-button').addEventListener('click', () => pins.openPins());
   $('saved-button').addEventListener('click', () => pins.openSaved());
   $('room-settings-button').addEventListener('click', () => care.open());
+  // My status: its dialog loads on first use.
+  const statusButton = h('button', { id: 'status-button', type: 'button', class: 'menu__item' }, t('status.item'));
+  $('dnd-button').before(statusButton);
+  let statusDialog = null;
+  statusButton.addEventListener('click', async () => {
+    statusDialog ??= (await import('./status-dialog.js')).setupStatusDialog({ onSaved: () => care.statusChanged() });
+    statusDialog.open();
+  });
 
   // The picker and :shortcode: completion load when first needed, so the
   // page does not ship them up front (e2e/performance.test.js budget).

@@ -15,13 +15,16 @@ const $ = (id) => document.getElementById(id);
 export function setupRoomCare({ list, refreshRooms }) {
   let room = null;
   let settings = null;
+  let peerStatus = null; // a direct room's other person's status
+
   let token = 0;
   const topic = $('room-topic');
   const composer = $('composer');
 
   function draw() {
     const archived = Boolean(settings?.archived);
-    const text = [archived ? t('care.archivedBadge') : '', settings?.topic ?? ''].filter(Boolean).join(' · ');
+    const status = [peerStatus?.emoji, peerStatus?.text].filter(Boolean).join(' ');
+    const text = [archived ? t('care.archivedBadge') : '', settings?.topic ?? status].filter(Boolean).join(' · ');
     topic.textContent = text;
     topic.hidden = !text;
     composer.disabled = archived;
@@ -29,11 +32,24 @@ export function setupRoomCare({ list, refreshRooms }) {
     $('room-settings-button').hidden = !room || room.kind === 'direct';
   }
 
+  // In a direct message, the other person's status stands where a topic would.
+  function loadPeerStatus(r, mine) {
+    get(roomPath(r.id, '/statuses'))
+      .then(({ statuses = [] }) => {
+        if (mine !== token) return;
+        peerStatus = statuses.find((s) => s.username === r.peer) ?? null;
+        draw();
+      })
+      .catch(() => {});
+  }
+
   async function roomShown(r) {
     if (r?.id !== room?.id) {
       room = r;
       settings = null;
+      peerStatus = null;
       const mine = ++token;
+      if (r?.kind === 'direct') loadPeerStatus(r, mine);
       if (r && r.kind !== 'direct') {
         get(roomPath(r.id, '/settings'))
           .then((data) => {
@@ -90,6 +106,10 @@ export function setupRoomCare({ list, refreshRooms }) {
   return {
     roomShown,
     open: () => dialog.open(),
+    // My status changed: a direct room with myself (notes to self) shows it.
+    statusChanged() {
+      if (room?.kind === 'direct') loadPeerStatus(room, ++token);
+    },
     onEvent(e, open) {
       if (e.type === 'room.updated') {
         if (e.change === 'renamed') refreshRooms().catch(() => {});

@@ -18,6 +18,7 @@ mod room_care;
 mod room_history;
 mod rooms;
 mod search;
+mod status;
 mod threads;
 
 use std::sync::Arc;

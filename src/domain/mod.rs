@@ -11,6 +11,7 @@ mod input;
 mod model;
 mod reactions_pins;
 mod server;
+mod status;
 mod time;
 
 pub use conversation::{
@@ -34,4 +35,5 @@ pub use reactions_pins::{
     Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
 };
 pub use server::{Account, AuditRecord, Invite, SignUpMode, Standing};
+pub use status::{MemberStatus, UserStatus, STATUS_MAX};
 pub use time::Timestamp;

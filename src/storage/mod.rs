@@ -505,6 +505,24 @@ pub trait Store: Send + Sync + 'static {
     async fn groups_of(&self, user: UserId) -> StoreResult<Vec<RoomId>>;
     /// Whether the room is a group conversation, and how many are in it.
     async fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>>;
+    /// Sets (or with `None` clears) the user's status.
+    async fn set_status(
+        &self,
+        user: UserId,
+        status: Option<crate::domain::UserStatus>,
+    ) -> StoreResult<()>;
+    /// The user's status unless it has ended by `now`.
+    async fn status_of(
+        &self,
+        user: UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<crate::domain::UserStatus>>;
+    /// The statuses (not ended by `now`) of the room's members, by name.
+    async fn member_statuses(
+        &self,
+        room: RoomId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<crate::domain::MemberStatus>>;
 }
 
 /// What an add of a reaction did.

@@ -31,6 +31,7 @@ mod room_care;
 mod room_rules;
 mod rooms;
 mod search;
+mod status;
 mod stream;
 mod tls;
 mod tutorial;

@@ -319,6 +319,7 @@ export default {
   'level.nothing': 'Nichts',
   'level.saved': 'Benachrichtigungsstufe gespeichert.',
   'dnd.item': 'Nicht stören…',
+  'status.item': 'Status setzen…',
   'dnd.title': 'Nicht stören',
   'dnd.off': 'Aus',
   'dnd.hour': 'Für 1 Stunde',

@@ -324,6 +324,7 @@ export default {
   'level.nothing': 'Nothing',
   'level.saved': 'Notification level saved.',
   'dnd.item': 'Do not disturb…',
+  'status.item': 'Set a status…',
   'dnd.title': 'Do not disturb',
   'dnd.off': 'Off',
   'dnd.hour': 'For 1 hour',

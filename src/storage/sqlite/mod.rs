@@ -17,6 +17,7 @@ mod readers;
 mod room_care;
 mod search;
 mod server;
+mod status;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -955,6 +956,36 @@ impl Store for SqliteStore {
                     Ok(None)
                 }
             })
+            .await
+    }
+
+    async fn set_status(
+        &self,
+        user: UserId,
+        status: Option<crate::domain::UserStatus>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| status::set_status(c, user, status.as_ref(), Timestamp::now()))
+            .await
+    }
+
+    async fn status_of(
+        &self,
+        user: UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<crate::domain::UserStatus>> {
+        self.readers
+            .read_quick(move |c| status::status_of(c, user, now))
+            .await
+    }
+
+    async fn member_statuses(
+        &self,
+        room: RoomId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<crate::domain::MemberStatus>> {
+        self.readers
+            .read(move |c| status::member_statuses(c, room, now))
             .await
     }
 }
