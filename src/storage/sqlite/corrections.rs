@@ -110,13 +110,13 @@ pub fn reply_gone(
         return Ok(());
     };
     let room = reply.room_id;
-    let Some(mut root) = message_at(c, room, root_seq)? else {
+    let Some(mut first) = message_at(c, room, root_seq)? else {
         return Ok(());
     };
     let thread = live_thread(c, room, root_seq)?;
-    root.thread = (thread.reply_count > 0).then(|| Box::new(thread.clone()));
+    first.thread = (thread.reply_count > 0).then(|| Box::new(thread.clone()));
     c.prepare_cached("UPDATE messages SET json = ?2 WHERE id = ?1")?
-        .execute(params![root.id.0, MessageJson::of(&root).as_str()])?;
+        .execute(params![first.id.0, MessageJson::of(&first).as_str()])?;
     let event = RoomEvent {
         room_id: room,
         seq: next_seq(c, room)?,
@@ -127,20 +127,20 @@ pub fn reply_gone(
 
 /// The summary of the thread's live replies: the count, the newest, and
 /// the most recent repliers (read from the newest replies only).
-fn live_thread(c: &Connection, room: RoomId, root: Seq) -> StoreResult<ThreadSummary> {
+fn live_thread(c: &Connection, room: RoomId, first: Seq) -> StoreResult<ThreadSummary> {
     let count: u32 = c
         .prepare_cached(
             "SELECT count(*) FROM messages
              WHERE room_id = ?1 AND thread_root = ?2 AND deleted_at IS NULL",
         )?
-        .query_row(params![room.0, root.0], |r| r.get(0))?;
+        .query_row(params![room.0, first.0], |r| r.get(0))?;
     let mut stmt = c.prepare_cached(
         "SELECT m.seq, m.created_at, u.username FROM messages m JOIN users u ON u.id = m.author_id
          WHERE m.room_id = ?1 AND m.thread_root = ?2 AND m.deleted_at IS NULL
          ORDER BY m.seq DESC LIMIT 200",
     )?;
     let newest = stmt
-        .query_map(params![room.0, root.0], |r| {
+        .query_map(params![room.0, first.0], |r| {
             Ok((Seq(r.get(0)?), Timestamp(r.get(1)?), r.get::<_, String>(2)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
