@@ -4,7 +4,7 @@
 //! membership; members may add people up to the bound.
 
 use super::Chat;
-use crate::domain::{Room, RoomId, RoomSummary, Timestamp, User, UserId};
+use crate::domain::{Room, RoomId, RoomName, RoomSummary, Timestamp, User, UserId, ROOM_NAME_MAX};
 use crate::error::{Error, Result};
 
 /// The fewest people in a group conversation (two are a direct message).
@@ -41,7 +41,7 @@ impl Chat {
         let mut names: Vec<&str> = others.iter().map(|o| o.1.as_str()).collect();
         names.push(&user.username);
         names.sort_by_key(|n| n.to_lowercase());
-        let name = names.join(", ");
+        let name = RoomName::parse(&group_name(&names))?.as_str().to_owned();
         let ids = others.iter().map(|o| o.0).collect();
         Ok(self
             .store
@@ -78,4 +78,42 @@ fn too_many() -> Error {
             "A group conversation has at most {GROUP_MAX} people; make a private room for more."
         ),
     )
+}
+
+/// "ann, ben, cat"; when that is longer than a room name may be, as many
+/// names as fit and how many more: "ann, ben +6".
+fn group_name(names: &[&str]) -> String {
+    let all = names.join(", ");
+    if all.chars().count() <= ROOM_NAME_MAX {
+        return all;
+    }
+    let mut shown = String::new();
+    for (i, name) in names.iter().enumerate() {
+        let next = if shown.is_empty() {
+            (*name).to_owned()
+        } else {
+            format!("{shown}, {name}")
+        };
+        let more = format!(" +{}", names.len() - i - 1);
+        if next.chars().count() + more.len() > ROOM_NAME_MAX {
+            return format!("{shown} +{}", names.len() - i);
+        }
+        shown = next;
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_is_named_by_its_members_within_a_room_names_length() {
+        assert_eq!(group_name(&["ann", "ben", "cat"]), "ann, ben, cat");
+        let long: Vec<String> = (0..8).map(|i| format!("{i}{}", "x".repeat(20))).collect();
+        let long: Vec<&str> = long.iter().map(String::as_str).collect();
+        let name = group_name(&long);
+        assert!(name.chars().count() <= ROOM_NAME_MAX, "{name}");
+        assert_eq!(name, format!("{}, {} +6", long[0], long[1]));
+    }
 }

@@ -26,7 +26,7 @@ pub use event::{
 };
 pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};
-pub use input::{ClientId, MessageBody, Password, RoomName, Username, USERNAME_MAX};
+pub use input::{ClientId, MessageBody, Password, RoomName, Username, ROOM_NAME_MAX, USERNAME_MAX};
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
