@@ -360,3 +360,26 @@ async fn someone_added_to_a_group_makes_it_a_new_set_of_people() {
     assert_eq!(status, StatusCode::CREATED);
     assert_ne!(three["room"]["id"], id);
 }
+
+#[tokio::test]
+async fn a_reply_that_disappears_leaves_its_thread_too() {
+    let app = spawn_app().await;
+    let (alice, alice_token) = app.user_with_token("alice").await;
+    let id = room(&alice, "brief", "private", &[]).await;
+    alice.say(id, "root").await;
+    let timer = alice
+        .put(
+            &format!("/api/v1/rooms/{id}/disappearing"),
+            json!({"seconds": 1}),
+        )
+        .await;
+    assert_eq!(timer.status, StatusCode::OK, "{}", timer.text);
+    let mut ws = connect(&app.base, &alice_token).await;
+    ws.subscribe(id, 2).await;
+    reply(&alice, id, 1, "gone-soon").await;
+
+    let (expired, _) = ws.until("message.expired").await;
+    let (updated, _) = ws.until("thread.updated").await;
+    assert!(updated["seq"].as_i64() > expired["seq"].as_i64());
+    assert_eq!(updated["thread"]["reply_count"], 0);
+}
