@@ -936,9 +936,12 @@ impl Store for SqliteStore {
         name: String,
         now: Timestamp,
     ) -> StoreResult<(Room, bool)> {
-        self.writer
-            .write(move |c, ev| group_dms::open_group(c, ev, creator, &others, &name, now))
-            .await
+        // New memberships, as for any new room: the access cache forgets.
+        self.write_then(
+            move |c, ev| group_dms::open_group(c, ev, creator, &others, &name, now),
+            self.forget_access(),
+        )
+        .await
     }
 
     async fn groups_of(&self, user: UserId) -> StoreResult<Vec<RoomId>> {
