@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use super::StoreResult;
 use crate::domain::{
-    ClientId, Message, MessageBody, MessageJson, Posted, RoomEvent, RoomId, Seq, UserId,
+    ClientId, Mentions, Message, MessageBody, MessageJson, PastRoomEvent, Posted, RoomEvent,
+    RoomId, Seq, UserId,
 };
 
 #[derive(Debug, Clone)]
@@ -78,4 +79,23 @@ pub trait Messages: Send + Sync {
         first: Seq,
         page: HistoryPage,
     ) -> StoreResult<Vec<MessageJson>>;
+    /// `edit_message`, and in the same transaction who the message
+    /// mentions now (its JSON and the inbox rows; a mention that stays
+    /// keeps its place).
+    async fn edit_message_mentioning(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        author: UserId,
+        body: MessageBody,
+        mentions: Mentions,
+    ) -> StoreResult<Message>;
+    /// The room changes (settings, roles, timer, pins) with a seq in
+    /// `first..=last`, oldest first, at most a page's worth (the newest).
+    async fn room_changes_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<PastRoomEvent>>;
 }

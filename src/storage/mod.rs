@@ -11,6 +11,7 @@ pub mod sqlite;
 mod accounts;
 mod directory;
 mod disappearing;
+mod groups;
 mod mentions;
 mod messages;
 mod moderation;
@@ -20,6 +21,7 @@ mod room_care;
 mod rooms;
 mod search;
 mod server;
+mod statuses;
 mod uploads;
 
 use std::sync::Arc;
@@ -30,6 +32,7 @@ use crate::error::Error;
 pub use accounts::{Accounts, UserRecord};
 pub use directory::Directory;
 pub use disappearing::Disappearing;
+pub use groups::Groups;
 pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay};
 pub use moderation::{AuditEntry, Moderation};
@@ -39,6 +42,7 @@ pub use room_care::RoomCaretaking;
 pub use rooms::{Membership, NewRoom, RoomAccess, Rooms};
 pub use search::{MessageSearch, Search, SearchOrder};
 pub use server::{Durability, NewInvite, Server};
+pub use statuses::Statuses;
 pub use uploads::{NewUpload, StoredPreview, UploadRecord, Uploads};
 
 /// What a store can say went wrong, beyond a broken database.
@@ -129,6 +133,8 @@ pub trait Store:
     + Disappearing
     + Server
     + Moderation
+    + Groups
+    + Statuses
     + 'static
 {
 }
@@ -147,6 +153,8 @@ impl<T> Store for T where
         + Disappearing
         + Server
         + Moderation
+        + Groups
+        + Statuses
         + 'static
 {
 }

@@ -25,4 +25,14 @@ pub trait RoomCaretaking: Send + Sync {
     /// Makes a member an owner (or an owner a member); announces
     /// `Changed::RoomAccess` when it changed anything.
     async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool>;
+    /// Makes a member an owner (or an owner a member) and logs
+    /// `member.role_changed`; `false` when they are not in the room.
+    /// Announces `Changed::RoomAccess` when it changed anything.
+    async fn change_role(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: Role,
+        by: Reactor,
+    ) -> StoreResult<bool>;
 }

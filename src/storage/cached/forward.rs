@@ -5,16 +5,16 @@ use std::collections::HashSet;
 
 use super::CachedStore;
 use crate::domain::{
-    Account, Attachment, AuditRecord, Emoji, Invite, Member, MentionEntry, Message, MessageBody,
-    MessageJson, NotificationLevel, Person, Pin, Posted, ReactionGroup, Reactor, Role, RoomAbout,
-    RoomCare, RoomId, RoomSettings, SavedMessage, Seq, SignUpMode, Standing, Timestamp, User,
-    UserId,
+    Account, Attachment, AuditRecord, Emoji, Invite, Member, MemberStatus, MentionEntry, Message,
+    MessageBody, MessageJson, NotificationLevel, PastRoomEvent, Person, Pin, Posted, ReactionGroup,
+    Reactor, Role, Room, RoomAbout, RoomCare, RoomId, RoomSettings, SavedMessage, Seq, SignUpMode,
+    Standing, Timestamp, User, UserId, UserStatus,
 };
 use crate::files::FileKey;
 use crate::storage::{
-    AddOutcome, AuditEntry, Directory, Disappearing, Durability, HistoryPage, Mentions,
+    AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
     MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins, Reactions, Replay,
-    RoomCaretaking, Search, Server, Store, StoreResult, UploadRecord, Uploads,
+    RoomCaretaking, Search, Server, Statuses, Store, StoreResult, UploadRecord, Uploads,
 };
 
 /// Implements `$area` for `CachedStore<S>` by calling the inner store's
@@ -47,6 +47,10 @@ forward!(Messages {
     fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay>;
     fn thread_replies(&self, room: RoomId, first: Seq, page: HistoryPage)
         -> StoreResult<Vec<MessageJson>>;
+    fn edit_message_mentioning(&self, room: RoomId, seq: Seq, author: UserId, body: MessageBody,
+        mentions: crate::domain::Mentions) -> StoreResult<Message>;
+    fn room_changes_between(&self, room: RoomId, first: Seq, last: Seq)
+        -> StoreResult<Vec<PastRoomEvent>>;
 });
 
 forward!(Directory {
@@ -107,6 +111,21 @@ forward!(RoomCaretaking {
         -> StoreResult<RoomSettings>;
     fn delete_room(&self, room: RoomId) -> StoreResult<()>;
     fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool>;
+    fn change_role(&self, room: RoomId, user: UserId, role: Role, by: Reactor)
+        -> StoreResult<bool>;
+});
+
+forward!(Groups {
+    fn open_group(&self, creator: UserId, others: Vec<UserId>, name: String, now: Timestamp)
+        -> StoreResult<(Room, bool)>;
+    fn groups_of(&self, user: UserId) -> StoreResult<Vec<RoomId>>;
+    fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>>;
+});
+
+forward!(Statuses {
+    fn set_status(&self, user: UserId, status: Option<UserStatus>) -> StoreResult<()>;
+    fn status_of(&self, user: UserId, now: Timestamp) -> StoreResult<Option<UserStatus>>;
+    fn member_statuses(&self, room: RoomId, now: Timestamp) -> StoreResult<Vec<MemberStatus>>;
 });
 
 forward!(Disappearing {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{conversation, history, SqliteStore};
+use super::{conversation, corrections, history, SqliteStore};
 use crate::domain::{
     Event, Message, MessageBody, MessageId, MessageJson, Posted, RoomChange, RoomEvent, RoomId,
     Seq, Timestamp, UserId,
@@ -69,6 +69,32 @@ impl Messages for SqliteStore {
     ) -> StoreResult<Vec<MessageJson>> {
         self.readers
             .read_quick(move |c| conversation::thread_replies(c, room, first, page))
+            .await
+    }
+
+    async fn edit_message_mentioning(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        author: UserId,
+        body: MessageBody,
+        mentions: crate::domain::Mentions,
+    ) -> StoreResult<Message> {
+        self.writer
+            .write(move |c, ev| {
+                corrections::edit_message(c, ev, room, seq, author, &body, &mentions)
+            })
+            .await
+    }
+
+    async fn room_changes_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<crate::domain::PastRoomEvent>> {
+        self.readers
+            .read_quick(move |c| corrections::room_changes_between(c, room, first, last))
             .await
     }
 }
@@ -312,7 +338,8 @@ pub fn delete_message(
             message_seq: seq,
         },
     };
-    log_event(c, events, event, now)
+    log_event(c, events, event, now)?;
+    super::corrections::reply_gone(c, events, &message, now)
 }
 
 /// Migration 5: encodes the messages stored before messages kept their JSON

@@ -59,6 +59,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0009_server.sql"),
         then: None,
     },
+    Migration {
+        version: 10,
+        sql: include_str!("../../../migrations/sqlite/0010_conversations_finish.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

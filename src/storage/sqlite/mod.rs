@@ -15,9 +15,11 @@ macro_rules! message_select {
 
 mod accounts;
 mod conversation;
+mod corrections;
 mod directory;
 mod expiry;
 mod files;
+mod group_dms;
 mod history;
 mod memberships;
 mod messages;
@@ -29,6 +31,7 @@ mod room_care;
 mod rooms;
 mod search;
 mod server;
+mod status;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -367,4 +367,22 @@ impl RoomCaretaking for SqliteStore {
             .write(move |c, ev| set_role(c, ev, room, user, role))
             .await
     }
+
+    async fn change_role(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: Role,
+        by: Reactor,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, ev| {
+                let changed = super::corrections::change_role(c, ev, room, user, role, &by)?;
+                if changed {
+                    ev.push(Event::Changed(Changed::RoomAccess(room)));
+                }
+                Ok(changed)
+            })
+            .await
+    }
 }

@@ -218,6 +218,7 @@ pub fn rooms_of(c: &Connection, user: UserId) -> StoreResult<Vec<RoomSummary>> {
                 peer: row.get(9)?,
                 mentions: 0,
                 notification_level: crate::domain::NotificationLevel::default(),
+                group: false,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
