@@ -17,6 +17,7 @@ mod room_care;
 mod rooms;
 mod search;
 mod threads;
+mod upload_quota;
 
 use std::sync::Arc;
 

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::files::FileKey;
 
 pub use search::{MessageSearch, SearchOrder};
-pub use uploads::{NewUpload, StoredPreview, UploadRecord};
+pub use uploads::{NewUpload, StoredPreview, UploadRecord, UploadReservation};
 
 mod search;
 mod uploads;
@@ -267,8 +267,6 @@ pub trait Store: Send + Sync + 'static {
     /// Records an upload whose bytes are durable in the file store,
     /// unattached until a message of its uploader takes it.
     async fn record_upload(&self, upload: NewUpload) -> StoreResult<Attachment>;
-    /// Bytes of every upload of the user still kept (for the quota).
-    async fn upload_bytes_of(&self, user: UserId) -> StoreResult<u64>;
     /// The upload with this key if `reader` may read it: a member of the
     /// room of its message, or its uploader while it is unattached.
     async fn readable_upload(
@@ -462,6 +460,22 @@ pub trait Store: Send + Sync + 'static {
     async fn record_audit(&self, entry: AuditEntry) -> StoreResult<()>;
     /// The newest `limit` entries, newest first.
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+
+    // --- files and search (finish)
+    /// Reserves quota for an upload in one atomic step with the check: what
+    /// the user keeps and their other reservations leave `wanted` bytes
+    /// (`None`, size unknown: whatever is left, at most `most`). `Err`
+    /// carries what is left when it does not fit.
+    async fn reserve_upload_quota(
+        &self,
+        user: UserId,
+        wanted: Option<u64>,
+        most: u64,
+        quota: u64,
+    ) -> StoreResult<Result<UploadReservation, u64>>;
+    /// Gives back the reservation of an upload that was not recorded
+    /// (`record_upload` gives back its upload's own).
+    async fn release_upload_quota(&self, reservation: i64) -> StoreResult<()>;
 }
 
 /// What an add of a reaction did.

@@ -18,6 +18,8 @@ pub struct NewUpload {
     pub dimensions: Option<(u32, u32)>,
     pub preview: Option<StoredPreview>,
     pub now: Timestamp,
+    /// Its quota reservation, given back as the upload is recorded.
+    pub reservation: Option<i64>,
 }
 
 /// An image's preview, stored as a file of its own.
@@ -37,4 +39,11 @@ pub struct UploadRecord {
     pub size: u64,
     pub mime: String,
     pub preview: Option<StoredPreview>,
+}
+
+/// Bytes of a user's upload quota held for an upload in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadReservation {
+    pub id: i64,
+    pub bytes: u64,
 }

@@ -11,6 +11,9 @@ use crate::files::FileKey;
 use crate::storage::{NewUpload, StoreError, StoreResult, StoredPreview, UploadRecord};
 
 pub fn record_upload(c: &Connection, u: &NewUpload) -> StoreResult<Attachment> {
+    if let Some(reservation) = u.reservation {
+        super::upload_quota::release(c, reservation)?;
+    }
     let (width, height) = u.dimensions.unzip();
     let p = u.preview.as_ref();
     c.prepare_cached(

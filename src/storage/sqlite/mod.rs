@@ -14,7 +14,9 @@ mod reactions;
 mod readers;
 mod room_care;
 mod search;
+mod search_queue;
 mod server;
+mod upload_quota;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +33,8 @@ use self::readers::Readers;
 use self::writer::Writer;
 use super::{
     AddOutcome, Durability, HistoryPage, Membership, MessageSearch, NewMessage, NewRoom, NewUpload,
-    Publisher, Replay, RoomAccess, Store, StoreError, StoreResult, UploadRecord, UserRecord,
+    Publisher, Replay, RoomAccess, Store, StoreError, StoreResult, UploadRecord, UploadReservation,
+    UserRecord,
 };
 use super::{AuditEntry, NewInvite};
 use crate::domain::{Account, AuditRecord, Invite, SignUpMode, Standing};
@@ -58,6 +61,7 @@ pub struct SqliteStore {
     journal_mode: String,
     sessions: Arc<Cache<[u8; 32], User>>,
     access: Arc<Cache<(RoomId, UserId), Option<RoomAccess>>>,
+    search_queue: Arc<search_queue::SearchQueue>,
     /// Held for the store's life: one natter per data directory.
     _lock: std::fs::File,
 }
@@ -106,6 +110,7 @@ impl SqliteStore {
             journal_mode: mode.to_ascii_lowercase(),
             sessions: Arc::default(),
             access: Arc::default(),
+            search_queue: Arc::default(),
             _lock: lock,
         })
     }
@@ -412,9 +417,7 @@ impl Store for SqliteStore {
     }
 
     async fn post_message(&self, message: NewMessage) -> StoreResult<Posted> {
-        self.writer
-            .write(move |c, ev| queries::post_message(c, ev, &message))
-            .await
+        self.post_then_index(message).await
     }
 
     async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {
@@ -479,12 +482,6 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn upload_bytes_of(&self, user: UserId) -> StoreResult<u64> {
-        self.readers
-            .read_quick(move |c| files::upload_bytes_of(c, user))
-            .await
-    }
-
     async fn readable_upload(
         &self,
         key: &crate::files::FileKey,
@@ -521,9 +518,7 @@ impl Store for SqliteStore {
         reader: UserId,
         search: MessageSearch,
     ) -> StoreResult<Vec<Message>> {
-        self.readers
-            .read(move |c| search::search_messages(c, reader, &search))
-            .await
+        self.search_indexed(reader, search).await
     }
 
     // --- threads and mentions
@@ -883,5 +878,20 @@ impl Store for SqliteStore {
         self.readers
             .read(move |c| moderation::audit_log(c, limit))
             .await
+    }
+
+    // --- files and search (finish)
+    async fn reserve_upload_quota(
+        &self,
+        user: UserId,
+        wanted: Option<u64>,
+        most: u64,
+        quota: u64,
+    ) -> StoreResult<Result<UploadReservation, u64>> {
+        self.reserve_quota(user, wanted, most, quota).await
+    }
+
+    async fn release_upload_quota(&self, reservation: i64) -> StoreResult<()> {
+        self.release_quota(reservation).await
     }
 }

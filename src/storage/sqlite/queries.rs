@@ -617,7 +617,6 @@ pub fn post_message(
                 super::search::files_json(&message.files),
             ])?;
     }
-    super::search::index_message(c, message.id, &message.body)?;
     events.push(Event::Room(RoomEvent {
         room_id: new.room,
         seq: Seq(seq),
