@@ -42,8 +42,8 @@ pub fn reserve(
             "SELECT coalesce(sum(bytes), 0) FROM temp.upload_reservations WHERE user_id = ?1",
         )?
         .query_row([user.0], |r| r.get(0))?;
-    let used = upload_bytes_of(c, user)?.saturating_add(u64::try_from(reserved).unwrap_or(0));
-    let left = quota.saturating_sub(used);
+    let taken = upload_bytes_of(c, user)?.saturating_add(u64::try_from(reserved).unwrap_or(0));
+    let left = quota.saturating_sub(taken);
     let bytes = match wanted {
         Some(n) if n <= left => n,
         None if left > 0 => left.min(most),
