@@ -9,12 +9,13 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use futures_util::Stream;
 
+use super::upload_quota::QuotaHold;
 use super::Chat;
 use crate::domain::{Attachment, RoomId, Seq, Timestamp, User};
 use crate::error::{Error, Result};
 use crate::files::{
     self, ContentKind, DisplayName, FileKey, FileStore, ImageWorkers, Preview, StoredFile,
-    SweepReport, UploadLimit,
+    SweepReport,
 };
 use crate::storage::{NewUpload, StoredPreview};
 
@@ -47,6 +48,9 @@ pub struct Attachments {
 pub struct Download {
     pub kind: ContentKind,
     pub name: DisplayName,
+    /// The stored file served (the original or its preview): never
+    /// changes under its key, so the key is its entity tag.
+    pub key: FileKey,
     pub file: StoredFile,
 }
 
@@ -78,9 +82,14 @@ impl Chat {
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let files = self.attachments()?;
-        let stored = self.store.upload_bytes_of(user.id).await?;
-        let limit = UploadLimit::per_file(files.settings.max_upload_bytes)
-            .within_quota(files.settings.quota_bytes.saturating_sub(stored));
+        let (hold, limit) = QuotaHold::take(
+            &self.store,
+            user.id,
+            declared,
+            files.settings.max_upload_bytes,
+            files.settings.quota_bytes,
+        )
+        .await?;
         let up = files::receive(&*files.store, body, declared, limit).await?;
         let name = DisplayName::sanitise(client_name).into_string();
         let (dimensions, preview) = match self.make_preview(files, &up.key, up.kind).await {
@@ -100,7 +109,9 @@ impl Chat {
             dimensions,
             preview: preview.clone(),
             now: Timestamp::now(),
+            reservation: hold.recorded(),
         };
+        let reservation = record.reservation;
         match self.store.record_upload(record).await {
             Ok(attachment) => Ok(attachment),
             Err(e) => {
@@ -109,6 +120,10 @@ impl Chat {
                 let _ = files.store.delete(&up.key).await;
                 if let Some(p) = preview {
                     let _ = files.store.delete(&p.key).await;
+                }
+                // The failed transaction did not give the quota back.
+                if let Some(id) = reservation {
+                    let _ = self.store.release_upload_quota(id).await;
                 }
                 Err(e.into())
             }
@@ -178,8 +193,24 @@ impl Chat {
         Ok(Download {
             kind: ContentKind::from_stored(&mime),
             name: DisplayName::sanitise(&record.name),
+            key,
             file,
         })
+    }
+
+    /// The same download from `offset` on (a range request): the reader
+    /// was checked by `open_file`.
+    pub async fn reopen_file_from(&self, download: Download, offset: u64) -> Result<Download> {
+        let files = self.attachments()?;
+        let file = files
+            .store
+            .open_from(&download.key, offset)
+            .await
+            .map_err(|e| match e {
+                files::FileError::NotFound => Error::not_found("File not found."),
+                other => other.into(),
+            })?;
+        Ok(Download { file, ..download })
     }
 
     /// Sends a message with files uploaded before (their ids, in order).

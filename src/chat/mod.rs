@@ -20,6 +20,7 @@ mod rooms;
 mod search;
 mod status;
 mod threads;
+mod upload_quota;
 
 use std::sync::Arc;
 

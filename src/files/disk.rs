@@ -97,15 +97,23 @@ impl FileStore for LocalDiskStore {
     }
 
     async fn open(&self, key: &FileKey) -> Result<StoredFile, FileError> {
-        let file = match tokio::fs::File::open(self.path_of(key)).await {
+        self.open_from(key, 0).await
+    }
+
+    async fn open_from(&self, key: &FileKey, offset: u64) -> Result<StoredFile, FileError> {
+        let mut file = match tokio::fs::File::open(self.path_of(key)).await {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(FileError::NotFound),
             Err(e) => return Err(e.into()),
         };
         let len = file.metadata().await?.len();
+        let offset = offset.min(len);
+        if offset > 0 {
+            tokio::io::AsyncSeekExt::seek(&mut file, io::SeekFrom::Start(offset)).await?;
+        }
         let bytes = tokio_util::io::ReaderStream::with_capacity(file, READ_CHUNK);
         Ok(StoredFile {
-            len,
+            len: len - offset,
             bytes: Box::pin(bytes),
         })
     }

@@ -180,3 +180,46 @@ fn a_crash_mid_write_leaves_no_file_under_a_key() {
     let _store = LocalDiskStore::open(dir.path()).expect("reopened");
     assert_eq!(files_under(dir.path()), Vec::<String>::new());
 }
+
+async fn collect(file: StoredFile) -> Vec<u8> {
+    use futures_util::StreamExt;
+    let parts: Vec<Bytes> = file.bytes.map(|c| c.expect("a chunk")).collect().await;
+    parts.concat()
+}
+
+#[tokio::test]
+async fn a_range_of_a_stored_file_reads_back_exactly_by_seeking_or_by_skipping() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store = LocalDiskStore::open(dir.path()).expect("a store");
+    let parts: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 100_000]).collect();
+    let whole = parts.concat();
+    let key = store.put(chunks(parts)).await.expect("stored");
+    for (start, len) in [
+        (0, 10),
+        (99_999, 2),
+        (150_000, 200_000),
+        (499_990, 10),
+        (0, 500_000),
+    ] {
+        let seeked = store
+            .open_from(&key, start)
+            .await
+            .expect("opened")
+            .take(len);
+        assert_eq!(seeked.len, len);
+        let want = &whole[usize::try_from(start).unwrap()..usize::try_from(start + len).unwrap()];
+        assert_eq!(collect(seeked).await, want, "seek {start}+{len}");
+        // The trait's fallback for stores that cannot seek.
+        let skipped = store
+            .open(&key)
+            .await
+            .expect("opened")
+            .skip(start)
+            .take(len);
+        assert_eq!(skipped.len, len);
+        assert_eq!(collect(skipped).await, want, "skip {start}+{len}");
+    }
+    let past = store.open_from(&key, 600_000).await.expect("opened");
+    assert_eq!(past.len, 0);
+    assert!(collect(past).await.is_empty());
+}

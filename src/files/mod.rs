@@ -60,7 +60,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 
 pub use self::image::{
     make_preview, ImageLimits, ImageSummary, Preview, PreviewError, PreviewImage,
@@ -123,6 +123,54 @@ pub struct StoredFile {
     /// The length in bytes, for `Content-Length`.
     pub len: u64,
     pub bytes: ByteStream<'static>,
+}
+
+impl StoredFile {
+    /// The file without its first `n` bytes.
+    #[must_use]
+    pub fn skip(self, n: u64) -> Self {
+        let mut left = n.min(self.len);
+        let len = self.len - left;
+        let bytes = self.bytes.filter_map(move |chunk| {
+            let rest = match chunk {
+                Ok(mut chunk) if left > 0 => {
+                    let cut = usize::try_from(left).unwrap_or(usize::MAX).min(chunk.len());
+                    left -= cut as u64;
+                    let rest = chunk.split_off(cut);
+                    (!rest.is_empty()).then_some(Ok(rest))
+                }
+                other => Some(other),
+            };
+            std::future::ready(rest)
+        });
+        Self {
+            len,
+            bytes: Box::pin(bytes),
+        }
+    }
+
+    /// The file's first `n` bytes at most.
+    #[must_use]
+    pub fn take(self, n: u64) -> Self {
+        let len = n.min(self.len);
+        let bytes = self.bytes.scan(len, |left, chunk| {
+            let part = (*left > 0).then(|| {
+                chunk.map(|mut chunk| {
+                    let keep = usize::try_from(*left)
+                        .unwrap_or(usize::MAX)
+                        .min(chunk.len());
+                    *left -= keep as u64;
+                    chunk.truncate(keep);
+                    chunk
+                })
+            });
+            std::future::ready(part)
+        });
+        Self {
+            len,
+            bytes: Box::pin(bytes),
+        }
+    }
 }
 
 /// A stored file as the orphan sweep sees it.
@@ -189,6 +237,13 @@ pub trait FileStore: Send + Sync {
 
     /// Opens a stored file; `FileError::NotFound` if there is none.
     async fn open(&self, key: &FileKey) -> Result<StoredFile, FileError>;
+
+    /// Opens a stored file `offset` bytes in, for a range request; `len`
+    /// is what is left from there. By default the bytes before are read
+    /// and dropped; a store that can seek does better.
+    async fn open_from(&self, key: &FileKey, offset: u64) -> Result<StoredFile, FileError> {
+        Ok(self.open(key).await?.skip(offset))
+    }
 
     /// Removes a file. Removing an absent file is not an error (a sweep and
     /// a message deletion may race); returns whether there was one.

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
 use super::extract::{ApiPath, ApiQuery, CurrentUser, MaybeUser};
+use super::ranges::{self, Wanted};
 use super::AppState;
 use crate::chat::Download;
 use crate::domain::Attachment;
@@ -72,21 +73,31 @@ pub async fn upload(
 /// in (and to its uploader before it is sent); 404 to anyone else and
 /// without a session. Served with `nosniff`, a sandboxing CSP, the type the
 /// server sniffed, and `Content-Disposition: attachment` except for plain
-/// images, audio and video.
+/// images, audio and video. One byte range (`Range: bytes=…`, with
+/// `If-Range` and the `ETag`) is answered 206, so media seek and big
+/// downloads resume.
 #[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files",
     // No `security`: without a session the answer is 404, as for a
     // stranger (the cookie or bearer token is what makes it readable).
-    params(("id" = String, Path, description = "The file's id (from a message's `files`)")),
+    params(
+        ("id" = String, Path, description = "The file's id (from a message's `files`)"),
+        ("Range" = Option<String>, Header, description = "One range: `bytes=0-499`, `bytes=500-`, `bytes=-500`"),
+        ("If-Range" = Option<String>, Header, description = "The `ETag` the range was taken from; any other value gets the whole file"),
+    ),
     responses(
         (status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
+        (status = 206, description = "The range asked for, with `Content-Range`", content_type = "application/octet-stream"),
+        (status = 304, description = "`If-None-Match` names this file's `ETag`"),
         (status = 404, body = ErrorBody, description = "No such file, or not one I may read"),
+        (status = 416, body = ErrorBody, description = "The range starts past the end; `Content-Range: bytes */length`"),
     ))]
 pub async fn download(
     State(state): State<AppState>,
     me: MaybeUser,
     ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
 ) -> Result<Response> {
-    serve(&state, me, &id, false).await
+    serve(&state, me, &id, false, &headers).await
 }
 
 /// GET /api/v1/files/{id}/preview — an image's preview (JPEG or PNG, at
@@ -95,23 +106,71 @@ pub async fn download(
     params(("id" = String, Path, description = "The file's id")),
     responses(
         (status = 200, description = "The preview image", content_type = "image/jpeg"),
+        (status = 206, description = "A range of it (as for the file)", content_type = "image/jpeg"),
         (status = 404, body = ErrorBody, description = "No such file or preview, or not one I may read"),
+        (status = 416, body = ErrorBody, description = "The range starts past the end"),
     ))]
 pub async fn preview(
     State(state): State<AppState>,
     me: MaybeUser,
     ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
 ) -> Result<Response> {
-    serve(&state, me, &id, true).await
+    serve(&state, me, &id, true, &headers).await
 }
 
-async fn serve(state: &AppState, me: MaybeUser, id: &str, preview: bool) -> Result<Response> {
+async fn serve(
+    state: &AppState,
+    me: MaybeUser,
+    id: &str,
+    preview: bool,
+    asked: &HeaderMap,
+) -> Result<Response> {
     // No session reads as no file: nothing tells a stranger a file exists.
     let me = me.0.ok_or_else(|| Error::not_found("File not found."))?;
-    let Download { kind, name, file } = state.chat.open_file(&me.user, id, preview).await?;
-    let mut response = Body::from_stream(file.bytes).into_response();
-    for (name, value) in download_headers(&kind, &name, file.len) {
-        response.headers_mut().insert(name, value);
-    }
+    let download = state.chat.open_file(&me.user, id, preview).await?;
+    let etag = ranges::etag_of(download.key.as_str());
+    let total = download.file.len;
+    let wanted = ranges::wanted(asked, &etag, total);
+    let mut response = match wanted {
+        Wanted::Whole | Wanted::Part { .. } => {
+            let (
+                Download {
+                    kind, name, file, ..
+                },
+                part,
+            ) = match wanted {
+                Wanted::Part { start, len } => {
+                    let from = state.chat.reopen_file_from(download, start).await?;
+                    let file = from.file.take(len);
+                    (Download { file, ..from }, Some((start, len)))
+                }
+                _ => (download, None),
+            };
+            let len = file.len;
+            let mut response = Body::from_stream(file.bytes).into_response();
+            let headers = response.headers_mut();
+            for (name, value) in download_headers(&kind, &name, len) {
+                headers.insert(name, value);
+            }
+            if part.is_some() {
+                headers.insert(header::CONTENT_RANGE, ranges::content_range(part, total));
+            }
+            response
+        }
+        Wanted::Unsatisfiable => {
+            let refusal = Error::invalid(
+                "range_not_satisfiable",
+                format!("The range asked for starts past the end of the file ({total} bytes)."),
+            );
+            let mut response = refusal.into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_RANGE, ranges::content_range(None, total));
+            response
+        }
+        Wanted::NotModified => Body::empty().into_response(),
+    };
+    *response.status_mut() = ranges::status(wanted);
+    ranges::range_headers(response.headers_mut(), etag);
     Ok(response)
 }

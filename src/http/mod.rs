@@ -20,6 +20,7 @@ mod ops;
 mod origin;
 mod pages;
 mod precompressed;
+mod ranges;
 mod reactions;
 mod room_care;
 mod rooms;

@@ -19,8 +19,10 @@
 //! // (no text, only filters: the same queries without the MATCH/@@ part)
 //! for hit in rows { snippet(&hit.body, &query, 24) }   // -> JSON parts
 //! ```
-//! Keep the index in step in the same transaction as the message: insert
-//! with the message, replace on edit, delete on deletion and expiry.
+//! Keep the index in step with the messages: SQLite inserts new ones in
+//! batches behind the sends and catches up before every search
+//! (storage/sqlite/search_queue.rs); replace on edit and delete on
+//! deletion and expiry in that change's transaction.
 
 mod highlight;
 mod parse;

@@ -43,7 +43,7 @@ pub use rooms::{Membership, NewRoom, RoomAccess, Rooms};
 pub use search::{MessageSearch, Search, SearchOrder};
 pub use server::{Durability, NewInvite, Server};
 pub use statuses::Statuses;
-pub use uploads::{NewUpload, StoredPreview, UploadRecord, Uploads};
+pub use uploads::{NewUpload, StoredPreview, UploadRecord, UploadReservation, Uploads};
 
 /// What a store can say went wrong, beyond a broken database.
 #[derive(Debug, thiserror::Error)]

@@ -14,8 +14,6 @@ pub trait Uploads: Send + Sync {
     /// Records an upload whose bytes are durable in the file store,
     /// unattached until a message of its uploader takes it.
     async fn record_upload(&self, upload: NewUpload) -> StoreResult<Attachment>;
-    /// Bytes of every upload of the user still kept (for the quota).
-    async fn upload_bytes_of(&self, user: UserId) -> StoreResult<u64>;
     /// The upload with this key if `reader` may read it: a member of the
     /// room of its message, or its uploader while it is unattached.
     async fn readable_upload(
@@ -33,6 +31,20 @@ pub trait Uploads: Send + Sync {
         keys: Vec<FileKey>,
         made_before: Timestamp,
     ) -> StoreResult<HashSet<FileKey>>;
+    /// Reserves quota for an upload in one atomic step with the check: what
+    /// the user keeps and their other reservations leave `wanted` bytes
+    /// (`None`, size unknown: whatever is left, at most `most`). `Err`
+    /// carries what is left when it does not fit.
+    async fn reserve_upload_quota(
+        &self,
+        user: UserId,
+        wanted: Option<u64>,
+        most: u64,
+        quota: u64,
+    ) -> StoreResult<Result<UploadReservation, u64>>;
+    /// Gives back the reservation of an upload that was not recorded
+    /// (`record_upload` gives back its upload's own).
+    async fn release_upload_quota(&self, reservation: i64) -> StoreResult<()>;
 }
 
 /// An upload taken in completely, to be recorded.
@@ -50,6 +62,8 @@ pub struct NewUpload {
     pub dimensions: Option<(u32, u32)>,
     pub preview: Option<StoredPreview>,
     pub now: Timestamp,
+    /// Its quota reservation, given back as the upload is recorded.
+    pub reservation: Option<i64>,
 }
 
 /// An image's preview, stored as a file of its own.
@@ -69,4 +83,11 @@ pub struct UploadRecord {
     pub size: u64,
     pub mime: String,
     pub preview: Option<StoredPreview>,
+}
+
+/// Bytes of a user's upload quota held for an upload in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadReservation {
+    pub id: i64,
+    pub bytes: u64,
 }

@@ -14,7 +14,8 @@ use crate::files::FileKey;
 use crate::storage::{
     AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
     MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins, Reactions, Replay,
-    RoomCaretaking, Search, Server, Statuses, Store, StoreResult, UploadRecord, Uploads,
+    RoomCaretaking, Search, Server, Statuses, Store, StoreResult, UploadRecord, UploadReservation,
+    Uploads,
 };
 
 /// Implements `$area` for `CachedStore<S>` by calling the inner store's
@@ -60,11 +61,13 @@ forward!(Directory {
 
 forward!(Uploads {
     fn record_upload(&self, upload: NewUpload) -> StoreResult<Attachment>;
-    fn upload_bytes_of(&self, user: UserId) -> StoreResult<u64>;
     fn readable_upload(&self, key: &FileKey, reader: UserId) -> StoreResult<Option<UploadRecord>>;
     fn files_of_message(&self, room: RoomId, seq: Seq) -> StoreResult<Vec<FileKey>>;
     fn expire_uploads(&self, keys: Vec<FileKey>, made_before: Timestamp)
         -> StoreResult<HashSet<FileKey>>;
+    fn reserve_upload_quota(&self, user: UserId, wanted: Option<u64>, most: u64, quota: u64)
+        -> StoreResult<Result<UploadReservation, u64>>;
+    fn release_upload_quota(&self, reservation: i64) -> StoreResult<()>;
 });
 
 forward!(Search {

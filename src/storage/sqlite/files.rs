@@ -14,6 +14,9 @@ use crate::storage::{NewUpload, StoreError, StoreResult, StoredPreview, UploadRe
 use async_trait::async_trait;
 
 pub fn record_upload(c: &Connection, u: &NewUpload) -> StoreResult<Attachment> {
+    if let Some(reservation) = u.reservation {
+        super::upload_quota::release(c, reservation)?;
+    }
     let (width, height) = u.dimensions.unzip();
     let p = u.preview.as_ref();
     c.prepare_cached(
@@ -216,12 +219,6 @@ impl Uploads for SqliteStore {
             .await
     }
 
-    async fn upload_bytes_of(&self, user: UserId) -> StoreResult<u64> {
-        self.readers
-            .read_quick(move |c| upload_bytes_of(c, user))
-            .await
-    }
-
     async fn readable_upload(
         &self,
         key: &crate::files::FileKey,
@@ -251,5 +248,19 @@ impl Uploads for SqliteStore {
         self.writer
             .write(move |c, _| expire_uploads(c, &keys, made_before))
             .await
+    }
+
+    async fn reserve_upload_quota(
+        &self,
+        user: UserId,
+        wanted: Option<u64>,
+        most: u64,
+        quota: u64,
+    ) -> StoreResult<Result<crate::storage::UploadReservation, u64>> {
+        self.reserve_quota(user, wanted, most, quota).await
+    }
+
+    async fn release_upload_quota(&self, reservation: i64) -> StoreResult<()> {
+        self.release_quota(reservation).await
     }
 }

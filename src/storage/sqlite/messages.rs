@@ -14,9 +14,8 @@ use crate::storage::{HistoryPage, Messages, NewMessage, Replay, StoreError, Stor
 #[async_trait]
 impl Messages for SqliteStore {
     async fn post_message(&self, message: NewMessage) -> StoreResult<Posted> {
-        self.writer
-            .write(move |c, ev| post_message(c, ev, &message))
-            .await
+        // The index takes new messages in batches behind the sends.
+        self.post_then_index(message).await
     }
 
     async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {
@@ -250,7 +249,6 @@ pub fn post_message(
                 super::search::files_json(&message.files),
             ])?;
     }
-    super::search::index_message(c, message.id, &message.body)?;
     events.push(Event::Room(RoomEvent {
         room_id: new.room,
         seq: Seq(seq),

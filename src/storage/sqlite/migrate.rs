@@ -64,6 +64,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0010_conversations_finish.sql"),
         then: None,
     },
+    Migration {
+        version: 11,
+        sql: include_str!("../../../migrations/sqlite/0011_search_progress.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -30,8 +30,10 @@ mod readers;
 mod room_care;
 mod rooms;
 mod search;
+mod search_queue;
 mod server;
 mod status;
+mod upload_quota;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -61,6 +63,7 @@ pub struct SqliteStore {
     path: PathBuf,
     /// As SQLite reported it when the database was opened.
     journal_mode: String,
+    search_queue: Arc<search_queue::SearchQueue>,
     /// Held for the store's life: one natter per data directory (and per
     /// database directory).
     _locks: Vec<std::fs::File>,
@@ -143,6 +146,7 @@ impl SqliteStore {
             readers: Readers::new(path.clone(), MAX_READERS),
             path,
             journal_mode: mode.to_ascii_lowercase(),
+            search_queue: Arc::default(),
             _locks: locks,
         })
     }

@@ -256,6 +256,7 @@ pub fn care_for_room(
 /// reactions, pins and bookmarks cascade); each member is told they left.
 pub fn delete_room(c: &Connection, events: &mut Vec<Event>, room: RoomId) -> StoreResult<()> {
     let members = super::memberships::members(c, room)?;
+    super::search_queue::forget_room(c, room)?;
     let deleted = c
         .prepare_cached("DELETE FROM rooms WHERE id = ?1")?
         .execute([room.0])?;

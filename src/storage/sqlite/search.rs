@@ -1,32 +1,38 @@
 //! Full-text search in SQLite: the FTS5 index kept in step with messages
-//! (called from their insert, edit and deletion, in the same transaction),
+//! (new ones in batches, search_queue.rs; edits and deletions in their
+//! own transaction),
 //! and the search itself, joined to the reader's memberships.
 
 use rusqlite::types::ToSql;
 use rusqlite::Connection;
 
 use super::messages::message_row;
+use super::search_queue::is_indexed;
 use super::SqliteStore;
 use crate::domain::{Attachment, Message, MessageId, UserId};
-use crate::search::schema::{SQLITE_INDEX_MESSAGE, SQLITE_REINDEX_MESSAGE, SQLITE_UNINDEX_MESSAGE};
+use crate::search::schema::{SQLITE_REINDEX_MESSAGE, SQLITE_UNINDEX_MESSAGE};
 use crate::storage::Search;
 use crate::storage::{MessageSearch, SearchOrder, StoreError, StoreResult};
 use async_trait::async_trait;
 
-pub fn index_message(c: &Connection, id: MessageId, body: &str) -> StoreResult<()> {
-    c.prepare_cached(SQLITE_INDEX_MESSAGE)?
-        .execute(rusqlite::params![id.0, body])?;
-    Ok(())
-}
+// New messages are indexed in batches behind the sends (search_queue.rs).
 
+/// On edit: replaces the entry, if the message is indexed yet (else the
+/// batch indexes the edited body).
 pub fn reindex_message(c: &Connection, id: MessageId, body: &str) -> StoreResult<()> {
-    c.prepare_cached(SQLITE_REINDEX_MESSAGE)?
-        .execute(rusqlite::params![id.0, body])?;
+    if is_indexed(c, id)? {
+        c.prepare_cached(SQLITE_REINDEX_MESSAGE)?
+            .execute(rusqlite::params![id.0, body])?;
+    }
     Ok(())
 }
 
+/// On deletion or expiry, if the message is indexed yet (else the batch
+/// skips it).
 pub fn unindex_message(c: &Connection, id: MessageId) -> StoreResult<()> {
-    c.prepare_cached(SQLITE_UNINDEX_MESSAGE)?.execute([id.0])?;
+    if is_indexed(c, id)? {
+        c.prepare_cached(SQLITE_UNINDEX_MESSAGE)?.execute([id.0])?;
+    }
     Ok(())
 }
 
@@ -173,8 +179,6 @@ impl Search for SqliteStore {
         reader: UserId,
         search: MessageSearch,
     ) -> StoreResult<Vec<Message>> {
-        self.readers
-            .read(move |c| search_messages(c, reader, &search))
-            .await
+        self.search_indexed(reader, search).await
     }
 }
