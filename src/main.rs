@@ -172,6 +172,8 @@ fn admin(data_dir: &std::path::Path, matches: &clap::ArgMatches) -> std::process
                 println!("{name}\t{role}{state}");
             }
         }),
+        Some(("backup", args)) => backup(data_dir, args),
+        Some(("restore", args)) => restore(data_dir, args),
         _ => Err(anyhow::anyhow!(
             "unknown admin command; see natter admin --help"
         )),
@@ -183,4 +185,48 @@ fn admin(data_dir: &std::path::Path, matches: &clap::ArgMatches) -> std::process
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `natter admin backup --to FILE`: a consistent copy of a live data
+/// directory (see natter::backup); the server may keep running.
+fn backup(data_dir: &std::path::Path, args: &clap::ArgMatches) -> anyhow::Result<()> {
+    use natter::backup::{create_backup, BackupSource};
+    let to = args.get_one::<String>("to").map_or("", String::as_str);
+    if !data_dir.join("natter.db").exists() {
+        anyhow::bail!("there is no natter database in {}", data_dir.display());
+    }
+    let files = data_dir.join("files").is_dir().then(|| "files".to_owned());
+    let manifest = create_backup(
+        &BackupSource {
+            data_dir: data_dir.to_owned(),
+            database: "natter.db".into(),
+            files_dir: files,
+        },
+        std::path::Path::new(to),
+    )?;
+    println!(
+        "backed up {} (database {} bytes, {} files, {} bytes) to {to}",
+        data_dir.display(),
+        manifest.database_bytes,
+        manifest.file_count,
+        manifest.file_bytes
+    );
+    Ok(())
+}
+
+/// `natter admin restore --from FILE` into an empty `--data-dir`.
+fn restore(data_dir: &std::path::Path, args: &clap::ArgMatches) -> anyhow::Result<()> {
+    let from = args.get_one::<String>("from").map_or("", String::as_str);
+    let manifest = natter::backup::restore_backup(
+        std::path::Path::new(from),
+        data_dir,
+        natter::storage::sqlite::latest_version(),
+    )?;
+    println!(
+        "restored the backup of {} into {}; start natter with --data-dir {}",
+        manifest.created_at,
+        data_dir.display(),
+        data_dir.display()
+    );
+    Ok(())
 }

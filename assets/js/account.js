@@ -53,6 +53,9 @@ export function setupAccount({ getMe, unsentCount, signOut }) {
     return window.confirm(parts.join('\n\n'));
   }
 
+  // The device list loads on first use.
+  byId('devices-button').addEventListener('click', () => import('./devices.js').then((m) => m.openDevices()));
+
   byId('sign-out-button').addEventListener('click', () => {
     if (confirmSignOut(t('account.signOutQuestion'), { always: false })) signOut('/api/v1/session', 'here');
   });

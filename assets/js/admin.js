@@ -1,6 +1,7 @@
 // The admin page (a dialog from the user menu, shown to the server's
 // admins only): the sign-up mode, invite links (make, copy, revoke) and
-// people (search, promote, demote, deactivate, reactivate). Every action
+// people (search, promote, demote, sign out everywhere, deactivate,
+// reactivate). Every action
 // is checked by the server; this page only offers it to admins.
 
 import { del, get, post, put } from './api.js';
@@ -61,6 +62,14 @@ export function setupAdmin({ dialog, rooms, meId }) {
               act(async () => {
                 await put(`/api/v1/admin/users/${u.user_id}/role`, { role: u.is_admin ? 'member' : 'admin' });
                 await loadPeople();
+              }),
+            ),
+        me
+          ? null
+          : button(t('admin.signOutUser'), () =>
+              act(async () => {
+                await post(`/api/v1/admin/users/${u.user_id}/sign-out`, {});
+                await loadAudit();
               }),
             ),
         me

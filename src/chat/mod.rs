@@ -6,6 +6,7 @@ mod admin;
 mod credentials;
 mod directory;
 mod disappearing;
+mod expired_files;
 mod files;
 mod limits;
 mod mentions;
@@ -16,6 +17,7 @@ mod reactions;
 mod room_care;
 mod rooms;
 mod search;
+mod sessions;
 mod threads;
 
 use std::sync::Arc;
@@ -64,6 +66,8 @@ pub struct Chat {
     expiry: Arc<ExpiryClock>,
     /// Attachments; `None` until `keep_files`.
     files: Option<std::sync::Arc<files::Attachments>>,
+    /// Sessions' last use and idle time.
+    sessions: sessions::SessionClock,
 }
 
 impl Chat {
@@ -75,6 +79,7 @@ impl Chat {
             send_ack: metrics::Histogram::noop(),
             expiry: Arc::default(),
             files: None,
+            sessions: sessions::SessionClock::default(),
         }
     }
 

@@ -24,6 +24,7 @@ mod room_care;
 mod rooms;
 mod search;
 pub mod server;
+mod sessions;
 mod stream;
 mod threads;
 mod tutorial;
@@ -110,7 +111,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(accounts::server_info))
         .routes(routes!(accounts::sign_up, directory::find_people))
         .routes(routes!(accounts::sign_in, accounts::sign_out))
-        .routes(routes!(accounts::sign_out_everywhere))
+        .routes(routes!(accounts::sign_out_everywhere, sessions::devices))
+        .routes(routes!(sessions::end_device))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::set_password))
         .routes(routes!(accounts::set_preferences))
@@ -171,6 +173,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::unban))
         .routes(routes!(moderation::audit_log))
         .routes(routes!(admin::retention, admin::set_retention))
+        .routes(routes!(sessions::sign_out_user))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -17,9 +17,11 @@ use crate::domain::{
 use crate::error::Error;
 use crate::files::FileKey;
 
+pub use finish::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 pub use search::{MessageSearch, SearchOrder};
 pub use uploads::{NewUpload, StoredPreview, UploadRecord};
 
+mod finish;
 mod search;
 mod uploads;
 
@@ -163,7 +165,7 @@ pub trait Publisher: Send + Sync + 'static {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ServerFinish + Send + Sync + 'static {
     /// How this store makes writes durable.
     fn durability(&self) -> Durability;
 
@@ -462,6 +464,11 @@ pub trait Store: Send + Sync + 'static {
     async fn record_audit(&self, entry: AuditEntry) -> StoreResult<()>;
     /// The newest `limit` entries, newest first.
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+
+    // --- server (finish)
+    // Files of expired messages and audited changes: declared in the
+    // supertrait `finish::ServerFinish` so that each backend implements
+    // them in a file of its own (sqlite/mod.rs is past 400 lines).
 }
 
 /// What an add of a reaction did.

@@ -382,6 +382,13 @@ export default {
   'admin.retention.save': 'Speichern',
   'admin.retention.saved': 'Aufbewahrung gespeichert.',
   'admin.audit.line': '{actor}: {action} {target}',
+  'admin.signOutUser': 'Überall abmelden',
+  'devices.item': 'Angemeldete Geräte…',
+  'devices.title': 'Angemeldete Geräte',
+  'devices.current': 'dieses Gerät',
+  'devices.unknown': 'Unbekannter Browser',
+  'devices.seen': 'von {ip}, zuletzt gesehen {when}',
+  'devices.signOut': 'Abmelden',
   'moderation.ban': 'Sperren',
   'moderation.banned': '{name} ist für diesen Raum gesperrt.',
 };

@@ -387,6 +387,13 @@ export default {
   'admin.retention.save': 'Save',
   'admin.retention.saved': 'Retention saved.',
   'admin.audit.line': '{actor}: {action} {target}',
+  'admin.signOutUser': 'Sign out everywhere',
+  'devices.item': 'Signed-in devices…',
+  'devices.title': 'Signed-in devices',
+  'devices.current': 'this device',
+  'devices.unknown': 'Unknown browser',
+  'devices.seen': 'from {ip}, last seen {when}',
+  'devices.signOut': 'Sign out',
   'moderation.ban': 'Ban',
   'moderation.banned': '{name} is banned from this room.',
 };

@@ -59,6 +59,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0009_server.sql"),
         then: None,
     },
+    Migration {
+        version: 12,
+        sql: include_str!("../../../migrations/sqlite/0012_server_finish.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -7,6 +7,7 @@ mod conversation;
 mod directory;
 mod expiry;
 mod files;
+mod finish;
 mod migrate;
 mod moderation;
 mod queries;
