@@ -1,0 +1,84 @@
+// Signed-in devices: from the user menu a person sees each browser they are
+// signed in on and signs another one out, which leaves that tab at once.
+// The list loads on first use (devices.js is not part of the chat page).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, watchErrors, waitForChat } from './helpers.js';
+
+// A signed-out tab's last requests are answered 401, and its stream's
+// reconnect attempt is logged by the browser.
+const SIGNED_OUT_NOISE = [/status of 401/, /WebSocket connection to .* failed/, /ERR_INTERNET_DISCONNECTED/];
+const PASSWORD = 'correct horse';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function device(username, userAgent, { signUp = false } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, userAgent });
+  const page = await context.newPage();
+  const errors = watchErrors(page, SIGNED_OUT_NOISE);
+  await page.goto(`${server.url}/`);
+  if (signUp) {
+    await page.fill('#username', username);
+    await page.fill('#signup-password', PASSWORD);
+    await page.click('#signup-form button[type="submit"]');
+  } else {
+    await page.fill('#signin-username', username);
+    await page.fill('#signin-password', PASSWORD);
+    await page.click('#signin-form button[type="submit"]');
+  }
+  await page.waitForURL(/\/chat/);
+  await waitForChat(page);
+  return { context, page, errors };
+}
+
+test('a person sees their signed-in browsers and signs the other one out', async () => {
+  const laptop = await device('vera', 'Laptop browser (e2e)', { signUp: true });
+  const phone = await device('vera', 'Phone browser (e2e)');
+  const loaded = [];
+  laptop.page.on('request', (r) => loaded.push(new URL(r.url()).pathname));
+
+  await laptop.page.click('#user-menu-button');
+  await laptop.page.click('#devices-button');
+  const list = laptop.page.locator('#devices-list');
+  const other = list.locator('li', { hasText: 'Phone browser (e2e)' });
+  await other.waitFor();
+  await list.locator('li', { hasText: 'this device' }).filter({ hasText: 'Laptop browser (e2e)' }).waitFor();
+  assert.ok(loaded.some((p) => p.endsWith('/devices.js')), 'the list loads on first use');
+
+  await other.getByRole('button', { name: 'Sign out' }).click();
+  await other.waitFor({ state: 'detached' });
+  assert.equal(await list.locator('li').count(), 1);
+  // The phone's open tab is signed out without doing anything.
+  await phone.page.waitForURL(`${server.url}/`, { timeout: 10_000 });
+  assert.deepEqual(laptop.errors, []);
+  await laptop.context.close();
+  await phone.context.close();
+});
+
+test('an admin signs someone out everywhere from the admin page and their tab leaves at once', async () => {
+  // vera made the server's first account: she is its admin.
+  const admin = await device('vera', 'Laptop browser (e2e)');
+  const walt = await device('walt', 'Walt browser (e2e)', { signUp: true });
+  await admin.page.click('#user-menu-button');
+  await admin.page.click('#admin-button');
+  await admin.page.fill('#admin-search', 'walt');
+  const row = admin.page.locator('#admin-people li[data-user="walt"]');
+  await row.getByRole('button', { name: 'Sign out everywhere walt' }).click();
+  await walt.page.waitForURL(`${server.url}/`, { timeout: 10_000 });
+  await admin.page.locator('#admin-audit li', { hasText: 'sign_out_everywhere walt' }).waitFor();
+  assert.deepEqual(admin.errors, []);
+  await admin.context.close();
+  await walt.context.close();
+});
