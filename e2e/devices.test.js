@@ -1,6 +1,8 @@
-// Signed-in devices: from the user menu a person sees each browser they are
-// signed in on and signs another one out, which leaves that tab at once.
-// The list loads on first use (devices.js is not part of the chat page).
+// Signed-in devices and password reset links: from the user menu a person
+// sees each browser they are signed in on and signs another one out, which
+// leaves that tab at once (devices.js loads on first use, not with the
+// chat page); an admin signs someone out everywhere, or makes them a
+// one-time link to choose a new password.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -81,4 +83,36 @@ test('an admin signs someone out everywhere from the admin page and their tab le
   assert.deepEqual(admin.errors, []);
   await admin.context.close();
   await walt.context.close();
+});
+
+test('a password reset link from the admin page lets the person choose a new password and signs them in', async () => {
+  const admin = await device('vera', 'Laptop browser (e2e)');
+  await admin.page.click('#user-menu-button');
+  await admin.page.click('#admin-button');
+  await admin.page.fill('#admin-search', 'walt');
+  const row = admin.page.locator('#admin-people li[data-user="walt"]');
+  await row.getByRole('button', { name: 'Password reset link walt' }).click();
+  const link = await row.locator('.admin-reset-link').inputValue();
+  assert.match(link, /\/\?reset=/);
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(link);
+  await page.locator('#reset-heading', { hasText: 'Choose a new password' }).waitFor();
+  await page.fill('#reset-password', 'battery staple');
+  await page.fill('#reset-confirm', 'battery staple');
+  await page.click('#reset-form button[type="submit"]');
+  await page.waitForURL(/\/chat/);
+  await waitForChat(page);
+  // Used once: the same link now says so.
+  await page.context().clearCookies();
+  await page.goto(link);
+  await page.fill('#reset-password', 'another one');
+  await page.fill('#reset-confirm', 'another one');
+  await page.click('#reset-form button[type="submit"]');
+  await page.locator('#reset-error', { hasText: 'does not work' }).waitFor();
+  assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), []);
+  await context.close();
+  await admin.context.close();
 });

@@ -45,7 +45,7 @@ async fn serve() -> std::process::ExitCode {
         return std::process::ExitCode::SUCCESS;
     }
     if let Some(("admin", sub)) = matches.subcommand() {
-        return admin(&loaded.config.data_dir, sub);
+        return admin(&loaded.config, sub);
     }
     natter::ops::logs::init(&loaded.config.log, loaded.config.log_format);
     match run(loaded.config).await {
@@ -148,8 +148,9 @@ async fn stop_signal() {
 }
 
 /// `natter admin …`: acts on the data directory and exits.
-fn admin(data_dir: &std::path::Path, matches: &clap::ArgMatches) -> std::process::ExitCode {
+fn admin(config: &natter::Config, matches: &clap::ArgMatches) -> std::process::ExitCode {
     use natter::storage::sqlite::admin;
+    let data_dir = config.data_dir.as_path();
     let done = match matches.subcommand() {
         Some((which @ ("promote" | "demote"), args)) => {
             let name = args
@@ -172,6 +173,19 @@ fn admin(data_dir: &std::path::Path, matches: &clap::ArgMatches) -> std::process
                 println!("{name}\t{role}{state}");
             }
         }),
+        Some(("reset-password", args)) => {
+            let name = args
+                .get_one::<String>("username")
+                .map_or("", String::as_str);
+            let (made, code_hash) = natter::chat::MadeResetLink::generate();
+            admin::create_reset_link(data_dir, name, &code_hash, made.expires_at).map(|()| {
+                let base = config.public_url.as_deref().unwrap_or("").trim_end_matches('/');
+                println!(
+                    "{base}/?reset={}\nA one-time link for {name} to choose a new password; it works for a day.",
+                    made.code
+                );
+            })
+        }
         Some(("backup", args)) => backup(data_dir, args),
         Some(("restore", args)) => restore(data_dir, args),
         _ => Err(anyhow::anyhow!(

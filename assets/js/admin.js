@@ -1,7 +1,7 @@
 // The admin page (a dialog from the user menu, shown to the server's
 // admins only): the sign-up mode, invite links (make, copy, revoke) and
-// people (search, promote, demote, sign out everywhere, deactivate,
-// reactivate). Every action
+// people (search, promote, demote, a password reset link, sign out
+// everywhere, deactivate, reactivate). Every action
 // is checked by the server; this page only offers it to admins.
 
 import { del, get, post, put } from './api.js';
@@ -64,6 +64,17 @@ export function setupAdmin({ dialog, rooms, meId }) {
                 await loadPeople();
               }),
             ),
+        button(t('admin.resetLink'), (e) =>
+          act(async () => {
+            const { code } = await post(`/api/v1/admin/users/${u.user_id}/reset-link`, {});
+            const row = e.target.closest('li');
+            row.querySelector('.admin-reset-link')?.remove();
+            const link = h('input', { class: 'admin-reset-link', readonly: true, value: `${location.origin}/?reset=${encodeURIComponent(code)}`, 'aria-label': t('admin.resetLink.for', { name: u.username }) });
+            row.append(link);
+            link.select();
+            await loadAudit();
+          }),
+        ),
         me
           ? null
           : button(t('admin.signOutUser'), () =>

@@ -16,3 +16,13 @@ ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER;
 ALTER TABLE sessions ADD COLUMN user_agent TEXT;
 ALTER TABLE sessions ADD COLUMN ip TEXT;
 UPDATE sessions SET last_seen_at = created_at;
+
+-- One-time password reset links made by admins (or `natter admin
+-- reset-password`). Only the SHA-256 of the code is kept; a link works
+-- once, until it expires. Making a new link for a user replaces theirs.
+CREATE TABLE password_resets (
+    code_hash   BLOB    PRIMARY KEY,
+    user_id     INTEGER NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -110,6 +110,11 @@ fn admin_command() -> Command {
         )
         .subcommand(Command::new("list-users").about("List every account with its role"))
         .subcommand(
+            Command::new("reset-password")
+                .about("Print a one-time link (valid a day) for a user to choose a new password")
+                .arg(user()),
+        )
+        .subcommand(
             Command::new("backup")
                 .about("Copy the database and files into one archive, consistently, while the server runs")
                 .arg(

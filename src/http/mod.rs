@@ -20,6 +20,7 @@ mod origin;
 mod pages;
 mod precompressed;
 mod reactions;
+mod resets;
 mod room_care;
 mod rooms;
 mod search;
@@ -174,6 +175,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::audit_log))
         .routes(routes!(admin::retention, admin::set_retention))
         .routes(routes!(sessions::sign_out_user))
+        .routes(routes!(resets::make_reset_link))
+        .routes(routes!(resets::reset_password))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 
 use super::{AuditEntry, NewInvite, StoreResult};
-use crate::domain::{Invite, RoomId, Seq, SignUpMode, Timestamp, UserId};
+use crate::domain::{Invite, RoomId, Seq, SignUpMode, Timestamp, User, UserId};
 use crate::files::FileKey;
 
 #[async_trait]
@@ -39,6 +39,19 @@ pub trait ServerFinish: Send + Sync {
     /// Ends at most `limit` sessions last used before `idle_since` (their
     /// connections close); returns how many.
     async fn prune_idle_sessions(&self, idle_since: Timestamp, limit: u32) -> StoreResult<u32>;
+
+    /// Uses a password reset link, in one transaction: takes the link
+    /// (it works once, before it expires), sets the password hash, ends
+    /// every session of the user and starts `new_session`. `NotFound` for
+    /// a link that is unknown, used, expired, replaced, or whose account
+    /// is deactivated.
+    async fn use_reset_link(
+        &self,
+        code_hash: [u8; 32],
+        password_hash: String,
+        new_session: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<User>;
 }
 
 /// A session's use, as `session_seen` stores it.
@@ -93,6 +106,13 @@ pub enum AuditedChange {
     /// Ends every session of the user; their live connections close.
     SignOutEverywhere {
         user: UserId,
+    },
+    /// A one-time password reset link for the user (replacing any older
+    /// one); only the code's hash is stored.
+    CreateResetLink {
+        user: UserId,
+        code_hash: [u8; 32],
+        expires_at: Timestamp,
     },
 }
 

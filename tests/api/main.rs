@@ -27,6 +27,7 @@ mod presence;
 mod proxy;
 mod raw_ws;
 mod reactions;
+mod resets;
 mod room_care;
 mod room_rules;
 mod rooms;

@@ -57,6 +57,14 @@ pub fn apply(
             expiry::set_retention_days(c, *days)?;
             AuditedOutcome::Done
         }
+        AuditedChange::CreateResetLink {
+            user,
+            code_hash,
+            expires_at,
+        } => {
+            super::resets::create(c, *user, code_hash, *expires_at, now)?;
+            AuditedOutcome::Done
+        }
         AuditedChange::SignOutEverywhere { user } => {
             AuditedOutcome::Changed(queries::delete_sessions_of(c, events, *user, None)? > 0)
         }

@@ -3,13 +3,14 @@
 
 mod audited;
 pub(super) mod file_deletions;
+pub mod resets;
 mod sessions;
 
 use async_trait::async_trait;
 
 use super::SqliteStore;
 use crate::domain::Timestamp;
-use crate::domain::UserId;
+use crate::domain::{User, UserId};
 use crate::files::FileKey;
 use crate::storage::{
     AuditEntry, AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen,
@@ -75,6 +76,20 @@ impl ServerFinish for SqliteStore {
     async fn prune_idle_sessions(&self, idle_since: Timestamp, limit: u32) -> StoreResult<u32> {
         self.write_then(
             move |c, ev| sessions::prune_idle(c, ev, idle_since, limit),
+            self.forget_sessions(),
+        )
+        .await
+    }
+
+    async fn use_reset_link(
+        &self,
+        code_hash: [u8; 32],
+        password_hash: String,
+        new_session: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        self.write_then(
+            move |c, ev| resets::use_link(c, ev, &code_hash, &password_hash, &new_session, now),
             self.forget_sessions(),
         )
         .await
