@@ -116,3 +116,24 @@ test('a password reset link from the admin page lets the person choose a new pas
   await context.close();
   await admin.context.close();
 });
+
+test('the server name an admin gives shows in the sign-in page and the chat page titles', async () => {
+  const admin = await device('vera', 'Laptop browser (e2e)');
+  await admin.page.click('#user-menu-button');
+  await admin.page.click('#admin-button');
+  await admin.page.fill('#admin-server-name', 'Acme Chat');
+  await admin.page.click('#admin-server-name-form button[type="submit"]');
+  await admin.page.locator('#toast', { hasText: 'Server name saved' }).waitFor();
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  assert.equal(await page.title(), 'Acme Chat');
+  assert.equal(await page.locator('h1').textContent(), 'Acme Chat');
+  await admin.page.reload();
+  await waitForChat(admin.page);
+  await admin.page.waitForFunction(() => document.title.endsWith(' · Acme Chat'));
+  assert.deepEqual(admin.errors, []);
+  await context.close();
+  await admin.context.close();
+});

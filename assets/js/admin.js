@@ -137,6 +137,25 @@ export function setupAdmin({ dialog, rooms, meId }) {
     );
   }
 
+  // The server's name (page titles, the sign-in page).
+  const nameInput = h('input', { id: 'admin-server-name', name: 'name', maxlength: '60', autocomplete: 'off' });
+  const nameForm = h(
+    'form',
+    { id: 'admin-server-name-form', class: 'admin-invite', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'admin-server-name' }, t('admin.serverName')), nameInput),
+    h('button', { type: 'submit', class: 'button' }, t('admin.retention.save')),
+  );
+  error.after(nameForm);
+  nameForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(async () => {
+      const { name } = await put('/api/v1/admin/server-name', { name: nameInput.value });
+      nameInput.value = name;
+      toast(t('admin.serverName.saved'));
+      await loadAudit();
+    });
+  });
+
   retention.addEventListener('submit', (e) => {
     e.preventDefault();
     act(async () => {
@@ -187,8 +206,9 @@ export function setupAdmin({ dialog, rooms, meId }) {
     inviteForm.elements.room.replaceChildren(h('option', { value: '' }, t('admin.invite.noRoom')), ...options);
     dialog.showModal();
     await act(async () => {
-      const [settings, kept] = await Promise.all([get('/api/v1/admin/sign-up'), get('/api/v1/admin/retention')]);
+      const [settings, kept, server] = await Promise.all([get('/api/v1/admin/sign-up'), get('/api/v1/admin/retention'), get('/api/v1/server')]);
       mode.value = settings.sign_up_mode;
+      nameInput.value = server.name;
       retention.elements.days.value = String(kept.retention_days);
       await Promise.all([loadPeople(), loadInvites(), loadAudit()]);
     });

@@ -18,6 +18,7 @@ mod resets;
 mod room_care;
 mod rooms;
 mod search;
+mod server_name;
 mod sessions;
 mod threads;
 
@@ -37,6 +38,7 @@ pub use resets::{MadeResetLink, RESET_LINK_SECS};
 pub use room_care::{RoomCareRequest, TOPIC_MAX};
 pub use rooms::GENERAL;
 pub use search::{SearchHit, SearchPage, SearchRequest, MAX_SEARCH_PAGE};
+pub use server_name::{DEFAULT_SERVER_NAME, SERVER_NAME_MAX};
 pub use threads::ThreadSlice;
 
 use crate::storage::Store;

@@ -25,6 +25,7 @@ mod room_care;
 mod rooms;
 mod search;
 pub mod server;
+mod server_name;
 mod sessions;
 mod stream;
 mod threads;
@@ -177,6 +178,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(sessions::sign_out_user))
         .routes(routes!(resets::make_reset_link))
         .routes(routes!(resets::reset_password))
+        .routes(routes!(server_name::set_server_name))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

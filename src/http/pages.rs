@@ -35,6 +35,7 @@ async fn welcome(State(state): State<AppState>, me: MaybeUser) -> Result<Respons
             // Server-made (a path and a hex hash): nothing to escape.
             assets => Value::from_safe_string(state.assets.prefix()),
             require_password => policy.require_password,
+            server_name => state.chat.server_name().await?,
         },
     )
 }
@@ -78,6 +79,7 @@ async fn chat(State(state): State<AppState>, me: MaybeUser) -> Result<Response> 
             user => &me.user,
             rooms => &rooms,
             theme => me.user.theme.as_str(),
+            server_name => state.chat.server_name().await?,
             bootstrap => Value::from_safe_string(script_json(&bootstrap)),
         },
     )

@@ -52,6 +52,9 @@ pub trait ServerFinish: Send + Sync {
         new_session: [u8; 32],
         now: Timestamp,
     ) -> StoreResult<User>;
+
+    /// The name admins gave the server (`None`: not named).
+    async fn server_name(&self) -> StoreResult<Option<String>>;
 }
 
 /// A session's use, as `session_seen` stores it.
@@ -114,6 +117,8 @@ pub enum AuditedChange {
         code_hash: [u8; 32],
         expires_at: Timestamp,
     },
+    /// The server's name (empty: back to the default).
+    ServerName(String),
 }
 
 /// What an audited change did.

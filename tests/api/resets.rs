@@ -167,3 +167,62 @@ async fn natter_admin_reset_password_prints_a_link_that_works_and_the_code_is_no
     assert!(!nobody.status.success());
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("no user named nobody"));
 }
+
+#[tokio::test]
+async fn an_admin_names_the_server_and_the_pages_show_the_name_escaped() {
+    let app = spawn_app().await;
+    let admin = app.user("admin").await;
+    let bob = app.user("bob").await;
+    let welcome = app.client().get("/").await;
+    assert!(
+        welcome.text.contains("<title>Natter</title>"),
+        "{}",
+        welcome.text
+    );
+
+    let refused = bob
+        .put("/api/v1/admin/server-name", json!({"name": "Bob's"}))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let long = admin
+        .put("/api/v1/admin/server-name", json!({"name": "x".repeat(61)}))
+        .await;
+    assert_eq!(long.status, StatusCode::BAD_REQUEST);
+    assert_eq!(long.error_code(), "server_name_invalid");
+
+    let named = admin
+        .put(
+            "/api/v1/admin/server-name",
+            json!({"name": "  Acme <b>team</b>  "}),
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::OK, "{}", named.text);
+    assert_eq!(named.body["name"], "Acme <b>team</b>");
+    let info = app.client().get("/api/v1/server").await;
+    assert_eq!(info.body["name"], "Acme <b>team</b>");
+    let welcome = app.client().get("/").await;
+    assert!(
+        welcome
+            .text
+            .contains("<title>Acme &lt;b&gt;team&lt;&#x2f;b&gt;</title>")
+            || welcome
+                .text
+                .contains("<title>Acme &lt;b&gt;team&lt;/b&gt;</title>"),
+        "{}",
+        welcome.text
+    );
+    assert!(!welcome.text.contains("<b>team</b>"));
+    let chat = bob.get("/chat").await;
+    assert!(
+        chat.text.contains("<title>Acme &lt;b&gt;team"),
+        "{}",
+        chat.text
+    );
+
+    let reset = admin
+        .put("/api/v1/admin/server-name", json!({"name": ""}))
+        .await;
+    assert_eq!(reset.body["name"], "Natter");
+    let log = admin.get("/api/v1/admin/audit").await;
+    assert_eq!(log.body["entries"][0]["action"], "server_name");
+}

@@ -383,6 +383,8 @@ export default {
   'admin.retention.saved': 'Aufbewahrung gespeichert.',
   'admin.audit.line': '{actor}: {action} {target}',
   'admin.signOutUser': 'Überall abmelden',
+  'admin.serverName': 'Servername (Seitentitel und Anmeldeseite)',
+  'admin.serverName.saved': 'Servername gespeichert; ab jetzt geöffnete Seiten zeigen ihn.',
   'admin.resetLink': 'Link zum Zurücksetzen des Passworts',
   'admin.resetLink.for': 'Einmaliger Link für {name} zum Zurücksetzen des Passworts (gilt einen Tag)',
   'reset.title': 'Neues Passwort wählen',

@@ -388,6 +388,8 @@ export default {
   'admin.retention.saved': 'Retention saved.',
   'admin.audit.line': '{actor}: {action} {target}',
   'admin.signOutUser': 'Sign out everywhere',
+  'admin.serverName': 'Server name (page titles and the sign-in page)',
+  'admin.serverName.saved': 'Server name saved; pages opened from now on show it.',
   'admin.resetLink': 'Password reset link',
   'admin.resetLink.for': 'One-time password reset link for {name} (works for a day)',
   'reset.title': 'Choose a new password',

@@ -65,6 +65,10 @@ pub fn apply(
             super::resets::create(c, *user, code_hash, *expires_at, now)?;
             AuditedOutcome::Done
         }
+        AuditedChange::ServerName(name) => {
+            super::server_name::set(c, name)?;
+            AuditedOutcome::Done
+        }
         AuditedChange::SignOutEverywhere { user } => {
             AuditedOutcome::Changed(queries::delete_sessions_of(c, events, *user, None)? > 0)
         }

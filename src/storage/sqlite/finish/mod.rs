@@ -4,6 +4,7 @@
 mod audited;
 pub(super) mod file_deletions;
 pub mod resets;
+mod server_name;
 mod sessions;
 
 use async_trait::async_trait;
@@ -93,6 +94,10 @@ impl ServerFinish for SqliteStore {
             self.forget_sessions(),
         )
         .await
+    }
+
+    async fn server_name(&self) -> StoreResult<Option<String>> {
+        self.readers.read_quick(server_name::get).await
     }
 }
 
