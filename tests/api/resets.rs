@@ -184,11 +184,11 @@ async fn an_admin_names_the_server_and_the_pages_show_the_name_escaped() {
         .put("/api/v1/admin/server-name", json!({"name": "Bob's"}))
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let long = admin
+    let too_long = admin
         .put("/api/v1/admin/server-name", json!({"name": "x".repeat(61)}))
         .await;
-    assert_eq!(long.status, StatusCode::BAD_REQUEST);
-    assert_eq!(long.error_code(), "server_name_invalid");
+    assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
+    assert_eq!(too_long.error_code(), "server_name_invalid");
 
     let named = admin
         .put(
