@@ -1,8 +1,9 @@
 // Signed-in devices and password reset links: from the user menu a person
 // sees each browser they are signed in on and signs another one out, which
 // leaves that tab at once (devices.js loads on first use, not with the
-// chat page); an admin signs someone out everywhere, or makes them a
-// one-time link to choose a new password.
+// chat page); an admin signs someone out everywhere, makes them a
+// one-time link to choose a new password, names the server, and lets
+// members make invite links.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -136,4 +137,30 @@ test('the server name an admin gives shows in the sign-in page and the chat page
   assert.deepEqual(admin.errors, []);
   await context.close();
   await admin.context.close();
+});
+
+test('when the admin lets members invite, a member makes an invite link from the user menu', async () => {
+  const admin = await device('vera', 'Laptop browser (e2e)');
+  const member = await device('xena', 'Xena browser (e2e)', { signUp: true });
+  await member.page.click('#user-menu-button');
+  assert.equal(await member.page.locator('#invite-button').isHidden(), true);
+  await member.page.keyboard.press('Escape');
+
+  await admin.page.click('#user-menu-button');
+  await admin.page.click('#admin-button');
+  await admin.page.check('#admin-member-invites');
+  await admin.page.locator('#admin-audit li', { hasText: 'member_invites on' }).waitFor();
+
+  await member.page.reload();
+  await waitForChat(member.page);
+  await member.page.click('#user-menu-button');
+  await member.page.click('#invite-button');
+  await member.page.click('#invites-make');
+  const link = member.page.locator('#invites-link');
+  await link.waitFor();
+  assert.match(await link.inputValue(), /\/\?invite=/);
+  await member.page.locator('#invites-list li', { hasText: '0 of 5 used' }).waitFor();
+  assert.deepEqual(member.errors, []);
+  await admin.context.close();
+  await member.context.close();
 });

@@ -145,7 +145,17 @@ export function setupAdmin({ dialog, rooms, meId }) {
     h('div', { class: 'field' }, h('label', { for: 'admin-server-name' }, t('admin.serverName')), nameInput),
     h('button', { type: 'submit', class: 'button' }, t('admin.retention.save')),
   );
-  error.after(nameForm);
+  // Whether members may make invite links too.
+  const memberInvites = h('input', { id: 'admin-member-invites', type: 'checkbox' });
+  const memberInvitesField = h('div', { class: 'field' }, h('label', {}, memberInvites, ' ', t('admin.memberInvites')));
+  memberInvites.addEventListener('change', () =>
+    act(async () => {
+      await put('/api/v1/admin/member-invites', { allowed: memberInvites.checked });
+      toast(t('admin.modeSaved'));
+      await loadAudit();
+    }),
+  );
+  error.after(nameForm, memberInvitesField);
   nameForm.addEventListener('submit', (e) => {
     e.preventDefault();
     act(async () => {
@@ -206,8 +216,14 @@ export function setupAdmin({ dialog, rooms, meId }) {
     inviteForm.elements.room.replaceChildren(h('option', { value: '' }, t('admin.invite.noRoom')), ...options);
     dialog.showModal();
     await act(async () => {
-      const [settings, kept, server] = await Promise.all([get('/api/v1/admin/sign-up'), get('/api/v1/admin/retention'), get('/api/v1/server')]);
+      const [settings, kept, server, members] = await Promise.all([
+        get('/api/v1/admin/sign-up'),
+        get('/api/v1/admin/retention'),
+        get('/api/v1/server'),
+        get('/api/v1/admin/member-invites'),
+      ]);
       mode.value = settings.sign_up_mode;
+      memberInvites.checked = members.allowed;
       nameInput.value = server.name;
       retention.elements.days.value = String(kept.retention_days);
       await Promise.all([loadPeople(), loadInvites(), loadAudit()]);

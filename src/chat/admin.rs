@@ -177,8 +177,9 @@ impl Chat {
         Ok(())
     }
 
-    /// Makes an invite link's code. With a room, the admin must be in it
-    /// and it must not be a direct room.
+    /// Makes an invite link's code (admins; members too when allowed, see
+    /// member_invites.rs). With a room, its maker must be in it and it must
+    /// not be a direct room.
     pub async fn create_invite(
         &self,
         admin: &User,
@@ -186,7 +187,11 @@ impl Chat {
         max_uses: u32,
         room: Option<RoomId>,
     ) -> Result<MadeInvite> {
-        self.require_admin(admin).await?;
+        if !self.may_invite(admin).await? {
+            return Err(Error::Forbidden(
+                "Only the server's admins can make invite links here.".into(),
+            ));
+        }
         if expires_in_secs == 0 || expires_in_secs > MAX_INVITE_SECS {
             return Err(Error::invalid(
                 "invite_expiry_invalid",

@@ -9,6 +9,7 @@ mod disappearing;
 mod expired_files;
 mod files;
 mod limits;
+mod member_invites;
 mod mentions;
 mod messages;
 mod moderation;

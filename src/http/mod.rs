@@ -11,6 +11,7 @@ mod error;
 mod extract;
 mod files;
 mod guard;
+mod member_invites;
 mod mentions;
 mod messages;
 mod moderation;
@@ -179,6 +180,15 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(resets::make_reset_link))
         .routes(routes!(resets::reset_password))
         .routes(routes!(server_name::set_server_name))
+        .routes(routes!(
+            member_invites::my_invites,
+            member_invites::create_my_invite
+        ))
+        .routes(routes!(member_invites::revoke_my_invite))
+        .routes(routes!(
+            member_invites::member_invites,
+            member_invites::set_member_invites
+        ))
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -53,6 +53,8 @@ struct Bootstrap<'a> {
 struct ServerSettings {
     require_password: bool,
     max_message_chars: usize,
+    /// Whether this user may make invite links (the menu offers it).
+    can_invite: bool,
 }
 
 /// GET /chat — the chat page; signed-out visitors go to `/` first.
@@ -68,6 +70,7 @@ async fn chat(State(state): State<AppState>, me: MaybeUser) -> Result<Response> 
         server: ServerSettings {
             require_password: policy.require_password,
             max_message_chars: policy.max_message_chars,
+            can_invite: state.chat.may_invite(&me.user).await?,
         },
     };
     render(

@@ -55,6 +55,8 @@ pub trait ServerFinish: Send + Sync {
 
     /// The name admins gave the server (`None`: not named).
     async fn server_name(&self) -> StoreResult<Option<String>>;
+    /// Whether admins let members make invite links.
+    async fn members_can_invite(&self) -> StoreResult<bool>;
 }
 
 /// A session's use, as `session_seen` stores it.
@@ -119,6 +121,8 @@ pub enum AuditedChange {
     },
     /// The server's name (empty: back to the default).
     ServerName(String),
+    /// Whether members (not only admins) may make invite links.
+    MembersCanInvite(bool),
 }
 
 /// What an audited change did.

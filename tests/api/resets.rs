@@ -226,3 +226,75 @@ async fn an_admin_names_the_server_and_the_pages_show_the_name_escaped() {
     let log = admin.get("/api/v1/admin/audit").await;
     assert_eq!(log.body["entries"][0]["action"], "server_name");
 }
+
+#[tokio::test]
+async fn members_make_their_own_invite_links_only_when_an_admin_allows_it() {
+    let app = spawn_app().await;
+    let admin = app.user("admin").await;
+    let bob = app.user("bob").await;
+    let body = json!({"expires_in_secs": 3600, "max_uses": 2});
+    let refused = bob.post("/api/v1/invites", body.clone()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    assert!(!refused.error_message().is_empty());
+
+    let allow = admin
+        .put("/api/v1/admin/member-invites", json!({"allowed": true}))
+        .await;
+    assert_eq!(allow.status, StatusCode::NO_CONTENT, "{}", allow.text);
+    let nope = bob
+        .put("/api/v1/admin/member-invites", json!({"allowed": true}))
+        .await;
+    assert_eq!(nope.status, StatusCode::FORBIDDEN);
+    let put_mode = |mode: &'static str| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .put("/api/v1/admin/sign-up", json!({"sign_up_mode": mode}))
+                .await
+        }
+    };
+    put_mode("invite-only").await;
+
+    let made = bob.post("/api/v1/invites", body.clone()).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let code = made.body["code"].as_str().unwrap().to_owned();
+    let id = made.body["invite"]["id"].as_i64().unwrap();
+    let mine = bob.get("/api/v1/invites").await;
+    assert_eq!(mine.body["invites"].as_array().unwrap().len(), 1);
+    assert!(admin.get("/api/v1/invites").await.body["invites"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let joined = app
+        .client()
+        .post(
+            "/api/v1/users",
+            json!({"username": "carol", "invite": code}),
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.text);
+
+    // Someone else's link cannot be revoked by another member.
+    let carol_cannot = app.client();
+    carol_cannot
+        .post("/api/v1/users", json!({"username": "dave", "invite": code}))
+        .await;
+    let stolen = carol_cannot.delete(&format!("/api/v1/invites/{id}")).await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND);
+    let revoked = bob.delete(&format!("/api/v1/invites/{id}")).await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+
+    // A closed server takes no invites from members.
+    put_mode("closed").await;
+    let closed = bob.post("/api/v1/invites", body).await;
+    assert_eq!(closed.status, StatusCode::FORBIDDEN);
+    let log = admin.get("/api/v1/admin/audit").await;
+    let actions: Vec<&str> = log.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"member_invites"), "{actions:?}");
+    assert!(actions.contains(&"invite.create"), "{actions:?}");
+}

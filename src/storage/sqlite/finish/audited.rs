@@ -69,6 +69,10 @@ pub fn apply(
             super::server_name::set(c, name)?;
             AuditedOutcome::Done
         }
+        AuditedChange::MembersCanInvite(allowed) => {
+            super::server_name::set_members_can_invite(c, *allowed)?;
+            AuditedOutcome::Done
+        }
         AuditedChange::SignOutEverywhere { user } => {
             AuditedOutcome::Changed(queries::delete_sessions_of(c, events, *user, None)? > 0)
         }

@@ -99,6 +99,12 @@ impl ServerFinish for SqliteStore {
     async fn server_name(&self) -> StoreResult<Option<String>> {
         self.readers.read_quick(server_name::get).await
     }
+
+    async fn members_can_invite(&self) -> StoreResult<bool> {
+        self.readers
+            .read_quick(server_name::members_can_invite)
+            .await
+    }
 }
 
 #[cfg(test)]
