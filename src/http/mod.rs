@@ -107,6 +107,25 @@ fn files_routes() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::disable())
 }
 
+/// Devices, reset links, the server name and member invites (issue 18).
+fn server_finish_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sessions::end_device))
+        .routes(routes!(sessions::sign_out_user))
+        .routes(routes!(resets::make_reset_link))
+        .routes(routes!(resets::reset_password))
+        .routes(routes!(server_name::set_server_name))
+        .routes(routes!(
+            member_invites::my_invites,
+            member_invites::create_my_invite
+        ))
+        .routes(routes!(member_invites::revoke_my_invite))
+        .routes(routes!(
+            member_invites::member_invites,
+            member_invites::set_member_invites
+        ))
+}
+
 /// The whole application router. The OpenAPI document is built from the
 /// same route list, so it cannot drift from what is served.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
@@ -115,7 +134,6 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(accounts::sign_up, directory::find_people))
         .routes(routes!(accounts::sign_in, accounts::sign_out))
         .routes(routes!(accounts::sign_out_everywhere, sessions::devices))
-        .routes(routes!(sessions::end_device))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::set_password))
         .routes(routes!(accounts::set_preferences))
@@ -176,19 +194,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::unban))
         .routes(routes!(moderation::audit_log))
         .routes(routes!(admin::retention, admin::set_retention))
-        .routes(routes!(sessions::sign_out_user))
-        .routes(routes!(resets::make_reset_link))
-        .routes(routes!(resets::reset_password))
-        .routes(routes!(server_name::set_server_name))
-        .routes(routes!(
-            member_invites::my_invites,
-            member_invites::create_my_invite
-        ))
-        .routes(routes!(member_invites::revoke_my_invite))
-        .routes(routes!(
-            member_invites::member_invites,
-            member_invites::set_member_invites
-        ))
+        .merge(server_finish_routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(
