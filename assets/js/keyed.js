@@ -21,7 +21,9 @@ export function patchChildren(parent, nodes, items) {
       const fresh = item.create();
       fresh.dataset.key = item.key;
       if (cursor === node.el) cursor = fresh;
+      const refocus = focusInside(node.el);
       node.el.replaceWith(fresh);
+      refocus?.(fresh);
       node = { el: fresh, version: item.version };
       nodes.set(item.key, node);
     }
@@ -34,4 +36,17 @@ export function patchChildren(parent, nodes, items) {
     if (node.el === cursor) cursor = cursor.nextSibling;
     else parent.insertBefore(node.el, cursor);
   }
+}
+
+// A rebuilt element must not take the keyboard's place with it: someone
+// who tabbed to a message's ⋯ button when that message's edit or reaction
+// arrived would find the focus back on the page's body. Says how to put
+// the focus on the same control of the fresh element, if it had it.
+function focusInside(el) {
+  const active = document.activeElement;
+  if (!active || !el.contains(active)) return null;
+  if (active === el) return (fresh) => fresh.focus({ preventScroll: true });
+  const selector = [...active.classList].map((c) => `.${CSS.escape(c)}`).join('');
+  if (!selector) return null;
+  return (fresh) => fresh.querySelector(selector)?.focus({ preventScroll: true });
 }
