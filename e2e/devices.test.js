@@ -124,7 +124,7 @@ test('the server name an admin gives shows in the sign-in page and the chat page
   await admin.page.click('#admin-button');
   await admin.page.fill('#admin-server-name', 'Acme Chat');
   await admin.page.click('#admin-server-name-form button[type="submit"]');
-  await admin.page.locator('#toast', { hasText: 'Server name saved' }).waitFor();
+  await admin.page.locator('#admin-audit li', { hasText: 'server_name Acme Chat' }).waitFor();
 
   const context = await browser.newContext();
   const page = await context.newPage();

@@ -69,7 +69,7 @@ export function setupAdmin({ dialog, rooms, meId }) {
             const { code } = await post(`/api/v1/admin/users/${u.user_id}/reset-link`, {});
             const row = e.target.closest('li');
             row.querySelector('.admin-reset-link')?.remove();
-            const link = h('input', { class: 'admin-reset-link', readonly: true, value: `${location.origin}/?reset=${encodeURIComponent(code)}`, 'aria-label': t('admin.resetLink.for', { name: u.username }) });
+            const link = h('input', { class: 'admin-reset-link', readonly: true, value: `${location.origin}/?reset=${encodeURIComponent(code)}`, 'aria-label': `${t('admin.resetLink')} ${u.username}` });
             row.append(link);
             link.select();
             await loadAudit();
@@ -77,7 +77,7 @@ export function setupAdmin({ dialog, rooms, meId }) {
         ),
         me
           ? null
-          : button(t('admin.signOutUser'), () =>
+          : button(t('account.signOutAll'), () =>
               act(async () => {
                 await post(`/api/v1/admin/users/${u.user_id}/sign-out`, {});
                 await loadAudit();
@@ -161,7 +161,6 @@ export function setupAdmin({ dialog, rooms, meId }) {
     act(async () => {
       const { name } = await put('/api/v1/admin/server-name', { name: nameInput.value });
       nameInput.value = name;
-      toast(t('admin.serverName.saved'));
       await loadAudit();
     });
   });

@@ -17,7 +17,7 @@ function build() {
     h(
       'div',
       { class: 'dialog__body form' },
-      h('h2', { id: 'devices-title' }, t('devices.title')),
+      h('h2', { id: 'devices-title' }, t('devices.item')),
       error,
       list,
       h('div', { class: 'dialog__actions' }, h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, t('common.close'))),
@@ -36,7 +36,7 @@ async function load() {
       h(
         'li',
         { class: 'admin-row', 'data-device': d.id },
-        h('span', { class: 'admin-row__name' }, d.user_agent || t('devices.unknown')),
+        h('span', { class: 'admin-row__name' }, d.user_agent || '—'),
         d.current ? h('span', { class: 'admin-tag' }, t('devices.current')) : null,
         h('span', { class: 'muted' }, t('devices.seen', { ip: d.ip || '?', when: new Date(d.last_seen_at).toLocaleString() })),
         d.current
@@ -44,7 +44,7 @@ async function load() {
           : h(
               'span',
               { class: 'admin-row__actions' },
-              h('button', { type: 'button', class: 'button button--small', onclick: () => end(d.id) }, t('devices.signOut')),
+              h('button', { type: 'button', class: 'button button--small', onclick: () => end(d.id) }, t('account.signOut')),
             ),
       ),
     ),

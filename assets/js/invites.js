@@ -10,16 +10,16 @@ let parts;
 function build() {
   const list = h('ul', { class: 'admin-list', id: 'invites-list' });
   const error = h('p', { class: 'form-error', role: 'alert' });
-  const link = h('input', { id: 'invites-link', readonly: true, hidden: true, 'aria-label': t('invites.link') });
+  const link = h('input', { id: 'invites-link', readonly: true, hidden: true, 'aria-label': t('admin.invite.link') });
   const dialog = h(
     'dialog',
     { class: 'dialog dialog--wide', 'aria-labelledby': 'invites-title', id: 'invites-dialog' },
     h(
       'div',
       { class: 'dialog__body form' },
-      h('h2', { id: 'invites-title' }, t('invites.title')),
+      h('h2', { id: 'invites-title' }, t('admin.invites')),
       error,
-      h('button', { type: 'button', class: 'button button--primary', id: 'invites-make', onclick: () => act(make) }, t('invites.make')),
+      h('button', { type: 'button', class: 'button button--primary', id: 'invites-make', onclick: () => act(make) }, t('admin.invite.make')),
       link,
       list,
       h('div', { class: 'dialog__actions' }, h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, t('common.close'))),

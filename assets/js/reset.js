@@ -10,12 +10,12 @@ export function showReset(code) {
   const password = h('input', { id: 'reset-password', name: 'password', type: 'password', autocomplete: 'new-password', 'aria-describedby': 'reset-error', required: true });
   const confirm = h('input', { id: 'reset-confirm', name: 'confirm', type: 'password', autocomplete: 'new-password', 'aria-describedby': 'reset-error', required: true });
   const error = h('p', { id: 'reset-error', class: 'field-error', role: 'alert' });
-  const button = h('button', { type: 'submit', class: 'button button--primary button--block' }, t('reset.submit'));
+  const button = h('button', { type: 'submit', class: 'button button--primary button--block' }, t('account.password.submit'));
   const form = h(
     'form',
     { id: 'reset-form', class: 'form', novalidate: true },
-    h('div', { class: 'field' }, h('label', { for: 'reset-password' }, t('reset.password')), password),
-    h('div', { class: 'field' }, h('label', { for: 'reset-confirm' }, t('reset.confirm')), confirm),
+    h('div', { class: 'field' }, h('label', { for: 'reset-password' }, t('account.password.new')), password),
+    h('div', { class: 'field' }, h('label', { for: 'reset-confirm' }, t('account.password.repeat')), confirm),
     error,
     button,
   );
