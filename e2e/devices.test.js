@@ -57,7 +57,7 @@ test('a person sees their signed-in browsers and signs the other one out', async
   const list = laptop.page.locator('#devices-list');
   const other = list.locator('li', { hasText: 'Phone browser (e2e)' });
   await other.waitFor();
-  await list.locator('li', { hasText: 'this device' }).filter({ hasText: 'Laptop browser (e2e)' }).waitFor();
+  await list.locator('li', { hasText: '(you)' }).filter({ hasText: 'Laptop browser (e2e)' }).waitFor();
   assert.ok(loaded.some((p) => p.endsWith('/devices.js')), 'the list loads on first use');
 
   await other.getByRole('button', { name: 'Sign out' }).click();
@@ -100,7 +100,7 @@ test('a password reset link from the admin page lets the person choose a new pas
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.goto(link);
-  await page.locator('#reset-heading', { hasText: 'Choose a new password' }).waitFor();
+  await page.locator('#reset-heading', { hasText: 'Set a password' }).waitFor();
   await page.fill('#reset-password', 'battery staple');
   await page.fill('#reset-confirm', 'battery staple');
   await page.click('#reset-form button[type="submit"]');

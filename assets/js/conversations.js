@@ -103,7 +103,7 @@ export function setupConversations(deps) {
     }
     if (e.type === 'thread.updated') {
       const root = view.isOpen(e.room_id) ? list.find(e.root_seq) : null;
-      if (root && list.addMessages([{ ...root, thread: e.thread }])) list.render();
+      if (root && list.addMessages([{ ...root, thread: e.thread, threadSeq: e.seq }])) list.render();
       return true;
     }
     return false;

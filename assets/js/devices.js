@@ -37,8 +37,8 @@ async function load() {
         'li',
         { class: 'admin-row', 'data-device': d.id },
         h('span', { class: 'admin-row__name' }, d.user_agent || '—'),
-        d.current ? h('span', { class: 'admin-tag' }, t('devices.current')) : null,
-        h('span', { class: 'muted' }, t('devices.seen', { ip: d.ip || '?', when: new Date(d.last_seen_at).toLocaleString() })),
+        d.current ? h('span', { class: 'admin-tag' }, t('dialogs.members.you')) : null,
+        h('span', { class: 'muted' }, `${d.ip || '—'} · `, h('time', { datetime: d.last_seen_at }, new Date(d.last_seen_at).toLocaleString())),
         d.current
           ? null
           : h(

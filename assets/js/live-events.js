@@ -23,6 +23,8 @@ export function liveEvents(ctx) {
   // A room event, new to this page (live.js drops duplicates).
   function onEvent(e) {
     if (ctx.conversations?.onEvent(e)) return; // threads.js, mentions.js
+    // An open member list shows who is an owner now.
+    if (e.type === 'member.role_changed') ctx.roomDialogs.membersChanged(e.room_id);
     const open = ctx.view.isOpen(e.room_id);
     if (e.type === 'message.created') {
       const m = e.message;
@@ -42,6 +44,7 @@ export function liveEvents(ctx) {
       if (open && ctx.list.markExpired(e.message_seq)) ctx.list.render();
     } else if (e.type === 'room.disappearing_changed') {
       timerChanged(ctx, e, refresh);
+      ctx.extras?.onEvent(e, open); // its line in the timeline
     } else {
       ctx.extras?.onEvent(e, open);
     }

@@ -1,7 +1,9 @@
 // The one place where message text becomes markup: a small, safe Markdown
 // subset rendered straight into DOM nodes (never through an HTML parser).
 //
-//   **bold**  *italic* _italic_  `code`  ```fenced code```  > quote
+//   **bold**  *italic* _italic_  ~~struck~~  `code`  > quote
+//   ```lang fenced code``` (the language shown as a label)
+//   - items, * items, + items   1. numbered items (numbers kept as typed)
 //   [label](https://…)  and bare http(s) URLs, which become links
 //
 // Safety comes from construction, not from escaping: every element is made
@@ -10,7 +12,7 @@
 // Links get an href only after `safeHref()` has parsed it and checked the
 // scheme; a [label](javascript:…) link is rendered as its plain source text.
 
-const ALLOWED = new Set(['strong', 'em', 'code', 'pre', 'blockquote', 'a', 'br']);
+const ALLOWED = new Set(['strong', 'em', 'del', 'code', 'pre', 'blockquote', 'a', 'br', 'ul', 'ol', 'li']);
 const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
 
 // Deeply nested quotes or emphasis are legal but pointless; past this depth
@@ -173,6 +175,20 @@ function inline(s, depth, inLink = false) {
       }
     }
 
+    if (c === '~' && s[i + 1] === '~' && depth < MAX_DEPTH) {
+      const open = i + 2;
+      const hopeless = open >= (noCloserFrom.get('~~') ?? Infinity);
+      if (s[open] !== undefined && !SPACE.test(s[open]) && s[open] !== '~' && !hopeless) {
+        const close = findCloser(s, '~~', open);
+        if (close === -1) noCloserFrom.set('~~', open);
+        if (close !== -1) {
+          push(el('del', inline(s.slice(open, close), depth + 1, inLink)), i, close + 2);
+          i = close + 2;
+          continue;
+        }
+      }
+    }
+
     if ((c === '*' || c === '_') && depth < MAX_DEPTH) {
       const strong = c === '*' && s[i + 1] === '*';
       const marker = strong ? '**' : c;
@@ -199,6 +215,27 @@ function inline(s, depth, inLink = false) {
 // --- Blocks --------------------------------------------------------------
 
 const FENCE = /^\s*```/;
+// A list item: up to three spaces, a marker, a space, then its text.
+const BULLET = /^ {0,3}[-*+][ \t]+(?=\S)/;
+const NUMBERED = /^ {0,3}(\d{1,9})[.)][ \t]+(?=\S)/;
+// A fence's language name, shown as a label (an attribute, not markup).
+const LANGUAGE = /^[\w+#.-]{1,32}$/;
+
+// The list starting at lines[i] (all bullets, or all numbers) and the
+// index after it. A numbered item keeps the number typed (`value`).
+function listAt(lines, i, depth) {
+  const numbered = NUMBERED.test(lines[i]);
+  const marker = numbered ? NUMBERED : BULLET;
+  const items = [];
+  for (; i < lines.length; i += 1) {
+    const m = marker.exec(lines[i]);
+    if (!m) break;
+    const item = el('li', inline(lines[i].slice(m[0].length), depth));
+    if (numbered) item.setAttribute('value', m[1]);
+    items.push(item);
+  }
+  return { list: el(numbered ? 'ol' : 'ul', items), next: i };
+}
 
 // The code of "```code```" on one line (what follows the opening fence
 // ends with a fence, and has something in between), else null. Written
@@ -242,7 +279,10 @@ export function renderMarkdown(source, depth = 0) {
         while (i < lines.length && !/^\s*```\s*$/.test(lines[i])) code.push(lines[(i += 1) - 1]);
       }
       flush();
-      frag.append(el('pre', [el('code', [code.join('\n')])]));
+      const pre = el('pre', [el('code', [code.join('\n')])]);
+      const language = oneLine === null ? info.trimEnd() : '';
+      if (LANGUAGE.test(language)) pre.setAttribute('data-lang', language);
+      frag.append(pre);
       continue;
     }
 
@@ -252,6 +292,14 @@ export function renderMarkdown(source, depth = 0) {
       i -= 1;
       flush();
       frag.append(el('blockquote', [renderMarkdown(quoted.join('\n'), depth + 1)]));
+      continue;
+    }
+
+    if (BULLET.test(line) || NUMBERED.test(line)) {
+      const { list, next } = listAt(lines, i, depth);
+      flush();
+      frag.append(list);
+      i = next - 1;
       continue;
     }
 

@@ -9,6 +9,7 @@ import { addReaction, applyReaction, reactionsRow, reactionsVersion } from './re
 import { pinMark, setupPins } from './pins.js';
 import { setupRoomCare } from './room-care.js';
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,6 +23,14 @@ export function setupMessageExtras({ me, list, refreshRooms }) {
   $('pins-button').addEventListener('click', () => pins.openPins());
   $('saved-button').addEventListener('click', () => pins.openSaved());
   $('room-settings-button').addEventListener('click', () => care.open());
+  // My status: its dialog loads on first use.
+  const statusButton = h('button', { id: 'status-button', type: 'button', class: 'menu__item' }, t('status.item'));
+  $('dnd-button').before(statusButton);
+  let statusDialog = null;
+  statusButton.addEventListener('click', async () => {
+    statusDialog ??= (await import('./status-dialog.js')).setupStatusDialog({ onSaved: () => care.statusChanged() });
+    statusDialog.open();
+  });
 
   // The picker and :shortcode: completion load when first needed, so the
   // page does not ship them up front (e2e/performance.test.js budget).
@@ -64,7 +73,7 @@ export function setupMessageExtras({ me, list, refreshRooms }) {
       } else if (e.type === 'message.pinned' || e.type === 'message.unpinned') {
         if (open) pins.onEvent(e);
         care.onEvent(e, open);
-      } else if (e.type === 'room.updated') {
+      } else if (['room.updated', 'member.role_changed', 'room.disappearing_changed'].includes(e.type)) {
         care.onEvent(e, open);
       }
     },

@@ -8,7 +8,10 @@
 function isNewer(incoming, current) {
   if (current.deleted) return false;
   if (incoming.deleted) return true;
-  // A thread's summary moves on with each reply (thread.updated).
+  // A thread's summary moves on with each reply, and back when a reply is
+  // deleted: a thread.updated (marked with its seq by conversations.js)
+  // newer than the one shown wins; a page only adds replies.
+  if ((incoming.threadSeq ?? 0) > (current.threadSeq ?? 0)) return true;
   if ((incoming.thread?.reply_count ?? 0) > (current.thread?.reply_count ?? 0)) return true;
   return (incoming.edited_at ?? '') > (current.edited_at ?? '');
 }

@@ -35,7 +35,7 @@ export function showReset(code) {
       password.focus();
     }
   });
-  const card = h('section', { class: 'card', 'aria-labelledby': 'reset-heading' }, h('h2', { id: 'reset-heading' }, t('reset.title')), form);
+  const card = h('section', { class: 'card', 'aria-labelledby': 'reset-heading' }, h('h2', { id: 'reset-heading' }, t('account.password.set')), form);
   document.querySelector('.welcome__cards').replaceChildren(card);
   password.focus();
 }

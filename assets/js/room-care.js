@@ -8,19 +8,23 @@ import { del, get, patch, put, roomPath } from './api.js';
 import { h } from './dom.js';
 import { formDialog } from './dialogs.js';
 import { t } from './i18n.js';
+import { changeLine } from './room-lines.js';
 
 const $ = (id) => document.getElementById(id);
 
 export function setupRoomCare({ list, refreshRooms }) {
   let room = null;
   let settings = null;
+  let peerStatus = null; // a direct room's other person's status
+
   let token = 0;
   const topic = $('room-topic');
   const composer = $('composer');
 
   function draw() {
     const archived = Boolean(settings?.archived);
-    const text = [archived ? t('care.archivedBadge') : '', settings?.topic ?? ''].filter(Boolean).join(' · ');
+    const status = [peerStatus?.emoji, peerStatus?.text].filter(Boolean).join(' ');
+    const text = [archived ? t('care.archivedBadge') : '', settings?.topic ?? status].filter(Boolean).join(' · ');
     topic.textContent = text;
     topic.hidden = !text;
     composer.disabled = archived;
@@ -28,11 +32,24 @@ export function setupRoomCare({ list, refreshRooms }) {
     $('room-settings-button').hidden = !room || room.kind === 'direct';
   }
 
+  // In a direct message, the other person's status stands where a topic would.
+  function loadPeerStatus(r, mine) {
+    get(roomPath(r.id, '/statuses'))
+      .then(({ statuses = [] }) => {
+        if (mine !== token) return;
+        peerStatus = statuses.find((s) => s.username === r.peer) ?? null;
+        draw();
+      })
+      .catch(() => {});
+  }
+
   async function roomShown(r) {
     if (r?.id !== room?.id) {
       room = r;
       settings = null;
+      peerStatus = null;
       const mine = ++token;
+      if (r?.kind === 'direct') loadPeerStatus(r, mine);
       if (r && r.kind !== 'direct') {
         get(roomPath(r.id, '/settings'))
           .then((data) => {
@@ -80,24 +97,28 @@ export function setupRoomCare({ list, refreshRooms }) {
   });
 
   // A short line in the timeline for a change others made or I made.
-  function systemLine(e, text) {
-    if (list.detached) return;
-    const line = { seq: e.seq, room_id: e.room_id, system: text, created_at: new Date().toISOString(), author_id: null };
+  function systemLine(e) {
+    const line = changeLine(e);
+    if (list.detached || !line) return;
     if (list.addMessages([line])) list.render();
   }
 
   return {
     roomShown,
     open: () => dialog.open(),
+    // My status changed: a direct room with myself (notes to self) shows it.
+    statusChanged() {
+      if (room?.kind === 'direct') loadPeerStatus(room, ++token);
+    },
     onEvent(e, open) {
       if (e.type === 'room.updated') {
         if (e.change === 'renamed') refreshRooms().catch(() => {});
         if (!open) return;
         settings = { topic: e.topic, archived: e.archived, pin_policy: e.pin_policy };
         draw();
-        systemLine(e, t(`care.line.${e.change}`, { name: e.username, room: e.name ?? '', topic: e.topic }));
+        systemLine(e);
       } else if (open) {
-        systemLine(e, t(e.type === 'message.pinned' ? 'care.line.pinned' : 'care.line.unpinned', { name: e.username }));
+        systemLine(e); // pins, co-owners, the disappearing timer
       }
     },
   };

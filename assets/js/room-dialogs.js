@@ -39,9 +39,11 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, moder
 
   const dm = formDialog(byId('dm-dialog'), {
     async onSubmit(form) {
-      const username = form.elements.username.value.trim().replace(/^@/, '');
-      if (!username) throw new Error(t('dialogs.usernameEmpty'));
-      const { room } = await post('/api/v1/dms', { username });
+      const usernames = parseUsernames(form.elements.username.value);
+      if (!usernames.length) throw new Error(t('dialogs.usernameEmpty'));
+      // Several people make a group conversation, found again for the same set.
+      const { room } =
+        usernames.length > 1 ? await post('/api/v1/groups', { usernames }) : await post('/api/v1/dms', { username: usernames[0] });
       await refreshRooms();
       goToRoom(room.id);
     },
@@ -124,6 +126,7 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, moder
   const addForm = byId('add-member-form');
   let membersRoom = null;
   let shownMembers = [];
+  let statuses = new Map(); // username -> "🌴 On holiday"
 
   // Who is online first, then by name.
   function showMembers() {
@@ -136,9 +139,13 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, moder
   async function loadMembers(setError) {
     const room = membersRoom;
     try {
-      const { members = [] } = await get(roomPath(room.id, '/members'));
+      const [{ members = [] }, { statuses: list = [] }] = await Promise.all([
+        get(roomPath(room.id, '/members')),
+        get(roomPath(room.id, '/statuses')).catch(() => ({})),
+      ]);
       if (room !== membersRoom) return;
       shownMembers = members;
+      statuses = new Map(list.map((s) => [s.username, [s.emoji, s.text].filter(Boolean).join(' ')]));
       showMembers();
       membersTitle.textContent = `${roomLabel(room)} · ${t('dialogs.members.count', { count: members.length })}`;
     } catch (err) {
@@ -178,6 +185,7 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, moder
       avatar(m.username, { small: true }),
       h('span', { class: 'member__name' }, m.username, m.user_id === meId() ? h('span', { class: 'muted' }, ` ${t('dialogs.members.you')}`) : null),
       m.role && m.role !== 'member' ? h('span', { class: 'member__role' }, t(`dialogs.members.role.${m.role}`)) : null,
+      statuses.has(m.username) ? h('span', { class: 'member__status muted' }, statuses.get(m.username)) : null,
       h(
         'span',
         { class: 'member__presence' },

@@ -7,6 +7,7 @@
 import { get, post, patch, del, roomPath } from './api.js';
 import { t } from './i18n.js';
 import { absorbPage } from './reactions.js';
+import { pageRows } from './room-lines.js';
 import { introVersion, roomIntro } from './room-intro.js';
 import { key, write } from './store.js';
 import { toast } from './toast.js';
@@ -117,7 +118,7 @@ export class RoomView {
       const data = await get(roomPath(id, `/messages?limit=${PAGE_SIZE}`));
       if (token !== this.switchToken) return;
       absorbPage(data);
-      this.receive(data.messages ?? []);
+      this.receive(pageRows(data));
       this.list.setHistory({ hasOlder: Boolean(data.has_more), hasNewer: false });
       this.list.render({ toBottom: true, quiet: true });
       this.list.showFirstUnread();
@@ -141,7 +142,7 @@ export class RoomView {
       if (token !== this.switchToken) return;
       absorbPage(before);
       absorbPage(after);
-      this.receive([...(before.messages ?? []), ...(after.messages ?? [])]);
+      this.receive([...pageRows(before), ...pageRows(after)]);
       this.list.setHistory({ hasOlder: Boolean(before.has_more), hasNewer: Boolean(after.has_more) });
       this.list.render({ quiet: true });
       if (reveal === null) this.list.showFirstUnread();
@@ -161,7 +162,7 @@ export class RoomView {
       const data = await get(roomPath(cur.id, `/messages?before=${beforeSeq}&limit=${PAGE_SIZE}`));
       if (cur !== this.current) return;
       absorbPage(data);
-      this.list.addMessages(data.messages ?? []);
+      this.list.addMessages(pageRows(data));
       this.list.setHistory({ hasOlder: Boolean(data.has_more) });
       this.list.render({ quiet: true });
     } catch (err) {
@@ -178,7 +179,7 @@ export class RoomView {
       const data = await get(roomPath(cur.id, `/messages?after=${afterSeq}&limit=${PAGE_SIZE}`));
       if (cur !== this.current) return;
       absorbPage(data);
-      this.receive(data.messages ?? []);
+      this.receive(pageRows(data));
       if (data.has_more) {
         this.list.render({ quiet: true });
         return;
@@ -236,7 +237,7 @@ export class RoomView {
       const messages = data.messages ?? [];
       if (cur !== this.current) return;
       absorbPage(data);
-      this.receive(messages);
+      this.receive(pageRows(data));
       this.list.render();
       if (!data.has_more || !messages.length) break;
       from = messages[messages.length - 1].seq;

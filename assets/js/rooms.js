@@ -15,6 +15,9 @@ export function roomLabel(room) {
 }
 
 const byLabel = (a, b) => roomLabel(a).localeCompare(roomLabel(b), undefined, { sensitivity: 'base' });
+// The sidebar section a room is listed in: group conversations go with the
+// direct messages.
+const sectionOf = (room) => (room.group ? 'direct' : room.kind);
 
 export class Sidebar {
   // lists: { public, private, direct } <ul> elements; groups: the matching
@@ -46,7 +49,7 @@ export class Sidebar {
 
   // My rooms in the order the sidebar shows them (Alt+Arrow, switcher).
   ordered() {
-    return ['public', 'private', 'direct'].flatMap((kind) => this.rooms.filter((r) => r.kind === kind).sort(byLabel));
+    return ['public', 'private', 'direct'].flatMap((kind) => this.rooms.filter((r) => sectionOf(r) === kind).sort(byLabel));
   }
 
   // A new message arrived live. `last_seq` (from the server's list, then
@@ -104,11 +107,11 @@ export class Sidebar {
 
     const ordered = this.ordered();
     for (const kind of ['public', 'private', 'direct']) {
-      const rooms = ordered.filter((r) => r.kind === kind);
+      const rooms = ordered.filter((r) => sectionOf(r) === kind);
       this.lists[kind].replaceChildren(...rooms.map((r) => this.item(r)));
       if (kind === 'private') this.groups.private.hidden = rooms.length === 0;
     }
-    if (!this.rooms.some((r) => r.kind === 'direct')) {
+    if (!this.rooms.some((r) => sectionOf(r) === 'direct')) {
       this.lists.direct.append(h('li', { class: 'room-list__empty' }, t('rooms.noDirect')));
     }
 
@@ -129,7 +132,7 @@ export class Sidebar {
       },
       room.kind === 'direct'
         ? h('span', { class: `presence-dot${online ? ' presence-dot--on' : ''}`, 'aria-hidden': 'true' })
-        : icon(roomIconName(room.kind)),
+        : icon(room.group ? 'people' : roomIconName(room.kind)),
       h('span', { class: 'room-link__name' }, roomLabel(room)),
       room.kind === 'direct' ? srOnly(online ? t('rooms.online') : t('rooms.offline')) : null,
       room.mentions && !current

@@ -46,10 +46,17 @@ globalThis.document = {
 
 const { renderMarkdown } = await import(join(here, '..', '..', 'assets', 'js', 'markdown.js'));
 
-const ALLOWED = new Set(['#fragment', 'strong', 'em', 'code', 'pre', 'blockquote', 'a', 'br']);
+const ALLOWED = new Set(['#fragment', 'strong', 'em', 'del', 'code', 'pre', 'blockquote', 'a', 'br', 'ul', 'ol', 'li']);
+// The attributes each element may carry, and what their values must look like.
+const ATTRIBUTES = {
+  a: { href: /^(https?|mailto):/i, rel: /^noopener noreferrer$/, target: /^_blank$/ },
+  li: { value: /^\d{1,9}$/ },
+  pre: { 'data-lang': /^[\w+#.-]{1,32}$/ },
+};
 const PIECES = ['**', '*', '_', '`', '```', '\n', '> ', '[', ']', '(', ')', 'https://example.com/a?b=c', 'http://x.y',
   'javascript:alert(1)', 'java\tscript:', 'data:text/html,x', 'mailto:a@b.c', '<img src=x onerror=alert(1)>', '<script>',
-  '</code>', '"', "'", ' ', 'word', 'ünï', '\u202e', '&amp;', '\\', '~~', '#', '-', '1.', 'www.x.org'];
+  '</code>', '"', "'", ' ', 'word', 'ünï', '\u202e', '&amp;', '\\', '~~', '#', '-', '1.', 'www.x.org',
+  '\n- ', '\n* ', '\n+ ', '\n1. ', '\n42) ', '\n```rust\n', '\n```js', '~~a~~', '~'];
 
 // Repetitions that cost quadratic time before each scan learned to stop
 // where an earlier one failed: a `[` with no `]`, emphasis with no closer,
@@ -65,6 +72,8 @@ export const LONG_SHAPES = {
   'open fence line': (n) => `\`\`\`${'a '.repeat(Math.ceil(n / 2))}`,
   'url with parentheses': (n) => `https://x.org/${')'.repeat(n)}`,
   'mixed openers': (n) => '[*_`'.repeat(Math.ceil(n / 4)),
+  'tildes without closers': (n) => '~~a '.repeat(Math.ceil(n / 4)),
+  'list items': (n) => '- a\n1. b\n'.repeat(Math.ceil(n / 10)),
 };
 
 export function* inputs(count, seed) {
@@ -92,26 +101,38 @@ export function* inputs(count, seed) {
 
 const letters = (t) => t.replace(/[^\p{L}\p{N}]/gu, '');
 
-// An opening fence's language name ("```rust") is not shown, by design.
-function withoutLanguageNames(source) {
-  let inFence = false;
-  return String(source)
-    .replace(/\r\n?/g, '\n')
-    .split('\n')
-    // Quote markers are not letters; the quoted text is Markdown again.
-    .map((line) => line.replace(/^(\s*>\s?)+/, ''))
-    .map((line) => {
-      if (inFence) {
-        if (/^\s*```\s*$/.test(line)) inFence = false;
-        return line;
-      }
-      if (!/^\s*```/.test(line)) return line;
+// An opening fence's language name ("```rust") is not shown as text, by
+// design (it is the block's label, an attribute). Walks the blocks as the
+// renderer does: fences, then quotes (a quote is Markdown again, up to the
+// renderer's depth), then plain lines.
+function withoutLanguageNames(source, depth = 0) {
+  const lines = String(source).replace(/\r\n?/g, '\n').split('\n');
+  const out = [];
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i];
+    if (/^\s*```/.test(line)) {
       const info = line.replace(/^\s*```/, '');
-      if (/^(.*\S.*?)```\s*$/.test(info)) return line;
-      inFence = true;
-      return /^[\w+#.-]+\s*$/.test(info) ? '```' : line;
-    })
-    .join('\n');
+      const body = info.trimEnd();
+      const oneLine = body.endsWith('```') && /\S/.test(body.slice(0, -3)) && !/[\u2028\u2029]/.test(body);
+      if (oneLine) {
+        out.push(line);
+        continue;
+      }
+      out.push(/^[\w+#.-]+\s*$/.test(info) ? '```' : line);
+      i += 1;
+      while (i < lines.length && !/^\s*```\s*$/.test(lines[i])) out.push(lines[(i += 1) - 1]);
+      continue;
+    }
+    if (line.startsWith('>') && depth < 8) {
+      const quoted = [];
+      while (i < lines.length && lines[i].startsWith('>')) quoted.push(lines[(i += 1) - 1].replace(/^> ?/, ''));
+      i -= 1;
+      out.push(withoutLanguageNames(quoted.join('\n'), depth + 1));
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
 }
 
 // Returns a list of problems with rendering `source` (empty when fine).
@@ -126,8 +147,10 @@ export function check(source) {
   const walk = (node) => {
     if (node instanceof Text) return;
     if (!ALLOWED.has(node.tag)) problems.push(`made <${node.tag}>`);
-    for (const k of Object.keys(node.attrs)) {
-      if (node.tag !== 'a' || !['href', 'rel', 'target'].includes(k)) problems.push(`attribute ${k} on <${node.tag}>`);
+    for (const [k, v] of Object.entries(node.attrs)) {
+      const rule = ATTRIBUTES[node.tag]?.[k];
+      if (!rule) problems.push(`attribute ${k} on <${node.tag}>`);
+      else if (!rule.test(v)) problems.push(`attribute ${k}="${v}" on <${node.tag}>`);
     }
     if (node.tag === 'a') {
       if (!/^(https?|mailto):/i.test(node.attrs.href ?? '')) problems.push(`link to ${node.attrs.href}`);
@@ -138,7 +161,10 @@ export function check(source) {
   walk(out);
   // Every letter typed is still shown, except a safe link's target, which
   // becomes the href (the link shows its label).
-  const shown = letters(out.textContent);
+  // A numbered item's number is its `value` (the list shows it).
+  const shownText = (node) =>
+    node instanceof Text ? node.data : (node.attrs.value ?? '') + node.children.map(shownText).join('');
+  const shown = letters(shownText(out));
   const hrefs = [];
   const collect = (node) => {
     if (node instanceof Text) return;

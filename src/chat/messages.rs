@@ -67,6 +67,8 @@ pub struct HistorySlice {
     pub has_more: bool,
     /// The reactions on these messages.
     pub reactions: Vec<crate::domain::ReactionGroup>,
+    /// The room changes among them (see `room_history`).
+    pub changes: Vec<crate::domain::PastRoomEvent>,
 }
 
 impl Chat {
@@ -162,10 +164,12 @@ impl Chat {
         let mut messages = self.store.history(room, page).await?;
         let has_more = request.trim(page, &mut messages);
         let reactions = self.page_reactions(room, &messages).await?;
+        let changes = self.page_changes(room, page, &messages, has_more).await?;
         Ok(HistorySlice {
             messages,
             has_more,
             reactions,
+            changes,
         })
     }
 
@@ -197,7 +201,7 @@ impl Chat {
         seq: Seq,
         body: &str,
     ) -> Result<Message> {
-        let (access, _) = self.member_access(user, room).await?;
+        let (access, role) = self.member_access(user, room).await?;
         let body = MessageBody::parse(body, self.policy.max_message_chars)?;
         super::room_care::refuse_if_archived(access)?;
         let message = self.live_message(room, seq).await?;
@@ -206,8 +210,10 @@ impl Chat {
                 "You can only edit your own messages.".into(),
             ));
         }
+        // An edit may add or take back a mention: the inbox follows the text.
+        let mentions = self.mentions_in(user, room, access, role, &body).await?;
         self.store
-            .edit_message(room, seq, user.id, body)
+            .edit_message_mentioning(room, seq, user.id, body, mentions)
             .await
             .map_err(message_error)
     }

@@ -129,7 +129,11 @@ impl Chat {
                 "Make someone else an owner, then leave the room instead.",
             ));
         }
-        if !self.store.set_role(room, member.id, role).await? {
+        if !self
+            .store
+            .change_role(room, member.id, role, reactor_of(user))
+            .await?
+        {
             return Err(Error::not_found(format!(
                 "{} is not in this room.",
                 member.username

@@ -78,7 +78,8 @@ impl Chat {
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
     pub async fn my_rooms(&self, user: &User) -> Result<Vec<RoomSummary>> {
         let rooms = self.store.rooms_of(user.id).await?;
-        self.with_mentions_and_levels(user, rooms).await
+        let rooms = self.with_mentions_and_levels(user, rooms).await?;
+        self.with_groups(user, rooms).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
@@ -189,6 +190,7 @@ impl Chat {
         }
         let member = self.user_named(username).await?;
         self.refuse_banned(id, member.id).await?;
+        self.refuse_full_group(id).await?;
         self.store
             .add_member(id, member.id, Role::Member, Timestamp::now())
             .await?;

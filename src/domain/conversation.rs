@@ -14,7 +14,7 @@ pub const MAX_MENTIONS: usize = 20;
 /// What a thread's first message shows about its replies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ThreadSummary {
-    /// Replies so far (deleted ones included).
+    /// Replies that are still there (deleted and expired ones are not counted).
     pub reply_count: u32,
     /// When the newest reply was sent.
     pub last_reply_at: Option<Timestamp>,

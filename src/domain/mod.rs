@@ -12,21 +12,23 @@ mod input;
 mod model;
 mod reactions_pins;
 mod server;
+mod status;
 mod time;
 
 pub use conversation::{
     mentioned_names, MentionEntry, Mentions, NotificationLevel, ThreadPlace, ThreadSummary,
-    MAX_MENTIONS,
+    MAX_MENTIONS, THREAD_PEOPLE_SHOWN,
 };
 pub use device::Device;
 pub use directory::{Person, RoomAbout, RoomDetails};
 pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
 pub use event::{
-    EndedSessions, Event, MembershipChange, RoomChange, RoomEvent, RoomUpdate, SessionsEnded,
+    EndedSessions, Event, MembershipChange, PastRoomEvent, RoomChange, RoomEvent, RoomUpdate,
+    SessionsEnded,
 };
 pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};
-pub use input::{ClientId, MessageBody, Password, RoomName, Username, USERNAME_MAX};
+pub use input::{ClientId, MessageBody, Password, RoomName, Username, ROOM_NAME_MAX, USERNAME_MAX};
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
@@ -35,4 +37,5 @@ pub use reactions_pins::{
     Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
 };
 pub use server::{Account, AuditRecord, Invite, SignUpMode, Standing};
+pub use status::{MemberStatus, UserStatus, STATUS_MAX};
 pub use time::Timestamp;

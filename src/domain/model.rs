@@ -104,6 +104,10 @@ pub struct RoomSummary {
     pub mentions: i64,
     /// How much of this room I want to be told about.
     pub notification_level: super::NotificationLevel,
+    /// A group conversation (a private room of 3 to 8 people named by
+    /// them), listed with the direct messages.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub group: bool,
 }
 
 /// A public room in the directory.

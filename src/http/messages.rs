@@ -35,6 +35,11 @@ pub struct HistoryResponse {
     pub has_more: bool,
     /// The reactions on this page's messages, by message seq.
     pub reactions: Vec<ReactionGroup>,
+    /// The changes to the room itself (`room.updated`, `member.role_changed`,
+    /// `room.disappearing_changed`, `message.pinned`, `message.unpinned`)
+    /// among this page's messages, oldest first: between the page before
+    /// and the page after, so each is on one page.
+    pub changes: Vec<crate::domain::PastRoomEvent>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -83,7 +88,7 @@ pub async fn history(
     ))
 }
 
-/// `{"messages":[…],"has_more":…,"reactions":[…]}` by concatenating the
+/// `{"messages":[…],"has_more":…,"reactions":[…],"changes":[…]}` by concatenating the
 /// stored JSON.
 fn history_body(slice: &HistorySlice) -> String {
     let size: usize = slice.messages.iter().map(|m| m.as_str().len() + 1).sum();
@@ -102,6 +107,8 @@ fn history_body(slice: &HistorySlice) -> String {
     });
     // Plain strings and numbers: encoding cannot fail.
     body.push_str(&serde_json::to_string(&slice.reactions).expect("reactions encode"));
+    body.push_str(r#","changes":"#);
+    body.push_str(&serde_json::to_string(&slice.changes).expect("room changes encode"));
     body.push('}');
     body
 }

@@ -10,6 +10,7 @@ mod disappearing;
 mod error;
 mod extract;
 mod files;
+mod group_dms;
 mod guard;
 mod member_invites;
 mod mentions;
@@ -28,6 +29,7 @@ mod search;
 pub mod server;
 mod server_name;
 mod sessions;
+mod status;
 mod stream;
 mod threads;
 mod tutorial;
@@ -178,6 +180,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(room_care::settings, room_care::care))
         .routes(routes!(room_care::delete_room))
         .routes(routes!(room_care::set_role))
+        .routes(routes!(group_dms::open_group))
+        .routes(routes!(status::my_status, status::set_status))
+        .routes(routes!(status::member_statuses))
         // --- server
         .routes(routes!(disappearing::set_disappearing))
         .routes(routes!(admin::my_role))

@@ -465,10 +465,72 @@ pub trait Store: ServerFinish + Send + Sync + 'static {
     /// The newest `limit` entries, newest first.
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
 
+    // --- conversations (finish)
+    /// `edit_message`, and in the same transaction who the message
+    /// mentions now (its JSON and the inbox rows; a mention that stays
+    /// keeps its place).
+    async fn edit_message_mentioning(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        author: UserId,
+        body: MessageBody,
+        mentions: crate::domain::Mentions,
+    ) -> StoreResult<Message>;
+    /// Makes a member an owner (or an owner a member) and logs
+    /// `member.role_changed`; `false` when they are not in the room.
+    async fn change_role(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: Role,
+        by: Reactor,
+    ) -> StoreResult<bool>;
+    /// The room changes (settings, roles, timer, pins) with a seq in
+    /// `first..=last`, oldest first, at most a page's worth (the newest).
+    async fn room_changes_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<crate::domain::PastRoomEvent>>;
+    /// The group conversation of exactly `creator` and `others`, or a new
+    /// private one named `name`; whether it was made now.
+    async fn open_group(
+        &self,
+        creator: UserId,
+        others: Vec<UserId>,
+        name: String,
+        now: Timestamp,
+    ) -> StoreResult<(Room, bool)>;
+    /// Which of the user's rooms are group conversations.
+    async fn groups_of(&self, user: UserId) -> StoreResult<Vec<RoomId>>;
+    /// Whether the room is a group conversation, and how many are in it.
+    async fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>>;
+    /// Sets (or with `None` clears) the user's status.
+    async fn set_status(
+        &self,
+        user: UserId,
+        status: Option<crate::domain::UserStatus>,
+    ) -> StoreResult<()>;
+    /// The user's status unless it has ended by `now`.
+    async fn status_of(
+        &self,
+        user: UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<crate::domain::UserStatus>>;
+    /// The statuses (not ended by `now`) of the room's members, by name.
+    async fn member_statuses(
+        &self,
+        room: RoomId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<crate::domain::MemberStatus>>;
+
     // --- server (finish)
     // Files of expired messages and audited changes: declared in the
-    // supertrait `finish::ServerFinish` so that each backend implements
-    // them in a file of its own (sqlite/mod.rs is past 400 lines).
+    // supertrait `finish::ServerFinish` (also: signed-in devices, reset
+    // links, the server name, member invites) so that each backend
+    // implements them in a file of its own (sqlite/mod.rs is past 400 lines).
 }
 
 /// What an add of a reaction did.

@@ -161,6 +161,9 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
          DROP TABLE server_settings; DROP TABLE invites; DROP TABLE room_bans; DROP TABLE audit_log;",
     )
     .unwrap();
+    // Nor what version 10 added (group conversations, statuses).
+    db.execute_batch("DROP TABLE group_conversations; DROP TABLE user_statuses;")
+        .unwrap();
     // Nor what version 12 added (finishing running a server).
     db.execute_batch(
         "DROP TABLE file_deletions; DROP TABLE password_resets;

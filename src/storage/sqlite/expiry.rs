@@ -145,7 +145,8 @@ fn expire_one(
             message_seq: seq,
         },
     };
-    log_event(c, events, event, now)
+    log_event(c, events, event, now)?;
+    super::corrections::reply_gone(c, events, &message, now)
 }
 
 /// Server-wide retention: expires at most `limit` messages posted before

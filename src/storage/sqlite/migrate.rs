@@ -60,6 +60,11 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 10,
+        sql: include_str!("../../../migrations/sqlite/0010_conversations_finish.sql"),
+        then: None,
+    },
+    Migration {
         version: 12,
         sql: include_str!("../../../migrations/sqlite/0012_server_finish.sql"),
         then: None,

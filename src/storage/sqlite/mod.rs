@@ -4,10 +4,12 @@
 
 mod cache;
 mod conversation;
+mod corrections;
 mod directory;
 mod expiry;
 mod files;
 mod finish;
+mod group_dms;
 mod migrate;
 mod moderation;
 mod queries;
@@ -16,6 +18,7 @@ mod readers;
 mod room_care;
 mod search;
 mod server;
+mod status;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -883,6 +886,110 @@ impl Store for SqliteStore {
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>> {
         self.readers
             .read(move |c| moderation::audit_log(c, limit))
+            .await
+    }
+
+    // --- conversations (finish)
+    async fn edit_message_mentioning(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        author: UserId,
+        body: MessageBody,
+        mentions: crate::domain::Mentions,
+    ) -> StoreResult<Message> {
+        self.writer
+            .write(move |c, ev| {
+                corrections::edit_message(c, ev, room, seq, author, &body, &mentions)
+            })
+            .await
+    }
+
+    async fn change_role(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: Role,
+        by: Reactor,
+    ) -> StoreResult<bool> {
+        self.write_then(
+            move |c, ev| corrections::change_role(c, ev, room, user, role, &by),
+            self.forget_access(),
+        )
+        .await
+    }
+
+    async fn room_changes_between(
+        &self,
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    ) -> StoreResult<Vec<crate::domain::PastRoomEvent>> {
+        self.readers
+            .read_quick(move |c| corrections::room_changes_between(c, room, first, last))
+            .await
+    }
+
+    async fn open_group(
+        &self,
+        creator: UserId,
+        others: Vec<UserId>,
+        name: String,
+        now: Timestamp,
+    ) -> StoreResult<(Room, bool)> {
+        // New memberships, as for any new room: the access cache forgets.
+        self.write_then(
+            move |c, ev| group_dms::open_group(c, ev, creator, &others, &name, now),
+            self.forget_access(),
+        )
+        .await
+    }
+
+    async fn groups_of(&self, user: UserId) -> StoreResult<Vec<RoomId>> {
+        self.readers
+            .read_quick(move |c| group_dms::groups_of(c, user))
+            .await
+    }
+
+    async fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>> {
+        self.readers
+            .read_quick(move |c| {
+                if group_dms::is_group(c, room)? {
+                    group_dms::member_count(c, room).map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
+            .await
+    }
+
+    async fn set_status(
+        &self,
+        user: UserId,
+        status: Option<crate::domain::UserStatus>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| status::set_status(c, user, status.as_ref(), Timestamp::now()))
+            .await
+    }
+
+    async fn status_of(
+        &self,
+        user: UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<crate::domain::UserStatus>> {
+        self.readers
+            .read_quick(move |c| status::status_of(c, user, now))
+            .await
+    }
+
+    async fn member_statuses(
+        &self,
+        room: RoomId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<crate::domain::MemberStatus>> {
+        self.readers
+            .read(move |c| status::member_statuses(c, room, now))
             .await
     }
 }

@@ -284,6 +284,7 @@ pub fn rooms_of(c: &Connection, user: UserId) -> StoreResult<Vec<RoomSummary>> {
                 peer: row.get(9)?,
                 mentions: 0,
                 notification_level: crate::domain::NotificationLevel::default(),
+                group: false,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -705,7 +706,8 @@ pub fn delete_message(
             message_seq: seq,
         },
     };
-    log_event(c, events, event, now)
+    log_event(c, events, event, now)?;
+    super::corrections::reply_gone(c, events, &message, now)
 }
 
 /// Creations from `messages` and later changes from `room_events`, merged by seq,
