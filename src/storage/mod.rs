@@ -17,9 +17,11 @@ use crate::domain::{
 use crate::error::Error;
 use crate::files::FileKey;
 
+pub use finish::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 pub use search::{MessageSearch, SearchOrder};
 pub use uploads::{NewUpload, StoredPreview, UploadRecord, UploadReservation};
 
+mod finish;
 mod search;
 mod uploads;
 
@@ -163,7 +165,7 @@ pub trait Publisher: Send + Sync + 'static {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ServerFinish + Send + Sync + 'static {
     /// How this store makes writes durable.
     fn durability(&self) -> Durability;
 
@@ -537,6 +539,11 @@ pub trait Store: Send + Sync + 'static {
     /// Gives back the reservation of an upload that was not recorded
     /// (`record_upload` gives back its upload's own).
     async fn release_upload_quota(&self, reservation: i64) -> StoreResult<()>;
+    // --- server (finish)
+    // Files of expired messages and audited changes: declared in the
+    // supertrait `finish::ServerFinish` (also: signed-in devices, reset
+    // links, the server name, member invites) so that each backend
+    // implements them in a file of its own (sqlite/mod.rs is past 400 lines).
 }
 
 /// What an add of a reaction did.

@@ -8,6 +8,7 @@ mod corrections;
 mod directory;
 mod expiry;
 mod files;
+mod finish;
 mod group_dms;
 mod migrate;
 mod moderation;

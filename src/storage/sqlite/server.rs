@@ -217,7 +217,9 @@ pub mod offline {
     use anyhow::{bail, Context};
     use rusqlite::Connection;
 
-    fn open(data_dir: &Path) -> anyhow::Result<Connection> {
+    pub use super::super::finish::resets::create_offline as create_reset_link;
+
+    pub(in crate::storage::sqlite) fn open(data_dir: &Path) -> anyhow::Result<Connection> {
         let path = data_dir.join("natter.db");
         if !path.exists() {
             bail!("there is no natter database in {}", data_dir.display());
