@@ -50,7 +50,7 @@ async fn serve() -> std::process::ExitCode {
             &loaded.config.data_dir,
         );
         return match database {
-            Ok(database) => admin(&database, sub),
+            Ok(database) => admin(&loaded.config, &database, sub),
             Err(e) => {
                 eprintln!("natter: {e:#}");
                 std::process::ExitCode::FAILURE
@@ -157,9 +157,15 @@ async fn stop_signal() {
     tracing::info!("stopping");
 }
 
-/// `natter admin …`: acts on the database file and exits.
-fn admin(database: &std::path::Path, matches: &clap::ArgMatches) -> std::process::ExitCode {
+/// `natter admin …`: acts on the database file (promote, demote, list,
+/// reset links) or on the data directory (backup, restore) and exits.
+fn admin(
+    config: &natter::Config,
+    database: &std::path::Path,
+    matches: &clap::ArgMatches,
+) -> std::process::ExitCode {
     use natter::storage::sqlite::admin;
+    let data_dir = config.data_dir.as_path();
     let done = match matches.subcommand() {
         Some((which @ ("promote" | "demote"), args)) => {
             let name = args
@@ -182,6 +188,21 @@ fn admin(database: &std::path::Path, matches: &clap::ArgMatches) -> std::process
                 println!("{name}\t{role}{state}");
             }
         }),
+        Some(("reset-password", args)) => {
+            let name = args
+                .get_one::<String>("username")
+                .map_or("", String::as_str);
+            let (made, code_hash) = natter::chat::MadeResetLink::generate();
+            admin::create_reset_link(database, name, &code_hash, made.expires_at).map(|()| {
+                let base = config.public_url.as_deref().unwrap_or("").trim_end_matches('/');
+                println!(
+                    "{base}/?reset={}\nA one-time link for {name} to choose a new password; it works for a day.",
+                    made.code
+                );
+            })
+        }
+        Some(("backup", args)) => backup(data_dir, args),
+        Some(("restore", args)) => restore(data_dir, args),
         _ => Err(anyhow::anyhow!(
             "unknown admin command; see natter admin --help"
         )),
@@ -193,4 +214,48 @@ fn admin(database: &std::path::Path, matches: &clap::ArgMatches) -> std::process
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `natter admin backup --to FILE`: a consistent copy of a live data
+/// directory (see natter::backup); the server may keep running.
+fn backup(data_dir: &std::path::Path, args: &clap::ArgMatches) -> anyhow::Result<()> {
+    use natter::backup::{create_backup, BackupSource};
+    let to = args.get_one::<String>("to").map_or("", String::as_str);
+    if !data_dir.join("natter.db").exists() {
+        anyhow::bail!("there is no natter database in {}", data_dir.display());
+    }
+    let files = data_dir.join("files").is_dir().then(|| "files".to_owned());
+    let manifest = create_backup(
+        &BackupSource {
+            data_dir: data_dir.to_owned(),
+            database: "natter.db".into(),
+            files_dir: files,
+        },
+        std::path::Path::new(to),
+    )?;
+    println!(
+        "backed up {} (database {} bytes, {} files, {} bytes) to {to}",
+        data_dir.display(),
+        manifest.database_bytes,
+        manifest.file_count,
+        manifest.file_bytes
+    );
+    Ok(())
+}
+
+/// `natter admin restore --from FILE` into an empty `--data-dir`.
+fn restore(data_dir: &std::path::Path, args: &clap::ArgMatches) -> anyhow::Result<()> {
+    let from = args.get_one::<String>("from").map_or("", String::as_str);
+    let manifest = natter::backup::restore_backup(
+        std::path::Path::new(from),
+        data_dir,
+        natter::storage::sqlite::latest_version(),
+    )?;
+    println!(
+        "restored the backup of {} into {}; start natter with --data-dir {}",
+        manifest.created_at,
+        data_dir.display(),
+        data_dir.display()
+    );
+    Ok(())
 }

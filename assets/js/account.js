@@ -1,6 +1,7 @@
 // Signed-in user menu: set/change password, sign out, sign out everywhere.
 
 import { put } from './api.js';
+import { readBootstrap } from './bootstrap.js';
 import { formDialog } from './dialogs.js';
 import { t } from './i18n.js';
 import { setupMenu } from './menu.js';
@@ -52,6 +53,12 @@ export function setupAccount({ getMe, unsentCount, signOut }) {
     parts.push(question);
     return window.confirm(parts.join('\n\n'));
   }
+
+  // The device list and the invite dialog load on first use.
+  byId('devices-button').addEventListener('click', () => import('./devices.js').then((m) => m.openDevices()));
+  const invite = byId('invite-button');
+  invite.hidden = !readBootstrap()?.server?.can_invite;
+  invite.addEventListener('click', () => import('./invites.js').then((m) => m.openInvites()));
 
   byId('sign-out-button').addEventListener('click', () => {
     if (confirmSignOut(t('account.signOutQuestion'), { always: false })) signOut('/api/v1/session', 'here');

@@ -1,6 +1,7 @@
 // The admin page (a dialog from the user menu, shown to the server's
 // admins only): the sign-up mode, invite links (make, copy, revoke) and
-// people (search, promote, demote, deactivate, reactivate). Every action
+// people (search, promote, demote, a password reset link, sign out
+// everywhere, deactivate, reactivate). Every action
 // is checked by the server; this page only offers it to admins.
 
 import { del, get, post, put } from './api.js';
@@ -63,6 +64,25 @@ export function setupAdmin({ dialog, rooms, meId }) {
                 await loadPeople();
               }),
             ),
+        button(t('admin.resetLink'), (e) =>
+          act(async () => {
+            const { code } = await post(`/api/v1/admin/users/${u.user_id}/reset-link`, {});
+            const row = e.target.closest('li');
+            row.querySelector('.admin-reset-link')?.remove();
+            const link = h('input', { class: 'admin-reset-link', readonly: true, value: `${location.origin}/?reset=${encodeURIComponent(code)}`, 'aria-label': `${t('admin.resetLink')} ${u.username}` });
+            row.append(link);
+            link.select();
+            await loadAudit();
+          }),
+        ),
+        me
+          ? null
+          : button(t('account.signOutAll'), () =>
+              act(async () => {
+                await post(`/api/v1/admin/users/${u.user_id}/sign-out`, {});
+                await loadAudit();
+              }),
+            ),
         me
           ? null
           : button(u.deactivated ? t('admin.reactivate') : t('admin.deactivate'), () =>
@@ -117,6 +137,34 @@ export function setupAdmin({ dialog, rooms, meId }) {
     );
   }
 
+  // The server's name (page titles, the sign-in page).
+  const nameInput = h('input', { id: 'admin-server-name', name: 'name', maxlength: '60', autocomplete: 'off' });
+  const nameForm = h(
+    'form',
+    { id: 'admin-server-name-form', class: 'admin-invite', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'admin-server-name' }, t('admin.serverName')), nameInput),
+    h('button', { type: 'submit', class: 'button' }, t('admin.retention.save')),
+  );
+  // Whether members may make invite links too.
+  const memberInvites = h('input', { id: 'admin-member-invites', type: 'checkbox' });
+  const memberInvitesField = h('div', { class: 'field' }, h('label', {}, memberInvites, ' ', t('admin.memberInvites')));
+  memberInvites.addEventListener('change', () =>
+    act(async () => {
+      await put('/api/v1/admin/member-invites', { allowed: memberInvites.checked });
+      toast(t('admin.modeSaved'));
+      await loadAudit();
+    }),
+  );
+  error.after(nameForm, memberInvitesField);
+  nameForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(async () => {
+      const { name } = await put('/api/v1/admin/server-name', { name: nameInput.value });
+      nameInput.value = name;
+      await loadAudit();
+    });
+  });
+
   retention.addEventListener('submit', (e) => {
     e.preventDefault();
     act(async () => {
@@ -167,8 +215,15 @@ export function setupAdmin({ dialog, rooms, meId }) {
     inviteForm.elements.room.replaceChildren(h('option', { value: '' }, t('admin.invite.noRoom')), ...options);
     dialog.showModal();
     await act(async () => {
-      const [settings, kept] = await Promise.all([get('/api/v1/admin/sign-up'), get('/api/v1/admin/retention')]);
+      const [settings, kept, server, members] = await Promise.all([
+        get('/api/v1/admin/sign-up'),
+        get('/api/v1/admin/retention'),
+        get('/api/v1/server'),
+        get('/api/v1/admin/member-invites'),
+      ]);
       mode.value = settings.sign_up_mode;
+      memberInvites.checked = members.allowed;
+      nameInput.value = server.name;
       retention.elements.days.value = String(kept.retention_days);
       await Promise.all([loadPeople(), loadInvites(), loadAudit()]);
     });

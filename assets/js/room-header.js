@@ -54,7 +54,10 @@ export class RoomHeader {
 }
 
 // "(3) #general · Natter": unread first, so it shows in a narrow tab.
+// The server's name, as the page was served with it.
+const SERVER_NAME = globalThis.document?.title || 'Natter';
+
 export function pageTitle(room, unread, mentions = 0) {
   const name = room ? (room.kind === 'direct' ? roomLabel(room) : `#${roomLabel(room)}`) : null;
-  return `${mentions ? `@${mentions} ` : ''}${unread ? `(${unread}) ` : ''}${name ? `${name} · ` : ''}Natter`;
+  return `${mentions ? `@${mentions} ` : ''}${unread ? `(${unread}) ` : ''}${name ? `${name} · ` : ''}${SERVER_NAME}`;
 }

@@ -120,3 +120,7 @@ setupForm({
 document.querySelector('.welcome__jump a').addEventListener('click', () => {
   requestAnimationFrame(() => signinUsername.focus());
 });
+
+// A password reset link (/?reset=CODE): one form instead of both.
+const resetCode = new URLSearchParams(location.search).get('reset');
+if (resetCode) import('./reset.js').then((m) => m.showReset(resetCode));

@@ -7,7 +7,7 @@ use crate::domain::{
     Account, Invite, RoomId, RoomKind, SignUpMode, Standing, Timestamp, User, UserId, Username,
 };
 use crate::error::{Error, Result};
-use crate::storage::{NewInvite, StoreError};
+use crate::storage::{AuditedChange, AuditedOutcome, NewInvite, StoreError};
 
 /// Invites last at most this long.
 pub const MAX_INVITE_SECS: u32 = 90 * 24 * 3600;
@@ -128,14 +128,16 @@ impl Chat {
                 "You cannot demote yourself; ask another admin.",
             ));
         }
-        self.store
-            .set_admin(user, make_admin)
-            .await
-            .map_err(no_user)?;
-        tracing::info!(admin = %admin.id, user = %user, make_admin, "server role changed");
         let action = if make_admin { "promote" } else { "demote" };
-        self.audit(admin, action, self.name_of(user).await?, None)
+        let change = AuditedChange::SetAdmin {
+            user,
+            admin: make_admin,
+        };
+        self.audited(admin, action, self.name_of(user).await?, None, change)
             .await
+            .map_err(no_user_error)?;
+        tracing::info!(admin = %admin.id, user = %user, make_admin, "server role changed");
+        Ok(())
     }
 
     /// Deactivates (ending every session and live connection at once) or
@@ -149,14 +151,16 @@ impl Chat {
                 "You cannot deactivate your own account.",
             ));
         }
-        self.store
-            .set_deactivated(user, !active)
-            .await
-            .map_err(no_user)?;
-        tracing::info!(admin = %admin.id, user = %user, active, "account activation changed");
         let action = if active { "reactivate" } else { "deactivate" };
-        self.audit(admin, action, self.name_of(user).await?, None)
+        let change = AuditedChange::SetDeactivated {
+            user,
+            deactivated: !active,
+        };
+        self.audited(admin, action, self.name_of(user).await?, None, change)
             .await
+            .map_err(no_user_error)?;
+        tracing::info!(admin = %admin.id, user = %user, active, "account activation changed");
+        Ok(())
     }
 
     pub async fn sign_up_mode(&self, admin: &User) -> Result<SignUpMode> {
@@ -166,13 +170,16 @@ impl Chat {
 
     pub async fn set_sign_up_mode(&self, admin: &User, mode: SignUpMode) -> Result<()> {
         self.require_admin(admin).await?;
-        self.store.set_sign_up_mode(mode).await?;
+        let change = AuditedChange::SignUpMode(mode);
+        self.audited(admin, "sign_up_mode", mode.as_str(), None, change)
+            .await?;
         tracing::info!(admin = %admin.id, mode = mode.as_str(), "sign-up mode changed");
-        self.audit(admin, "sign_up_mode", mode.as_str(), None).await
+        Ok(())
     }
 
-    /// Makes an invite link's code. With a room, the admin must be in it
-    /// and it must not be a direct room.
+    /// Makes an invite link's code (admins; members too when allowed, see
+    /// member_invites.rs). With a room, its maker must be in it and it must
+    /// not be a direct room.
     pub async fn create_invite(
         &self,
         admin: &User,
@@ -180,7 +187,11 @@ impl Chat {
         max_uses: u32,
         room: Option<RoomId>,
     ) -> Result<MadeInvite> {
-        self.require_admin(admin).await?;
+        if !self.may_invite(admin).await? {
+            return Err(Error::Forbidden(
+                "Only the server's admins can make invite links here.".into(),
+            ));
+        }
         if expires_in_secs == 0 || expires_in_secs > MAX_INVITE_SECS {
             return Err(Error::invalid(
                 "invite_expiry_invalid",
@@ -204,18 +215,20 @@ impl Chat {
         }
         let code = SessionToken::generate();
         let expires_at = Timestamp(Timestamp::now().millis() + i64::from(expires_in_secs) * 1000);
-        let invite = self
-            .store
-            .create_invite(NewInvite {
-                code_hash: code.hash(),
-                created_by: admin.id,
-                expires_at,
-                max_uses,
-                room,
-            })
-            .await?;
-        let target = format!("invite {}", invite.id);
-        self.audit(admin, "invite.create", target, room).await?;
+        let change = AuditedChange::CreateInvite(NewInvite {
+            code_hash: code.hash(),
+            created_by: admin.id,
+            expires_at,
+            max_uses,
+            room,
+        });
+        // The target names the invite's id once it has one.
+        let AuditedOutcome::Invite(invite) = self
+            .audited(admin, "invite.create", "", room, change)
+            .await?
+        else {
+            return Err(Error::Internal(anyhow::anyhow!("the store made no invite")));
+        };
         Ok(MadeInvite {
             invite,
             code: code.expose().to_owned(),
@@ -229,12 +242,14 @@ impl Chat {
 
     pub async fn revoke_invite(&self, admin: &User, id: i64) -> Result<()> {
         self.require_admin(admin).await?;
-        self.store.revoke_invite(id).await.map_err(|e| match e {
-            StoreError::NotFound => Error::not_found("There is no such invite."),
-            other => other.into(),
-        })?;
-        self.audit(admin, "invite.revoke", format!("invite {id}"), None)
+        let change = AuditedChange::RevokeInvite(id);
+        self.audited(admin, "invite.revoke", format!("invite {id}"), None, change)
             .await
+            .map_err(|e| match e {
+                Error::NotFound(_) => Error::not_found("There is no such invite."),
+                other => other,
+            })?;
+        Ok(())
     }
 
     async fn name_of(&self, user: UserId) -> Result<String> {
@@ -246,9 +261,9 @@ impl Chat {
     }
 }
 
-fn no_user(e: StoreError) -> Error {
+fn no_user_error(e: Error) -> Error {
     match e {
-        StoreError::NotFound => Error::not_found("There is no such user."),
-        other => other.into(),
+        Error::NotFound(_) => Error::not_found("There is no such user."),
+        other => other,
     }
 }

@@ -86,6 +86,8 @@ impl Chat {
     /// Run at start-up before anything is served, so nothing that expired
     /// while the server was down is ever handed out.
     pub async fn expire_overdue(&self) -> Result<u64> {
+        // Files left queued by a crash after an expiry's commit go first.
+        self.delete_expired_files().await?;
         let mut total = 0u64;
         loop {
             let n = self.store.expire_due(Timestamp::now(), BATCH).await?;
@@ -98,6 +100,7 @@ impl Chat {
             let n = self.retain_batch().await?;
             total += u64::from(n);
             if n < BATCH {
+                self.delete_expired_files().await?;
                 return Ok(total);
             }
         }
@@ -129,10 +132,11 @@ impl Chat {
                 format!("Retention is at most {MAX_RETENTION_DAYS} days; 0 turns it off."),
             ));
         }
-        self.store.set_retention_days(days).await?;
+        let change = crate::storage::AuditedChange::RetentionDays(days);
+        self.audited(admin, "retention", format!("{days} days"), None, change)
+            .await?;
         self.expiry.wake.notify_one();
-        self.audit(admin, "retention", format!("{days} days"), None)
-            .await
+        Ok(())
     }
 
     /// Starts the expiry task. It holds the chat only while it works, so
@@ -176,6 +180,12 @@ async fn expire_what_is_due(chat: &Weak<Chat>, clock: &ExpiryClock) -> Option<Op
             }),
             Err(_) => 0,
         };
+        if matches!(due, Ok(n) if n > 0) || retained > 0 {
+            // The files of what just expired: their rows are gone already.
+            if let Err(e) = chat.delete_expired_files().await {
+                tracing::error!(error = %e, "cannot delete the files of expired messages; trying again next round");
+            }
+        }
         match due.map(|n| n.max(retained)) {
             // A full batch: more may be due. Yield so other writes queue
             // between batches.

@@ -231,14 +231,21 @@ impl Chat {
             ));
         }
         let files = self.files_to_remove(room, seq).await?;
-        self.store
-            .delete_message(room, seq)
-            .await
-            .map_err(message_error)?;
         if someone_elses {
+            // A moderator's delete is audited in its own transaction.
             let target = format!("message {seq} by {}", message.author);
-            self.audit(user, "message.delete", target, Some(room))
-                .await?;
+            let change = crate::storage::AuditedChange::DeleteMessage { room, seq };
+            self.audited(user, "message.delete", target, Some(room), change)
+                .await
+                .map_err(|e| match e {
+                    Error::NotFound(_) => Error::not_found("Message not found."),
+                    other => other,
+                })?;
+        } else {
+            self.store
+                .delete_message(room, seq)
+                .await
+                .map_err(message_error)?;
         }
         self.remove_files(files).await;
         Ok(())

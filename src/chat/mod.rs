@@ -6,18 +6,23 @@ mod admin;
 mod credentials;
 mod directory;
 mod disappearing;
+mod expired_files;
 mod files;
 mod group_dms;
 mod limits;
+mod member_invites;
 mod mentions;
 mod messages;
 mod moderation;
 mod pins;
 mod reactions;
+mod resets;
 mod room_care;
 mod room_history;
 mod rooms;
 mod search;
+mod server_name;
+mod sessions;
 mod status;
 mod threads;
 mod upload_quota;
@@ -35,9 +40,11 @@ use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
 pub use pins::{MAX_PINS, MAX_SAVED};
 pub use reactions::MAX_EMOJI_PER_MESSAGE;
+pub use resets::{MadeResetLink, RESET_LINK_SECS};
 pub use room_care::{RoomCareRequest, TOPIC_MAX};
 pub use rooms::GENERAL;
 pub use search::{SearchHit, SearchPage, SearchRequest, MAX_SEARCH_PAGE};
+pub use server_name::{DEFAULT_SERVER_NAME, SERVER_NAME_MAX};
 pub use threads::ThreadSlice;
 
 use crate::storage::Store;
@@ -69,6 +76,8 @@ pub struct Chat {
     expiry: Arc<ExpiryClock>,
     /// Attachments; `None` until `keep_files`.
     files: Option<std::sync::Arc<files::Attachments>>,
+    /// Sessions' last use and idle time.
+    sessions: sessions::SessionClock,
 }
 
 impl Chat {
@@ -80,6 +89,7 @@ impl Chat {
             send_ack: metrics::Histogram::noop(),
             expiry: Arc::default(),
             files: None,
+            sessions: sessions::SessionClock::default(),
         }
     }
 

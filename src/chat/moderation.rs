@@ -6,28 +6,29 @@
 use super::Chat;
 use crate::domain::{AuditRecord, Role, RoomId, RoomKind, User, UserId};
 use crate::error::{Error, Result};
-use crate::storage::AuditEntry;
+use crate::storage::{AuditEntry, AuditedChange, AuditedOutcome};
 
 const AUDIT_PAGE: u32 = 500;
 
 impl Chat {
-    /// Appends an action to the audit log.
-    pub(super) async fn audit(
+    /// Makes `change` and appends it to the audit log, in one
+    /// transaction: the log never misses an action that happened, nor
+    /// holds one that did not.
+    pub(super) async fn audited(
         &self,
         actor: &User,
         action: &'static str,
         target: impl Into<String>,
         room: Option<RoomId>,
-    ) -> Result<()> {
-        self.store
-            .record_audit(AuditEntry {
-                actor: actor.id,
-                action,
-                target: target.into(),
-                room,
-            })
-            .await?;
-        Ok(())
+        change: AuditedChange,
+    ) -> Result<AuditedOutcome> {
+        let entry = AuditEntry {
+            actor: actor.id,
+            action,
+            target: target.into(),
+            room,
+        };
+        Ok(self.store.audited(change, entry).await?)
     }
 
     /// Whether the user moderates the room: its owner, or a server admin.
@@ -65,8 +66,14 @@ impl Chat {
         if target.id == actor.id {
             return Err(Error::invalid("ban_self", "You cannot ban yourself."));
         }
-        self.store.ban_member(id, target.id, actor.id).await?;
-        self.audit(actor, "ban", target.username, Some(id)).await
+        let ban = AuditedChange::Ban {
+            room: id,
+            user: target.id,
+            by: actor.id,
+        };
+        self.audited(actor, "ban", target.username, Some(id), ban)
+            .await?;
+        Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.id, room = %id))]
@@ -78,13 +85,20 @@ impl Chat {
             ));
         }
         let target = self.user_named(username).await?;
-        if !self.store.unban_member(id, target.id).await? {
-            return Err(Error::not_found(format!(
-                "{} is not banned from this room.",
-                target.username
-            )));
+        let unban = AuditedChange::Unban {
+            room: id,
+            user: target.id,
+        };
+        let name = target.username.clone();
+        match self
+            .audited(actor, "unban", target.username, Some(id), unban)
+            .await?
+        {
+            AuditedOutcome::Changed(false) => Err(Error::not_found(format!(
+                "{name} is not banned from this room."
+            ))),
+            _ => Ok(()),
         }
-        self.audit(actor, "unban", target.username, Some(id)).await
     }
 
     /// The audit log, newest first (admins only).

@@ -109,6 +109,33 @@ fn admin_command() -> Command {
                 .arg(user()),
         )
         .subcommand(Command::new("list-users").about("List every account with its role"))
+        .subcommand(
+            Command::new("reset-password")
+                .about("Print a one-time link (valid a day) for a user to choose a new password")
+                .arg(user()),
+        )
+        .subcommand(
+            Command::new("backup")
+                .about("Copy the database and files into one archive, consistently, while the server runs")
+                .arg(
+                    Arg::new("to")
+                        .long("to")
+                        .required(true)
+                        .value_name("FILE")
+                        .help("The archive to write (must not exist yet)"),
+                ),
+        )
+        .subcommand(
+            Command::new("restore")
+                .about("Restore a backup into --data-dir, which must be empty or absent (server stopped)")
+                .arg(
+                    Arg::new("from")
+                        .long("from")
+                        .required(true)
+                        .value_name("FILE")
+                        .help("An archive made by natter admin backup"),
+                ),
+        )
 }
 
 impl Loaded {

@@ -58,6 +58,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     pub upload_quota_bytes: u64,
     pub orphan_upload_age: Duration,
+    /// A session unused this long ends.
+    pub session_idle: Duration,
     pub assets_dir: Option<PathBuf>,
     pub limits: LimitSettings,
     pub connections: ConnectionLimits,
@@ -93,6 +95,7 @@ impl Default for Config {
             max_upload_bytes: 0,
             upload_quota_bytes: 0,
             orphan_upload_age: Duration::ZERO,
+            session_idle: Duration::ZERO,
             assets_dir: None,
             limits: LimitSettings::default(),
             connections: ConnectionLimits::default(),
@@ -154,6 +157,9 @@ impl Config {
         }
         if self.max_body_bytes < 1024 {
             anyhow::bail!("--max-body-bytes must be at least 1024");
+        }
+        if self.session_idle.is_zero() {
+            anyhow::bail!("--session-idle-secs must be at least 1");
         }
         if let Some(dir) = &self.assets_dir {
             if !dir.join("welcome.html").is_file() {

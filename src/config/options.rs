@@ -108,6 +108,8 @@ options! {
     upload_quota_bytes: u64 = 1 << 30 => upload_quota_bytes;
     /// Seconds an upload may wait to be sent with a message before it is removed
     orphan_upload_secs: Secs = Secs(24 * 3600) => orphan_upload_age;
+    /// Seconds a session may go unused before it ends (signed out; pruned)
+    session_idle_secs: Secs = Secs(30 * 24 * 3600) => session_idle;
     /// Serve the web client from this folder instead of the copy built into
     /// the binary (for live editing of assets/)
     assets_dir: Option<PathBuf> ["DIR"] = None => assets_dir;

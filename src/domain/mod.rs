@@ -2,6 +2,7 @@
 //! rest of the server passes around. Nothing here knows HTTP or SQL.
 
 mod conversation;
+mod device;
 mod directory;
 mod emoji;
 mod event;
@@ -18,6 +19,7 @@ pub use conversation::{
     mentioned_names, MentionEntry, Mentions, NotificationLevel, ThreadPlace, ThreadSummary,
     MAX_MENTIONS, THREAD_PEOPLE_SHOWN,
 };
+pub use device::Device;
 pub use directory::{Person, RoomAbout, RoomDetails};
 pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
 pub use event::{

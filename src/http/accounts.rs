@@ -55,6 +55,8 @@ pub struct UserResponse {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServerInfo {
+    /// The server's name (admins set it; "Natter" until then).
+    pub name: String,
     pub require_password: bool,
     pub max_message_chars: usize,
     pub version: &'static str,
@@ -83,14 +85,15 @@ pub fn signed_in_response(state: &AppState, status: StatusCode, signed_in: Signe
 /// GET /api/v1/server — settings a client needs before signing in.
 #[utoipa::path(get, path = "/api/v1/server", tag = "accounts",
     responses((status = 200, body = ServerInfo)))]
-pub async fn server_info(State(state): State<AppState>) -> Json<ServerInfo> {
+pub async fn server_info(State(state): State<AppState>) -> Result<Json<ServerInfo>> {
     let policy = state.chat.policy();
-    Json(ServerInfo {
+    Ok(Json(ServerInfo {
+        name: state.chat.server_name().await?,
         require_password: policy.require_password,
         max_message_chars: policy.max_message_chars,
         version: env!("CARGO_PKG_VERSION"),
         durability: state.chat.durability(),
-    })
+    }))
 }
 
 /// POST /api/v1/users — pick a username (and maybe a password) and go.

@@ -67,6 +67,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         match state.chat.authenticate(&token).await? {
             Some(user) => {
                 tracing::Span::current().record("user_id", user.id.0); // the access log's
+                super::sessions::seen(state, parts, &token).await;
                 Ok(CurrentUser { user, token })
             }
             None => Err(Error::Unauthenticated {

@@ -12,6 +12,7 @@ mod extract;
 mod files;
 mod group_dms;
 mod guard;
+mod member_invites;
 mod mentions;
 mod messages;
 mod moderation;
@@ -22,10 +23,13 @@ mod pages;
 mod precompressed;
 mod ranges;
 mod reactions;
+mod resets;
 mod room_care;
 mod rooms;
 mod search;
 pub mod server;
+mod server_name;
+mod sessions;
 mod status;
 mod stream;
 mod threads;
@@ -106,6 +110,25 @@ fn files_routes() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::disable())
 }
 
+/// Devices, reset links, the server name and member invites (issue 18).
+fn server_finish_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sessions::end_device))
+        .routes(routes!(sessions::sign_out_user))
+        .routes(routes!(resets::make_reset_link))
+        .routes(routes!(resets::reset_password))
+        .routes(routes!(server_name::set_server_name))
+        .routes(routes!(
+            member_invites::my_invites,
+            member_invites::create_my_invite
+        ))
+        .routes(routes!(member_invites::revoke_my_invite))
+        .routes(routes!(
+            member_invites::member_invites,
+            member_invites::set_member_invites
+        ))
+}
+
 /// The whole application router. The OpenAPI document is built from the
 /// same route list, so it cannot drift from what is served.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
@@ -113,7 +136,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(accounts::server_info))
         .routes(routes!(accounts::sign_up, directory::find_people))
         .routes(routes!(accounts::sign_in, accounts::sign_out))
-        .routes(routes!(accounts::sign_out_everywhere))
+        .routes(routes!(accounts::sign_out_everywhere, sessions::devices))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::set_password))
         .routes(routes!(accounts::set_preferences))
@@ -177,6 +200,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::unban))
         .routes(routes!(moderation::audit_log))
         .routes(routes!(admin::retention, admin::set_retention))
+        .merge(server_finish_routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

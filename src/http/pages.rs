@@ -35,6 +35,7 @@ async fn welcome(State(state): State<AppState>, me: MaybeUser) -> Result<Respons
             // Server-made (a path and a hex hash): nothing to escape.
             assets => Value::from_safe_string(state.assets.prefix()),
             require_password => policy.require_password,
+            server_name => state.chat.server_name().await?,
         },
     )
 }
@@ -52,6 +53,8 @@ struct Bootstrap<'a> {
 struct ServerSettings {
     require_password: bool,
     max_message_chars: usize,
+    /// Whether this user may make invite links (the menu offers it).
+    can_invite: bool,
 }
 
 /// GET /chat — the chat page; signed-out visitors go to `/` first.
@@ -67,6 +70,7 @@ async fn chat(State(state): State<AppState>, me: MaybeUser) -> Result<Response> 
         server: ServerSettings {
             require_password: policy.require_password,
             max_message_chars: policy.max_message_chars,
+            can_invite: state.chat.may_invite(&me.user).await?,
         },
     };
     render(
@@ -78,6 +82,7 @@ async fn chat(State(state): State<AppState>, me: MaybeUser) -> Result<Response> 
             user => &me.user,
             rooms => &rooms,
             theme => me.user.theme.as_str(),
+            server_name => state.chat.server_name().await?,
             bootstrap => Value::from_safe_string(script_json(&bootstrap)),
         },
     )

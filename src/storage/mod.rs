@@ -11,6 +11,7 @@ pub mod sqlite;
 mod accounts;
 mod directory;
 mod disappearing;
+mod finish;
 mod groups;
 mod mentions;
 mod messages;
@@ -32,6 +33,7 @@ use crate::error::Error;
 pub use accounts::{Accounts, UserRecord};
 pub use directory::Directory;
 pub use disappearing::Disappearing;
+pub use finish::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 pub use groups::Groups;
 pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay};
@@ -135,6 +137,7 @@ pub trait Store:
     + Moderation
     + Groups
     + Statuses
+    + ServerFinish
     + 'static
 {
 }
@@ -155,6 +158,7 @@ impl<T> Store for T where
         + Moderation
         + Groups
         + Statuses
+        + ServerFinish
         + 'static
 {
 }

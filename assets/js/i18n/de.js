@@ -386,6 +386,10 @@ export default {
   'admin.retention.save': 'Speichern',
   'admin.retention.saved': 'Aufbewahrung gespeichert.',
   'admin.audit.line': '{actor}: {action} {target}',
+  'admin.memberInvites': 'Auch Mitglieder dürfen Einladungslinks erstellen (außer bei geschlossener Registrierung)',
+  'admin.serverName': 'Servername (Seitentitel und Anmeldeseite)',
+  'admin.resetLink': 'Link zum Zurücksetzen des Passworts',
+  'devices.item': 'Angemeldete Geräte',
   'moderation.ban': 'Sperren',
   'moderation.banned': '{name} ist für diesen Raum gesperrt.',
 };

@@ -391,6 +391,10 @@ export default {
   'admin.retention.save': 'Save',
   'admin.retention.saved': 'Retention saved.',
   'admin.audit.line': '{actor}: {action} {target}',
+  'admin.memberInvites': 'Members may make invite links too (unless sign-up is closed)',
+  'admin.serverName': 'Server name (page titles and the sign-in page)',
+  'admin.resetLink': 'Password reset link',
+  'devices.item': 'Signed-in devices',
   'moderation.ban': 'Ban',
   'moderation.banned': '{name} is banned from this room.',
 };

@@ -17,6 +17,7 @@ use crate::storage::{
     RoomCaretaking, Search, Server, Statuses, Store, StoreResult, UploadRecord, UploadReservation,
     Uploads,
 };
+use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 
 /// Implements `$area` for `CachedStore<S>` by calling the inner store's
 /// method of the same name with the same arguments.
@@ -163,4 +164,18 @@ forward!(Moderation {
     fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
     fn record_audit(&self, entry: AuditEntry) -> StoreResult<()>;
     fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+});
+
+forward!(ServerFinish {
+    fn pending_file_deletions(&self, limit: u32) -> StoreResult<Vec<FileKey>>;
+    fn file_deletions_done(&self, keys: Vec<FileKey>) -> StoreResult<()>;
+    fn audited(&self, change: AuditedChange, entry: AuditEntry) -> StoreResult<AuditedOutcome>;
+    fn session_seen(&self, token_hash: [u8; 32], seen: SessionSeen) -> StoreResult<()>;
+    fn sessions_of(&self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
+    fn end_session_of(&self, user: UserId, token_hash: [u8; 32]) -> StoreResult<bool>;
+    fn prune_idle_sessions(&self, idle_since: Timestamp, limit: u32) -> StoreResult<u32>;
+    fn use_reset_link(&self, code_hash: [u8; 32], password_hash: String, new_session: [u8; 32],
+        now: Timestamp) -> StoreResult<User>;
+    fn server_name(&self) -> StoreResult<Option<String>>;
+    fn members_can_invite(&self) -> StoreResult<bool>;
 });

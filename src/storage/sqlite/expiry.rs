@@ -110,13 +110,12 @@ fn expire_one(
     message.edited_at = None;
     message.deleted = true;
     message.expired = true;
-    // Its files go with it: no longer served from now (the rows), their
-    // bytes removed by the next orphan sweep.
     message.files.clear();
-    super::files::forget_files_of(c, message.id)?;
+    // Its files go too: rows now, bytes after the commit (file_deletions).
+    super::finish::file_deletions::queue_files_of(c, message.id)?;
     c.prepare_cached(
         "UPDATE messages SET body = '', edited_at = NULL, deleted_at = ?2, json = ?3, expires_at = ?4,
-                             files = NULL
+             files = NULL
          WHERE id = ?1",
     )?
     .execute(params![

@@ -69,6 +69,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0011_search_progress.sql"),
         then: None,
     },
+    Migration {
+        version: 12,
+        sql: include_str!("../../../migrations/sqlite/0012_server_finish.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

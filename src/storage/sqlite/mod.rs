@@ -19,6 +19,7 @@ mod corrections;
 mod directory;
 mod expiry;
 mod files;
+mod finish;
 mod group_dms;
 mod history;
 mod memberships;

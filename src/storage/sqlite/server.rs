@@ -220,7 +220,9 @@ pub mod offline {
     use anyhow::{bail, Context};
     use rusqlite::Connection;
 
-    fn open(database: &Path) -> anyhow::Result<Connection> {
+    pub use super::super::finish::resets::create_offline as create_reset_link;
+
+    pub(in crate::storage::sqlite) fn open(database: &Path) -> anyhow::Result<Connection> {
         let path = database;
         if !path.exists() {
             bail!("there is no natter database at {}", path.display());
