@@ -213,7 +213,7 @@ impl Chat {
         // An edit may add or take back a mention: the inbox follows the text.
         let mentions = self.mentions_in(user, room, access, role, &body).await?;
         self.store
-            .edit_message_mentioning(room, seq, user.id, body, mentions)
+            .edit_message(room, seq, user.id, body, mentions)
             .await
             .map_err(message_error)
     }

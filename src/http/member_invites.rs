@@ -11,7 +11,6 @@ use super::admin::{InviteRequest, InvitesResponse, MadeInviteResponse};
 use super::error::ErrorBody;
 use super::extract::{ApiJson, ApiPath, CurrentUser};
 use super::AppState;
-use crate::domain::RoomId;
 use crate::error::Result;
 
 /// POST /api/v1/invites — make an invite link (admins; members when an
@@ -27,24 +26,10 @@ use crate::error::Result;
 pub async fn create_my_invite(
     State(state): State<AppState>,
     me: CurrentUser,
-    ApiJson(req): ApiJson<InviteRequest>,
+    body: ApiJson<InviteRequest>,
 ) -> Result<(StatusCode, Json<MadeInviteResponse>)> {
-    let made = state
-        .chat
-        .create_invite(
-            &me.user,
-            req.expires_in_secs,
-            req.max_uses,
-            req.room_id.map(RoomId),
-        )
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(MadeInviteResponse {
-            invite: made.invite,
-            code: made.code,
-        }),
-    ))
+    // The same use-case as the admins' route: it decides who may.
+    super::admin::create_invite(State(state), me, body).await
 }
 
 /// GET /api/v1/invites — my invite links, newest first.

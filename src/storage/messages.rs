@@ -55,16 +55,6 @@ pub trait Messages: Send + Sync {
     /// The same page as `messages`, as each message's stored JSON.
     async fn history(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>>;
     async fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>>;
-    /// Changes the text of the author's own, not deleted, message at `seq`;
-    /// logs a `message.edited` event with the room's next seq. `NotFound`
-    /// when there is no such message of that author.
-    async fn edit_message(
-        &self,
-        room: RoomId,
-        seq: Seq,
-        author: UserId,
-        body: MessageBody,
-    ) -> StoreResult<Message>;
     /// Blanks the message at `seq` and logs `message.deleted`. `NotFound`
     /// when there is no such message or it is already deleted.
     async fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()>;
@@ -79,10 +69,12 @@ pub trait Messages: Send + Sync {
         first: Seq,
         page: HistoryPage,
     ) -> StoreResult<Vec<MessageJson>>;
-    /// `edit_message`, and in the same transaction who the message
-    /// mentions now (its JSON and the inbox rows; a mention that stays
-    /// keeps its place).
-    async fn edit_message_mentioning(
+    /// Changes the text of the author's own, not deleted, message at `seq`
+    /// and, in the same transaction, who it mentions now (its JSON and the
+    /// inbox rows; a mention that stays keeps its place); logs a
+    /// `message.edited` event with the room's next seq. `NotFound` when
+    /// there is no such message of that author.
+    async fn edit_message(
         &self,
         room: RoomId,
         seq: Seq,

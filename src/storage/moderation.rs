@@ -22,8 +22,6 @@ pub trait Moderation: Send + Sync {
     /// Returns whether there was a ban.
     async fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
     async fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
-    /// Appends to the audit log (which nothing changes or deletes).
-    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<()>;
     /// The newest `limit` entries, newest first.
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
 }

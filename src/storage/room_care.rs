@@ -22,9 +22,6 @@ pub trait RoomCaretaking: Send + Sync {
     /// Deletes the room and everything in it; its members hear that they
     /// left it; announces `Changed::RoomAccess`.
     async fn delete_room(&self, room: RoomId) -> StoreResult<()>;
-    /// Makes a member an owner (or an owner a member); announces
-    /// `Changed::RoomAccess` when it changed anything.
-    async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool>;
     /// Makes a member an owner (or an owner a member) and logs
     /// `member.role_changed`; `false` when they are not in the room.
     /// Announces `Changed::RoomAccess` when it changed anything.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use natter::domain::{Event, MessageBody, RoomChange, Seq};
+use natter::domain::{Event, Mentions, MessageBody, RoomChange, Seq};
 use natter::storage::{HistoryPage, StoreError};
 
 use crate::{each_backend, message, post, user, GENERAL};
@@ -129,12 +129,16 @@ async fn only_the_author_edits_and_a_missing_message_is_not_found() {
         let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
         let posted = post(s, GENERAL, &alice, "orig").await.message;
         let body = || MessageBody::parse("edited", 4000).unwrap();
-        let by_bob = s.edit_message(GENERAL, posted.seq, bob.id, body()).await;
+        let by_bob = s
+            .edit_message(GENERAL, posted.seq, bob.id, body(), Mentions::default())
+            .await;
         assert!(matches!(by_bob, Err(StoreError::NotFound)), "{}", b.name);
-        let missing = s.edit_message(GENERAL, Seq(42), alice.id, body()).await;
+        let missing = s
+            .edit_message(GENERAL, Seq(42), alice.id, body(), Mentions::default())
+            .await;
         assert!(matches!(missing, Err(StoreError::NotFound)), "{}", b.name);
         let edited = s
-            .edit_message(GENERAL, posted.seq, alice.id, body())
+            .edit_message(GENERAL, posted.seq, alice.id, body(), Mentions::default())
             .await
             .unwrap();
         assert_eq!(edited.body, "edited");

@@ -1,6 +1,6 @@
 //! Rooms and memberships, and what the cached layer answers about them.
 
-use natter::domain::{Event, Role, RoomId, RoomKind, Seq, UserId};
+use natter::domain::{Event, Reactor, Role, RoomId, RoomKind, Seq, UserId};
 use natter::storage::{NewRoom, StoreError};
 
 use crate::{each_backend, now, post, user, GENERAL};
@@ -129,7 +129,14 @@ async fn cached_access_follows_slow_mode_roles_leaving_and_a_new_room_at_once() 
                 .slow_mode_secs,
             30
         );
-        assert!(s.set_role(room.id, bob.id, Role::Owner).await.unwrap());
+        let by = Reactor {
+            user_id: alice.id,
+            username: alice.username.clone(),
+        };
+        assert!(s
+            .change_role(room.id, bob.id, Role::Owner, by)
+            .await
+            .unwrap());
         assert_eq!(
             s.access(room.id, bob.id).await.unwrap().unwrap().role,
             Some(Role::Owner)

@@ -2,7 +2,7 @@
 //! messages and the directory.
 
 use natter::domain::{Seq, SignUpMode, Timestamp, UserId};
-use natter::storage::{AuditEntry, NewInvite, StoreError};
+use natter::storage::{AuditEntry, AuditedChange, NewInvite, StoreError};
 
 use crate::{each_backend, now, post, user, GENERAL};
 
@@ -77,7 +77,13 @@ async fn a_ban_removes_the_member_and_unbanning_twice_says_there_was_none() {
             target: "bob".into(),
             room: Some(GENERAL),
         };
-        s.record_audit(entry).await.unwrap();
+        // A ban and its audit record are one write.
+        let ban = AuditedChange::Ban {
+            room: GENERAL,
+            user: bob.id,
+            by: alice.id,
+        };
+        s.audited(ban, entry).await.unwrap();
         assert_eq!(s.audit_log(10).await.unwrap().len(), 1, "{}", b.name);
     })
     .await;

@@ -142,7 +142,10 @@ async fn room_care_renames_archives_and_deletes_with_conflicts_and_not_found() {
             s.delete_room(room.id).await,
             Err(StoreError::NotFound)
         ));
-        assert!(!s.set_role(room.id, alice.id, Role::Owner).await.unwrap());
+        assert!(!s
+            .change_role(room.id, alice.id, Role::Owner, reactor(&alice))
+            .await
+            .unwrap());
     })
     .await;
 }

@@ -43,13 +43,11 @@ forward!(Messages {
     fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>>;
     fn history(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>>;
     fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>>;
-    fn edit_message(&self, room: RoomId, seq: Seq, author: UserId, body: MessageBody)
-        -> StoreResult<Message>;
     fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()>;
     fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay>;
     fn thread_replies(&self, room: RoomId, first: Seq, page: HistoryPage)
         -> StoreResult<Vec<MessageJson>>;
-    fn edit_message_mentioning(&self, room: RoomId, seq: Seq, author: UserId, body: MessageBody,
+    fn edit_message(&self, room: RoomId, seq: Seq, author: UserId, body: MessageBody,
         mentions: crate::domain::Mentions) -> StoreResult<Message>;
     fn room_changes_between(&self, room: RoomId, first: Seq, last: Seq)
         -> StoreResult<Vec<PastRoomEvent>>;
@@ -114,7 +112,6 @@ forward!(RoomCaretaking {
     fn care_for_room(&self, room: RoomId, change: RoomCare, who: Reactor)
         -> StoreResult<RoomSettings>;
     fn delete_room(&self, room: RoomId) -> StoreResult<()>;
-    fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool>;
     fn change_role(&self, room: RoomId, user: UserId, role: Role, by: Reactor)
         -> StoreResult<bool>;
 });
@@ -162,7 +159,6 @@ forward!(Moderation {
     fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool>;
     fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
     fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
-    fn record_audit(&self, entry: AuditEntry) -> StoreResult<()>;
     fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
 });
 

@@ -15,8 +15,9 @@ use crate::storage::{StoreError, StoreResult};
 /// The most room changes one history page carries.
 pub const MAX_PAGE_CHANGES: u32 = 200;
 
-/// Edits the author's live message like `messages::edit_message`, and in the
-/// same transaction replaces who it mentions: the message's JSON (what
+/// Edits the author's live message (its text, `edited_at`, the search
+/// index and a `message.edited` event), and in the same transaction
+/// replaces who it mentions: the message's JSON (what
 /// clients highlight) and the `mentions` rows (the inbox and the counts).
 /// A mention that stays keeps its row, so it keeps its place in the inbox.
 pub fn edit_message(

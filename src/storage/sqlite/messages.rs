@@ -36,18 +36,6 @@ impl Messages for SqliteStore {
             .await
     }
 
-    async fn edit_message(
-        &self,
-        room: RoomId,
-        seq: Seq,
-        author: UserId,
-        body: MessageBody,
-    ) -> StoreResult<Message> {
-        self.writer
-            .write(move |c, ev| edit_message(c, ev, room, seq, author, &body))
-            .await
-    }
-
     async fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()> {
         self.writer
             .write(move |c, ev| delete_message(c, ev, room, seq))
@@ -71,7 +59,7 @@ impl Messages for SqliteStore {
             .await
     }
 
-    async fn edit_message_mentioning(
+    async fn edit_message(
         &self,
         room: RoomId,
         seq: Seq,
@@ -269,39 +257,6 @@ pub fn message_at(c: &Connection, room: RoomId, seq: Seq) -> StoreResult<Option<
             .query_row([room.0, seq.0], message_row)
             .optional()?,
     )
-}
-
-pub fn edit_message(
-    c: &Connection,
-    events: &mut Vec<Event>,
-    room: RoomId,
-    seq: Seq,
-    author: UserId,
-    body: &MessageBody,
-) -> StoreResult<Message> {
-    let now = Timestamp::now();
-    let mut message = message_at(c, room, seq)?
-        .filter(|m| m.author_id == author && !m.deleted)
-        .ok_or(StoreError::NotFound)?;
-    body.as_str().clone_into(&mut message.body);
-    message.edited_at = Some(now);
-    c.prepare_cached("UPDATE messages SET body = ?2, edited_at = ?3, json = ?4 WHERE id = ?1")?
-        .execute(params![
-            message.id.0,
-            body.as_str(),
-            now.millis(),
-            MessageJson::of(&message).as_str()
-        ])?;
-    super::search::reindex_message(c, message.id, &message.body)?;
-    let event = RoomEvent {
-        room_id: room,
-        seq: next_seq(c, room)?,
-        change: RoomChange::MessageEdited {
-            message: message.clone(),
-        },
-    };
-    log_event(c, events, event, now)?;
-    Ok(message)
 }
 
 pub fn delete_message(

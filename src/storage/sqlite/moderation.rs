@@ -97,12 +97,6 @@ impl Moderation for SqliteStore {
             .await
     }
 
-    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<()> {
-        self.writer
-            .write(move |c, _| record_audit(c, &entry, Timestamp::now()))
-            .await
-    }
-
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>> {
         self.readers.read(move |c| audit_log(c, limit)).await
     }

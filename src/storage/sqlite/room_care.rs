@@ -275,22 +275,6 @@ pub fn delete_room(c: &Connection, events: &mut Vec<Event>, room: RoomId) -> Sto
     Ok(())
 }
 
-pub fn set_role(
-    c: &Connection,
-    events: &mut Vec<Event>,
-    room: RoomId,
-    user: UserId,
-    role: Role,
-) -> StoreResult<bool> {
-    let changed = c
-        .prepare_cached("UPDATE memberships SET role = ?3 WHERE room_id = ?1 AND user_id = ?2")?
-        .execute(params![room.0, user.0, role.as_str()])?;
-    if changed > 0 {
-        events.push(Event::Changed(Changed::RoomAccess(room)));
-    }
-    Ok(changed > 0)
-}
-
 #[async_trait]
 impl Pins for SqliteStore {
     async fn pin_message(
@@ -360,12 +344,6 @@ impl RoomCaretaking for SqliteStore {
     async fn delete_room(&self, room: RoomId) -> StoreResult<()> {
         self.writer
             .write(move |c, ev| delete_room(c, ev, room))
-            .await
-    }
-
-    async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> StoreResult<bool> {
-        self.writer
-            .write(move |c, ev| set_role(c, ev, room, user, role))
             .await
     }
 
