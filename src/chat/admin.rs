@@ -252,6 +252,18 @@ impl Chat {
         Ok(())
     }
 
+    /// The name of an existing user, for an admin's action on them
+    /// (404 when there is no such user).
+    pub(super) async fn existing_name_of(&self, user: UserId) -> Result<String> {
+        Ok(self
+            .store
+            .user_by_id(user)
+            .await?
+            .ok_or_else(|| Error::not_found("There is no such user."))?
+            .user
+            .username)
+    }
+
     async fn name_of(&self, user: UserId) -> Result<String> {
         Ok(self
             .store

@@ -38,13 +38,7 @@ impl Chat {
     /// Admins only; audited.
     pub async fn make_reset_link(&self, admin: &User, user: UserId) -> Result<MadeResetLink> {
         self.require_admin(admin).await?;
-        let name = self
-            .store
-            .user_by_id(user)
-            .await?
-            .ok_or_else(|| Error::not_found("There is no such user."))?
-            .user
-            .username;
+        let name = self.existing_name_of(user).await?;
         let (made, code_hash) = MadeResetLink::generate();
         let change = AuditedChange::CreateResetLink {
             user,

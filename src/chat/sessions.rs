@@ -145,13 +145,7 @@ impl Chat {
     /// live connections close at once. Audited.
     pub async fn sign_out_user_everywhere(&self, admin: &User, user: UserId) -> Result<()> {
         self.require_admin(admin).await?;
-        let name = self
-            .store
-            .user_by_id(user)
-            .await?
-            .ok_or_else(|| Error::not_found("There is no such user."))?
-            .user
-            .username;
+        let name = self.existing_name_of(user).await?;
         let change = AuditedChange::SignOutEverywhere { user };
         self.audited(admin, "sign_out_everywhere", name, None, change)
             .await?;
