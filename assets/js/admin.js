@@ -223,7 +223,8 @@ export function setupAdmin({ dialog, rooms, meId }) {
       ]);
       mode.value = settings.sign_up_mode;
       memberInvites.checked = members.allowed;
-      nameInput.value = server.name;
+      // Whoever is already typing a new name keeps what they typed.
+      if (document.activeElement !== nameInput) nameInput.value = server.name;
       retention.elements.days.value = String(kept.retention_days);
       await Promise.all([loadPeople(), loadInvites(), loadAudit()]);
     });
