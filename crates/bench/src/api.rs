@@ -158,6 +158,23 @@ impl Api {
             .await
     }
 
+    /// The last seq handed out in `room`: every room event up to it is stored.
+    pub async fn last_seq(&self, token: &str, room: i64) -> Result<i64> {
+        let res = self
+            .http
+            .get(self.url(&format!("/api/v1/rooms/{room}")))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!("reading room {room}: {}", res.status());
+        }
+        let v: serde_json::Value = res.json().await?;
+        v["room"]["last_seq"]
+            .as_i64()
+            .ok_or_else(|| anyhow!("room {room} came without last_seq: {v}"))
+    }
+
     /// Sends a message over a lean connection; the seq once it is committed.
     pub async fn post_on(
         conn: &mut Conn,

@@ -46,6 +46,13 @@ pub enum ScenarioKind {
     /// No server: the kernel's own cost of writing one frame to each of
     /// --clients loopback connections, the floor under fanout
     Floor,
+    /// Messages, thread replies and reactions at --mix ratios (all over
+    /// HTTP), with receivers checking every room event and timing each kind
+    Mixed,
+    /// --seed messages written into the database before the server starts,
+    /// all due to disappear --due-in s into the sending, while --clients
+    /// send; --seed 0 is the same run without the expiry
+    Expiry,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -146,6 +153,26 @@ pub struct Opts {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// mixed: percent messages / thread replies / reactions (adds and
+    /// removes), e.g. 75/15/10 or 0/0/100
+    #[arg(long, value_name = "M/R/X", value_parser = parse_mix)]
+    pub mix: Option<[u32; 3]>,
+
+    /// mixed: messages written into each room before the clock starts,
+    /// for replies and reactions to land on
+    #[arg(long)]
+    pub targets: Option<usize>,
+
+    /// expiry: messages written into the database before the server
+    /// starts, all disappearing at the same second (0: no expiry)
+    #[arg(long)]
+    pub seed: Option<usize>,
+
+    /// expiry: seconds after sending starts at which the seeded messages
+    /// fall due
+    #[arg(long)]
+    pub due_in: Option<f64>,
+
     /// Extra arguments for the server started with --server-bin (repeatable)
     #[arg(long = "server-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub server_args: Vec<String>,
@@ -165,6 +192,11 @@ pub struct Plan {
     pub inflight: usize,
     pub fill: usize,
     pub away: f64,
+    /// mixed: percent of operations that are messages, replies, reactions.
+    pub mix: [u32; 3],
+    pub targets: usize,
+    pub seed: usize,
+    pub due_in: f64,
 }
 
 impl Plan {
@@ -179,9 +211,21 @@ impl Plan {
             S::History => (32, 1, 0, 0.0, 5.0),
             S::Resume => (500, 1, 1, 200.0, 6.0),
             S::Floor => (1000, 1, 0, 10.0, 3.0),
+            S::Mixed => (100, 2, 4, 200.0, 5.0),
+            S::Expiry => (100, 10, 0, 0.0, 6.0),
         };
-        let via = o.via.unwrap_or(Via::Ws);
-        let inflight_default = if via == Via::Ws { 32 } else { 1 };
+        // `mixed` sends everything over HTTP (reactions have no stream
+        // command), many requests at once per sender.
+        let via = if scenario == S::Mixed {
+            Via::Http
+        } else {
+            o.via.unwrap_or(Via::Ws)
+        };
+        let inflight_default = if via == Via::Ws || scenario == S::Mixed {
+            32
+        } else {
+            1
+        };
         Plan {
             scenario,
             clients: o.clients.unwrap_or(clients).max(1),
@@ -194,6 +238,25 @@ impl Plan {
             inflight: o.inflight.unwrap_or(inflight_default).max(1),
             fill: o.fill.unwrap_or(5000),
             away: o.away.unwrap_or(1.0),
+            mix: o.mix.unwrap_or([75, 15, 10]),
+            targets: o.targets.unwrap_or(50).max(1),
+            seed: o.seed.unwrap_or(20_000),
+            due_in: o.due_in.unwrap_or(2.0).max(0.0),
         }
+    }
+}
+
+/// `75/15/10` as three shares (relative weights; they need not add to 100).
+fn parse_mix(text: &str) -> Result<[u32; 3], String> {
+    let parts = text
+        .split('/')
+        .map(|p| p.trim().parse::<u32>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{text}: {e}"))?;
+    match parts.as_slice() {
+        [m, r, x] if m + r + x > 0 => Ok([*m, *r, *x]),
+        _ => Err(format!(
+            "{text}: give three shares as messages/replies/reactions, e.g. 75/15/10"
+        )),
     }
 }

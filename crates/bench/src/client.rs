@@ -78,6 +78,12 @@ pub struct Frame<'a> {
     pub client_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub message: Option<FrameMessage<'a>>,
+    /// Reaction events: which message, which emoji, whose.
+    pub message_seq: Option<i64>,
+    #[serde(borrow)]
+    pub emoji: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub username: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,12 +92,37 @@ pub struct FrameMessage<'a> {
     pub seq: i64,
     #[serde(borrow)]
     pub body: Cow<'a, str>,
+    /// Set on replies: the seq of the thread's first message.
+    pub thread_root: Option<i64>,
 }
 
 impl<'a> Frame<'a> {
     pub fn parse(text: &'a str) -> Result<Self> {
         serde_json::from_str(text).with_context(|| format!("unreadable frame {}", clip(text)))
     }
+
+    /// A reaction event's identity (`mixed` matches it with the request
+    /// that made it): see `reaction_key`.
+    pub fn reaction_key(&self) -> Option<String> {
+        let added = match self.kind.as_ref() {
+            "reaction.added" => true,
+            "reaction.removed" => false,
+            _ => return None,
+        };
+        Some(reaction_key(
+            self.room_id?,
+            self.message_seq?,
+            self.emoji.as_deref()?,
+            self.username.as_deref()?,
+            added,
+        ))
+    }
+}
+
+/// Who changed which reaction on which message, and how.
+pub fn reaction_key(room: i64, message_seq: i64, emoji: &str, user: &str, added: bool) -> String {
+    let sign = if added { '+' } else { '-' };
+    format!("{room}:{message_seq}:{emoji}:{user}:{sign}")
 }
 
 /// The start of a frame, for error messages.

@@ -16,6 +16,9 @@ pub struct Job {
     /// Microseconds the worker sleeps when it runs out of work, before it
     /// waits on the kernel (`--read-pause-us`).
     pub read_pause_us: u64,
+    /// Keep each room event's first and last receive time (`mixed`).
+    #[serde(default)]
+    pub track_events: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,4 +92,26 @@ pub struct WorkerResult {
     /// CPU seconds this worker process used in all (the generator's share
     /// of the two cores).
     pub cpu_secs: f64,
+    /// Deliveries per kind of room event (`live_event::Kind` order).
+    #[serde(default)]
+    pub kinds: Vec<u64>,
+    /// With `track_events`: every room event this worker's clients got.
+    #[serde(default)]
+    pub events: Vec<SeenEvent>,
+}
+
+/// One room event as this worker's clients saw it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeenEvent {
+    pub room: i64,
+    pub seq: i64,
+    /// `live_event::Kind` index.
+    pub kind: usize,
+    /// Monotonic ns of its first and last delivery here.
+    pub first_ns: u64,
+    pub last_ns: u64,
+    /// The send stamp in a message's body.
+    pub stamp: Option<u64>,
+    /// A reaction's identity (`client::reaction_key`).
+    pub key: Option<String>,
 }

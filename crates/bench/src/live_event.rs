@@ -15,7 +15,51 @@ pub struct LiveEvent {
     pub seq: i64,
     /// When the message was sent (edits and deletions may have none).
     pub stamp: Option<u64>,
+    pub kind: Kind,
 }
+
+/// The kinds of room event `mixed` counts apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Message,
+    Reply,
+    ThreadUpdated,
+    ReactionAdded,
+    ReactionRemoved,
+    /// Edits, deletions, expiries.
+    Other,
+}
+
+impl Kind {
+    pub const COUNT: usize = 6;
+    pub const NAMES: [&str; Self::COUNT] = [
+        "message",
+        "reply",
+        "thread.updated",
+        "reaction.added",
+        "reaction.removed",
+        "other",
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    fn of_type(kind: &str, reply: bool) -> Self {
+        match kind {
+            "message.created" if reply => Self::Reply,
+            "message.created" => Self::Message,
+            "thread.updated" => Self::ThreadUpdated,
+            "reaction.added" => Self::ReactionAdded,
+            "reaction.removed" => Self::ReactionRemoved,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// A reply's message names its thread; inside a JSON string every quote is
+/// escaped, so this can only be the key.
+const THREAD_ROOT: &str = r#""thread_root":"#;
 
 /// Inside a JSON string every quote is escaped, so this can only be the key.
 const BODY: &str = r#""body":""#;
@@ -23,21 +67,36 @@ const BODY: &str = r#""body":""#;
 impl LiveEvent {
     /// `{"room_id":R,"seq":S,"type":"message.<created|edited|deleted>",…}`
     /// gives its room and seq, and the stamp of a `"body":"t…:"` after them;
-    /// None for any other frame.
+    /// `reaction.added`, `reaction.removed` and `thread.updated` give room,
+    /// seq and kind (no stamp); None for any other frame.
     pub fn scan(text: &str) -> Option<Self> {
         let rest = text.strip_prefix(r#"{"room_id":"#)?;
         let (room, rest) = leading_int(rest)?;
         let rest = rest.strip_prefix(r#","seq":"#)?;
         let (seq, rest) = leading_int(rest)?;
-        let rest = rest.strip_prefix(r#","type":"message."#)?;
+        let rest = rest.strip_prefix(r#","type":""#)?;
         let kind = rest.split('"').next()?;
-        if !matches!(kind, "created" | "edited" | "deleted") {
-            return None;
+        match kind {
+            "message.created" | "message.edited" | "message.deleted" => {
+                let stamp = rest
+                    .find(BODY)
+                    .and_then(|at| stamp_of(&rest[at + BODY.len()..]));
+                let reply = kind == "message.created" && rest.contains(THREAD_ROOT);
+                Some(Self {
+                    room,
+                    seq,
+                    stamp,
+                    kind: Kind::of_type(kind, reply),
+                })
+            }
+            "reaction.added" | "reaction.removed" | "thread.updated" => Some(Self {
+                room,
+                seq,
+                stamp: None,
+                kind: Kind::of_type(kind, false),
+            }),
+            _ => None,
         }
-        let stamp = rest
-            .find(BODY)
-            .and_then(|at| stamp_of(&rest[at + BODY.len()..]));
-        Some(Self { room, seq, stamp })
     }
 
     /// The same fields from a fully parsed frame, for frames `scan` passes by.
@@ -45,10 +104,12 @@ impl LiveEvent {
         if !is_room_event(&frame.kind) {
             return None;
         }
+        let reply = frame.message.as_ref().is_some_and(|m| m.thread_root.is_some());
         Some(Self {
             room: frame.room_id?,
             seq: frame.seq?,
             stamp: frame.message.as_ref().and_then(|m| stamp_of(&m.body)),
+            kind: Kind::of_type(&frame.kind, reply),
         })
     }
 }
@@ -57,7 +118,13 @@ impl LiveEvent {
 pub fn is_room_event(kind: &str) -> bool {
     matches!(
         kind,
-        "message.created" | "message.edited" | "message.deleted"
+        "message.created"
+            | "message.edited"
+            | "message.deleted"
+            | "message.expired"
+            | "thread.updated"
+            | "reaction.added"
+            | "reaction.removed"
     )
 }
 
@@ -82,7 +149,8 @@ mod tests {
             LiveEvent {
                 room: 12,
                 seq: 58,
-                stamp: Some(1234)
+                stamp: Some(1234),
+                kind: Kind::Message,
             }
         );
         assert_eq!(LiveEvent::of(&Frame::parse(CREATED).unwrap()), Some(fast));
@@ -95,6 +163,18 @@ mod tests {
         let fast = LiveEvent::scan(text).unwrap();
         assert_eq!((fast.room, fast.seq, fast.stamp), (1, 60, None));
         assert_eq!(LiveEvent::of(&Frame::parse(text).unwrap()), Some(fast));
+    }
+
+    #[test]
+    fn a_reply_and_a_reaction_are_told_apart_from_a_message() {
+        let reply = r#"{"room_id":1,"seq":61,"type":"message.created","message":{"id":913,"room_id":1,"seq":61,"author":"bob","body":"t77:x","thread_root":58}}"#;
+        let fast = LiveEvent::scan(reply).unwrap();
+        assert_eq!((fast.kind, fast.stamp), (Kind::Reply, Some(77)));
+        assert_eq!(LiveEvent::of(&Frame::parse(reply).unwrap()), Some(fast));
+        let reaction = r#"{"room_id":1,"seq":62,"type":"reaction.added","message_id":911,"message_seq":57,"emoji":"x","user_id":4,"username":"bob"}"#;
+        let fast = LiveEvent::scan(reaction).unwrap();
+        assert_eq!((fast.seq, fast.kind, fast.stamp), (62, Kind::ReactionAdded, None));
+        assert_eq!(LiveEvent::of(&Frame::parse(reaction).unwrap()), Some(fast));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod http1;
 mod job;
 mod lean_ws;
 mod live_event;
+mod mixed_sender;
 mod proc;
 mod receiver;
 mod report;

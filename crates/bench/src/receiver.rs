@@ -15,7 +15,8 @@ use crate::client::{clip, Frame};
 use crate::clock::now_ns;
 use crate::job::ClientJob;
 use crate::lean_ws::{Incoming, LeanWs};
-use crate::live_event::{is_room_event, LiveEvent};
+use crate::job::SeenEvent;
+use crate::live_event::{is_room_event, Kind, LiveEvent};
 use crate::seqset::SeqSet;
 use crate::stats::{Errors, Latency, Slowest};
 
@@ -56,6 +57,11 @@ pub struct Shared {
     pub reconnect_at_ns: u64,
     pub target: HashMap<i64, i64>,
     pub caught_up: Latency,
+    /// Deliveries per `Kind`.
+    pub kinds: [u64; Kind::COUNT],
+    /// Set by the job: keep `events` (costs a map entry per room event).
+    pub track_events: bool,
+    pub events: HashMap<(i64, i64), SeenEvent>,
 }
 
 #[derive(Default)]
@@ -261,7 +267,17 @@ impl Receiver {
         let now = now_ns();
         let mut s = self.shared.borrow_mut();
         if let Some(event) = LiveEvent::scan(text) {
-            return self.record(&mut s, event, text, now);
+            // A reaction's identity is read (with a full parse) once per
+            // event and worker, only when the run times events.
+            let key = if s.track_events
+                && matches!(event.kind, Kind::ReactionAdded | Kind::ReactionRemoved)
+                && !s.events.contains_key(&(event.room, event.seq))
+            {
+                Frame::parse(text).ok().and_then(|f| f.reaction_key())
+            } else {
+                None
+            };
+            return self.record(&mut s, event, key, text, now);
         }
         let frame = match Frame::parse(text) {
             Ok(f) => f,
@@ -271,7 +287,12 @@ impl Receiver {
             }
         };
         if let Some(event) = LiveEvent::of(&frame) {
-            return self.record(&mut s, event, text, now);
+            let key = if s.track_events {
+                frame.reaction_key()
+            } else {
+                None
+            };
+            return self.record(&mut s, event, key, text, now);
         }
         match frame.kind.as_ref() {
             kind if is_room_event(kind) => {
@@ -295,7 +316,14 @@ impl Receiver {
     }
 
     /// Checks a room event off against what this client has seen.
-    fn record(&self, s: &mut Shared, event: LiveEvent, text: &str, now: u64) -> Handled {
+    fn record(
+        &self,
+        s: &mut Shared,
+        event: LiveEvent,
+        key: Option<String>,
+        text: &str,
+        now: u64,
+    ) -> Handled {
         let state = &mut s.clients[self.index];
         let Some(seen) = state.room(event.room) else {
             s.errors
@@ -311,6 +339,24 @@ impl Receiver {
             s.slowest.record_ns((event.room, event.seq), took);
         }
         s.deliveries += 1;
+        s.kinds[event.kind.index()] += 1;
+        if s.track_events {
+            s.events
+                .entry((event.room, event.seq))
+                .and_modify(|e| {
+                    e.first_ns = e.first_ns.min(now);
+                    e.last_ns = e.last_ns.max(now);
+                })
+                .or_insert_with(|| SeenEvent {
+                    room: event.room,
+                    seq: event.seq,
+                    kind: event.kind.index(),
+                    first_ns: now,
+                    last_ns: now,
+                    stamp: event.stamp,
+                    key,
+                });
+        }
         if s.first_ns == 0 {
             s.first_ns = now;
         }

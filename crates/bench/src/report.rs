@@ -3,6 +3,8 @@
 use serde::Serialize;
 
 use crate::cli::Plan;
+use crate::scenario::expiry::ExpirySummary;
+use crate::scenario::mixed::MixedSummary;
 use crate::server::Startup;
 use crate::stats::{Errors, Summary};
 
@@ -18,6 +20,8 @@ pub struct Report {
     pub deliveries: Option<DeliverySummary>,
     pub resume: Option<ResumeSummary>,
     pub history: Option<HistorySummary>,
+    pub mixed: Option<MixedSummary>,
+    pub expiry: Option<ExpirySummary>,
     pub errors: Errors,
     /// No error, nothing lost or duplicated, everyone connected and caught up.
     pub ok: bool,
@@ -136,7 +140,8 @@ impl Report {
             && d.is_none_or(|d| d.lost == 0 && d.duplicated == 0)
             && self.connect.as_ref().is_none_or(|c| c.failed == 0)
             && self.resume.as_ref().is_none_or(|r| r.not_caught_up == 0)
-            && self.history.as_ref().is_none_or(|h| h.bad_pages == 0);
+            && self.history.as_ref().is_none_or(|h| h.bad_pages == 0)
+            && self.mixed.as_ref().is_none_or(|m| m.unmatched == 0);
     }
 
     pub fn print(&self) {
@@ -220,6 +225,12 @@ impl Report {
                 "history          {} pages = {:.0}/s; {}; bad pages {}",
                 h.pages, h.per_sec, h.latency, h.bad_pages
             );
+        }
+        if let Some(m) = &self.mixed {
+            m.print();
+        }
+        if let Some(e) = &self.expiry {
+            e.print();
         }
         println!("errors           {}", self.errors.count);
         for e in &self.errors.samples {

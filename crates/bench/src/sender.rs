@@ -39,6 +39,8 @@ pub struct SendPlan {
     pub until: Instant,
     pub give_up: Instant,
     pub highest: Highest,
+    /// Keep every ack's send time and latency (`SendOutcome::acks`).
+    pub keep_acks: bool,
 }
 
 #[derive(Default)]
@@ -51,6 +53,10 @@ pub struct SendOutcome {
     pub acked_seqs: Vec<(i64, i64)>,
     pub first_ns: u64,
     pub last_ns: u64,
+    /// With `SendPlan::keep_acks`: (send stamp, ack latency) in ns per ack,
+    /// for latency by the time a send was made (`expiry`).
+    pub acks: Vec<(u64, u64)>,
+    keep_acks: bool,
 }
 
 impl SendOutcome {
@@ -58,6 +64,9 @@ impl SendOutcome {
         let now = now_ns();
         if let Some(sent) = sent_ns {
             self.ack.record_ns(now.saturating_sub(sent));
+            if self.keep_acks {
+                self.acks.push((sent, now.saturating_sub(sent)));
+            }
         }
         self.acked += 1;
         self.acked_seqs.push((room, seq));
@@ -95,7 +104,10 @@ impl SendPlan {
 
 /// Sends over the stream.
 pub async fn over_ws(stream_url: String, plan: SendPlan) -> SendOutcome {
-    let mut out = SendOutcome::default();
+    let mut out = SendOutcome {
+        keep_acks: plan.keep_acks,
+        ..SendOutcome::default()
+    };
     let ws = match client::connect(&stream_url, &plan.token, None).await {
         Ok(ws) => ws,
         Err(e) => {
@@ -188,7 +200,10 @@ fn handle_reply(text: &str, out: &mut SendOutcome, highest: &Highest) -> bool {
 
 /// Sends over HTTP, up to `inflight` requests at once.
 pub async fn over_http(api: Api, plan: SendPlan) -> SendOutcome {
-    let mut out = SendOutcome::default();
+    let mut out = SendOutcome {
+        keep_acks: plan.keep_acks,
+        ..SendOutcome::default()
+    };
     let token: Arc<str> = Arc::from(plan.token.as_str());
     let mut requests = FuturesUnordered::new();
     let mut idle = Vec::new();
@@ -256,6 +271,7 @@ pub fn combine(outcomes: Vec<SendOutcome>) -> (SendOutcome, HashMap<i64, Vec<i64
             all.first_ns = o.first_ns;
         }
         all.last_ns = all.last_ns.max(o.last_ns);
+        all.acks.extend(o.acks);
         for (room, seq) in o.acked_seqs {
             ledger.entry(room).or_default().push(seq);
         }

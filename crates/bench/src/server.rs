@@ -30,7 +30,7 @@ pub struct Server {
     pub pid: u32,
     pub startup: Option<Startup>,
     // Kept for their Drop: the child is killed and the data removed.
-    _child: Option<Child>,
+    child: Option<Child>,
     _data: Option<tempfile::TempDir>,
 }
 
@@ -42,19 +42,27 @@ impl Server {
             url,
             pid,
             startup: None,
-            _child: None,
+            child: None,
             _data: None,
         })
     }
 
     pub async fn start(bin: &Path, extra_args: &[String]) -> Result<Self> {
         let data = tempfile::Builder::new().prefix("natter-bench-").tempdir()?;
+        let mut server = Self::start_in(bin, extra_args, data.path()).await?;
+        server._data = Some(data);
+        Ok(server)
+    }
+
+    /// Starts the server on a data directory the caller keeps (and may
+    /// have filled); dropping the server kills it and leaves the directory.
+    pub async fn start_in(bin: &Path, extra_args: &[String], data: &Path) -> Result<Self> {
         let started = Instant::now();
         let mut child = Command::new(bin)
             .arg("--listen")
             .arg("127.0.0.1:0")
             .arg("--data-dir")
-            .arg(data.path())
+            .arg(data)
             .args(extra_args)
             .env("NO_COLOR", "1")
             // A load test is many requests from one address: the server's
@@ -110,9 +118,18 @@ impl Server {
                 ready_ms,
                 idle_rss_kib,
             }),
-            _child: Some(child),
-            _data: Some(data),
+            child: Some(child),
+            _data: None,
         })
+    }
+
+    /// Kills the server (as a crash would: acknowledged writes are on disk)
+    /// and waits until it is gone, so its database can be opened alone.
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(child) = self.child.as_mut() {
+            child.kill().await?;
+        }
+        Ok(())
     }
 
     pub fn sample(&self) -> Result<ProcSample> {

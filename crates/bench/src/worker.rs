@@ -46,7 +46,10 @@ async fn run(pause_us: &AtomicU64) -> Result<()> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let job: Job = serde_json::from_str(&lines.next_line().await?.context("no job on stdin")?)?;
     pause_us.store(job.read_pause_us, Ordering::Relaxed);
-    let shared = Rc::new(RefCell::new(Shared::default()));
+    let shared = Rc::new(RefCell::new(Shared {
+        track_events: job.track_events,
+        ..Shared::default()
+    }));
     shared.borrow_mut().clients = job
         .clients
         .iter()
@@ -186,5 +189,7 @@ fn check(s: &Shared, ledger: &HashMap<i64, Vec<i64>>) -> WorkerResult {
         caught_up: s.caught_up.to_wire(),
         reconnect,
         cpu_secs: crate::proc::sample(std::process::id()).map_or(0.0, |p| p.cpu_secs),
+        kinds: s.kinds.to_vec(),
+        events: s.events.values().cloned().collect(),
     }
 }

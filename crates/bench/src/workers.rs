@@ -36,6 +36,7 @@ impl Workers {
         clients: Vec<ClientJob>,
         connect_concurrency: usize,
         read_pause_us: u64,
+        track_events: bool,
     ) -> Result<Self> {
         let mut shares: Vec<Vec<ClientJob>> = (0..count).map(|_| Vec::new()).collect();
         for (i, c) in clients.into_iter().enumerate() {
@@ -59,6 +60,7 @@ impl Workers {
                 clients: share,
                 connect_concurrency,
                 read_pause_us,
+                track_events,
             };
             let mut line = serde_json::to_vec(&job)?;
             line.push(b'\n');

@@ -64,6 +64,7 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
         jobs,
         ctx.opts.connect_concurrency,
         ctx.opts.read_pause_us,
+        false,
     )
     .await?;
 
@@ -188,7 +189,7 @@ fn per_sec(count: u64, from_ns: u64, to_ns: u64) -> f64 {
     }
 }
 
-fn connect_summary(ready: &[ConnectReport], workers: usize) -> ConnectSummary {
+pub(super) fn connect_summary(ready: &[ConnectReport], workers: usize) -> ConnectSummary {
     let mut latency = Latency::default();
     let (mut clients, mut failed) = (0, 0);
     let (mut start, mut end) = (u64::MAX, 0);
@@ -224,7 +225,7 @@ fn memory(
     }
 }
 
-fn deliveries(results: &[WorkerResult]) -> DeliverySummary {
+pub(super) fn deliveries(results: &[WorkerResult]) -> DeliverySummary {
     let mut latency = Latency::default();
     let mut slowest = Slowest::default();
     let mut d = DeliverySummary::default();

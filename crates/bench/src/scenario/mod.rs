@@ -1,8 +1,10 @@
 //! The scenarios and what they share: the server, the API client, making
 //! users and rooms, measuring the server over a phase, starting senders.
 
+pub mod expiry;
 mod history;
 mod live;
+pub mod mixed;
 mod send;
 
 use std::sync::Arc;
@@ -29,6 +31,12 @@ pub struct Ctx {
 
 pub async fn run(scenario: ScenarioKind, opts: Opts) -> Result<Report> {
     let plan = Plan::new(scenario, &opts);
+    if scenario == ScenarioKind::Expiry {
+        let mut report = expiry::run(opts, plan).await?;
+        report.server.generator_cpu_secs += crate::proc::sample(std::process::id())?.cpu_secs;
+        report.judge();
+        return Ok(report);
+    }
     let server = match (&opts.server_bin, &opts.url, opts.pid) {
         (Some(bin), _, _) => Server::start(bin, &opts.server_args).await?,
         (None, Some(url), Some(pid)) => Server::attach(url, pid)?,
@@ -47,6 +55,8 @@ pub async fn run(scenario: ScenarioKind, opts: Opts) -> Result<Report> {
         }
         ScenarioKind::Send => send::run(&ctx).await?,
         ScenarioKind::History => history::run(&ctx).await?,
+        ScenarioKind::Mixed => mixed::run(&ctx).await?,
+        ScenarioKind::Expiry => unreachable!("expiry runs its own servers (above)"),
         ScenarioKind::Floor => anyhow::bail!("floor runs without a server (see floor.rs)"),
     };
     // The workers add theirs in `live`.
@@ -72,6 +82,8 @@ impl Ctx {
             deliveries: None,
             resume: None,
             history: None,
+            mixed: None,
+            expiry: None,
             errors: Errors::default(),
             ok: false,
         }
@@ -151,6 +163,7 @@ impl Ctx {
                     until,
                     give_up,
                     highest: Arc::clone(highest),
+                    keep_acks: load.keep_acks,
                 };
                 match load.via {
                     Via::Ws => tokio::spawn(sender::over_ws(self.server.stream_url(), plan)),
@@ -169,6 +182,8 @@ pub struct Load {
     pub via: Via,
     pub inflight: usize,
     pub max_sends: u64,
+    /// Keep each ack's send time and latency.
+    pub keep_acks: bool,
 }
 
 impl Load {
@@ -180,6 +195,7 @@ impl Load {
             via: plan.via,
             inflight: plan.inflight,
             max_sends: u64::MAX,
+            keep_acks: false,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! without HTTP: image previews, streamed uploads to the local disk, and
 //! full-text search over a large SQLite database. See BENCHMARKS.md.
 
+mod expiry_seed;
 mod images;
 mod search;
 mod search_build;
@@ -45,6 +46,9 @@ enum Bench {
     Search(search::SearchOpts),
     /// What keeping the index in step costs durable inserts.
     IndexCost(search_insert::InsertOpts),
+    /// A data directory with messages all due to disappear at one moment
+    /// (for `natter-bench expiry`).
+    ExpirySeed(expiry_seed::SeedOpts),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -61,5 +65,6 @@ fn main() -> anyhow::Result<()> {
         } => images::upload(files, size_mib, dir),
         Bench::Search(opts) => search::run(&opts),
         Bench::IndexCost(opts) => search_insert::run(&opts),
+        Bench::ExpirySeed(opts) => expiry_seed::run(&opts),
     }
 }
