@@ -49,7 +49,7 @@ pub enum Command {
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     Ready(ConnectReport),
-    Result(WorkerResult),
+    Result(Box<WorkerResult>),
 }
 
 /// How connecting and subscribing went.

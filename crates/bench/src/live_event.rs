@@ -104,7 +104,10 @@ impl LiveEvent {
         if !is_room_event(&frame.kind) {
             return None;
         }
-        let reply = frame.message.as_ref().is_some_and(|m| m.thread_root.is_some());
+        let reply = frame
+            .message
+            .as_ref()
+            .is_some_and(|m| m.thread_root.is_some());
         Some(Self {
             room: frame.room_id?,
             seq: frame.seq?,
@@ -173,7 +176,10 @@ mod tests {
         assert_eq!(LiveEvent::of(&Frame::parse(reply).unwrap()), Some(fast));
         let reaction = r#"{"room_id":1,"seq":62,"type":"reaction.added","message_id":911,"message_seq":57,"emoji":"x","user_id":4,"username":"bob"}"#;
         let fast = LiveEvent::scan(reaction).unwrap();
-        assert_eq!((fast.seq, fast.kind, fast.stamp), (62, Kind::ReactionAdded, None));
+        assert_eq!(
+            (fast.seq, fast.kind, fast.stamp),
+            (62, Kind::ReactionAdded, None)
+        );
         assert_eq!(LiveEvent::of(&Frame::parse(reaction).unwrap()), Some(fast));
     }
 

@@ -99,9 +99,19 @@ impl MixOutcome {
 /// One request about to go out.
 #[derive(Debug, Clone)]
 enum Op {
-    Message { room: i64 },
-    Reply { room: i64, root: i64 },
-    React { room: i64, seq: i64, emoji: usize, add: bool },
+    Message {
+        room: i64,
+    },
+    Reply {
+        room: i64,
+        root: i64,
+    },
+    React {
+        room: i64,
+        seq: i64,
+        emoji: usize,
+        add: bool,
+    },
 }
 
 impl Op {

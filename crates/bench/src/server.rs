@@ -49,14 +49,22 @@ impl Server {
 
     pub async fn start(bin: &Path, extra_args: &[String]) -> Result<Self> {
         let data = tempfile::Builder::new().prefix("natter-bench-").tempdir()?;
-        let mut server = Self::start_in(bin, extra_args, data.path()).await?;
-        server._data = Some(data);
-        Ok(server)
+        let path = data.path().to_owned();
+        Self::launch(bin, extra_args, &path, Some(data)).await
     }
 
     /// Starts the server on a data directory the caller keeps (and may
     /// have filled); dropping the server kills it and leaves the directory.
     pub async fn start_in(bin: &Path, extra_args: &[String], data: &Path) -> Result<Self> {
+        Self::launch(bin, extra_args, data, None).await
+    }
+
+    async fn launch(
+        bin: &Path,
+        extra_args: &[String],
+        data: &Path,
+        owned: Option<tempfile::TempDir>,
+    ) -> Result<Self> {
         let started = Instant::now();
         let mut child = Command::new(bin)
             .arg("--listen")
@@ -119,7 +127,7 @@ impl Server {
                 idle_rss_kib,
             }),
             child: Some(child),
-            _data: None,
+            _data: owned,
         })
     }
 

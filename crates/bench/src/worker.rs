@@ -115,7 +115,7 @@ async fn run(pause_us: &AtomicU64) -> Result<()> {
                 .await;
                 control.send_replace(Phase::Stop);
                 let result = check(&shared.borrow(), &ledger);
-                emit(&Event::Result(result))?;
+                emit(&Event::Result(Box::new(result)))?;
                 return Ok(());
             }
         }

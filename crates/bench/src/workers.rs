@@ -109,7 +109,7 @@ impl Workers {
         let mut results = Vec::new();
         for event in self.next_events(drain + Duration::from_mins(1)).await? {
             match event {
-                Event::Result(r) => results.push(r),
+                Event::Result(r) => results.push(*r),
                 Event::Ready(_) => bail!("a worker reported ready twice"),
             }
         }

@@ -35,7 +35,7 @@ use crate::stats::{Latency, Summary};
 /// Sends in the first second are the senders connecting, not the baseline.
 const WARM_UP_NS: u64 = 1_000_000_000;
 /// How long to wait, after sending stops, for the last messages to go.
-const EXPIRY_LIMIT: Duration = Duration::from_secs(300);
+const EXPIRY_LIMIT: Duration = Duration::from_mins(5);
 
 #[derive(Debug, Serialize)]
 pub struct ExpirySummary {
@@ -90,16 +90,10 @@ pub async fn run(opts: Opts, plan: Plan) -> Result<Report> {
     // Seed with the server down; the due moment counts from here.
     let seed_started = now_ns();
     let due_ns = seed_started + secs_to_ns(ctx.plan.due_in);
-    let due_ms = unix_ms() + i64::try_from(secs_to_ns(ctx.plan.due_in) / 1_000_000)?;
+    let due_unix_ms = unix_ms() + i64::try_from(secs_to_ns(ctx.plan.due_in) / 1_000_000)?;
     let seeded = ctx.plan.seed;
-    let placeholder = Server::attach(ctx.server.url.as_str(), std::process::id())?;
-    std::mem::replace(&mut ctx.server, placeholder).stop().await?;
-    if seeded > 0 {
-        seed(data.path(), seeded, due_ms).await?;
-    }
+    restart_seeded(&mut ctx, &bin, data.path(), seeded, due_unix_ms).await?;
     let seed_secs = secs_between(seed_started, now_ns());
-    ctx.server = Server::start_in(&bin, &ctx.opts.server_args, data.path()).await?;
-    ctx.api = Api::new(ctx.server.url.clone());
     report.server.pid = ctx.server.pid;
     report.server.startup = ctx.server.startup;
     report.setup_secs = secs_between(setup_started, now_ns());
@@ -113,14 +107,7 @@ pub async fn run(opts: Opts, plan: Plan) -> Result<Report> {
             ctx.plan.due_in
         );
     }
-    let now = now_ns();
-    if now + 2 * WARM_UP_NS > due_ns {
-        bail!(
-            "sending would begin {:.1} s before the due moment; give --due-in at least {:.0} s",
-            secs_between(now, due_ns),
-            ctx.plan.due_in + secs_between(due_ns, now + 3 * WARM_UP_NS)
-        );
-    }
+    check_time_left(due_ns, ctx.plan.due_in)?;
 
     // Poll what is left while the senders send.
     let polling = Arc::new(Mutex::new(Vec::<(u64, u64)>::new()));
@@ -146,26 +133,15 @@ pub async fn run(opts: Opts, plan: Plan) -> Result<Report> {
     let sent_until = now_ns();
     measured(&mut report, &before, before_ns, &after, sent_until);
 
-    // The expiry may outlast the sending: wait for it (bounded).
-    let waited = Instant::now();
-    while seeded > 0
-        && polling.lock().expect("polls").last().is_none_or(|p| p.1 > 0)
-        && waited.elapsed() < EXPIRY_LIMIT
-    {
-        tokio::time::sleep(Duration::from_millis(250)).await;
+    if seeded > 0 {
+        wait_for_expiry(&polling).await;
     }
     stop_polling.store(true, std::sync::atomic::Ordering::Relaxed);
     poller.await??;
     let polls = polling.lock().expect("polls").clone();
 
     report.errors.merge(sends.errors.clone());
-    report.sends = Some(SendSummary {
-        via: format!("{:?}", ctx.plan.via).to_lowercase(),
-        attempted: sends.attempted,
-        acked: sends.acked,
-        per_sec: per_sec(sends.acked, sends.first_ns, sends.last_ns),
-        ack_latency: sends.ack.summary(),
-    });
+    report.sends = Some(send_summary(&ctx, &sends));
     report.expiry = Some(summarize(
         seeded as u64,
         seed_secs,
@@ -174,12 +150,11 @@ pub async fn run(opts: Opts, plan: Plan) -> Result<Report> {
         due_ns,
         &polls,
     ));
-    if let Some(e) = &report.expiry {
-        if seeded > 0 && e.remaining_at_end > 0 {
+    if let Some(left) = report.expiry.as_ref().map(|e| e.remaining_at_end) {
+        if left > 0 {
+            let limit = EXPIRY_LIMIT.as_secs_f64();
             report.errors.add(format!(
-                "{} seeded messages still there {:.0} s after sending stopped",
-                e.remaining_at_end,
-                EXPIRY_LIMIT.as_secs_f64()
+                "{left} seeded messages still there {limit:.0} s after sending stopped"
             ));
         }
     }
@@ -187,14 +162,76 @@ pub async fn run(opts: Opts, plan: Plan) -> Result<Report> {
     Ok(report)
 }
 
+/// The expiry may outlast the sending: waits for the last poll to find
+/// nothing left (bounded).
+async fn wait_for_expiry(polling: &Mutex<Vec<(u64, u64)>>) {
+    let waited = Instant::now();
+    while polling
+        .lock()
+        .expect("polls")
+        .last()
+        .is_none_or(|p| p.1 > 0)
+        && waited.elapsed() < EXPIRY_LIMIT
+    {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Sending must begin a while before the due moment, or there is no
+/// "before" to compare with.
+fn check_time_left(due_ns: u64, due_in: f64) -> Result<()> {
+    let now = now_ns();
+    if now + 2 * WARM_UP_NS > due_ns {
+        bail!(
+            "sending would begin {:.1} s before the due moment; give --due-in at least {:.0} s",
+            secs_between(now, due_ns),
+            due_in + secs_between(due_ns, now + 3 * WARM_UP_NS)
+        );
+    }
+    Ok(())
+}
+
+fn send_summary(ctx: &Ctx, sends: &crate::sender::SendOutcome) -> SendSummary {
+    SendSummary {
+        via: format!("{:?}", ctx.plan.via).to_lowercase(),
+        attempted: sends.attempted,
+        acked: sends.acked,
+        per_sec: per_sec(sends.acked, sends.first_ns, sends.last_ns),
+        ack_latency: sends.ack.summary(),
+    }
+}
+
 fn secs_to_ns(secs: f64) -> u64 {
-    Duration::from_secs_f64(secs).as_nanos().try_into().unwrap_or(u64::MAX)
+    Duration::from_secs_f64(secs)
+        .as_nanos()
+        .try_into()
+        .unwrap_or(u64::MAX)
 }
 
 fn unix_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Stops the server, seeds its database, starts it again on it.
+async fn restart_seeded(
+    ctx: &mut Ctx,
+    bin: &Path,
+    data: &Path,
+    seeded: usize,
+    due_unix_ms: i64,
+) -> Result<()> {
+    let placeholder = Server::attach(ctx.server.url.as_str(), std::process::id())?;
+    std::mem::replace(&mut ctx.server, placeholder)
+        .stop()
+        .await?;
+    if seeded > 0 {
+        seed(data, seeded, due_unix_ms).await?;
+    }
+    ctx.server = Server::start_in(bin, &ctx.opts.server_args, data).await?;
+    ctx.api = Api::new(ctx.server.url.clone());
+    Ok(())
 }
 
 /// Runs `natter-libbench expiry-seed` (built beside this binary).
@@ -232,7 +269,11 @@ fn count_left(c: &rusqlite::Connection) -> Result<u64> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-fn poll(db: &Path, polls: &Mutex<Vec<(u64, u64)>>, stop: &std::sync::atomic::AtomicBool) -> Result<()> {
+fn poll(
+    db: &Path,
+    polls: &Mutex<Vec<(u64, u64)>>,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<()> {
     let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     c.busy_timeout(Duration::from_secs(5))?;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -308,7 +349,9 @@ fn summarize(
         before: before.summary(),
         during: during.summary(),
         after_due: after_due.summary(),
-        first_gone_secs: (seeded > 0).then_some(first_gone.map(|p| since_due(p.0))).flatten(),
+        first_gone_secs: (seeded > 0)
+            .then_some(first_gone.map(|p| since_due(p.0)))
+            .flatten(),
         all_gone_secs: gone_ns.map(since_due),
         remaining_at_end: polls.last().map_or(seeded, |p| p.1),
         timeline,
@@ -336,9 +379,6 @@ impl ExpirySummary {
             .iter()
             .map(|(s, n, _, p99, left)| format!("{s}:{n}/{p99:.0}ms/{left}"))
             .collect();
-        println!(
-            "per second       second:acks/p99/left  {}",
-            line.join(" ")
-        );
+        println!("per second       second:acks/p99/left  {}", line.join(" "));
     }
 }

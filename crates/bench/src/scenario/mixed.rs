@@ -210,43 +210,8 @@ fn summarize(
                 .or_insert_with(|| e.clone());
         }
     }
-    let mut ordered: Vec<&SeenEvent> = events
-        .values()
-        .filter(|e| e.seq > before_top.get(&e.room).copied().unwrap_or(0))
-        .collect();
-    ordered.sort_unstable_by_key(|e| (e.room, e.seq));
-    let times = mixed_sender::reaction_times(sent);
-    let mut used: HashMap<&str, usize> = HashMap::new();
-    // message, reply, reaction (added and removed), thread.updated
-    let mut first: [Latency; 4] = Default::default();
-    let mut all: [Latency; 4] = Default::default();
-    let mut counts = [0u64; 4];
-    let mut unmatched = 0u64;
-    for e in &ordered {
-        let (slot, sent_ns) = match e.kind {
-            k if k == Kind::Message.index() => (0, e.stamp),
-            k if k == Kind::Reply.index() => (1, e.stamp),
-            k if k == Kind::ReactionAdded.index() || k == Kind::ReactionRemoved.index() => {
-                let at = e.key.as_deref().and_then(|key| {
-                    let n = used.entry(key).or_default();
-                    *n += 1;
-                    times.get(key).and_then(|v| v.get(*n - 1)).copied()
-                });
-                (2, at)
-            }
-            k if k == Kind::ThreadUpdated.index() => {
-                (3, events.get(&(e.room, e.seq - 1)).and_then(|r| r.stamp))
-            }
-            _ => continue,
-        };
-        counts[slot] += 1;
-        let Some(sent_ns) = sent_ns else {
-            unmatched += 1;
-            continue;
-        };
-        first[slot].record_ns(e.first_ns.saturating_sub(sent_ns));
-        all[slot].record_ns(e.last_ns.saturating_sub(sent_ns));
-    }
+    let timed = time_events(&events, before_top, sent);
+    let (first, all, counts, unmatched) = (&timed.first, &timed.all, timed.counts, timed.unmatched);
     let acked_total: u64 = sent.kinds.iter().map(|k| k.acked).sum();
     #[allow(clippy::cast_precision_loss)]
     let per_op = |n: u64| (n > 0).then(|| cpu_secs * 1e6 / n as f64);
@@ -302,6 +267,64 @@ fn summarize(
             .collect(),
         unmatched,
         server_cpu_per_op_us: per_op(acked_total).unwrap_or(0.0),
+    }
+}
+
+/// Per slot (message, reply, reaction, thread.updated): post to first and
+/// to all members per event, events counted, events with no send time.
+struct Timed {
+    first: [Latency; 4],
+    all: [Latency; 4],
+    counts: [u64; 4],
+    unmatched: u64,
+}
+
+fn time_events(
+    events: &HashMap<(i64, i64), SeenEvent>,
+    before_top: &HashMap<i64, i64>,
+    sent: &MixOutcome,
+) -> Timed {
+    let mut ordered: Vec<&SeenEvent> = events
+        .values()
+        .filter(|e| e.seq > before_top.get(&e.room).copied().unwrap_or(0))
+        .collect();
+    ordered.sort_unstable_by_key(|e| (e.room, e.seq));
+    let times = mixed_sender::reaction_times(sent);
+    let mut used: HashMap<&str, usize> = HashMap::new();
+    let mut first: [Latency; 4] = Default::default();
+    let mut all: [Latency; 4] = Default::default();
+    let mut counts = [0u64; 4];
+    let mut unmatched = 0u64;
+    for e in &ordered {
+        let (slot, sent_ns) = match e.kind {
+            k if k == Kind::Message.index() => (0, e.stamp),
+            k if k == Kind::Reply.index() => (1, e.stamp),
+            k if k == Kind::ReactionAdded.index() || k == Kind::ReactionRemoved.index() => {
+                let at = e.key.as_deref().and_then(|key| {
+                    let n = used.entry(key).or_default();
+                    *n += 1;
+                    times.get(key).and_then(|v| v.get(*n - 1)).copied()
+                });
+                (2, at)
+            }
+            k if k == Kind::ThreadUpdated.index() => {
+                (3, events.get(&(e.room, e.seq - 1)).and_then(|r| r.stamp))
+            }
+            _ => continue,
+        };
+        counts[slot] += 1;
+        let Some(sent_ns) = sent_ns else {
+            unmatched += 1;
+            continue;
+        };
+        first[slot].record_ns(e.first_ns.saturating_sub(sent_ns));
+        all[slot].record_ns(e.last_ns.saturating_sub(sent_ns));
+    }
+    Timed {
+        first,
+        all,
+        counts,
+        unmatched,
     }
 }
 

@@ -35,6 +35,25 @@ impl natter::storage::Publisher for NoPublish {
     fn publish(&self, _events: &[natter::domain::Event]) {}
 }
 
+/// Public rooms of the seeder's own, named `expiring-<n>`.
+fn make_rooms(c: &Connection, author_id: i64, count: i64, now: i64) -> anyhow::Result<Vec<i64>> {
+    let mut rooms = Vec::new();
+    for r in 0..count {
+        let name = format!("expiring-{r}");
+        c.execute(
+            "INSERT INTO rooms (kind, name, name_key, created_by, created_at) VALUES ('public', ?1, ?1, ?2, ?3)",
+            params![name, author_id, now],
+        )?;
+        let room = c.last_insert_rowid();
+        c.execute(
+            "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES (?1, ?2, 'owner', ?3)",
+            params![room, author_id, now],
+        )?;
+        rooms.push(room);
+    }
+    Ok(rooms)
+}
+
 pub fn run(o: &SeedOpts) -> anyhow::Result<()> {
     std::fs::create_dir_all(&o.data_dir)?;
     let started = Instant::now();
@@ -51,20 +70,7 @@ pub fn run(o: &SeedOpts) -> anyhow::Result<()> {
         params![author, now],
     )?;
     let author_id = c.last_insert_rowid();
-    let mut rooms = Vec::new();
-    for r in 0..o.rooms.max(1) {
-        let name = format!("expiring-{r}");
-        c.execute(
-            "INSERT INTO rooms (kind, name, name_key, created_by, created_at) VALUES ('public', ?1, ?1, ?2, ?3)",
-            params![name, author_id, now],
-        )?;
-        let room = c.last_insert_rowid();
-        c.execute(
-            "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES (?1, ?2, 'owner', ?3)",
-            params![room, author_id, now],
-        )?;
-        rooms.push(room);
-    }
+    let rooms = make_rooms(&c, author_id, o.rooms.max(1), now)?;
     let mut seqs = vec![0i64; rooms.len()];
     // The server is stopped, so nothing else takes ids meanwhile; the
     // message's JSON needs its id before the insert.
