@@ -21,7 +21,7 @@ mod ops;
 mod origin;
 mod pages;
 mod precompressed;
-mod ranges;
+pub(crate) mod ranges;
 mod reactions;
 mod resets;
 mod room_care;
