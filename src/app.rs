@@ -55,6 +55,8 @@ impl App {
         // tells it which rooms have listeners here.
         let bus = Arc::new(InProcess::new(hub.clone()));
         hub.report_interest_to(bus.clone());
+        // Web Push hears this node's commits on their way to the bus.
+        let (bus, pushed) = crate::notify::tap(bus);
         let opened = backend::open(
             config.database_url.as_ref(),
             &config.data_dir,
@@ -68,6 +70,14 @@ impl App {
             max_message_chars: config.max_message_chars,
             require_password: config.require_password,
         };
+        let pushes = crate::notify::Pushes::start(
+            Arc::clone(&store),
+            &config.outbound,
+            config.public_url.as_deref(),
+            Arc::clone(&hub),
+            pushed,
+        )
+        .await?;
         let mut chat = Chat::new(store, policy, &config.limits);
         chat.observe_sends(metrics.sends());
         crate::app_files::keep_files(&mut chat, config)?;
@@ -95,6 +105,7 @@ impl App {
             assets: AssetStore::new(config.assets_dir.clone()),
             metrics: metrics.clone(),
             metrics_token: config.metrics_token.clone(),
+            pushes,
         });
         let router = http::router(state, config.max_body_bytes);
         let public = TcpListener::bind(config.listen)

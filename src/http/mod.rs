@@ -21,6 +21,7 @@ mod ops;
 mod origin;
 mod pages;
 mod precompressed;
+mod push;
 mod ranges;
 mod reactions;
 mod resets;
@@ -70,6 +71,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Opens `/metrics` on the main listener (none: no `/metrics` there).
     pub metrics_token: Option<Secret>,
+    /// Web Push: the key, subscriptions, delivery.
+    pub pushes: Arc<crate::notify::Pushes>,
 }
 
 impl AppState {
@@ -201,6 +204,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::audit_log))
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
+        .merge(push::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

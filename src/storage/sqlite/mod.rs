@@ -26,6 +26,7 @@ mod memberships;
 mod messages;
 mod migrate;
 mod moderation;
+mod push;
 mod reactions;
 mod readers;
 mod room_care;
