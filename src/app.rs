@@ -14,6 +14,7 @@ use crate::chat::{Chat, Policy};
 use crate::config::Config;
 use crate::http::server::{ConnectionLimits, Connections};
 use crate::http::{self, AppState, AssetStore, OriginPolicy, Shared};
+use crate::notify::Pushes;
 use crate::ops::tls::TlsFront;
 use crate::ops::{self, metrics::Metrics};
 use crate::realtime::Hub;
@@ -56,7 +57,7 @@ impl App {
         let bus = Arc::new(InProcess::new(hub.clone()));
         hub.report_interest_to(bus.clone());
         // Web Push hears this node's commits on their way to the bus.
-        let (bus, pushed) = crate::notify::tap(bus);
+        let (bus, to_push) = crate::notify::tap(bus);
         let opened = backend::open(
             config.database_url.as_ref(),
             &config.data_dir,
@@ -70,14 +71,7 @@ impl App {
             max_message_chars: config.max_message_chars,
             require_password: config.require_password,
         };
-        let pushes = crate::notify::Pushes::start(
-            Arc::clone(&store),
-            &config.outbound,
-            config.public_url.as_deref(),
-            Arc::clone(&hub),
-            pushed,
-        )
-        .await?;
+        let pushes = Pushes::start(Arc::clone(&store), config, Arc::clone(&hub), to_push).await?;
         let mut chat = Chat::new(store, policy, &config.limits);
         chat.observe_sends(metrics.sends());
         crate::app_files::keep_files(&mut chat, config)?;

@@ -19,9 +19,9 @@ use crate::push::{PushOptions, PushTarget, Subscription, Urgency};
 use crate::storage::Store;
 
 /// A missed wake is caught up this late; waking is the main path.
-const IDLE_POLL: Duration = Duration::from_secs(300);
+const IDLE_POLL: Duration = Duration::from_mins(5);
 /// A push is worth showing for a day; after that the service may drop it.
-const TTL: Duration = Duration::from_secs(24 * 3600);
+const TTL: Duration = Duration::from_hours(24);
 
 pub(super) fn worker(pushes: &Arc<Pushes>, id: i64) -> DeliveryWorker {
     let queue = Arc::new(Queue(Arc::clone(&pushes.store)));

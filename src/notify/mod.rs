@@ -60,7 +60,8 @@ pub struct OutboundSettings {
 
 impl OutboundSettings {
     pub(crate) fn check(&self) -> anyhow::Result<()> {
-        AddressPolicy::parse(self.allow.as_slice()).map_err(|e| anyhow::anyhow!("--outbound-allow: {e}"))?;
+        AddressPolicy::parse(self.allow.as_slice())
+            .map_err(|e| anyhow::anyhow!("--outbound-allow: {e}"))?;
         if let Some(contact) = &self.push_contact {
             crate::push::check_contact(contact).map_err(|_| {
                 anyhow::anyhow!("--push-contact must be a mailto: or https: URL (got {contact})")
@@ -73,8 +74,9 @@ impl OutboundSettings {
         let mut extra_roots_pem = Vec::new();
         for file in &self.extra_roots {
             extra_roots_pem.push(
-                std::fs::read(file)
-                    .with_context(|| format!("cannot read --outbound-ca-file {}", file.display()))?,
+                std::fs::read(file).with_context(|| {
+                    format!("cannot read --outbound-ca-file {}", file.display())
+                })?,
             );
         }
         let policy = AddressPolicy::parse(self.allow.as_slice()).map_err(|e| anyhow::anyhow!(e))?;
@@ -120,24 +122,30 @@ impl Pushes {
     /// waiting from before a restart.
     pub async fn start(
         store: Arc<dyn Store>,
-        settings: &OutboundSettings,
-        public_url: Option<&str>,
+        config: &crate::config::Config,
         hub: Arc<Hub>,
         commits: TapReceiver,
     ) -> anyhow::Result<Arc<Self>> {
+        let (settings, public_url) = (&config.outbound, config.public_url.as_deref());
         let pem = store
             .push_key_or(VapidKey::generate().to_pem())
             .await
             .context("cannot keep the Web Push key")?;
-        let key = VapidKey::from_pem(&pem).map_err(|e| anyhow::anyhow!("the stored Web Push key: {e}"))?;
+        let key = VapidKey::from_pem(&pem)
+            .map_err(|e| anyhow::anyhow!("the stored Web Push key: {e}"))?;
         let contact = settings
             .push_contact
             .clone()
-            .or_else(|| public_url.filter(|u| u.starts_with("https://")).map(str::to_owned))
+            .or_else(|| {
+                public_url
+                    .filter(|u| u.starts_with("https://"))
+                    .map(str::to_owned)
+            })
             .unwrap_or_else(|| PLACEHOLDER_CONTACT.to_owned());
         let client = settings.client()?;
-        let sender = PushSender::new(client.clone(), key, &contact)
-            .map_err(|_| anyhow::anyhow!("the Web Push contact {contact} is not mailto: or https:"))?;
+        let sender = PushSender::new(client.clone(), key, &contact).map_err(|_| {
+            anyhow::anyhow!("the Web Push contact {contact} is not mailto: or https:")
+        })?;
         let pushes = Arc::new(Self {
             store,
             sender,
@@ -212,7 +220,11 @@ impl Pushes {
 
     /// Removes one of `user`'s subscriptions; someone else's is a 404.
     pub async fn unsubscribe(&self, user: &User, id: i64) -> Result<()> {
-        if !self.store.delete_push_subscription(id, Some(user.id)).await? {
+        if !self
+            .store
+            .delete_push_subscription(id, Some(user.id))
+            .await?
+        {
             return Err(Error::not_found("No such push subscription of yours."));
         }
         self.stop(id);

@@ -31,7 +31,12 @@ pub struct PushPayload {
 }
 
 impl PushPayload {
-    pub fn new(message: &Message, room_name: Option<String>, kind: RoomKind, mention: bool) -> Self {
+    pub fn new(
+        message: &Message,
+        room_name: Option<String>,
+        kind: RoomKind,
+        mention: bool,
+    ) -> Self {
         Self {
             kind: "message".into(),
             room_id: message.room_id,

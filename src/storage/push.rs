@@ -81,8 +81,7 @@ pub trait Push: Send + Sync {
     async fn queued_pushes(&self, subscription: i64, limit: u32) -> StoreResult<Vec<QueuedPush>>;
     async fn push_cursors(&self, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
     /// Moves the cursor and drops the pushes it passed.
-    async fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq)
-        -> StoreResult<()>;
+    async fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;
     /// Subscriptions with pushes waiting (their workers start at boot).
     async fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>>;
 }

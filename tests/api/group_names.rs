@@ -15,7 +15,10 @@ async fn name_of(c: &Client, room: i64) -> String {
 
 async fn add(c: &Client, room: i64, who: &str) {
     let r = c
-        .post(&format!("/api/v1/rooms/{room}/members"), json!({ "username": who }))
+        .post(
+            &format!("/api/v1/rooms/{room}/members"),
+            json!({ "username": who }),
+        )
         .await;
     assert!(r.status.is_success(), "{}", r.text);
 }
@@ -37,12 +40,22 @@ async fn a_group_named_after_its_people_follows_who_joins_and_leaves() {
     add(&bob, group, "Dave").await;
     assert_eq!(name_of(&alice, group).await, "alice, bob, carol, Dave");
 
-    let r = carol.post(&format!("/api/v1/rooms/{group}/leave"), json!({})).await;
+    let r = carol
+        .post(&format!("/api/v1/rooms/{group}/leave"), json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     assert_eq!(name_of(&alice, group).await, "alice, bob, Dave");
     let rooms = bob.get("/api/v1/rooms").await.body;
-    let listed = rooms["rooms"].as_array().unwrap().iter().find(|r| r["id"] == group).unwrap();
-    assert_eq!(listed["name"], "alice, bob, Dave", "the room list shows it too");
+    let listed = rooms["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == group)
+        .unwrap();
+    assert_eq!(
+        listed["name"], "alice, bob, Dave",
+        "the room list shows it too"
+    );
 }
 
 #[tokio::test]
@@ -56,7 +69,12 @@ async fn a_group_someone_named_keeps_its_name_when_people_join() {
         .post("/api/v1/groups", json!({ "usernames": ["bob", "carol"] }))
         .await;
     let group = r.body["room"]["id"].as_i64().unwrap();
-    let r = patch(&alice, &format!("/api/v1/rooms/{group}/settings"), json!({ "name": "launch crew" })).await;
+    let r = patch(
+        &alice,
+        &format!("/api/v1/rooms/{group}/settings"),
+        json!({ "name": "launch crew" }),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
     add(&alice, group, "dave").await;

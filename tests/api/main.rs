@@ -31,6 +31,7 @@ mod pins;
 mod presence;
 mod proxy;
 mod push;
+mod push_subscriptions;
 mod push_support;
 mod raw_ws;
 mod reactions;

@@ -50,7 +50,8 @@ impl PushService {
     pub async fn start() -> Self {
         let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
             .expect("a test certificate");
-        let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der());
+        let key =
+            rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der());
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -69,12 +70,24 @@ impl PushService {
             let answers = Arc::clone(&answers);
             async move {
                 loop {
-                    let Ok((tcp, _)) = listener.accept().await else { return };
-                    let (acceptor, answers, tx) = (acceptor.clone(), Arc::clone(&answers), tx.clone());
+                    let Ok((tcp, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let (acceptor, answers, tx) =
+                        (acceptor.clone(), Arc::clone(&answers), tx.clone());
                     tokio::spawn(async move {
-                        let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                        let Some(push) = read_request(&mut tls).await else { return };
-                        let status = answers.lock().unwrap().get(&push.path).copied().unwrap_or(201);
+                        let Ok(mut tls) = acceptor.accept(tcp).await else {
+                            return;
+                        };
+                        let Some(push) = read_request(&mut tls).await else {
+                            return;
+                        };
+                        let status = answers
+                            .lock()
+                            .unwrap()
+                            .get(&push.path)
+                            .copied()
+                            .unwrap_or(201);
                         let _ = tx.send(push);
                         let reply = format!(
                             "HTTP/1.1 {status} Answer\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
@@ -107,7 +120,7 @@ impl PushService {
     /// its path; the minute is a safety net against a hang, not a speed
     /// requirement).
     pub async fn next(&self) -> Push {
-        tokio::time::timeout(Duration::from_secs(60), self.received.lock().await.recv())
+        tokio::time::timeout(Duration::from_mins(1), self.received.lock().await.recv())
             .await
             .expect("a push arrives")
             .expect("the service runs")
@@ -167,7 +180,8 @@ impl Browser {
 
     /// What `PushSubscription.toJSON()` gives the page.
     pub fn subscription(&self, endpoint: &str) -> Value {
-        let p256dh = URL_SAFE_NO_PAD.encode(self.secret.public_key().to_encoded_point(false).as_bytes());
+        let p256dh =
+            URL_SAFE_NO_PAD.encode(self.secret.public_key().to_encoded_point(false).as_bytes());
         json!({
             "endpoint": endpoint,
             "expirationTime": null,
@@ -177,7 +191,9 @@ impl Browser {
 
     /// Decrypts an `aes128gcm` push body into its JSON.
     pub fn read(&self, body: &[u8]) -> Value {
-        let plain = self.decrypt(body).expect("the push decrypts with this subscription's keys");
+        let plain = self
+            .decrypt(body)
+            .expect("the push decrypts with this subscription's keys");
         serde_json::from_slice(&plain).expect("the push is JSON")
     }
 
@@ -192,8 +208,10 @@ impl Browser {
         }
         let as_public_bytes = &rest[5..70];
         let record = &rest[70..];
-        let as_public = PublicKey::from_sec1_bytes(as_public_bytes).map_err(|_| "bad sender key")?;
-        let shared = p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), as_public.as_affine());
+        let as_public =
+            PublicKey::from_sec1_bytes(as_public_bytes).map_err(|_| "bad sender key")?;
+        let shared =
+            p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), as_public.as_affine());
         let ua_public = self.secret.public_key().to_encoded_point(false);
         // RFC 8291 3.3: IKM from the auth secret and both public keys.
         let mut key_info = b"WebPush: info\0".to_vec();
@@ -206,8 +224,10 @@ impl Browser {
         // RFC 8188 2.2: the content key and nonce from the salt.
         let prk = Hkdf::<Sha256>::new(Some(salt), &ikm);
         let (mut cek, mut nonce) = ([0u8; 16], [0u8; 12]);
-        prk.expand(b"Content-Encoding: aes128gcm\0", &mut cek).unwrap();
-        prk.expand(b"Content-Encoding: nonce\0", &mut nonce).unwrap();
+        prk.expand(b"Content-Encoding: aes128gcm\0", &mut cek)
+            .unwrap();
+        prk.expand(b"Content-Encoding: nonce\0", &mut nonce)
+            .unwrap();
         let mut plain = Aes128Gcm::new_from_slice(&cek)
             .unwrap()
             .decrypt(Nonce::from_slice(&nonce), record)

@@ -6,8 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::domain::{NotificationLevel, RoomId, Seq, Timestamp, UserId};
 use crate::storage::{
-    NewPushSubscription, PushCandidate, PushSubscriptionRecord, QueuedPush, StoreError,
-    StoreResult,
+    NewPushSubscription, PushCandidate, PushSubscriptionRecord, QueuedPush, StoreError, StoreResult,
 };
 
 fn push_key_or(c: &Connection, made: &str, now: Timestamp) -> StoreResult<String> {
@@ -32,7 +31,8 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<PushSubscriptionRecord> {
     })
 }
 
-const SELECT: &str = "SELECT id, user_id, endpoint, p256dh, auth, created_at FROM push_subscriptions";
+const SELECT: &str =
+    "SELECT id, user_id, endpoint, p256dh, auth, created_at FROM push_subscriptions";
 
 fn add_subscription(
     c: &Connection,
@@ -134,7 +134,12 @@ fn queue(c: &Connection, pushes: &[QueuedPush], per_subscription: u32) -> StoreR
             "INSERT INTO push_queue (subscription_id, room_id, seq, body) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (subscription_id, room_id, seq) DO NOTHING",
         )?
-        .execute(params![push.subscription, push.room.0, push.seq.0, push.body])?;
+        .execute(params![
+            push.subscription,
+            push.room.0,
+            push.seq.0,
+            push.body
+        ])?;
         // The bound: a phone off for a week gets the latest pushes, not all.
         c.prepare_cached(
             "DELETE FROM push_queue WHERE subscription_id = ?1 AND id NOT IN
@@ -259,12 +264,7 @@ impl crate::storage::Push for super::SqliteStore {
         self.readers.read(move |c| cursors(c, subscription)).await
     }
 
-    async fn save_push_cursor(
-        &self,
-        subscription: i64,
-        room: RoomId,
-        seq: Seq,
-    ) -> StoreResult<()> {
+    async fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()> {
         self.writer
             .write(move |c, _| save_cursor(c, subscription, room, seq))
             .await
