@@ -43,3 +43,12 @@ CREATE TABLE push_cursors (
     seq             INTEGER NOT NULL,
     PRIMARY KEY (subscription_id, room_id)
 ) WITHOUT ROWID;
+
+-- A message deleted or expired before its push went out takes the waiting
+-- push (and its excerpt) with it: expired means gone.
+CREATE TRIGGER message_deleted_clears_pushes
+AFTER UPDATE OF deleted_at ON messages
+WHEN NEW.deleted_at IS NOT NULL
+BEGIN
+    DELETE FROM push_queue WHERE room_id = NEW.room_id AND seq = NEW.seq;
+END;

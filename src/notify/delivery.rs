@@ -136,6 +136,21 @@ impl Deliver for Lazy {
                 permanent: false,
                 message: e.to_string(),
             })?;
+        // Asked before every attempt, retries included: a message deleted
+        // or expired meanwhile is not pushed (its excerpt is gone too).
+        let waiting = self
+            .pushes
+            .store
+            .push_waiting(self.id, event.room, event.seq)
+            .await
+            .unwrap_or(true);
+        if !waiting {
+            return Ok(Delivered {
+                status: 204,
+                latency: std::time::Duration::ZERO,
+                reply: Vec::new(),
+            });
+        }
         match target {
             Some(target) => target.deliver(event).await,
             // Deleted meanwhile: as good as the service saying 410.

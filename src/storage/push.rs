@@ -79,6 +79,9 @@ pub trait Push: Send + Sync {
         -> StoreResult<()>;
     /// Up to `limit` of the subscription's waiting pushes, in queue order.
     async fn queued_pushes(&self, subscription: i64, limit: u32) -> StoreResult<Vec<QueuedPush>>;
+    /// Whether that push still waits (its message may have been deleted
+    /// or expired since, which takes the push with it).
+    async fn push_waiting(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<bool>;
     async fn push_cursors(&self, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
     /// Moves the cursor and drops the pushes it passed.
     async fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;

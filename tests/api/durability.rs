@@ -175,7 +175,8 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
     .unwrap();
     // Nor what version 13 added (Web Push).
     db.execute_batch(
-        "DROP TABLE push_cursors; DROP TABLE push_queue; DROP TABLE push_subscriptions;
+        "DROP TRIGGER message_deleted_clears_pushes;
+         DROP TABLE push_cursors; DROP TABLE push_queue; DROP TABLE push_subscriptions;
          DROP TABLE push_keys;",
     )
     .unwrap();

@@ -266,3 +266,34 @@ async fn a_push_service_answering_410_gone_removes_the_subscription() {
         subscriptions(&bob).await
     );
 }
+
+#[tokio::test]
+async fn a_message_deleted_before_its_push_went_out_is_not_pushed() {
+    let service = PushService::start().await;
+    service.answer("/bob", 503);
+    let app = app_for(&service).await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let keys = Browser::new();
+    subscribe(&bob, &keys, &service.endpoint("/bob")).await;
+
+    let room = dm(&alice, "bob", "oops, not for bob").await;
+    // The service is down: the push waits to be tried again.
+    assert_eq!(service.next().await.path, "/bob");
+    let r = alice
+        .delete(&format!("/api/v1/rooms/{room}/messages/1"))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    service.answer("/bob", 201);
+
+    alice.say(room, "the one to read").await;
+    // Retries before the deletion met a service that was down; the first
+    // push it takes is the later message.
+    let taken = loop {
+        let push = service.next().await;
+        if push.status == 201 {
+            break keys.read(&push.body);
+        }
+    };
+    assert_eq!(taken["excerpt"], "the one to read");
+}

@@ -28,6 +28,8 @@ pub struct Push {
     pub path: String,
     pub headers: HashMap<String, String>,
     pub body: Vec<u8>,
+    /// What the service answered.
+    pub status: u16,
 }
 
 /// A push service on 127.0.0.1: answers 201, or the status set for a path.
@@ -79,7 +81,7 @@ impl PushService {
                         let Ok(mut tls) = acceptor.accept(tcp).await else {
                             return;
                         };
-                        let Some(push) = read_request(&mut tls).await else {
+                        let Some(mut push) = read_request(&mut tls).await else {
                             return;
                         };
                         let status = answers
@@ -88,6 +90,7 @@ impl PushService {
                             .get(&push.path)
                             .copied()
                             .unwrap_or(201);
+                        push.status = status;
                         let _ = tx.send(push);
                         let reply = format!(
                             "HTTP/1.1 {status} Answer\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
@@ -159,6 +162,7 @@ async fn read_request<S: tokio::io::AsyncRead + Unpin>(s: &mut S) -> Option<Push
         path,
         headers,
         body: buf[head_end..head_end + length].to_vec(),
+        status: 0,
     })
 }
 

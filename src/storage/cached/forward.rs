@@ -190,6 +190,7 @@ forward!(Push {
         -> StoreResult<Vec<PushCandidate>>;
     fn queue_pushes(&self, pushes: Vec<QueuedPush>, per_subscription: u32) -> StoreResult<()>;
     fn queued_pushes(&self, subscription: i64, limit: u32) -> StoreResult<Vec<QueuedPush>>;
+    fn push_waiting(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<bool>;
     fn push_cursors(&self, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
     fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;
     fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>>;

@@ -168,6 +168,14 @@ fn queued(c: &Connection, subscription: i64, limit: u32) -> StoreResult<Vec<Queu
     Ok(rows)
 }
 
+fn waiting(c: &Connection, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<bool> {
+    Ok(c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM push_queue
+           WHERE subscription_id = ?1 AND room_id = ?2 AND seq = ?3)",
+    )?
+    .query_row(params![subscription, room.0, seq.0], |r| r.get(0))?)
+}
+
 fn cursors(c: &Connection, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>> {
     let mut stmt =
         c.prepare_cached("SELECT room_id, seq FROM push_cursors WHERE subscription_id = ?1")?;
@@ -257,6 +265,12 @@ impl crate::storage::Push for super::SqliteStore {
     async fn queued_pushes(&self, subscription: i64, limit: u32) -> StoreResult<Vec<QueuedPush>> {
         self.readers
             .read(move |c| queued(c, subscription, limit))
+            .await
+    }
+
+    async fn push_waiting(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<bool> {
+        self.readers
+            .read_quick(move |c| waiting(c, subscription, room, seq))
             .await
     }
 
