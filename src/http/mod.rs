@@ -21,6 +21,7 @@ mod ops;
 mod origin;
 mod pages;
 mod precompressed;
+mod profiles;
 mod ranges;
 mod reactions;
 mod resets;
@@ -201,6 +202,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::audit_log))
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
+        .merge(profiles::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -17,6 +17,7 @@ mod mentions;
 mod messages;
 mod moderation;
 mod pins;
+mod profiles;
 mod reactions;
 mod room_care;
 mod rooms;
@@ -39,6 +40,7 @@ pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay};
 pub use moderation::{AuditEntry, Moderation};
 pub use pins::Pins;
+pub use profiles::Profiles;
 pub use reactions::{AddOutcome, Reactions};
 pub use room_care::RoomCaretaking;
 pub use rooms::{Membership, NewRoom, RoomAccess, Rooms};
@@ -138,6 +140,7 @@ pub trait Store:
     + Groups
     + Statuses
     + ServerFinish
+    + Profiles
     + 'static
 {
 }
@@ -159,6 +162,7 @@ impl<T> Store for T where
         + Groups
         + Statuses
         + ServerFinish
+        + Profiles
         + 'static
 {
 }

@@ -17,6 +17,7 @@ use crate::storage::{
     RoomCaretaking, Search, Server, Statuses, Store, StoreResult, UploadRecord, UploadReservation,
     Uploads,
 };
+use crate::storage::Profiles;
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 
 /// Implements `$area` for `CachedStore<S>` by calling the inner store's
@@ -174,4 +175,14 @@ forward!(ServerFinish {
         now: Timestamp) -> StoreResult<User>;
     fn server_name(&self) -> StoreResult<Option<String>>;
     fn members_can_invite(&self) -> StoreResult<bool>;
+});
+
+forward!(Profiles {
+    fn set_display_name(&self, user: UserId, name: Option<String>, now: Timestamp)
+        -> StoreResult<crate::domain::PersonProfile>;
+    fn set_avatar(&self, user: UserId, avatar: Option<crate::domain::AvatarFiles>, now: Timestamp)
+        -> StoreResult<crate::domain::PersonProfile>;
+    fn profile_of(&self, user: UserId) -> StoreResult<crate::domain::PersonProfile>;
+    fn profiles_named(&self, usernames: Vec<String>) -> StoreResult<Vec<crate::domain::PersonProfile>>;
+    fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>>;
 });
