@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Changed, EndedSessions, Event, Member, MembershipChange, PersonChange, PersonChanged, RoomEvent,
-    RoomId, SessionsEnded, UserId,
+    Changed, EndedSessions, Event, Member, MembershipChange, PersonChange, PersonChanged,
+    RoomEvent, RoomId, SessionsEnded, UserId,
 };
 
 /// The version this natter writes and reads.

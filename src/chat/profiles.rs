@@ -41,7 +41,11 @@ impl Chat {
         let name = name.map(ProfileName::parse).transpose()?;
         Ok(self
             .store
-            .set_display_name(user.id, name.map(ProfileName::into_string), Timestamp::now())
+            .set_display_name(
+                user.id,
+                name.map(ProfileName::into_string),
+                Timestamp::now(),
+            )
             .await?)
     }
 

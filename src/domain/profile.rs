@@ -33,7 +33,10 @@ impl ProfileName {
                 format!("A display name is at most {DISPLAY_NAME_MAX} characters."),
             ));
         }
-        if text.chars().any(|c| c.is_control() || is_invisible_control(c)) {
+        if text
+            .chars()
+            .any(|c| c.is_control() || is_invisible_control(c))
+        {
             return Err(Error::invalid(
                 "display_name_invalid",
                 "A display name is one line of visible text, without control or text-direction characters.",
@@ -169,9 +172,19 @@ mod tests {
 
     #[test]
     fn a_display_name_with_control_or_direction_characters_is_refused() {
-        for bad in ["a\nb", "a\u{0}b", "evil\u{202E}gnp.exe", "a\u{2066}b", "a\u{200F}b", "a\u{2028}b"] {
+        for bad in [
+            "a\nb",
+            "a\u{0}b",
+            "evil\u{202E}gnp.exe",
+            "a\u{2066}b",
+            "a\u{200F}b",
+            "a\u{2028}b",
+        ] {
             assert!(ProfileName::parse(bad).is_err(), "{bad:?}");
         }
-        assert!(ProfileName::parse("<b>Zoë</b> 🎉").is_ok(), "text, kept as text");
+        assert!(
+            ProfileName::parse("<b>Zoë</b> 🎉").is_ok(),
+            "text, kept as text"
+        );
     }
 }

@@ -27,12 +27,17 @@ pub async fn check(store: &dyn FileStore) {
         .put(Box::pin(futures_util::stream::iter(parts)))
         .await
         .expect("stored");
-    let back = read_all(store, &big, u64::MAX).await.expect("read").expect("whole");
+    let back = read_all(store, &big, u64::MAX)
+        .await
+        .expect("read")
+        .expect("whole");
     assert_eq!(back.len(), 350_000);
     assert_eq!(back[69_999..70_001], [0, 1]);
 
     // Open from an offset: the rest, with its length.
-    let small = put_bytes(store, b"0123456789".to_vec()).await.expect("stored");
+    let small = put_bytes(store, b"0123456789".to_vec())
+        .await
+        .expect("stored");
     let from = store.open_from(&small, 4).await.expect("opened");
     assert_eq!(from.len, 6);
     assert_eq!(collect(from).await, b"456789");
@@ -42,7 +47,9 @@ pub async fn check(store: &dyn FileStore) {
         Ok(Bytes::from_static(b"half")),
         Err(std::io::Error::other("the client went away")),
     ];
-    let refused = store.put(Box::pin(futures_util::stream::iter(broken))).await;
+    let refused = store
+        .put(Box::pin(futures_util::stream::iter(broken)))
+        .await;
     assert!(matches!(refused, Err(FileError::Aborted(_))), "{refused:?}");
 
     // Listing: every key once, in key order, paged.

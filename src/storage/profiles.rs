@@ -30,6 +30,5 @@ pub trait Profiles: Send + Sync {
     async fn profiles_named(&self, usernames: Vec<String>) -> StoreResult<Vec<PersonProfile>>;
     /// If `key` is a current avatar's (big) key: the file to serve (the
     /// small one if `small`) and its mime.
-    async fn avatar_file(&self, key: String, small: bool)
-        -> StoreResult<Option<(String, String)>>;
+    async fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>>;
 }

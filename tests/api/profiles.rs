@@ -7,7 +7,7 @@ use std::io::Cursor;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::files_support::{png, png_bomb};
+use crate::files_support::{png, png_bomb, stored_files, upload};
 use crate::helpers::{spawn_app, Answer, Client};
 use crate::ws::connect;
 
@@ -160,7 +160,10 @@ async fn display_names_and_avatars_appear_in_history_members_mentions_and_the_di
     set_name(&bob, json!("Bob Builder")).await;
     let avatar = put_avatar(&bob, png(64, 64)).await.body["user"]["avatar_url"].clone();
     assert!(avatar.is_string());
-    assert_eq!(bob.say(GENERAL, "hi @alice").await.status, StatusCode::CREATED);
+    assert_eq!(
+        bob.say(GENERAL, "hi @alice").await.status,
+        StatusCode::CREATED
+    );
     alice.say(GENERAL, "hello").await;
 
     let bob_in = |list: &Value| -> Value {
@@ -219,7 +222,10 @@ async fn a_profile_or_status_change_reaches_a_room_mate_live_and_not_a_stranger(
         .await;
     assert!(r.status.is_success(), "{}", r.text);
     let r = carol
-        .post("/api/v1/rooms", json!({"name": "carols", "kind": "private"}))
+        .post(
+            "/api/v1/rooms",
+            json!({"name": "carols", "kind": "private"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let own_room = r.body["room"]["id"].as_i64().unwrap();
@@ -249,4 +255,33 @@ async fn a_profile_or_status_change_reaches_a_room_mate_live_and_not_a_stranger(
             .all(|f| f["type"] != "profile.changed" && f["type"] != "status.changed"),
         "{heard:?}"
     );
+}
+
+#[tokio::test]
+async fn the_orphan_sweep_keeps_avatars_and_a_replaced_avatar_leaves_no_files_behind() {
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.orphan_upload_age = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let alice = app.user("alice").await;
+    put_avatar(&alice, png(50, 50)).await;
+    let url = put_avatar(&alice, jpeg(80, 60)).await.body["user"]["avatar_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let orphan = upload(&alice, "orphan.txt", b"never sent".to_vec()).await;
+    let orphan = orphan.body["file"]["id"].as_str().unwrap().to_owned();
+    // The sweep runs every second here: wait until it has taken the orphan
+    // (the avatar, older, was looked at too), and one round more.
+    while alice.bytes(&format!("/api/v1/files/{orphan}")).await.0 != StatusCode::NOT_FOUND {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // What is left is the avatar at its two sizes, and nothing else.
+    assert_eq!(image_at(&alice, &url).await.0, (256, 256));
+    assert_eq!(
+        image_at(&alice, &format!("{url}?size=64")).await.0,
+        (64, 64)
+    );
+    assert_eq!(stored_files(&app.data_dir()).len(), 2);
 }

@@ -11,13 +11,13 @@ use crate::domain::{
     Standing, Timestamp, User, UserId, UserStatus,
 };
 use crate::files::FileKey;
+use crate::storage::Profiles;
 use crate::storage::{
     AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
     MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins, Reactions, Replay,
     RoomCaretaking, Search, Server, Statuses, Store, StoreResult, UploadRecord, UploadReservation,
     Uploads,
 };
-use crate::storage::Profiles;
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 
 /// Implements `$area` for `CachedStore<S>` by calling the inner store's

@@ -26,13 +26,12 @@ fn profile_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Profile> {
 
 /// The user's profile (empty when they set nothing).
 pub fn profile_of(c: &Connection, user: UserId) -> StoreResult<Profile> {
-    Ok(c
-        .prepare_cached(&format!(
-            "SELECT {PROFILE_COLUMNS} FROM profiles p WHERE p.user_id = ?1"
-        ))?
-        .query_row([user.0], |r| profile_from(r, 0))
-        .optional()?
-        .unwrap_or_default())
+    Ok(c.prepare_cached(&format!(
+        "SELECT {PROFILE_COLUMNS} FROM profiles p WHERE p.user_id = ?1"
+    ))?
+    .query_row([user.0], |r| profile_from(r, 0))
+    .optional()?
+    .unwrap_or_default())
 }
 
 fn person_of(c: &Connection, user: UserId) -> StoreResult<PersonProfile> {
@@ -164,23 +163,21 @@ fn profiles_named(c: &Connection, usernames: &[String]) -> StoreResult<Vec<Perso
 }
 
 fn avatar_file(c: &Connection, key: &str, small: bool) -> StoreResult<Option<(String, String)>> {
-    Ok(c
-        .prepare_cached(
-            "SELECT CASE WHEN ?2 THEN avatar_small_key ELSE avatar_key END, avatar_mime
+    Ok(c.prepare_cached(
+        "SELECT CASE WHEN ?2 THEN avatar_small_key ELSE avatar_key END, avatar_mime
              FROM profiles WHERE avatar_key = ?1",
-        )?
-        .query_row(params![key, small], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+    )?
+    .query_row(params![key, small], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()?)
 }
 
 /// Whether a stored file is a current avatar's (the orphan sweep keeps it).
 pub fn is_avatar(c: &Connection, key: &str) -> StoreResult<bool> {
-    Ok(c
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM profiles WHERE avatar_key = ?1)
+    Ok(c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM profiles WHERE avatar_key = ?1)
                  OR EXISTS (SELECT 1 FROM profiles WHERE avatar_small_key = ?1)",
-        )?
-        .query_row([key], |r| r.get(0))?)
+    )?
+    .query_row([key], |r| r.get(0))?)
 }
 
 #[async_trait]
@@ -217,11 +214,7 @@ impl Profiles for SqliteStore {
             .await
     }
 
-    async fn avatar_file(
-        &self,
-        key: String,
-        small: bool,
-    ) -> StoreResult<Option<(String, String)>> {
+    async fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>> {
         self.readers
             .read_quick(move |c| avatar_file(c, &key, small))
             .await
