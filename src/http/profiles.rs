@@ -39,12 +39,15 @@ pub struct ProfileResponse {
 pub struct ProfileRequest {
     /// 1–64 characters after trimming, one line, no control or
     /// text-direction characters; `null` removes it; absent leaves it.
+    // Three cases the JSON has: absent, `null` and a name.
+    #[allow(clippy::option_option)]
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub display_name: Option<Option<String>>,
 }
 
 /// A field that is there, even as `null`, is `Some`.
+#[allow(clippy::option_option)]
 fn present<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<Option<String>>, D::Error> {

@@ -6,6 +6,7 @@
 //! so one slow reader never slows the room or grows the server.
 
 mod heartbeat;
+mod people;
 mod presence;
 
 use std::collections::{HashMap, HashSet};
@@ -20,9 +21,7 @@ use super::listener::{Kick, Listener, ListenerId, Outbound};
 use super::socket::SocketOut;
 use super::wire::{self, Frame};
 use crate::bus::Interest;
-use crate::domain::{
-    Event, PersonChanged, RoomChange, RoomEvent, RoomId, Seq, SessionsEnded, User, UserId,
-};
+use crate::domain::{Event, RoomChange, RoomEvent, RoomId, Seq, SessionsEnded, User, UserId};
 use crate::storage::Publisher;
 
 #[derive(Default)]
@@ -311,26 +310,6 @@ impl Hub {
 }
 
 impl Hub {
-    /// A person's profile or status, to each connection here that listens
-    /// to a room they are in, and to their own, once each however many
-    /// rooms are shared. Not a room event: it goes out as a user frame.
-    fn tell_room_mates(&self, changed: &PersonChanged) {
-        let frame = wire::encode_person(&changed.change);
-        let state = self.state.read().expect("hub lock");
-        let mut told = HashSet::new();
-        let rooms = changed
-            .rooms
-            .iter()
-            .filter_map(|room| state.rooms.get(room))
-            .flat_map(|entry| entry.listeners.iter());
-        let own = state.users.get(&changed.user).into_iter().flatten();
-        for l in rooms.chain(own) {
-            if told.insert(l.id) {
-                l.offer(Outbound::User(frame.clone()));
-            }
-        }
-    }
-
     /// Closes the live connections of sessions that ended.
     fn end_sessions(&self, ended: &SessionsEnded) {
         let state = self.state.read().expect("hub lock");
