@@ -22,7 +22,7 @@ mod origin;
 mod pages;
 mod precompressed;
 mod profiles;
-mod ranges;
+pub(crate) mod ranges;
 mod reactions;
 mod resets;
 mod room_care;
