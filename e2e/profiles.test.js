@@ -117,3 +117,20 @@ test('a status emoji appears beside the name in the other’s timeline and goes 
   assert.deepEqual(ann.errors, []);
   assert.deepEqual(ben.errors, []);
 });
+
+test('a status with an end time leaves the other’s timeline by itself when it ends', async () => {
+  // Set through the API (the dialog's shortest choice is an hour): ends in 5 s.
+  const until = new Date(Date.now() + 5000).toISOString();
+  const answer = await ann.page.evaluate(async (u) => {
+    const r = await fetch('/api/v1/me/status', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 'brb', emoji: '☕', until: u }) });
+    return r.status;
+  }, until);
+  assert.equal(answer, 200);
+  const emoji = messageRow(ben.page, 'hello from ann').locator('.person__status');
+  await emoji.waitFor();
+  assert.equal(await emoji.textContent(), '☕');
+  // No event comes when it ends: the page takes it away itself.
+  await emoji.waitFor({ state: 'detached', timeout: 20_000 });
+  assert.deepEqual(ann.errors, []);
+  assert.deepEqual(ben.errors, []);
+});
