@@ -147,6 +147,15 @@ async fn a_display_name_is_trimmed_checked_and_kept_as_plain_text() {
     }
     let kept = alice.get("/api/v1/me/profile").await;
     assert_eq!(kept.body["user"]["display_name"], "Ada <b>L</b>");
+    // Absent leaves it; only `null` removes it.
+    let same = alice
+        .send(Method::PATCH, "/api/v1/me/profile", Some(json!({})), &[])
+        .await;
+    assert_eq!(
+        same.body["user"]["display_name"], "Ada <b>L</b>",
+        "{}",
+        same.text
+    );
 
     let r = set_name(&alice, Value::Null).await;
     assert_eq!(r.body["user"]["display_name"], Value::Null, "{}", r.text);
