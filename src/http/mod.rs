@@ -21,8 +21,9 @@ mod ops;
 mod origin;
 mod pages;
 mod precompressed;
+mod profiles;
 mod push;
-mod ranges;
+pub(crate) mod ranges;
 mod reactions;
 mod resets;
 mod room_care;
@@ -205,6 +206,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
         .merge(push::routes())
+        .merge(profiles::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -17,6 +17,7 @@ mod mentions;
 mod messages;
 mod moderation;
 mod pins;
+mod profiles;
 mod push;
 mod reactions;
 mod room_care;
@@ -40,6 +41,7 @@ pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay};
 pub use moderation::{AuditEntry, Moderation};
 pub use pins::Pins;
+pub use profiles::Profiles;
 pub use push::{NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush};
 pub use reactions::{AddOutcome, Reactions};
 pub use room_care::RoomCaretaking;
@@ -141,6 +143,7 @@ pub trait Store:
     + Statuses
     + ServerFinish
     + Push
+    + Profiles
     + 'static
 {
 }
@@ -163,6 +166,7 @@ impl<T> Store for T where
         + Statuses
         + ServerFinish
         + Push
+        + Profiles
         + 'static
 {
 }

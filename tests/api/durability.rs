@@ -180,6 +180,8 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
          DROP TABLE push_keys;",
     )
     .unwrap();
+    // Nor what version 14 added (profiles).
+    db.execute_batch("DROP TABLE profiles;").unwrap();
     drop(db);
 
     let server = ServerProcess::start(dir.path(), &[]).unwrap();

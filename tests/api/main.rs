@@ -29,6 +29,7 @@ mod origins;
 mod pages;
 mod pins;
 mod presence;
+mod profiles;
 mod proxy;
 mod push;
 mod push_subscriptions;

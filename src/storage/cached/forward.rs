@@ -11,6 +11,7 @@ use crate::domain::{
     Standing, Timestamp, User, UserId, UserStatus,
 };
 use crate::files::FileKey;
+use crate::storage::Profiles;
 use crate::storage::{
     AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
     MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins, Reactions, Replay,
@@ -194,4 +195,14 @@ forward!(Push {
     fn push_cursors(&self, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
     fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;
     fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>>;
+});
+
+forward!(Profiles {
+    fn set_display_name(&self, user: UserId, name: Option<String>, now: Timestamp)
+        -> StoreResult<crate::domain::PersonProfile>;
+    fn set_avatar(&self, user: UserId, avatar: Option<crate::domain::AvatarFiles>, now: Timestamp)
+        -> StoreResult<crate::domain::PersonProfile>;
+    fn profile_of(&self, user: UserId) -> StoreResult<crate::domain::PersonProfile>;
+    fn profiles_named(&self, usernames: Vec<String>) -> StoreResult<Vec<crate::domain::PersonProfile>>;
+    fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>>;
 });

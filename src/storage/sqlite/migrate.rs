@@ -79,6 +79,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0013_push.sql"),
         then: None,
     },
+    Migration {
+        version: 14,
+        sql: include_str!("../../../migrations/sqlite/0014_profiles.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {
