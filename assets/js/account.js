@@ -54,11 +54,34 @@ export function setupAccount({ getMe, unsentCount, signOut }) {
     return window.confirm(parts.join('\n\n'));
   }
 
+  // The profile dialog loads on first use.
+  let profile = null;
+  byId('profile-button').addEventListener('click', async () => {
+    profile ??= (await import('./profile-dialog.js')).setupProfileDialog({ me: getMe });
+    profile.open();
+  });
+
   // The device list and the invite dialog load on first use.
   byId('devices-button').addEventListener('click', () => import('./devices.js').then((m) => m.openDevices()));
   const invite = byId('invite-button');
   invite.hidden = !readBootstrap()?.server?.can_invite;
   invite.addEventListener('click', () => import('./invites.js').then((m) => m.openInvites()));
+
+  // Notifications on this device (Web Push): its code loads on first use.
+  const push = byId('push-button');
+  push.hidden = !('serviceWorker' in navigator && 'PushManager' in window);
+  const pushModule = () => import('./push.js');
+  push.addEventListener('click', () => pushModule().then((m) => m.toggle(push)));
+  byId('user-menu-button').addEventListener('click', () => {
+    if (push.hidden) return;
+    pushModule().then((m) => m.isOn()).then((on) => push.setAttribute('aria-pressed', String(on)), () => {});
+  });
+  // A notification clicked while this tab is open: go to its message.
+  navigator.serviceWorker?.addEventListener('message', (e) => {
+    const hash = e.data?.type === 'natter.open' ? e.data.hash : '';
+    if (/^#room=\d+(&msg=\d+)?$/.test(hash)) location.hash = hash;
+  });
+  navigator.serviceWorker?.startMessages();
 
   byId('sign-out-button').addEventListener('click', () => {
     if (confirmSignOut(t('account.signOutQuestion'), { always: false })) signOut('/api/v1/session', 'here');

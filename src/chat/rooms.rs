@@ -79,6 +79,7 @@ impl Chat {
     pub async fn my_rooms(&self, user: &User) -> Result<Vec<RoomSummary>> {
         let rooms = self.store.rooms_of(user.id).await?;
         let rooms = self.with_mentions_and_levels(user, rooms).await?;
+        let rooms = self.with_peer_profiles(rooms).await?;
         self.with_groups(user, rooms).await
     }
 
@@ -165,14 +166,17 @@ impl Chat {
                 "Everyone is in general; it cannot be left.",
             ));
         }
-        self.store.remove_member(id, user.id).await?;
+        if self.store.remove_member(id, user.id).await? {
+            self.follow_group_name(id, user, None, Some(&user.username))
+                .await?;
+        }
         Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
     pub async fn members(&self, user: &User, id: RoomId) -> Result<Vec<Member>> {
         self.visible_room(user, id).await?;
-        Ok(self.store.members(id).await?)
+        self.with_profiles(self.store.members(id).await?).await
     }
 
     /// Adds someone to a room the user is in. Any member may add people to
@@ -194,10 +198,13 @@ impl Chat {
         self.store
             .add_member(id, member.id, Role::Member, Timestamp::now())
             .await?;
+        self.follow_group_name(id, user, Some(&member.username), None)
+            .await?;
         Ok(Member {
             user_id: member.id,
             username: member.username,
             role: Role::Member,
+            profile: crate::domain::Profile::default(),
         })
     }
 
@@ -226,6 +233,8 @@ impl Chat {
                 member.username
             )));
         }
+        self.follow_group_name(id, user, None, Some(&member.username))
+            .await?;
         Ok(())
     }
 

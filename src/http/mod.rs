@@ -21,6 +21,8 @@ mod ops;
 mod origin;
 mod pages;
 mod precompressed;
+mod profiles;
+mod push;
 pub(crate) mod ranges;
 mod reactions;
 mod resets;
@@ -70,6 +72,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Opens `/metrics` on the main listener (none: no `/metrics` there).
     pub metrics_token: Option<Secret>,
+    /// Web Push: the key, subscriptions, delivery.
+    pub pushes: Arc<crate::notify::Pushes>,
 }
 
 impl AppState {
@@ -201,6 +205,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::audit_log))
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
+        .merge(push::routes())
+        .merge(profiles::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -17,6 +17,8 @@ mod mentions;
 mod messages;
 mod moderation;
 mod pins;
+mod profiles;
+mod push;
 mod reactions;
 mod room_care;
 mod rooms;
@@ -39,6 +41,8 @@ pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay};
 pub use moderation::{AuditEntry, Moderation};
 pub use pins::Pins;
+pub use profiles::Profiles;
+pub use push::{NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush};
 pub use reactions::{AddOutcome, Reactions};
 pub use room_care::RoomCaretaking;
 pub use rooms::{Membership, NewRoom, RoomAccess, Rooms};
@@ -138,6 +142,8 @@ pub trait Store:
     + Groups
     + Statuses
     + ServerFinish
+    + Push
+    + Profiles
     + 'static
 {
 }
@@ -159,6 +165,8 @@ impl<T> Store for T where
         + Groups
         + Statuses
         + ServerFinish
+        + Push
+        + Profiles
         + 'static
 {
 }

@@ -7,9 +7,13 @@
 import core from './de/core.js';
 import conversations from './de/conversations.js';
 import admin from './de/admin.js';
+import push from './de/push.js';
+import profiles from './de/profiles.js';
 
 export default {
   ...core,
   ...conversations,
   ...admin,
+  ...push,
+  ...profiles,
 };

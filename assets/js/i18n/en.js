@@ -9,9 +9,13 @@
 import core from './en/core.js';
 import conversations from './en/conversations.js';
 import admin from './en/admin.js';
+import push from './en/push.js';
+import profiles from './en/profiles.js';
 
 export default {
   ...core,
   ...conversations,
   ...admin,
+  ...push,
+  ...profiles,
 };

@@ -74,6 +74,16 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0012_server_finish.sql"),
         then: None,
     },
+    Migration {
+        version: 13,
+        sql: include_str!("../../../migrations/sqlite/0013_push.sql"),
+        then: None,
+    },
+    Migration {
+        version: 14,
+        sql: include_str!("../../../migrations/sqlite/0014_profiles.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -26,6 +26,8 @@ mod memberships;
 mod messages;
 mod migrate;
 mod moderation;
+pub(crate) mod profiles;
+mod push;
 mod reactions;
 mod readers;
 mod room_care;
