@@ -123,6 +123,9 @@ const composer = setupComposer({
   counter: $('composer-count'), hasFiles: () => files.attachments.hasFiles(),
   onSend(body) {
     if (!view.current) return;
+    // "/topic …" and the like: slash.js, loaded on the first one.
+    const slash = { room: view.current, send: (b) => outbox.send(slash.room.id, b), leave: () => nav.leaveCurrentRoom(), restore: (b) => composer.setValue(b) };
+    if (/^\/[a-z]/i.test(body)) return void import('./slash.js').then((m) => m.runSlash(body, slash));
     outbox.send(view.current.id, body, files.attachments.take());
     list.showNewest(); // your own message is always brought into view
   },

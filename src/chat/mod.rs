@@ -9,6 +9,8 @@ mod disappearing;
 mod expired_files;
 mod files;
 mod group_dms;
+mod hooks;
+mod integrations;
 mod limits;
 mod member_invites;
 mod mentions;
@@ -35,6 +37,8 @@ pub use credentials::SessionToken;
 pub use disappearing::{ExpiryClock, MAX_DISAPPEAR_SECS};
 pub use files::{Attachments, Download, FileSettings, MAX_FILES_PER_MESSAGE};
 pub use group_dms::{GROUP_MAX, GROUP_MIN};
+pub use hooks::{HookPost, MadeHook};
+pub use integrations::{MadeToken, TokenRequest, TOKEN_PREFIX};
 pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
@@ -78,6 +82,8 @@ pub struct Chat {
     files: Option<std::sync::Arc<files::Attachments>>,
     /// Sessions' last use and idle time.
     sessions: sessions::SessionClock,
+    /// API tokens' last use.
+    token_clock: integrations::TokenClock,
 }
 
 impl Chat {
@@ -90,6 +96,7 @@ impl Chat {
             expiry: Arc::default(),
             files: None,
             sessions: sessions::SessionClock::default(),
+            token_clock: integrations::TokenClock::default(),
         }
     }
 

@@ -9,6 +9,7 @@ mod event;
 mod files;
 mod ids;
 mod input;
+mod integrations;
 mod model;
 mod reactions_pins;
 mod server;
@@ -29,6 +30,7 @@ pub use event::{
 pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username, ROOM_NAME_MAX, USERNAME_MAX};
+pub use integrations::{Bot, Grant, HookInfo, HookTarget, Need, Place, Scope, TokenInfo};
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,

@@ -14,6 +14,9 @@ pub struct User {
     pub has_password: bool,
     pub theme: Theme,
     pub created_at: Timestamp,
+    /// A bot (made by a person, acting through API tokens and webhooks).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
 }
 
 /// The look a user chose; `system` follows the device's setting.
@@ -198,6 +201,14 @@ pub struct Message {
     /// It disappeared: its text is gone from the server (`deleted` is set too).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub expired: bool,
+    // --- integrations (issue 19)
+    /// Its author is a bot (clients mark it so).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
+    /// The name an incoming webhook asked to show (Slack's `username`);
+    /// `author` is still the hook's bot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_as: Option<String>,
 }
 
 /// A message in its public JSON form, encoded once when it is stored or

@@ -12,6 +12,8 @@ mod extract;
 mod files;
 mod group_dms;
 mod guard;
+mod hooks;
+mod integrations;
 mod member_invites;
 mod mentions;
 mod messages;
@@ -33,6 +35,7 @@ mod sessions;
 mod status;
 mod stream;
 mod threads;
+mod token_scope;
 mod tutorial;
 pub mod upgrade;
 
@@ -201,6 +204,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::audit_log))
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
+        .merge(integrations::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -13,6 +13,7 @@ mod directory;
 mod disappearing;
 mod finish;
 mod groups;
+mod integrations;
 mod mentions;
 mod messages;
 mod moderation;
@@ -35,6 +36,7 @@ pub use directory::Directory;
 pub use disappearing::Disappearing;
 pub use finish::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 pub use groups::Groups;
+pub use integrations::{Integrations, NewHook, NewToken};
 pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay};
 pub use moderation::{AuditEntry, Moderation};
@@ -138,6 +140,7 @@ pub trait Store:
     + Groups
     + Statuses
     + ServerFinish
+    + Integrations
     + 'static
 {
 }
@@ -159,6 +162,7 @@ impl<T> Store for T where
         + Groups
         + Statuses
         + ServerFinish
+        + Integrations
         + 'static
 {
 }

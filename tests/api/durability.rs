@@ -173,6 +173,13 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
          ALTER TABLE sessions DROP COLUMN user_agent; ALTER TABLE sessions DROP COLUMN ip;",
     )
     .unwrap();
+    // Nor what version 16 added (bots, API tokens, incoming webhooks).
+    db.execute_batch(
+        "DROP TABLE room_hooks; DROP TABLE api_token_rooms; DROP TABLE api_tokens;
+         DROP INDEX users_bots_by_owner; ALTER TABLE users DROP COLUMN bot_avatar;
+         ALTER TABLE users DROP COLUMN bot_owner_id; ALTER TABLE users DROP COLUMN kind;",
+    )
+    .unwrap();
     drop(db);
 
     let server = ServerProcess::start(dir.path(), &[]).unwrap();

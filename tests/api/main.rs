@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod bots;
 mod closing;
 mod conversations;
 mod conversations_finish;
@@ -18,6 +19,8 @@ mod files;
 mod files_expiry;
 mod files_support;
 mod helpers;
+mod hooks;
+mod integrations_support;
 mod limits;
 mod logs;
 mod messages;

@@ -115,6 +115,8 @@ pub fn message(room: RoomId, author: &User, client_id: &str, text: &str) -> NewM
         room,
         author: author.id,
         author_name: author.username.clone(),
+        author_bot: author.bot,
+        sent_as: None,
         client_id: ClientId::parse(client_id).unwrap(),
         body: MessageBody::parse(text, 4000).unwrap(),
         files: Vec::new(),

@@ -7,9 +7,11 @@
 import core from './de/core.js';
 import conversations from './de/conversations.js';
 import admin from './de/admin.js';
+import integrations from './de/integrations.js';
 
 export default {
   ...core,
   ...conversations,
   ...admin,
+  ...integrations,
 };

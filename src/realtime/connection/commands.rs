@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures_util::stream::FuturesUnordered;
 
 use super::{Connection, Flow, PendingSend};
-use crate::domain::RoomId;
+use crate::domain::{RoomId, Scope};
 use crate::error::Error;
 use crate::realtime::wire::{self, Command, ErrorDetail, Frame};
 use crate::reject::{self, Part, Refusal};
@@ -42,6 +42,12 @@ impl Connection {
                     Err(e) => return self.send_error(None, &e).await,
                 };
                 for (room, cursor) in rooms {
+                    if let Err(e) = self.granted(Scope::Read, room) {
+                        if let Flow::Close(code, why) = self.send_error(Some(room), &e).await {
+                            return Flow::Close(code, why);
+                        }
+                        continue;
+                    }
                     if let Flow::Close(code, why) = self.subscribe(room, cursor).await {
                         return Flow::Close(code, why);
                     }
@@ -66,6 +72,14 @@ impl Connection {
                 also_in_room,
                 files,
             } => {
+                if let Err(e) = self.granted(Scope::Post, room_id) {
+                    let frame = wire::encode(&Frame::Error {
+                        client_id: Some(&client_id),
+                        room_id: Some(room_id),
+                        error: ErrorDetail::from(&e),
+                    });
+                    return self.flow_of(self.write(vec![frame]).await);
+                }
                 let chat = Arc::clone(&self.chat);
                 let user = self.user.clone();
                 sends

@@ -18,6 +18,7 @@ use crate::storage::{
     Uploads,
 };
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
+use crate::storage::{Integrations, NewHook, NewToken};
 
 /// Implements `$area` for `CachedStore<S>` by calling the inner store's
 /// method of the same name with the same arguments.
@@ -174,4 +175,21 @@ forward!(ServerFinish {
         now: Timestamp) -> StoreResult<User>;
     fn server_name(&self) -> StoreResult<Option<String>>;
     fn members_can_invite(&self) -> StoreResult<bool>;
+});
+
+forward!(Integrations {
+    fn create_bot(&self, owner: UserId, name: &str, name_key: &str, avatar: Option<String>,
+        now: Timestamp) -> StoreResult<crate::domain::Bot>;
+    fn bots_of(&self, owner: UserId) -> StoreResult<Vec<crate::domain::Bot>>;
+    fn create_token(&self, token: NewToken) -> StoreResult<crate::domain::TokenInfo>;
+    fn tokens_made_by(&self, maker: UserId) -> StoreResult<Vec<crate::domain::TokenInfo>>;
+    fn revoke_token(&self, maker: UserId, id: i64, now: Timestamp) -> StoreResult<bool>;
+    fn user_for_token(&self, hash: [u8; 32]) -> StoreResult<Option<(User, crate::domain::Grant)>>;
+    fn token_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+    fn create_hook(&self, hook: NewHook) -> StoreResult<crate::domain::HookInfo>;
+    fn hooks_of_room(&self, room: RoomId) -> StoreResult<Vec<crate::domain::HookInfo>>;
+    fn hook(&self, room: RoomId, id: i64) -> StoreResult<Option<(crate::domain::HookInfo, UserId)>>;
+    fn revoke_hook(&self, room: RoomId, id: i64, now: Timestamp) -> StoreResult<bool>;
+    fn hook_target(&self, id: i64) -> StoreResult<Option<crate::domain::HookTarget>>;
+    fn hook_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
 });

@@ -74,6 +74,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0012_server_finish.sql"),
         then: None,
     },
+    Migration {
+        version: 16,
+        sql: include_str!("../../../migrations/sqlite/0016_integrations.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

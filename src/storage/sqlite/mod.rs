@@ -22,6 +22,7 @@ mod files;
 mod finish;
 mod group_dms;
 mod history;
+mod integrations;
 mod memberships;
 mod messages;
 mod migrate;
