@@ -49,12 +49,11 @@ impl Chat {
         refuse_bot(me)?;
         let (access, _) = self.member_access(me, room).await?;
         super::room_care::refuse_if_archived(access)?;
-        let bot = match bot {
-            Some(bot) => self.my_bot(me, bot).await?,
-            None => {
-                let made = self.make_bot(me, name, None).await?;
-                self.my_bot(me, made.user_id).await?
-            }
+        let bot = if let Some(bot) = bot {
+            self.my_bot(me, bot).await?
+        } else {
+            let made = self.make_bot(me, name, None).await?;
+            self.my_bot(me, made.user_id).await?
         };
         let in_room = self
             .store

@@ -139,7 +139,7 @@ impl Chat {
                 author: user.id,
                 author_name: user.username.clone(),
                 author_bot: user.bot,
-                sent_as,
+                sent_as: sent_as.map(Box::new),
                 client_id,
                 body,
                 thread,

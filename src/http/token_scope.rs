@@ -75,8 +75,8 @@ fn need_of(method: &Method, template: &str, path: &str) -> (Need, Place) {
 mod tests {
     use super::*;
 
-    fn need(method: Method, template: &str, path: &str) -> (Need, Place) {
-        need_of(&method, template, path)
+    fn need(method: &Method, template: &str, path: &str) -> (Need, Place) {
+        need_of(method, template, path)
     }
 
     #[test]
@@ -84,16 +84,16 @@ mod tests {
         let room = Place::Room(RoomId(4));
         let m = "/api/v1/rooms/{id}/messages";
         assert_eq!(
-            need(Method::GET, m, "/api/v1/rooms/4/messages"),
+            need(&Method::GET, m, "/api/v1/rooms/4/messages"),
             (Need::Scope(Scope::Read), room)
         );
         assert_eq!(
-            need(Method::POST, m, "/api/v1/rooms/4/messages"),
+            need(&Method::POST, m, "/api/v1/rooms/4/messages"),
             (Need::Scope(Scope::Post), room)
         );
         assert_eq!(
             need(
-                Method::POST,
+                &Method::POST,
                 "/api/v1/rooms/{id}/join",
                 "/api/v1/rooms/4/join"
             ),
@@ -101,7 +101,7 @@ mod tests {
         );
         assert_eq!(
             need(
-                Method::POST,
+                &Method::POST,
                 "/api/v1/rooms/{id}/hooks",
                 "/api/v1/rooms/4/hooks"
             )
@@ -120,10 +120,10 @@ mod tests {
             (Method::GET, "/api/v1/tokens"),
             (Method::POST, "/api/v1/bots"),
         ] {
-            assert_eq!(need(method, path, path).0, Need::Session, "{path}");
+            assert_eq!(need(&method, path, path).0, Need::Session, "{path}");
         }
         assert_eq!(
-            need(Method::GET, "/api/v1/search", "/api/v1/search"),
+            need(&Method::GET, "/api/v1/search", "/api/v1/search"),
             (Need::Scope(Scope::Read), Place::AcrossRooms)
         );
     }

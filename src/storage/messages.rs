@@ -17,7 +17,8 @@ pub struct NewMessage {
     pub author_name: String,
     /// The author is a bot; and the name a webhook asked to show.
     pub author_bot: bool,
-    pub sent_as: Option<String>,
+    #[allow(clippy::box_collection)] // as in `Message`
+    pub sent_as: Option<Box<String>>,
     pub client_id: ClientId,
     pub body: MessageBody,
     /// Uploads of the author's to attach, in order (see `record_upload`).

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod bot_stream;
 mod bots;
 mod closing;
 mod conversations;

@@ -42,12 +42,6 @@ impl Connection {
                     Err(e) => return self.send_error(None, &e).await,
                 };
                 for (room, cursor) in rooms {
-                    if let Err(e) = self.granted(Scope::Read, room) {
-                        if let Flow::Close(code, why) = self.send_error(Some(room), &e).await {
-                            return Flow::Close(code, why);
-                        }
-                        continue;
-                    }
                     if let Flow::Close(code, why) = self.subscribe(room, cursor).await {
                         return Flow::Close(code, why);
                     }
@@ -73,12 +67,7 @@ impl Connection {
                 files,
             } => {
                 if let Err(e) = self.granted(Scope::Post, room_id) {
-                    let frame = wire::encode(&Frame::Error {
-                        client_id: Some(&client_id),
-                        room_id: Some(room_id),
-                        error: ErrorDetail::from(&e),
-                    });
-                    return self.flow_of(self.write(vec![frame]).await);
+                    return self.refuse_send(&client_id, room_id, &e).await;
                 }
                 let chat = Arc::clone(&self.chat);
                 let user = self.user.clone();
@@ -121,6 +110,16 @@ impl Connection {
                 Flow::Continue
             }
         }
+    }
+
+    /// The error frame of a send the connection's token may not make.
+    async fn refuse_send(&self, client_id: &str, room: RoomId, error: &Error) -> Flow {
+        let frame = wire::encode(&Frame::Error {
+            client_id: Some(client_id),
+            room_id: Some(room),
+            error: ErrorDetail::from(error),
+        });
+        self.flow_of(self.write(vec![frame]).await)
     }
 
     pub(super) async fn send_error(&self, room: Option<RoomId>, error: &Error) -> Flow {
