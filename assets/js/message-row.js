@@ -5,7 +5,7 @@
 // rowVersion, which decides when a row already on screen is rebuilt.
 
 import { h, srOnly } from './dom.js';
-import { avatar } from './avatar.js';
+import { personAvatar, personName, personVersion, statusEmoji } from './people.js';
 import { renderMarkdown } from './markdown.js';
 import { t } from './i18n.js';
 import { formatClock, formatFull, timeAgo, toDate } from './time.js';
@@ -36,6 +36,7 @@ export function rowVersion(row) {
     threadVersion(m),
     row.reactions ?? '',
     m.expires_at ?? '',
+    personVersion(m.author),
   ].join('|');
 }
 
@@ -60,13 +61,13 @@ export function messageRow(row, ctx) {
   return h(
     'div',
     { class: classes.join(' '), 'data-seq': status === 'sent' ? m.seq : null },
-    continued ? null : avatar(author),
+    continued ? null : personAvatar(author),
     h(
       'div',
       { class: 'msg__head' },
       // A webhook's post may name who it speaks for; the bot stays in the title.
-      h('span', { class: 'msg__author', title: m.sent_as ? author : null }, m.sent_as || author),
-      m.bot ? [' ', h('span', { class: 'bot-badge' }, 'BOT')] : null,
+      m.sent_as ? h('span', { class: 'msg__author', title: author }, m.sent_as) : personName(author, 'msg__author'),
+      m.bot ? [' ', h('span', { class: 'bot-badge' }, 'BOT')] : statusEmoji(m.author),
       ' ',
       h('time', { class: 'msg__time', datetime: date.toISOString(), title: formatFull(date) }, formatClock(date)),
       countdownEl(m),

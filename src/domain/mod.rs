@@ -11,6 +11,7 @@ mod ids;
 mod input;
 mod integrations;
 mod model;
+mod profile;
 mod reactions_pins;
 mod server;
 mod status;
@@ -34,6 +35,10 @@ pub use integrations::{Bot, Grant, HookInfo, HookTarget, Need, Place, Scope, Tok
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
+};
+pub use profile::{
+    AvatarFiles, PersonChange, PersonChanged, PersonProfile, Profile, ProfileName, Profiled,
+    DISPLAY_NAME_MAX,
 };
 pub use reactions_pins::{
     Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,

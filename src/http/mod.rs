@@ -23,7 +23,8 @@ mod ops;
 mod origin;
 mod pages;
 mod precompressed;
-mod ranges;
+mod profiles;
+pub(crate) mod ranges;
 mod reactions;
 mod resets;
 mod room_care;
@@ -204,6 +205,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::audit_log))
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
+        .merge(profiles::routes())
         .merge(integrations::routes())
         .split_for_parts();
     openapi::complete(&mut spec);

@@ -7,11 +7,13 @@
 import core from './de/core.js';
 import conversations from './de/conversations.js';
 import admin from './de/admin.js';
+import profiles from './de/profiles.js';
 import integrations from './de/integrations.js';
 
 export default {
   ...core,
   ...conversations,
   ...admin,
+  ...profiles,
   ...integrations,
 };

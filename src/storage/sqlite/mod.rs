@@ -27,6 +27,7 @@ mod memberships;
 mod messages;
 mod migrate;
 mod moderation;
+pub(crate) mod profiles;
 mod reactions;
 mod readers;
 mod room_care;
