@@ -24,6 +24,7 @@ mod origin;
 mod pages;
 mod precompressed;
 mod profiles;
+mod push;
 pub(crate) mod ranges;
 mod reactions;
 mod resets;
@@ -74,6 +75,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Opens `/metrics` on the main listener (none: no `/metrics` there).
     pub metrics_token: Option<Secret>,
+    /// Web Push: the key, subscriptions, delivery.
+    pub pushes: Arc<crate::notify::Pushes>,
 }
 
 impl AppState {
@@ -205,6 +208,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::audit_log))
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
+        .merge(push::routes())
         .merge(profiles::routes())
         .merge(integrations::routes())
         .split_for_parts();

@@ -28,6 +28,7 @@ mod messages;
 mod migrate;
 mod moderation;
 pub(crate) mod profiles;
+mod push;
 mod reactions;
 mod readers;
 mod room_care;
