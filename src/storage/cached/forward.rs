@@ -19,10 +19,10 @@ use crate::storage::{
     Uploads,
 };
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
+use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{
     NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
 };
-use crate::storage::{Integrations, NewHook, NewToken};
 
 /// Implements `$area` for `CachedStore<S>` by calling the inner store's
 /// method of the same name with the same arguments.
