@@ -196,6 +196,7 @@ forward!(Push {
     fn push_cursors(&self, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
     fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;
     fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>>;
+    fn any_push_subscription(&self) -> StoreResult<bool>;
 });
 
 forward!(Profiles {
