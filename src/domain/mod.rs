@@ -11,6 +11,7 @@ mod ids;
 mod input;
 mod model;
 mod reactions_pins;
+mod reports;
 mod server;
 mod status;
 mod time;
@@ -36,6 +37,7 @@ pub use model::{
 pub use reactions_pins::{
     Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
 };
+pub use reports::{Report, ReportReason, ReportState, REPORT_REASON_MAX};
 pub use server::{Account, AuditRecord, Invite, SignUpMode, Standing};
 pub use status::{MemberStatus, UserStatus, STATUS_MAX};
 pub use time::Timestamp;

@@ -23,6 +23,7 @@ mod pages;
 mod precompressed;
 mod ranges;
 mod reactions;
+mod reports;
 mod resets;
 mod room_care;
 mod rooms;
@@ -199,6 +200,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::ban))
         .routes(routes!(moderation::unban))
         .routes(routes!(moderation::audit_log))
+        .merge(reports::routes())
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
         .split_for_parts();

@@ -16,6 +16,7 @@ mod groups;
 mod mentions;
 mod messages;
 mod moderation;
+mod operations;
 mod pins;
 mod reactions;
 mod room_care;
@@ -38,6 +39,7 @@ pub use groups::Groups;
 pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay};
 pub use moderation::{AuditEntry, Moderation};
+pub use operations::{NewReport, Operations, ReportFiled};
 pub use pins::Pins;
 pub use reactions::{AddOutcome, Reactions};
 pub use room_care::RoomCaretaking;
@@ -138,6 +140,7 @@ pub trait Store:
     + Groups
     + Statuses
     + ServerFinish
+    + Operations
     + 'static
 {
 }
@@ -159,6 +162,7 @@ impl<T> Store for T where
         + Groups
         + Statuses
         + ServerFinish
+        + Operations
         + 'static
 {
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod admin_cli;
 mod closing;
 mod conversations;
 mod conversations_finish;
@@ -18,6 +19,7 @@ mod files;
 mod files_expiry;
 mod files_support;
 mod helpers;
+mod import_slack;
 mod limits;
 mod logs;
 mod messages;
@@ -31,6 +33,7 @@ mod presence;
 mod proxy;
 mod raw_ws;
 mod reactions;
+mod reports;
 mod resets;
 mod room_care;
 mod room_rules;

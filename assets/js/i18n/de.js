@@ -7,9 +7,11 @@
 import core from './de/core.js';
 import conversations from './de/conversations.js';
 import admin from './de/admin.js';
+import reports from './de/reports.js';
 
 export default {
   ...core,
   ...conversations,
   ...admin,
+  ...reports,
 };

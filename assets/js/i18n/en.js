@@ -9,9 +9,11 @@
 import core from './en/core.js';
 import conversations from './en/conversations.js';
 import admin from './en/admin.js';
+import reports from './en/reports.js';
 
 export default {
   ...core,
   ...conversations,
   ...admin,
+  ...reports,
 };

@@ -11,6 +11,7 @@ use crate::domain::{
     Standing, Timestamp, User, UserId, UserStatus,
 };
 use crate::files::FileKey;
+use crate::storage::Operations;
 use crate::storage::{
     AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
     MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins, Reactions, Replay,
@@ -174,4 +175,15 @@ forward!(ServerFinish {
         now: Timestamp) -> StoreResult<User>;
     fn server_name(&self) -> StoreResult<Option<String>>;
     fn members_can_invite(&self) -> StoreResult<bool>;
+});
+
+forward!(Operations {
+    fn report_message(&self, report: crate::storage::NewReport)
+        -> StoreResult<crate::storage::ReportFiled>;
+    fn reports(&self, state: crate::domain::ReportState, limit: u32)
+        -> StoreResult<Vec<crate::domain::Report>>;
+    fn close_report(&self, id: i64, outcome: crate::domain::ReportState, by: UserId,
+        entry: AuditEntry) -> StoreResult<crate::domain::Report>;
+    fn latest_outside_change(&self) -> StoreResult<i64>;
+    fn apply_outside_changes(&self, after: i64) -> StoreResult<i64>;
 });

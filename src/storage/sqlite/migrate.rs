@@ -74,6 +74,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0012_server_finish.sql"),
         then: None,
     },
+    Migration {
+        version: 15,
+        sql: include_str!("../../../migrations/sqlite/0015_reports_and_operations.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {
