@@ -117,7 +117,7 @@ impl Chat {
                         match chat.store.apply_outside_changes(seen).await {
                             Ok(applied) => seen = applied,
                             Err(e) => {
-                                tracing::warn!(error = %e, "cannot apply natter admin's changes; trying again")
+                                tracing::warn!(error = %e, "cannot apply natter admin's changes; trying again");
                             }
                         }
                     }

@@ -97,7 +97,8 @@ fn create_user(database: &Path, base: &str, args: &ArgMatches) -> anyhow::Result
         None
     };
     let with_password = hash.is_some();
-    let (user, reached) = cli::create_user(database, &name, hash, args.get_flag("admin"))?;
+    let (user, reached) =
+        cli::create_user(database, &name, hash.as_deref(), args.get_flag("admin"))?;
     println!("created {}", user.username);
     if !with_password {
         let (made, code_hash) = crate::chat::MadeResetLink::generate();
@@ -129,25 +130,24 @@ fn run_export(database: &Path, args: &ArgMatches) -> anyhow::Result<()> {
         None => ExportScope::All,
     };
     let private = args.get_flag("include-private");
-    let done = match args.get_one::<String>("to") {
-        Some(to) => {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(to)
-                .with_context(|| format!("cannot create {to} (it must not exist yet)"))?;
-            let mut out = std::io::BufWriter::new(file);
-            let done = export::export(database, &scope, private, &mut out)?;
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            done
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            let done = export::export(database, &scope, private, &mut out)?;
-            out.flush()?;
-            done
-        }
+    let done = if let Some(to) = args.get_one::<String>("to") {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(to)
+            .with_context(|| format!("cannot create {to} (it must not exist yet)"))?;
+        let mut out = std::io::BufWriter::new(file);
+        let done = export::export(database, &scope, private, &mut out)?;
+        out.into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?
+            .sync_all()?;
+        done
+    } else {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let done = export::export(database, &scope, private, &mut out)?;
+        out.flush()?;
+        done
     };
     eprintln!(
         "exported {} rooms, {} messages, {} reactions",

@@ -14,7 +14,7 @@ async fn room(owner: &Client, name: &str, kind: &str) -> i64 {
     r.body["room"]["id"].as_i64().unwrap()
 }
 
-async fn seq_of(sent: crate::helpers::Answer) -> i64 {
+fn seq_of(sent: &crate::helpers::Answer) -> i64 {
     assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
     sent.body["message"]["seq"].as_i64().unwrap()
 }
@@ -36,7 +36,7 @@ async fn reporting_a_message_in_a_room_you_cannot_read_is_404() {
     let alice = app.user("alice").await;
     let mallory = app.user("mallory").await;
     let secret = room(&alice, "secret", "private").await;
-    let seq = seq_of(alice.say(secret, "the plan").await).await;
+    let seq = seq_of(&alice.say(secret, "the plan").await);
 
     let r = mallory
         .post(&report_path(secret, seq), json!({"reason": "spam"}))
@@ -55,7 +55,7 @@ async fn a_reports_reason_is_bounded_and_required() {
     let _admin = app.user("admin").await;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
-    let seq = seq_of(alice.say(1, "buy cheap watches").await).await;
+    let seq = seq_of(&alice.say(1, "buy cheap watches").await);
 
     let blank = bob
         .post(&report_path(1, seq), json!({"reason": "   "}))
@@ -84,7 +84,7 @@ async fn a_non_admin_cannot_list_or_close_reports() {
     let app = spawn_app().await;
     let _admin = app.user("admin").await;
     let alice = app.user("alice").await;
-    let seq = seq_of(alice.say(1, "hello").await).await;
+    let seq = seq_of(&alice.say(1, "hello").await);
     let filed = alice
         .post(&report_path(1, seq), json!({"reason": "testing"}))
         .await;
@@ -109,8 +109,8 @@ async fn an_admin_sees_the_report_and_resolving_or_dismissing_it_is_audited() {
     let admin = app.user("admin").await;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
-    let rude = seq_of(alice.say(1, "you are all fools").await).await;
-    let odd = seq_of(alice.say(1, "odd but fine").await).await;
+    let rude = seq_of(&alice.say(1, "you are all fools").await);
+    let odd = seq_of(&alice.say(1, "odd but fine").await);
     bob.post(&report_path(1, rude), json!({"reason": "insults people"}))
         .await;
     bob.post(&report_path(1, odd), json!({"reason": "weird"}))

@@ -90,7 +90,7 @@ fn user_id(c: &Connection, username: &str) -> anyhow::Result<UserId> {
 pub fn create_user(
     database: &Path,
     username: &Username,
-    password_hash: Option<String>,
+    password_hash: Option<&str>,
     admin: bool,
 ) -> anyhow::Result<(User, Reached)> {
     change(database, |c, events, now| {
@@ -99,7 +99,7 @@ pub fn create_user(
             events,
             username.as_str(),
             &username.key(),
-            password_hash.as_deref(),
+            password_hash,
             now,
         )
         .map_err(|e| match e {
@@ -118,7 +118,7 @@ pub fn create_user(
 
 /// Promotes (`admin`) or demotes a user by name.
 pub fn set_admin(database: &Path, username: &str, admin: bool) -> anyhow::Result<Reached> {
-    let (_, reached) = change(database, |c, events, now| {
+    let ((), reached) = change(database, |c, events, now| {
         let user = user_id(c, username)?;
         server::set_admin(c, user, admin)?;
         events.push(Event::Changed(Changed::Account(user)));
@@ -136,7 +136,7 @@ pub fn set_deactivated(
     username: &str,
     deactivated: bool,
 ) -> anyhow::Result<Reached> {
-    let (_, reached) = change(database, |c, events, now| {
+    let ((), reached) = change(database, |c, events, now| {
         let user = user_id(c, username)?;
         server::set_deactivated(c, events, user, deactivated, now)?;
         let action = if deactivated {

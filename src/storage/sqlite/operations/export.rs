@@ -38,6 +38,8 @@ struct RoomRow {
     created_at: i64,
 }
 
+const SELECT_ROOMS: &str = "SELECT id, kind, name, created_at FROM rooms";
+
 fn rooms(
     c: &Connection,
     scope: &ExportScope,
@@ -51,17 +53,16 @@ fn rooms(
             created_at: r.get(3)?,
         })
     };
-    const SELECT: &str = "SELECT id, kind, name, created_at FROM rooms";
     match scope {
         ExportScope::All => {
-            let sql = format!("{SELECT} WHERE kind = 'public' OR ?1 ORDER BY id");
+            let sql = format!("{SELECT_ROOMS} WHERE kind = 'public' OR ?1 ORDER BY id");
             Ok(c.prepare(&sql)?
                 .query_map([include_private], row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?)
         }
         ExportScope::Room(which) => {
             let by_id = which.parse::<i64>().ok();
-            let sql = format!("{SELECT} WHERE id = ?1 OR name_key = ?2");
+            let sql = format!("{SELECT_ROOMS} WHERE id = ?1 OR name_key = ?2");
             let found = c
                 .query_row(
                     &sql,

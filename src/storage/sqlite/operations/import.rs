@@ -12,21 +12,16 @@ use anyhow::Context;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{cli, outside};
-use crate::domain::{
-    Emoji, Event, MessageBody, MessageJson, RoomChange, RoomKind, Seq, ThreadPlace, Timestamp,
-    User, UserId, Username,
-};
-use crate::import::{ImportKey, ImportPlan, PlannedRoom, PlannedUser, RoomHistory};
-use crate::storage::sqlite::{accounts, finish, memberships, messages, reactions, rooms, server};
-use crate::storage::{NewMessage, NewRoom};
+use crate::domain::{Event, Role, RoomId, RoomKind, Timestamp, User, UserId, Username};
+use crate::import::{ImportKey, ImportPlan, PlannedRoom, PlannedUser};
+use crate::storage::sqlite::{accounts, finish, memberships, rooms, server};
+use crate::storage::NewRoom;
 
 /// Rows written per transaction: a running server's writes wait at most
 /// one batch.
 pub const BATCH: usize = 500;
 /// How long a claim link works.
 const CLAIM_SECS: i64 = 14 * 24 * 3600;
-/// Imported text may be as long as Slack allows (40,000 characters).
-const MAX_IMPORTED_CHARS: usize = 40_000;
 
 /// A person's link to claim their imported account (choose a password).
 #[derive(Debug, Clone)]
@@ -48,11 +43,11 @@ pub struct Imported {
 
 /// The ids of what the plan's keys became.
 #[derive(Default)]
-struct Ids {
-    users: HashMap<ImportKey, (UserId, String)>,
+pub(super) struct Ids {
+    pub(super) users: HashMap<ImportKey, (UserId, String)>,
 }
 
-fn known(c: &Connection, kind: &str, key: &str) -> anyhow::Result<Option<i64>> {
+pub(super) fn known(c: &Connection, kind: &str, key: &str) -> anyhow::Result<Option<i64>> {
     Ok(
         c.prepare_cached("SELECT local_id FROM import_keys WHERE kind = ?1 AND key = ?2")?
             .query_row(params![kind, key], |r| r.get(0))
@@ -60,7 +55,7 @@ fn known(c: &Connection, kind: &str, key: &str) -> anyhow::Result<Option<i64>> {
     )
 }
 
-fn remember(c: &Connection, kind: &str, key: &str, id: i64) -> anyhow::Result<()> {
+pub(super) fn remember(c: &Connection, kind: &str, key: &str, id: i64) -> anyhow::Result<()> {
     c.prepare_cached("INSERT INTO import_keys (kind, key, local_id) VALUES (?1, ?2, ?3)")?
         .execute(params![kind, key, id])?;
     Ok(())
@@ -68,7 +63,7 @@ fn remember(c: &Connection, kind: &str, key: &str, id: i64) -> anyhow::Result<()
 
 /// Writes `work` in one immediate transaction, with its events for a
 /// running server.
-fn batch<T>(
+pub(super) fn batch<T>(
     conn: &mut Connection,
     work: impl FnOnce(&Connection, &mut Vec<Event>, Timestamp) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
@@ -217,130 +212,11 @@ fn room(
         params![id, planned.created_at.millis(), planned.topic],
     )?;
     for member in &members {
-        memberships::add_member(
-            c,
-            events,
-            crate::domain::RoomId(id),
-            *member,
-            crate::domain::Role::Member,
-            now,
-        )?;
+        memberships::add_member(c, events, RoomId(id), *member, Role::Member, now)?;
     }
     remember(c, "room", planned.key.as_str(), id)?;
     done.rooms += 1;
     Ok(id)
-}
-
-/// One room's messages, `BATCH` to a transaction.
-fn history(
-    conn: &mut Connection,
-    room_id: i64,
-    history: &RoomHistory,
-    ids: &Ids,
-    done: &mut Imported,
-) -> anyhow::Result<()> {
-    let room = crate::domain::RoomId(room_id);
-    for chunk in history.messages.chunks(BATCH) {
-        batch(conn, |c, events, _| {
-            for m in chunk {
-                let Some((author, author_name)) = ids.users.get(&m.author) else {
-                    done.warnings
-                        .push(format!("{}: unknown author, left out", m.key));
-                    continue;
-                };
-                let seq = match known(c, "message", m.key.as_str())? {
-                    Some(id) => Seq(c.query_row(
-                        "SELECT seq FROM messages WHERE id = ?1",
-                        [id],
-                        |r| r.get(0),
-                    )?),
-                    None => {
-                        let thread = match &m.thread_parent {
-                            Some(parent) => match known(c, "message", parent.as_str())? {
-                                Some(pid) => Some(ThreadPlace {
-                                    root: Seq(c.query_row(
-                                        "SELECT seq FROM messages WHERE id = ?1",
-                                        [pid],
-                                        |r| r.get(0),
-                                    )?),
-                                    also_in_room: false,
-                                }),
-                                None => None,
-                            },
-                            None => None,
-                        };
-                        let new = NewMessage {
-                            room,
-                            author: *author,
-                            author_name: author_name.clone(),
-                            client_id: m.key.client_id(),
-                            body: MessageBody::parse(&m.body, MAX_IMPORTED_CHARS)
-                                .map_err(|e| anyhow::anyhow!("{}: {e}", m.key))?,
-                            files: Vec::new(),
-                            thread,
-                            mentions: crate::domain::Mentions::default(),
-                        };
-                        let posted = messages::post_message(c, events, &new)?;
-                        let mut message = posted.message;
-                        // The original times, in the row, its JSON and the
-                        // event a running server publishes.
-                        message.created_at = m.posted_at;
-                        message.edited_at = m.edited_at;
-                        c.prepare_cached(
-                            "UPDATE messages SET created_at = ?2, edited_at = ?3, json = ?4 WHERE id = ?1",
-                        )?
-                        .execute(params![
-                            message.id.0,
-                            m.posted_at.millis(),
-                            m.edited_at.map(Timestamp::millis),
-                            MessageJson::of(&message).as_str()
-                        ])?;
-                        for event in events.iter_mut() {
-                            if let Event::Room(e) = event {
-                                if let RoomChange::MessageCreated { message: sent } = &mut e.change
-                                {
-                                    if sent.id == message.id {
-                                        *sent = message.clone();
-                                    }
-                                }
-                            }
-                        }
-                        remember(c, "message", m.key.as_str(), message.id.0)?;
-                        if posted.created {
-                            done.messages += 1;
-                        }
-                        message.seq
-                    }
-                };
-                for reaction in &m.reactions {
-                    let code = reaction.emoji.split("::").next().unwrap_or_default();
-                    let Ok(emoji) = Emoji::parse(&format!(":{code}:")) else {
-                        done.warnings
-                            .push(format!("{}: no emoji for :{}:", m.key, reaction.emoji));
-                        continue;
-                    };
-                    for who in &reaction.users {
-                        let key = format!("{}/{}/{}", m.key, reaction.emoji, who);
-                        let Some((user_id, username)) = ids.users.get(who) else {
-                            continue;
-                        };
-                        if known(c, "reaction", &key)?.is_some() {
-                            continue;
-                        }
-                        let reactor = crate::domain::Reactor {
-                            user_id: *user_id,
-                            username: username.clone(),
-                        };
-                        reactions::add_reaction(c, events, room, seq, &reactor, &emoji, u32::MAX)?;
-                        remember(c, "reaction", &key, 0)?;
-                        done.reactions += 1;
-                    }
-                }
-            }
-            Ok(())
-        })?;
-    }
-    Ok(())
 }
 
 /// Imports the export at `zip` into the database file.
@@ -379,7 +255,7 @@ pub fn import_slack(database: &Path, zip: &Path) -> anyhow::Result<Imported> {
             .history(&planned.key)
             .with_context(|| format!("cannot read the history of {}", planned.name))?;
         done.warnings.extend(h.warnings.iter().cloned());
-        history(&mut conn, room_id, &h, &ids, &mut done)?;
+        super::import_messages::history(&mut conn, RoomId(room_id), &h, &ids, &mut done)?;
         if planned.archived {
             conn.execute(
                 "UPDATE rooms SET archived_at = coalesce(archived_at, ?2) WHERE id = ?1",

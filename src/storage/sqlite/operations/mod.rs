@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod export;
 pub mod import;
+mod import_messages;
 mod outside;
 mod reports;
 

@@ -92,11 +92,8 @@ pub fn server_running(database: &Path) -> bool {
     else {
         return false;
     };
-    match file.try_lock() {
-        Ok(()) => false,
-        Err(std::fs::TryLockError::WouldBlock) => true,
-        Err(std::fs::TryLockError::Error(_)) => false,
-    }
+    // Taken at once (and let go with `file`) when no server holds it.
+    matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
 }
 
 /// After `natter admin` committed change `id`: when a server is running,
