@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startServer, launchBrowser, signUp, send, messageRow, waitForRoom, waitForChat, watchErrors, screenshotPath } from './helpers.js';
+import { startServer, launchBrowser, signUp, send, messageRow, waitForRoom, waitForChat, watchErrors, screenshotPath, pasteImage } from './helpers.js';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -77,6 +77,13 @@ test('axe finds no serious or critical problem on any screen, dialog or menu', a
     // ada is the server's first account: its admin.
     ['admin', () => page.click('#user-menu-button').then(() => page.click('#admin-button')), '#admin-dialog[open] #admin-people li'],
     ['disappearing', () => page.click('#room-menu-button').then(() => page.click('#disappearing-button')), '#disappearing-dialog[open]'],
+    ['search', () => page.click('#search-button'), '#search-dialog[open]'],
+    ['notification-level', () => page.click('#room-menu-button').then(() => page.click('#level-button')), '#level-dialog[open]'],
+    ['room-settings', () => page.click('#room-menu-button').then(() => page.click('#room-settings-button')), '#room-settings-dialog[open]'],
+    ['do-not-disturb', () => page.click('#user-menu-button').then(() => page.click('#dnd-button')), '#dnd-dialog[open]'],
+    ['status', () => page.click('#user-menu-button').then(() => page.click('#status-button')), '#status-dialog[open]'],
+    ['invites', () => page.click('#user-menu-button').then(() => page.click('#invite-button')), '#invites-dialog[open]'],
+    ['devices', () => page.click('#user-menu-button').then(() => page.click('#devices-button')), '#devices-dialog[open] li'],
   ];
   for (const [name, open, ready] of screens) {
     await open();
@@ -89,6 +96,28 @@ test('axe finds no serious or critical problem on any screen, dialog or menu', a
   await own.locator('.msg__actions').click();
   await page.locator('#message-menu:not([hidden])').waitFor();
   found.push(...(await audit(page, 'message-menu')));
+  await page.keyboard.press('Escape');
+
+  // The side panel: a thread, then the mentions inbox.
+  await own.hover();
+  await own.locator('.msg__actions').click();
+  await page.click('#message-menu [data-action="reply"]');
+  await page.locator('#side-panel:not([hidden]) textarea').first().waitFor();
+  found.push(...(await audit(page, 'thread-panel')));
+  await page.click('#side-panel .side-panel__close');
+  await page.click('#mentions-button');
+  await page.locator('#side-panel:not([hidden]) #side-panel-title').waitFor();
+  found.push(...(await audit(page, 'mentions-inbox')));
+  await page.click('#side-panel .side-panel__close');
+
+  // An image's lightbox.
+  await pasteImage(page);
+  await page.locator('#attach-tray .attach--done').waitFor();
+  await page.fill('#composer', 'a picture');
+  await page.press('#composer', 'Enter');
+  await messageRow(page, 'a picture').locator('.msg__image-button').click();
+  await page.locator('#lightbox').waitFor({ state: 'visible' });
+  found.push(...(await audit(page, 'lightbox')));
   await page.keyboard.press('Escape');
 
   // The emoji picker, a row of reactions, and :shortcode: completion.

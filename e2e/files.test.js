@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signUp, messageRow } from './helpers.js';
+import { startServer, launchBrowser, signUp, messageRow, pasteImage } from './helpers.js';
 
 let server;
 let browser;
@@ -23,24 +23,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-// Pastes a 300 × 200 PNG drawn in the page into the composer, as a
-// clipboard with an image would.
-async function pasteImage(page) {
-  await page.evaluate(async () => {
-    const canvas = document.createElement('canvas');
-    canvas.width = 300;
-    canvas.height = 200;
-    const g = canvas.getContext('2d');
-    g.fillStyle = '#2f6fed';
-    g.fillRect(0, 0, 300, 200);
-    const blob = await new Promise((r) => canvas.toBlob(r, 'image/png'));
-    const data = new DataTransfer();
-    data.items.add(new File([blob], 'image.png', { type: 'image/png' }));
-    const paste = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
-    document.getElementById('composer').dispatchEvent(paste);
-  });
-}
 
 test('a pasted image shows as a preview of known size for others and opens in the lightbox', async () => {
   await pasteImage(alice.page);

@@ -141,3 +141,21 @@ export function screenshotPath(name) {
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
 }
+
+// Pastes a 300 × 200 PNG drawn in the page into the composer, as a
+// clipboard with an image would.
+export async function pasteImage(page) {
+  await page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 300;
+    canvas.height = 200;
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#2f6fed';
+    g.fillRect(0, 0, 300, 200);
+    const blob = await new Promise((r) => canvas.toBlob(r, 'image/png'));
+    const data = new DataTransfer();
+    data.items.add(new File([blob], 'image.png', { type: 'image/png' }));
+    const paste = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+    document.getElementById('composer').dispatchEvent(paste);
+  });
+}

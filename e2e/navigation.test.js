@@ -196,3 +196,16 @@ test('Ctrl+K also finds people to message and public rooms not joined yet', asyn
   await xena.context.close();
   await yara.context.close();
 });
+
+test('on a Mac the switcher hint says ⌘ K and Cmd+K opens it', async () => {
+  const mac = await signUp(browser, server.url, 'mac-user');
+  await mac.context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'platform', { get: () => 'MacIntel' }));
+  await mac.page.reload();
+  await waitForRoom(mac.page, 'general');
+  assert.equal((await mac.page.locator('#switcher-button kbd').textContent()).trim(), '⌘ K');
+  await mac.page.focus('#composer');
+  await mac.page.keyboard.press('Meta+k');
+  await mac.page.locator('#switcher-dialog[open]').waitFor();
+  assert.equal((await olga.page.locator('#switcher-button kbd').textContent()).trim(), 'Ctrl K');
+  await mac.context.close();
+});

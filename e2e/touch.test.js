@@ -44,6 +44,20 @@ test('on a touch screen a tap on a message opens its menu, and no ⋯ button cov
   assert.deepEqual(rita.errors, []);
 });
 
+test('a long press on a message opens its menu instead of the browser\'s', async () => {
+  const { page } = rita;
+  await send(page, 'hold me down');
+  const body = messageRow(page, 'hold me down').locator('.msg__body');
+  // What a touch browser fires when a finger rests on the text.
+  const prevented = await body.evaluate((el) => !el.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true })));
+  assert.ok(prevented, "the browser's own menu is not shown");
+  const menu = page.locator('#message-menu');
+  await menu.waitFor();
+  assert.ok((await menu.locator('[data-action]:visible').allTextContents()).includes('Reply in thread'));
+  await page.locator('#composer').tap();
+  await menu.waitFor({ state: 'hidden' });
+});
+
 test('every control of the phone layout is a finger-sized target', async () => {
   const { page } = rita;
   const small = await page.evaluate((min) => {

@@ -4,6 +4,12 @@
 //   Escape                closes dialogs and menus (their own modules)
 
 export function setupShortcuts({ openSwitcher, roomIds, currentId, go }) {
+  // Apple keyboards say ⌘ where others say Ctrl (the hint beside "Find").
+  const platform = `${navigator.userAgentData?.platform ?? ''} ${navigator.platform ?? ''}`;
+  if (/mac|iphone|ipad/i.test(platform)) {
+    const keys = document.querySelector('.switcher-button__keys');
+    if (keys) keys.textContent = '⌘ K';
+  }
   document.addEventListener('keydown', (e) => {
     if (e.defaultPrevented || e.isComposing) return;
     if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') {

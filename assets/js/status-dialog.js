@@ -5,37 +5,10 @@
 import { get, put } from './api.js';
 import { h } from './dom.js';
 import { formDialog } from './dialogs.js';
-import { language, t } from './i18n.js';
+import { t } from './i18n.js';
 
-// This dialog's texts travel with it (loaded on first use); the catalogues
-// hold only what the page's first load shows.
-const TEXTS = {
-  en: {
-    title: 'Your status',
-    emoji: 'Emoji (or :shortcode:)',
-    text: 'What’s happening',
-    lasts: 'Clear after',
-    'lasts.never': 'Don’t clear',
-    'lasts.hour': 'An hour',
-    'lasts.today': 'Today',
-    'lasts.week': 'A week',
-    save: 'Save',
-    clear: 'Clear status',
-  },
-  de: {
-    title: 'Dein Status',
-    emoji: 'Emoji (oder :Kurzname:)',
-    text: 'Was gerade los ist',
-    lasts: 'Löschen nach',
-    'lasts.never': 'Nicht löschen',
-    'lasts.hour': 'Einer Stunde',
-    'lasts.today': 'Heute',
-    'lasts.week': 'Einer Woche',
-    save: 'Speichern',
-    clear: 'Status löschen',
-  },
-};
-const say = (key) => TEXTS[language]?.[key] ?? TEXTS.en[key];
+// Its texts are in the catalogue (i18n/*/conversations.js, status.*).
+const say = (key) => t(`status.${key}`);
 
 const HOUR = 3600 * 1000;
 // How long a status lasts: [choice, ms from now or a function of now].

@@ -214,8 +214,7 @@ export class ThreadPanel {
         this.close();
       }
     });
-    this.onComposer?.(textarea, this.current.roomId);
-    return h(
+    const form = h(
       'form',
       { class: 'thread-composer', onsubmit: (e) => { e.preventDefault(); submit(); } },
       textarea,
@@ -223,6 +222,11 @@ export class ThreadPanel {
         h('label', { class: 'thread-composer__also' }, also, ' ', t('thread.alsoToRoom')),
         h('button', { type: 'submit', class: 'button button--primary button--small' }, t('thread.send'))),
     );
+    // After the textarea has its place: the @ completion puts its list
+    // beside it (a list never placed left the completion invisible and its
+    // aria-controls pointing at nothing).
+    this.onComposer?.(textarea, this.current.roomId);
+    return form;
   }
 }
 

@@ -3,7 +3,7 @@
 //! every admin action goes into the audit log, which admins read and
 //! nobody edits.
 
-use super::Chat;
+use super::{Chat, GENERAL};
 use crate::domain::{AuditRecord, Role, RoomId, RoomKind, User, UserId};
 use crate::error::{Error, Result};
 use crate::storage::{AuditEntry, AuditedChange, AuditedOutcome};
@@ -55,6 +55,14 @@ impl Chat {
             return Err(Error::invalid(
                 "direct_room",
                 "Nobody can be banned from a direct conversation.",
+            ));
+        }
+        // Everyone is in general (README): keeping a person out of it is
+        // what deactivating their account is for.
+        if id == GENERAL {
+            return Err(Error::invalid(
+                "general_room",
+                "Everyone is in general; to keep someone out, an admin deactivates their account.",
             ));
         }
         if !self.moderates(actor, membership.role).await? {

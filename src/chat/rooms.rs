@@ -214,6 +214,12 @@ impl Chat {
                 "Only the room's owner can remove people.".into(),
             ));
         }
+        if id == GENERAL {
+            return Err(Error::invalid(
+                "general_room",
+                "Everyone is in general; to keep someone out, an admin deactivates their account.",
+            ));
+        }
         if !self.store.remove_member(id, member.id).await? {
             return Err(Error::not_found(format!(
                 "{} is not in this room.",

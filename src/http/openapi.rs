@@ -84,10 +84,18 @@ fn complete_operation(op: &mut Operation, changes_state: bool) {
     };
     let id = op.operation_id.as_deref().unwrap_or_default();
     // Every route: the host check (only with --public-url).
-    let mut answers = vec![(
-        "421",
-        "The request is addressed to a host name this server does not answer for (with --public-url)",
-    )];
+    // And every route: the per-address connection cap, answered before the
+    // request is read (http/server.rs), so any route can see it.
+    let mut answers = vec![
+        (
+            "421",
+            "The request is addressed to a host name this server does not answer for (with --public-url)",
+        ),
+        (
+            "429",
+            "Too many open connections from your address (--max-connections-per-ip); see Retry-After",
+        ),
+    ];
     if changes_state {
         answers.push((
             "403",
@@ -156,7 +164,8 @@ fn add_error(op: &mut Operation, status: &str, why: &str) {
 }
 
 /// Every 4xx and 5xx answer carries the error body; a 429 carries
-/// `Retry-After` where the wait is known (rate limits; not the connection caps).
+/// `Retry-After` where the wait is known (rate limits and the connection cap,
+/// whose answer says 5 seconds).
 fn describe_error(status: &str, response: &mut Response) {
     if !(status.starts_with('4') || status.starts_with('5')) {
         return;

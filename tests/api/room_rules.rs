@@ -92,6 +92,34 @@ async fn nobody_can_leave_general() {
 }
 
 #[tokio::test]
+async fn not_even_an_admin_can_ban_or_remove_anyone_from_general() {
+    let app = spawn_app().await;
+    let admin = app.user("alice").await; // the first account is the admin
+    let bob = app.user("bob").await;
+    for r in [
+        admin
+            .post("/api/v1/rooms/1/bans", json!({"username": "bob"}))
+            .await,
+        admin.delete("/api/v1/rooms/1/members/bob").await,
+    ] {
+        assert!(
+            r.status == StatusCode::BAD_REQUEST || r.status == StatusCode::FORBIDDEN,
+            "{}",
+            r.text
+        );
+        if r.status == StatusCode::BAD_REQUEST {
+            assert_eq!(r.error_code(), "general_room");
+        }
+    }
+    let r = admin
+        .post("/api/v1/rooms/1/bans", json!({"username": "bob"}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("deactivates"), "{}", r.text);
+    assert_eq!(bob.say(1, "still here").await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
 async fn a_dm_with_oneself_is_a_notes_to_self_room_that_nobody_else_sees() {
     let app = spawn_app().await;
     let alice = app.user("alice").await;

@@ -135,4 +135,15 @@ export default {
   'disappearing.at': 'Verschwindet {when}',
   'disappearing.changed': '{who} hat verschwindende Nachrichten auf {timer} gestellt.',
 
+  // --- My status (js/status-dialog.js)
+  'status.title': 'Dein Status',
+  'status.emoji': 'Emoji (oder :Kurzname:)',
+  'status.text': 'Was gerade los ist',
+  'status.lasts': 'Löschen nach',
+  'status.lasts.never': 'Nicht löschen',
+  'status.lasts.hour': 'Einer Stunde',
+  'status.lasts.today': 'Heute',
+  'status.lasts.week': 'Einer Woche',
+  'status.save': 'Speichern',
+  'status.clear': 'Status löschen',
 };

@@ -135,4 +135,15 @@ export default {
   'disappearing.at': 'Disappears {when}',
   'disappearing.changed': '{who} set disappearing messages to {timer}.',
 
+  // --- My status (js/status-dialog.js)
+  'status.title': 'Your status',
+  'status.emoji': 'Emoji (or :shortcode:)',
+  'status.text': 'What’s happening',
+  'status.lasts': 'Clear after',
+  'status.lasts.never': 'Don’t clear',
+  'status.lasts.hour': 'An hour',
+  'status.lasts.today': 'Today',
+  'status.lasts.week': 'A week',
+  'status.save': 'Save',
+  'status.clear': 'Clear status',
 };
