@@ -201,3 +201,23 @@ async fn export_leaves_private_rooms_out_unless_asked_and_writes_an_audit_record
         "{actions:?}"
     );
 }
+
+#[tokio::test]
+async fn deactivate_on_a_stopped_server_is_in_force_when_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    let (admin, _) = sign_up(&server.base, "admin").await;
+    let (bob, _) = sign_up(&server.base, "bob").await;
+    drop(server);
+
+    let said = ok(&natter(dir.path(), &["admin", "deactivate", "bob"], "").await);
+    assert!(said.contains("bob is deactivated"), "{said}");
+    assert!(!said.contains("running server"), "{said}");
+
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    // The admin's session carried over the restart; Bob's did not.
+    let admin = admin.with_base(&server.base);
+    assert_eq!(admin.get("/api/v1/me").await.status, StatusCode::OK);
+    let bob = bob.with_base(&server.base);
+    assert_eq!(bob.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+}

@@ -18,7 +18,7 @@ fn msg(user: &str, ts: &str, text: &str) -> Value {
 }
 
 /// Two people, two public channels; #engineering has a thread with a
-/// reply, a reaction by both, and a later message.
+/// reply, a reaction by both, and a later message with a file (listed).
 fn export_zip() -> Vec<u8> {
     let users = json!([
         {"id": "U01", "name": "alice", "deleted": false, "profile": {"real_name": "Alice"}},
@@ -35,7 +35,9 @@ fn export_zip() -> Vec<u8> {
     first["reactions"] = json!([{"name": "thumbsup", "users": ["U01", "U02"], "count": 2}]);
     let mut reply = msg("U02", "1511000002.000200", "fixed it");
     reply["thread_ts"] = json!("1511000001.000100");
-    let later = msg("U01", "1511086400.000300", "green again, thanks <@U02>");
+    let mut later = msg("U01", "1511086400.000300", "green again, thanks <@U02>");
+    later["files"] = json!([{"id": "F01", "name": "build.log", "title": "Build log",
+                             "mimetype": "text/plain", "size": 1234}]);
     let entries: Vec<(&str, Value)> = vec![
         ("users.json", users),
         ("channels.json", channels),
@@ -111,7 +113,10 @@ async fn importing_a_slack_export_twice_gives_each_room_message_thread_and_react
         .collect();
     assert_eq!(
         bodies,
-        ["the build is **red**", "green again, thanks @bob"],
+        [
+            "the build is **red**",
+            "green again, thanks @bob\n\n📎 build.log"
+        ],
         "in order, each once"
     );
     assert_eq!(timeline[0]["author"], "alice");

@@ -22,6 +22,22 @@ fn seq_of(c: &Connection, message: i64) -> anyhow::Result<Seq> {
         .query_row([message], |r| r.get(0))?))
 }
 
+/// The text with the files it carried listed under it (exports hold no
+/// file contents; a message of only files already lists them).
+fn with_files(m: &PlannedMessage) -> String {
+    let listed: Vec<String> = m
+        .files
+        .iter()
+        .map(|f| format!("📎 {}", f.name))
+        .filter(|line| !m.body.contains(line.as_str()))
+        .collect();
+    if listed.is_empty() {
+        m.body.clone()
+    } else {
+        format!("{}\n\n{}", m.body, listed.join("\n"))
+    }
+}
+
 /// Posts one planned message with its original times; returns its seq.
 fn post(
     c: &Connection,
@@ -46,7 +62,7 @@ fn post(
         author: *author,
         author_name: author_name.clone(),
         client_id: m.key.client_id(),
-        body: MessageBody::parse(&m.body, MAX_IMPORTED_CHARS)
+        body: MessageBody::parse(&with_files(m), MAX_IMPORTED_CHARS)
             .map_err(|e| anyhow::anyhow!("{}: {e}", m.key))?,
         files: Vec::new(),
         thread,
