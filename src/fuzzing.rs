@@ -11,14 +11,16 @@ use tungstenite::protocol::{Role, WebSocket};
 use tungstenite::Message;
 
 use crate::domain::{ClientId, MessageBody, RoomName, Username};
+use crate::http::ranges::{self, Wanted};
 use crate::http::upgrade;
 use crate::http::OriginPolicy;
 use crate::realtime::close;
 use crate::realtime::connection::reader_config;
 use crate::realtime::wire::{cursors, Command};
 
-/// Usernames, room names, message bodies, client ids and seq cursors:
-/// each parser answers with a value that keeps its rules, or an error.
+/// Usernames, room names, message bodies, client ids, seq cursors and
+/// download ranges: each parser answers with a value that keeps its rules,
+/// or an error.
 pub fn input_parsers(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -43,6 +45,12 @@ pub fn input_parsers(data: &[u8]) {
     }
     // A history cursor arrives as a number in a query string.
     let _ = text.parse::<i64>();
+    // A download's `Range` header: a part is always inside the file.
+    for file_len in [0, 1, 1000, u64::MAX] {
+        if let Wanted::Part { start, len } = ranges::parse(text, file_len) {
+            assert!(len >= 1 && start < file_len && len <= file_len - start);
+        }
+    }
 }
 
 /// WebSocket commands: a command or an error; a subscribe's room keys turn

@@ -54,6 +54,13 @@ export function setupAccount({ getMe, unsentCount, signOut }) {
     return window.confirm(parts.join('\n\n'));
   }
 
+  // The profile dialog loads on first use.
+  let profile = null;
+  byId('profile-button').addEventListener('click', async () => {
+    profile ??= (await import('./profile-dialog.js')).setupProfileDialog({ me: getMe });
+    profile.open();
+  });
+
   // The device list and the invite dialog load on first use.
   byId('devices-button').addEventListener('click', () => import('./devices.js').then((m) => m.openDevices()));
   const invite = byId('invite-button');

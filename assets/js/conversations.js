@@ -10,6 +10,7 @@ import { t } from './i18n.js';
 import { attachMentionComplete, inboxEl, mentionsMe } from './mentions.js';
 import { roomLabel } from './rooms.js';
 import { ThreadPanel, threadOnly } from './threads.js';
+import { learnProfiles, onPeopleChange } from './people.js';
 import { toast } from './toast.js';
 
 // deps: { app, panel, inboxButton, composer (textarea), list, view,
@@ -19,6 +20,10 @@ export function setupConversations(deps) {
   let inboxOpen = false;
 
   const threads = new ThreadPanel({ panel, app, me, closeOthers: () => { inboxOpen = false; } });
+  // A new name, avatar or status shows in an open thread at once.
+  onPeopleChange(() => {
+    if (threads.current?.root) threads.render({ keepComposer: true });
+  });
   // The first message's row drops its "new replies" mark once the thread is seen.
   threads.onSeen = (root) => {
     const row = view.isOpen(root.room_id) ? list.find(root.seq) : null;
@@ -40,7 +45,8 @@ export function setupConversations(deps) {
     app.classList.add('app--panel');
     panel.hidden = false;
     try {
-      const { mentions = [] } = await get('/api/v1/mentions');
+      const { mentions = [], authors } = await get('/api/v1/mentions');
+      learnProfiles(authors);
       if (!inboxOpen) return;
       const roomName = (e) => {
         const room = sidebar.find(e.room_id);

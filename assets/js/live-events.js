@@ -8,6 +8,7 @@
 import { toast } from './toast.js';
 import { t } from './i18n.js';
 import { timerLabel } from './disappearing.js';
+import { learnProfiles, onPeopleChange, setStatus } from './people.js';
 
 // The room's timer changed: the header follows (the room list is
 // reloaded) and whoever has the room open is told.
@@ -19,6 +20,13 @@ function timerChanged(ctx, e, refresh) {
 
 export function liveEvents(ctx) {
   const refresh = () => ctx.refreshRooms().catch(() => {});
+  // Someone's name, avatar or status changed: the timeline, the sidebar
+  // (direct messages are named by the person) and the header follow.
+  onPeopleChange(() => {
+    if (ctx.view.current) ctx.list.render();
+    ctx.sidebar.render();
+    ctx.onChange();
+  });
 
   // A room event, new to this page (live.js drops duplicates).
   function onEvent(e) {
@@ -72,6 +80,12 @@ export function liveEvents(ctx) {
         break;
       case 'room.added':
         refresh();
+        break;
+      case 'profile.changed':
+        learnProfiles([f.user]);
+        break;
+      case 'status.changed':
+        setStatus(f.username, f.status);
         break;
       case 'room.removed':
         ctx.live().forget(f.room_id);

@@ -5,7 +5,7 @@
 // server only lists rooms I am in now).
 
 import { get, roomPath } from './api.js';
-import { avatar } from './avatar.js';
+import { displayName, learnProfiles, personAvatar, personName } from './people.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { renderMarkdown } from './markdown.js';
@@ -61,7 +61,10 @@ export function attachMentionComplete(textarea, roomId) {
     const room = roomId();
     if (cache.room !== room) {
       const asked = get(roomPath(room, '/members')).then(
-        (data) => data.members ?? [],
+        (data) => {
+          learnProfiles(data.members);
+          return data.members ?? [];
+        },
         () => {
           if (cache.room === room) cache.room = null; // ask again next time
           return [];
@@ -93,7 +96,8 @@ export function attachMentionComplete(textarea, roomId) {
           class: 'mention-list__option',
           'aria-selected': String(i === active),
           onmousedown: (e) => { e.preventDefault(); pick(i); },
-        }, avatar(name), h('span', {}, name)),
+        }, personAvatar(name, { small: true }), personName(name),
+        displayName(name) === name ? null : h('span', { class: 'muted' }, ` @${name}`)),
       ),
     );
     listbox.hidden = !options.length;
@@ -125,7 +129,10 @@ export function attachMentionComplete(textarea, roomId) {
     const ask = ++asks;
     const all = await members();
     if (ask !== asks || textarea.selectionStart !== caret) return; // typed on meanwhile
-    const names = all.map((m) => m.username).filter((n) => lower(n).startsWith(prefix));
+    // A username, or any word of a display name, that starts so; the
+    // username is what is inserted (it is the handle).
+    const matches = (n) => lower(n).startsWith(prefix) || lower(displayName(n)).split(/\s+/).some((w) => w.startsWith(prefix));
+    const names = all.map((m) => m.username).filter(matches);
     for (const special of ['room', 'here']) if (special.startsWith(prefix) && prefix) names.push(special);
     word = { start, end: caret };
     options = names.slice(0, 8);
@@ -169,8 +176,8 @@ export function inboxEl(entries, { roomName, onOpen }) {
         h(
           'button',
           { type: 'button', class: 'inbox__open', onclick: () => onOpen(e) },
-          avatar(m.author),
-          h('span', { class: 'inbox__where' }, h('strong', {}, m.author), ' · ', roomName(e), ' · ',
+          personAvatar(m.author),
+          h('span', { class: 'inbox__where' }, personName(m.author, 'inbox__author'), ' · ', roomName(e), ' · ',
             h('time', { datetime: date.toISOString(), title: formatFull(date) }, timeAgo(date))),
         ),
         body,

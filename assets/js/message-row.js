@@ -5,7 +5,7 @@
 // rowVersion, which decides when a row already on screen is rebuilt.
 
 import { h, srOnly } from './dom.js';
-import { avatar } from './avatar.js';
+import { personAvatar, personName, personVersion, statusEmoji } from './people.js';
 import { renderMarkdown } from './markdown.js';
 import { t } from './i18n.js';
 import { formatClock, formatFull, timeAgo, toDate } from './time.js';
@@ -36,6 +36,7 @@ export function rowVersion(row) {
     threadVersion(m),
     row.reactions ?? '',
     m.expires_at ?? '',
+    personVersion(m.author),
   ].join('|');
 }
 
@@ -60,11 +61,12 @@ export function messageRow(row, ctx) {
   return h(
     'div',
     { class: classes.join(' '), 'data-seq': status === 'sent' ? m.seq : null },
-    continued ? null : avatar(author),
+    continued ? null : personAvatar(author),
     h(
       'div',
       { class: 'msg__head' },
-      h('span', { class: 'msg__author' }, author),
+      personName(author, 'msg__author'),
+      statusEmoji(m.author),
       ' ',
       h('time', { class: 'msg__time', datetime: date.toISOString(), title: formatFull(date) }, formatClock(date)),
       countdownEl(m),

@@ -4,6 +4,7 @@
 // prompt always comes from a click; the optional sound is a short WebAudio
 // beep (no audio file to fetch or to allow in the CSP).
 
+import { displayName } from './people.js';
 import { t } from './i18n.js';
 import { key, read, write } from './store.js';
 import { toast } from './toast.js';
@@ -67,7 +68,8 @@ export function setupNotifications({ me, bell, soundButton, roomName, openRoomBy
     if (!shouldNotify(room, message, me)) return;
     if (soundOn()) beep();
     if (!enabled()) return;
-    const title = room.kind === 'direct' ? message.author : t('notify.title', { author: message.author, room: roomName(room) });
+    const author = displayName(message.author);
+    const title = room.kind === 'direct' ? author : t('notify.title', { author, room: roomName(room) });
     let n;
     try {
       // Notifications show plain text: no escaping needed, none interpreted.

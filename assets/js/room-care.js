@@ -9,13 +9,16 @@ import { h } from './dom.js';
 import { formDialog } from './dialogs.js';
 import { t } from './i18n.js';
 import { changeLine } from './room-lines.js';
+import { learnStatuses, onPeopleChange, statusOf } from './people.js';
 
 const $ = (id) => document.getElementById(id);
 
 export function setupRoomCare({ list, refreshRooms }) {
   let room = null;
   let settings = null;
-  let peerStatus = null; // a direct room's other person's status
+  // A direct room's other person's status (people.js keeps it live).
+  const peerStatus = () => (room?.kind === 'direct' && room.peer ? statusOf(room.peer) : null);
+  onPeopleChange(() => draw());
 
   let token = 0;
   const topic = $('room-topic');
@@ -23,7 +26,7 @@ export function setupRoomCare({ list, refreshRooms }) {
 
   function draw() {
     const archived = Boolean(settings?.archived);
-    const status = [peerStatus?.emoji, peerStatus?.text].filter(Boolean).join(' ');
+    const status = [peerStatus()?.emoji, peerStatus()?.text].filter(Boolean).join(' ');
     const text = [archived ? t('care.archivedBadge') : '', settings?.topic ?? status].filter(Boolean).join(' · ');
     topic.textContent = text;
     topic.hidden = !text;
@@ -32,12 +35,13 @@ export function setupRoomCare({ list, refreshRooms }) {
     $('room-settings-button').hidden = !room || room.kind === 'direct';
   }
 
-  // In a direct message, the other person's status stands where a topic would.
+  // The members' statuses: beside their names in the timeline, and in a
+  // direct message the other person's stands where a topic would.
   function loadPeerStatus(r, mine) {
     get(roomPath(r.id, '/statuses'))
       .then(({ statuses = [] }) => {
         if (mine !== token) return;
-        peerStatus = statuses.find((s) => s.username === r.peer) ?? null;
+        learnStatuses(statuses);
         draw();
       })
       .catch(() => {});
@@ -47,9 +51,8 @@ export function setupRoomCare({ list, refreshRooms }) {
     if (r?.id !== room?.id) {
       room = r;
       settings = null;
-      peerStatus = null;
       const mine = ++token;
-      if (r?.kind === 'direct') loadPeerStatus(r, mine);
+      if (r) loadPeerStatus(r, mine);
       if (r && r.kind !== 'direct') {
         get(roomPath(r.id, '/settings'))
           .then((data) => {

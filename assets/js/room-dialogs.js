@@ -3,7 +3,7 @@
 // open room.
 
 import { get, post, roomPath } from './api.js';
-import { avatar } from './avatar.js';
+import { displayName, learnProfiles, learnStatuses, onPeopleChange, personAvatar, personName, statusOf } from './people.js';
 import { formDialog } from './dialogs.js';
 import { h, srOnly } from './dom.js';
 import { t } from './i18n.js';
@@ -126,7 +126,10 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, moder
   const addForm = byId('add-member-form');
   let membersRoom = null;
   let shownMembers = [];
-  let statuses = new Map(); // username -> "🌴 On holiday"
+  // Names, avatars and statuses (people.js) change live: redraw.
+  onPeopleChange(() => {
+    if (membersDialog.open && membersRoom) showMembers();
+  });
 
   // Who is online first, then by name.
   function showMembers() {
@@ -145,7 +148,8 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, moder
       ]);
       if (room !== membersRoom) return;
       shownMembers = members;
-      statuses = new Map(list.map((s) => [s.username, [s.emoji, s.text].filter(Boolean).join(' ')]));
+      learnProfiles(members);
+      learnStatuses(list);
       showMembers();
       membersTitle.textContent = `${roomLabel(room)} · ${t('dialogs.members.count', { count: members.length })}`;
     } catch (err) {
@@ -179,13 +183,16 @@ export function setupRoomDialogs({ refreshRooms, goToRoom, isOnline, meId, moder
 
   function memberItem(room, m) {
     const on = isOnline(room.id, m.user_id);
+    const status = statusOf(m.username);
     return h(
       'li',
       { class: 'member' },
-      avatar(m.username, { small: true }),
-      h('span', { class: 'member__name' }, m.username, m.user_id === meId() ? h('span', { class: 'muted' }, ` ${t('dialogs.members.you')}`) : null),
+      personAvatar(m.username, { small: true }),
+      h('span', { class: 'member__name' }, personName(m.username),
+        displayName(m.username) === m.username ? null : h('span', { class: 'muted' }, ` @${m.username}`),
+        m.user_id === meId() ? h('span', { class: 'muted' }, ` ${t('dialogs.members.you')}`) : null),
       m.role && m.role !== 'member' ? h('span', { class: 'member__role' }, t(`dialogs.members.role.${m.role}`)) : null,
-      statuses.has(m.username) ? h('span', { class: 'member__status muted' }, statuses.get(m.username)) : null,
+      status ? h('span', { class: 'member__status muted', 'data-status-of': m.username }, [status.emoji, status.text].filter(Boolean).join(' ')) : null,
       h(
         'span',
         { class: 'member__presence' },

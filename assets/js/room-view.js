@@ -6,11 +6,18 @@
 
 import { get, post, patch, del, roomPath } from './api.js';
 import { t } from './i18n.js';
-import { absorbPage } from './reactions.js';
+import { absorbPage as absorbReactions } from './reactions.js';
+import { learnProfiles } from './people.js';
 import { pageRows } from './room-lines.js';
 import { introVersion, roomIntro } from './room-intro.js';
 import { key, write } from './store.js';
 import { toast } from './toast.js';
+
+// A history page's reactions, and its authors' names and avatars.
+function absorbPage(data) {
+  absorbReactions(data);
+  learnProfiles(data.authors);
+}
 
 const PAGE_SIZE = 50;
 const AROUND = 25; // messages loaded on each side of a linked one

@@ -6,11 +6,12 @@
 import { h, srOnly } from './dom.js';
 import { icon, roomIconName } from './icons.js';
 import { t } from './i18n.js';
+import { displayName, learnProfiles } from './people.js';
 
 // Display name for any room; direct rooms have no name, only a peer.
 export function roomLabel(room) {
   if (!room) return '';
-  if (room.kind === 'direct') return room.peer || t('rooms.directFallback');
+  if (room.kind === 'direct') return room.peer ? displayName(room.peer) : t('rooms.directFallback');
   return room.name || t('rooms.untitled');
 }
 
@@ -34,6 +35,8 @@ export class Sidebar {
   }
 
   update(rooms) {
+    // A direct room's other person: their display name names the room.
+    learnProfiles(rooms.filter((r) => r.peer_profile).map((r) => ({ username: r.peer, ...r.peer_profile })));
     this.rooms = rooms;
     this.render();
   }

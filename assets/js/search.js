@@ -7,6 +7,7 @@
 
 import { get } from './api.js';
 import { h } from './dom.js';
+import { learnProfiles, personName } from './people.js';
 import { t } from './i18n.js';
 import { formatFull, toDate } from './time.js';
 
@@ -42,7 +43,7 @@ export function setupSearch({ dialog, roomName, onOpen }) {
         },
       },
       h('span', { class: 'search__where' },
-        h('strong', {}, roomName(m.room_id)), ' · ', m.author, ' · ',
+        h('strong', {}, roomName(m.room_id)), ' · ', personName(m.author), ' · ',
         h('time', { datetime: date.toISOString() }, formatFull(date))),
       snippet));
   }
@@ -65,6 +66,7 @@ export function setupSearch({ dialog, roomName, onOpen }) {
     try {
       const page = await get(`/api/v1/search?${params}`);
       if (mine !== asked) return;
+      learnProfiles(page.authors);
       results.append(...page.results.map(resultEl));
       next = page.next ?? null;
       more.hidden = !next;

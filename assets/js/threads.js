@@ -6,7 +6,7 @@
 // client-made id, so a retried send is stored once.
 
 import { get, post, roomPath } from './api.js';
-import { avatar } from './avatar.js';
+import { learnProfiles, personAvatar, personName, statusEmoji } from './people.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { renderMarkdown } from './markdown.js';
@@ -99,6 +99,7 @@ export class ThreadPanel {
     try {
       const data = await get(roomPath(roomId, `/messages/${seq}/thread?limit=${PAGE}`));
       if (cur !== this.current) return;
+      learnProfiles(data.authors);
       cur.root = data.root;
       for (const m of data.replies ?? []) cur.replies.set(m.seq, m);
       cur.hasOlder = Boolean(data.has_more);
@@ -118,6 +119,7 @@ export class ThreadPanel {
     try {
       const data = await get(roomPath(cur.roomId, `/messages/${cur.root.seq}/thread?before=${first}&limit=${PAGE}`));
       if (cur !== this.current) return;
+      learnProfiles(data.authors);
       for (const m of data.replies ?? []) cur.replies.set(m.seq, m);
       cur.hasOlder = Boolean(data.has_more);
       this.render();
@@ -238,8 +240,8 @@ function replyEl(m, me, kind) {
   return h(
     'div',
     { class: `msg ${kind}${mentioned ? ' msg--mentions-me' : ''}`, 'data-seq': m.seq },
-    avatar(m.author),
-    h('div', { class: 'msg__head' }, h('span', { class: 'msg__author' }, m.author), ' ',
+    personAvatar(m.author),
+    h('div', { class: 'msg__head' }, personName(m.author, 'msg__author'), statusEmoji(m.author), ' ',
       h('time', { class: 'msg__time', datetime: date.toISOString(), title: formatFull(date) }, formatClock(date))),
     body,
   );

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Changed, EndedSessions, Event, Member, MembershipChange, RoomEvent, RoomId, SessionsEnded,
-    UserId,
+    Changed, EndedSessions, Event, Member, MembershipChange, PersonChange, PersonChanged,
+    RoomEvent, RoomId, SessionsEnded, UserId,
 };
 
 /// The version this natter writes and reads.
@@ -42,6 +42,12 @@ enum WireEvent {
     },
     AccountChanged {
         user: UserId,
+    },
+    /// A person's profile or status, for the rooms they were in.
+    Person {
+        user: UserId,
+        rooms: Vec<RoomId>,
+        change: PersonChange,
     },
 }
 
@@ -101,6 +107,11 @@ fn to_wire(event: &Event) -> WireEvent {
             WireEvent::RoomAccessChanged { room_id: *room_id }
         }
         Event::Changed(Changed::Account(user)) => WireEvent::AccountChanged { user: *user },
+        Event::Person(p) => WireEvent::Person {
+            user: p.user,
+            rooms: p.rooms.clone(),
+            change: p.change.clone(),
+        },
     }
 }
 
@@ -128,6 +139,15 @@ fn from_wire(event: WireEvent) -> Result<Event, WireError> {
         }
         WireEvent::RoomAccessChanged { room_id } => Event::Changed(Changed::RoomAccess(room_id)),
         WireEvent::AccountChanged { user } => Event::Changed(Changed::Account(user)),
+        WireEvent::Person {
+            user,
+            rooms,
+            change,
+        } => Event::Person(PersonChanged {
+            user,
+            rooms,
+            change,
+        }),
     })
 }
 

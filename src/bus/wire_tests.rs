@@ -9,6 +9,7 @@ fn every_kind() -> Vec<Event> {
         user_id: UserId(7),
         username: "ann".into(),
         role: Role::Owner,
+        profile: crate::domain::Profile::default(),
     };
     vec![
         Event::Room(RoomEvent {

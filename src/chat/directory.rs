@@ -24,10 +24,11 @@ impl Chat {
             return Ok(Vec::new());
         }
         let limit = limit.unwrap_or(DEFAULT_PEOPLE).clamp(1, MAX_PEOPLE);
-        Ok(self
+        let people = self
             .store
             .users_starting_with(&prefix.to_ascii_lowercase(), limit)
-            .await?)
+            .await?;
+        self.with_profiles(people).await
     }
 
     /// A room with how many are in it and who made it: any public room, or

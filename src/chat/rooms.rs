@@ -79,6 +79,7 @@ impl Chat {
     pub async fn my_rooms(&self, user: &User) -> Result<Vec<RoomSummary>> {
         let rooms = self.store.rooms_of(user.id).await?;
         let rooms = self.with_mentions_and_levels(user, rooms).await?;
+        let rooms = self.with_peer_profiles(rooms).await?;
         self.with_groups(user, rooms).await
     }
 
@@ -172,7 +173,7 @@ impl Chat {
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %id))]
     pub async fn members(&self, user: &User, id: RoomId) -> Result<Vec<Member>> {
         self.visible_room(user, id).await?;
-        Ok(self.store.members(id).await?)
+        self.with_profiles(self.store.members(id).await?).await
     }
 
     /// Adds someone to a room the user is in. Any member may add people to
@@ -198,6 +199,7 @@ impl Chat {
             user_id: member.id,
             username: member.username,
             role: Role::Member,
+            profile: crate::domain::Profile::default(),
         })
     }
 

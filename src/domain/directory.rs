@@ -11,6 +11,9 @@ use super::{Room, UserId};
 pub struct Person {
     pub user_id: UserId,
     pub username: String,
+    /// Display name and avatar (`Chat::with_profiles` fills them in).
+    #[serde(flatten)]
+    pub profile: super::Profile,
 }
 
 /// Facts about a room beyond its record.

@@ -191,4 +191,6 @@ pub enum Event {
     Membership(MembershipChange),
     Sessions(SessionsEnded),
     Changed(Changed),
+    /// A person's profile or status: to their room-mates, live only.
+    Person(super::PersonChanged),
 }

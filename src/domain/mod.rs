@@ -10,6 +10,7 @@ mod files;
 mod ids;
 mod input;
 mod model;
+mod profile;
 mod reactions_pins;
 mod reports;
 mod server;
@@ -33,6 +34,10 @@ pub use input::{ClientId, MessageBody, Password, RoomName, Username, ROOM_NAME_M
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
+};
+pub use profile::{
+    AvatarFiles, PersonChange, PersonChanged, PersonProfile, Profile, ProfileName, Profiled,
+    DISPLAY_NAME_MAX,
 };
 pub use reactions_pins::{
     Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,

@@ -100,6 +100,10 @@ pub struct RoomSummary {
     /// For direct rooms: the other person's username.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,
+    /// For direct rooms whose other person set one: their display name
+    /// and avatar.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_profile: Option<super::Profile>,
     /// Unread messages that mention me (or the whole room).
     pub mentions: i64,
     /// How much of this room I want to be told about.
@@ -149,6 +153,9 @@ pub struct Member {
     pub user_id: UserId,
     pub username: String,
     pub role: Role,
+    /// Display name and avatar (`Chat::with_profiles` fills them in).
+    #[serde(flatten, default)]
+    pub profile: super::Profile,
 }
 
 // Each bool is a separate JSON flag clients read (deleted, expired, also_in_room,

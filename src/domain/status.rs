@@ -1,7 +1,7 @@
 //! A person's status (issue 16): a short line and an emoji shown beside
 //! their name, until an optional end time.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Emoji, Timestamp};
@@ -14,7 +14,7 @@ const LONGEST_STATUS_MS: i64 = 366 * 24 * 3600 * 1000;
 
 /// A status as set: one line (may be empty when there is an emoji), an
 /// emoji or none, and when it ends (`None`: until changed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UserStatus {
     pub text: String,
     /// One emoji, or `null`.

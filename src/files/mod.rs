@@ -42,10 +42,13 @@
 //! `LocalDiskStore` keeps files under `<data dir>/files`; every node of a
 //! cluster must see the same files, so a PostgreSQL-backed store (chunks
 //! in a table, say) will implement the same trait. The trait therefore
-//! speaks of keys and byte streams only, never of paths.
+//! speaks of keys and byte streams only, never of paths, and `contract`
+//! is the test every implementation must pass.
 
 #[cfg(test)]
 mod child;
+#[cfg(test)]
+mod contract;
 mod disk;
 mod image;
 mod name;

@@ -26,6 +26,8 @@ pub struct InboxQuery {
 pub struct InboxResponse {
     /// Newest first.
     pub mentions: Vec<MentionEntry>,
+    /// The display names and avatars of their authors who set one.
+    pub authors: Vec<crate::domain::PersonProfile>,
 }
 
 /// GET /api/v1/mentions — my mentions inbox: messages that mention me by
@@ -46,7 +48,9 @@ pub async fn inbox(
         .chat
         .mentions_inbox(&me.user, q.before, q.limit)
         .await?;
-    Ok(Json(InboxResponse { mentions }))
+    let names = mentions.iter().map(|e| e.message.author.clone());
+    let authors = state.chat.authors_named(names).await?;
+    Ok(Json(InboxResponse { mentions, authors }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

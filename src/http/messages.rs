@@ -40,6 +40,10 @@ pub struct HistoryResponse {
     /// among this page's messages, oldest first: between the page before
     /// and the page after, so each is on one page.
     pub changes: Vec<crate::domain::PastRoomEvent>,
+    /// The display names and avatars of this page's authors who set one
+    /// (messages are stored as sent; their authors' profiles come beside
+    /// them, so a profile change shows on old messages too).
+    pub authors: Vec<crate::domain::PersonProfile>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -82,15 +86,16 @@ pub async fn history(
         limit: q.limit,
     };
     let slice = state.chat.history(&me.user, RoomId(id), request).await?;
+    let authors = state.chat.authors_of(&slice.messages).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
-        history_body(&slice),
+        history_body(&slice, &authors),
     ))
 }
 
 /// `{"messages":[…],"has_more":…,"reactions":[…],"changes":[…]}` by concatenating the
 /// stored JSON.
-fn history_body(slice: &HistorySlice) -> String {
+fn history_body(slice: &HistorySlice, authors: &[crate::domain::PersonProfile]) -> String {
     let size: usize = slice.messages.iter().map(|m| m.as_str().len() + 1).sum();
     let mut body = String::with_capacity(size + 40);
     body.push_str(r#"{"messages":["#);
@@ -109,6 +114,8 @@ fn history_body(slice: &HistorySlice) -> String {
     body.push_str(&serde_json::to_string(&slice.reactions).expect("reactions encode"));
     body.push_str(r#","changes":"#);
     body.push_str(&serde_json::to_string(&slice.changes).expect("room changes encode"));
+    body.push_str(r#","authors":"#);
+    body.push_str(&serde_json::to_string(authors).expect("profiles encode"));
     body.push('}');
     body
 }

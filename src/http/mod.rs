@@ -21,7 +21,8 @@ mod ops;
 mod origin;
 mod pages;
 mod precompressed;
-mod ranges;
+mod profiles;
+pub(crate) mod ranges;
 mod reactions;
 mod reports;
 mod resets;
@@ -203,6 +204,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(reports::routes())
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
+        .merge(profiles::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -58,6 +58,8 @@ pub struct SearchResponse {
     /// Pass as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    /// The display names and avatars of their authors who set one.
+    pub authors: Vec<crate::domain::PersonProfile>,
 }
 
 /// GET /api/v1/search — messages of the rooms I am in now that match,
@@ -87,7 +89,10 @@ pub async fn search(
         limit: p.limit,
     };
     let page = state.chat.search(&me.user, request).await?;
+    let names = page.hits.iter().map(|h| h.message.author.clone());
+    let authors = state.chat.authors_named(names).await?;
     Ok(Json(SearchResponse {
+        authors,
         results: page
             .hits
             .into_iter()

@@ -25,6 +25,8 @@ pub struct ThreadResponse {
     pub replies: Vec<Message>,
     /// Whether more replies lie beyond this page in the direction read.
     pub has_more: bool,
+    /// The display names and avatars of the authors who set one.
+    pub authors: Vec<crate::domain::PersonProfile>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,14 +67,18 @@ pub async fn thread(
         .chat
         .thread(&me.user, RoomId(id), Seq(seq), request)
         .await?;
+    let mut names: Vec<String> = vec![slice.root.author.clone()];
+    let authors = state.chat.authors_of(&slice.replies).await?;
+    names.extend(authors.iter().map(|a| a.username.clone()));
+    let authors = state.chat.authors_named(names).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
-        thread_body(&slice)?,
+        thread_body(&slice, &authors)?,
     ))
 }
 
 /// `{"root":…,"replies":[…],"has_more":…}` with the replies' stored JSON.
-fn thread_body(slice: &ThreadSlice) -> Result<String> {
+fn thread_body(slice: &ThreadSlice, authors: &[crate::domain::PersonProfile]) -> Result<String> {
     let root = serde_json::to_string(&slice.root).map_err(anyhow::Error::from)?;
     let size: usize = slice.replies.iter().map(|m| m.as_str().len() + 1).sum();
     let mut body = String::with_capacity(root.len() + size + 48);
@@ -86,10 +92,12 @@ fn thread_body(slice: &ThreadSlice) -> Result<String> {
         body.push_str(reply.as_str());
     }
     body.push_str(if slice.has_more {
-        r#"],"has_more":true}"#
+        r#"],"has_more":true,"authors":"#
     } else {
-        r#"],"has_more":false}"#
+        r#"],"has_more":false,"authors":"#
     });
+    body.push_str(&serde_json::to_string(authors).map_err(anyhow::Error::from)?);
+    body.push('}');
     Ok(body)
 }
 

@@ -6,6 +6,7 @@
 //! so one slow reader never slows the room or grows the server.
 
 mod heartbeat;
+mod people;
 mod presence;
 
 use std::collections::{HashMap, HashSet};
@@ -258,6 +259,7 @@ impl Hub {
                 }
             }
             Event::Sessions(ended) => self.end_sessions(ended),
+            Event::Person(changed) => self.tell_room_mates(changed),
             // For caches in front of the store; no listener is told.
             Event::Changed(_) => {}
             Event::Membership(m) => {

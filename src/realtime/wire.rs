@@ -174,6 +174,11 @@ pub fn encode(frame: &Frame<'_>) -> Bytes {
     text_frame(&serde_json::to_vec(frame).expect("frames serialize"))
 }
 
+/// A person's change (`profile.changed`, `status.changed`).
+pub fn encode_person(change: &crate::domain::PersonChange) -> Bytes {
+    text_frame(&serde_json::to_vec(change).expect("person changes serialize"))
+}
+
 pub fn encode_event(event: &RoomEvent) -> Bytes {
     text_frame(&serde_json::to_vec(event).expect("events serialize"))
 }

@@ -18,6 +18,7 @@ mod messages;
 mod moderation;
 mod operations;
 mod pins;
+mod profiles;
 mod reactions;
 mod room_care;
 mod rooms;
@@ -41,6 +42,7 @@ pub use messages::{HistoryPage, Messages, NewMessage, Replay};
 pub use moderation::{AuditEntry, Moderation};
 pub use operations::{NewReport, Operations, ReportFiled};
 pub use pins::Pins;
+pub use profiles::Profiles;
 pub use reactions::{AddOutcome, Reactions};
 pub use room_care::RoomCaretaking;
 pub use rooms::{Membership, NewRoom, RoomAccess, Rooms};
@@ -140,6 +142,7 @@ pub trait Store:
     + Groups
     + Statuses
     + ServerFinish
+    + Profiles
     + Operations
     + 'static
 {
@@ -162,6 +165,7 @@ impl<T> Store for T where
         + Groups
         + Statuses
         + ServerFinish
+        + Profiles
         + Operations
         + 'static
 {

@@ -173,6 +173,8 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
          ALTER TABLE sessions DROP COLUMN user_agent; ALTER TABLE sessions DROP COLUMN ip;",
     )
     .unwrap();
+    // Nor what version 14 added (profiles).
+    db.execute_batch("DROP TABLE profiles;").unwrap();
     // Nor what version 15 added (reports, changes from the command line,
     // import keys; its copy of the audit log went with version 9's).
     db.execute_batch(

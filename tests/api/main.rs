@@ -30,6 +30,7 @@ mod origins;
 mod pages;
 mod pins;
 mod presence;
+mod profiles;
 mod proxy;
 mod raw_ws;
 mod reactions;

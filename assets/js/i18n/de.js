@@ -7,11 +7,13 @@
 import core from './de/core.js';
 import conversations from './de/conversations.js';
 import admin from './de/admin.js';
+import profiles from './de/profiles.js';
 import reports from './de/reports.js';
 
 export default {
   ...core,
   ...conversations,
   ...admin,
+  ...profiles,
   ...reports,
 };

@@ -9,11 +9,13 @@
 import core from './en/core.js';
 import conversations from './en/conversations.js';
 import admin from './en/admin.js';
+import profiles from './en/profiles.js';
 import reports from './en/reports.js';
 
 export default {
   ...core,
   ...conversations,
   ...admin,
+  ...profiles,
   ...reports,
 };

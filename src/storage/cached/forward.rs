@@ -11,6 +11,7 @@ use crate::domain::{
     Standing, Timestamp, User, UserId, UserStatus,
 };
 use crate::files::FileKey;
+use crate::storage::Profiles;
 use crate::storage::Operations;
 use crate::storage::{
     AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
@@ -175,6 +176,16 @@ forward!(ServerFinish {
         now: Timestamp) -> StoreResult<User>;
     fn server_name(&self) -> StoreResult<Option<String>>;
     fn members_can_invite(&self) -> StoreResult<bool>;
+});
+
+forward!(Profiles {
+    fn set_display_name(&self, user: UserId, name: Option<String>, now: Timestamp)
+        -> StoreResult<crate::domain::PersonProfile>;
+    fn set_avatar(&self, user: UserId, avatar: Option<crate::domain::AvatarFiles>, now: Timestamp)
+        -> StoreResult<crate::domain::PersonProfile>;
+    fn profile_of(&self, user: UserId) -> StoreResult<crate::domain::PersonProfile>;
+    fn profiles_named(&self, usernames: Vec<String>) -> StoreResult<Vec<crate::domain::PersonProfile>>;
+    fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>>;
 });
 
 forward!(Operations {

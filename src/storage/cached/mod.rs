@@ -36,7 +36,7 @@ impl Publisher for Caches {
         let (mut sessions, mut access) = (false, false);
         for event in events {
             match event {
-                Event::Room(_) => {}
+                Event::Room(_) | Event::Person(_) => {}
                 Event::Sessions(_) | Event::Changed(Changed::Account(_)) => sessions = true,
                 Event::Membership(_) | Event::Changed(Changed::RoomAccess(_)) => access = true,
             }

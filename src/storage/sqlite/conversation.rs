@@ -128,6 +128,7 @@ pub fn members_named(c: &Connection, room: RoomId, keys: &[String]) -> StoreResu
                 user_id: UserId(r.get(0)?),
                 username: r.get(1)?,
                 role: Role::from_db(&r.get::<_, String>(2)?),
+                profile: crate::domain::Profile::default(),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -30,6 +30,7 @@ pub fn users_starting_with(
             Ok(Person {
                 user_id: UserId(r.get(0)?),
                 username: r.get(1)?,
+                profile: crate::domain::Profile::default(),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -49,6 +50,7 @@ pub fn room_about(c: &Connection, room: RoomId) -> StoreResult<RoomAbout> {
             Ok(Person {
                 user_id: UserId(r.get(0)?),
                 username: r.get(1)?,
+                profile: crate::domain::Profile::default(),
             })
         })
         .optional()?;

@@ -204,7 +204,8 @@ pub fn expire_uploads(
                      OR EXISTS (SELECT 1 FROM uploads WHERE preview_key = ?1)",
             )?
             .query_row([key.as_str()], |r| r.get(0))?;
-        if referred {
+        // An avatar is no upload row, yet very much wanted.
+        if referred || super::profiles::is_avatar(c, key.as_str())? {
             wanted.insert(key.clone());
         }
     }

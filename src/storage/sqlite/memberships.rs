@@ -32,6 +32,7 @@ pub fn add_member(
             user_id: user,
             username: username_of(c, user)?,
             role,
+            profile: super::profiles::profile_of(c, user)?,
         };
         events.push(Event::Membership(MembershipChange {
             room_id: room,
@@ -68,6 +69,7 @@ pub fn remove_member(
         user_id: user,
         username: username_of(c, user)?,
         role: Role::from_db(&role),
+        profile: super::profiles::profile_of(c, user)?,
     };
     events.push(Event::Membership(MembershipChange {
         room_id: room,
@@ -89,6 +91,7 @@ pub fn members(c: &Connection, room: RoomId) -> StoreResult<Vec<Member>> {
                 user_id: UserId(r.get(0)?),
                 username: r.get(1)?,
                 role: Role::from_db(&role),
+                profile: crate::domain::Profile::default(),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

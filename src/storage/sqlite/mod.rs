@@ -26,6 +26,7 @@ mod memberships;
 mod messages;
 mod migrate;
 mod moderation;
+pub(crate) mod profiles;
 mod operations;
 mod reactions;
 mod readers;

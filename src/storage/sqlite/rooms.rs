@@ -216,6 +216,7 @@ pub fn rooms_of(c: &Connection, user: UserId) -> StoreResult<Vec<RoomSummary>> {
                 last_read_seq: Seq(row.get(7)?),
                 unread: row.get(8)?,
                 peer: row.get(9)?,
+                peer_profile: None,
                 mentions: 0,
                 notification_level: crate::domain::NotificationLevel::default(),
                 group: false,

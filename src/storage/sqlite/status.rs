@@ -3,7 +3,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::domain::{MemberStatus, RoomId, Timestamp, UserId, UserStatus};
+use crate::domain::{
+    Event, MemberStatus, PersonChange, PersonChanged, RoomId, Timestamp, UserId, UserStatus,
+};
 use crate::storage::StoreResult;
 
 pub fn set_status(
@@ -33,6 +35,28 @@ pub fn set_status(
             ])?;
         }
     }
+    Ok(())
+}
+
+/// Room-mates hear of it live, from the transaction that made it.
+fn announce(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    user: UserId,
+    status: Option<UserStatus>,
+) -> StoreResult<()> {
+    let username: String = c
+        .prepare_cached("SELECT username FROM users WHERE id = ?1")?
+        .query_row([user.0], |r| r.get(0))?;
+    events.push(Event::Person(PersonChanged {
+        user,
+        rooms: super::profiles::rooms_of(c, user)?,
+        change: PersonChange::Status {
+            user_id: user,
+            username,
+            status,
+        },
+    }));
     Ok(())
 }
 
@@ -86,7 +110,10 @@ impl crate::storage::Statuses for super::SqliteStore {
         status: Option<crate::domain::UserStatus>,
     ) -> StoreResult<()> {
         self.writer
-            .write(move |c, _| set_status(c, user, status.as_ref(), Timestamp::now()))
+            .write(move |c, events| {
+                set_status(c, user, status.as_ref(), Timestamp::now())?;
+                announce(c, events, user, status.clone())
+            })
             .await
     }
 
