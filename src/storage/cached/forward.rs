@@ -11,8 +11,8 @@ use crate::domain::{
     Standing, Timestamp, User, UserId, UserStatus,
 };
 use crate::files::FileKey;
-use crate::storage::Profiles;
 use crate::storage::Operations;
+use crate::storage::Profiles;
 use crate::storage::{
     AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
     MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins, Reactions, Replay,
