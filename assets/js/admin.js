@@ -9,7 +9,6 @@ import { del, get, post, put } from './api.js';
 import { h, srOnly } from './dom.js';
 import { t } from './i18n.js';
 import { toast } from './toast.js';
-import { setupReports } from './admin-reports.js';
 
 const VALID_FOR = [3600, 86400, 604800, 2592000];
 
@@ -27,12 +26,17 @@ export function setupAdmin({ dialog, rooms, meId }) {
   const retention = $('#admin-retention-form');
 
   for (const b of dialog.querySelectorAll('[data-close]')) b.addEventListener('click', () => dialog.close());
-  const reports = setupReports({
-    before: $('[data-t="admin.audit"]'),
-    act: (fn) => act(fn),
-    onClosed: () => loadAudit(),
-    onJump: () => dialog.close(),
-  });
+  // Loaded when the page first opens, not with the chat page.
+  let reports;
+  async function loadReports() {
+    reports ??= (await import('./admin-reports.js')).setupReports({
+      before: $('[data-t="admin.audit"]'),
+      act: (fn) => act(fn),
+      onClosed: () => loadAudit(),
+      onJump: () => dialog.close(),
+    });
+    await reports.load();
+  }
 
   // Runs an action; a refusal is shown in the dialog, not thrown.
   async function act(fn) {
@@ -234,7 +238,7 @@ export function setupAdmin({ dialog, rooms, meId }) {
       // Whoever is already typing a new name keeps what they typed.
       if (document.activeElement !== nameInput) nameInput.value = server.name;
       retention.elements.days.value = String(kept.retention_days);
-      await Promise.all([loadPeople(), loadInvites(), loadAudit(), reports.load()]);
+      await Promise.all([loadPeople(), loadInvites(), loadAudit(), loadReports()]);
     });
   }
 
