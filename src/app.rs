@@ -14,6 +14,7 @@ use crate::chat::{Chat, Policy};
 use crate::config::Config;
 use crate::http::server::{ConnectionLimits, Connections};
 use crate::http::{self, AppState, AssetStore, OriginPolicy, Shared};
+use crate::notify::Pushes;
 use crate::ops::tls::TlsFront;
 use crate::ops::{self, metrics::Metrics};
 use crate::realtime::Hub;
@@ -55,6 +56,8 @@ impl App {
         // tells it which rooms have listeners here.
         let bus = Arc::new(InProcess::new(hub.clone()));
         hub.report_interest_to(bus.clone());
+        // Web Push hears this node's commits on their way to the bus.
+        let (bus, to_push) = crate::notify::tap(bus);
         let opened = backend::open(
             config.database_url.as_ref(),
             &config.data_dir,
@@ -68,6 +71,7 @@ impl App {
             max_message_chars: config.max_message_chars,
             require_password: config.require_password,
         };
+        let pushes = Pushes::start(Arc::clone(&store), config, Arc::clone(&hub), to_push).await?;
         let mut chat = Chat::new(store, policy, &config.limits);
         chat.observe_sends(metrics.sends());
         crate::app_files::keep_files(&mut chat, config)?;
@@ -96,6 +100,7 @@ impl App {
             assets: AssetStore::new(config.assets_dir.clone()),
             metrics: metrics.clone(),
             metrics_token: config.metrics_token.clone(),
+            pushes,
         });
         let router = http::router(state, config.max_body_bytes);
         let public = TcpListener::bind(config.listen)

@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod import;
 pub mod log_caps;
+pub mod notify;
 pub mod oidc;
 pub mod ops;
 pub mod outbound;

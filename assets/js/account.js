@@ -67,6 +67,22 @@ export function setupAccount({ getMe, unsentCount, signOut }) {
   invite.hidden = !readBootstrap()?.server?.can_invite;
   invite.addEventListener('click', () => import('./invites.js').then((m) => m.openInvites()));
 
+  // Notifications on this device (Web Push): its code loads on first use.
+  const push = byId('push-button');
+  push.hidden = !('serviceWorker' in navigator && 'PushManager' in window);
+  const pushModule = () => import('./push.js');
+  push.addEventListener('click', () => pushModule().then((m) => m.toggle(push)));
+  byId('user-menu-button').addEventListener('click', () => {
+    if (push.hidden) return;
+    pushModule().then((m) => m.isOn()).then((on) => push.setAttribute('aria-pressed', String(on)), () => {});
+  });
+  // A notification clicked while this tab is open: go to its message.
+  navigator.serviceWorker?.addEventListener('message', (e) => {
+    const hash = e.data?.type === 'natter.open' ? e.data.hash : '';
+    if (/^#room=\d+(&msg=\d+)?$/.test(hash)) location.hash = hash;
+  });
+  navigator.serviceWorker?.startMessages();
+
   byId('sign-out-button').addEventListener('click', () => {
     if (confirmSignOut(t('account.signOutQuestion'), { always: false })) signOut('/api/v1/session', 'here');
   });

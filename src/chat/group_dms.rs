@@ -4,7 +4,9 @@
 //! membership; members may add people up to the bound.
 
 use super::Chat;
-use crate::domain::{Room, RoomId, RoomName, RoomSummary, Timestamp, User, UserId, ROOM_NAME_MAX};
+use crate::domain::{
+    Reactor, Room, RoomCare, RoomId, RoomName, RoomSummary, Timestamp, User, UserId, ROOM_NAME_MAX,
+};
 use crate::error::{Error, Result};
 
 /// The fewest people in a group conversation (two are a direct message).
@@ -60,6 +62,46 @@ impl Chat {
             room.group = groups.contains(&room.room.id);
         }
         Ok(rooms)
+    }
+
+    /// A group named after its people stays named after them: when someone
+    /// joins or leaves, a name that was the old set's becomes the new set's
+    /// (one `room.updated` event, by `by`); a name someone chose stays.
+    pub(super) async fn follow_group_name(
+        &self,
+        room: RoomId,
+        by: &User,
+        joined: Option<&str>,
+        left: Option<&str>,
+    ) -> Result<()> {
+        if self.store.group_size(room).await?.is_none() {
+            return Ok(());
+        }
+        let Some((current, _)) = self.store.room_for(room, by.id).await? else {
+            return Ok(());
+        };
+        let members = self.store.members(room).await?;
+        let mut now: Vec<&str> = members.iter().map(|m| m.username.as_str()).collect();
+        let mut before: Vec<&str> = now.iter().copied().filter(|n| Some(*n) != joined).collect();
+        before.extend(left);
+        for names in [&mut now, &mut before] {
+            names.sort_by_key(|n| n.to_lowercase());
+        }
+        let was_derived = current.name.as_deref() == Some(group_name(&before).as_str());
+        let name = RoomName::parse(&group_name(&now))?;
+        if !was_derived || now.is_empty() || current.name.as_deref() == Some(name.as_str()) {
+            return Ok(());
+        }
+        let who = Reactor {
+            user_id: by.id,
+            username: by.username.clone(),
+        };
+        let change = RoomCare::Rename {
+            key: name.key(),
+            name: name.as_str().to_owned(),
+        };
+        self.store.care_for_room(room, change, who).await?;
+        Ok(())
     }
 
     /// Refuses adding someone to a group conversation that is full.

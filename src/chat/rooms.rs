@@ -166,7 +166,10 @@ impl Chat {
                 "Everyone is in general; it cannot be left.",
             ));
         }
-        self.store.remove_member(id, user.id).await?;
+        if self.store.remove_member(id, user.id).await? {
+            self.follow_group_name(id, user, None, Some(&user.username))
+                .await?;
+        }
         Ok(())
     }
 
@@ -194,6 +197,8 @@ impl Chat {
         self.refuse_full_group(id).await?;
         self.store
             .add_member(id, member.id, Role::Member, Timestamp::now())
+            .await?;
+        self.follow_group_name(id, user, Some(&member.username), None)
             .await?;
         Ok(Member {
             user_id: member.id,
@@ -228,6 +233,8 @@ impl Chat {
                 member.username
             )));
         }
+        self.follow_group_name(id, user, None, Some(&member.username))
+            .await?;
         Ok(())
     }
 

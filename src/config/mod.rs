@@ -79,6 +79,8 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     /// Plain HTTP here answers with a redirect to HTTPS.
     pub http_redirect_listen: Option<SocketAddr>,
+    /// Outgoing requests (Web Push): allowed private blocks, extra roots, contact.
+    pub outbound: crate::notify::OutboundSettings,
 }
 
 impl Default for Config {
@@ -110,6 +112,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             http_redirect_listen: None,
+            outbound: crate::notify::OutboundSettings::default(),
         };
         for opt in options::all() {
             (opt.reset)(&mut config);
@@ -185,6 +188,7 @@ impl Config {
                 anyhow::bail!("--public-url must start with http:// or https:// (got {url})");
             }
         }
+        self.outbound.check()?;
         Ok(())
     }
 

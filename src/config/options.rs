@@ -165,4 +165,12 @@ options! {
     tls_key: Option<PathBuf> ["FILE"] = None => tls_key;
     /// With TLS: also listen for plain HTTP here and redirect every request to HTTPS
     http_redirect_listen: Option<SocketAddr> = None => http_redirect_listen;
+    /// Outgoing requests (Web Push): an address block that may be reached
+    /// although it is private or loopback (repeatable; refused by default)
+    outbound_allow("outbound-allow"): Vec<String> ["CIDR"] = Vec::new() => outbound.allow;
+    /// Outgoing requests: a PEM file of extra trusted CA certificates (repeatable)
+    outbound_ca_file("outbound-ca-file"): Vec<PathBuf> ["FILE"] = Vec::new() => outbound.extra_roots;
+    /// Web Push: the contact given to push services (mailto: or https:);
+    /// without it, --public-url when that is https, else a mailto: placeholder
+    push_contact: Option<String> ["URL"] = None => outbound.push_contact;
 }

@@ -35,7 +35,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+connect-src 'self'; font-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Headers that make the browser refuse inline script, sniffing and framing.
 fn add_security_headers(response: &mut Response, https: bool) {

@@ -22,6 +22,7 @@ mod origin;
 mod pages;
 mod precompressed;
 mod profiles;
+mod push;
 pub(crate) mod ranges;
 mod reactions;
 mod reports;
@@ -72,6 +73,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Opens `/metrics` on the main listener (none: no `/metrics` there).
     pub metrics_token: Option<Secret>,
+    /// Web Push: the key, subscriptions, delivery.
+    pub pushes: Arc<crate::notify::Pushes>,
 }
 
 impl AppState {
@@ -204,6 +207,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(reports::routes())
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
+        .merge(push::routes())
         .merge(profiles::routes())
         .split_for_parts();
     openapi::complete(&mut spec);

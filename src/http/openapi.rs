@@ -34,6 +34,7 @@ message is a generic sentence).",
         (name = "admin", description = "Running the server: admins, accounts, sign-up mode, invite links"),
         (name = "files", description = "Uploading attachments and downloading them"),
         (name = "search", description = "Full-text search over the messages I can read"),
+        (name = "push", description = "Web Push: the server's key and this device's subscriptions"),
     )
 )]
 struct ApiDoc;

@@ -19,6 +19,7 @@ mod moderation;
 mod operations;
 mod pins;
 mod profiles;
+mod push;
 mod reactions;
 mod room_care;
 mod rooms;
@@ -43,6 +44,7 @@ pub use moderation::{AuditEntry, Moderation};
 pub use operations::{NewReport, Operations, ReportFiled};
 pub use pins::Pins;
 pub use profiles::Profiles;
+pub use push::{NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush};
 pub use reactions::{AddOutcome, Reactions};
 pub use room_care::RoomCaretaking;
 pub use rooms::{Membership, NewRoom, RoomAccess, Rooms};
@@ -142,6 +144,7 @@ pub trait Store:
     + Groups
     + Statuses
     + ServerFinish
+    + Push
     + Profiles
     + Operations
     + 'static
@@ -165,6 +168,7 @@ impl<T> Store for T where
         + Groups
         + Statuses
         + ServerFinish
+        + Push
         + Profiles
         + Operations
         + 'static

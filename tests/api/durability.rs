@@ -173,6 +173,13 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
          ALTER TABLE sessions DROP COLUMN user_agent; ALTER TABLE sessions DROP COLUMN ip;",
     )
     .unwrap();
+    // Nor what version 13 added (Web Push).
+    db.execute_batch(
+        "DROP TRIGGER message_deleted_clears_pushes;
+         DROP TABLE push_cursors; DROP TABLE push_queue; DROP TABLE push_subscriptions;
+         DROP TABLE push_keys;",
+    )
+    .unwrap();
     // Nor what version 14 added (profiles).
     db.execute_batch("DROP TABLE profiles;").unwrap();
     // Nor what version 15 added (reports, changes from the command line,

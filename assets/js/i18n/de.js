@@ -7,6 +7,7 @@
 import core from './de/core.js';
 import conversations from './de/conversations.js';
 import admin from './de/admin.js';
+import push from './de/push.js';
 import profiles from './de/profiles.js';
 import reports from './de/reports.js';
 
@@ -14,6 +15,7 @@ export default {
   ...core,
   ...conversations,
   ...admin,
+  ...push,
   ...profiles,
   ...reports,
 };

@@ -9,6 +9,7 @@
 import core from './en/core.js';
 import conversations from './en/conversations.js';
 import admin from './en/admin.js';
+import push from './en/push.js';
 import profiles from './en/profiles.js';
 import reports from './en/reports.js';
 
@@ -16,6 +17,7 @@ export default {
   ...core,
   ...conversations,
   ...admin,
+  ...push,
   ...profiles,
   ...reports,
 };

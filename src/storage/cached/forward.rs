@@ -20,6 +20,9 @@ use crate::storage::{
     Uploads,
 };
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
+use crate::storage::{
+    NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
+};
 
 /// Implements `$area` for `CachedStore<S>` by calling the inner store's
 /// method of the same name with the same arguments.
@@ -176,6 +179,23 @@ forward!(ServerFinish {
         now: Timestamp) -> StoreResult<User>;
     fn server_name(&self) -> StoreResult<Option<String>>;
     fn members_can_invite(&self) -> StoreResult<bool>;
+});
+
+forward!(Push {
+    fn push_key_or(&self, made: String) -> StoreResult<String>;
+    fn add_push_subscription(&self, new: NewPushSubscription, max_per_user: u32)
+        -> StoreResult<PushSubscriptionRecord>;
+    fn push_subscriptions_of(&self, user: UserId) -> StoreResult<Vec<PushSubscriptionRecord>>;
+    fn push_subscription(&self, id: i64) -> StoreResult<Option<PushSubscriptionRecord>>;
+    fn delete_push_subscription(&self, id: i64, owner: Option<UserId>) -> StoreResult<bool>;
+    fn push_candidates(&self, room: RoomId, author: UserId, at: Timestamp)
+        -> StoreResult<Vec<PushCandidate>>;
+    fn queue_pushes(&self, pushes: Vec<QueuedPush>, per_subscription: u32) -> StoreResult<()>;
+    fn queued_pushes(&self, subscription: i64, limit: u32) -> StoreResult<Vec<QueuedPush>>;
+    fn push_waiting(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<bool>;
+    fn push_cursors(&self, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
+    fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;
+    fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>>;
 });
 
 forward!(Profiles {

@@ -75,6 +75,11 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 13,
+        sql: include_str!("../../../migrations/sqlite/0013_push.sql"),
+        then: None,
+    },
+    Migration {
         version: 14,
         sql: include_str!("../../../migrations/sqlite/0014_profiles.sql"),
         then: None,

@@ -28,6 +28,7 @@ mod migrate;
 mod moderation;
 mod operations;
 pub(crate) mod profiles;
+mod push;
 mod reactions;
 mod readers;
 mod room_care;
