@@ -98,6 +98,7 @@ const messageMenu = setupMessageMenu({
     if (action === 'edit') list.startEdit(m.seq);
     else if (action === 'delete') view.deleteMessage(m.seq);
     else if (action === 'reply') conversations.openThread(m);
+    else if (action === 'report') import('./report-dialog.js').then((mod) => mod.openReport(m));
     else copyLink(m);
   },
 });

@@ -13,6 +13,7 @@ mod integrations;
 mod model;
 mod profile;
 mod reactions_pins;
+mod reports;
 mod server;
 mod status;
 mod time;
@@ -43,6 +44,7 @@ pub use profile::{
 pub use reactions_pins::{
     Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
 };
+pub use reports::{Report, ReportReason, ReportState, REPORT_REASON_MAX};
 pub use server::{Account, AuditRecord, Invite, SignUpMode, Standing};
 pub use status::{MemberStatus, UserStatus, STATUS_MAX};
 pub use time::Timestamp;

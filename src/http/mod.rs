@@ -27,6 +27,7 @@ mod profiles;
 mod push;
 pub(crate) mod ranges;
 mod reactions;
+mod reports;
 mod resets;
 mod room_care;
 mod rooms;
@@ -206,6 +207,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::ban))
         .routes(routes!(moderation::unban))
         .routes(routes!(moderation::audit_log))
+        .merge(reports::routes())
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
         .merge(push::routes())

@@ -17,6 +17,7 @@ mod integrations;
 mod mentions;
 mod messages;
 mod moderation;
+mod operations;
 mod pins;
 mod profiles;
 mod push;
@@ -42,6 +43,7 @@ pub use integrations::{Integrations, NewHook, NewToken};
 pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay};
 pub use moderation::{AuditEntry, Moderation};
+pub use operations::{NewReport, Operations, ReportFiled};
 pub use pins::Pins;
 pub use profiles::Profiles;
 pub use push::{NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush};
@@ -147,6 +149,7 @@ pub trait Store:
     + Push
     + Profiles
     + Integrations
+    + Operations
     + 'static
 {
 }
@@ -171,6 +174,7 @@ impl<T> Store for T where
         + Push
         + Profiles
         + Integrations
+        + Operations
         + 'static
 {
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod admin_cli;
 mod bot_stream;
 mod bots;
 mod closing;
@@ -22,6 +23,7 @@ mod files_support;
 mod group_names;
 mod helpers;
 mod hooks;
+mod import_slack;
 mod integrations_support;
 mod limits;
 mod logs;
@@ -40,6 +42,7 @@ mod push_subscriptions;
 mod push_support;
 mod raw_ws;
 mod reactions;
+mod reports;
 mod resets;
 mod room_care;
 mod room_rules;

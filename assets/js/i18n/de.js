@@ -10,6 +10,7 @@ import admin from './de/admin.js';
 import push from './de/push.js';
 import profiles from './de/profiles.js';
 import integrations from './de/integrations.js';
+import reports from './de/reports.js';
 
 export default {
   ...core,
@@ -18,4 +19,5 @@ export default {
   ...push,
   ...profiles,
   ...integrations,
+  ...reports,
 };

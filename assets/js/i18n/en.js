@@ -12,6 +12,7 @@ import admin from './en/admin.js';
 import push from './en/push.js';
 import profiles from './en/profiles.js';
 import integrations from './en/integrations.js';
+import reports from './en/reports.js';
 
 export default {
   ...core,
@@ -20,4 +21,5 @@ export default {
   ...push,
   ...profiles,
   ...integrations,
+  ...reports,
 };

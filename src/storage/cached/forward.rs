@@ -11,6 +11,7 @@ use crate::domain::{
     Standing, Timestamp, User, UserId, UserStatus,
 };
 use crate::files::FileKey;
+use crate::storage::Operations;
 use crate::storage::Profiles;
 use crate::storage::{
     AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
@@ -224,4 +225,15 @@ forward!(Integrations {
     fn revoke_hook(&self, room: RoomId, id: i64, now: Timestamp) -> StoreResult<bool>;
     fn hook_target(&self, id: i64) -> StoreResult<Option<crate::domain::HookTarget>>;
     fn hook_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+});
+
+forward!(Operations {
+    fn report_message(&self, report: crate::storage::NewReport)
+        -> StoreResult<crate::storage::ReportFiled>;
+    fn reports(&self, state: crate::domain::ReportState, limit: u32)
+        -> StoreResult<Vec<crate::domain::Report>>;
+    fn close_report(&self, id: i64, outcome: crate::domain::ReportState, by: UserId,
+        entry: AuditEntry) -> StoreResult<crate::domain::Report>;
+    fn latest_outside_change(&self) -> StoreResult<i64>;
+    fn apply_outside_changes(&self, after: i64) -> StoreResult<i64>;
 });

@@ -85,6 +85,11 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 15,
+        sql: include_str!("../../../migrations/sqlite/0015_reports_and_operations.sql"),
+        then: None,
+    },
+    Migration {
         version: 16,
         sql: include_str!("../../../migrations/sqlite/0016_integrations.sql"),
         then: None,
