@@ -84,6 +84,8 @@ test('axe finds no serious or critical problem on any screen, dialog or menu', a
     ['status', () => page.click('#user-menu-button').then(() => page.click('#status-button')), '#status-dialog[open]'],
     ['invites', () => page.click('#user-menu-button').then(() => page.click('#invite-button')), '#invites-dialog[open]'],
     ['devices', () => page.click('#user-menu-button').then(() => page.click('#devices-button')), '#devices-dialog[open] li'],
+    ['integrations', () => page.click('#room-menu-button').then(() => page.click('#room-integrations-button')), '#integrations-dialog[open] #token-rooms label'],
+    ['slash-commands', () => page.fill('#composer', '/'), '#slash-complete [role="option"]'],
   ];
   for (const [name, open, ready] of screens) {
     await open();

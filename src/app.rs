@@ -87,6 +87,7 @@ impl App {
         let chat = Arc::new(chat);
         chat.start_expiry();
         chat.end_idle_sessions(config.session_idle);
+        chat.follow_outside_changes().await?;
         crate::app_files::sweep_orphans_now_and_then(&chat, config.orphan_upload_age);
         let connections = Arc::new(Connections::default());
         ops::probes::observe(&metrics, &hub, &chat, &connections, database);

@@ -157,8 +157,8 @@ async fn stop_signal() {
     tracing::info!("stopping");
 }
 
-/// `natter admin …`: acts on the database file (promote, demote, list,
-/// reset links) or on the data directory (backup, restore) and exits.
+/// `natter admin …`: acts on the database file (accounts, list, reset
+/// links, export, import; see natter::ops::admin_cli) or on the data directory (backup, restore) and exits.
 fn admin(
     config: &natter::Config,
     database: &std::path::Path,
@@ -167,20 +167,8 @@ fn admin(
     use natter::storage::sqlite::admin;
     let data_dir = config.data_dir.as_path();
     let done = match matches.subcommand() {
-        Some((which @ ("promote" | "demote"), args)) => {
-            let name = args
-                .get_one::<String>("username")
-                .map_or("", String::as_str);
-            admin::set_admin(database, name, which == "promote").map(|()| {
-                println!(
-                    "{name} is now {}",
-                    if which == "promote" {
-                        "an admin"
-                    } else {
-                        "a member"
-                    }
-                );
-            })
+        Some((name, args)) if natter::ops::admin_cli::COMMANDS.contains(&name) => {
+            natter::ops::admin_cli::run(database, config.public_url.as_deref(), name, args)
         }
         Some(("list-users", _)) => admin::list_users(database).map(|users| {
             for (name, role, deactivated) in users {

@@ -63,6 +63,7 @@ export function setupAccount({ getMe, unsentCount, signOut }) {
 
   // The device list and the invite dialog load on first use.
   byId('devices-button').addEventListener('click', () => import('./devices.js').then((m) => m.openDevices()));
+  byId('integrations-button').addEventListener('click', () => import('./integrations.js').then((m) => m.openIntegrations(null)));
   const invite = byId('invite-button');
   invite.hidden = !readBootstrap()?.server?.can_invite;
   invite.addEventListener('click', () => import('./invites.js').then((m) => m.openInvites()));

@@ -1,5 +1,6 @@
 // The admin page (a dialog from the user menu, shown to the server's
-// admins only): the sign-up mode, invite links (make, copy, revoke) and
+// admins only): the sign-up mode, invite links (make, copy, revoke), open
+// reports (admin-reports.js) and
 // people (search, promote, demote, a password reset link, sign out
 // everywhere, deactivate, reactivate). Every action
 // is checked by the server; this page only offers it to admins.
@@ -25,6 +26,17 @@ export function setupAdmin({ dialog, rooms, meId }) {
   const retention = $('#admin-retention-form');
 
   for (const b of dialog.querySelectorAll('[data-close]')) b.addEventListener('click', () => dialog.close());
+  // Loaded when the page first opens, not with the chat page.
+  let reports;
+  async function loadReports() {
+    reports ??= (await import('./admin-reports.js')).setupReports({
+      before: $('[data-t="admin.audit"]'),
+      act: (fn) => act(fn),
+      onClosed: () => loadAudit(),
+      onJump: () => dialog.close(),
+    });
+    await reports.load();
+  }
 
   // Runs an action; a refusal is shown in the dialog, not thrown.
   async function act(fn) {
@@ -226,7 +238,7 @@ export function setupAdmin({ dialog, rooms, meId }) {
       // Whoever is already typing a new name keeps what they typed.
       if (document.activeElement !== nameInput) nameInput.value = server.name;
       retention.elements.days.value = String(kept.retention_days);
-      await Promise.all([loadPeople(), loadInvites(), loadAudit()]);
+      await Promise.all([loadPeople(), loadInvites(), loadAudit(), loadReports()]);
     });
   }
 

@@ -98,6 +98,7 @@ const messageMenu = setupMessageMenu({
     if (action === 'edit') list.startEdit(m.seq);
     else if (action === 'delete') view.deleteMessage(m.seq);
     else if (action === 'reply') conversations.openThread(m);
+    else if (action === 'report') import('./report-dialog.js').then((mod) => mod.openReport(m));
     else copyLink(m);
   },
 });
@@ -123,6 +124,9 @@ const composer = setupComposer({
   counter: $('composer-count'), hasFiles: () => files.attachments.hasFiles(),
   onSend(body) {
     if (!view.current) return;
+    // "/topic …" and the like: slash.js, loaded on the first one.
+    const slash = { room: view.current, send: (b) => outbox.send(slash.room.id, b), leave: () => nav.leaveCurrentRoom(), restore: (b) => composer.setValue(b) };
+    if (/^\/[a-z]/i.test(body)) return void import('./slash.js').then((m) => m.runSlash(body, slash));
     outbox.send(view.current.id, body, files.attachments.take());
     list.showNewest(); // your own message is always brought into view
   },

@@ -193,7 +193,8 @@ function inline(s, depth, inLink = false) {
       const strong = c === '*' && s[i + 1] === '*';
       const marker = strong ? '**' : c;
       const open = i + marker.length;
-      const leftOk = c !== '_' || !WORD.test(s[i - 1] ?? ' ');
+      // `\_` never opens (so ¯\_(ツ)_/¯ stays a shrug).
+      const leftOk = c !== '_' || !(WORD.test(s[i - 1] ?? ' ') || s[i - 1] === '\\');
       const hopeless = open >= (noCloserFrom.get(marker) ?? Infinity);
       if (leftOk && s[open] !== undefined && !SPACE.test(s[open]) && !hopeless) {
         const close = findCloser(s, marker, open);

@@ -23,6 +23,8 @@ export function setupMessageExtras({ me, list, refreshRooms }) {
   $('pins-button').addEventListener('click', () => pins.openPins());
   $('saved-button').addEventListener('click', () => pins.openSaved());
   $('room-settings-button').addEventListener('click', () => care.open());
+  let shownRoom = null;
+  $('room-integrations-button').addEventListener('click', () => import('./integrations.js').then((m) => m.openIntegrations(shownRoom)));
   // My status: its dialog loads on first use.
   const statusButton = h('button', { id: 'status-button', type: 'button', class: 'menu__item' }, t('status.item'));
   $('dnd-button').before(statusButton);
@@ -51,6 +53,12 @@ export function setupMessageExtras({ me, list, refreshRooms }) {
       mod.setupEmojiComplete({ textarea: composerBox, list: $('emoji-complete') }),
     );
   });
+  // Slash commands' list and help load on the first "/" typed first.
+  let slashing = null;
+  composerBox.addEventListener('input', () => {
+    if (slashing || !composerBox.value.startsWith('/')) return;
+    slashing = import('./slash.js').then((mod) => mod.setupSlashComplete({ textarea: composerBox, before: $('emoji-complete') }));
+  });
   const rowOf = (m) => $('messages').querySelector(`[data-seq="${m.seq}"]`);
 
   return {
@@ -62,6 +70,8 @@ export function setupMessageExtras({ me, list, refreshRooms }) {
     // The header shows a room (or none): load what belongs to it.
     roomShown(room) {
       roomId = room?.id ?? null;
+      shownRoom = room;
+      $('room-integrations-button').hidden = !room || room.kind === 'direct';
       pins.roomShown(roomId);
       care.roomShown(room);
     },

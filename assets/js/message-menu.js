@@ -1,11 +1,11 @@
 // The menu of one message: Copy link and Reply in thread for any message, Edit and Delete for
-// one's own. One shared panel is moved next to whichever message opened it
+// one's own, Report for someone else's. One shared panel is moved next to whichever message opened it
 // (its "⋯" button, or — on touch screens, where there is no hover to show
 // that button — the message itself, tapped or long-pressed; see touch.js).
 
-const ITEMS_FOR_OTHERS = ['copy-link', 'react', 'pin', 'save', 'reply'];
+const ITEMS_FOR_OTHERS = ['copy-link', 'react', 'pin', 'save', 'reply', 'report'];
 
-// onAction(action, message): 'copy-link' | 'react' | 'pin' | 'save' | 'edit' | 'delete' | 'reply'.
+// onAction(action, message): 'copy-link' | 'react' | 'pin' | 'save' | 'edit' | 'delete' | 'reply' | 'report'.
 export function setupMessageMenu({ panel, meId, onAction, onOpen }) {
   let target = null; // { message, anchor, button }
 
@@ -18,7 +18,9 @@ export function setupMessageMenu({ panel, meId, onAction, onOpen }) {
     target = { message, anchor, button };
     const mine = message.author_id === meId();
     for (const item of panel.querySelectorAll('[data-action]')) {
-      item.hidden = !mine && !ITEMS_FOR_OTHERS.includes(item.dataset.action);
+      const { action } = item.dataset;
+      // Nobody reports their own message.
+      item.hidden = mine ? action === 'report' : !ITEMS_FOR_OTHERS.includes(action);
     }
     onOpen?.(panel, message);
     button?.setAttribute('aria-expanded', 'true');

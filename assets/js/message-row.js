@@ -65,8 +65,9 @@ export function messageRow(row, ctx) {
     h(
       'div',
       { class: 'msg__head' },
-      personName(author, 'msg__author'),
-      statusEmoji(m.author),
+      // A webhook's post may name who it speaks for; the bot stays in the title.
+      m.sent_as ? h('span', { class: 'msg__author', title: author }, m.sent_as) : personName(author, 'msg__author'),
+      m.bot ? [' ', h('span', { class: 'bot-badge' }, 'BOT')] : statusEmoji(m.author),
       ' ',
       h('time', { class: 'msg__time', datetime: date.toISOString(), title: formatFull(date) }, formatClock(date)),
       countdownEl(m),
@@ -98,8 +99,10 @@ export function messageRow(row, ctx) {
 function bodyEl(m) {
   if (m.deleted) return h('div', { class: 'msg__body msg__body--deleted' }, t('message.deleted'));
   if (!m.body && m.files?.length) return null;
-  const body = h('div', { class: 'msg__body' });
-  body.append(renderMarkdown(m.body));
+  // "/me waves" reads as an action: "alice waves".
+  const action = /^\/me\s/.test(m.body);
+  const body = h('div', { class: action ? 'msg__body msg__body--action' : 'msg__body' }, action ? `${m.sent_as || m.author} ` : null);
+  body.append(renderMarkdown(action ? m.body.slice(4) : m.body));
   markMentions(body, m);
   if (m.edited_at) {
     const edited = toDate(m.edited_at);

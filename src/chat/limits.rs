@@ -111,6 +111,8 @@ pub struct Limits {
     /// Failed sign-ins per username: slows password guessing on one account.
     pub failed_sign_ins_per_name: Option<RateLimiter>,
     pub sends_per_user: Option<RateLimiter>,
+    /// Requests per API token (bots, scripts), of any kind.
+    pub requests_per_token: Option<RateLimiter>,
     /// (room, user) -> when they last posted, for rooms in slow mode.
     slow_mode: Mutex<HashMap<(i64, i64), Instant>>,
     slow_mode_refused: AtomicU64,
@@ -123,6 +125,7 @@ pub struct LimitSettings {
     pub sign_ups_per_hour: u32,
     pub sign_ins_per_minute: u32,
     pub sends_per_second: u32,
+    pub token_requests_per_minute: u32,
 }
 
 impl Default for LimitSettings {
@@ -132,6 +135,7 @@ impl Default for LimitSettings {
             sign_ups_per_hour: 30,
             sign_ins_per_minute: 20,
             sends_per_second: 10,
+            token_requests_per_minute: 120,
         }
     }
 }
@@ -155,6 +159,10 @@ impl Limits {
                 s.sends_per_second.saturating_mul(3),
                 Duration::from_secs(3),
             )),
+            requests_per_token: on(RateLimiter::new(
+                s.token_requests_per_minute,
+                Duration::from_mins(1),
+            )),
             slow_mode: Mutex::new(HashMap::new()),
             slow_mode_refused: AtomicU64::new(0),
         }
@@ -172,6 +180,7 @@ impl Limits {
                 of(&self.failed_sign_ins_per_name),
             ),
             ("sends_per_user", of(&self.sends_per_user)),
+            ("requests_per_token", of(&self.requests_per_token)),
             ("slow_mode", self.slow_mode_refused.load(Ordering::Relaxed)),
         ]
     }

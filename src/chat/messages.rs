@@ -103,6 +103,20 @@ impl Chat {
         thread: Option<ThreadPlace>,
         files: Vec<crate::files::FileKey>,
     ) -> Result<Posted> {
+        self.post_as(user, room, client_id, body, (thread, files), None)
+            .await
+    }
+
+    /// `post`, with the name an incoming webhook asked to show (`sent_as`).
+    pub(super) async fn post_as(
+        &self,
+        user: &User,
+        room: RoomId,
+        client_id: ClientId,
+        body: &str,
+        (thread, files): (Option<ThreadPlace>, Vec<crate::files::FileKey>),
+        sent_as: Option<String>,
+    ) -> Result<Posted> {
         let started = std::time::Instant::now();
         let (access, role) = self.member_access(user, room).await?;
         let body =
@@ -124,6 +138,8 @@ impl Chat {
                 room,
                 author: user.id,
                 author_name: user.username.clone(),
+                author_bot: user.bot,
+                sent_as: sent_as.map(Box::new),
                 client_id,
                 body,
                 thread,

@@ -9,6 +9,8 @@ mod disappearing;
 mod expired_files;
 mod files;
 mod group_dms;
+mod hooks;
+mod integrations;
 mod limits;
 mod member_invites;
 mod mentions;
@@ -17,6 +19,7 @@ mod moderation;
 mod pins;
 mod profiles;
 mod reactions;
+mod reports;
 mod resets;
 mod room_care;
 mod room_history;
@@ -32,16 +35,19 @@ use std::sync::Arc;
 
 pub use accounts::SignedIn;
 pub use admin::{MadeInvite, MAX_INVITE_SECS, MAX_INVITE_USES};
-pub use credentials::SessionToken;
+pub use credentials::{hash_password, SessionToken};
 pub use disappearing::{ExpiryClock, MAX_DISAPPEAR_SECS};
 pub use files::{Attachments, Download, FileSettings, MAX_FILES_PER_MESSAGE};
 pub use group_dms::{GROUP_MAX, GROUP_MIN};
+pub use hooks::{HookPost, MadeHook};
+pub use integrations::{MadeToken, TokenRequest, TOKEN_PREFIX};
 pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
 pub use pins::{MAX_PINS, MAX_SAVED};
 pub use profiles::{AvatarDownload, AVATAR_SIDE, AVATAR_SMALL_SIDE};
 pub use reactions::MAX_EMOJI_PER_MESSAGE;
+pub use reports::MAX_OPEN_REPORTS;
 pub use resets::{MadeResetLink, RESET_LINK_SECS};
 pub use room_care::{RoomCareRequest, TOPIC_MAX};
 pub use rooms::GENERAL;
@@ -80,6 +86,8 @@ pub struct Chat {
     files: Option<std::sync::Arc<files::Attachments>>,
     /// Sessions' last use and idle time.
     sessions: sessions::SessionClock,
+    /// API tokens' last use.
+    token_clock: integrations::TokenClock,
 }
 
 impl Chat {
@@ -92,6 +100,7 @@ impl Chat {
             expiry: Arc::default(),
             files: None,
             sessions: sessions::SessionClock::default(),
+            token_clock: integrations::TokenClock::default(),
         }
     }
 

@@ -109,6 +109,7 @@ fn admin_command() -> Command {
                 .arg(user()),
         )
         .subcommand(Command::new("list-users").about("List every account with its role"))
+        .subcommands(crate::config::operations_commands())
         .subcommand(
             Command::new("reset-password")
                 .about("Print a one-time link (valid a day) for a user to choose a new password")

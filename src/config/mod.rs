@@ -24,6 +24,7 @@
 //! file). A new kind of value implements `Scalar` in `value.rs`.
 
 mod layers;
+mod operations;
 mod options;
 pub mod value;
 
@@ -32,6 +33,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use layers::{command, Loaded, Source};
+pub use operations::operations_commands;
 
 use value::Secret;
 

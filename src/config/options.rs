@@ -129,6 +129,8 @@ options! {
     sign_ins_per_minute: u32 = 20 => limits.sign_ins_per_minute;
     /// Messages one user may send per second, sustained (bursts of 3 s worth)
     sends_per_second: u32 = 10 => limits.sends_per_second;
+    /// Requests one API token may make per minute (bursts of a minute's worth)
+    token_requests_per_minute: u32 = 120 => limits.token_requests_per_minute;
     /// Seconds to finish in-flight work after SIGTERM before exiting
     shutdown_timeout: Secs = Secs(10) => shutdown_timeout;
     /// Stream: frames that may wait for one connection before it is cut off

@@ -9,9 +9,11 @@ mod event;
 mod files;
 mod ids;
 mod input;
+mod integrations;
 mod model;
 mod profile;
 mod reactions_pins;
+mod reports;
 mod server;
 mod status;
 mod time;
@@ -30,6 +32,7 @@ pub use event::{
 pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username, ROOM_NAME_MAX, USERNAME_MAX};
+pub use integrations::{Bot, Grant, HookInfo, HookTarget, Need, Place, Scope, TokenInfo};
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
@@ -41,6 +44,7 @@ pub use profile::{
 pub use reactions_pins::{
     Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
 };
+pub use reports::{Report, ReportReason, ReportState, REPORT_REASON_MAX};
 pub use server::{Account, AuditRecord, Invite, SignUpMode, Standing};
 pub use status::{MemberStatus, UserStatus, STATUS_MAX};
 pub use time::Timestamp;

@@ -14,6 +14,9 @@ pub struct User {
     pub has_password: bool,
     pub theme: Theme,
     pub created_at: Timestamp,
+    /// A bot (made by a person, acting through API tokens and webhooks).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
 }
 
 /// The look a user chose; `system` follows the device's setting.
@@ -205,6 +208,18 @@ pub struct Message {
     /// It disappeared: its text is gone from the server (`deleted` is set too).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub expired: bool,
+    // --- integrations (issue 19)
+    /// Its author is a bot (clients mark it so).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
+    /// The name an incoming webhook asked to show (Slack's `username`);
+    /// `author` is still the hook's bot.
+    // A thin box: every room event holds a message (the events' enum stays
+    // within clippy's size difference), and most messages have no name.
+    #[allow(clippy::box_collection)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub sent_as: Option<Box<String>>,
 }
 
 /// A message in its public JSON form, encoded once when it is stored or

@@ -8,24 +8,44 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::AppState;
-use crate::chat::SessionToken;
-use crate::domain::User;
+use crate::chat::{SessionToken, TOKEN_PREFIX};
+use crate::domain::{Grant, User};
 use crate::error::Error;
 use crate::reject::{self, Part, Refusal};
 
 pub const SESSION_COOKIE: &str = "natter_session";
 const SESSION_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
 
-/// The signed-in user and the session token they came with.
+/// The signed-in user and the session token they came with; or, for an
+/// API token (`natter_...`), the user it acts as and what it may do (the
+/// route's scope and room are already checked).
 pub struct CurrentUser {
     pub user: User,
     pub token: SessionToken,
+    pub grant: Option<Grant>,
+}
+
+impl CurrentUser {
+    /// Whether a token limited to some rooms leaves `room` out (lists
+    /// narrow themselves with this).
+    pub fn outside_grant(&self, room: crate::domain::RoomId) -> bool {
+        self.grant.as_ref().is_some_and(|g| !g.room_allowed(room))
+    }
 }
 
 /// A page that works signed in or out. An unknown token counts as signed
 /// out here (pages send people to sign in); the API uses `CurrentUser`,
 /// which tells an ended session apart from none.
 pub struct MaybeUser(pub Option<CurrentUser>);
+
+/// Whether the request carries its credential in `Authorization: Bearer`
+/// (not a cookie a browser adds by itself, so no cross-site check needed).
+pub fn has_bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "))
+}
 
 /// The session token of a request: a bearer token (bots, other clients) or
 /// the session cookie (browsers).
@@ -64,11 +84,18 @@ impl FromRequestParts<AppState> for CurrentUser {
             code: "signed_out",
             message: "Sign in first.".into(),
         })?;
+        if token.expose().starts_with(TOKEN_PREFIX) {
+            return api_token(parts, state, token).await;
+        }
         match state.chat.authenticate(&token).await? {
             Some(user) => {
                 tracing::Span::current().record("user_id", user.id.0); // the access log's
                 super::sessions::seen(state, parts, &token).await;
-                Ok(CurrentUser { user, token })
+                Ok(CurrentUser {
+                    user,
+                    token,
+                    grant: None,
+                })
             }
             None => Err(Error::Unauthenticated {
                 code: "session_ended",
@@ -76,6 +103,28 @@ impl FromRequestParts<AppState> for CurrentUser {
             }),
         }
     }
+}
+
+/// A request with an API token: its user, once the token's rate limit,
+/// scopes and rooms allow this route.
+async fn api_token(
+    parts: &Parts,
+    state: &AppState,
+    token: SessionToken,
+) -> Result<CurrentUser, Error> {
+    let Some((user, grant)) = state.chat.authenticate_token(token.expose()).await? else {
+        return Err(Error::Unauthenticated {
+            code: "token_invalid",
+            message: "This API token is unknown or has been revoked.".into(),
+        });
+    };
+    tracing::Span::current().record("user_id", user.id.0);
+    super::token_scope::check(parts, &grant)?;
+    Ok(CurrentUser {
+        user,
+        token,
+        grant: Some(grant),
+    })
 }
 
 impl FromRequestParts<AppState> for MaybeUser {
@@ -88,8 +137,13 @@ impl FromRequestParts<AppState> for MaybeUser {
         let Some(token) = token_of(&parts.headers) else {
             return Ok(MaybeUser(None));
         };
+        // Pages are for people: an API token reads as signed out here.
         let user = state.chat.authenticate(&token).await?;
-        Ok(MaybeUser(user.map(|user| CurrentUser { user, token })))
+        Ok(MaybeUser(user.map(|user| CurrentUser {
+            user,
+            token,
+            grant: None,
+        })))
     }
 }
 

@@ -12,6 +12,8 @@ mod extract;
 mod files;
 mod group_dms;
 mod guard;
+mod hooks;
+mod integrations;
 mod member_invites;
 mod mentions;
 mod messages;
@@ -25,6 +27,7 @@ mod profiles;
 mod push;
 pub(crate) mod ranges;
 mod reactions;
+mod reports;
 mod resets;
 mod room_care;
 mod rooms;
@@ -35,6 +38,7 @@ mod sessions;
 mod status;
 mod stream;
 mod threads;
+mod token_scope;
 mod tutorial;
 pub mod upgrade;
 
@@ -203,10 +207,12 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .routes(routes!(moderation::ban))
         .routes(routes!(moderation::unban))
         .routes(routes!(moderation::audit_log))
+        .merge(reports::routes())
         .routes(routes!(admin::retention, admin::set_retention))
         .merge(server_finish_routes())
         .merge(push::routes())
         .merge(profiles::routes())
+        .merge(integrations::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -35,6 +35,7 @@ message is a generic sentence).",
         (name = "files", description = "Uploading attachments and downloading them"),
         (name = "search", description = "Full-text search over the messages I can read"),
         (name = "push", description = "Web Push: the server's key and this device's subscriptions"),
+        (name = "integrations", description = "Bots, API tokens and incoming webhooks"),
     )
 )]
 struct ApiDoc;
@@ -115,6 +116,15 @@ fn complete_operation(op: &mut Operation, changes_state: bool) {
     }
     if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
         answers.push(("401", "No session, or the session has ended"));
+        // Any route a token reaches: its scopes and rooms, its rate limit.
+        answers.push((
+            "403",
+            "An API token without the scope this needs, or one that may not use this route",
+        ));
+        answers.push((
+            "429",
+            "An API token made more than --token-requests-per-minute requests (with Retry-After)",
+        ));
     }
     if has(ParameterIn::Path) {
         answers.push((

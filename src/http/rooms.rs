@@ -72,9 +72,9 @@ pub async fn my_rooms(
     State(state): State<AppState>,
     me: CurrentUser,
 ) -> Result<Json<RoomsResponse>> {
-    Ok(Json(RoomsResponse {
-        rooms: state.chat.my_rooms(&me.user).await?,
-    }))
+    let mut rooms = state.chat.my_rooms(&me.user).await?;
+    rooms.retain(|r| !me.outside_grant(r.room.id));
+    Ok(Json(RoomsResponse { rooms }))
 }
 
 /// POST /api/v1/rooms — create a public or private room; I become its owner.

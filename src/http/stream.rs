@@ -56,15 +56,10 @@ pub async fn stream(
         )
     })?;
     let settings = state.stream.clone();
-    let (chat, hub, user, session) = (
-        state.chat.clone(),
-        state.hub.clone(),
-        me.user,
-        me.token.hash(),
-    );
-    Ok(upgrade.accept(move |taken, early| {
-        connection::serve(taken, &early, chat, hub, user, session, settings)
-    }))
+    let (chat, hub, session) = (state.chat.clone(), state.hub.clone(), me.token.hash());
+    let who = (me.user, session, me.grant);
+    Ok(upgrade
+        .accept(move |taken, early| connection::serve(taken, &early, chat, hub, who, settings)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -3,6 +3,7 @@
 //! path (a full channel drops the push, counted in the log); the
 //! dispatcher task decides and queues.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -16,23 +17,60 @@ use crate::storage::{Publisher, PushCandidate, QueuedPush};
 const TAP_BOUND: usize = 4096;
 
 /// Sits between the store and the bus: hands every commit on unchanged,
-/// and a copy of each new message to the dispatcher.
+/// and a copy of each new message to the dispatcher, while anyone on the
+/// server has a subscription (most servers most of the time have none, and
+/// then a send pays nothing for Web Push: no copy, no read).
 pub struct Tap {
     inner: Arc<dyn Publisher>,
     messages: mpsc::Sender<Message>,
+    gate: Arc<Gate>,
 }
 
-pub type TapReceiver = mpsc::Receiver<Message>;
+/// Whether new messages go to the dispatcher: open while a subscription may
+/// exist. Opened before a subscription is stored; closed only under `change`
+/// after the store says there is none, so a subscription made meanwhile
+/// reopens it after the close.
+#[derive(Default)]
+pub struct Gate {
+    open: AtomicBool,
+    pub(super) change: tokio::sync::Mutex<()>,
+}
 
-/// A tap in front of `inner`, and the dispatcher's end of it.
+impl Gate {
+    pub(super) fn is_open(&self) -> bool {
+        self.open.load(Ordering::Acquire)
+    }
+
+    pub(super) fn set(&self, open: bool) {
+        self.open.store(open, Ordering::Release);
+    }
+}
+
+/// The dispatcher's end of the tap.
+pub struct TapReceiver {
+    pub(super) messages: mpsc::Receiver<Message>,
+    pub(super) gate: Arc<Gate>,
+}
+
+/// A tap in front of `inner`, and the dispatcher's end of it. The gate
+/// starts closed; `Pushes::start` opens it if the store holds subscriptions.
 pub fn tap(inner: Arc<dyn Publisher>) -> (Arc<Tap>, TapReceiver) {
     let (messages, rx) = mpsc::channel(TAP_BOUND);
-    (Arc::new(Tap { inner, messages }), rx)
+    let gate = Arc::new(Gate::default());
+    let tap = Tap {
+        inner,
+        messages,
+        gate: Arc::clone(&gate),
+    };
+    (Arc::new(tap), TapReceiver { messages: rx, gate })
 }
 
 impl Publisher for Tap {
     fn publish(&self, events: &[Event]) {
         self.inner.publish(events);
+        if !self.gate.is_open() {
+            return;
+        }
         for event in events {
             if let Event::Room(e) = event {
                 if let RoomChange::MessageCreated { message } = &e.change {
@@ -45,11 +83,23 @@ impl Publisher for Tap {
     }
 }
 
-pub(super) fn spawn(pushes: Arc<Pushes>, mut messages: TapReceiver) {
+/// How often, at most, a message nobody could be pushed leads to asking the
+/// store whether any subscription is left (they go with their sessions).
+const GATE_CHECK: std::time::Duration = std::time::Duration::from_mins(1);
+
+pub(super) fn spawn(pushes: Arc<Pushes>, mut messages: mpsc::Receiver<Message>) {
     tokio::spawn(async move {
+        let mut checked = tokio::time::Instant::now();
         while let Some(message) = messages.recv().await {
-            if let Err(e) = dispatch(&pushes, &message).await {
-                tracing::warn!(room = %message.room_id, seq = %message.seq, error = %e, "push: cannot queue pushes");
+            match dispatch(&pushes, &message).await {
+                Ok(false) if checked.elapsed() >= GATE_CHECK => {
+                    pushes.close_gate_if_nobody_subscribes().await;
+                    checked = tokio::time::Instant::now();
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(room = %message.room_id, seq = %message.seq, error = %e, "push: cannot queue pushes");
+                }
             }
         }
     });
@@ -74,9 +124,11 @@ fn mentions(who: &PushCandidate, message: &Message) -> bool {
             .any(|n| n.to_lowercase() == who.username.to_lowercase())
 }
 
-async fn dispatch(pushes: &Arc<Pushes>, message: &Message) -> crate::error::Result<()> {
+/// Queues `message`'s pushes; false when nobody in its room has a
+/// subscription.
+async fn dispatch(pushes: &Arc<Pushes>, message: &Message) -> crate::error::Result<bool> {
     if message.deleted {
-        return Ok(());
+        return Ok(true);
     }
     // Members at commit time (joined by then, still in now), never the author.
     let candidates = pushes
@@ -84,7 +136,7 @@ async fn dispatch(pushes: &Arc<Pushes>, message: &Message) -> crate::error::Resu
         .push_candidates(message.room_id, message.author_id, message.created_at)
         .await?;
     if candidates.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let now = Timestamp::now();
     let Some((room, _)) = pushes
@@ -92,7 +144,7 @@ async fn dispatch(pushes: &Arc<Pushes>, message: &Message) -> crate::error::Resu
         .room_for(message.room_id, message.author_id)
         .await?
     else {
-        return Ok(());
+        return Ok(true);
     };
     let chosen: Vec<&PushCandidate> = candidates
         .iter()
@@ -101,7 +153,7 @@ async fn dispatch(pushes: &Arc<Pushes>, message: &Message) -> crate::error::Resu
         .filter(|c| !pushes.online(c.user_id))
         .collect();
     if chosen.is_empty() {
-        return Ok(());
+        return Ok(true);
     }
     let queued: Vec<QueuedPush> = chosen
         .iter()
@@ -120,5 +172,5 @@ async fn dispatch(pushes: &Arc<Pushes>, message: &Message) -> crate::error::Resu
     for c in chosen {
         pushes.wake(c.subscription);
     }
-    Ok(())
+    Ok(true)
 }

@@ -31,7 +31,7 @@ use anyhow::Context;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub use dispatch::{tap, Tap, TapReceiver};
+pub use dispatch::{tap, Gate, Tap, TapReceiver};
 pub use payload::{PushPayload, EXCERPT_CHARS};
 
 use crate::chat::SessionToken;
@@ -114,6 +114,7 @@ pub struct Pushes {
     client: OutboundClient,
     hub: Arc<Hub>,
     workers: Mutex<HashMap<i64, WorkerHandle>>,
+    gate: Arc<Gate>,
 }
 
 impl Pushes {
@@ -152,11 +153,13 @@ impl Pushes {
             client,
             hub,
             workers: Mutex::default(),
+            gate: Arc::clone(&commits.gate),
         });
         for id in pushes.store.subscriptions_with_queued_pushes().await? {
             pushes.wake(id);
         }
-        dispatch::spawn(Arc::clone(&pushes), commits);
+        pushes.gate.set(pushes.store.any_push_subscription().await?);
+        dispatch::spawn(Arc::clone(&pushes), commits.messages);
         Ok(pushes)
     }
 
@@ -185,6 +188,10 @@ impl Pushes {
             }
             _ => {}
         }
+        // Open before the row exists: a message committed from now on may
+        // have someone to go to.
+        let _change = self.gate.change.lock().await;
+        self.gate.set(true);
         let new = NewPushSubscription {
             user_id: user.id,
             session_hash: session.hash(),
@@ -228,7 +235,19 @@ impl Pushes {
             return Err(Error::not_found("No such push subscription of yours."));
         }
         self.stop(id);
+        self.close_gate_if_nobody_subscribes().await;
         Ok(())
+    }
+
+    /// Closes the tap's gate when the store holds no subscription any more
+    /// (subscriptions also go with their sessions, so this is asked after
+    /// unsubscribing and when a dispatch finds nobody; a wrong "yes" only
+    /// costs a read per message until the next check).
+    pub(super) async fn close_gate_if_nobody_subscribes(&self) {
+        let _change = self.gate.change.lock().await;
+        if let Ok(false) = self.store.any_push_subscription().await {
+            self.gate.set(false);
+        }
     }
 
     /// Whether `user` has a stream open on this node (then the page itself

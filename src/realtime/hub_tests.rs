@@ -11,6 +11,7 @@ fn user(id: i64) -> User {
         has_password: false,
         theme: Theme::default(),
         created_at: Timestamp(0),
+        bot: false,
     }
 }
 

@@ -15,6 +15,10 @@ pub struct NewMessage {
     pub author: UserId,
     /// The author's username, so the insert need not look it up.
     pub author_name: String,
+    /// The author is a bot; and the name a webhook asked to show.
+    pub author_bot: bool,
+    #[allow(clippy::box_collection)] // as in `Message`
+    pub sent_as: Option<Box<String>>,
     pub client_id: ClientId,
     pub body: MessageBody,
     /// Uploads of the author's to attach, in order (see `record_upload`).

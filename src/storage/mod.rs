@@ -13,9 +13,11 @@ mod directory;
 mod disappearing;
 mod finish;
 mod groups;
+mod integrations;
 mod mentions;
 mod messages;
 mod moderation;
+mod operations;
 mod pins;
 mod profiles;
 mod push;
@@ -37,9 +39,11 @@ pub use directory::Directory;
 pub use disappearing::Disappearing;
 pub use finish::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 pub use groups::Groups;
+pub use integrations::{Integrations, NewHook, NewToken};
 pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay};
 pub use moderation::{AuditEntry, Moderation};
+pub use operations::{NewReport, Operations, ReportFiled};
 pub use pins::Pins;
 pub use profiles::Profiles;
 pub use push::{NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush};
@@ -144,6 +148,8 @@ pub trait Store:
     + ServerFinish
     + Push
     + Profiles
+    + Integrations
+    + Operations
     + 'static
 {
 }
@@ -167,6 +173,8 @@ impl<T> Store for T where
         + ServerFinish
         + Push
         + Profiles
+        + Integrations
+        + Operations
         + 'static
 {
 }

@@ -87,4 +87,6 @@ pub trait Push: Send + Sync {
     async fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;
     /// Subscriptions with pushes waiting (their workers start at boot).
     async fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>>;
+    /// Whether anyone on the server has a push subscription at all.
+    async fn any_push_subscription(&self) -> StoreResult<bool>;
 }

@@ -3,6 +3,9 @@
 
 mod accounts;
 mod admin;
+mod admin_cli;
+mod bot_stream;
+mod bots;
 mod closing;
 mod conversations;
 mod conversations_finish;
@@ -19,6 +22,9 @@ mod files_expiry;
 mod files_support;
 mod group_names;
 mod helpers;
+mod hooks;
+mod import_slack;
+mod integrations_support;
 mod limits;
 mod logs;
 mod messages;
@@ -36,6 +42,7 @@ mod push_subscriptions;
 mod push_support;
 mod raw_ws;
 mod reactions;
+mod reports;
 mod resets;
 mod room_care;
 mod room_rules;

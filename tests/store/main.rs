@@ -6,6 +6,7 @@
 //! One test binary; one file per area.
 
 mod accounts;
+mod integrations;
 mod messages;
 mod rooms;
 mod server;
@@ -115,6 +116,8 @@ pub fn message(room: RoomId, author: &User, client_id: &str, text: &str) -> NewM
         room,
         author: author.id,
         author_name: author.username.clone(),
+        author_bot: author.bot,
+        sent_as: None,
         client_id: ClientId::parse(client_id).unwrap(),
         body: MessageBody::parse(text, 4000).unwrap(),
         files: Vec::new(),

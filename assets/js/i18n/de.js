@@ -9,6 +9,8 @@ import conversations from './de/conversations.js';
 import admin from './de/admin.js';
 import push from './de/push.js';
 import profiles from './de/profiles.js';
+import integrations from './de/integrations.js';
+import reports from './de/reports.js';
 
 export default {
   ...core,
@@ -16,4 +18,6 @@ export default {
   ...admin,
   ...push,
   ...profiles,
+  ...integrations,
+  ...reports,
 };

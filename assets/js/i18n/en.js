@@ -11,6 +11,8 @@ import conversations from './en/conversations.js';
 import admin from './en/admin.js';
 import push from './en/push.js';
 import profiles from './en/profiles.js';
+import integrations from './en/integrations.js';
+import reports from './en/reports.js';
 
 export default {
   ...core,
@@ -18,4 +20,6 @@ export default {
   ...admin,
   ...push,
   ...profiles,
+  ...integrations,
+  ...reports,
 };

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures_util::stream::FuturesUnordered;
 
 use super::{Connection, Flow, PendingSend};
-use crate::domain::RoomId;
+use crate::domain::{RoomId, Scope};
 use crate::error::Error;
 use crate::realtime::wire::{self, Command, ErrorDetail, Frame};
 use crate::reject::{self, Part, Refusal};
@@ -66,6 +66,9 @@ impl Connection {
                 also_in_room,
                 files,
             } => {
+                if let Err(e) = self.granted(Scope::Post, room_id) {
+                    return self.refuse_send(&client_id, room_id, &e).await;
+                }
                 let chat = Arc::clone(&self.chat);
                 let user = self.user.clone();
                 sends
@@ -107,6 +110,16 @@ impl Connection {
                 Flow::Continue
             }
         }
+    }
+
+    /// The error frame of a send the connection's token may not make.
+    async fn refuse_send(&self, client_id: &str, room: RoomId, error: &Error) -> Flow {
+        let frame = wire::encode(&Frame::Error {
+            client_id: Some(client_id),
+            room_id: Some(room),
+            error: ErrorDetail::from(error),
+        });
+        self.flow_of(self.write(vec![frame]).await)
     }
 
     pub(super) async fn send_error(&self, room: Option<RoomId>, error: &Error) -> Flow {

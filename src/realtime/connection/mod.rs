@@ -29,7 +29,7 @@ use super::socket::SocketOut;
 use super::stream_io::StreamIo;
 use super::wire::{self, ErrorDetail, Frame};
 use crate::chat::Chat;
-use crate::domain::{Posted, User};
+use crate::domain::{Grant, Need, Place, Posted, RoomId, Scope, User};
 use crate::error::Error;
 
 /// Limits and timings of stream connections.
@@ -108,6 +108,18 @@ struct Connection {
     /// Holds the subscribed rooms' cursors (shared with the hub).
     listener: Arc<Listener>,
     socket: Arc<SocketOut>,
+    /// An API token's scopes and rooms (`None`: a session, which may
+    /// do all its user may).
+    grant: Option<Grant>,
+}
+
+impl Connection {
+    /// Whether the connection's token lets it `scope` in `room`.
+    fn granted(&self, scope: Scope, room: RoomId) -> Result<(), crate::error::Error> {
+        self.grant
+            .as_ref()
+            .map_or(Ok(()), |g| g.allow(Need::Scope(scope), Place::Room(room)))
+    }
 }
 
 /// How the client's frames are read: a small buffer, and messages and
@@ -138,8 +150,7 @@ pub fn serve(
     early: &[u8],
     chat: Arc<Chat>,
     hub: Arc<Hub>,
-    user: User,
-    session: [u8; 32],
+    (user, session, grant): (User, [u8; 32], Option<Grant>),
     settings: StreamSettings,
 ) -> impl std::future::Future<Output = ()> + Send {
     let socket = Arc::new(SocketOut::new(
@@ -161,6 +172,7 @@ pub fn serve(
         settings,
         listener,
         socket,
+        grant,
     };
     async move {
         // Holds the IP's connection slot for as long as the socket is open

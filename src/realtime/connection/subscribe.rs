@@ -14,6 +14,10 @@ impl Connection {
     /// Listen first, then check membership, then replay after `cursor`,
     /// then go live.
     pub(super) async fn subscribe(&mut self, room: RoomId, cursor: Seq) -> Flow {
+        // A token limited to some rooms (or without `read`) gets no other.
+        if let Err(e) = self.granted(crate::domain::Scope::Read, room) {
+            return self.send_error(Some(room), &e).await;
+        }
         if self.listener.is_live(room) {
             return Flow::Continue;
         }

@@ -44,6 +44,7 @@ mod tests {
             has_password: false,
             theme: Theme::default(),
             created_at: Timestamp(0),
+            bot: false,
         }
     }
 

@@ -196,6 +196,7 @@ mod tests {
             has_password: false,
             theme: Theme::default(),
             created_at: Timestamp(0),
+            bot: false,
         };
         let l = hub.connect(&user, [0; 32], 64, None);
         hub.subscribe(ROOM, &l);

@@ -11,6 +11,7 @@ use crate::domain::{
     Standing, Timestamp, User, UserId, UserStatus,
 };
 use crate::files::FileKey;
+use crate::storage::Operations;
 use crate::storage::Profiles;
 use crate::storage::{
     AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
@@ -19,6 +20,7 @@ use crate::storage::{
     Uploads,
 };
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
+use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{
     NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
 };
@@ -195,6 +197,7 @@ forward!(Push {
     fn push_cursors(&self, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
     fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;
     fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>>;
+    fn any_push_subscription(&self) -> StoreResult<bool>;
 });
 
 forward!(Profiles {
@@ -205,4 +208,32 @@ forward!(Profiles {
     fn profile_of(&self, user: UserId) -> StoreResult<crate::domain::PersonProfile>;
     fn profiles_named(&self, usernames: Vec<String>) -> StoreResult<Vec<crate::domain::PersonProfile>>;
     fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>>;
+});
+
+forward!(Integrations {
+    fn create_bot(&self, owner: UserId, name: &str, name_key: &str, avatar: Option<String>,
+        now: Timestamp) -> StoreResult<crate::domain::Bot>;
+    fn bots_of(&self, owner: UserId) -> StoreResult<Vec<crate::domain::Bot>>;
+    fn create_token(&self, token: NewToken) -> StoreResult<crate::domain::TokenInfo>;
+    fn tokens_made_by(&self, maker: UserId) -> StoreResult<Vec<crate::domain::TokenInfo>>;
+    fn revoke_token(&self, maker: UserId, id: i64, now: Timestamp) -> StoreResult<bool>;
+    fn user_for_token(&self, hash: [u8; 32]) -> StoreResult<Option<(User, crate::domain::Grant)>>;
+    fn token_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+    fn create_hook(&self, hook: NewHook) -> StoreResult<crate::domain::HookInfo>;
+    fn hooks_of_room(&self, room: RoomId) -> StoreResult<Vec<crate::domain::HookInfo>>;
+    fn hook(&self, room: RoomId, id: i64) -> StoreResult<Option<(crate::domain::HookInfo, UserId)>>;
+    fn revoke_hook(&self, room: RoomId, id: i64, now: Timestamp) -> StoreResult<bool>;
+    fn hook_target(&self, id: i64) -> StoreResult<Option<crate::domain::HookTarget>>;
+    fn hook_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+});
+
+forward!(Operations {
+    fn report_message(&self, report: crate::storage::NewReport)
+        -> StoreResult<crate::storage::ReportFiled>;
+    fn reports(&self, state: crate::domain::ReportState, limit: u32)
+        -> StoreResult<Vec<crate::domain::Report>>;
+    fn close_report(&self, id: i64, outcome: crate::domain::ReportState, by: UserId,
+        entry: AuditEntry) -> StoreResult<crate::domain::Report>;
+    fn latest_outside_change(&self) -> StoreResult<i64>;
+    fn apply_outside_changes(&self, after: i64) -> StoreResult<i64>;
 });

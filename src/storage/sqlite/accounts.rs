@@ -76,9 +76,9 @@ impl Accounts for SqliteStore {
     }
 }
 
-const USER_COLUMNS: &str = "id, username, password_hash, created_at, theme";
+const USER_COLUMNS: &str = "id, username, password_hash, created_at, theme, kind";
 
-fn user_record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
+pub(super) fn user_record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let password_hash: Option<String> = row.get(2)?;
     Ok(UserRecord {
         user: User {
@@ -87,6 +87,7 @@ fn user_record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
             has_password: password_hash.is_some(),
             theme: Theme::from_db(&row.get::<_, String>(4)?),
             created_at: Timestamp(row.get(3)?),
+            bot: row.get::<_, String>(5)? == "bot",
         },
         password_hash,
     })
@@ -114,6 +115,7 @@ pub fn create_user(
         has_password: password_hash.is_some(),
         theme: Theme::System,
         created_at: now,
+        bot: false,
     };
     let rooms = c
         .prepare_cached("SELECT id FROM rooms WHERE auto_join = 1")?
@@ -183,7 +185,7 @@ pub fn create_session(
 
 pub fn user_for_session(c: &Connection, token_hash: &[u8; 32]) -> StoreResult<Option<User>> {
     Ok(c.prepare_cached(
-        "SELECT u.id, u.username, u.password_hash, u.created_at, u.theme
+        "SELECT u.id, u.username, u.password_hash, u.created_at, u.theme, u.kind
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
     )?
     .query_row([&token_hash[..]], user_record)

@@ -126,6 +126,8 @@ fn legacy_message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         expires_at: None,
         expired: false,
         files: Vec::new(),
+        bot: false,
+        sent_as: None,
     })
 }
 
@@ -203,6 +205,8 @@ pub fn post_message(
         expires_at,
         expired: false,
         files: Vec::new(),
+        bot: new.author_bot,
+        sent_as: new.sent_as.clone(),
     };
     if let Some(place) = new.thread {
         super::conversation::check_thread_root(c, new.room, place.root)?;

@@ -84,6 +84,16 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0014_profiles.sql"),
         then: None,
     },
+    Migration {
+        version: 15,
+        sql: include_str!("../../../migrations/sqlite/0015_reports_and_operations.sql"),
+        then: None,
+    },
+    Migration {
+        version: 16,
+        sql: include_str!("../../../migrations/sqlite/0016_integrations.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -22,10 +22,12 @@ mod files;
 mod finish;
 mod group_dms;
 mod history;
+mod integrations;
 mod memberships;
 mod messages;
 mod migrate;
 mod moderation;
+mod operations;
 pub(crate) mod profiles;
 mod push;
 mod reactions;
@@ -52,6 +54,7 @@ use self::writer::Writer;
 use super::{Listeners, Publisher, StoreError};
 
 pub use migrate::latest_version;
+pub use operations::{cli, export, import};
 pub use server::offline as admin;
 
 /// How many writes may wait for the writer before senders wait in turn.

@@ -59,8 +59,8 @@ pub fn record_audit(c: &Connection, entry: &AuditEntry, now: Timestamp) -> Store
 /// The newest entries first.
 pub fn audit_log(c: &Connection, limit: u32) -> StoreResult<Vec<AuditRecord>> {
     let mut stmt = c.prepare_cached(
-        "SELECT a.id, a.at, u.username, a.action, a.target, a.room_id
-         FROM audit_log a JOIN users u ON u.id = a.actor_id ORDER BY a.id DESC LIMIT ?1",
+        "SELECT a.id, a.at, coalesce(u.username, 'natter admin'), a.action, a.target, a.room_id
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id ORDER BY a.id DESC LIMIT ?1",
     )?;
     let rows = stmt
         .query_map([limit], |r| {

@@ -287,4 +287,16 @@ impl crate::storage::Push for super::SqliteStore {
     async fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>> {
         self.readers.read(with_queued).await
     }
+
+    async fn any_push_subscription(&self) -> StoreResult<bool> {
+        self.readers
+            .read_quick(|c| {
+                Ok(c.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM push_subscriptions)",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+    }
 }

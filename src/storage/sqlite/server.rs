@@ -71,6 +71,7 @@ pub fn set_deactivated(
             user,
             which: EndedSessions::AllBut(None),
         }));
+        super::integrations::end_tokens_made_by(c, events, user, now)?;
     }
     Ok(())
 }
