@@ -67,6 +67,9 @@ fn post(
         files: Vec::new(),
         thread,
         mentions: crate::domain::Mentions::default(),
+        // Slack's bots arrive as people without passwords.
+        author_bot: false,
+        sent_as: None,
     };
     let posted = messages::post_message(c, events, &new)?;
     let mut message = posted.message;
