@@ -113,6 +113,8 @@ pub fn run(o: &SeedOpts) -> anyhow::Result<()> {
                     mentions_room: false,
                     expires_at: Some(Timestamp(o.due_at_ms)),
                     expired: false,
+                    bot: false,
+                    sent_as: None,
                 };
                 insert.execute(params![
                     id,
