@@ -22,13 +22,13 @@ pub struct Subscription {
 /// Why a subscription was refused, as a sentence for the 400 answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidSubscription {
-    #[error("the push endpoint must be an https URL")]
+    #[error("The push endpoint must be an https URL.")]
     Endpoint,
-    #[error("keys.p256dh must be a base64url P-256 public key")]
+    #[error("The field keys.p256dh must be a base64url P-256 public key.")]
     P256dh,
-    #[error("keys.auth must be 16 bytes in base64url")]
+    #[error("The field keys.auth must be 16 bytes in base64url.")]
     Auth,
-    #[error("a push subscription is {{\"endpoint\": ..., \"keys\": {{\"p256dh\": ..., \"auth\": ...}}}}")]
+    #[error("A push subscription is JSON of the shape {{\"endpoint\": ..., \"keys\": {{\"p256dh\": ..., \"auth\": ...}}}}.")]
     Shape,
 }
 

@@ -48,9 +48,9 @@ async fn a_bad_subscription_is_refused_with_a_sentence_and_nothing_is_kept() {
     for (body, says) in [
         (
             json!({ "endpoint": "https://push.example/x" }),
-            "a push subscription is",
+            "A push subscription is",
         ),
-        (json!("just a string"), "a push subscription is"),
+        (json!("just a string"), "A push subscription is"),
         (http, "https"),
         (bad_key, "p256dh"),
         (short_auth, "auth"),
