@@ -24,12 +24,10 @@ import { Typing } from './typing.js';
 import { Presence } from './presence.js';
 import { setupNotifications } from './notify.js';
 import { setupTheme } from './theme.js';
-import { setupSwitcher } from './switcher.js';
 import { setupShortcuts } from './shortcuts.js';
 import { setupMenu } from './menu.js';
 import { setupDrawer } from './drawer.js';
 import { setupTouchMenus } from './touch.js';
-import { setupRoomDialogs } from './room-dialogs.js';
 import { setupDisappearing } from './disappearing.js';
 import { memberActions as banActions } from './moderation.js';
 import { setupAccount } from './account.js';
@@ -181,13 +179,28 @@ setupDrawer({
   main: document.querySelector('.main'),
 });
 
-const roomDialogs = setupRoomDialogs({
-  refreshRooms,
-  goToRoom,
-  isOnline: (roomId, userId) => presence.isOnline(roomId, userId),
-  meId: () => state.me?.id,
-  moderationActions: banActions({ meId: () => state.me?.id, isAdmin: () => admin.isAdmin() }),
-});
+// The room dialogs (new room, browse, new message, members) and the
+// switcher load on first use: a visit may never open them, and the page's
+// first load has a weight budget (e2e/performance.test.js).
+let roomDialogsLoaded = null;
+const loadRoomDialogs = () =>
+  (roomDialogsLoaded ??= import('./room-dialogs.js').then(({ setupRoomDialogs }) =>
+    setupRoomDialogs({
+      refreshRooms,
+      goToRoom,
+      isOnline: (roomId, userId) => presence.isOnline(roomId, userId),
+      meId: () => state.me?.id,
+      moderationActions: banActions({ meId: () => state.me?.id, isAdmin: () => admin.isAdmin() }),
+    })));
+const roomDialogs = {
+  // Only an open member list follows changes: none before the first load.
+  membersChanged: (roomId) => roomDialogsLoaded?.then((d) => d.membersChanged(roomId)),
+  presenceChanged: (roomId) => roomDialogsLoaded?.then((d) => d.presenceChanged(roomId)),
+  openCreate: () => loadRoomDialogs().then((d) => d.openCreate()),
+  openDm: () => loadRoomDialogs().then((d) => d.openDm()),
+  openBrowse: () => loadRoomDialogs().then((d) => d.openBrowse()),
+  openMembers: (room, options) => loadRoomDialogs().then((d) => d.openMembers(room, options)),
+};
 setupAccount({ getMe: () => state.me, unsentCount: () => outbox?.unsentCount() ?? 0, signOut });
 setupMenu($('room-menu-button'), $('room-menu'));
 const disappearing = setupDisappearing({
@@ -219,15 +232,19 @@ $('admin-button').addEventListener('click', async () => {
   admin.page.open();
 });
 
-const openSwitcher = setupSwitcher({
-  dialog: $('switcher-dialog'),
-  input: $('switcher-input'),
-  list: $('switcher-list'),
-  rooms: () => sidebar.ordered(),
-  label: roomLabel,
-  meId: () => state.me?.id,
-  choose: (option) => nav.choose(option),
-});
+let switcher = null;
+const openSwitcher = async () => {
+  switcher ??= (await import('./switcher.js')).setupSwitcher({
+    dialog: $('switcher-dialog'),
+    input: $('switcher-input'),
+    list: $('switcher-list'),
+    rooms: () => sidebar.ordered(),
+    label: roomLabel,
+    meId: () => state.me?.id,
+    choose: (option) => nav.choose(option),
+  });
+  switcher();
+};
 $('switcher-hint').replaceChildren(...tParts('switcher.hint', { up: kbd('↑'), down: kbd('↓'), enter: kbd('Enter'), esc: kbd('Esc') }));
 setupShortcuts({
   openSwitcher,
