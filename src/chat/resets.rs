@@ -38,7 +38,20 @@ impl Chat {
     /// Admins only; audited.
     pub async fn make_reset_link(&self, admin: &User, user: UserId) -> Result<MadeResetLink> {
         self.require_admin(admin).await?;
-        let name = self.existing_name_of(user).await?;
+        let target = self
+            .store
+            .user_by_id(user)
+            .await?
+            .ok_or_else(|| Error::not_found("There is no such user."))?
+            .user;
+        // A bot is never signed in to: it acts through its owner's tokens.
+        if target.bot {
+            return Err(Error::invalid(
+                "bot_account",
+                "A bot has no password to reset; it acts through its owner's API tokens.",
+            ));
+        }
+        let name = target.username;
         let (made, code_hash) = MadeResetLink::generate();
         let change = AuditedChange::CreateResetLink {
             user,

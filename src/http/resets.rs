@@ -30,6 +30,7 @@ pub struct ResetLinkResponse {
     params(("id" = i64, Path, description = "User id")), security(("session" = []), ("bearer" = [])),
     responses(
         (status = 201, body = ResetLinkResponse, description = "Made; give the person the link"),
+        (status = 400, body = ErrorBody, description = "The user is a bot (bot_account): bots have no password"),
         (status = 403, body = ErrorBody, description = "Not an admin"),
         (status = 404, body = ErrorBody, description = "No such user"),
     ))]

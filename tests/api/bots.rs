@@ -9,6 +9,21 @@ use crate::helpers::{spawn_app, spawn_app_with};
 use crate::integrations_support::{bot, make_token, my_id, room, say, token, with_token};
 
 #[tokio::test]
+async fn an_admin_cannot_make_a_password_reset_link_for_a_bot() {
+    let app = spawn_app().await;
+    let admin = app.user("alice").await; // the first account is the admin
+    let helper = bot(&admin, "helper").await;
+    let r = admin
+        .post(
+            &format!("/api/v1/admin/users/{helper}/reset-link"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.error_code(), "bot_account");
+}
+
+#[tokio::test]
 async fn a_read_token_reads_but_posting_with_it_is_refused_with_a_sentence() {
     let app = spawn_app().await;
     let alice = app.user("alice").await;
