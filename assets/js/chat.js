@@ -36,6 +36,7 @@ import { toast } from './toast.js';
 import { setupFiles } from './files-ui.js';
 import { setupConversations } from './conversations.js';
 import { setupLevels } from './notify-levels.js';
+import { setupSwitcher } from './switcher.js';
 
 translatePage();
 
@@ -179,8 +180,8 @@ setupDrawer({
   main: document.querySelector('.main'),
 });
 
-// The room dialogs (new room, browse, new message, members) and the
-// switcher load on first use: a visit may never open them, and the page's
+// The room dialogs (new room, browse, new message, members) load on
+// first use: a visit may never open them, and the page's
 // first load has a weight budget (e2e/performance.test.js).
 let roomDialogsLoaded = null;
 const loadRoomDialogs = () =>
@@ -232,19 +233,17 @@ $('admin-button').addEventListener('click', async () => {
   admin.page.open();
 });
 
-let switcher = null;
-const openSwitcher = async () => {
-  switcher ??= (await import('./switcher.js')).setupSwitcher({
-    dialog: $('switcher-dialog'),
-    input: $('switcher-input'),
-    list: $('switcher-list'),
-    rooms: () => sidebar.ordered(),
-    label: roomLabel,
-    meId: () => state.me?.id,
-    choose: (option) => nav.choose(option),
-  });
-  switcher();
-};
+// The switcher stays in the first load: Ctrl+K and the name typed right
+// after it must not wait for a module (keys typed meanwhile were lost).
+const openSwitcher = setupSwitcher({
+  dialog: $('switcher-dialog'),
+  input: $('switcher-input'),
+  list: $('switcher-list'),
+  rooms: () => sidebar.ordered(),
+  label: roomLabel,
+  meId: () => state.me?.id,
+  choose: (option) => nav.choose(option),
+});
 $('switcher-hint').replaceChildren(...tParts('switcher.hint', { up: kbd('↑'), down: kbd('↓'), enter: kbd('Enter'), esc: kbd('Esc') }));
 setupShortcuts({
   openSwitcher,
