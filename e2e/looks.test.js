@@ -63,6 +63,9 @@ test('an error toast is readable in the dark theme and covers neither the newest
   const toast = page.locator('#toast.toast--error.toast--visible');
   await toast.waitFor();
   await page.waitForFunction(() => getComputedStyle(document.querySelector('#toast')).opacity === '1');
+  // The page goes back to its default room after the error: measure once
+  // that room's newest message is shown again.
+  await messageRow(page, 'the newest message').waitFor();
   const look = await page.evaluate(() => {
     const el = document.querySelector('#toast');
     const style = getComputedStyle(el);
