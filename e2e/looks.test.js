@@ -130,7 +130,11 @@ test('a German browser gets the German client, with its own date and 24-hour clo
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.goto(`${server.url}/`);
-  assert.equal(await page.textContent('#signup-form button[type="submit"]'), 'Loslegen');
+  // The texts are filled in once the German catalogue (its parts) has
+  // loaded, which may end after the page's load event.
+  const start = page.locator('#signup-form button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('#signup-form button[type="submit"]').textContent !== '');
+  assert.equal(await start.textContent(), 'Loslegen');
   await page.fill('#username', 'quirin');
   await page.click('#signup-form button[type="submit"]');
   await page.waitForURL(/\/chat/);
