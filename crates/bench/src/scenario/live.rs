@@ -50,23 +50,8 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     .await?;
     report.setup_secs = secs_between(setup_started, now_ns());
 
-    let jobs = membership
-        .iter()
-        .map(|(a, r)| ClientJob {
-            token: a.token.clone(),
-            rooms: vec![*r],
-        })
-        .collect();
-    let worker_count = workers::count_for(plan.clients, ctx.opts.per_worker, ctx.opts.workers);
-    let mut workers = Workers::spawn(
-        worker_count,
-        &ctx.server.stream_url(),
-        jobs,
-        ctx.opts.connect_concurrency,
-        ctx.opts.read_pause_us,
-        false,
-    )
-    .await?;
+    let (mut workers, worker_count) =
+        spawn_listeners(ctx, plan.clients, &membership, false).await?;
 
     let before_connect = ctx.sample()?;
     let ready = workers.go().await?;
@@ -151,6 +136,34 @@ async fn send_phase(
 /// Clients per room. `rooms`: 5% large (weight 30), 25% medium (3), 70%
 /// small (1) — with 18,000 clients in 1,000 rooms about 180, 18 and 6
 /// members. Otherwise the clients are spread evenly.
+/// Workers holding one stream client per (account, room) of `membership`,
+/// not yet connected, and how many workers that is (for `clients` clients).
+pub(super) async fn spawn_listeners(
+    ctx: &Ctx,
+    clients: usize,
+    membership: &[(&Account, i64)],
+    track_events: bool,
+) -> Result<(Workers, usize)> {
+    let jobs = membership
+        .iter()
+        .map(|(a, r)| ClientJob {
+            token: a.token.clone(),
+            rooms: vec![*r],
+        })
+        .collect();
+    let worker_count = workers::count_for(clients, ctx.opts.per_worker, ctx.opts.workers);
+    let workers = Workers::spawn(
+        worker_count,
+        &ctx.server.stream_url(),
+        jobs,
+        ctx.opts.connect_concurrency,
+        ctx.opts.read_pause_us,
+        track_events,
+    )
+    .await?;
+    Ok((workers, worker_count))
+}
+
 fn room_sizes(scenario: ScenarioKind, clients: usize, rooms: usize) -> Vec<usize> {
     let weights: Vec<usize> = (0..rooms)
         .map(|i| {

@@ -21,16 +21,15 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::live::{connect_summary, deliveries};
+use super::live::{connect_summary, deliveries, spawn_listeners};
 use super::{measured, Ctx};
 use crate::api::Api;
 use crate::clock::{now_ns, stamped_body};
-use crate::job::{ClientJob, SeenEvent, WorkerResult};
+use crate::job::{SeenEvent, WorkerResult};
 use crate::live_event::Kind;
 use crate::mixed_sender::{self, MixOutcome, OpKind};
 use crate::report::Report;
 use crate::stats::{Latency, Summary};
-use crate::workers::{self, Workers};
 
 /// One kind of operation: what its senders saw and what the receivers got.
 #[derive(Debug, Serialize)]
@@ -96,23 +95,7 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
         .collect();
     report.setup_secs = secs(setup_started);
 
-    let jobs = membership
-        .iter()
-        .map(|(a, r)| ClientJob {
-            token: a.token.clone(),
-            rooms: vec![*r],
-        })
-        .collect();
-    let worker_count = workers::count_for(plan.clients, ctx.opts.per_worker, ctx.opts.workers);
-    let mut workers = Workers::spawn(
-        worker_count,
-        &ctx.server.stream_url(),
-        jobs,
-        ctx.opts.connect_concurrency,
-        ctx.opts.read_pause_us,
-        true,
-    )
-    .await?;
+    let (mut workers, worker_count) = spawn_listeners(ctx, plan.clients, &membership, true).await?;
     let ready = workers.go().await?;
     report.connect = Some(connect_summary(&ready, worker_count));
 
