@@ -1,0 +1,254 @@
+//! Every area the PostgreSQL backend does not have yet: each method answers
+//! "unavailable" with a sentence naming the area. An area ported to
+//! PostgreSQL takes its block out of here and gets its own file beside
+//! this one (the same areas as `storage/sqlite`). This file goes when the
+//! last block does.
+#![allow(unused_imports)]
+
+use super::PgStore;
+use crate::domain::Theme;
+use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, UserRecord, Accounts};
+use crate::domain::{RoomSummary, RoomListing};
+
+use crate::domain::{
+    Account, Attachment, AuditRecord, Emoji, Invite, Member, MemberStatus, MentionEntry, Message,
+    MessageBody, MessageJson, NotificationLevel, PastRoomEvent, Person, Pin, Posted, ReactionGroup,
+    Reactor, Role, Room, RoomAbout, RoomCare, RoomId, RoomSettings, SavedMessage, Seq, SignUpMode,
+    Standing, Timestamp, User, UserId, UserStatus,
+};
+use crate::files::FileKey;
+use crate::storage::Operations;
+use crate::storage::Profiles;
+use crate::storage::{
+    AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
+    MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins, Reactions, Replay,
+    RoomCaretaking, Search, Server, Statuses, Store, StoreResult, UploadRecord, UploadReservation,
+    Uploads,
+};
+use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
+use crate::storage::{Integrations, NewHook, NewToken};
+use crate::storage::{
+    NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
+};
+
+
+/// Implements `$area` for `PgStore` with every method answering that the
+/// area is not on PostgreSQL yet.
+macro_rules! unported {
+    ($area:ident {
+        $(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $out:ty;)*
+    }) => {
+        #[async_trait::async_trait]
+        impl $area for PgStore {
+            $(async fn $name(&self $(, _: $ty)*) -> $out {
+                Err(super::unported(stringify!($area)))
+            })*
+        }
+    };
+}
+
+unported!(Accounts {
+    fn create_user(&self, username: &str, username_key: &str, password_hash: Option<String>,
+        now: Timestamp) -> StoreResult<User>;
+    fn user_by_name(&self, username_key: &str) -> StoreResult<Option<UserRecord>>;
+    fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()>;
+    fn set_theme(&self, user: UserId, theme: Theme) -> StoreResult<()>;
+    fn create_session(&self, user: UserId, token_hash: [u8; 32], now: Timestamp) -> StoreResult<()>;
+    fn user_for_session(&self, token_hash: [u8; 32]) -> StoreResult<Option<User>>;
+    fn delete_session(&self, token_hash: [u8; 32]) -> StoreResult<()>;
+    fn delete_sessions_of(&self, user: UserId, keep: Option<[u8; 32]>) -> StoreResult<u64>;
+});
+
+unported!(Rooms {
+    fn create_room(&self, room: NewRoom, now: Timestamp) -> StoreResult<Room>;
+    fn room_for(&self, room: RoomId, user: UserId)
+        -> StoreResult<Option<(Room, Option<Membership>)>>;
+    fn access(&self, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>>;
+    fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>>;
+    fn public_rooms(&self, asking: UserId) -> StoreResult<Vec<RoomListing>>;
+    fn add_member(&self, room: RoomId, user: UserId, role: Role, now: Timestamp) -> StoreResult<()>;
+    fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
+    fn members(&self, room: RoomId) -> StoreResult<Vec<Member>>;
+    fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room>;
+    fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()>;
+    fn set_slow_mode(&self, room: RoomId, secs: u32) -> StoreResult<()>;
+});
+
+unported!(Messages {
+    fn post_message(&self, message: NewMessage) -> StoreResult<Posted>;
+    fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>>;
+    fn history(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>>;
+    fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>>;
+    fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()>;
+    fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay>;
+    fn thread_replies(&self, room: RoomId, first: Seq, page: HistoryPage)
+        -> StoreResult<Vec<MessageJson>>;
+    fn edit_message(&self, room: RoomId, seq: Seq, author: UserId, body: MessageBody,
+        mentions: crate::domain::Mentions) -> StoreResult<Message>;
+    fn room_changes_between(&self, room: RoomId, first: Seq, last: Seq)
+        -> StoreResult<Vec<PastRoomEvent>>;
+});
+
+unported!(Directory {
+    fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>>;
+    fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout>;
+});
+
+unported!(Uploads {
+    fn record_upload(&self, upload: NewUpload) -> StoreResult<Attachment>;
+    fn readable_upload(&self, key: &FileKey, reader: UserId) -> StoreResult<Option<UploadRecord>>;
+    fn files_of_message(&self, room: RoomId, seq: Seq) -> StoreResult<Vec<FileKey>>;
+    fn expire_uploads(&self, keys: Vec<FileKey>, made_before: Timestamp)
+        -> StoreResult<HashSet<FileKey>>;
+    fn reserve_upload_quota(&self, user: UserId, wanted: Option<u64>, most: u64, quota: u64)
+        -> StoreResult<Result<UploadReservation, u64>>;
+    fn release_upload_quota(&self, reservation: i64) -> StoreResult<()>;
+});
+
+unported!(Search {
+    fn search_messages(&self, reader: UserId, search: MessageSearch) -> StoreResult<Vec<Message>>;
+});
+
+unported!(Mentions {
+    fn members_named(&self, room: RoomId, name_keys: Vec<String>) -> StoreResult<Vec<Member>>;
+    fn members_may_mention_room(&self, room: RoomId) -> StoreResult<bool>;
+    fn set_members_may_mention_room(&self, room: RoomId, allowed: bool) -> StoreResult<()>;
+    fn mentions_of(&self, user: UserId, before: Option<i64>, limit: u32)
+        -> StoreResult<Vec<MentionEntry>>;
+    fn mention_counts(&self, user: UserId) -> StoreResult<Vec<(RoomId, i64)>>;
+    fn notification_levels(&self, user: UserId) -> StoreResult<Vec<(RoomId, NotificationLevel)>>;
+    fn set_notification_level(&self, room: RoomId, user: UserId, level: NotificationLevel)
+        -> StoreResult<()>;
+    fn do_not_disturb(&self, user: UserId) -> StoreResult<Option<Timestamp>>;
+    fn set_do_not_disturb(&self, user: UserId, until: Option<Timestamp>) -> StoreResult<()>;
+});
+
+unported!(Reactions {
+    fn add_reaction(&self, room: RoomId, seq: Seq, who: Reactor, emoji: Emoji, max_emoji: u32)
+        -> StoreResult<AddOutcome>;
+    fn remove_reaction(&self, room: RoomId, seq: Seq, who: Reactor, emoji: Emoji)
+        -> StoreResult<bool>;
+    fn reactions_between(&self, room: RoomId, first: Seq, last: Seq)
+        -> StoreResult<Vec<ReactionGroup>>;
+});
+
+unported!(Pins {
+    fn pin_message(&self, room: RoomId, seq: Seq, who: Reactor, max_pins: u32)
+        -> StoreResult<AddOutcome>;
+    fn unpin_message(&self, room: RoomId, seq: Seq, who: Reactor) -> StoreResult<bool>;
+    fn pins(&self, room: RoomId) -> StoreResult<Vec<Pin>>;
+    fn save_message(&self, user: UserId, room: RoomId, seq: Seq, max_saved: u32)
+        -> StoreResult<AddOutcome>;
+    fn unsave_message(&self, user: UserId, room: RoomId, seq: Seq) -> StoreResult<bool>;
+    fn saved_messages(&self, user: UserId, limit: u32) -> StoreResult<Vec<SavedMessage>>;
+});
+
+unported!(RoomCaretaking {
+    fn room_settings(&self, room: RoomId) -> StoreResult<RoomSettings>;
+    fn care_for_room(&self, room: RoomId, change: RoomCare, who: Reactor)
+        -> StoreResult<RoomSettings>;
+    fn delete_room(&self, room: RoomId) -> StoreResult<()>;
+    fn change_role(&self, room: RoomId, user: UserId, role: Role, by: Reactor)
+        -> StoreResult<bool>;
+});
+
+unported!(Groups {
+    fn open_group(&self, creator: UserId, others: Vec<UserId>, name: String, now: Timestamp)
+        -> StoreResult<(Room, bool)>;
+    fn groups_of(&self, user: UserId) -> StoreResult<Vec<RoomId>>;
+    fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>>;
+});
+
+unported!(Statuses {
+    fn set_status(&self, user: UserId, status: Option<UserStatus>) -> StoreResult<()>;
+    fn status_of(&self, user: UserId, now: Timestamp) -> StoreResult<Option<UserStatus>>;
+    fn member_statuses(&self, room: RoomId, now: Timestamp) -> StoreResult<Vec<MemberStatus>>;
+});
+
+unported!(Disappearing {
+    fn set_disappearing(&self, room: RoomId, secs: u32, changed_by: &str) -> StoreResult<Seq>;
+    fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
+    fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32>;
+    fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32>;
+    fn retention_days(&self) -> StoreResult<u32>;
+    fn set_retention_days(&self, days: u32) -> StoreResult<()>;
+});
+
+
+unported!(Moderation {
+    fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool>;
+    fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
+    fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
+    fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+});
+
+unported!(ServerFinish {
+    fn pending_file_deletions(&self, limit: u32) -> StoreResult<Vec<FileKey>>;
+    fn file_deletions_done(&self, keys: Vec<FileKey>) -> StoreResult<()>;
+    fn audited(&self, change: AuditedChange, entry: AuditEntry) -> StoreResult<AuditedOutcome>;
+    fn session_seen(&self, token_hash: [u8; 32], seen: SessionSeen) -> StoreResult<()>;
+    fn sessions_of(&self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
+    fn end_session_of(&self, user: UserId, token_hash: [u8; 32]) -> StoreResult<bool>;
+    fn prune_idle_sessions(&self, idle_since: Timestamp, limit: u32) -> StoreResult<u32>;
+    fn use_reset_link(&self, code_hash: [u8; 32], password_hash: String, new_session: [u8; 32],
+        now: Timestamp) -> StoreResult<User>;
+    fn server_name(&self) -> StoreResult<Option<String>>;
+    fn members_can_invite(&self) -> StoreResult<bool>;
+});
+
+unported!(Push {
+    fn push_key_or(&self, made: String) -> StoreResult<String>;
+    fn add_push_subscription(&self, new: NewPushSubscription, max_per_user: u32)
+        -> StoreResult<PushSubscriptionRecord>;
+    fn push_subscriptions_of(&self, user: UserId) -> StoreResult<Vec<PushSubscriptionRecord>>;
+    fn push_subscription(&self, id: i64) -> StoreResult<Option<PushSubscriptionRecord>>;
+    fn delete_push_subscription(&self, id: i64, owner: Option<UserId>) -> StoreResult<bool>;
+    fn push_candidates(&self, room: RoomId, author: UserId, at: Timestamp)
+        -> StoreResult<Vec<PushCandidate>>;
+    fn queue_pushes(&self, pushes: Vec<QueuedPush>, per_subscription: u32) -> StoreResult<()>;
+    fn queued_pushes(&self, subscription: i64, limit: u32) -> StoreResult<Vec<QueuedPush>>;
+    fn push_waiting(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<bool>;
+    fn push_cursors(&self, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
+    fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;
+    fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>>;
+    fn any_push_subscription(&self) -> StoreResult<bool>;
+});
+
+unported!(Profiles {
+    fn set_display_name(&self, user: UserId, name: Option<String>, now: Timestamp)
+        -> StoreResult<crate::domain::PersonProfile>;
+    fn set_avatar(&self, user: UserId, avatar: Option<crate::domain::AvatarFiles>, now: Timestamp)
+        -> StoreResult<crate::domain::PersonProfile>;
+    fn profile_of(&self, user: UserId) -> StoreResult<crate::domain::PersonProfile>;
+    fn profiles_named(&self, usernames: Vec<String>) -> StoreResult<Vec<crate::domain::PersonProfile>>;
+    fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>>;
+});
+
+unported!(Integrations {
+    fn create_bot(&self, owner: UserId, name: &str, name_key: &str, avatar: Option<String>,
+        now: Timestamp) -> StoreResult<crate::domain::Bot>;
+    fn bots_of(&self, owner: UserId) -> StoreResult<Vec<crate::domain::Bot>>;
+    fn create_token(&self, token: NewToken) -> StoreResult<crate::domain::TokenInfo>;
+    fn tokens_made_by(&self, maker: UserId) -> StoreResult<Vec<crate::domain::TokenInfo>>;
+    fn revoke_token(&self, maker: UserId, id: i64, now: Timestamp) -> StoreResult<bool>;
+    fn user_for_token(&self, hash: [u8; 32]) -> StoreResult<Option<(User, crate::domain::Grant)>>;
+    fn token_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+    fn create_hook(&self, hook: NewHook) -> StoreResult<crate::domain::HookInfo>;
+    fn hooks_of_room(&self, room: RoomId) -> StoreResult<Vec<crate::domain::HookInfo>>;
+    fn hook(&self, room: RoomId, id: i64) -> StoreResult<Option<(crate::domain::HookInfo, UserId)>>;
+    fn revoke_hook(&self, room: RoomId, id: i64, now: Timestamp) -> StoreResult<bool>;
+    fn hook_target(&self, id: i64) -> StoreResult<Option<crate::domain::HookTarget>>;
+    fn hook_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+});
+
+unported!(Operations {
+    fn report_message(&self, report: crate::storage::NewReport)
+        -> StoreResult<crate::storage::ReportFiled>;
+    fn reports(&self, state: crate::domain::ReportState, limit: u32)
+        -> StoreResult<Vec<crate::domain::Report>>;
+    fn close_report(&self, id: i64, outcome: crate::domain::ReportState, by: UserId,
+        entry: AuditEntry) -> StoreResult<crate::domain::Report>;
+    fn latest_outside_change(&self) -> StoreResult<i64>;
+    fn apply_outside_changes(&self, after: i64) -> StoreResult<i64>;
+});
