@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::bus::InProcess;
+use crate::bus::{Bus, InProcess, NatsBus};
 use crate::chat::{Chat, Policy};
 use crate::config::Config;
 use crate::http::server::{ConnectionLimits, Connections};
@@ -51,10 +51,22 @@ impl App {
         let hub = Hub::new();
         hub.start_heartbeat(config.stream.ping_interval);
         // The caches in front of the store forget what each commit changed
-        // before its writers are answered; then the hub fans it out.
-        // One node: the bus hands commits straight to this hub, which
-        // tells it which rooms have listeners here.
-        let bus = Arc::new(InProcess::new(hub.clone()));
+        // before its writers are answered; then the bus hands it to the
+        // hub (and, on a cluster, to the other nodes, whose changes it
+        // feeds to these caches and this hub). The hub tells the bus which
+        // rooms have listeners here.
+        let caches = Arc::new(Caches::default());
+        let (bus, nats): (Arc<dyn Bus>, _) = if config.bus_url.is_none() {
+            (Arc::new(InProcess::new(hub.clone())), None)
+        } else {
+            let nats = NatsBus::start(
+                config.bus_url.clone(),
+                &config.bus_prefix,
+                hub.clone(),
+                Arc::clone(&caches),
+            )?;
+            (nats.clone(), Some(nats))
+        };
         hub.report_interest_to(bus.clone());
         // Web Push hears this node's commits on their way to the bus.
         let (bus, to_push) = crate::notify::tap(bus);
@@ -62,13 +74,12 @@ impl App {
             url: config.database_url.as_ref(),
             data_dir: &config.data_dir,
             single_node: config.single_node,
+            bus: nats.is_some(),
         };
-        let opened = backend::open(
-            &opening,
-            Arc::new(Caches::default()),
-            bus,
-            metrics.commits(),
-        )?;
+        let opened = backend::open(&opening, caches, bus, metrics.commits())?;
+        if let Some(nats) = &nats {
+            nats.attach_store(&opened.store, hub.clone());
+        }
         let (store, database) = (opened.store, opened.file);
         tracing::info!(database = %opened.shown, durability = %store.durability(), "storage ready");
         let policy = Policy {

@@ -1,15 +1,22 @@
 //! The bus: carries committed events from the store's commit stream to the
 //! hubs that deliver them. One node needs nothing more than a hand-over
-//! (`InProcess`, used today); several nodes publish each event's wire form
-//! (`wire`) on a shared bus (NATS, issue 15) and subscribe only to the rooms
-//! that have listeners on the node, which the hub reports (`Interest`).
-//! The bus is a hint and the store the truth: a node that sees a gap in a
-//! room's seqs repairs it from the store.
+//! (`InProcess`); several nodes publish each event's wire form (`wire`) on
+//! NATS (`NatsBus`) and subscribe only to the rooms that have listeners on
+//! the node, which the hub reports (`Interest`). The bus is a hint and the
+//! store the truth: a node that sees a gap in a room's seqs repairs it from
+//! the store, once for the room (`order`), and a watermark finds what the
+//! bus never carried (`nats::watermark`). docs/scale-out.md says how the
+//! parts fit and fail.
 
 mod in_process;
+mod nats;
+pub mod order;
+mod url;
 pub mod wire;
 
 pub use in_process::InProcess;
+pub use nats::NatsBus;
+pub use url::BusUrl;
 
 use crate::domain::RoomId;
 use crate::storage::Publisher;

@@ -15,6 +15,9 @@ pub const VERSION: u32 = 1;
 #[derive(Serialize, Deserialize)]
 struct Envelope {
     v: u32,
+    /// The node that committed them, so it can ignore its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
     events: Vec<WireEvent>,
 }
 
@@ -61,14 +64,29 @@ pub enum WireError {
 
 /// A commit's events as one message for the bus.
 pub fn encode(events: &[Event]) -> Vec<u8> {
+    encode_envelope(None, events)
+}
+
+/// A commit's events as `node` sends them.
+pub fn encode_from(node: &str, events: &[Event]) -> Vec<u8> {
+    encode_envelope(Some(node.to_owned()), events)
+}
+
+fn encode_envelope(from: Option<String>, events: &[Event]) -> Vec<u8> {
     let envelope = Envelope {
         v: VERSION,
+        from,
         events: events.iter().map(to_wire).collect(),
     };
     serde_json::to_vec(&envelope).expect("events serialise")
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Vec<Event>, WireError> {
+    decode_from(bytes).map(|(_, events)| events)
+}
+
+/// The sending node (if it said) and the events.
+pub fn decode_from(bytes: &[u8]) -> Result<(Option<String>, Vec<Event>), WireError> {
     #[derive(Deserialize)]
     struct Version {
         v: u32,
@@ -79,7 +97,12 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Event>, WireError> {
         return Err(WireError::Newer(version.v));
     }
     let envelope: Envelope = serde_json::from_slice(bytes).map_err(|e| damaged(&e))?;
-    envelope.events.into_iter().map(from_wire).collect()
+    let events = envelope
+        .events
+        .into_iter()
+        .map(from_wire)
+        .collect::<Result<_, _>>()?;
+    Ok((envelope.from, events))
 }
 
 fn to_wire(event: &Event) -> WireEvent {

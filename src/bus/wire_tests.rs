@@ -72,3 +72,12 @@ fn damaged_batches_are_refused_not_guessed() {
         Err(WireError::Damaged(_))
     ));
 }
+
+#[test]
+fn a_batch_names_the_node_that_sent_it() {
+    let events = every_kind();
+    let (from, back) = decode_from(&encode_from("node-a", &events)).unwrap();
+    assert_eq!(from.as_deref(), Some("node-a"));
+    assert_eq!(back, events);
+    assert_eq!(decode_from(&encode(&events)).unwrap().0, None);
+}

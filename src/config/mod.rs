@@ -52,6 +52,10 @@ pub struct Config {
     pub database_url: Option<crate::storage::backend::DatabaseUrl>,
     /// The only node on a PostgreSQL database (no bus needed).
     pub single_node: bool,
+    /// The bus between nodes (`None`: one node).
+    pub bus_url: crate::bus::BusUrl,
+    /// The NATS subjects' first words.
+    pub bus_prefix: String,
     pub require_password: bool,
     pub max_message_chars: usize,
     pub public_url: Option<String>,
@@ -94,6 +98,8 @@ impl Default for Config {
             data_dir: PathBuf::new(),
             database_url: None,
             single_node: false,
+            bus_url: crate::bus::BusUrl::None,
+            bus_prefix: String::new(),
             require_password: false,
             max_message_chars: 0,
             public_url: None,

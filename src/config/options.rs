@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::value::{Secret, Secs, Value};
 use super::Config;
+use crate::bus::BusUrl;
 use crate::ops::logs::LogFormat;
 use crate::ops::proxy::Cidr;
 use crate::storage::backend::DatabaseUrl;
@@ -90,6 +91,12 @@ options! {
     /// This natter is the only node on its PostgreSQL database (nodes
     /// sharing one need a bus to hear each other's messages)
     single_node: bool = false => single_node;
+    /// How nodes on one PostgreSQL database hear each other's events:
+    /// none (one node) or nats://HOST:PORT (a NATS server all nodes share)
+    bus_url: BusUrl ["URL"] = BusUrl::None => bus_url;
+    /// The first words of this cluster's NATS subjects (clusters sharing one
+    /// NATS server need different ones)
+    bus_prefix: String ["PREFIX"] = "natter".to_owned() => bus_prefix;
     /// Make a password part of sign-up (otherwise picking a username is enough)
     require_password: bool = false => require_password;
     /// Longest message, in characters

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::bus::BusUrl;
 use crate::ops::logs::LogFormat;
 use crate::ops::proxy::Cidr;
 use crate::storage::backend::DatabaseUrl;
@@ -127,6 +128,7 @@ from_str_scalars! {
     LogFormat: "FORMAT", "text or json", true;
     Cidr: "CIDR", "an address or a block such as 10.0.0.0/8 or ::1", true;
     DatabaseUrl: "URL", "sqlite://PATH or postgres://USER@HOST/DB", true;
+    BusUrl: "URL", "none or nats://HOST:PORT", true;
 }
 
 impl Scalar for bool {
@@ -228,7 +230,8 @@ plain_values!(
     Secs,
     Secret,
     LogFormat,
-    DatabaseUrl
+    DatabaseUrl,
+    BusUrl
 );
 
 #[cfg(test)]

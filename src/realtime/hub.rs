@@ -5,6 +5,7 @@
 //! too much waiting is cut off (it reconnects and resumes from its cursor),
 //! so one slow reader never slows the room or grows the server.
 
+mod floor;
 mod heartbeat;
 mod people;
 mod presence;

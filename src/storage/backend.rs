@@ -29,10 +29,11 @@ pub enum DatabaseUrl {
 pub const POSTGRES_NOT_HERE: &str = "this command works on a SQLite database only: \
     leave --database-url out (or give a sqlite:// URL)";
 
-/// Said when a `postgres://` URL is given without `--single-node`.
+/// Said when a `postgres://` URL is given without a bus or `--single-node`.
 pub const POSTGRES_NEEDS_BUS: &str = "a PostgreSQL database is meant for several natter \
     nodes, and nodes on one database without a bus would miss each other's messages; \
-    give --single-node if this natter is the only one using it";
+    give --bus-url nats://HOST:PORT (a NATS server all nodes share), or --single-node \
+    if this natter is the only one using it";
 
 impl FromStr for DatabaseUrl {
     type Err = ();
@@ -100,6 +101,8 @@ pub struct Opening<'a> {
     pub data_dir: &'a Path,
     /// `--single-node`: this natter is the only one on a shared database.
     pub single_node: bool,
+    /// `--bus-url` names a bus: other nodes hear this one's commits.
+    pub bus: bool,
 }
 
 /// Opens the backend `url` names (default: SQLite in `data_dir`) with the
@@ -117,7 +120,7 @@ pub fn open(
     };
     // Generic over the backend type, so the cached layer calls it directly.
     if let Some(url @ DatabaseUrl::Postgres(text)) = at.url {
-        if !at.single_node {
+        if !at.single_node && !at.bus {
             anyhow::bail!("{POSTGRES_NEEDS_BUS}");
         }
         let store = PgStore::open(text, listeners, commits)?;
@@ -188,6 +191,7 @@ mod tests {
             url: Some(&url),
             data_dir: Path::new("d"),
             single_node: false,
+            bus: false,
         };
         let fanout: Arc<dyn Publisher> = Arc::new(super::super::cached::Caches::default());
         let err = open(&at, Arc::default(), fanout, CommitMetrics::default())

@@ -24,6 +24,7 @@ mod profiles;
 mod push;
 mod reactions;
 mod room_care;
+mod room_seqs;
 mod rooms;
 mod search;
 mod server;
@@ -50,6 +51,7 @@ pub use profiles::Profiles;
 pub use push::{NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush};
 pub use reactions::{AddOutcome, Reactions};
 pub use room_care::RoomCaretaking;
+pub use room_seqs::RoomSeqs;
 pub use rooms::{Membership, NewRoom, RoomAccess, Rooms};
 pub use search::{MessageSearch, Search, SearchOrder};
 pub use server::{Durability, NewInvite, Server};
@@ -151,6 +153,7 @@ pub trait Store:
     + Profiles
     + Integrations
     + Operations
+    + RoomSeqs
     + 'static
 {
 }
@@ -176,6 +179,7 @@ impl<T> Store for T where
         + Profiles
         + Integrations
         + Operations
+        + RoomSeqs
         + 'static
 {
 }

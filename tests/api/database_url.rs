@@ -54,7 +54,10 @@ fn a_postgres_database_url_without_single_node_is_refused_at_start_up_with_one_s
     )
     .err()
     .expect("several nodes on one database need a bus");
-    assert!(err.contains("give --single-node"), "{err}");
+    assert!(
+        err.contains("--bus-url") && err.contains("--single-node"),
+        "{err}"
+    );
     assert!(
         !err.contains("hunter2"),
         "the password is never shown: {err}"

@@ -13,6 +13,7 @@ use crate::domain::{
 use crate::files::FileKey;
 use crate::storage::Operations;
 use crate::storage::Profiles;
+use crate::storage::RoomSeqs;
 use crate::storage::{
     AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
     MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins, Reactions, Replay,
@@ -236,4 +237,8 @@ forward!(Operations {
         entry: AuditEntry) -> StoreResult<crate::domain::Report>;
     fn latest_outside_change(&self) -> StoreResult<i64>;
     fn apply_outside_changes(&self, after: i64) -> StoreResult<i64>;
+});
+
+forward!(RoomSeqs {
+    fn last_seqs(&self, rooms: Vec<RoomId>) -> StoreResult<Vec<(RoomId, Seq)>>;
 });

@@ -28,6 +28,15 @@ pub struct Caches {
     access: Cache<(RoomId, UserId), Option<RoomAccess>>,
 }
 
+impl Caches {
+    /// Forgets every answer: for a node that may have missed other nodes'
+    /// changes (its bus is down or has just come back).
+    pub fn forget_all(&self) {
+        self.sessions.invalidate();
+        self.access.invalidate();
+    }
+}
+
 impl Publisher for Caches {
     /// Forgets wholesale: these changes are rare, and a key-by-key rule
     /// would have to know, for instance, every member an owner hand-over

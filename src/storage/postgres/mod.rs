@@ -18,6 +18,7 @@
 mod migrate;
 mod readers;
 pub(crate) mod room_log;
+mod room_seqs;
 mod server;
 mod unported;
 mod writer;
@@ -61,13 +62,24 @@ impl PgStore {
         })
     }
 
-    fn open_here(url: String, listeners: Listeners, commits: CommitMetrics) -> anyhow::Result<Self> {
+    fn open_here(
+        url: String,
+        listeners: Listeners,
+        commits: CommitMetrics,
+    ) -> anyhow::Result<Self> {
         let shown = shown_url(&url);
         let mut client = connect(&url).with_context(|| format!("cannot connect to {shown}"))?;
         migrate::migrate(&mut client, &shown)
             .with_context(|| format!("cannot migrate the database {shown}"))?;
-        let writer = Writer::start(client, url.clone(), WRITE_QUEUE, MAX_GROUP, listeners, commits)
-            .context("cannot start the database writer")?;
+        let writer = Writer::start(
+            client,
+            url.clone(),
+            WRITE_QUEUE,
+            MAX_GROUP,
+            listeners,
+            commits,
+        )
+        .context("cannot start the database writer")?;
         Ok(Self {
             writer,
             readers: Readers::new(url, MAX_READERS),

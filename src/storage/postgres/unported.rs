@@ -5,10 +5,12 @@
 //! last block does.
 #![allow(unused_imports)]
 
+use std::collections::HashSet;
+
 use super::PgStore;
 use crate::domain::Theme;
-use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, UserRecord, Accounts};
-use crate::domain::{RoomSummary, RoomListing};
+use crate::domain::{RoomListing, RoomSummary};
+use crate::storage::{Accounts, Membership, NewRoom, RoomAccess, Rooms, UserRecord};
 
 use crate::domain::{
     Account, Attachment, AuditRecord, Emoji, Invite, Member, MemberStatus, MentionEntry, Message,
@@ -30,7 +32,6 @@ use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{
     NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
 };
-
 
 /// Implements `$area` for `PgStore` with every method answering that the
 /// area is not on PostgreSQL yet.
@@ -174,7 +175,6 @@ unported!(Disappearing {
     fn retention_days(&self) -> StoreResult<u32>;
     fn set_retention_days(&self, days: u32) -> StoreResult<()>;
 });
-
 
 unported!(Moderation {
     fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool>;

@@ -33,6 +33,7 @@ mod push;
 mod reactions;
 mod readers;
 mod room_care;
+mod room_seqs;
 mod rooms;
 mod search;
 mod search_queue;

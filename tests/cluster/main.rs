@@ -1,0 +1,16 @@
+//! Several real natter processes on one PostgreSQL schema and one NATS
+//! (issue 15): what a person on any node sees when others write on other
+//! nodes, when a node dies, and when NATS goes away. Needs
+//! NATTER_TEST_POSTGRES_URL and NATTER_TEST_NATS_URL (scripts/test gives
+//! both); each test is skipped with a message without them.
+
+#[path = "../support/scratch_postgres.rs"]
+mod scratch_postgres;
+#[path = "../api/ws.rs"]
+#[allow(dead_code)]
+mod ws;
+
+mod access;
+mod delivery;
+mod failures;
+mod node;
