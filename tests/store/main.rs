@@ -11,10 +11,10 @@ mod accounts;
 mod integrations;
 mod messages;
 mod rooms;
-#[path = "../support/scratch_postgres.rs"]
-mod scratch_postgres;
 mod server;
 mod social;
+#[path = "../support/scratch_postgres.rs"]
+mod scratch_postgres;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

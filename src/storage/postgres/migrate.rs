@@ -41,10 +41,7 @@ fn apply(client: &mut Client, shown_url: &str) -> anyhow::Result<()> {
          )",
     )?;
     let current: i64 = client
-        .query_one(
-            "SELECT coalesce(max(version), 0) FROM schema_migrations",
-            &[],
-        )?
+        .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])?
         .get(0);
     let latest = latest_version();
     if current > latest {

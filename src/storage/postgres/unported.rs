@@ -9,8 +9,8 @@ use std::collections::HashSet;
 
 use super::PgStore;
 use crate::domain::Theme;
-use crate::domain::{RoomListing, RoomSummary};
-use crate::storage::{Accounts, Membership, NewRoom, RoomAccess, Rooms, UserRecord};
+use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, UserRecord, Accounts};
+use crate::domain::{RoomSummary, RoomListing};
 
 use crate::domain::{
     Account, Attachment, AuditRecord, Emoji, Invite, Member, MemberStatus, MentionEntry, Message,
@@ -32,6 +32,7 @@ use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{
     NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
 };
+
 
 /// Implements `$area` for `PgStore` with every method answering that the
 /// area is not on PostgreSQL yet.
@@ -175,6 +176,7 @@ unported!(Disappearing {
     fn retention_days(&self) -> StoreResult<u32>;
     fn set_retention_days(&self, days: u32) -> StoreResult<()>;
 });
+
 
 unported!(Moderation {
     fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool>;
