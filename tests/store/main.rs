@@ -10,6 +10,7 @@
 mod accounts;
 mod integrations;
 mod messages;
+mod postgres_nodes;
 mod rooms;
 mod server;
 mod social;
