@@ -15,11 +15,14 @@
 //! - `query_one` finding no row is an error here, not `NotFound`: areas use
 //!   `query_opt` and say what a missing row means.
 
+pub(crate) mod expiry;
+pub(crate) mod files;
 mod migrate;
 mod readers;
 pub(crate) mod room_log;
 mod server;
 mod unported;
+mod upload_quota;
 mod writer;
 
 use std::str::FromStr;
