@@ -15,9 +15,14 @@
 //! - `query_one` finding no row is an error here, not `NotFound`: areas use
 //!   `query_opt` and say what a missing row means.
 
+mod conversation;
+mod corrections;
+mod history;
+mod messages;
 mod migrate;
 mod readers;
 pub(crate) mod room_log;
+mod search;
 mod server;
 mod unported;
 mod writer;
