@@ -15,11 +15,16 @@
 //! - `query_one` finding no row is an error here, not `NotFound`: areas use
 //!   `query_opt` and say what a missing row means.
 
+mod conversation;
+mod corrections;
 pub(crate) mod expiry;
 pub(crate) mod files;
+mod history;
+mod messages;
 mod migrate;
 mod readers;
 pub(crate) mod room_log;
+mod search;
 mod server;
 mod unported;
 mod upload_quota;

@@ -77,42 +77,9 @@ unported!(Rooms {
     fn set_slow_mode(&self, room: RoomId, secs: u32) -> StoreResult<()>;
 });
 
-unported!(Messages {
-    fn post_message(&self, message: NewMessage) -> StoreResult<Posted>;
-    fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>>;
-    fn history(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>>;
-    fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>>;
-    fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()>;
-    fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay>;
-    fn thread_replies(&self, room: RoomId, first: Seq, page: HistoryPage)
-        -> StoreResult<Vec<MessageJson>>;
-    fn edit_message(&self, room: RoomId, seq: Seq, author: UserId, body: MessageBody,
-        mentions: crate::domain::Mentions) -> StoreResult<Message>;
-    fn room_changes_between(&self, room: RoomId, first: Seq, last: Seq)
-        -> StoreResult<Vec<PastRoomEvent>>;
-});
-
 unported!(Directory {
     fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>>;
     fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout>;
-});
-
-unported!(Search {
-    fn search_messages(&self, reader: UserId, search: MessageSearch) -> StoreResult<Vec<Message>>;
-});
-
-unported!(Mentions {
-    fn members_named(&self, room: RoomId, name_keys: Vec<String>) -> StoreResult<Vec<Member>>;
-    fn members_may_mention_room(&self, room: RoomId) -> StoreResult<bool>;
-    fn set_members_may_mention_room(&self, room: RoomId, allowed: bool) -> StoreResult<()>;
-    fn mentions_of(&self, user: UserId, before: Option<i64>, limit: u32)
-        -> StoreResult<Vec<MentionEntry>>;
-    fn mention_counts(&self, user: UserId) -> StoreResult<Vec<(RoomId, i64)>>;
-    fn notification_levels(&self, user: UserId) -> StoreResult<Vec<(RoomId, NotificationLevel)>>;
-    fn set_notification_level(&self, room: RoomId, user: UserId, level: NotificationLevel)
-        -> StoreResult<()>;
-    fn do_not_disturb(&self, user: UserId) -> StoreResult<Option<Timestamp>>;
-    fn set_do_not_disturb(&self, user: UserId, until: Option<Timestamp>) -> StoreResult<()>;
 });
 
 unported!(Reactions {
