@@ -10,8 +10,10 @@
 mod accounts;
 mod integrations;
 mod messages;
+mod people;
 mod rooms;
 mod server;
+mod server_finish;
 mod social;
 #[path = "../support/scratch_postgres.rs"]
 mod scratch_postgres;

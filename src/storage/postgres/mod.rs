@@ -15,10 +15,14 @@
 //! - `query_one` finding no row is an error here, not `NotFound`: areas use
 //!   `query_opt` and say what a missing row means.
 
+mod accounts;
+mod directory;
 mod migrate;
+mod profiles;
 mod readers;
 pub(crate) mod room_log;
 mod server;
+mod status;
 mod unported;
 mod writer;
 
