@@ -10,9 +10,11 @@
 mod accounts;
 mod integrations;
 mod messages;
+mod people;
 mod postgres_nodes;
 mod rooms;
 mod server;
+mod server_finish;
 mod social;
 #[path = "../support/scratch_postgres.rs"]
 mod scratch_postgres;
