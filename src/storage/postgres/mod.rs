@@ -18,6 +18,8 @@
 pub(crate) mod expiry;
 pub(crate) mod files;
 mod migrate;
+mod operations;
+mod push;
 mod readers;
 pub(crate) mod room_log;
 mod server;
