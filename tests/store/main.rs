@@ -8,8 +8,11 @@
 //! One test binary; one file per area.
 
 mod accounts;
+mod files;
 mod integrations;
 mod messages;
+mod operations;
+mod push;
 mod rooms;
 mod server;
 mod social;
