@@ -12,6 +12,7 @@ mod files;
 mod integrations;
 mod messages;
 mod operations;
+mod postgres_nodes;
 mod push;
 mod rooms;
 mod server;

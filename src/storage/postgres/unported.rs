@@ -5,6 +5,8 @@
 //! last block does.
 #![allow(unused_imports)]
 
+use std::collections::HashSet;
+
 use super::PgStore;
 use crate::domain::Theme;
 use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, UserRecord, Accounts};
