@@ -11,6 +11,7 @@ mod accounts;
 mod integrations;
 mod messages;
 mod people;
+mod postgres_nodes;
 mod rooms;
 mod server;
 mod server_finish;

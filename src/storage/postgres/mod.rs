@@ -16,14 +16,24 @@
 //!   `query_opt` and say what a missing row means.
 
 mod accounts;
+mod conversation;
+mod corrections;
 mod directory;
+pub(crate) mod expiry;
+pub(crate) mod files;
+mod finish;
+mod history;
+mod messages;
 mod migrate;
+mod moderation;
 mod profiles;
 mod readers;
 pub(crate) mod room_log;
+mod search;
 mod server;
 mod status;
 mod unported;
+mod upload_quota;
 mod writer;
 
 use std::str::FromStr;

@@ -5,6 +5,8 @@
 //! last block does.
 #![allow(unused_imports)]
 
+use std::collections::HashSet;
+
 use super::PgStore;
 use crate::domain::Theme;
 use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, UserRecord, Accounts};
@@ -62,50 +64,6 @@ unported!(Rooms {
     fn set_slow_mode(&self, room: RoomId, secs: u32) -> StoreResult<()>;
 });
 
-unported!(Messages {
-    fn post_message(&self, message: NewMessage) -> StoreResult<Posted>;
-    fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>>;
-    fn history(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>>;
-    fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>>;
-    fn delete_message(&self, room: RoomId, seq: Seq) -> StoreResult<()>;
-    fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay>;
-    fn thread_replies(&self, room: RoomId, first: Seq, page: HistoryPage)
-        -> StoreResult<Vec<MessageJson>>;
-    fn edit_message(&self, room: RoomId, seq: Seq, author: UserId, body: MessageBody,
-        mentions: crate::domain::Mentions) -> StoreResult<Message>;
-    fn room_changes_between(&self, room: RoomId, first: Seq, last: Seq)
-        -> StoreResult<Vec<PastRoomEvent>>;
-});
-
-unported!(Uploads {
-    fn record_upload(&self, upload: NewUpload) -> StoreResult<Attachment>;
-    fn readable_upload(&self, key: &FileKey, reader: UserId) -> StoreResult<Option<UploadRecord>>;
-    fn files_of_message(&self, room: RoomId, seq: Seq) -> StoreResult<Vec<FileKey>>;
-    fn expire_uploads(&self, keys: Vec<FileKey>, made_before: Timestamp)
-        -> StoreResult<HashSet<FileKey>>;
-    fn reserve_upload_quota(&self, user: UserId, wanted: Option<u64>, most: u64, quota: u64)
-        -> StoreResult<Result<UploadReservation, u64>>;
-    fn release_upload_quota(&self, reservation: i64) -> StoreResult<()>;
-});
-
-unported!(Search {
-    fn search_messages(&self, reader: UserId, search: MessageSearch) -> StoreResult<Vec<Message>>;
-});
-
-unported!(Mentions {
-    fn members_named(&self, room: RoomId, name_keys: Vec<String>) -> StoreResult<Vec<Member>>;
-    fn members_may_mention_room(&self, room: RoomId) -> StoreResult<bool>;
-    fn set_members_may_mention_room(&self, room: RoomId, allowed: bool) -> StoreResult<()>;
-    fn mentions_of(&self, user: UserId, before: Option<i64>, limit: u32)
-        -> StoreResult<Vec<MentionEntry>>;
-    fn mention_counts(&self, user: UserId) -> StoreResult<Vec<(RoomId, i64)>>;
-    fn notification_levels(&self, user: UserId) -> StoreResult<Vec<(RoomId, NotificationLevel)>>;
-    fn set_notification_level(&self, room: RoomId, user: UserId, level: NotificationLevel)
-        -> StoreResult<()>;
-    fn do_not_disturb(&self, user: UserId) -> StoreResult<Option<Timestamp>>;
-    fn set_do_not_disturb(&self, user: UserId, until: Option<Timestamp>) -> StoreResult<()>;
-});
-
 unported!(Reactions {
     fn add_reaction(&self, room: RoomId, seq: Seq, who: Reactor, emoji: Emoji, max_emoji: u32)
         -> StoreResult<AddOutcome>;
@@ -151,27 +109,6 @@ unported!(Disappearing {
     fn set_retention_days(&self, days: u32) -> StoreResult<()>;
 });
 
-
-unported!(Moderation {
-    fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool>;
-    fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
-    fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
-    fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
-});
-
-unported!(ServerFinish {
-    fn pending_file_deletions(&self, limit: u32) -> StoreResult<Vec<FileKey>>;
-    fn file_deletions_done(&self, keys: Vec<FileKey>) -> StoreResult<()>;
-    fn audited(&self, change: AuditedChange, entry: AuditEntry) -> StoreResult<AuditedOutcome>;
-    fn session_seen(&self, token_hash: [u8; 32], seen: SessionSeen) -> StoreResult<()>;
-    fn sessions_of(&self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
-    fn end_session_of(&self, user: UserId, token_hash: [u8; 32]) -> StoreResult<bool>;
-    fn prune_idle_sessions(&self, idle_since: Timestamp, limit: u32) -> StoreResult<u32>;
-    fn use_reset_link(&self, code_hash: [u8; 32], password_hash: String, new_session: [u8; 32],
-        now: Timestamp) -> StoreResult<User>;
-    fn server_name(&self) -> StoreResult<Option<String>>;
-    fn members_can_invite(&self) -> StoreResult<bool>;
-});
 
 unported!(Push {
     fn push_key_or(&self, made: String) -> StoreResult<String>;
