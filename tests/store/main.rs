@@ -8,10 +8,13 @@
 //! One test binary; one file per area.
 
 mod accounts;
+mod files;
 mod integrations;
 mod messages;
+mod operations;
 mod people;
 mod postgres_nodes;
+mod push;
 mod rooms;
 mod server;
 mod server_finish;

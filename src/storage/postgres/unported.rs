@@ -109,25 +109,6 @@ unported!(Disappearing {
     fn set_retention_days(&self, days: u32) -> StoreResult<()>;
 });
 
-
-unported!(Push {
-    fn push_key_or(&self, made: String) -> StoreResult<String>;
-    fn add_push_subscription(&self, new: NewPushSubscription, max_per_user: u32)
-        -> StoreResult<PushSubscriptionRecord>;
-    fn push_subscriptions_of(&self, user: UserId) -> StoreResult<Vec<PushSubscriptionRecord>>;
-    fn push_subscription(&self, id: i64) -> StoreResult<Option<PushSubscriptionRecord>>;
-    fn delete_push_subscription(&self, id: i64, owner: Option<UserId>) -> StoreResult<bool>;
-    fn push_candidates(&self, room: RoomId, author: UserId, at: Timestamp)
-        -> StoreResult<Vec<PushCandidate>>;
-    fn queue_pushes(&self, pushes: Vec<QueuedPush>, per_subscription: u32) -> StoreResult<()>;
-    fn queued_pushes(&self, subscription: i64, limit: u32) -> StoreResult<Vec<QueuedPush>>;
-    fn push_waiting(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<bool>;
-    fn push_cursors(&self, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
-    fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;
-    fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>>;
-    fn any_push_subscription(&self) -> StoreResult<bool>;
-});
-
 unported!(Integrations {
     fn create_bot(&self, owner: UserId, name: &str, name_key: &str, avatar: Option<String>,
         now: Timestamp) -> StoreResult<crate::domain::Bot>;
@@ -145,13 +126,3 @@ unported!(Integrations {
     fn hook_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
 });
 
-unported!(Operations {
-    fn report_message(&self, report: crate::storage::NewReport)
-        -> StoreResult<crate::storage::ReportFiled>;
-    fn reports(&self, state: crate::domain::ReportState, limit: u32)
-        -> StoreResult<Vec<crate::domain::Report>>;
-    fn close_report(&self, id: i64, outcome: crate::domain::ReportState, by: UserId,
-        entry: AuditEntry) -> StoreResult<crate::domain::Report>;
-    fn latest_outside_change(&self) -> StoreResult<i64>;
-    fn apply_outside_changes(&self, after: i64) -> StoreResult<i64>;
-});
