@@ -82,12 +82,11 @@ pub fn unban_member(c: &mut impl GenericClient, room: RoomId, user: UserId) -> S
 }
 
 pub fn is_banned(c: &mut impl GenericClient, room: RoomId, user: UserId) -> StoreResult<bool> {
-    Ok(c
-        .query_opt(
-            "SELECT 1 FROM room_bans WHERE room_id = $1 AND user_id = $2",
-            &[&room.0, &user.0],
-        )?
-        .is_some())
+    Ok(c.query_opt(
+        "SELECT 1 FROM room_bans WHERE room_id = $1 AND user_id = $2",
+        &[&room.0, &user.0],
+    )?
+    .is_some())
 }
 
 pub fn record_audit(
@@ -145,9 +144,7 @@ impl Moderation for PgStore {
     }
 
     async fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
-        self.readers
-            .read(move |c| is_banned(c, room, user))
-            .await
+        self.readers.read(move |c| is_banned(c, room, user)).await
     }
 
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>> {

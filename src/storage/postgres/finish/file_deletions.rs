@@ -24,7 +24,10 @@ pub fn pending(c: &mut impl GenericClient, limit: u32) -> StoreResult<Vec<FileKe
         }
     }
     if !unknown.is_empty() {
-        c.execute("DELETE FROM file_deletions WHERE key = ANY($1)", &[&unknown])?;
+        c.execute(
+            "DELETE FROM file_deletions WHERE key = ANY($1)",
+            &[&unknown],
+        )?;
     }
     Ok(keys)
 }

@@ -51,9 +51,7 @@ impl ServerFinish for PgStore {
     }
 
     async fn sessions_of(&self, user: UserId) -> StoreResult<Vec<SessionRecord>> {
-        self.readers
-            .read(move |c| sessions::of_user(c, user))
-            .await
+        self.readers.read(move |c| sessions::of_user(c, user)).await
     }
 
     async fn end_session_of(&self, user: UserId, token_hash: [u8; 32]) -> StoreResult<bool> {

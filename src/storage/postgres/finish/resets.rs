@@ -25,7 +25,12 @@ pub fn create(
     c.execute(
         "INSERT INTO password_resets (code_hash, user_id, created_at, expires_at)
          VALUES ($1, $2, $3, $4)",
-        &[&&code_hash[..], &user.0, &now.millis(), &expires_at.millis()],
+        &[
+            &&code_hash[..],
+            &user.0,
+            &now.millis(),
+            &expires_at.millis(),
+        ],
     )?;
     Ok(())
 }

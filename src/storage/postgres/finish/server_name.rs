@@ -6,14 +6,13 @@ use postgres::GenericClient;
 use crate::storage::StoreResult;
 
 pub fn get(c: &mut impl GenericClient) -> StoreResult<Option<String>> {
-    Ok(c
-        .query_opt(
-            "SELECT value FROM server_settings WHERE key = 'server_name'",
-            &[],
-        )?
-        .map(|r| r.try_get::<_, String>(0))
-        .transpose()?
-        .filter(|name| !name.is_empty()))
+    Ok(c.query_opt(
+        "SELECT value FROM server_settings WHERE key = 'server_name'",
+        &[],
+    )?
+    .map(|r| r.try_get::<_, String>(0))
+    .transpose()?
+    .filter(|name| !name.is_empty()))
 }
 
 pub fn set(c: &mut impl GenericClient, name: &str) -> StoreResult<()> {
@@ -27,14 +26,13 @@ pub fn set(c: &mut impl GenericClient, name: &str) -> StoreResult<()> {
 
 /// Whether members may make invite links (off unless an admin allowed it).
 pub fn members_can_invite(c: &mut impl GenericClient) -> StoreResult<bool> {
-    Ok(c
-        .query_opt(
-            "SELECT value FROM server_settings WHERE key = 'members_can_invite'",
-            &[],
-        )?
-        .map(|r| r.try_get::<_, String>(0))
-        .transpose()?
-        .is_some_and(|v| v == "true"))
+    Ok(c.query_opt(
+        "SELECT value FROM server_settings WHERE key = 'members_can_invite'",
+        &[],
+    )?
+    .map(|r| r.try_get::<_, String>(0))
+    .transpose()?
+    .is_some_and(|v| v == "true"))
 }
 
 pub fn set_members_can_invite(c: &mut impl GenericClient, allowed: bool) -> StoreResult<()> {
