@@ -8,6 +8,7 @@
 //! One test binary; one file per area.
 
 mod accounts;
+mod disappearing;
 mod files;
 mod integrations;
 mod messages;

@@ -100,15 +100,6 @@ unported!(Groups {
     fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>>;
 });
 
-unported!(Disappearing {
-    fn set_disappearing(&self, room: RoomId, secs: u32, changed_by: &str) -> StoreResult<Seq>;
-    fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
-    fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32>;
-    fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32>;
-    fn retention_days(&self) -> StoreResult<u32>;
-    fn set_retention_days(&self, days: u32) -> StoreResult<()>;
-});
-
 unported!(Integrations {
     fn create_bot(&self, owner: UserId, name: &str, name_key: &str, avatar: Option<String>,
         now: Timestamp) -> StoreResult<crate::domain::Bot>;
