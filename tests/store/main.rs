@@ -8,9 +8,12 @@
 //! One test binary; one file per area.
 
 mod accounts;
+mod conversations;
 mod integrations;
 mod messages;
+mod nodes;
 mod rooms;
+mod search;
 mod server;
 mod social;
 #[path = "../support/scratch_postgres.rs"]
