@@ -12,6 +12,7 @@ mod conversations;
 mod integrations;
 mod messages;
 mod nodes;
+mod postgres_nodes;
 mod rooms;
 mod search;
 mod server;

@@ -128,7 +128,7 @@ pub fn post_message(
     // comes with it so the stored JSON can carry it.
     let (seq, disappear_after, id) = next_seq_timer_and_id(c, new.room)?;
     let now = Timestamp::now();
-    let expires_at = expiry_of(now, disappear_after);
+    let expires_at = super::expiry::expiry_of(now, disappear_after);
     let mut message = Message {
         id: MessageId(id),
         room_id: new.room,
@@ -183,7 +183,7 @@ pub fn post_message(
     // Files after the row their uploads then name (the foreign key is
     // checked at once); only a message with files pays for the update.
     if !new.files.is_empty() {
-        message.files = attach_uploads(c, message.id, new.author, &new.files)?;
+        message.files = super::files::attach_uploads(c, message.id, new.author, &new.files)?;
         c.execute(
             "UPDATE messages SET json = $2, files = $3 WHERE id = $1",
             &[
@@ -250,11 +250,6 @@ fn next_seq_timer_and_id(c: &mut impl GenericClient, room: RoomId) -> StoreResul
     ))
 }
 
-/// When a message posted at `now` under a timer of `secs` disappears.
-fn expiry_of(now: Timestamp, secs: u32) -> Option<Timestamp> {
-    (secs > 0).then(|| Timestamp(now.millis() + i64::from(secs) * 1000))
-}
-
 /// The `messages.files` column: a JSON array, NULL for none (the message's
 /// JSON carries the files; the column is what `has:file` asks).
 fn files_json(files: &[Attachment]) -> Option<String> {
@@ -262,48 +257,6 @@ fn files_json(files: &[Attachment]) -> Option<String> {
         return None;
     }
     Some(serde_json::to_string(files).expect("attachments always encode"))
-}
-
-/// Attaches the author's unattached uploads to a new message, in the
-/// message's transaction; returns them as the message carries them.
-/// `NotFound` when a key is not an unattached upload of the author (never
-/// uploaded, someone else's, already sent, or swept).
-fn attach_uploads(
-    c: &mut impl GenericClient,
-    message: MessageId,
-    author: UserId,
-    keys: &[FileKey],
-) -> StoreResult<Vec<Attachment>> {
-    let mut files = Vec::with_capacity(keys.len());
-    for (position, key) in (0i64..).zip(keys) {
-        let row = c
-            .query_opt(
-                "UPDATE uploads SET message_id = $1, position = $2
-                 WHERE key = $3 AND uploader_id = $4 AND message_id IS NULL
-                 RETURNING key, name, size, mime, width, height, preview_width, preview_height",
-                &[&message.0, &position, &key.as_str(), &author.0],
-            )?
-            .ok_or(StoreError::NotFound)?;
-        let dimension = |i: usize| -> StoreResult<Option<u32>> {
-            let value: Option<i64> = row.try_get(i)?;
-            Ok(value.and_then(|v| u32::try_from(v).ok()))
-        };
-        let preview = match (dimension(6)?, dimension(7)?) {
-            (Some(width), Some(height)) => Some(PreviewSize { width, height }),
-            _ => None,
-        };
-        let size: i64 = row.try_get(2)?;
-        files.push(Attachment {
-            id: row.try_get(0)?,
-            name: row.try_get(1)?,
-            size: u64::try_from(size).unwrap_or(0),
-            mime: row.try_get(3)?,
-            width: dimension(4)?,
-            height: dimension(5)?,
-            preview,
-        });
-    }
-    Ok(files)
 }
 
 pub fn delete_message(
@@ -325,10 +278,7 @@ pub fn delete_message(
     message.files.clear();
     // Its uploads rows go (the files are removed after the commit; a crash
     // in between leaves orphans the sweep removes), and its search entry.
-    c.execute(
-        "DELETE FROM uploads WHERE message_id = $1",
-        &[&message.id.0],
-    )?;
+    super::files::forget_files_of(c, message.id)?;
     c.execute(
         "UPDATE messages SET body = '', deleted_at = $2, json = $3, files = NULL,
              search = ''::tsvector

@@ -11,10 +11,16 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../../migrations/postgres/0001_schema.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../../../migrations/postgres/0001_schema.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../../migrations/postgres/0002_upload_reservations.sql"),
+    },
+];
 
 /// The advisory lock key natter migrates under ("natter" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6e_61_74_74_65_72;
@@ -41,7 +47,10 @@ fn apply(client: &mut Client, shown_url: &str) -> anyhow::Result<()> {
          )",
     )?;
     let current: i64 = client
-        .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])?
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )?
         .get(0);
     let latest = latest_version();
     if current > latest {

@@ -17,6 +17,8 @@
 
 mod conversation;
 mod corrections;
+pub(crate) mod expiry;
+pub(crate) mod files;
 mod history;
 mod messages;
 mod migrate;
@@ -25,6 +27,7 @@ pub(crate) mod room_log;
 mod search;
 mod server;
 mod unported;
+mod upload_quota;
 mod writer;
 
 use std::str::FromStr;

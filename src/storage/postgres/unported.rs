@@ -5,6 +5,8 @@
 //! last block does.
 #![allow(unused_imports)]
 
+use std::collections::HashSet;
+
 use super::PgStore;
 use crate::domain::Theme;
 use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, UserRecord, Accounts};
@@ -78,17 +80,6 @@ unported!(Rooms {
 unported!(Directory {
     fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>>;
     fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout>;
-});
-
-unported!(Uploads {
-    fn record_upload(&self, upload: NewUpload) -> StoreResult<Attachment>;
-    fn readable_upload(&self, key: &FileKey, reader: UserId) -> StoreResult<Option<UploadRecord>>;
-    fn files_of_message(&self, room: RoomId, seq: Seq) -> StoreResult<Vec<FileKey>>;
-    fn expire_uploads(&self, keys: Vec<FileKey>, made_before: Timestamp)
-        -> StoreResult<HashSet<FileKey>>;
-    fn reserve_upload_quota(&self, user: UserId, wanted: Option<u64>, most: u64, quota: u64)
-        -> StoreResult<Result<UploadReservation, u64>>;
-    fn release_upload_quota(&self, reservation: i64) -> StoreResult<()>;
 });
 
 unported!(Reactions {
