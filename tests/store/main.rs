@@ -9,13 +9,18 @@
 
 mod accounts;
 mod conversations;
+mod files;
 mod integrations;
 mod messages;
 mod nodes;
+mod operations;
+mod people;
 mod postgres_nodes;
+mod push;
 mod rooms;
 mod search;
 mod server;
+mod server_finish;
 mod social;
 #[path = "../support/scratch_postgres.rs"]
 mod scratch_postgres;

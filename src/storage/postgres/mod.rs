@@ -15,17 +15,23 @@
 //! - `query_one` finding no row is an error here, not `NotFound`: areas use
 //!   `query_opt` and say what a missing row means.
 
+mod accounts;
 mod conversation;
 mod corrections;
+mod directory;
 pub(crate) mod expiry;
 pub(crate) mod files;
 mod history;
 mod messages;
 mod migrate;
+mod operations;
+mod profiles;
+mod push;
 mod readers;
 pub(crate) mod room_log;
 mod search;
 mod server;
+mod status;
 mod unported;
 mod upload_quota;
 mod writer;

@@ -49,19 +49,6 @@ macro_rules! unported {
     };
 }
 
-unported!(Accounts {
-    fn create_user(&self, username: &str, username_key: &str, password_hash: Option<String>,
-        now: Timestamp) -> StoreResult<User>;
-    fn user_by_name(&self, username_key: &str) -> StoreResult<Option<UserRecord>>;
-    fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
-    fn set_password_hash(&self, user: UserId, hash: String) -> StoreResult<()>;
-    fn set_theme(&self, user: UserId, theme: Theme) -> StoreResult<()>;
-    fn create_session(&self, user: UserId, token_hash: [u8; 32], now: Timestamp) -> StoreResult<()>;
-    fn user_for_session(&self, token_hash: [u8; 32]) -> StoreResult<Option<User>>;
-    fn delete_session(&self, token_hash: [u8; 32]) -> StoreResult<()>;
-    fn delete_sessions_of(&self, user: UserId, keep: Option<[u8; 32]>) -> StoreResult<u64>;
-});
-
 unported!(Rooms {
     fn create_room(&self, room: NewRoom, now: Timestamp) -> StoreResult<Room>;
     fn room_for(&self, room: RoomId, user: UserId)
@@ -75,11 +62,6 @@ unported!(Rooms {
     fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room>;
     fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()>;
     fn set_slow_mode(&self, room: RoomId, secs: u32) -> StoreResult<()>;
-});
-
-unported!(Directory {
-    fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>>;
-    fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout>;
 });
 
 unported!(Reactions {
@@ -118,12 +100,6 @@ unported!(Groups {
     fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>>;
 });
 
-unported!(Statuses {
-    fn set_status(&self, user: UserId, status: Option<UserStatus>) -> StoreResult<()>;
-    fn status_of(&self, user: UserId, now: Timestamp) -> StoreResult<Option<UserStatus>>;
-    fn member_statuses(&self, room: RoomId, now: Timestamp) -> StoreResult<Vec<MemberStatus>>;
-});
-
 unported!(Disappearing {
     fn set_disappearing(&self, room: RoomId, secs: u32, changed_by: &str) -> StoreResult<Seq>;
     fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
@@ -155,34 +131,6 @@ unported!(ServerFinish {
     fn members_can_invite(&self) -> StoreResult<bool>;
 });
 
-unported!(Push {
-    fn push_key_or(&self, made: String) -> StoreResult<String>;
-    fn add_push_subscription(&self, new: NewPushSubscription, max_per_user: u32)
-        -> StoreResult<PushSubscriptionRecord>;
-    fn push_subscriptions_of(&self, user: UserId) -> StoreResult<Vec<PushSubscriptionRecord>>;
-    fn push_subscription(&self, id: i64) -> StoreResult<Option<PushSubscriptionRecord>>;
-    fn delete_push_subscription(&self, id: i64, owner: Option<UserId>) -> StoreResult<bool>;
-    fn push_candidates(&self, room: RoomId, author: UserId, at: Timestamp)
-        -> StoreResult<Vec<PushCandidate>>;
-    fn queue_pushes(&self, pushes: Vec<QueuedPush>, per_subscription: u32) -> StoreResult<()>;
-    fn queued_pushes(&self, subscription: i64, limit: u32) -> StoreResult<Vec<QueuedPush>>;
-    fn push_waiting(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<bool>;
-    fn push_cursors(&self, subscription: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
-    fn save_push_cursor(&self, subscription: i64, room: RoomId, seq: Seq) -> StoreResult<()>;
-    fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>>;
-    fn any_push_subscription(&self) -> StoreResult<bool>;
-});
-
-unported!(Profiles {
-    fn set_display_name(&self, user: UserId, name: Option<String>, now: Timestamp)
-        -> StoreResult<crate::domain::PersonProfile>;
-    fn set_avatar(&self, user: UserId, avatar: Option<crate::domain::AvatarFiles>, now: Timestamp)
-        -> StoreResult<crate::domain::PersonProfile>;
-    fn profile_of(&self, user: UserId) -> StoreResult<crate::domain::PersonProfile>;
-    fn profiles_named(&self, usernames: Vec<String>) -> StoreResult<Vec<crate::domain::PersonProfile>>;
-    fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>>;
-});
-
 unported!(Integrations {
     fn create_bot(&self, owner: UserId, name: &str, name_key: &str, avatar: Option<String>,
         now: Timestamp) -> StoreResult<crate::domain::Bot>;
@@ -200,13 +148,3 @@ unported!(Integrations {
     fn hook_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
 });
 
-unported!(Operations {
-    fn report_message(&self, report: crate::storage::NewReport)
-        -> StoreResult<crate::storage::ReportFiled>;
-    fn reports(&self, state: crate::domain::ReportState, limit: u32)
-        -> StoreResult<Vec<crate::domain::Report>>;
-    fn close_report(&self, id: i64, outcome: crate::domain::ReportState, by: UserId,
-        entry: AuditEntry) -> StoreResult<crate::domain::Report>;
-    fn latest_outside_change(&self) -> StoreResult<i64>;
-    fn apply_outside_changes(&self, after: i64) -> StoreResult<i64>;
-});
