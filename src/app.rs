@@ -56,17 +56,7 @@ impl App {
         // feeds to these caches and this hub). The hub tells the bus which
         // rooms have listeners here.
         let caches = Arc::new(Caches::default());
-        let (bus, nats): (Arc<dyn Bus>, _) = if config.bus_url.is_none() {
-            (Arc::new(InProcess::new(hub.clone())), None)
-        } else {
-            let nats = NatsBus::start(
-                config.bus_url.clone(),
-                &config.bus_prefix,
-                hub.clone(),
-                Arc::clone(&caches),
-            )?;
-            (nats.clone(), Some(nats))
-        };
+        let (bus, nats) = open_bus(config, &hub, &caches)?;
         hub.report_interest_to(bus.clone());
         // Web Push hears this node's commits on their way to the bus.
         let (bus, to_push) = crate::notify::tap(bus);
@@ -256,6 +246,25 @@ impl App {
             }
         }
     }
+}
+
+/// The bus `--bus-url` names: in process (one node), or NATS (whose
+/// handle is also returned, to be given the store once it is open).
+fn open_bus(
+    config: &Config,
+    hub: &Arc<Hub>,
+    caches: &Arc<Caches>,
+) -> anyhow::Result<(Arc<dyn Bus>, Option<Arc<NatsBus>>)> {
+    if config.bus_url.is_none() {
+        return Ok((Arc::new(InProcess::new(hub.clone())), None));
+    }
+    let nats = NatsBus::start(
+        config.bus_url.clone(),
+        &config.bus_prefix,
+        hub.clone(),
+        Arc::clone(caches),
+    )?;
+    Ok((nats.clone(), Some(nats)))
 }
 
 /// Serves a small side router (metrics, redirects) until the app stops.

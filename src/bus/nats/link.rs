@@ -272,9 +272,9 @@ async fn sync_subscriptions(
         keep
     });
     for subject in wanted {
-        if !subscribed.contains_key(&subject) {
-            protocol::subscribe(&mut commands, &subject, &next_sid.to_string());
-            subscribed.insert(subject, *next_sid);
+        if let std::collections::hash_map::Entry::Vacant(entry) = subscribed.entry(subject) {
+            protocol::subscribe(&mut commands, entry.key(), &next_sid.to_string());
+            entry.insert(*next_sid);
             *next_sid += 1;
         }
     }

@@ -93,7 +93,7 @@ impl NatsBus {
                         }
                     },
                     Err(e) => {
-                        tracing::warn!(subject, error = %e, "bus: a batch that cannot be read")
+                        tracing::warn!(subject, error = %e, "bus: a batch that cannot be read");
                     }
                 }
             })

@@ -45,7 +45,7 @@ pub fn start(bus: Arc<NatsBus>, store: Weak<dyn Store>, hub: Arc<Hub>) {
                 sessions = now;
                 send(&bus, Arrival::MayHaveMissed);
             }
-            if ticks % TIDY_EVERY == 0 {
+            if ticks.is_multiple_of(TIDY_EVERY) {
                 send(&bus, Arrival::Tidy);
             }
             let rooms = bus.wanted_rooms();
