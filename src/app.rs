@@ -57,7 +57,6 @@ impl App {
         // rooms have listeners here.
         let caches = Arc::new(Caches::default());
         let (bus, nats) = open_bus(config, &hub, &caches)?;
-        hub.report_interest_to(bus.clone());
         // Web Push hears this node's commits on their way to the bus.
         let (bus, to_push) = crate::notify::tap(bus);
         let opening = backend::Opening {
@@ -248,23 +247,25 @@ impl App {
     }
 }
 
-/// The bus `--bus-url` names: in process (one node), or NATS (whose
-/// handle is also returned, to be given the store once it is open).
-fn open_bus(
-    config: &Config,
-    hub: &Arc<Hub>,
-    caches: &Arc<Caches>,
-) -> anyhow::Result<(Arc<dyn Bus>, Option<Arc<NatsBus>>)> {
-    if config.bus_url.is_none() {
-        return Ok((Arc::new(InProcess::new(hub.clone())), None));
-    }
-    let nats = NatsBus::start(
-        config.bus_url.clone(),
-        &config.bus_prefix,
-        hub.clone(),
-        Arc::clone(caches),
-    )?;
-    Ok((nats.clone(), Some(nats)))
+/// The bus, and the NATS one again when it is that (to be given the store).
+type OpenedBus = (Arc<dyn Bus>, Option<Arc<NatsBus>>);
+
+/// The bus `--bus-url` names: in process (one node) or NATS; the hub
+/// reports to it which rooms have listeners here.
+fn open_bus(config: &Config, hub: &Arc<Hub>, caches: &Arc<Caches>) -> anyhow::Result<OpenedBus> {
+    let (bus, nats): OpenedBus = if config.bus_url.is_none() {
+        (Arc::new(InProcess::new(hub.clone())), None)
+    } else {
+        let nats = NatsBus::start(
+            config.bus_url.clone(),
+            &config.bus_prefix,
+            hub.clone(),
+            Arc::clone(caches),
+        )?;
+        (nats.clone(), Some(nats))
+    };
+    hub.report_interest_to(bus.clone());
+    Ok((bus, nats))
 }
 
 /// Serves a small side router (metrics, redirects) until the app stops.

@@ -56,15 +56,13 @@ pub fn servers() -> Option<(String, String)> {
     let nats = std::env::var("NATTER_TEST_NATS_URL")
         .ok()
         .filter(|u| !u.is_empty());
-    match (postgres, nats) {
-        (Some(p), Some(n)) => Some((p, n)),
-        _ => {
-            eprintln!(
-                "NATTER_TEST_POSTGRES_URL and NATTER_TEST_NATS_URL are needed: skipping a cluster test"
-            );
-            None
-        }
+    if let (Some(p), Some(n)) = (postgres, nats) {
+        return Some((p, n));
     }
+    eprintln!(
+        "NATTER_TEST_POSTGRES_URL and NATTER_TEST_NATS_URL are needed: skipping a cluster test"
+    );
+    None
 }
 
 impl Cluster {
@@ -144,7 +142,6 @@ impl Cluster {
 /// A person: their session token, usable on every node.
 #[derive(Clone)]
 pub struct Person {
-    pub name: String,
     pub token: String,
     http: reqwest::Client,
 }
@@ -175,11 +172,7 @@ impl Person {
             .unwrap()
             .1
             .to_owned();
-        Self {
-            name: name.to_owned(),
-            token,
-            http,
-        }
+        Self { token, http }
     }
 
     pub async fn call(
