@@ -62,60 +62,9 @@ unported!(Accounts {
     fn delete_sessions_of(&self, user: UserId, keep: Option<[u8; 32]>) -> StoreResult<u64>;
 });
 
-unported!(Rooms {
-    fn create_room(&self, room: NewRoom, now: Timestamp) -> StoreResult<Room>;
-    fn room_for(&self, room: RoomId, user: UserId)
-        -> StoreResult<Option<(Room, Option<Membership>)>>;
-    fn access(&self, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>>;
-    fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>>;
-    fn public_rooms(&self, asking: UserId) -> StoreResult<Vec<RoomListing>>;
-    fn add_member(&self, room: RoomId, user: UserId, role: Role, now: Timestamp) -> StoreResult<()>;
-    fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
-    fn members(&self, room: RoomId) -> StoreResult<Vec<Member>>;
-    fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room>;
-    fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> StoreResult<()>;
-    fn set_slow_mode(&self, room: RoomId, secs: u32) -> StoreResult<()>;
-});
-
 unported!(Directory {
     fn users_starting_with(&self, prefix_key: &str, limit: u32) -> StoreResult<Vec<Person>>;
     fn room_about(&self, room: RoomId) -> StoreResult<RoomAbout>;
-});
-
-unported!(Reactions {
-    fn add_reaction(&self, room: RoomId, seq: Seq, who: Reactor, emoji: Emoji, max_emoji: u32)
-        -> StoreResult<AddOutcome>;
-    fn remove_reaction(&self, room: RoomId, seq: Seq, who: Reactor, emoji: Emoji)
-        -> StoreResult<bool>;
-    fn reactions_between(&self, room: RoomId, first: Seq, last: Seq)
-        -> StoreResult<Vec<ReactionGroup>>;
-});
-
-unported!(Pins {
-    fn pin_message(&self, room: RoomId, seq: Seq, who: Reactor, max_pins: u32)
-        -> StoreResult<AddOutcome>;
-    fn unpin_message(&self, room: RoomId, seq: Seq, who: Reactor) -> StoreResult<bool>;
-    fn pins(&self, room: RoomId) -> StoreResult<Vec<Pin>>;
-    fn save_message(&self, user: UserId, room: RoomId, seq: Seq, max_saved: u32)
-        -> StoreResult<AddOutcome>;
-    fn unsave_message(&self, user: UserId, room: RoomId, seq: Seq) -> StoreResult<bool>;
-    fn saved_messages(&self, user: UserId, limit: u32) -> StoreResult<Vec<SavedMessage>>;
-});
-
-unported!(RoomCaretaking {
-    fn room_settings(&self, room: RoomId) -> StoreResult<RoomSettings>;
-    fn care_for_room(&self, room: RoomId, change: RoomCare, who: Reactor)
-        -> StoreResult<RoomSettings>;
-    fn delete_room(&self, room: RoomId) -> StoreResult<()>;
-    fn change_role(&self, room: RoomId, user: UserId, role: Role, by: Reactor)
-        -> StoreResult<bool>;
-});
-
-unported!(Groups {
-    fn open_group(&self, creator: UserId, others: Vec<UserId>, name: String, now: Timestamp)
-        -> StoreResult<(Room, bool)>;
-    fn groups_of(&self, user: UserId) -> StoreResult<Vec<RoomId>>;
-    fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>>;
 });
 
 unported!(Statuses {
@@ -181,23 +130,6 @@ unported!(Profiles {
     fn profile_of(&self, user: UserId) -> StoreResult<crate::domain::PersonProfile>;
     fn profiles_named(&self, usernames: Vec<String>) -> StoreResult<Vec<crate::domain::PersonProfile>>;
     fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>>;
-});
-
-unported!(Integrations {
-    fn create_bot(&self, owner: UserId, name: &str, name_key: &str, avatar: Option<String>,
-        now: Timestamp) -> StoreResult<crate::domain::Bot>;
-    fn bots_of(&self, owner: UserId) -> StoreResult<Vec<crate::domain::Bot>>;
-    fn create_token(&self, token: NewToken) -> StoreResult<crate::domain::TokenInfo>;
-    fn tokens_made_by(&self, maker: UserId) -> StoreResult<Vec<crate::domain::TokenInfo>>;
-    fn revoke_token(&self, maker: UserId, id: i64, now: Timestamp) -> StoreResult<bool>;
-    fn user_for_token(&self, hash: [u8; 32]) -> StoreResult<Option<(User, crate::domain::Grant)>>;
-    fn token_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
-    fn create_hook(&self, hook: NewHook) -> StoreResult<crate::domain::HookInfo>;
-    fn hooks_of_room(&self, room: RoomId) -> StoreResult<Vec<crate::domain::HookInfo>>;
-    fn hook(&self, room: RoomId, id: i64) -> StoreResult<Option<(crate::domain::HookInfo, UserId)>>;
-    fn revoke_hook(&self, room: RoomId, id: i64, now: Timestamp) -> StoreResult<bool>;
-    fn hook_target(&self, id: i64) -> StoreResult<Option<crate::domain::HookTarget>>;
-    fn hook_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
 });
 
 unported!(Operations {
