@@ -8,15 +8,18 @@
 //! One test binary; one file per area.
 
 mod accounts;
+mod conversations;
 mod disappearing;
 mod files;
 mod integrations;
 mod messages;
+mod nodes;
 mod operations;
 mod people;
 mod postgres_nodes;
 mod push;
 mod rooms;
+mod search;
 mod server;
 mod server_finish;
 mod social;

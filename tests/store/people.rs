@@ -19,7 +19,10 @@ async fn a_display_name_is_set_shown_by_name_and_removed_again() {
     each_backend(|b| async move {
         let s = &*b.store;
         let alice = user(s, "Alice").await;
-        assert_eq!(s.profile_of(alice.id).await.unwrap().profile, Default::default());
+        assert_eq!(
+            s.profile_of(alice.id).await.unwrap().profile,
+            Default::default()
+        );
         let set = s
             .set_display_name(alice.id, Some("Alice A.".into()), now())
             .await
@@ -35,15 +38,19 @@ async fn a_display_name_is_set_shown_by_name_and_removed_again() {
         // Room-mates hear of it, in the rooms the person is in.
         b.heard
             .until(|heard| {
-                heard.iter().any(|e| {
-                    matches!(e, Event::Person(p) if p.user == alice.id && p.rooms == [GENERAL])
-                })
+                heard.iter().any(
+                    |e| matches!(e, Event::Person(p) if p.user == alice.id && p.rooms == [GENERAL]),
+                )
             })
             .await;
         s.set_display_name(alice.id, None, now()).await.unwrap();
         let gone = s.profile_of(alice.id).await.unwrap();
         assert_eq!(gone.profile.display_name, None, "{}", b.name);
-        assert!(s.profiles_named(vec!["alice".into()]).await.unwrap().is_empty());
+        assert!(s
+            .profiles_named(vec!["alice".into()])
+            .await
+            .unwrap()
+            .is_empty());
         let nobody = s.profile_of(UserId(999)).await;
         assert!(matches!(nobody, Err(StoreError::NotFound)), "{}", b.name);
     })
@@ -56,28 +63,54 @@ async fn a_replaced_avatar_waits_for_deletion_and_only_the_current_one_is_served
         let s = &*b.store;
         let alice = user(s, "alice").await;
         let first = avatar('a', 'b');
-        let set = s.set_avatar(alice.id, Some(first.clone()), now()).await.unwrap();
+        let set = s
+            .set_avatar(alice.id, Some(first.clone()), now())
+            .await
+            .unwrap();
         assert!(set.profile.avatar_url.unwrap().ends_with(&first.key));
         let big = s.avatar_file(first.key.clone(), false).await.unwrap();
         assert_eq!(big, Some((first.key.clone(), "image/png".into())));
         let small = s.avatar_file(first.key.clone(), true).await.unwrap();
         assert_eq!(small, Some((first.small_key.clone(), "image/png".into())));
         // The small key is not an avatar's name.
-        assert!(s.avatar_file(first.small_key.clone(), false).await.unwrap().is_none());
+        assert!(s
+            .avatar_file(first.small_key.clone(), false)
+            .await
+            .unwrap()
+            .is_none());
         assert!(s.pending_file_deletions(10).await.unwrap().is_empty());
 
-        s.set_avatar(alice.id, Some(avatar('c', 'd')), now()).await.unwrap();
-        assert!(s.avatar_file(first.key.clone(), false).await.unwrap().is_none());
+        s.set_avatar(alice.id, Some(avatar('c', 'd')), now())
+            .await
+            .unwrap();
+        assert!(s
+            .avatar_file(first.key.clone(), false)
+            .await
+            .unwrap()
+            .is_none());
         let pending = s.pending_file_deletions(10).await.unwrap();
         let mut names: Vec<&str> = pending.iter().map(|k| k.as_str()).collect();
         names.sort_unstable();
-        assert_eq!(names, [first.key.as_str(), first.small_key.as_str()], "{}", b.name);
+        assert_eq!(
+            names,
+            [first.key.as_str(), first.small_key.as_str()],
+            "{}",
+            b.name
+        );
         s.file_deletions_done(pending).await.unwrap();
         assert!(s.pending_file_deletions(10).await.unwrap().is_empty());
 
         s.set_avatar(alice.id, None, now()).await.unwrap();
-        assert_eq!(s.profile_of(alice.id).await.unwrap().profile.avatar_url, None);
-        assert_eq!(s.pending_file_deletions(10).await.unwrap().len(), 2, "{}", b.name);
+        assert_eq!(
+            s.profile_of(alice.id).await.unwrap().profile.avatar_url,
+            None
+        );
+        assert_eq!(
+            s.pending_file_deletions(10).await.unwrap().len(),
+            2,
+            "{}",
+            b.name
+        );
     })
     .await;
 }
@@ -95,8 +128,16 @@ async fn a_status_is_shown_to_room_mates_until_it_ends_or_is_cleared() {
             until: Some(until),
         };
         s.set_status(alice.id, Some(lunch.clone())).await.unwrap();
-        assert_eq!(s.status_of(alice.id, at).await.unwrap(), Some(lunch.clone()));
-        assert_eq!(s.status_of(alice.id, until).await.unwrap(), None, "{}: ended", b.name);
+        assert_eq!(
+            s.status_of(alice.id, at).await.unwrap(),
+            Some(lunch.clone())
+        );
+        assert_eq!(
+            s.status_of(alice.id, until).await.unwrap(),
+            None,
+            "{}: ended",
+            b.name
+        );
         assert_eq!(s.status_of(bob.id, at).await.unwrap(), None);
         let away = UserStatus {
             text: "Away".into(),

@@ -176,7 +176,11 @@ async fn an_invite_with_a_room_joins_it_and_a_taken_name_leaves_its_use() {
         let listed = s.invites().await.unwrap();
         let ids: Vec<i64> = listed.iter().map(|i| i.id).collect();
         assert_eq!(ids.len(), 3);
-        assert!(ids.windows(2).all(|w| w[0] > w[1]), "{}: newest first", b.name);
+        assert!(
+            ids.windows(2).all(|w| w[0] > w[1]),
+            "{}: newest first",
+            b.name
+        );
         assert_eq!(listed[0].created_by, "alice");
         assert_eq!(listed[0].room_id, Some(GENERAL));
     })
@@ -193,9 +197,17 @@ async fn admins_find_accounts_by_part_of_the_name_and_change_their_standing() {
         let names = |found: Vec<natter::domain::Account>| {
             found.into_iter().map(|a| a.username).collect::<Vec<_>>()
         };
-        assert_eq!(names(s.accounts("ann", 10).await.unwrap()), ["Anna", "hannah"]);
+        assert_eq!(
+            names(s.accounts("ann", 10).await.unwrap()),
+            ["Anna", "hannah"]
+        );
         // `_` is a letter here, not a wildcard.
-        assert_eq!(names(s.accounts("_", 10).await.unwrap()), ["a_b"], "{}", b.name);
+        assert_eq!(
+            names(s.accounts("_", 10).await.unwrap()),
+            ["a_b"],
+            "{}",
+            b.name
+        );
         assert_eq!(s.accounts("", 2).await.unwrap().len(), 2);
 
         let bob = s.user_by_name("bob").await.unwrap().unwrap().user;
@@ -217,7 +229,12 @@ async fn admins_find_accounts_by_part_of_the_name_and_change_their_standing() {
         ));
         s.set_sign_up_mode(SignUpMode::Closed).await.unwrap();
         s.set_sign_up_mode(SignUpMode::Open).await.unwrap();
-        assert_eq!(s.sign_up_mode().await.unwrap(), SignUpMode::Open, "{}", b.name);
+        assert_eq!(
+            s.sign_up_mode().await.unwrap(),
+            SignUpMode::Open,
+            "{}",
+            b.name
+        );
     })
     .await;
 }

@@ -2,7 +2,9 @@
 //! audited changes and the server's settings.
 
 use natter::domain::{Event, SignUpMode, Timestamp, UserId};
-use natter::storage::{AuditEntry, AuditedChange, AuditedOutcome, NewInvite, SessionSeen, StoreError};
+use natter::storage::{
+    AuditEntry, AuditedChange, AuditedOutcome, NewInvite, SessionSeen, StoreError,
+};
 
 use crate::{each_backend, now, user};
 
@@ -28,28 +30,52 @@ async fn sessions_are_listed_by_last_use_and_end_one_by_one_or_when_idle() {
     each_backend(|b| async move {
         let s = &*b.store;
         let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
-        s.create_session(alice.id, [1; 32], Timestamp(1_000)).await.unwrap();
-        s.create_session(alice.id, [2; 32], Timestamp(2_000)).await.unwrap();
-        s.create_session(bob.id, [3; 32], Timestamp(1_000)).await.unwrap();
-        s.session_seen([1; 32], seen_at(5_000, "Firefox")).await.unwrap();
+        s.create_session(alice.id, [1; 32], Timestamp(1_000))
+            .await
+            .unwrap();
+        s.create_session(alice.id, [2; 32], Timestamp(2_000))
+            .await
+            .unwrap();
+        s.create_session(bob.id, [3; 32], Timestamp(1_000))
+            .await
+            .unwrap();
+        s.session_seen([1; 32], seen_at(5_000, "Firefox"))
+            .await
+            .unwrap();
         // An empty agent keeps the one known.
         s.session_seen([1; 32], seen_at(6_000, "")).await.unwrap();
         let listed = s.sessions_of(alice.id).await.unwrap();
         let hashes: Vec<[u8; 32]> = listed.iter().map(|r| r.token_hash).collect();
         assert_eq!(hashes, [[1; 32], [2; 32]], "{}", b.name);
         assert_eq!(listed[0].last_seen_at, Timestamp(6_000));
-        assert_eq!(listed[0].user_agent.as_deref(), Some("Firefox"), "{}", b.name);
+        assert_eq!(
+            listed[0].user_agent.as_deref(),
+            Some("Firefox"),
+            "{}",
+            b.name
+        );
         assert_eq!(listed[1].last_seen_at, Timestamp(2_000));
 
         // Not hers: nothing ends.
         assert!(!s.end_session_of(alice.id, [3; 32]).await.unwrap());
         assert!(s.end_session_of(alice.id, [2; 32]).await.unwrap());
-        assert!(!s.end_session_of(alice.id, [2; 32]).await.unwrap(), "{}", b.name);
+        assert!(
+            !s.end_session_of(alice.id, [2; 32]).await.unwrap(),
+            "{}",
+            b.name
+        );
 
         // Bob's (last used at 1 s) is idle, Alice's (6 s) is not.
-        assert_eq!(s.prune_idle_sessions(Timestamp(3_000), 10).await.unwrap(), 1);
+        assert_eq!(
+            s.prune_idle_sessions(Timestamp(3_000), 10).await.unwrap(),
+            1
+        );
         assert!(s.user_for_session([3; 32]).await.unwrap().is_none());
-        assert!(s.user_for_session([1; 32]).await.unwrap().is_some(), "{}", b.name);
+        assert!(
+            s.user_for_session([1; 32]).await.unwrap().is_some(),
+            "{}",
+            b.name
+        );
         b.heard
             .until(|heard| {
                 heard
@@ -94,7 +120,11 @@ async fn a_reset_link_works_once_sets_the_password_and_ends_the_old_sessions() {
         assert!(s.user_for_session([1; 32]).await.unwrap().is_none());
         assert!(s.user_for_session([2; 32]).await.unwrap().is_some());
         let again = s.use_reset_link([8; 32], "h3".into(), [3; 32], now()).await;
-        assert!(matches!(again, Err(StoreError::NotFound)), "{}: works once", b.name);
+        assert!(
+            matches!(again, Err(StoreError::NotFound)),
+            "{}: works once",
+            b.name
+        );
 
         // An expired link changes nothing.
         s.audited(link(9, Timestamp(1)), entry(admin.id, "reset_link"))
@@ -156,16 +186,22 @@ async fn audited_changes_commit_with_their_record_or_not_at_all() {
             room: None,
         };
         let made = s
-            .audited(AuditedChange::CreateInvite(invite), entry(admin.id, "invite.create"))
+            .audited(
+                AuditedChange::CreateInvite(invite),
+                entry(admin.id, "invite.create"),
+            )
             .await
             .unwrap();
         let AuditedOutcome::Invite(made) = made else {
             panic!("{}: an invite", b.name)
         };
         assert_eq!((made.max_uses, made.uses, made.revoked), (3, 0, false));
-        s.audited(AuditedChange::RevokeInvite(made.id), entry(admin.id, "invite.revoke"))
-            .await
-            .unwrap();
+        s.audited(
+            AuditedChange::RevokeInvite(made.id),
+            entry(admin.id, "invite.revoke"),
+        )
+        .await
+        .unwrap();
         assert!(s.invites().await.unwrap()[0].revoked, "{}", b.name);
 
         // Nothing to undo: no record.
@@ -178,7 +214,11 @@ async fn audited_changes_commit_with_their_record_or_not_at_all() {
         s.create_session(bob.id, [5; 32], now()).await.unwrap();
         let out = AuditedChange::SignOutEverywhere { user: bob.id };
         let outcome = s.audited(out, entry(admin.id, "sign_out")).await.unwrap();
-        assert!(matches!(outcome, AuditedOutcome::Changed(true)), "{}", b.name);
+        assert!(
+            matches!(outcome, AuditedOutcome::Changed(true)),
+            "{}",
+            b.name
+        );
 
         let log = s.audit_log(10).await.unwrap();
         assert_eq!(log.len(), 7, "{}", b.name);
@@ -188,9 +228,12 @@ async fn audited_changes_commit_with_their_record_or_not_at_all() {
         assert_eq!(s.audit_log(2).await.unwrap().len(), 2);
 
         // An empty name is no name.
-        s.audited(AuditedChange::ServerName(String::new()), entry(admin.id, "name"))
-            .await
-            .unwrap();
+        s.audited(
+            AuditedChange::ServerName(String::new()),
+            entry(admin.id, "name"),
+        )
+        .await
+        .unwrap();
         assert_eq!(s.server_name().await.unwrap(), None, "{}", b.name);
     })
     .await;

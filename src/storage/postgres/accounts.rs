@@ -6,8 +6,8 @@ use postgres::{GenericClient, Row};
 
 use super::PgStore;
 use crate::domain::{
-    Changed, EndedSessions, Event, Member, MembershipChange, Profile, Role, RoomId,
-    SessionsEnded, Theme, Timestamp, User, UserId,
+    Changed, EndedSessions, Event, Member, MembershipChange, Profile, Role, RoomId, SessionsEnded,
+    Theme, Timestamp, User, UserId,
 };
 use crate::storage::{Accounts, StoreError, StoreResult, UserRecord};
 
@@ -233,7 +233,10 @@ pub fn create_session(
     Ok(())
 }
 
-pub fn user_for_session(c: &mut impl GenericClient, token_hash: &[u8; 32]) -> StoreResult<Option<User>> {
+pub fn user_for_session(
+    c: &mut impl GenericClient,
+    token_hash: &[u8; 32],
+) -> StoreResult<Option<User>> {
     c.query_opt(
         "SELECT u.id, u.username, u.password_hash, u.created_at, u.theme, u.kind
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",

@@ -210,10 +210,13 @@ pub fn create_invite(
 
 /// The newest invites first, at most 200.
 pub fn invites(c: &mut impl GenericClient) -> StoreResult<Vec<Invite>> {
-    c.query(&format!("{INVITE_SELECT} ORDER BY i.id DESC LIMIT 200"), &[])?
-        .iter()
-        .map(invite_row)
-        .collect()
+    c.query(
+        &format!("{INVITE_SELECT} ORDER BY i.id DESC LIMIT 200"),
+        &[],
+    )?
+    .iter()
+    .map(invite_row)
+    .collect()
 }
 
 pub fn revoke_invite(c: &mut impl GenericClient, id: i64, now: Timestamp) -> StoreResult<()> {

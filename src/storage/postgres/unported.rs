@@ -100,27 +100,6 @@ unported!(Groups {
     fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>>;
 });
 
-unported!(Moderation {
-    fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool>;
-    fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
-    fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
-    fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
-});
-
-unported!(ServerFinish {
-    fn pending_file_deletions(&self, limit: u32) -> StoreResult<Vec<FileKey>>;
-    fn file_deletions_done(&self, keys: Vec<FileKey>) -> StoreResult<()>;
-    fn audited(&self, change: AuditedChange, entry: AuditEntry) -> StoreResult<AuditedOutcome>;
-    fn session_seen(&self, token_hash: [u8; 32], seen: SessionSeen) -> StoreResult<()>;
-    fn sessions_of(&self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
-    fn end_session_of(&self, user: UserId, token_hash: [u8; 32]) -> StoreResult<bool>;
-    fn prune_idle_sessions(&self, idle_since: Timestamp, limit: u32) -> StoreResult<u32>;
-    fn use_reset_link(&self, code_hash: [u8; 32], password_hash: String, new_session: [u8; 32],
-        now: Timestamp) -> StoreResult<User>;
-    fn server_name(&self) -> StoreResult<Option<String>>;
-    fn members_can_invite(&self) -> StoreResult<bool>;
-});
-
 unported!(Integrations {
     fn create_bot(&self, owner: UserId, name: &str, name_key: &str, avatar: Option<String>,
         now: Timestamp) -> StoreResult<crate::domain::Bot>;
