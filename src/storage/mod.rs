@@ -9,8 +9,10 @@ pub mod cached;
 pub mod sqlite;
 
 mod accounts;
+mod commands;
 mod directory;
 mod disappearing;
+mod feed;
 mod finish;
 mod groups;
 mod integrations;
@@ -35,8 +37,10 @@ use crate::domain::Event;
 use crate::error::Error;
 
 pub use accounts::{Accounts, UserRecord};
+pub use commands::{NewCommand, SlashCommands};
 pub use directory::Directory;
 pub use disappearing::Disappearing;
+pub use feed::BotFeed;
 pub use finish::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 pub use groups::Groups;
 pub use integrations::{Integrations, NewHook, NewToken};
@@ -149,6 +153,8 @@ pub trait Store:
     + Push
     + Profiles
     + Integrations
+    + SlashCommands
+    + BotFeed
     + Operations
     + 'static
 {
@@ -174,6 +180,8 @@ impl<T> Store for T where
         + Push
         + Profiles
         + Integrations
+        + SlashCommands
+        + BotFeed
         + Operations
         + 'static
 {

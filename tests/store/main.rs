@@ -6,6 +6,7 @@
 //! One test binary; one file per area.
 
 mod accounts;
+mod commands;
 mod integrations;
 mod messages;
 mod rooms;
