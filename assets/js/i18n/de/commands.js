@@ -1,7 +1,6 @@
-// Deutsche Texte, Teil 'commands' (siehe ../de.js und ../../i18n.js).
+// Deutsche Texte, Teil 'commands': eigene Slash-Befehle.
 
 export default {
-  // --- Eigene Slash-Befehle: Eingabefeld und Integrationen-Dialog
   'commands.onlyYou': 'Nur für dich sichtbar:',
   'commands.running': '/{name} wird ausgeführt …',
   'commands.title': 'Slash-Befehle in {room}',
@@ -10,7 +9,7 @@ export default {
   'commands.url': 'URL',
   'commands.answeredBy': 'Antwortet als',
   'commands.make': 'Befehl anlegen',
-  'commands.secret': 'Aufrufe werden mit diesem Geheimnis signiert (Natter-Signature):',
+  'commands.secret': 'Aufrufe werden mit diesem Geheimnis signiert:',
   'commands.delete': 'Löschen',
-  'commands.needBot': 'Lege zuerst einen Bot an: er beantwortet den Befehl.',
+  'commands.needBot': 'Lege zuerst einen Bot an: er antwortet.',
 };

@@ -1,7 +1,6 @@
-// English texts, part 'commands' (see ../en.js and ../../i18n.js).
+// English texts, part 'commands': custom slash commands.
 
 export default {
-  // --- Custom slash commands: the composer and the Integrations dialog
   'commands.onlyYou': 'Only you can see this:',
   'commands.running': 'Running /{name}…',
   'commands.title': 'Slash commands in {room}',
@@ -10,7 +9,7 @@ export default {
   'commands.url': 'URL',
   'commands.answeredBy': 'Answered by',
   'commands.make': 'Make command',
-  'commands.secret': 'Calls are signed with this secret (Natter-Signature):',
+  'commands.secret': 'Calls are signed with this secret:',
   'commands.delete': 'Delete',
-  'commands.needBot': 'Make a bot first: it answers the command.',
+  'commands.needBot': 'Make a bot first: it answers.',
 };
