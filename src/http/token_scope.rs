@@ -60,9 +60,9 @@ fn need_of(method: &Method, template: &str, path: &str) -> (Need, Place) {
             | "/api/v1/stream"
             | "/api/v1/feed"
             | "/api/v1/server",
-        ) => (Scope::Read, Place::Anywhere),
+        )
         // The feed narrows itself to the token's rooms, as the stream does.
-        (false, "/api/v1/feed/ack") => (Scope::Read, Place::Anywhere),
+        | (false, "/api/v1/feed/ack") => (Scope::Read, Place::Anywhere),
         (
             true,
             "/api/v1/search"

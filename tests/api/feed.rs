@@ -89,8 +89,16 @@ async fn one_cursor_follows_every_room_and_an_acknowledged_position_survives_wit
     alice.say(ops, "after the ack").await;
     let page = feed(&app, &t, "").await;
     assert_eq!(bodies(&page), ["after the ack"]);
-    // The stream's form of the same position.
-    assert_eq!(page["rooms"][ops.to_string()], page["events"][0]["seq"]);
+    // The stream's form of the same position, which an ack takes too.
+    let seq = page["events"][0]["seq"].clone();
+    assert_eq!(page["rooms"][ops.to_string()], seq);
+    let rooms = json!({ "rooms": { ops.to_string(): seq } });
+    let ack = with_token(&app, &t, Method::POST, "/api/v1/feed/ack", Some(rooms)).await;
+    assert_eq!(ack.status, StatusCode::NO_CONTENT, "{}", ack.text);
+    let position = feed(&app, &t, "?limit=0").await;
+    assert!(bodies(&position).is_empty());
+    assert_eq!(position["rooms"][ops.to_string()], seq, "{position}");
+    assert!(bodies(&feed(&app, &t, "").await).is_empty(), "all handled");
 }
 
 #[tokio::test]
