@@ -13,17 +13,15 @@ async fn a_rooms_commands_are_found_by_name_unique_and_deleted() {
     each_backend(|b| async move {
         let s = &*b.store;
         let alice = user(s, "alice").await;
-        let bot = s
-            .create_bot(alice.id, "deployer", "deployer", None, now())
-            .await
-            .unwrap();
+        // Any user will do for the store (a bot is a user).
+        let bot = user(s, "deployer").await;
         let new = NewCommand {
             room: GENERAL,
             name: "deploy".into(),
             description: "ship it".into(),
             url: "https://bot.example/deploy".into(),
             secret: "whsec_x".into(),
-            bot: bot.user_id,
+            bot: bot.id,
             made_by: alice.id,
             now: now(),
         };
@@ -76,7 +74,7 @@ async fn a_tokens_feed_position_only_moves_forward_and_forgets_rooms_it_left() {
             b.name
         );
 
-        let token = s
+        let made = s
             .create_token(NewToken {
                 hash: [3; 32],
                 prefix: "natter_x".into(),
@@ -87,8 +85,16 @@ async fn a_tokens_feed_position_only_moves_forward_and_forgets_rooms_it_left() {
                 rooms: None,
                 now: now(),
             })
-            .await
-            .unwrap();
+            .await;
+        // API tokens are not on PostgreSQL yet (storage/postgres/unported.rs).
+        let Ok(token) = made else {
+            assert!(
+                matches!(made, Err(StoreError::Unavailable(_))),
+                "{}",
+                b.name
+            );
+            return;
+        };
         assert!(s.feed_positions(token.id).await.unwrap().is_empty());
         s.acknowledge_feed(token.id, vec![GENERAL], vec![(GENERAL, Seq(3))])
             .await
