@@ -9,8 +9,8 @@ use std::collections::HashSet;
 
 use super::PgStore;
 use crate::domain::Theme;
-use crate::domain::{RoomListing, RoomSummary};
-use crate::storage::{Accounts, Membership, NewRoom, RoomAccess, Rooms, UserRecord};
+use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, UserRecord, Accounts};
+use crate::domain::{RoomSummary, RoomListing};
 
 use crate::domain::{
     Account, Attachment, AuditRecord, Emoji, Invite, Member, MemberStatus, MentionEntry, Message,
@@ -32,6 +32,7 @@ use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{
     NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
 };
+
 
 /// Implements `$area` for `PgStore` with every method answering that the
 /// area is not on PostgreSQL yet.
@@ -99,36 +100,6 @@ unported!(Groups {
     fn group_size(&self, room: RoomId) -> StoreResult<Option<u32>>;
 });
 
-unported!(Disappearing {
-    fn set_disappearing(&self, room: RoomId, secs: u32, changed_by: &str) -> StoreResult<Seq>;
-    fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
-    fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32>;
-    fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32>;
-    fn retention_days(&self) -> StoreResult<u32>;
-    fn set_retention_days(&self, days: u32) -> StoreResult<()>;
-});
-
-unported!(Moderation {
-    fn ban_member(&self, room: RoomId, user: UserId, by: UserId) -> StoreResult<bool>;
-    fn unban_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
-    fn is_banned(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
-    fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
-});
-
-unported!(ServerFinish {
-    fn pending_file_deletions(&self, limit: u32) -> StoreResult<Vec<FileKey>>;
-    fn file_deletions_done(&self, keys: Vec<FileKey>) -> StoreResult<()>;
-    fn audited(&self, change: AuditedChange, entry: AuditEntry) -> StoreResult<AuditedOutcome>;
-    fn session_seen(&self, token_hash: [u8; 32], seen: SessionSeen) -> StoreResult<()>;
-    fn sessions_of(&self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
-    fn end_session_of(&self, user: UserId, token_hash: [u8; 32]) -> StoreResult<bool>;
-    fn prune_idle_sessions(&self, idle_since: Timestamp, limit: u32) -> StoreResult<u32>;
-    fn use_reset_link(&self, code_hash: [u8; 32], password_hash: String, new_session: [u8; 32],
-        now: Timestamp) -> StoreResult<User>;
-    fn server_name(&self) -> StoreResult<Option<String>>;
-    fn members_can_invite(&self) -> StoreResult<bool>;
-});
-
 unported!(Integrations {
     fn create_bot(&self, owner: UserId, name: &str, name_key: &str, avatar: Option<String>,
         now: Timestamp) -> StoreResult<crate::domain::Bot>;
@@ -145,3 +116,4 @@ unported!(Integrations {
     fn hook_target(&self, id: i64) -> StoreResult<Option<crate::domain::HookTarget>>;
     fn hook_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
 });
+
