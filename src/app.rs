@@ -43,6 +43,20 @@ struct TlsListener {
     public_url: Option<String>,
 }
 
+/// The client custom slash commands call their URLs with: they answer
+/// while a person waits, so a short timeout and a small answer
+/// (docs/integrations.md).
+fn commands_client(config: &Config) -> anyhow::Result<crate::outbound::OutboundClient> {
+    Ok(crate::outbound::OutboundClient::new(
+        crate::outbound::OutboundConfig {
+            connect_timeout: std::time::Duration::from_secs(3),
+            total_timeout: std::time::Duration::from_secs(5),
+            max_response_bytes: 16 * 1024,
+            ..config.outbound.config()?
+        },
+    )?)
+}
+
 impl App {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         // The app's own metrics recorder (see ops::metrics).
@@ -78,6 +92,7 @@ impl App {
         let pushes = Pushes::start(Arc::clone(&store), config, Arc::clone(&hub), to_push).await?;
         let mut chat = Chat::new(store, policy, &config.limits);
         chat.observe_sends(metrics.sends());
+        chat.call_commands_with(commands_client(config)?);
         crate::app_files::keep_files(&mut chat, config)?;
         // Messages that disappeared while the server was down go before
         // anything is served.

@@ -39,6 +39,10 @@ pub enum Error {
     /// The server cannot take writes right now (503).
     #[error("{0}")]
     Unavailable(String),
+    /// A service the request depends on (a slash command's URL) failed or
+    /// did not answer in time (502).
+    #[error("{message}")]
+    Upstream { code: &'static str, message: String },
     /// A bug or an outage; logged in full, shown as a generic sentence (500).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -82,7 +86,8 @@ impl Error {
             | Error::Unauthenticated { code, .. }
             | Error::Conflict { code, .. }
             | Error::TooLarge { code, .. }
-            | Error::TooMany { code, .. } => code,
+            | Error::TooMany { code, .. }
+            | Error::Upstream { code, .. } => code,
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
             Error::MethodNotAllowed(_) => "method_not_allowed",

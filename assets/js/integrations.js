@@ -7,12 +7,14 @@ import { del, get, post } from './api.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { timeAgo } from './time.js';
+import { commandsSection } from './integrations-commands.js';
 
 const SCOPES = ['read', 'post', 'manage_rooms'];
 let parts;
 let room = null; // the room whose webhooks are shown: { id, name }
 let myRooms = [];
 let myBots = [];
+let commands; // the room's slash commands part
 
 const field = (label, input) => h('div', { class: 'field' }, h('label', {}, label, ' ', input));
 const box = (value, checked = false) => h('input', { type: 'checkbox', value, checked });
@@ -41,6 +43,7 @@ async function copyOut(input) {
 }
 
 function build() {
+  commands = commandsSection({ act, shownOnce, field, bots: () => myBots });
   const error = h('p', { class: 'form-error', role: 'alert' });
   const status = h('p', { class: 'muted', role: 'status' });
   const tokenName = h('input', { id: 'token-name', required: true, maxlength: 80 });
@@ -86,6 +89,7 @@ function build() {
         bots,
       ),
       h('section', { class: 'integrations__section' }, hooksTitle, hooksBody),
+      commands.el,
       h('div', { class: 'dialog__actions' }, h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, t('common.close'))),
     ),
   );
@@ -221,9 +225,10 @@ export async function openIntegrations(current) {
   parts.token.wrap.hidden = true;
   parts.hook.wrap.hidden = true;
   parts.example.hidden = true;
+  commands.reset();
   parts.dialog.showModal();
   await act(async () => {
     await Promise.all([loadRooms(), loadBots()]);
-    await Promise.all([loadTokens(), loadHooks()]);
+    await Promise.all([loadTokens(), loadHooks(), commands.load(room)]);
   });
 }

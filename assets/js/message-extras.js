@@ -57,7 +57,7 @@ export function setupMessageExtras({ me, list, refreshRooms }) {
   let slashing = null;
   composerBox.addEventListener('input', () => {
     if (slashing || !composerBox.value.startsWith('/')) return;
-    slashing = import('./slash.js').then((mod) => mod.setupSlashComplete({ textarea: composerBox, before: $('emoji-complete') }));
+    slashing = import('./slash.js').then((mod) => mod.setupSlashComplete({ textarea: composerBox, before: $('emoji-complete'), roomId: () => roomId }));
   });
   const rowOf = (m) => $('messages').querySelector(`[data-seq="${m.seq}"]`);
 

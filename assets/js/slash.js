@@ -1,10 +1,13 @@
 // Slash commands in the composer (loaded when a message starts with "/"):
 // /me, /shrug, /topic, /invite @user, /leave and /mute, run here through
-// the same API routes (and their rules and errors) as the room menu; and
-// the list of commands with their help under the box while the text is
-// "/" and part of a name (arrows move, Tab or Enter completes).
+// the same API routes (and their rules and errors) as the room menu; a
+// room's custom commands (a bot's, docs/integrations.md), run by the
+// server, whose answer comes as the bot's message or, for my eyes only,
+// in a note above the box; and the list of commands with their help under
+// the box while the text is "/" and part of a name (arrows move, Tab or
+// Enter completes).
 
-import { patch, post, put } from './api.js';
+import { get, patch, post, put } from './api.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { toast } from './toast.js';
@@ -12,6 +15,45 @@ import { toast } from './toast.js';
 const SHRUG = '¯\\_(ツ)_/¯';
 
 export const COMMANDS = ['me', 'shrug', 'topic', 'invite', 'leave', 'mute'];
+
+// The open room's custom commands ({ name, description }), asked once per
+// room (forgotten when the Integrations dialog changes them).
+const custom = new Map();
+export const forgetCommands = (roomId) => custom.delete(roomId);
+function customOf(roomId) {
+  if (!roomId) return Promise.resolve([]);
+  if (!custom.has(roomId)) {
+    custom.set(
+      roomId,
+      get(`/api/v1/rooms/${roomId}/commands`).then(
+        (r) => r.commands,
+        () => (custom.delete(roomId), []),
+      ),
+    );
+  }
+  return custom.get(roomId);
+}
+
+// An answer for me only: a note above the composer, as plain text.
+function showAnswer(text) {
+  document.getElementById('slash-answer')?.remove();
+  const note = h(
+    'div',
+    { id: 'slash-answer', class: 'slash-answer', role: 'status' },
+    h('strong', {}, t('commands.onlyYou')),
+    h('p', {}, text),
+    h('button', { type: 'button', class: 'button button--small', onclick: () => note.remove() }, t('common.close')),
+  );
+  document.getElementById('emoji-complete')?.before(note);
+}
+
+async function runCustom(name, arg, ctx) {
+  const commands = await customOf(ctx.room.id);
+  if (!commands.some((c) => c.name === name)) throw new Error(t('slash.unknown', { name }));
+  toast(t('commands.running', { name }));
+  const answer = await post(`/api/v1/rooms/${ctx.room.id}/commands/${encodeURIComponent(name)}`, { text: arg });
+  if (answer.visibility === 'caller' && answer.text) showAnswer(answer.text);
+}
 
 // ctx: { room, send(text), leave(), restore(text) }. Returns nothing; a
 // refusal is shown and the text put back to mend.
@@ -41,7 +83,7 @@ export async function runSlash(text, ctx) {
         await put(path('/notifications'), { level: 'nothing' });
         return toast(t('slash.muted'));
       default:
-        throw new Error(t('slash.unknown', { name }));
+        return await runCustom(name.toLowerCase(), arg, ctx);
     }
   } catch (err) {
     ctx.restore(text);
@@ -50,7 +92,8 @@ export async function runSlash(text, ctx) {
 }
 
 // The list of commands under the composer while a command name is typed.
-export function setupSlashComplete({ textarea, before }) {
+// roomId(): the open room's id, for its custom commands.
+export function setupSlashComplete({ textarea, before, roomId = () => null }) {
   const list = h('ul', { id: 'slash-complete', class: 'emoji-complete', role: 'listbox', 'aria-label': t('slash.label'), hidden: true });
   before.before(list);
   let found = [];
@@ -78,7 +121,7 @@ export function setupSlashComplete({ textarea, before }) {
             },
           },
           h('strong', {}, `/${name}`),
-          ` ${t(`slash.${name}`)}`,
+          ` ${COMMANDS.includes(name) ? t(`slash.${name}`) : (extra.find((c) => c.name === name)?.description ?? '')}`,
         ),
       ),
     );
@@ -92,15 +135,29 @@ export function setupSlashComplete({ textarea, before }) {
     textarea.focus();
   }
 
+  let extra = [];
   function update() {
-    const match = /^\/([a-z]*)$/i.exec(textarea.value);
-    found = match ? COMMANDS.filter((c) => c.startsWith(match[1].toLowerCase())) : [];
+    const match = /^\/([a-z0-9_-]*)$/i.exec(textarea.value);
+    const names = [...COMMANDS, ...extra.map((c) => c.name)];
+    found = match ? names.filter((c) => c.startsWith(match[1].toLowerCase())) : [];
     if (!found.length) return hide();
     active = 0;
     draw();
   }
 
-  textarea.addEventListener('input', update);
+  function refresh() {
+    update();
+    // The open room's own commands join the list once known.
+    const id = roomId();
+    if (textarea.value.startsWith('/'))
+      customOf(id).then((list) => {
+        if (id !== roomId() || list === extra) return;
+        extra = list;
+        update();
+      });
+  }
+
+  textarea.addEventListener('input', refresh);
   textarea.addEventListener(
     'keydown',
     (e) => {
@@ -120,5 +177,5 @@ export function setupSlashComplete({ textarea, before }) {
     true,
   );
   textarea.addEventListener('blur', hide);
-  update();
+  refresh();
 }

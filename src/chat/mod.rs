@@ -3,10 +3,12 @@
 
 mod accounts;
 mod admin;
+mod commands;
 mod credentials;
 mod directory;
 mod disappearing;
 mod expired_files;
+mod feed;
 mod files;
 mod group_dms;
 mod hooks;
@@ -35,8 +37,10 @@ use std::sync::Arc;
 
 pub use accounts::SignedIn;
 pub use admin::{MadeInvite, MAX_INVITE_SECS, MAX_INVITE_USES};
+pub use commands::{CommandAnswer, CommandRequest, MadeCommand, Visibility, MAX_COMMANDS_PER_ROOM};
 pub use credentials::{hash_password, SessionToken};
 pub use disappearing::{ExpiryClock, MAX_DISAPPEAR_SECS};
+pub use feed::{FeedPage, FeedRooms, FEED_PAGE};
 pub use files::{Attachments, Download, FileSettings, MAX_FILES_PER_MESSAGE};
 pub use group_dms::{GROUP_MAX, GROUP_MIN};
 pub use hooks::{HookPost, MadeHook};
@@ -88,6 +92,8 @@ pub struct Chat {
     sessions: sessions::SessionClock,
     /// API tokens' last use.
     token_clock: integrations::TokenClock,
+    /// Calls custom slash commands' URLs; `None` until `call_commands_with`.
+    commands_client: Option<crate::outbound::OutboundClient>,
 }
 
 impl Chat {
@@ -101,7 +107,14 @@ impl Chat {
             files: None,
             sessions: sessions::SessionClock::default(),
             token_clock: integrations::TokenClock::default(),
+            commands_client: None,
         }
+    }
+
+    /// Custom slash commands call their URLs through `client` (SSRF guarded,
+    /// with the short timeout and answer cap made for them).
+    pub fn call_commands_with(&mut self, client: crate::outbound::OutboundClient) {
+        self.commands_client = Some(client);
     }
 
     /// Records each send's time to acknowledgement in `histogram`.

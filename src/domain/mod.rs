@@ -1,6 +1,7 @@
 //! Chat vocabulary: id newtypes, parse-validated input and the records the
 //! rest of the server passes around. Nothing here knows HTTP or SQL.
 
+mod commands;
 mod conversation;
 mod device;
 mod directory;
@@ -18,6 +19,10 @@ mod server;
 mod status;
 mod time;
 
+pub use commands::{
+    CommandName, CommandTarget, FeedCursor, SlashCommandInfo, BUILT_IN_COMMANDS,
+    COMMAND_DESCRIPTION_MAX, FEED_CURSOR_MAX_ROOMS,
+};
 pub use conversation::{
     mentioned_names, MentionEntry, Mentions, NotificationLevel, ThreadPlace, ThreadSummary,
     MAX_MENTIONS, THREAD_PEOPLE_SHOWN,

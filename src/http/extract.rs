@@ -211,6 +211,48 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body, or Slack's form-encoded `payload=<json>` (what Slack's
+/// incoming-webhook clients may send), with `ApiJson`'s errors.
+pub struct JsonOrSlackForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonOrSlackForm<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|e| {
+                e.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !form {
+            return ApiJson::from_request(req, state)
+                .await
+                .map(|ApiJson(t)| Self(t));
+        }
+        let limit = req.extensions().get::<BodyLimit>().copied();
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => too_large(limit),
+                _ => Error::invalid("invalid_body", "The request body could not be read."),
+            }
+        })?;
+        let payload = form_urlencoded::parse(&bytes)
+            .find(|(key, _)| key == "payload")
+            .map(|(_, value)| value.into_owned())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "invalid_body",
+                    "A form-encoded post carries its JSON in a `payload` field, as Slack's does.",
+                )
+            })?;
+        parse_json(payload.as_bytes()).map(Self)
+    }
+}
+
 /// `application/json`, or a `+json` type, with any parameters.
 fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers

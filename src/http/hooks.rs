@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ErrorBody;
-use super::extract::{ApiJson, ApiPath, CurrentUser};
+use super::extract::{ApiJson, ApiPath, CurrentUser, JsonOrSlackForm};
 use super::AppState;
 use crate::chat::HookPost;
 use crate::domain::{HookInfo, Message, RoomId, UserId};
@@ -133,7 +133,7 @@ pub struct HookPosted {
 }
 
 /// POST /hooks/{id}/{secret} — post a message through an incoming webhook
-/// as its bot. Same send as a person's: the room's rules, the bot's send
+/// as its bot: a JSON body, or Slack's form-encoded `payload=<json>`. Same send as a person's: the room's rules, the bot's send
 /// limit and slow mode apply. `Idempotency-Key` (or Natter's `client_id`)
 /// makes a retry return the first message instead of a second one.
 #[utoipa::path(post, path = "/hooks/{id}/{secret}", tag = "integrations", request_body = HookMessage,
@@ -145,7 +145,7 @@ pub struct HookPosted {
     responses(
         (status = 201, body = HookPosted, description = "Posted"),
         (status = 200, body = HookPosted, description = "A retry with a key already used: the first message"),
-        (status = 400, body = ErrorBody, description = "Neither `text` nor `body`, an empty text, or a key over 255 bytes"),
+        (status = 400, body = ErrorBody, description = "Neither `text` nor `body`, an empty text, a key over 255 bytes, or a form without `payload`"),
         (status = 404, body = ErrorBody, description = "A wrong or revoked secret, or an unknown hook"),
         (status = 409, body = ErrorBody, description = "The room is archived"),
         (status = 413, body = ErrorBody, description = "The body or the text is too large (the answer says the limit)"),
@@ -155,7 +155,7 @@ pub async fn post_to_hook(
     State(state): State<AppState>,
     ApiPath((id, secret)): ApiPath<(i64, String)>,
     headers: HeaderMap,
-    ApiJson(message): ApiJson<HookMessage>,
+    JsonOrSlackForm(message): JsonOrSlackForm<HookMessage>,
 ) -> Result<(StatusCode, Json<HookPosted>)> {
     let (text, slack) = match (message.text, message.body) {
         (Some(text), None) => (text, message.mrkdwn != Some(false)),

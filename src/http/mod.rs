@@ -5,10 +5,12 @@
 mod accounts;
 mod admin;
 mod assets;
+mod commands;
 mod directory;
 mod disappearing;
 mod error;
 mod extract;
+mod feed;
 mod files;
 mod group_dms;
 mod guard;
@@ -213,6 +215,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(push::routes())
         .merge(profiles::routes())
         .merge(integrations::routes())
+        .merge(commands::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -33,6 +33,12 @@ fn need_of(method: &Method, template: &str, path: &str) -> (Need, Place) {
             .map_or(Place::AcrossRooms, |id| Place::Room(RoomId(id)));
         let scope = if rest.starts_with("/hooks") {
             return (Need::Session, room);
+        } else if rest == "/commands/{command}" && *method == Method::POST {
+            // Running a command posts (as its bot, or for the caller only).
+            Scope::Post
+        } else if rest.starts_with("/commands") && !read {
+            // Making and deleting commands is for their owners, signed in.
+            return (Need::Session, room);
         } else if read {
             Scope::Read
         } else if rest.starts_with("/messages") || rest == "/read" {
@@ -52,8 +58,11 @@ fn need_of(method: &Method, template: &str, path: &str) -> (Need, Place) {
             | "/api/v1/me/status"
             | "/api/v1/me/role"
             | "/api/v1/stream"
+            | "/api/v1/feed"
             | "/api/v1/server",
-        ) => (Scope::Read, Place::Anywhere),
+        )
+        // The feed narrows itself to the token's rooms, as the stream does.
+        | (false, "/api/v1/feed/ack") => (Scope::Read, Place::Anywhere),
         (
             true,
             "/api/v1/search"
@@ -106,6 +115,15 @@ mod tests {
                 "/api/v1/rooms/4/hooks"
             )
             .0,
+            Need::Session
+        );
+        let command = "/api/v1/rooms/{id}/commands/{command}";
+        assert_eq!(
+            need(&Method::POST, command, "/api/v1/rooms/4/commands/deploy"),
+            (Need::Scope(Scope::Post), room)
+        );
+        assert_eq!(
+            need(&Method::DELETE, command, "/api/v1/rooms/4/commands/9").0,
             Need::Session
         );
     }

@@ -71,6 +71,12 @@ impl OutboundSettings {
     }
 
     fn client(&self) -> anyhow::Result<OutboundClient> {
+        Ok(OutboundClient::new(self.config()?)?)
+    }
+
+    /// The bounds of outgoing requests with the admin's allow list and
+    /// trust roots filled in (callers tighten timeouts and caps of their own).
+    pub(crate) fn config(&self) -> anyhow::Result<OutboundConfig> {
         let mut extra_roots_pem = Vec::new();
         for file in &self.extra_roots {
             extra_roots_pem.push(
@@ -80,11 +86,11 @@ impl OutboundSettings {
             );
         }
         let policy = AddressPolicy::parse(self.allow.as_slice()).map_err(|e| anyhow::anyhow!(e))?;
-        Ok(OutboundClient::new(OutboundConfig {
+        Ok(OutboundConfig {
             policy,
             extra_roots_pem,
             ..OutboundConfig::default()
-        })?)
+        })
     }
 }
 

@@ -10,8 +10,10 @@ pub mod postgres;
 pub mod sqlite;
 
 mod accounts;
+mod commands;
 mod directory;
 mod disappearing;
+mod feed;
 mod finish;
 mod groups;
 mod integrations;
@@ -37,8 +39,10 @@ use crate::domain::Event;
 use crate::error::Error;
 
 pub use accounts::{Accounts, UserRecord};
+pub use commands::{NewCommand, SlashCommands};
 pub use directory::Directory;
 pub use disappearing::Disappearing;
+pub use feed::BotFeed;
 pub use finish::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 pub use groups::Groups;
 pub use integrations::{Integrations, NewHook, NewToken};
@@ -152,6 +156,8 @@ pub trait Store:
     + Push
     + Profiles
     + Integrations
+    + SlashCommands
+    + BotFeed
     + Operations
     + RoomSeqs
     + 'static
@@ -178,6 +184,8 @@ impl<T> Store for T where
         + Push
         + Profiles
         + Integrations
+        + SlashCommands
+        + BotFeed
         + Operations
         + RoomSeqs
         + 'static

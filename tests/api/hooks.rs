@@ -198,3 +198,32 @@ async fn only_members_make_hooks_and_an_existing_bot_can_be_reused() {
     let r = bob.delete(&format!("/api/v1/rooms/{ops}/hooks/{id}")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn slacks_form_encoded_payload_posts_like_its_json() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let (path, _) = hook(&alice, 1, "alerts").await;
+    let payload = r#"{"text": "*Disk* at 91% & rising", "username": "Monitor"}"#;
+    let form: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("payload", payload)
+        .finish();
+    let form_type = [("content-type", "application/x-www-form-urlencoded")];
+    let r = app
+        .client()
+        .raw(Method::POST, &path, form.into_bytes(), &form_type)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["message"]["body"], "**Disk** at 91% & rising");
+    assert_eq!(r.body["message"]["sent_as"], "Monitor");
+
+    // A form without `payload` is refused with a sentence, and posts nothing.
+    let before = alice.all_messages(1).await.len();
+    let r = app
+        .client()
+        .raw(Method::POST, &path, b"text=hi".to_vec(), &form_type)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.error_message().contains("payload"), "{}", r.text);
+    assert_eq!(alice.all_messages(1).await.len(), before);
+}

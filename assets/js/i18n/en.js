@@ -12,6 +12,7 @@ import admin from './en/admin.js';
 import push from './en/push.js';
 import profiles from './en/profiles.js';
 import integrations from './en/integrations.js';
+import commands from './en/commands.js';
 import reports from './en/reports.js';
 
 export default {
@@ -21,5 +22,6 @@ export default {
   ...push,
   ...profiles,
   ...integrations,
+  ...commands,
   ...reports,
 };

@@ -21,6 +21,7 @@ use crate::storage::{
     Uploads,
 };
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
+use crate::storage::{BotFeed, NewCommand, SlashCommands};
 use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{
     NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
@@ -226,6 +227,22 @@ forward!(Integrations {
     fn revoke_hook(&self, room: RoomId, id: i64, now: Timestamp) -> StoreResult<bool>;
     fn hook_target(&self, id: i64) -> StoreResult<Option<crate::domain::HookTarget>>;
     fn hook_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+});
+
+forward!(SlashCommands {
+    fn create_command(&self, command: NewCommand) -> StoreResult<crate::domain::SlashCommandInfo>;
+    fn commands_of_room(&self, room: RoomId) -> StoreResult<Vec<crate::domain::SlashCommandInfo>>;
+    fn command_named(&self, room: RoomId, name: &str)
+        -> StoreResult<Option<crate::domain::CommandTarget>>;
+    fn command(&self, room: RoomId, id: i64) -> StoreResult<Option<crate::domain::CommandTarget>>;
+    fn delete_command(&self, room: RoomId, id: i64) -> StoreResult<bool>;
+});
+
+forward!(BotFeed {
+    fn feed_positions(&self, token: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
+    fn acknowledge_feed(&self, token: i64, following: Vec<RoomId>, positions: Vec<(RoomId, Seq)>)
+        -> StoreResult<()>;
+    fn seqs_at_join(&self, user: UserId, rooms: Vec<RoomId>) -> StoreResult<Vec<(RoomId, Seq)>>;
 });
 
 forward!(Operations {

@@ -20,6 +20,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../../../migrations/postgres/0002_upload_reservations.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../../../migrations/postgres/0003_commands_and_feed.sql"),
+    },
 ];
 
 /// The advisory lock key natter migrates under ("natter" in ASCII).

@@ -15,6 +15,7 @@
 //!   `query_opt` and say what a missing row means.
 
 mod accounts;
+mod commands;
 mod conversation;
 mod corrections;
 mod directory;
@@ -84,13 +85,24 @@ impl PgStore {
         })
     }
 
-    fn open_here(url: String, listeners: Listeners, commits: CommitMetrics) -> anyhow::Result<Self> {
+    fn open_here(
+        url: String,
+        listeners: Listeners,
+        commits: CommitMetrics,
+    ) -> anyhow::Result<Self> {
         let shown = shown_url(&url);
         let mut client = connect(&url).with_context(|| format!("cannot connect to {shown}"))?;
         migrate::migrate(&mut client, &shown)
             .with_context(|| format!("cannot migrate the database {shown}"))?;
-        let writer = Writer::start(client, url.clone(), WRITE_QUEUE, MAX_GROUP, listeners, commits)
-            .context("cannot start the database writer")?;
+        let writer = Writer::start(
+            client,
+            url.clone(),
+            WRITE_QUEUE,
+            MAX_GROUP,
+            listeners,
+            commits,
+        )
+        .context("cannot start the database writer")?;
         Ok(Self {
             writer,
             readers: Readers::new(url, MAX_READERS),
@@ -121,11 +133,6 @@ fn connect(url: &str) -> anyhow::Result<Client> {
     // (the server's default, which a database may have lowered).
     client.batch_execute("SET synchronous_commit = on")?;
     Ok(client)
-}
-
-/// What an area not ported to PostgreSQL yet answers.
-fn unported(area: &str) -> StoreError {
-    StoreError::Unavailable(format!("the {area} area is not on PostgreSQL yet"))
 }
 
 /// Sorts PostgreSQL's errors into what callers can act on.

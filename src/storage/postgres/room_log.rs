@@ -6,9 +6,6 @@ use postgres::{GenericClient, Row};
 use crate::domain::{Event, Message, RoomEvent, RoomId, Seq, Timestamp};
 use crate::storage::{StoreError, StoreResult};
 
-/// The columns `message_row` reads, as a select over `messages m`.
-pub const MESSAGE_SELECT: &str = "SELECT m.json FROM messages m";
-
 /// A message from its stored JSON (kept current by every write: edits,
 /// deletions, thread summaries), as `storage/sqlite` reads it.
 pub fn message_row(row: &Row) -> StoreResult<Message> {
@@ -47,7 +44,11 @@ pub fn log_event(
 }
 
 /// The message at `seq` in `room`, deleted or not.
-pub fn message_at(c: &mut impl GenericClient, room: RoomId, seq: Seq) -> StoreResult<Option<Message>> {
+pub fn message_at(
+    c: &mut impl GenericClient,
+    room: RoomId,
+    seq: Seq,
+) -> StoreResult<Option<Message>> {
     c.query_opt(
         "SELECT m.json FROM messages m WHERE m.room_id = $1 AND m.seq = $2",
         &[&room.0, &seq.0],

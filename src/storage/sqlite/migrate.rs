@@ -94,6 +94,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0016_integrations.sql"),
         then: None,
     },
+    Migration {
+        version: 18,
+        sql: include_str!("../../../migrations/sqlite/0018_commands_and_feed.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -14,6 +14,7 @@ macro_rules! message_select {
 }
 
 mod accounts;
+mod commands;
 mod conversation;
 mod corrections;
 mod directory;
