@@ -118,3 +118,80 @@ async fn a_bot_name_is_a_username_and_a_hook_is_found_until_revoked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn tokens_and_hooks_are_listed_newest_first_and_remember_their_last_use() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let alice = user(s, "alice").await;
+        let bot = s
+            .create_bot(alice.id, "zed", "zed", None, now())
+            .await
+            .unwrap();
+        s.create_bot(alice.id, "Ada", "ada", None, now())
+            .await
+            .unwrap();
+        let names: Vec<_> = s
+            .bots_of(alice.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
+        assert_eq!(names, ["Ada", "zed"], "{}", b.name);
+        let mut everywhere = new_token(1, alice.id, alice.id);
+        everywhere.rooms = None;
+        let first = s.create_token(everywhere).await.unwrap();
+        assert_eq!(first.rooms, None);
+        assert!(!first.bot);
+        let second = s
+            .create_token(new_token(2, bot.user_id, alice.id))
+            .await
+            .unwrap();
+        let (_, grant) = s.user_for_token([1; 32]).await.unwrap().unwrap();
+        assert_eq!(grant.rooms, None, "{}", b.name);
+        let used = natter::domain::Timestamp(now().millis() + 5);
+        s.token_used(first.id, used).await.unwrap();
+        let listed = s.tokens_made_by(alice.id).await.unwrap();
+        let shown: Vec<_> = listed.iter().map(|t| (t.id, t.last_used_at)).collect();
+        assert_eq!(
+            shown,
+            [(second.id, None), (first.id, Some(used))],
+            "{}",
+            b.name
+        );
+        assert_eq!(listed[0].rooms, Some(vec![GENERAL]));
+
+        let new_hook = |name: &str| NewHook {
+            room: GENERAL,
+            bot: bot.user_id,
+            made_by: alice.id,
+            name: name.into(),
+            secret_hash: [4; 32],
+            now: now(),
+        };
+        let old = s.create_hook(new_hook("old")).await.unwrap();
+        let new = s.create_hook(new_hook("new")).await.unwrap();
+        let ids: Vec<_> = s
+            .hooks_of_room(GENERAL)
+            .await
+            .unwrap()
+            .iter()
+            .map(|h| h.id)
+            .collect();
+        assert_eq!(ids, [new.id, old.id], "{}", b.name);
+        s.hook_used(old.id, used).await.unwrap();
+        let (found, maker) = s.hook(GENERAL, old.id).await.unwrap().unwrap();
+        assert_eq!((found.last_used_at, maker), (Some(used), alice.id));
+        assert_eq!(
+            (found.bot.as_str(), found.made_by.as_str()),
+            ("zed", "alice")
+        );
+        assert!(s
+            .hook(natter::domain::RoomId(999), old.id)
+            .await
+            .unwrap()
+            .is_none());
+    })
+    .await;
+}

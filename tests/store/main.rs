@@ -8,9 +8,11 @@
 //! One test binary; one file per area.
 
 mod accounts;
+mod caretaking;
 mod conversations;
 mod disappearing;
 mod files;
+mod groups;
 mod integrations;
 mod messages;
 mod nodes;
@@ -51,6 +53,21 @@ pub struct Backend {
 /// deleted as soon as the test's future is made.
 impl Drop for Backend {
     fn drop(&mut self) {}
+}
+
+impl Backend {
+    /// Another node on the same database, for backends that several nodes
+    /// share (PostgreSQL); `None` for SQLite, which has one.
+    pub fn second_node(&self) -> Option<Arc<dyn Store>> {
+        let schema = self._schema.as_ref()?;
+        let caches = Arc::new(Caches::default());
+        let listeners = Listeners {
+            invalidate: caches.clone(),
+            fanout: Arc::new(Heard::default()),
+        };
+        let store = PgStore::open(&schema.url, listeners, CommitMetrics::default()).unwrap();
+        Some(Arc::new(CachedStore::new(store, caches)))
+    }
 }
 
 /// The events a store's fan-out was told, in order.

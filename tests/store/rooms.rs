@@ -1,6 +1,6 @@
 //! Rooms and memberships, and what the cached layer answers about them.
 
-use natter::domain::{Event, Reactor, Role, RoomId, RoomKind, Seq, UserId};
+use natter::domain::{Event, Reactor, Role, RoomCare, RoomId, RoomKind, Seq, UserId};
 use natter::storage::{NewRoom, StoreError};
 
 use crate::{each_backend, now, post, user, GENERAL};
@@ -199,4 +199,108 @@ async fn the_read_marker_moves_forward_only_and_never_past_the_last_message() {
 async fn read_marker(s: &dyn natter::storage::Store, user: UserId) -> Seq {
     let (_, membership) = s.room_for(GENERAL, user).await.unwrap().unwrap();
     membership.unwrap().last_read_seq
+}
+
+#[tokio::test]
+async fn a_room_list_counts_unread_messages_and_names_a_direct_rooms_peer() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+        post(s, GENERAL, &bob, "m1").await;
+        post(s, GENERAL, &bob, "m2").await;
+        let direct = s.direct_room(alice.id, bob.id, now()).await.unwrap();
+        let rooms = s.rooms_of(alice.id).await.unwrap();
+        let listed: Vec<_> = rooms
+            .iter()
+            .map(|r| (r.room.id, r.unread, r.peer.as_deref()))
+            .collect();
+        // Public rooms first, then direct ones.
+        assert_eq!(
+            listed,
+            [(GENERAL, 2, None), (direct.id, 0, Some("bob"))],
+            "{}",
+            b.name
+        );
+        s.mark_read(GENERAL, alice.id, Seq(1)).await.unwrap();
+        let general = &s.rooms_of(alice.id).await.unwrap()[0];
+        assert_eq!(
+            (general.last_read_seq, general.unread),
+            (Seq(1), 1),
+            "{}",
+            b.name
+        );
+        let (room, membership) = s.room_for(direct.id, bob.id).await.unwrap().unwrap();
+        assert_eq!(room.kind, RoomKind::Direct);
+        assert_eq!(room.name, None);
+        assert_eq!(membership.unwrap().role, Role::Member, "{}", b.name);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_directory_lists_open_public_rooms_by_name_with_counts_and_who_joined() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+        let zoo = s
+            .create_room(public_room("zoo", alice.id), now())
+            .await
+            .unwrap();
+        let mut private = public_room("Attic", alice.id);
+        private.kind = RoomKind::Private;
+        s.create_room(private, now()).await.unwrap();
+        let attic = s
+            .create_room(public_room("Attic", bob.id), now())
+            .await
+            .unwrap();
+        let listed: Vec<_> = s
+            .public_rooms(alice.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.room.name.unwrap(), l.member_count, l.joined))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("Attic".to_owned(), 1, false),
+                ("general".to_owned(), 2, true),
+                ("zoo".to_owned(), 1, true)
+            ],
+            "{}",
+            b.name
+        );
+        // A non-member sees the room without a membership.
+        assert!(s
+            .room_for(zoo.id, bob.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .1
+            .is_none());
+        assert!(s
+            .room_for(attic.id, bob.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .1
+            .is_some());
+        // An archived room leaves the directory.
+        let by = Reactor {
+            user_id: alice.id,
+            username: alice.username.clone(),
+        };
+        s.care_for_room(zoo.id, RoomCare::Archive, by)
+            .await
+            .unwrap();
+        let names: Vec<_> = s
+            .public_rooms(bob.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.room.name.unwrap())
+            .collect();
+        assert_eq!(names, ["Attic", "general"], "{}", b.name);
+    })
+    .await;
 }

@@ -3,8 +3,7 @@
 //! commits wait for the WAL flush, `synchronous_commit = on`, before
 //! anything is answered or published) and a bounded pool of read
 //! connections, both on the blocking `postgres` client from their own
-//! threads. Each area of `Store` has its own file, as in `storage/sqlite`;
-//! `unported.rs` holds the areas not ported yet.
+//! threads. Each area of `Store` has its own file, as in `storage/sqlite`.
 //!
 //! What differs from SQLite, on purpose:
 //! - seqs come from the room's counter row (`UPDATE rooms SET last_seq =
@@ -22,19 +21,26 @@ mod directory;
 pub(crate) mod expiry;
 pub(crate) mod files;
 mod finish;
+mod group_dms;
 mod history;
+mod hooks;
+mod integrations;
+mod memberships;
 mod messages;
 mod migrate;
 mod moderation;
 mod operations;
+mod pins;
 mod profiles;
 mod push;
+mod reactions;
 mod readers;
+mod room_care;
 pub(crate) mod room_log;
+mod rooms;
 mod search;
 mod server;
 mod status;
-mod unported;
 mod upload_quota;
 mod writer;
 

@@ -1,0 +1,180 @@
+//! Memberships in PostgreSQL: joining, leaving, who is in a room, read
+//! markers and roles.
+
+use postgres::GenericClient;
+
+use super::room_log::{log_event, next_seq};
+use crate::domain::{
+    Event, Member, MembershipChange, Profile, Reactor, Role, RoomChange, RoomEvent, RoomId, Seq,
+    Timestamp, UserId,
+};
+use crate::storage::{StoreError, StoreResult};
+
+pub(super) fn username_of(c: &mut impl GenericClient, user: UserId) -> StoreResult<String> {
+    let row = c
+        .query_opt("SELECT username FROM users WHERE id = $1", &[&user.0])?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row.try_get(0)?)
+}
+
+/// The user's profile (empty when they set nothing), as the membership
+/// events carry it.
+pub(super) fn profile_of(c: &mut impl GenericClient, user: UserId) -> StoreResult<Profile> {
+    let row = c.query_opt(
+        "SELECT display_name, avatar_key FROM profiles WHERE user_id = $1",
+        &[&user.0],
+    )?;
+    let Some(row) = row else {
+        return Ok(Profile::default());
+    };
+    Ok(Profile {
+        display_name: row.try_get(0)?,
+        avatar_url: row
+            .try_get::<_, Option<&str>>(1)?
+            .map(Profile::avatar_url_of),
+    })
+}
+
+fn member(c: &mut impl GenericClient, user: UserId, role: Role) -> StoreResult<Member> {
+    Ok(Member {
+        user_id: user,
+        username: username_of(c, user)?,
+        role,
+        profile: profile_of(c, user)?,
+    })
+}
+
+/// Adds the membership unless it exists; announces only a real change.
+pub fn add_member(
+    c: &mut impl GenericClient,
+    events: &mut Vec<Event>,
+    room: RoomId,
+    user: UserId,
+    role: Role,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let added = c.execute(
+        "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (room_id, user_id) DO NOTHING",
+        &[&room.0, &user.0, &role.as_str(), &now.millis()],
+    )?;
+    if added > 0 {
+        let member = member(c, user, role)?;
+        events.push(Event::Membership(MembershipChange {
+            room_id: room,
+            member,
+            joined: true,
+        }));
+    }
+    Ok(())
+}
+
+pub fn remove_member(
+    c: &mut impl GenericClient,
+    events: &mut Vec<Event>,
+    room: RoomId,
+    user: UserId,
+) -> StoreResult<bool> {
+    let removed = c.query_opt(
+        "DELETE FROM memberships WHERE room_id = $1 AND user_id = $2 RETURNING role",
+        &[&room.0, &user.0],
+    )?;
+    let Some(removed) = removed else {
+        return Ok(false);
+    };
+    let role = Role::from_db(removed.try_get(0)?);
+    if role == Role::Owner {
+        // A room is never left without someone to manage it: the member
+        // who has been in it longest takes it over (chat::rooms, leave_room).
+        c.execute(
+            "UPDATE memberships SET role = 'owner' WHERE room_id = $1 AND user_id =
+               (SELECT user_id FROM memberships WHERE room_id = $1
+                ORDER BY joined_at, user_id LIMIT 1)",
+            &[&room.0],
+        )?;
+    }
+    let member = member(c, user, role)?;
+    events.push(Event::Membership(MembershipChange {
+        room_id: room,
+        member,
+        joined: false,
+    }));
+    Ok(true)
+}
+
+pub fn members(c: &mut impl GenericClient, room: RoomId) -> StoreResult<Vec<Member>> {
+    // `COLLATE "C"`: byte order, as SQLite sorts, whatever the database's locale.
+    let rows = c.query(
+        "SELECT u.id, u.username, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.room_id = $1 ORDER BY u.username_key COLLATE \"C\"",
+        &[&room.0],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Member {
+                user_id: UserId(r.try_get(0)?),
+                username: r.try_get(1)?,
+                role: Role::from_db(r.try_get(2)?),
+                profile: Profile::default(),
+            })
+        })
+        .collect()
+}
+
+pub fn mark_read(
+    c: &mut impl GenericClient,
+    room: RoomId,
+    user: UserId,
+    seq: Seq,
+) -> StoreResult<()> {
+    c.execute(
+        "UPDATE memberships
+         SET last_read_seq = GREATEST(last_read_seq,
+                                      LEAST($3, (SELECT last_seq FROM rooms WHERE id = $1)))
+         WHERE room_id = $1 AND user_id = $2",
+        &[&room.0, &user.0, &seq.0],
+    )?;
+    Ok(())
+}
+
+/// Makes a member an owner (or an owner a member) and logs
+/// `member.role_changed`; `false` (and no event) when they are not in the
+/// room; `true` and no event when they already have that role.
+pub fn change_role(
+    c: &mut impl GenericClient,
+    events: &mut Vec<Event>,
+    room: RoomId,
+    user: UserId,
+    role: Role,
+    by: &Reactor,
+) -> StoreResult<bool> {
+    let found = c.query_opt(
+        "SELECT u.username, ms.role FROM memberships ms JOIN users u ON u.id = ms.user_id
+         WHERE ms.room_id = $1 AND ms.user_id = $2",
+        &[&room.0, &user.0],
+    )?;
+    let Some(found) = found else {
+        return Ok(false);
+    };
+    let username: String = found.try_get(0)?;
+    if Role::from_db(found.try_get(1)?) == role {
+        return Ok(true);
+    }
+    c.execute(
+        "UPDATE memberships SET role = $3 WHERE room_id = $1 AND user_id = $2",
+        &[&room.0, &user.0, &role.as_str()],
+    )?;
+    let event = RoomEvent {
+        room_id: room,
+        seq: next_seq(c, room)?,
+        change: RoomChange::MemberRoleChanged {
+            user_id: user,
+            username,
+            role,
+            by_user_id: by.user_id,
+            by_username: by.username.clone(),
+        },
+    };
+    log_event(c, events, event, Timestamp::now())?;
+    Ok(true)
+}
