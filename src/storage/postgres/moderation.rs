@@ -5,10 +5,8 @@ use async_trait::async_trait;
 use postgres::GenericClient;
 
 use super::PgStore;
-use crate::domain::{
-    AuditRecord, Event, Member, MembershipChange, Role, RoomId, Timestamp, UserId,
-};
-use crate::storage::{AuditEntry, Moderation, StoreError, StoreResult};
+use crate::domain::{AuditRecord, Event, RoomId, Timestamp, UserId};
+use crate::storage::{AuditEntry, Moderation, StoreResult};
 
 /// Bans the user from the room and removes their membership, in one
 /// transaction. Returns whether they were a member.
@@ -25,52 +23,7 @@ pub fn ban_member(
          ON CONFLICT DO NOTHING",
         &[&room.0, &user.0, &by.0, &now.millis()],
     )?;
-    remove_member(c, events, room, user)
-}
-
-/// Takes the user out of the room, as `Rooms::remove_member` does (the
-/// Rooms area's PostgreSQL port was not there yet when this was written:
-/// once it is, this can call its `memberships::remove_member`).
-fn remove_member(
-    c: &mut impl GenericClient,
-    events: &mut Vec<Event>,
-    room: RoomId,
-    user: UserId,
-) -> StoreResult<bool> {
-    let Some(row) = c.query_opt(
-        "DELETE FROM memberships WHERE room_id = $1 AND user_id = $2 RETURNING role",
-        &[&room.0, &user.0],
-    )?
-    else {
-        return Ok(false);
-    };
-    let role = Role::from_db(row.try_get(0)?);
-    if role == Role::Owner {
-        // A room is never left without someone to manage it: the member
-        // who has been in it longest takes it over (chat::rooms, leave_room).
-        c.execute(
-            "UPDATE memberships SET role = 'owner' WHERE room_id = $1 AND user_id =
-               (SELECT user_id FROM memberships WHERE room_id = $1
-                ORDER BY joined_at, user_id LIMIT 1)",
-            &[&room.0],
-        )?;
-    }
-    let username: String = c
-        .query_opt("SELECT username FROM users WHERE id = $1", &[&user.0])?
-        .ok_or(StoreError::NotFound)?
-        .try_get(0)?;
-    let member = Member {
-        user_id: user,
-        username,
-        role,
-        profile: super::profiles::profile_of(c, user)?,
-    };
-    events.push(Event::Membership(MembershipChange {
-        room_id: room,
-        member,
-        joined: false,
-    }));
-    Ok(true)
+    super::memberships::remove_member(c, events, room, user)
 }
 
 pub fn unban_member(c: &mut impl GenericClient, room: RoomId, user: UserId) -> StoreResult<bool> {

@@ -311,7 +311,7 @@ impl Server for PgStore {
     }
 
     async fn sign_up_mode(&self) -> StoreResult<SignUpMode> {
-        self.readers.read(|c| sign_up_mode(c)).await
+        self.readers.read(sign_up_mode).await
     }
 
     async fn set_sign_up_mode(&self, mode: SignUpMode) -> StoreResult<()> {
@@ -328,7 +328,7 @@ impl Server for PgStore {
     }
 
     async fn invites(&self) -> StoreResult<Vec<Invite>> {
-        self.readers.read(|c| invites(c)).await
+        self.readers.read(invites).await
     }
 
     async fn revoke_invite(&self, id: i64) -> StoreResult<()> {

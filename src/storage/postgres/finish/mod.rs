@@ -81,12 +81,10 @@ impl ServerFinish for PgStore {
     }
 
     async fn server_name(&self) -> StoreResult<Option<String>> {
-        self.readers.read(|c| server_name::get(c)).await
+        self.readers.read(server_name::get).await
     }
 
     async fn members_can_invite(&self) -> StoreResult<bool> {
-        self.readers
-            .read(|c| server_name::members_can_invite(c))
-            .await
+        self.readers.read(server_name::members_can_invite).await
     }
 }
