@@ -9,15 +9,24 @@
 
 mod accounts;
 mod caretaking;
+mod conversations;
+mod disappearing;
+mod files;
 mod groups;
 mod integrations;
 mod messages;
+mod nodes;
+mod operations;
+mod people;
 mod postgres_nodes;
+mod push;
 mod rooms;
-mod server;
-mod social;
 #[path = "../support/scratch_postgres.rs"]
 mod scratch_postgres;
+mod search;
+mod server;
+mod server_finish;
+mod social;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

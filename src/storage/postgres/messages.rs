@@ -15,10 +15,9 @@ use postgres::GenericClient;
 use super::room_log::{log_event, message_at, message_row, next_seq};
 use super::{conversation, corrections, history, PgStore};
 use crate::domain::{
-    Attachment, Event, Message, MessageBody, MessageId, MessageJson, Posted, PreviewSize,
-    RoomChange, RoomEvent, RoomId, Seq, Timestamp, UserId,
+    Attachment, Event, Message, MessageBody, MessageId, MessageJson, Posted, RoomChange, RoomEvent,
+    RoomId, Seq, Timestamp, UserId,
 };
-use crate::files::FileKey;
 use crate::search::index_text;
 use crate::storage::{HistoryPage, Messages, NewMessage, Replay, StoreError, StoreResult};
 

@@ -3,8 +3,7 @@
 //! commits wait for the WAL flush, `synchronous_commit = on`, before
 //! anything is answered or published) and a bounded pool of read
 //! connections, both on the blocking `postgres` client from their own
-//! threads. Each area of `Store` has its own file, as in `storage/sqlite`;
-//! `unported.rs` holds the areas not ported yet.
+//! threads. Each area of `Store` has its own file, as in `storage/sqlite`.
 //!
 //! What differs from SQLite, on purpose:
 //! - seqs come from the room's counter row (`UPDATE rooms SET last_seq =
@@ -15,10 +14,13 @@
 //! - `query_one` finding no row is an error here, not `NotFound`: areas use
 //!   `query_opt` and say what a missing row means.
 
+mod accounts;
 mod conversation;
 mod corrections;
+mod directory;
 pub(crate) mod expiry;
 pub(crate) mod files;
+mod finish;
 mod group_dms;
 mod history;
 mod hooks;
@@ -26,7 +28,11 @@ mod integrations;
 mod memberships;
 mod messages;
 mod migrate;
+mod moderation;
+mod operations;
 mod pins;
+mod profiles;
+mod push;
 mod reactions;
 mod readers;
 mod room_care;
@@ -34,7 +40,7 @@ pub(crate) mod room_log;
 mod rooms;
 mod search;
 mod server;
-mod unported;
+mod status;
 mod upload_quota;
 mod writer;
 
@@ -77,13 +83,24 @@ impl PgStore {
         })
     }
 
-    fn open_here(url: String, listeners: Listeners, commits: CommitMetrics) -> anyhow::Result<Self> {
+    fn open_here(
+        url: String,
+        listeners: Listeners,
+        commits: CommitMetrics,
+    ) -> anyhow::Result<Self> {
         let shown = shown_url(&url);
         let mut client = connect(&url).with_context(|| format!("cannot connect to {shown}"))?;
         migrate::migrate(&mut client, &shown)
             .with_context(|| format!("cannot migrate the database {shown}"))?;
-        let writer = Writer::start(client, url.clone(), WRITE_QUEUE, MAX_GROUP, listeners, commits)
-            .context("cannot start the database writer")?;
+        let writer = Writer::start(
+            client,
+            url.clone(),
+            WRITE_QUEUE,
+            MAX_GROUP,
+            listeners,
+            commits,
+        )
+        .context("cannot start the database writer")?;
         Ok(Self {
             writer,
             readers: Readers::new(url, MAX_READERS),
@@ -114,11 +131,6 @@ fn connect(url: &str) -> anyhow::Result<Client> {
     // (the server's default, which a database may have lowered).
     client.batch_execute("SET synchronous_commit = on")?;
     Ok(client)
-}
-
-/// What an area not ported to PostgreSQL yet answers.
-fn unported(area: &str) -> StoreError {
-    StoreError::Unavailable(format!("the {area} area is not on PostgreSQL yet"))
 }
 
 /// Sorts PostgreSQL's errors into what callers can act on.

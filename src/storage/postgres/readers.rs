@@ -23,6 +23,20 @@ struct Inner {
     permits: Semaphore,
 }
 
+/// The blocking client closes its connection when dropped, which must not
+/// happen on a thread driving async tasks (the store may be dropped there):
+/// the idle connections are closed on a thread of their own.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if !idle.is_empty() {
+            let _ = std::thread::Builder::new()
+                .name("natter-readers-close".into())
+                .spawn(move || drop(idle));
+        }
+    }
+}
+
 impl Readers {
     pub fn new(url: String, max: usize) -> Self {
         Self {
