@@ -26,8 +26,9 @@ pub enum DatabaseUrl {
 }
 
 /// Said when a `postgres://` URL is given where only a SQLite file will do.
-pub const POSTGRES_NOT_HERE: &str = "this command works on a SQLite database only: \
-    leave --database-url out (or give a sqlite:// URL)";
+pub const POSTGRES_NOT_HERE: &str = "natter admin works on a SQLite database file only, \
+    not on PostgreSQL: make the change through a running server's admin pages or API \
+    instead (or leave --database-url out to act on the SQLite file in the data directory)";
 
 /// Said when a `postgres://` URL is given without `--single-node`.
 pub const POSTGRES_NEEDS_BUS: &str = "a PostgreSQL database is meant for several natter \

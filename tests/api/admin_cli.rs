@@ -221,3 +221,32 @@ async fn deactivate_on_a_stopped_server_is_in_force_when_it_starts() {
     let bob = bob.with_base(&server.base);
     assert_eq!(bob.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn admin_on_a_postgres_database_url_is_refused_with_one_sentence_and_touches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = natter(
+        dir.path(),
+        &[
+            "--database-url",
+            "postgres://natter:hunter2@127.0.0.1:5432/natter",
+            "admin",
+            "create-user",
+            "carol",
+        ],
+        "",
+    )
+    .await;
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("natter admin works on a SQLite database file only, not on PostgreSQL"),
+        "{said}"
+    );
+    assert_eq!(said.trim().lines().count(), 1, "one sentence: {said}");
+    assert!(!said.contains("hunter2"), "{said}");
+    assert!(
+        !dir.path().join("natter.db").exists(),
+        "no SQLite file is made instead"
+    );
+}

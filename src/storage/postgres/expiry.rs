@@ -231,7 +231,7 @@ fn retention_days(c: &mut impl GenericClient) -> StoreResult<u32> {
     .unwrap_or(0))
 }
 
-fn set_retention_days(c: &mut impl GenericClient, days: u32) -> StoreResult<()> {
+pub(crate) fn set_retention_days(c: &mut impl GenericClient, days: u32) -> StoreResult<()> {
     c.execute(
         "INSERT INTO server_settings (key, value) VALUES ('retention_days', $1)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",

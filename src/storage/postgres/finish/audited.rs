@@ -3,7 +3,7 @@
 use postgres::GenericClient;
 
 use crate::domain::{Event, Timestamp};
-use crate::storage::postgres::{accounts, messages, moderation, server};
+use crate::storage::postgres::{accounts, expiry, messages, moderation, server};
 use crate::storage::{AuditEntry, AuditedChange, AuditedOutcome, StoreResult};
 
 /// Applies `change`, then appends `entry` (unless there was nothing to
@@ -54,7 +54,7 @@ pub fn apply(
             AuditedOutcome::Done
         }
         AuditedChange::RetentionDays(days) => {
-            super::server_name::set_retention_days(c, *days)?;
+            expiry::set_retention_days(c, *days)?;
             AuditedOutcome::Done
         }
         AuditedChange::CreateResetLink {

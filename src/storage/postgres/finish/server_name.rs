@@ -1,5 +1,5 @@
-//! Server settings admins change: the server's name, whether members
-//! may make invite links, and how long messages are kept.
+//! Server settings admins change: the server's name, and whether
+//! members may make invite links.
 
 use postgres::GenericClient;
 
@@ -40,17 +40,6 @@ pub fn set_members_can_invite(c: &mut impl GenericClient, allowed: bool) -> Stor
         "INSERT INTO server_settings (key, value) VALUES ('members_can_invite', $1)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         &[&if allowed { "true" } else { "false" }],
-    )?;
-    Ok(())
-}
-
-/// How many days messages are kept (0: for ever), as the Disappearing
-/// area's `set_retention_days` stores it, for an audited change.
-pub fn set_retention_days(c: &mut impl GenericClient, days: u32) -> StoreResult<()> {
-    c.execute(
-        "INSERT INTO server_settings (key, value) VALUES ('retention_days', $1)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        &[&days.to_string()],
     )?;
     Ok(())
 }
