@@ -291,26 +291,3 @@ fn user_for_token(
     }
     Ok(Some((user, grant)))
 }
-
-/// Deactivating a person revokes every token they made, in the same
-/// transaction, and closes the live connections of each user those tokens
-/// acted as (their bots): a bot never outlives its owner's access.
-// Called by `Server::set_deactivated` and the audited deactivation once
-// those are on PostgreSQL (storage/sqlite/integrations.rs has its twin).
-#[allow(dead_code)]
-pub fn end_tokens_made_by(
-    c: &mut impl GenericClient,
-    events: &mut Vec<Event>,
-    maker: UserId,
-    now: Timestamp,
-) -> StoreResult<()> {
-    let rows = c.query(
-        "UPDATE api_tokens SET revoked_at = $2 WHERE made_by = $1 AND revoked_at IS NULL
-         RETURNING user_id, token_hash",
-        &[&maker.0, &now.millis()],
-    )?;
-    for r in &rows {
-        events.extend(token_ended(r.try_get(0)?, r.try_get(1)?));
-    }
-    Ok(())
-}

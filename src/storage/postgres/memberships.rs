@@ -17,30 +17,12 @@ pub(super) fn username_of(c: &mut impl GenericClient, user: UserId) -> StoreResu
     Ok(row.try_get(0)?)
 }
 
-/// The user's profile (empty when they set nothing), as the membership
-/// events carry it.
-pub(super) fn profile_of(c: &mut impl GenericClient, user: UserId) -> StoreResult<Profile> {
-    let row = c.query_opt(
-        "SELECT display_name, avatar_key FROM profiles WHERE user_id = $1",
-        &[&user.0],
-    )?;
-    let Some(row) = row else {
-        return Ok(Profile::default());
-    };
-    Ok(Profile {
-        display_name: row.try_get(0)?,
-        avatar_url: row
-            .try_get::<_, Option<&str>>(1)?
-            .map(Profile::avatar_url_of),
-    })
-}
-
 fn member(c: &mut impl GenericClient, user: UserId, role: Role) -> StoreResult<Member> {
     Ok(Member {
         user_id: user,
         username: username_of(c, user)?,
         role,
-        profile: profile_of(c, user)?,
+        profile: super::profiles::profile_of(c, user)?,
     })
 }
 
