@@ -19,12 +19,12 @@ mod people;
 mod postgres_nodes;
 mod push;
 mod rooms;
+#[path = "../support/scratch_postgres.rs"]
+mod scratch_postgres;
 mod search;
 mod server;
 mod server_finish;
 mod social;
-#[path = "../support/scratch_postgres.rs"]
-mod scratch_postgres;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

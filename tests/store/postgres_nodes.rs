@@ -34,11 +34,14 @@ fn nodes_starting_together_on_an_empty_database_migrate_it_once() {
     let url = schema.url.clone();
     let applied: Vec<i64> = std::thread::spawn(move || {
         let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        c.query("SELECT version FROM schema_migrations ORDER BY version", &[])
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect()
+        c.query(
+            "SELECT version FROM schema_migrations ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
     })
     .join()
     .unwrap();

@@ -77,13 +77,24 @@ impl PgStore {
         })
     }
 
-    fn open_here(url: String, listeners: Listeners, commits: CommitMetrics) -> anyhow::Result<Self> {
+    fn open_here(
+        url: String,
+        listeners: Listeners,
+        commits: CommitMetrics,
+    ) -> anyhow::Result<Self> {
         let shown = shown_url(&url);
         let mut client = connect(&url).with_context(|| format!("cannot connect to {shown}"))?;
         migrate::migrate(&mut client, &shown)
             .with_context(|| format!("cannot migrate the database {shown}"))?;
-        let writer = Writer::start(client, url.clone(), WRITE_QUEUE, MAX_GROUP, listeners, commits)
-            .context("cannot start the database writer")?;
+        let writer = Writer::start(
+            client,
+            url.clone(),
+            WRITE_QUEUE,
+            MAX_GROUP,
+            listeners,
+            commits,
+        )
+        .context("cannot start the database writer")?;
         Ok(Self {
             writer,
             readers: Readers::new(url, MAX_READERS),

@@ -47,7 +47,11 @@ pub fn log_event(
 }
 
 /// The message at `seq` in `room`, deleted or not.
-pub fn message_at(c: &mut impl GenericClient, room: RoomId, seq: Seq) -> StoreResult<Option<Message>> {
+pub fn message_at(
+    c: &mut impl GenericClient,
+    room: RoomId,
+    seq: Seq,
+) -> StoreResult<Option<Message>> {
     c.query_opt(
         "SELECT m.json FROM messages m WHERE m.room_id = $1 AND m.seq = $2",
         &[&room.0, &seq.0],

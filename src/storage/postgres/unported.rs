@@ -9,8 +9,8 @@ use std::collections::HashSet;
 
 use super::PgStore;
 use crate::domain::Theme;
-use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, UserRecord, Accounts};
-use crate::domain::{RoomSummary, RoomListing};
+use crate::domain::{RoomListing, RoomSummary};
+use crate::storage::{Accounts, Membership, NewRoom, RoomAccess, Rooms, UserRecord};
 
 use crate::domain::{
     Account, Attachment, AuditRecord, Emoji, Invite, Member, MemberStatus, MentionEntry, Message,
@@ -32,7 +32,6 @@ use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{
     NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
 };
-
 
 /// Implements `$area` for `PgStore` with every method answering that the
 /// area is not on PostgreSQL yet.
@@ -116,4 +115,3 @@ unported!(Integrations {
     fn hook_target(&self, id: i64) -> StoreResult<Option<crate::domain::HookTarget>>;
     fn hook_used(&self, id: i64, at: Timestamp) -> StoreResult<()>;
 });
-
