@@ -54,18 +54,18 @@ pub fn search_messages(
         args: Vec::new(),
     };
     let text = search.query.tsquery();
-    let query = match &text {
-        Some(text) => {
-            let p = q.param(Box::new(text.clone()));
-            let query = format!("to_tsquery('simple', {p})");
-            q.sql.push_str(&format!("m.search @@ {query}"));
-            Some(query)
+    // The match expression, named once per use (`$1`).
+    let query = text.as_ref().map(|text| {
+        let p = q.param(Box::new(text.clone()));
+        format!("to_tsquery('simple', {p})")
+    });
+    match &query {
+        Some(query) => {
+            q.sql.push_str("m.search @@ ");
+            q.sql.push_str(query);
         }
-        None => {
-            q.sql.push_str("TRUE");
-            None
-        }
-    };
+        None => q.sql.push_str("TRUE"),
+    }
     let me = q.param(Box::new(reader.0));
     q.and(
         "m.room_id IN (SELECT ms.room_id FROM memberships ms WHERE ms.user_id = {})",
@@ -110,8 +110,9 @@ pub fn search_messages(
     }
     q.sql.push_str(" ORDER BY ");
     if let Some(query) = best {
-        q.sql
-            .push_str(&format!("ts_rank(m.search, {query}) DESC, "));
+        q.sql.push_str("ts_rank(m.search, ");
+        q.sql.push_str(query);
+        q.sql.push_str(") DESC, ");
     }
     q.sql.push_str("m.id DESC LIMIT ");
     let limit = q.param(Box::new(i64::from(search.limit)));

@@ -4,6 +4,7 @@
 
 mod expiry_seed;
 mod images;
+mod pg_index_cost;
 mod search;
 mod search_build;
 mod search_insert;
@@ -46,6 +47,8 @@ enum Bench {
     Search(search::SearchOpts),
     /// What keeping the index in step costs durable inserts.
     IndexCost(search_insert::InsertOpts),
+    /// What keeping PostgreSQL's `messages.search` in step costs durable sends.
+    PgIndexCost(pg_index_cost::PgIndexOpts),
     /// A data directory with messages all due to disappear at one moment
     /// (for `natter-bench expiry`).
     ExpirySeed(expiry_seed::SeedOpts),
@@ -66,5 +69,6 @@ fn main() -> anyhow::Result<()> {
         Bench::Search(opts) => search::run(&opts),
         Bench::IndexCost(opts) => search_insert::run(&opts),
         Bench::ExpirySeed(opts) => expiry_seed::run(&opts),
+        Bench::PgIndexCost(opts) => pg_index_cost::run(&opts),
     }
 }
