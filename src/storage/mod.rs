@@ -36,7 +36,7 @@ use crate::error::Error;
 
 pub use accounts::{Accounts, UserRecord};
 pub use directory::Directory;
-pub use disappearing::Disappearing;
+pub use disappearing::{Disappearing, Expired};
 pub use finish::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 pub use groups::Groups;
 pub use integrations::{Integrations, NewHook, NewToken};

@@ -15,6 +15,7 @@ mod directory;
 mod disappearing;
 mod durability;
 mod errors;
+mod expiry_events;
 mod faults;
 mod file_ranges;
 mod files;

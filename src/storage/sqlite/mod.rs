@@ -17,6 +17,7 @@ mod accounts;
 mod conversation;
 mod corrections;
 mod directory;
+mod erase;
 mod expiry;
 mod files;
 mod finish;

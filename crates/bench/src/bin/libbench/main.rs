@@ -7,6 +7,7 @@ mod images;
 mod search;
 mod search_build;
 mod search_insert;
+mod slack_export;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +50,8 @@ enum Bench {
     /// A data directory with messages all due to disappear at one moment
     /// (for `natter-bench expiry`).
     ExpirySeed(expiry_seed::SeedOpts),
+    /// A large Slack export (for timing `natter admin import-slack`).
+    SlackExport(slack_export::ExportOpts),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -66,5 +69,6 @@ fn main() -> anyhow::Result<()> {
         Bench::Search(opts) => search::run(&opts),
         Bench::IndexCost(opts) => search_insert::run(&opts),
         Bench::ExpirySeed(opts) => expiry_seed::run(&opts),
+        Bench::SlackExport(opts) => slack_export::run(&opts),
     }
 }
