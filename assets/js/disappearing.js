@@ -1,8 +1,9 @@
 // Disappearing messages: the room's timer in the header, the dialog where
 // the owner sets it, and the small countdown on each message that will
 // disappear. The message itself leaves the list when the server's
-// message.expired event arrives (live-events.js), so every open client
-// removes it at the same moment.
+// messages.expired event arrives (live-events.js; one event for all the
+// room's messages that went together), so every open client removes it at
+// the same moment.
 
 import { put, roomPath } from './api.js';
 import { formDialog } from './dialogs.js';

@@ -48,8 +48,8 @@ export function liveEvents(ctx) {
       if (open && ctx.list.find(e.message.seq) && ctx.list.addMessages([e.message])) ctx.list.render();
     } else if (e.type === 'message.deleted') {
       if (open && ctx.list.markDeleted(e.message_seq)) ctx.list.render();
-    } else if (e.type === 'message.expired') {
-      if (open && ctx.list.markExpired(e.message_seq)) ctx.list.render();
+    } else if (e.type === 'messages.expired') {
+      if (open && ctx.list.markExpired(e.message_seqs)) ctx.list.render();
     } else if (e.type === 'room.disappearing_changed') {
       timerChanged(ctx, e, refresh);
       ctx.extras?.onEvent(e, open); // its line in the timeline

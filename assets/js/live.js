@@ -39,7 +39,7 @@ export function startLive({ outbox, openRoom, handlers }) {
       case 'message.edited':
       case 'message.deleted':
       case 'thread.updated':
-      case 'message.expired':
+      case 'messages.expired':
       case 'room.disappearing_changed':
         roomEvent(f);
         break;

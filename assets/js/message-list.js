@@ -127,15 +127,20 @@ export class MessageList {
     return changed;
   }
 
-  // A message.expired event: the message leaves the list.
-  markExpired(seq) {
-    if (this.editingSeq === seq) this.editingSeq = null;
-    const m = this.span.find(seq);
-    if (!m || m.expired) return false;
-    this.span.bySeq.set(seq, { ...m, body: '', deleted: true, expired: true });
-    this.span.messages[this.span.indexOf(seq)] = this.span.bySeq.get(seq);
-    this.dirty = true;
-    return true;
+  // A messages.expired event: those messages leave the list, all in one
+  // render; returns whether any was shown.
+  markExpired(seqs) {
+    let changed = false;
+    for (const seq of seqs) {
+      if (this.editingSeq === seq) this.editingSeq = null;
+      const m = this.span.find(seq);
+      if (!m || m.expired) continue;
+      this.span.bySeq.set(seq, { ...m, body: '', deleted: true, expired: true });
+      this.span.messages[this.span.indexOf(seq)] = this.span.bySeq.get(seq);
+      changed = true;
+    }
+    if (changed) this.dirty = true;
+    return changed;
   }
 
   setPending(entries) {

@@ -101,12 +101,17 @@ pub enum RoomChange {
         archived: bool,
         pin_policy: PinPolicy,
     },
-    /// The message disappeared (the room's timer ran out): its text and
-    /// edits are gone from the server; clients remove it.
-    #[serde(rename = "message.expired")]
-    MessageExpired {
-        message_id: MessageId,
-        message_seq: Seq,
+    /// Messages disappeared (the room's timer ran out, or the server's
+    /// retention): their text and edits are gone from the server; clients
+    /// remove them all at once. One event per room for each expiry batch,
+    /// so a million messages due together cost a few thousand frames, not
+    /// a million per listener.
+    #[serde(rename = "messages.expired")]
+    MessagesExpired {
+        /// The seqs of the messages that disappeared, ascending.
+        message_seqs: Vec<Seq>,
+        /// Their ids, in the same order.
+        message_ids: Vec<MessageId>,
     },
     /// The room's disappearing-messages timer changed; it applies to
     /// messages posted from now on.
@@ -127,6 +132,49 @@ pub enum RoomChange {
         by_user_id: UserId,
         by_username: String,
     },
+}
+
+impl RoomEvent {
+    /// Reads an event back from a room's log. A log written before expiries
+    /// were batched may hold `message.expired` (one message each); it reads
+    /// as the `messages.expired` of that one message, so clients are only
+    /// ever told of the one kind.
+    pub fn from_logged(payload: &str) -> serde_json::Result<Self> {
+        serde_json::from_str(payload).or_else(|e| match serde_json::from_str(payload) {
+            Ok(LoggedExpiry {
+                room_id,
+                seq,
+                kind: LegacyExpired::MessageExpired,
+                message_id,
+                message_seq,
+            }) => Ok(RoomEvent {
+                room_id,
+                seq,
+                change: RoomChange::MessagesExpired {
+                    message_seqs: vec![message_seq],
+                    message_ids: vec![message_id],
+                },
+            }),
+            Err(_) => Err(e),
+        })
+    }
+}
+
+/// A `message.expired` event as the previous version logged it.
+#[derive(Deserialize)]
+struct LoggedExpiry {
+    room_id: RoomId,
+    seq: Seq,
+    #[serde(rename = "type")]
+    kind: LegacyExpired,
+    message_id: MessageId,
+    message_seq: Seq,
+}
+
+#[derive(Deserialize)]
+enum LegacyExpired {
+    #[serde(rename = "message.expired")]
+    MessageExpired,
 }
 
 /// What a `room.updated` event changed.
@@ -193,4 +241,41 @@ pub enum Event {
     Changed(Changed),
     /// A person's profile or status: to their room-mates, live only.
     Person(super::PersonChanged),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_logged_per_message_expiry_reads_as_a_batched_one() {
+        let old =
+            r#"{"room_id":1,"seq":75,"type":"message.expired","message_id":915,"message_seq":62}"#;
+        let event = RoomEvent::from_logged(old).unwrap();
+        assert_eq!(
+            event,
+            RoomEvent {
+                room_id: RoomId(1),
+                seq: Seq(75),
+                change: RoomChange::MessagesExpired {
+                    message_seqs: vec![Seq(62)],
+                    message_ids: vec![MessageId(915)],
+                },
+            }
+        );
+        let new = serde_json::to_string(&event).unwrap();
+        assert_eq!(
+            new,
+            r#"{"room_id":1,"seq":75,"type":"messages.expired","message_seqs":[62],"message_ids":[915]}"#
+        );
+        assert_eq!(RoomEvent::from_logged(&new).unwrap(), event);
+    }
+
+    #[test]
+    fn a_damaged_log_entry_is_still_an_error() {
+        assert!(RoomEvent::from_logged(r#"{"room_id":1,"seq":2,"type":"nonsense"}"#).is_err());
+        assert!(
+            RoomEvent::from_logged(r#"{"room_id":1,"seq":2,"type":"message.expired"}"#).is_err()
+        );
+    }
 }

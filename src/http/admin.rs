@@ -254,7 +254,7 @@ pub async fn revoke_invite(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RetentionSettings {
     /// Messages older than this many days disappear (text and edits
-    /// removed, `message.expired` logged); 0 keeps them forever (default).
+    /// removed, `messages.expired` logged); 0 keeps them forever (default).
     /// At most 3650.
     pub retention_days: u32,
 }

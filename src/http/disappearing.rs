@@ -24,7 +24,7 @@ pub struct DisappearingRequest {
 /// direct room) sets the timer. It applies to messages posted from now on;
 /// the change is a `room.disappearing_changed` room event. At expiry a
 /// message's text and edits are removed from the server and a
-/// `message.expired` room event is logged.
+/// `messages.expired` room event is logged.
 #[utoipa::path(put, path = "/api/v1/rooms/{id}/disappearing", tag = "rooms", request_body = DisappearingRequest,
     params(("id" = i64, Path, description = "Room id")), security(("session" = []), ("bearer" = [])),
     responses(

@@ -1,10 +1,22 @@
 //! Disappearing messages and server-wide retention: messages that are due
-//! are deleted (text, edits, search entries), each with a room event.
+//! are deleted (text, edits, search entries, files), with one room event
+//! per room for each batch.
 
 use async_trait::async_trait;
 
 use super::StoreResult;
 use crate::domain::{RoomId, Seq, Timestamp};
+
+/// What one expiry write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expired {
+    /// Messages looked at: fewer than the limit means none are left due.
+    pub looked_at: u32,
+    /// Messages that disappeared.
+    pub messages: u32,
+    /// Their files, whose bytes are now queued for deletion.
+    pub files: u32,
+}
 
 #[async_trait]
 pub trait Disappearing: Send + Sync {
@@ -15,12 +27,13 @@ pub trait Disappearing: Send + Sync {
     /// The soonest time a stored message is due to disappear.
     async fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
     /// Makes at most `limit` messages due at `now` disappear (text and
-    /// edits removed, `message.expired` logged for each), in one write of
-    /// the ordinary write path. Returns how many.
-    async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32>;
+    /// edits removed, one `messages.expired` logged per room), in one write
+    /// of the ordinary write path.
+    async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<Expired>;
     /// Server-wide retention: makes at most `limit` messages posted before
-    /// `cutoff` disappear as `expire_due` does, oldest first.
-    async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32>;
+    /// `cutoff` disappear as `expire_due` does, oldest first. `looked_at`
+    /// counts every message passed over (some may be gone already).
+    async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Expired>;
     /// Days after which every message disappears (0: kept forever).
     async fn retention_days(&self) -> StoreResult<u32>;
     async fn set_retention_days(&self, days: u32) -> StoreResult<()>;

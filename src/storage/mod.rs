@@ -41,7 +41,7 @@ use crate::error::Error;
 pub use accounts::{Accounts, UserRecord};
 pub use commands::{NewCommand, SlashCommands};
 pub use directory::Directory;
-pub use disappearing::Disappearing;
+pub use disappearing::{Disappearing, Expired};
 pub use feed::BotFeed;
 pub use finish::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 pub use groups::Groups;

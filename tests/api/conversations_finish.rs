@@ -378,7 +378,7 @@ async fn a_reply_that_disappears_leaves_its_thread_too() {
     ws.subscribe(id, 2).await;
     reply(&alice, id, 1, "gone-soon").await;
 
-    let (expired, _) = ws.until("message.expired").await;
+    let (expired, _) = ws.until("messages.expired").await;
     let (updated, _) = ws.until("thread.updated").await;
     assert!(updated["seq"].as_i64() > expired["seq"].as_i64());
     assert_eq!(updated["thread"]["reply_count"], 0);

@@ -10,7 +10,7 @@ use crate::helpers::{session_token, spawn_app, Client, ServerProcess};
 use crate::ws::{connect, Ws};
 
 /// Alice's public room with bob in it; returns its id.
-async fn room_of_two(alice: &Client, bob: &Client) -> i64 {
+pub async fn room_of_two(alice: &Client, bob: &Client) -> i64 {
     let r = alice
         .post(
             "/api/v1/rooms",
@@ -26,7 +26,7 @@ async fn room_of_two(alice: &Client, bob: &Client) -> i64 {
     room
 }
 
-async fn set_timer(c: &Client, room: i64, seconds: i64) -> crate::helpers::Answer {
+pub async fn set_timer(c: &Client, room: i64, seconds: i64) -> crate::helpers::Answer {
     c.put(
         &format!("/api/v1/rooms/{room}/disappearing"),
         json!({ "seconds": seconds }),
@@ -35,7 +35,7 @@ async fn set_timer(c: &Client, room: i64, seconds: i64) -> crate::helpers::Answe
 }
 
 /// Reads room events until one of `kind` arrives.
-async fn until_event(ws: &mut Ws, kind: &str) -> Value {
+pub async fn until_event(ws: &mut Ws, kind: &str) -> Value {
     loop {
         let f = ws.next_frame().await;
         if f["type"] == kind && f.get("seq").is_some() {
@@ -93,8 +93,9 @@ async fn an_expired_message_is_removed_live_and_its_text_and_edits_are_gone_from
     let edited = alice.edit(room, seq, "launch code mandarin-932").await;
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
 
-    let expired = until_event(&mut ws, "message.expired").await;
-    assert_eq!(expired["message_seq"], seq);
+    let expired = until_event(&mut ws, "messages.expired").await;
+    assert_eq!(expired["message_seqs"], json!([seq]));
+    assert_eq!(expired["message_ids"], json!([sent.body["message"]["id"]]));
     assert!(expired["seq"].as_i64().unwrap() > seq + 1, "its own seq");
 
     let history = alice.all_messages(room).await;
@@ -130,7 +131,7 @@ async fn a_client_resuming_after_expiry_never_receives_the_text() {
     let sent = alice.say(room, "gone soon papaya-55").await;
     let seq = sent.body["message"]["seq"].as_i64().unwrap();
     alice.edit(room, seq, "gone soon guava-66").await;
-    until_event(&mut watcher, "message.expired").await;
+    until_event(&mut watcher, "messages.expired").await;
 
     // Bob was away since before the message: his resume replays it all.
     let mut ws = connect(&app.base, &bob_token).await;
@@ -142,7 +143,18 @@ async fn a_client_resuming_after_expiry_never_receives_the_text() {
         .iter()
         .map(|e| e["type"].as_str().unwrap())
         .collect();
-    assert!(kinds.contains(&"message.expired"), "{kinds:?}");
+    // The removal is replayed: the expiry's own event, and the edit's
+    // event turned into one (same seq), both naming the message.
+    let removals: Vec<&Value> = replayed
+        .iter()
+        .filter(|e| e["type"] == "messages.expired")
+        .collect();
+    assert_eq!(removals.len(), 2, "{kinds:?}");
+    assert!(
+        removals.iter().all(|e| e["message_seqs"] == json!([seq])),
+        "{removals:?}"
+    );
+    assert!(!kinds.contains(&"message.edited"), "{kinds:?}");
     let seqs: Vec<i64> = replayed
         .iter()
         .map(|e| e["seq"].as_i64().unwrap())

@@ -163,3 +163,46 @@ async fn importing_a_slack_export_twice_gives_each_room_message_thread_and_react
         "alice"
     );
 }
+
+/// Searches until `word` is found (the running server applies an import's
+/// changes a few times a second), at most 10 s.
+async fn found_after_a_while(c: &Client, word: &str) -> Value {
+    for _ in 0..100 {
+        let r = c.get(&format!("/api/v1/search?q={word}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        if r.body["results"].as_array().is_some_and(|a| !a.is_empty()) {
+            return r.body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no search found {word}");
+}
+
+#[tokio::test]
+async fn messages_imported_into_a_running_server_that_has_searched_before_can_be_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    let admin = Client::new(&server.base);
+    admin
+        .post("/api/v1/users", json!({"username": "admin"}))
+        .await;
+    // A search before the import: the server has caught its index up.
+    let before = admin.get("/api/v1/search?q=lunch").await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.text);
+    let zip = dir.path().join("slack.zip");
+    std::fs::write(&zip, export_zip()).unwrap();
+    let imported = natter(
+        dir.path(),
+        &["admin", "import-slack", zip.to_str().unwrap()],
+        "",
+    )
+    .await;
+    assert!(imported.status.success(), "{imported:?}");
+    let random = public_room(&admin, "random").await;
+    admin
+        .post(&format!("/api/v1/rooms/{random}/join"), json!({}))
+        .await;
+
+    let found = found_after_a_while(&admin, "lunch").await;
+    assert_eq!(found["results"][0]["message"]["body"], "lunch?", "{found}");
+}

@@ -16,6 +16,7 @@ mod directory;
 mod disappearing;
 mod durability;
 mod errors;
+mod expiry_events;
 mod faults;
 mod feed;
 mod file_ranges;

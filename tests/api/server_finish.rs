@@ -68,7 +68,7 @@ async fn an_expired_messages_file_answers_404_and_its_bytes_are_gone_from_the_da
 
     loop {
         let f = ws.next_frame().await;
-        if f["type"] == "message.expired" {
+        if f["type"] == "messages.expired" {
             break;
         }
     }

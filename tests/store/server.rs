@@ -1,7 +1,7 @@
 //! The server as a whole: admins, invites, moderation, disappearing
 //! messages and the directory.
 
-use natter::domain::{Seq, SignUpMode, Timestamp, UserId};
+use natter::domain::{RoomChange, Seq, SignUpMode, Timestamp, UserId};
 use natter::storage::{AuditEntry, AuditedChange, NewInvite, StoreError};
 
 use crate::{each_backend, now, post, user, GENERAL};
@@ -96,16 +96,37 @@ async fn a_disappearing_timer_is_a_room_event_and_due_messages_expire() {
         let alice = user(s, "alice").await;
         let seq = s.set_disappearing(GENERAL, 300, "alice").await.unwrap();
         assert_eq!(seq, Seq(1), "{}", b.name);
-        post(s, GENERAL, &alice, "brief").await;
+        for text in ["brief", "briefer", "briefest"] {
+            post(s, GENERAL, &alice, text).await;
+        }
         let due = s.next_expiry().await.unwrap().expect("an expiry is stored");
-        assert_eq!(
-            s.expire_due(Timestamp(due.millis() - 1), 10).await.unwrap(),
-            0
-        );
-        assert_eq!(s.expire_due(due, 10).await.unwrap(), 1, "{}", b.name);
+        let early = s.expire_due(Timestamp(due.millis() - 1), 10).await.unwrap();
+        assert_eq!(early.messages, 0, "{}", b.name);
+        // Posted within the same millisecond or not, all three are due a
+        // moment later.
+        let later = Timestamp(due.millis() + 1000);
+        let expired = s.expire_due(later, 10).await.unwrap();
+        assert_eq!((expired.messages, expired.looked_at), (3, 3), "{}", b.name);
         assert!(s.next_expiry().await.unwrap().is_none());
-        let gone = s.message_at(GENERAL, Seq(2)).await.unwrap().unwrap();
-        assert!(gone.body.is_empty(), "{}: expired text is gone", b.name);
+        let mut ids = Vec::new();
+        for seq in 2..=4 {
+            let gone = s.message_at(GENERAL, Seq(seq)).await.unwrap().unwrap();
+            assert!(gone.body.is_empty(), "{}: expired text is gone", b.name);
+            assert!(gone.expired, "{}", b.name);
+            ids.push(gone.id);
+        }
+        // One event for the room, naming all three.
+        let replay = s.events_after(GENERAL, Seq(4), 10).await.unwrap();
+        let changes: Vec<_> = replay.events.iter().map(|e| &e.change).collect();
+        assert_eq!(
+            changes,
+            [&RoomChange::MessagesExpired {
+                message_seqs: vec![Seq(2), Seq(3), Seq(4)],
+                message_ids: ids,
+            }],
+            "{}",
+            b.name
+        );
         s.set_retention_days(30).await.unwrap();
         assert_eq!(s.retention_days().await.unwrap(), 30);
     })

@@ -124,7 +124,7 @@ pub fn is_room_event(kind: &str) -> bool {
         "message.created"
             | "message.edited"
             | "message.deleted"
-            | "message.expired"
+            | "messages.expired"
             | "thread.updated"
             | "reaction.added"
             | "reaction.removed"

@@ -15,10 +15,10 @@ use crate::storage::Operations;
 use crate::storage::Profiles;
 use crate::storage::RoomSeqs;
 use crate::storage::{
-    AddOutcome, AuditEntry, Directory, Disappearing, Durability, Groups, HistoryPage, Mentions,
-    MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins, Reactions, Replay,
-    RoomCaretaking, Search, Server, Statuses, Store, StoreResult, UploadRecord, UploadReservation,
-    Uploads,
+    AddOutcome, AuditEntry, Directory, Disappearing, Durability, Expired, Groups, HistoryPage,
+    Mentions, MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins,
+    Reactions, Replay, RoomCaretaking, Search, Server, Statuses, Store, StoreResult, UploadRecord,
+    UploadReservation, Uploads,
 };
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 use crate::storage::{BotFeed, NewCommand, SlashCommands};
@@ -140,8 +140,8 @@ forward!(Statuses {
 forward!(Disappearing {
     fn set_disappearing(&self, room: RoomId, secs: u32, changed_by: &str) -> StoreResult<Seq>;
     fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
-    fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32>;
-    fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32>;
+    fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<Expired>;
+    fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Expired>;
     fn retention_days(&self) -> StoreResult<u32>;
     fn set_retention_days(&self, days: u32) -> StoreResult<()>;
 });

@@ -1,15 +1,14 @@
 //! Disappearing messages in SQLite: the room's timer, each message's expiry
-//! time, and the expiry itself — the text and every edit of an expired
-//! message are overwritten in the database (with `secure_delete` on the
-//! writer, the freed bytes are zeroed too), leaving a tombstone that keeps
-//! the room's seqs gap-free.
+//! time, the server's retention, and picking what is due — erasing it is
+//! `erase.rs`'s job.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::messages::{log_event, message_at, next_seq};
+use super::erase::{erase, Due};
+use super::messages::{log_event, next_seq};
 use super::SqliteStore;
-use crate::domain::{Event, MessageId, MessageJson, RoomChange, RoomEvent, RoomId, Seq, Timestamp};
-use crate::storage::Disappearing;
+use crate::domain::{Event, RoomChange, RoomEvent, RoomId, Seq, Timestamp};
+use crate::storage::{Disappearing, Expired};
 use crate::storage::{StoreError, StoreResult};
 use async_trait::async_trait;
 
@@ -68,88 +67,23 @@ pub fn next_expiry(c: &Connection) -> StoreResult<Option<Timestamp>> {
 }
 
 /// Expires at most `limit` messages due at `now`, soonest first: each
-/// becomes a tombstone, its logged edits lose their text, and a
-/// `message.expired` event with the room's next seq is logged. Returns how
-/// many expired.
+/// becomes a tombstone, its logged edits lose their text, and each room
+/// they were in logs one `messages.expired` with its next seq.
 pub fn expire_due(
     c: &Connection,
     events: &mut Vec<Event>,
     now: Timestamp,
     limit: u32,
-) -> StoreResult<u32> {
+) -> StoreResult<Expired> {
     let due = c
         .prepare_cached(
-            "SELECT room_id, seq FROM messages
+            "SELECT json FROM messages
              WHERE expires_at IS NOT NULL AND deleted_at IS NULL AND expires_at <= ?1
              ORDER BY expires_at LIMIT ?2",
         )?
-        .query_map(params![now.millis(), limit], |r| {
-            Ok((RoomId(r.get(0)?), Seq(r.get(1)?)))
-        })?
+        .query_map(params![now.millis(), limit], Due::from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    for &(room, seq) in &due {
-        expire_one(c, events, room, seq, now)?;
-    }
-    Ok(u32::try_from(due.len()).unwrap_or(u32::MAX))
-}
-
-fn expire_one(
-    c: &Connection,
-    events: &mut Vec<Event>,
-    room: RoomId,
-    seq: Seq,
-    now: Timestamp,
-) -> StoreResult<()> {
-    let Some(mut message) = message_at(c, room, seq)? else {
-        return Ok(());
-    };
-    let was_edited = message.edited_at.is_some();
-    // Retention expires messages that had no timer: they expire now.
-    let expires_at = *message.expires_at.get_or_insert(now);
-    message.body.clear();
-    message.edited_at = None;
-    message.deleted = true;
-    message.expired = true;
-    message.files.clear();
-    // Its files go too: rows now, bytes after the commit (file_deletions).
-    super::finish::file_deletions::queue_files_of(c, message.id)?;
-    c.prepare_cached(
-        "UPDATE messages SET body = '', edited_at = NULL, deleted_at = ?2, json = ?3, expires_at = ?4,
-             files = NULL
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        message.id.0,
-        now.millis(),
-        MessageJson::of(&message).as_str(),
-        expires_at.millis()
-    ])?;
-    // Gone means gone from search too: no snippet of it is ever shown again.
-    super::search::unindex_message(c, message.id)?;
-    if was_edited {
-        // The log keeps each edit's full message; those become expiry
-        // notices too (same seq), so a replay never hands the text out.
-        // Only edited messages pay for this walk of the room's later log.
-        c.prepare_cached(
-            "UPDATE room_events
-             SET payload = json_object('room_id', room_id, 'seq', seq, 'type', 'message.expired',
-                                       'message_id', ?3, 'message_seq', ?2)
-             WHERE room_id = ?1 AND seq > ?2
-               AND json_extract(payload, '$.type') = 'message.edited'
-               AND json_extract(payload, '$.message.id') = ?3",
-        )?
-        .execute(params![room.0, seq.0, message.id.0])?;
-    }
-    let event = RoomEvent {
-        room_id: room,
-        seq: next_seq(c, room)?,
-        change: RoomChange::MessageExpired {
-            message_id: MessageId(message.id.0),
-            message_seq: seq,
-        },
-    };
-    log_event(c, events, event, now)?;
-    super::corrections::reply_gone(c, events, &message, now)
+    erase(c, events, due, now)
 }
 
 /// Server-wide retention: expires at most `limit` messages posted before
@@ -162,7 +96,7 @@ pub fn expire_posted_before(
     cutoff: Timestamp,
     now: Timestamp,
     limit: u32,
-) -> StoreResult<u32> {
+) -> StoreResult<Expired> {
     let cursor: i64 = c
         .prepare_cached("SELECT value FROM server_settings WHERE key = 'retention_cursor'")?
         .query_row([], |r| r.get::<_, String>(0))
@@ -171,29 +105,29 @@ pub fn expire_posted_before(
         .unwrap_or(0);
     let rows = c
         .prepare_cached(
-            "SELECT id, room_id, seq, created_at, deleted_at IS NOT NULL FROM messages
+            "SELECT id, created_at, deleted_at IS NOT NULL, json FROM messages
              WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?
         .query_map(params![cursor, limit], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
-                RoomId(r.get(1)?),
-                Seq(r.get(2)?),
-                r.get::<_, i64>(3)?,
-                r.get::<_, bool>(4)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, String>(3)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut last = cursor;
-    let mut expired = 0u32;
-    for (id, room, seq, created_at, deleted) in rows {
+    let mut looked_at = 0u32;
+    let mut due = Vec::new();
+    for (id, created_at, deleted, json) in rows {
         if created_at >= cutoff.millis() {
             break;
         }
         if !deleted {
-            expire_one(c, events, room, seq, now)?;
-            expired += 1;
+            due.push(Due { json });
         }
+        looked_at += 1;
         last = id;
     }
     if last != cursor {
@@ -203,7 +137,10 @@ pub fn expire_posted_before(
         )?
         .execute([last.to_string()])?;
     }
-    Ok(expired)
+    Ok(Expired {
+        looked_at,
+        ..erase(c, events, due, now)?
+    })
 }
 
 pub fn retention_days(c: &Connection) -> StoreResult<u32> {
@@ -243,13 +180,13 @@ impl Disappearing for SqliteStore {
         self.readers.read_quick(next_expiry).await
     }
 
-    async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32> {
+    async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<Expired> {
         self.writer
             .write(move |c, ev| expire_due(c, ev, now, limit))
             .await
     }
 
-    async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32> {
+    async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Expired> {
         self.writer
             .write(move |c, ev| expire_posted_before(c, ev, cutoff, Timestamp::now(), limit))
             .await

@@ -54,7 +54,7 @@ fn events_in(c: &Connection, room: RoomId, after: Seq, limit: u32) -> StoreResul
         .query_map(params![room.0, after.0, limit], |r| r.get::<_, String>(0))?
         .map(|payload| {
             let payload = payload?;
-            serde_json::from_str::<RoomEvent>(&payload).map_err(|e| StoreError::Other(e.into()))
+            RoomEvent::from_logged(&payload).map_err(|e| StoreError::Other(e.into()))
         })
         .collect::<StoreResult<Vec<_>>>()?;
     let mut all: Vec<RoomEvent> = created

@@ -18,6 +18,7 @@ mod commands;
 mod conversation;
 mod corrections;
 mod directory;
+mod erase;
 mod expiry;
 mod files;
 mod finish;

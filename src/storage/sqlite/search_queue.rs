@@ -113,7 +113,16 @@ impl SearchQueue {
     /// A send stored a message: once `BATCH` wait, index them in the
     /// background (the send's answer does not wait for it).
     pub fn stored(self: &Arc<Self>, writer: &Writer) {
-        let stored = self.stored.fetch_add(1, Ordering::AcqRel) + 1;
+        self.stored_many(1, writer);
+    }
+
+    /// `count` messages were stored at once (by `natter admin`'s import,
+    /// in the file the server runs on).
+    pub fn stored_many(self: &Arc<Self>, count: u64, writer: &Writer) {
+        if count == 0 {
+            return;
+        }
+        let stored = self.stored.fetch_add(count, Ordering::AcqRel) + count;
         let waiting = stored - self.covered.load(Ordering::Acquire);
         if waiting < BATCH || self.running.swap(true, Ordering::AcqRel) {
             return;

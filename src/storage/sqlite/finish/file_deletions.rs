@@ -10,15 +10,17 @@ use crate::storage::StoreResult;
 
 /// Queues the message's files (originals and previews) for deletion and
 /// removes their upload rows: from here on nobody can download them.
-pub fn queue_files_of(c: &Connection, message: MessageId) -> StoreResult<()> {
-    c.prepare_cached(
-        "INSERT OR IGNORE INTO file_deletions (key)
+pub fn queue_files_of(c: &Connection, message: MessageId) -> StoreResult<usize> {
+    let queued = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO file_deletions (key)
          SELECT key FROM uploads WHERE message_id = ?1
          UNION ALL
          SELECT preview_key FROM uploads WHERE message_id = ?1 AND preview_key IS NOT NULL",
-    )?
-    .execute([message.0])?;
-    crate::storage::sqlite::files::forget_files_of(c, message)
+        )?
+        .execute([message.0])?;
+    crate::storage::sqlite::files::forget_files_of(c, message)?;
+    Ok(queued)
 }
 
 pub fn pending(c: &Connection, limit: u32) -> StoreResult<Vec<FileKey>> {

@@ -13,7 +13,7 @@ mod reports;
 use async_trait::async_trait;
 
 use super::SqliteStore;
-use crate::domain::{Report, ReportState, Timestamp, UserId};
+use crate::domain::{Event, Report, ReportState, RoomChange, RoomEvent, Timestamp, UserId};
 use crate::storage::{AuditEntry, NewReport, Operations, ReportFiled, StoreResult};
 
 #[async_trait]
@@ -47,8 +47,31 @@ impl Operations for SqliteStore {
     }
 
     async fn apply_outside_changes(&self, after: i64) -> StoreResult<i64> {
-        self.writer
-            .write(move |c, ev| outside::apply(c, ev, after, Timestamp::now()))
-            .await
+        let (last, messages) = self
+            .writer
+            .write(move |c, ev| {
+                let before = ev.len();
+                let last = outside::apply(c, ev, after, Timestamp::now())?;
+                Ok((last, new_messages(&ev[before..])))
+            })
+            .await?;
+        // Messages a command stored (an import) wait for the search index
+        // like sends do: without this the index would take them only once
+        // enough sends followed, and a search would miss them until then.
+        self.search_queue.stored_many(messages, &self.writer);
+        Ok(last)
     }
+}
+
+fn new_messages(events: &[Event]) -> u64 {
+    let created = events.iter().filter(|e| {
+        matches!(
+            e,
+            Event::Room(RoomEvent {
+                change: RoomChange::MessageCreated { .. },
+                ..
+            })
+        )
+    });
+    u64::try_from(created.count()).unwrap_or(u64::MAX)
 }

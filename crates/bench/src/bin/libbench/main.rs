@@ -8,6 +8,7 @@ mod pg_index_cost;
 mod search;
 mod search_build;
 mod search_insert;
+mod slack_export;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +53,8 @@ enum Bench {
     /// A data directory with messages all due to disappear at one moment
     /// (for `natter-bench expiry`).
     ExpirySeed(expiry_seed::SeedOpts),
+    /// A large Slack export (for timing `natter admin import-slack`).
+    SlackExport(slack_export::ExportOpts),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -70,5 +73,6 @@ fn main() -> anyhow::Result<()> {
         Bench::IndexCost(opts) => search_insert::run(&opts),
         Bench::ExpirySeed(opts) => expiry_seed::run(&opts),
         Bench::PgIndexCost(opts) => pg_index_cost::run(&opts),
+        Bench::SlackExport(opts) => slack_export::run(&opts),
     }
 }

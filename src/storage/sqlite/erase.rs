@@ -1,0 +1,118 @@
+//! Erasing expired messages in SQLite: each one's text and every edit of
+//! it are overwritten (with `secure_delete` on the writer, the freed bytes
+//! are zeroed too), its search entry and files go, and a tombstone keeps
+//! the room's seqs gap-free. The room hears of a whole batch at once: one
+//! `messages.expired` event per room, whatever the number of messages.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection};
+
+use super::messages::{log_event, next_seq};
+use crate::domain::{
+    Event, Message, MessageId, MessageJson, RoomChange, RoomEvent, RoomId, Seq, Timestamp,
+};
+use crate::storage::{Expired, StoreError, StoreResult};
+
+/// A message picked to disappear, as stored.
+pub struct Due {
+    pub json: String,
+}
+
+impl Due {
+    /// Reads `json` from the row's first column.
+    pub fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self { json: row.get(0)? })
+    }
+}
+
+/// Erases every message of `due` (none may be deleted already) and logs
+/// one `messages.expired` per room they were in, then one
+/// `thread.updated` per thread that lost replies.
+pub fn erase(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    due: Vec<Due>,
+    now: Timestamp,
+) -> StoreResult<Expired> {
+    let mut gone = Expired {
+        looked_at: u32::try_from(due.len()).unwrap_or(u32::MAX),
+        ..Expired::default()
+    };
+    let mut rooms: BTreeMap<RoomId, Vec<(Seq, MessageId)>> = BTreeMap::new();
+    // Threads that lost a reply: each gets one new summary, after the batch.
+    let mut threads: BTreeMap<(RoomId, Seq), Message> = BTreeMap::new();
+    for Due { json } in due {
+        let message: Message =
+            serde_json::from_str(&json).map_err(|e| StoreError::Other(e.into()))?;
+        let (room, seq, id) = (message.room_id, message.seq, message.id);
+        if let Some(root) = message.thread_root {
+            threads.insert((room, root), message.clone());
+        }
+        let files = erase_one(c, message, now)?;
+        gone.files += u32::try_from(files).unwrap_or(u32::MAX);
+        rooms.entry(room).or_default().push((seq, id));
+        gone.messages += 1;
+    }
+    for (room, mut expired) in rooms {
+        expired.sort_unstable();
+        let (message_seqs, message_ids) = expired.into_iter().unzip();
+        let event = RoomEvent {
+            room_id: room,
+            seq: next_seq(c, room)?,
+            change: RoomChange::MessagesExpired {
+                message_seqs,
+                message_ids,
+            },
+        };
+        log_event(c, events, event, now)?;
+    }
+    for reply in threads.into_values() {
+        super::corrections::reply_gone(c, events, &reply, now)?;
+    }
+    Ok(gone)
+}
+
+/// Turns one message into a tombstone: its text, edits, search entry and
+/// files go; its seq, author and time stay. Returns how many files it
+/// queued for deletion.
+fn erase_one(c: &Connection, mut message: Message, now: Timestamp) -> StoreResult<usize> {
+    let was_edited = message.edited_at.is_some();
+    // Retention expires messages that had no timer: they expire now.
+    let expires_at = *message.expires_at.get_or_insert(now);
+    message.body.clear();
+    message.edited_at = None;
+    message.deleted = true;
+    message.expired = true;
+    message.files.clear();
+    // Its files go too: rows now, bytes after the commit (file_deletions).
+    let files = super::finish::file_deletions::queue_files_of(c, message.id)?;
+    c.prepare_cached(
+        "UPDATE messages SET body = '', edited_at = NULL, deleted_at = ?2, json = ?3, expires_at = ?4,
+             files = NULL
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        message.id.0,
+        now.millis(),
+        MessageJson::of(&message).as_str(),
+        expires_at.millis()
+    ])?;
+    // Gone means gone from search too: no snippet of it is ever shown again.
+    super::search::unindex_message(c, message.id)?;
+    if was_edited {
+        // The log keeps each edit's full message; those become expiry
+        // notices too (same seq), so a replay never hands the text out.
+        // Only edited messages pay for this walk of the room's later log.
+        c.prepare_cached(
+            "UPDATE room_events
+             SET payload = json_object('room_id', room_id, 'seq', seq, 'type', 'messages.expired',
+                                       'message_seqs', json_array(?2), 'message_ids', json_array(?3))
+             WHERE room_id = ?1 AND seq > ?2
+               AND json_extract(payload, '$.type') = 'message.edited'
+               AND json_extract(payload, '$.message.id') = ?3",
+        )?
+        .execute(params![message.room_id.0, message.seq.0, message.id.0])?;
+    }
+    Ok(files)
+}
