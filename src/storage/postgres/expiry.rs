@@ -3,13 +3,17 @@
 //! every logged edit of an expired message are overwritten in the
 //! database, leaving a tombstone that keeps the room's seqs gap-free.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use postgres::GenericClient;
 
 use super::room_log::{log_event, message_at, next_seq};
 use super::PgStore;
-use crate::domain::{Event, MessageId, MessageJson, RoomChange, RoomEvent, RoomId, Seq, Timestamp};
-use crate::storage::{Disappearing, StoreError, StoreResult};
+use crate::domain::{
+    Event, Message, MessageId, MessageJson, RoomChange, RoomEvent, RoomId, Seq, Timestamp,
+};
+use crate::storage::{Disappearing, Expired, StoreError, StoreResult};
 
 /// When a message posted at `now` under a timer of `secs` disappears.
 pub(crate) fn expiry_of(now: Timestamp, secs: u32) -> Option<Timestamp> {
@@ -58,15 +62,14 @@ fn next_expiry(c: &mut impl GenericClient) -> StoreResult<Option<Timestamp>> {
 }
 
 /// Expires at most `limit` messages due at `now`, soonest first: each
-/// becomes a tombstone, its logged edits lose their text, and a
-/// `message.expired` event with the room's next seq is logged. Returns how
-/// many expired.
+/// becomes a tombstone, its logged edits lose their text, and each room
+/// they were in logs one `messages.expired` with its next seq.
 fn expire_due(
     c: &mut impl GenericClient,
     events: &mut Vec<Event>,
     now: Timestamp,
     limit: u32,
-) -> StoreResult<u32> {
+) -> StoreResult<Expired> {
     let due = c
         .query(
             "SELECT room_id, seq FROM messages
@@ -77,34 +80,74 @@ fn expire_due(
         .iter()
         .map(|r| Ok((RoomId(r.try_get(0)?), Seq(r.try_get(1)?))))
         .collect::<StoreResult<Vec<_>>>()?;
-    let mut expired = 0u32;
-    for &(room, seq) in &due {
-        if expire_one(c, events, room, seq, now)? {
-            expired += 1;
-        }
-    }
-    Ok(expired)
+    erase(c, events, &due, now)
 }
 
-/// Expires one message. Every node runs the expiry, so two may pick the
-/// same message: the room's row is locked first (as every write that
-/// changes a message does), then the message is read again, and one
-/// another node expired or deleted meanwhile is left alone. Returns
-/// whether it expired here.
-fn expire_one(
+/// Erases the messages at `due` that are still there and logs one
+/// `messages.expired` per room they were in, then one `thread.updated`
+/// per thread that lost replies (as `storage/sqlite/erase.rs`).
+fn erase(
     c: &mut impl GenericClient,
     events: &mut Vec<Event>,
+    due: &[(RoomId, Seq)],
+    now: Timestamp,
+) -> StoreResult<Expired> {
+    let mut gone = Expired {
+        looked_at: u32::try_from(due.len()).unwrap_or(u32::MAX),
+        ..Expired::default()
+    };
+    let mut rooms: BTreeMap<RoomId, Vec<(Seq, MessageId)>> = BTreeMap::new();
+    let mut threads: BTreeMap<(RoomId, Seq), Message> = BTreeMap::new();
+    for &(room, seq) in due {
+        let Some((message, files)) = erase_one(c, room, seq, now)? else {
+            continue;
+        };
+        if let Some(root) = message.thread_root {
+            threads.insert((room, root), message.clone());
+        }
+        gone.files += files;
+        gone.messages += 1;
+        rooms.entry(room).or_default().push((seq, message.id));
+    }
+    for (room, mut expired) in rooms {
+        expired.sort_unstable();
+        let (message_seqs, message_ids) = expired.into_iter().unzip();
+        let event = RoomEvent {
+            room_id: room,
+            seq: next_seq(c, room)?,
+            change: RoomChange::MessagesExpired {
+                message_seqs,
+                message_ids,
+            },
+        };
+        log_event(c, events, event, now)?;
+    }
+    for reply in threads.into_values() {
+        super::corrections::reply_gone(c, events, &reply, now)?;
+    }
+    Ok(gone)
+}
+
+/// Turns one message into a tombstone. Every node runs the expiry, so two
+/// may pick the same message: the room's row is locked first (as every
+/// write that changes a message does), then the message is read again,
+/// and one another node expired or deleted meanwhile is left alone.
+/// Returns the message as it was and how many files it had.
+fn erase_one(
+    c: &mut impl GenericClient,
     room: RoomId,
     seq: Seq,
     now: Timestamp,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<(Message, u32)>> {
     c.execute(
         "SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE",
         &[&room.0],
     )?;
-    let Some(mut message) = message_at(c, room, seq)?.filter(|m| !m.deleted) else {
-        return Ok(false);
+    let Some(original) = message_at(c, room, seq)?.filter(|m| !m.deleted) else {
+        return Ok(None);
     };
+    let mut message = original.clone();
+    let files = u32::try_from(message.files.len()).unwrap_or(u32::MAX);
     let was_edited = message.edited_at.is_some();
     // Retention expires messages that had no timer: they expire now.
     let expires_at = *message.expires_at.get_or_insert(now);
@@ -136,25 +179,15 @@ fn expire_one(
         c.execute(
             "UPDATE room_events
              SET payload = json_build_object('room_id', room_id, 'seq', seq,
-                     'type', 'message.expired', 'message_id', $3::bigint,
-                     'message_seq', $2::bigint)::text
+                     'type', 'messages.expired', 'message_seqs', json_build_array($2::bigint),
+                     'message_ids', json_build_array($3::bigint))::text
              WHERE room_id = $1 AND seq > $2
                AND payload::jsonb ->> 'type' = 'message.edited'
                AND payload::jsonb -> 'message' ->> 'id' = $3::bigint::text",
             &[&room.0, &seq.0, &message.id.0],
         )?;
     }
-    let event = RoomEvent {
-        room_id: room,
-        seq: next_seq(c, room)?,
-        change: RoomChange::MessageExpired {
-            message_id: MessageId(message.id.0),
-            message_seq: seq,
-        },
-    };
-    log_event(c, events, event, now)?;
-    super::corrections::reply_gone(c, events, &message, now)?;
-    Ok(true)
+    Ok(Some((original, files)))
 }
 
 /// Server-wide retention: expires at most `limit` messages posted before
@@ -172,7 +205,7 @@ fn expire_posted_before(
     cutoff: Timestamp,
     now: Timestamp,
     limit: u32,
-) -> StoreResult<u32> {
+) -> StoreResult<Expired> {
     let cursor: i64 = c
         .query_opt(
             "SELECT value FROM server_settings WHERE key = 'retention_cursor'",
@@ -200,14 +233,16 @@ fn expire_posted_before(
         })
         .collect::<StoreResult<Vec<_>>>()?;
     let mut last = cursor;
-    let mut expired = 0u32;
+    let mut looked_at = 0u32;
+    let mut due = Vec::new();
     for (id, room, seq, created_at, deleted) in rows {
         if created_at >= cutoff.millis() {
             break;
         }
-        if !deleted && expire_one(c, events, room, seq, now)? {
-            expired += 1;
+        if !deleted {
+            due.push((room, seq));
         }
+        looked_at += 1;
         last = id;
     }
     if last != cursor {
@@ -217,7 +252,10 @@ fn expire_posted_before(
             &[&last.to_string()],
         )?;
     }
-    Ok(expired)
+    Ok(Expired {
+        looked_at,
+        ..erase(c, events, &due, now)?
+    })
 }
 
 fn retention_days(c: &mut impl GenericClient) -> StoreResult<u32> {
@@ -258,13 +296,13 @@ impl Disappearing for PgStore {
         self.readers.read(|c| next_expiry(c)).await
     }
 
-    async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<u32> {
+    async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<Expired> {
         self.writer
             .write(move |c, ev| expire_due(c, ev, now, limit))
             .await
     }
 
-    async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u32> {
+    async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Expired> {
         self.writer
             .write(move |c, ev| expire_posted_before(c, ev, cutoff, Timestamp::now(), limit))
             .await

@@ -58,7 +58,7 @@ fn events_in(
         .iter()
         .map(|row| {
             let payload: &str = row.try_get(0)?;
-            serde_json::from_str::<RoomEvent>(payload).map_err(|e| StoreError::Other(e.into()))
+            RoomEvent::from_logged(payload).map_err(|e| StoreError::Other(e.into()))
         })
         .collect::<StoreResult<Vec<_>>>()?;
     let mut all: Vec<RoomEvent> = created
