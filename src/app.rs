@@ -58,6 +58,8 @@ impl App {
         hub.report_interest_to(bus.clone());
         // Web Push hears this node's commits on their way to the bus.
         let (bus, to_push) = crate::notify::tap(bus);
+        // Outgoing webhooks' workers are woken by this node's commits.
+        let (bus, hook_workers) = crate::outhooks::tap(bus);
         let opened = backend::open(
             config.database_url.as_ref(),
             &config.data_dir,
@@ -72,7 +74,7 @@ impl App {
             require_password: config.require_password,
         };
         let pushes = Pushes::start(Arc::clone(&store), config, Arc::clone(&hub), to_push).await?;
-        let mut chat = Chat::new(store, policy, &config.limits);
+        let mut chat = Chat::new(Arc::clone(&store), policy, &config.limits);
         chat.observe_sends(metrics.sends());
         crate::app_files::keep_files(&mut chat, config)?;
         // Messages that disappeared while the server was down go before
@@ -89,6 +91,13 @@ impl App {
         chat.end_idle_sessions(config.session_idle);
         chat.follow_outside_changes().await?;
         crate::app_files::sweep_orphans_now_and_then(&chat, config.orphan_upload_age);
+        let outhooks = crate::outhooks::Deliveries::start(
+            Arc::clone(&chat),
+            store,
+            &config.outbound,
+            hook_workers,
+        )
+        .await?;
         let connections = Arc::new(Connections::default());
         ops::probes::observe(&metrics, &hub, &chat, &connections, database);
         let state = AppState::new(Shared {
@@ -101,6 +110,7 @@ impl App {
             metrics: metrics.clone(),
             metrics_token: config.metrics_token.clone(),
             pushes,
+            outhooks,
         });
         let router = http::router(state, config.max_body_bytes);
         let public = TcpListener::bind(config.listen)

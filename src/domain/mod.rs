@@ -11,6 +11,7 @@ mod ids;
 mod input;
 mod integrations;
 mod model;
+mod outhooks;
 mod profile;
 mod reactions_pins;
 mod reports;
@@ -33,6 +34,7 @@ pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username, ROOM_NAME_MAX, USERNAME_MAX};
 pub use integrations::{Bot, Grant, HookInfo, HookTarget, Need, Place, Scope, TokenInfo};
+pub use outhooks::{DeliveryAttempt, OutHookInfo};
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,

@@ -13,6 +13,7 @@ mod files;
 mod group_dms;
 mod guard;
 mod hooks;
+mod outhooks;
 mod integrations;
 mod member_invites;
 mod mentions;
@@ -78,6 +79,8 @@ pub struct Shared {
     pub metrics_token: Option<Secret>,
     /// Web Push: the key, subscriptions, delivery.
     pub pushes: Arc<crate::notify::Pushes>,
+    /// Outgoing webhooks: their use-cases and running workers.
+    pub outhooks: Arc<crate::outhooks::Deliveries>,
 }
 
 impl AppState {
@@ -213,6 +216,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(push::routes())
         .merge(profiles::routes())
         .merge(integrations::routes())
+        .merge(outhooks::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

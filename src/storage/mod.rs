@@ -18,6 +18,7 @@ mod mentions;
 mod messages;
 mod moderation;
 mod operations;
+mod outhooks;
 mod pins;
 mod profiles;
 mod push;
@@ -46,6 +47,7 @@ pub use moderation::{AuditEntry, Moderation};
 pub use operations::{NewReport, Operations, ReportFiled};
 pub use pins::Pins;
 pub use profiles::Profiles;
+pub use outhooks::{DeliveryProgress, NewOutHook, OutHook, OutHooks};
 pub use push::{NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush};
 pub use reactions::{AddOutcome, Reactions};
 pub use room_care::RoomCaretaking;
@@ -149,6 +151,7 @@ pub trait Store:
     + Push
     + Profiles
     + Integrations
+    + OutHooks
     + Operations
     + 'static
 {
@@ -174,6 +177,7 @@ impl<T> Store for T where
         + Push
         + Profiles
         + Integrations
+        + OutHooks
         + Operations
         + 'static
 {

@@ -182,6 +182,9 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
     .unwrap();
     // Nor what version 14 added (profiles).
     db.execute_batch("DROP TABLE profiles;").unwrap();
+    // Nor what version 17 added (outgoing webhooks).
+    db.execute_batch("DROP TABLE out_hook_log; DROP TABLE out_hook_cursors; DROP TABLE out_hooks;")
+        .unwrap();
     // Nor what version 16 added (bots, API tokens, incoming webhooks).
     db.execute_batch(
         "DROP TABLE room_hooks; DROP TABLE api_token_rooms; DROP TABLE api_tokens;

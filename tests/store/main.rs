@@ -8,6 +8,7 @@
 mod accounts;
 mod integrations;
 mod messages;
+mod outhooks;
 mod rooms;
 mod server;
 mod social;

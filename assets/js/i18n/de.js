@@ -10,6 +10,7 @@ import admin from './de/admin.js';
 import push from './de/push.js';
 import profiles from './de/profiles.js';
 import integrations from './de/integrations.js';
+import outhooks from './de/outhooks.js';
 import reports from './de/reports.js';
 
 export default {
@@ -19,5 +20,6 @@ export default {
   ...push,
   ...profiles,
   ...integrations,
+  ...outhooks,
   ...reports,
 };

@@ -12,6 +12,7 @@ import admin from './en/admin.js';
 import push from './en/push.js';
 import profiles from './en/profiles.js';
 import integrations from './en/integrations.js';
+import outhooks from './en/outhooks.js';
 import reports from './en/reports.js';
 
 export default {
@@ -21,5 +22,6 @@ export default {
   ...push,
   ...profiles,
   ...integrations,
+  ...outhooks,
   ...reports,
 };

@@ -94,6 +94,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0016_integrations.sql"),
         then: None,
     },
+    Migration {
+        version: 17,
+        sql: include_str!("../../../migrations/sqlite/0017_outhooks.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {
