@@ -156,7 +156,8 @@ impl Chat {
             .await?
             .ok_or_else(|| Error::not_found("The webhook's bot is gone."))?
             .user;
-        let client_id = ClientId::parse(&format!("outhook{}-{}-{}", hook.id, hook.room_id.0, seq.0))?;
+        let client_id =
+            ClientId::parse(&format!("outhook{}-{}-{}", hook.id, hook.room_id.0, seq.0))?;
         self.post_as(
             &bot,
             hook.room_id,

@@ -34,11 +34,11 @@ pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};
 pub use input::{ClientId, MessageBody, Password, RoomName, Username, ROOM_NAME_MAX, USERNAME_MAX};
 pub use integrations::{Bot, Grant, HookInfo, HookTarget, Need, Place, Scope, TokenInfo};
-pub use outhooks::{DeliveryAttempt, OutHookInfo};
 pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
 };
+pub use outhooks::{DeliveryAttempt, OutHookInfo};
 pub use profile::{
     AvatarFiles, PersonChange, PersonChanged, PersonProfile, Profile, ProfileName, Profiled,
     DISPLAY_NAME_MAX,

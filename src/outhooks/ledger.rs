@@ -45,7 +45,9 @@ impl Ledger {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                let Some(ledger) = ledger.upgrade() else { return };
+                let Some(ledger) = ledger.upgrade() else {
+                    return;
+                };
                 ledger.flush_all().await;
             }
         });
@@ -53,7 +55,12 @@ impl Ledger {
 
     pub fn moved(&self, hook: i64, room: RoomId, seq: Seq) {
         let mut p = self.pending.lock().expect("ledger lock");
-        let cursor = p.entry(hook).or_default().cursors.entry(room).or_insert(seq);
+        let cursor = p
+            .entry(hook)
+            .or_default()
+            .cursors
+            .entry(room)
+            .or_insert(seq);
         *cursor = (*cursor).max(seq);
     }
 

@@ -109,7 +109,10 @@ impl EventSource for Hook {
         let Some(after) = cursors.iter().find(|c| c.room == room).map(|c| c.seq) else {
             // No cursor (made before its row, or the row was lost): start at
             // the room's end rather than replay its whole history.
-            let end = self.store().events_after(room, crate::domain::Seq(i64::MAX), 1).await?;
+            let end = self
+                .store()
+                .events_after(room, crate::domain::Seq(i64::MAX), 1)
+                .await?;
             self.ledger().moved(self.info.id, room, end.last_seq);
             self.ledger().flush(self.info.id).await;
             return Ok(Vec::new());

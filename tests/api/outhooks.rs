@@ -60,12 +60,20 @@ async fn a_receiver_gets_each_message_signed_and_in_order() {
         sent.push(say_seq(&alice, ops, &format!("message {i}")).await);
     }
     let hits = receiver
-        .until("20 messages", |h| h.iter().filter(|h| h.taken).count() >= 20)
+        .until("20 messages", |h| {
+            h.iter().filter(|h| h.taken).count() >= 20
+        })
         .await;
     assert_eq!(receiver.kept_message_seqs(), sent);
     for hit in &hits {
-        verify(&[&secret], &hit.signature, &hit.body, unix_now(), DEFAULT_TOLERANCE)
-            .expect("the signature verifies with the hook's secret");
+        verify(
+            &[&secret],
+            &hit.signature,
+            &hit.body,
+            unix_now(),
+            DEFAULT_TOLERANCE,
+        )
+        .expect("the signature verifies with the hook's secret");
         assert_eq!(hit.room, ops);
         let event = hit.json();
         assert_eq!(event["room_id"], ops);
@@ -77,7 +85,14 @@ async fn a_receiver_gets_each_message_signed_and_in_order() {
     assert_eq!(hits[0].json()["message"]["body"], "message 0");
     // A signature made with another secret does not verify.
     let other = WebhookSecret::generate();
-    assert!(verify(&[&other], &hits[0].signature, &hits[0].body, unix_now(), DEFAULT_TOLERANCE).is_err());
+    assert!(verify(
+        &[&other],
+        &hits[0].signature,
+        &hits[0].body,
+        unix_now(),
+        DEFAULT_TOLERANCE
+    )
+    .is_err());
 }
 
 #[tokio::test]
@@ -88,7 +103,10 @@ async fn edits_and_reactions_reach_the_receiver_too() {
     let ops = room(&alice, "ops", "private").await;
     hook(&alice, ops, &receiver.url()).await;
     let seq = say_seq(&alice, ops, "first draft").await;
-    assert_eq!(alice.edit(ops, seq, "final text").await.status, StatusCode::OK);
+    assert_eq!(
+        alice.edit(ops, seq, "final text").await.status,
+        StatusCode::OK
+    );
     let r = alice
         .send(
             Method::PUT,
@@ -100,7 +118,14 @@ async fn edits_and_reactions_reach_the_receiver_too() {
     assert!(r.status.is_success(), "{}", r.text);
     let hits = receiver.until("three events", |h| h.len() >= 3).await;
     let kinds: Vec<Value> = hits.iter().map(|h| h.json()["type"].clone()).collect();
-    assert_eq!(kinds, [json!("message.created"), json!("message.edited"), json!("reaction.added")]);
+    assert_eq!(
+        kinds,
+        [
+            json!("message.created"),
+            json!("message.edited"),
+            json!("reaction.added")
+        ]
+    );
     assert_eq!(hits[1].json()["message"]["body"], "final text");
 }
 
@@ -117,7 +142,9 @@ async fn a_receiver_that_fails_five_times_then_recovers_gets_every_event_once_in
         sent.push(say_seq(&alice, ops, &format!("event {i}")).await);
     }
     let hits = receiver
-        .until("10 taken events", |h| h.iter().filter(|h| h.taken).count() >= 10)
+        .until("10 taken events", |h| {
+            h.iter().filter(|h| h.taken).count() >= 10
+        })
         .await;
     // Every event was taken exactly once, in order.
     let taken: Vec<i64> = hits.iter().filter(|h| h.taken).map(|h| h.seq).collect();
@@ -172,7 +199,9 @@ async fn a_reply_in_the_answer_is_posted_back_as_the_bot_once() {
     // The bot's own reply is not sent to the receiver: one event only,
     // then a message of alice's arrives next.
     let next = say_seq(&alice, ops, "after").await;
-    let hits = receiver.until("the next message", |h| h.iter().any(|h| h.seq == next)).await;
+    let hits = receiver
+        .until("the next message", |h| h.iter().any(|h| h.seq == next))
+        .await;
     assert_eq!(hits.len(), 2, "{hits:?}");
 }
 
@@ -195,12 +224,20 @@ async fn a_hook_that_keeps_failing_pauses_tells_its_maker_and_resumes_where_it_s
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(!paused["paused_at"].is_null(), "{paused}");
-    assert!(paused["pause_reason"].as_str().unwrap().contains("503"), "{paused}");
+    assert!(
+        paused["pause_reason"].as_str().unwrap().contains("503"),
+        "{paused}"
+    );
     // Its maker hears of it from the hook's bot, in a direct message.
     let mut told = false;
     for _ in 0..500 {
         let rooms = alice.get("/api/v1/rooms").await.body;
-        let dm = rooms["rooms"].as_array().unwrap().iter().find(|r| r["kind"] == "direct").cloned();
+        let dm = rooms["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["kind"] == "direct")
+            .cloned();
         if let Some(dm) = dm {
             let messages = alice.all_messages(dm["id"].as_i64().unwrap()).await;
             if let Some(m) = messages.first() {
@@ -216,11 +253,20 @@ async fn a_hook_that_keeps_failing_pauses_tells_its_maker_and_resumes_where_it_s
     // Resumed, it starts with the event that failed.
     let second = say_seq(&alice, ops, "after the pause").await;
     let r = alice
-        .send(Method::PATCH, &format!("{list}/{id}"), Some(json!({ "paused": false })), &[])
+        .send(
+            Method::PATCH,
+            &format!("{list}/{id}"),
+            Some(json!({ "paused": false })),
+            &[],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["hook"]["paused_at"], Value::Null);
-    receiver.until("both messages", |h| h.iter().any(|h| h.taken && h.seq == second)).await;
+    receiver
+        .until("both messages", |h| {
+            h.iter().any(|h| h.taken && h.seq == second)
+        })
+        .await;
     assert_eq!(receiver.kept_message_seqs(), vec![first, second]);
 }
 
@@ -243,7 +289,11 @@ async fn the_ssrf_guard_refuses_loopback_private_and_link_local_urls_unless_allo
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{url}: {}", r.text);
         assert_eq!(r.error_code(), "url_not_allowed", "{url}");
     }
-    for url in ["ftp://example.com/x", "not a url", "http://user:pw@example.com/"] {
+    for url in [
+        "ftp://example.com/x",
+        "not a url",
+        "http://user:pw@example.com/",
+    ] {
         let r = make(&alice, ops, "relay", url).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{url}: {}", r.text);
     }
@@ -254,7 +304,12 @@ async fn the_ssrf_guard_refuses_loopback_private_and_link_local_urls_unless_allo
     let allowing = app_allowing_loopback(20).await;
     let bob = allowing.user("bob").await;
     let lab = room(&bob, "lab", "private").await;
-    assert_eq!(make(&bob, lab, "relay", "http://127.0.0.1:9/x").await.status, StatusCode::CREATED);
+    assert_eq!(
+        make(&bob, lab, "relay", "http://127.0.0.1:9/x")
+            .await
+            .status,
+        StatusCode::CREATED
+    );
     let r = make(&bob, lab, "relay2", "http://10.1.2.3/x").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
 }
@@ -267,18 +322,28 @@ async fn only_a_rooms_owners_manage_its_outgoing_hooks_and_see_them() {
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
     let ops = room(&alice, "ops", "private").await;
-    let r = alice.post(&format!("/api/v1/rooms/{ops}/members"), json!({ "username": "bob" })).await;
+    let r = alice
+        .post(
+            &format!("/api/v1/rooms/{ops}/members"),
+            json!({ "username": "bob" }),
+        )
+        .await;
     assert!(r.status.is_success(), "{}", r.text);
     let (id, secret) = hook(&alice, ops, &receiver.url()).await;
     let list = format!("/api/v1/rooms/{ops}/outhooks");
     let one = format!("{list}/{id}");
     // A member who does not own the room: 403, a stranger: 404.
-    for (who, status) in [(&bob, StatusCode::FORBIDDEN), (&carol, StatusCode::NOT_FOUND)] {
+    for (who, status) in [
+        (&bob, StatusCode::FORBIDDEN),
+        (&carol, StatusCode::NOT_FOUND),
+    ] {
         assert_eq!(make(who, ops, "mine", &receiver.url()).await.status, status);
         assert_eq!(who.get(&list).await.status, status);
         assert_eq!(who.get(&format!("{one}/deliveries")).await.status, status);
         assert_eq!(who.delete(&one).await.status, status);
-        let r = who.send(Method::PATCH, &one, Some(json!({"paused": true})), &[]).await;
+        let r = who
+            .send(Method::PATCH, &one, Some(json!({"paused": true})), &[])
+            .await;
         assert_eq!(r.status, status);
     }
     // The owner sees the hook, never its secret again.
@@ -287,7 +352,13 @@ async fn only_a_rooms_owners_manage_its_outgoing_hooks_and_see_them() {
     assert!(!listed.text.contains(&secret));
     // A hook of another room is not found through this one.
     let other = room(&alice, "other", "private").await;
-    assert_eq!(alice.get(&format!("/api/v1/rooms/{other}/outhooks/{id}/deliveries")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        alice
+            .get(&format!("/api/v1/rooms/{other}/outhooks/{id}/deliveries"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(alice.delete(&one).await.status, StatusCode::NO_CONTENT);
     assert_eq!(alice.get(&list).await.body["hooks"], json!([]));
     assert_eq!(alice.delete(&one).await.status, StatusCode::NOT_FOUND);
@@ -311,10 +382,17 @@ async fn a_room_has_at_most_ten_outgoing_hooks() {
 async fn a_server_killed_mid_delivery_loses_no_event() {
     let receiver = Receiver::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let args = ["--outbound-allow", "127.0.0.1/32", "--outhook-retry-ms", "10"];
+    let args = [
+        "--outbound-allow",
+        "127.0.0.1/32",
+        "--outhook-retry-ms",
+        "10",
+    ];
     let server = ServerProcess::start(dir.path(), &args).unwrap();
     let alice = Client::new(&server.base);
-    let r = alice.post("/api/v1/users", json!({ "username": "alice" })).await;
+    let r = alice
+        .post("/api/v1/users", json!({ "username": "alice" }))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let ops = room(&alice, "ops", "private").await;
     hook(&alice, ops, &receiver.url()).await;
@@ -325,8 +403,14 @@ async fn a_server_killed_mid_delivery_loses_no_event() {
     for i in 0..60 {
         acked.push(say_seq(&alice, ops, &format!("before {i}")).await);
     }
-    receiver.until("some deliveries", |h| h.iter().filter(|h| h.taken).count() >= 5).await;
-    tokio::task::spawn_blocking(move || server.kill()).await.unwrap();
+    receiver
+        .until("some deliveries", |h| {
+            h.iter().filter(|h| h.taken).count() >= 5
+        })
+        .await;
+    tokio::task::spawn_blocking(move || server.kill())
+        .await
+        .unwrap();
 
     let server = ServerProcess::start(dir.path(), &args).unwrap();
     let alice = alice.with_base(&server.base);
@@ -334,7 +418,11 @@ async fn a_server_killed_mid_delivery_loses_no_event() {
         acked.push(say_seq(&alice, ops, &format!("after {i}")).await);
     }
     let last = *acked.last().unwrap();
-    receiver.until("the last message", |h| h.iter().any(|h| h.taken && h.seq == last)).await;
+    receiver
+        .until("the last message", |h| {
+            h.iter().any(|h| h.taken && h.seq == last)
+        })
+        .await;
     // De-duplicated by seq, the receiver has every acknowledged message,
     // each once, in order.
     assert_eq!(receiver.kept_message_seqs(), acked);

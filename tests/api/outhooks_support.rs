@@ -71,7 +71,9 @@ impl Receiver {
 
     /// The next `times` requests are answered with `status`.
     pub fn fail(&self, times: usize, status: u16) {
-        self.inbox.fail_status.store(status.into(), Ordering::SeqCst);
+        self.inbox
+            .fail_status
+            .store(status.into(), Ordering::SeqCst);
         self.inbox.failures_left.store(times, Ordering::SeqCst);
     }
 

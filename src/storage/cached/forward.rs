@@ -5,10 +5,10 @@ use std::collections::HashSet;
 
 use super::CachedStore;
 use crate::domain::{
-    Account, Attachment, DeliveryAttempt, AuditRecord, Emoji, Invite, Member, MemberStatus, MentionEntry, Message,
-    MessageBody, MessageJson, NotificationLevel, PastRoomEvent, Person, Pin, Posted, ReactionGroup,
-    Reactor, Role, Room, RoomAbout, RoomCare, RoomId, RoomSettings, SavedMessage, Seq, SignUpMode,
-    Standing, Timestamp, User, UserId, UserStatus,
+    Account, Attachment, AuditRecord, DeliveryAttempt, Emoji, Invite, Member, MemberStatus,
+    MentionEntry, Message, MessageBody, MessageJson, NotificationLevel, PastRoomEvent, Person, Pin,
+    Posted, ReactionGroup, Reactor, Role, Room, RoomAbout, RoomCare, RoomId, RoomSettings,
+    SavedMessage, Seq, SignUpMode, Standing, Timestamp, User, UserId, UserStatus,
 };
 use crate::files::FileKey;
 use crate::storage::Operations;
@@ -20,8 +20,8 @@ use crate::storage::{
     Uploads,
 };
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
-use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{DeliveryProgress, NewOutHook, OutHook, OutHooks};
+use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{
     NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
 };

@@ -6,9 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::SqliteStore;
 use crate::domain::{DeliveryAttempt, OutHookInfo, RoomId, Seq, Timestamp, UserId};
-use crate::storage::{
-    DeliveryProgress, NewOutHook, OutHook, OutHooks, StoreError, StoreResult,
-};
+use crate::storage::{DeliveryProgress, NewOutHook, OutHook, OutHooks, StoreError, StoreResult};
 
 const SELECT: &str = "SELECT h.id, h.room_id, h.name, h.url, b.id, b.username, m.username, m.id,
             h.created_at, h.paused_at, h.pause_reason, h.secret
@@ -40,9 +38,8 @@ impl OutHooks for SqliteStore {
     async fn active_out_hooks(&self) -> StoreResult<Vec<OutHook>> {
         self.readers
             .read(move |c| {
-                let mut stmt = c.prepare_cached(&format!(
-                    "{SELECT} WHERE h.paused_at IS NULL ORDER BY h.id"
-                ))?;
+                let mut stmt =
+                    c.prepare_cached(&format!("{SELECT} WHERE h.paused_at IS NULL ORDER BY h.id"))?;
                 let rows = stmt.query_map([], row)?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })
@@ -82,8 +79,9 @@ impl OutHooks for SqliteStore {
     async fn out_hook_cursors(&self, id: i64) -> StoreResult<Vec<(RoomId, Seq)>> {
         self.readers
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached("SELECT room_id, seq FROM out_hook_cursors WHERE hook_id = ?1")?;
+                let mut stmt = c.prepare_cached(
+                    "SELECT room_id, seq FROM out_hook_cursors WHERE hook_id = ?1",
+                )?;
                 let rows = stmt.query_map([id], |r| Ok((RoomId(r.get(0)?), Seq(r.get(1)?))))?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })

@@ -81,7 +81,9 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     let down = ctx.opts.hook_down;
     let url = if down {
         // A port that was free a moment ago: connections are refused.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         format!("http://127.0.0.1:{port}/hook")
     } else {
         receiver(Arc::clone(&tally)).await?
@@ -142,14 +144,16 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
 async fn receiver(tally: Arc<Mutex<Tally>>) -> Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/hook", listener.local_addr()?);
-    let app = axum::Router::new()
-        .fallback(receive)
-        .with_state(tally);
+    let app = axum::Router::new().fallback(receive).with_state(tally);
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(url)
 }
 
-async fn receive(State(tally): State<Arc<Mutex<Tally>>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(
+    State(tally): State<Arc<Mutex<Tally>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let number = |name: &str| {
         headers
             .get(name)
@@ -178,7 +182,11 @@ fn memchr(haystack: &[u8], needle: &[u8]) -> bool {
 
 async fn make_hook(ctx: &Ctx, token: &str, room: i64, url: &str) -> Result<()> {
     let res = reqwest::Client::new()
-        .post(ctx.server.url.join(&format!("/api/v1/rooms/{room}/outhooks"))?)
+        .post(
+            ctx.server
+                .url
+                .join(&format!("/api/v1/rooms/{room}/outhooks"))?,
+        )
         .bearer_auth(token)
         .json(&serde_json::json!({ "name": format!("bench-hook-{room}"), "url": url }))
         .send()
