@@ -17,6 +17,7 @@ use crate::http::{self, AppState, AssetStore, OriginPolicy, Shared};
 use crate::notify::Pushes;
 use crate::ops::tls::TlsFront;
 use crate::ops::{self, metrics::Metrics};
+use crate::outhooks::Deliveries;
 use crate::realtime::Hub;
 use crate::storage::backend;
 use crate::storage::cached::Caches;
@@ -91,13 +92,7 @@ impl App {
         chat.end_idle_sessions(config.session_idle);
         chat.follow_outside_changes().await?;
         crate::app_files::sweep_orphans_now_and_then(&chat, config.orphan_upload_age);
-        let outhooks = crate::outhooks::Deliveries::start(
-            Arc::clone(&chat),
-            store,
-            &config.outbound,
-            hook_workers,
-        )
-        .await?;
+        let outhooks = Deliveries::start(Arc::clone(&chat), store, config, hook_workers).await?;
         let connections = Arc::new(Connections::default());
         ops::probes::observe(&metrics, &hub, &chat, &connections, database);
         let state = AppState::new(Shared {

@@ -45,12 +45,11 @@ impl Chat {
         }
         let (access, _) = self.manage_out_hooks(me, room).await?;
         super::room_care::refuse_if_archived(access)?;
-        let bot = match request.bot {
-            Some(bot) => self.my_bot(me, bot).await?,
-            None => {
-                let made = self.make_bot(me, name, None).await?;
-                self.my_bot(me, made.user_id).await?
-            }
+        let bot = if let Some(bot) = request.bot {
+            self.my_bot(me, bot).await?
+        } else {
+            let made = self.make_bot(me, name, None).await?;
+            self.my_bot(me, made.user_id).await?
         };
         let in_room = self
             .store

@@ -33,7 +33,6 @@ pub use registry::{tap, Registry, Tap};
 use crate::chat::{Chat, OutHookRequest, URL_MAX};
 use crate::domain::{DeliveryAttempt, OutHookInfo, RoomId, Timestamp, User, UserId};
 use crate::error::{Error, Result};
-use crate::notify::OutboundSettings;
 use crate::outbound::{OutboundClient, RetryPolicy, WebhookSecret};
 use crate::storage::{OutHook, Store};
 use ledger::Ledger;
@@ -66,9 +65,10 @@ impl Deliveries {
     pub async fn start(
         chat: Arc<Chat>,
         store: Arc<dyn Store>,
-        settings: &OutboundSettings,
+        config: &crate::config::Config,
         registry: Arc<Registry>,
     ) -> anyhow::Result<Arc<Self>> {
+        let settings = &config.outbound;
         let ledger = Ledger::new(Arc::clone(&store));
         ledger.start();
         let deliveries = Arc::new(Self {

@@ -23,7 +23,7 @@ use crate::outbound::{
 use crate::storage::Store;
 
 /// A missed wake is caught up this late; waking on commit is the main path.
-const IDLE_POLL: Duration = Duration::from_secs(60);
+const IDLE_POLL: Duration = Duration::from_mins(1);
 /// Events read from the log per step.
 const BATCH: usize = 200;
 
@@ -107,6 +107,11 @@ impl EventSource for Hook {
     ) -> Result<Vec<OutboundEvent>> {
         let room = self.info.room_id;
         let Some(after) = cursors.iter().find(|c| c.room == room).map(|c| c.seq) else {
+            // A hook deleted with its room or its bot: stop for good.
+            if self.store().out_hook(self.info.id).await?.is_none() {
+                self.deliveries.registry.remove(self.info.id, false);
+                return Ok(Vec::new());
+            }
             // No cursor (made before its row, or the row was lost): start at
             // the room's end rather than replay its whole history.
             let end = self
