@@ -61,15 +61,19 @@ impl App {
         let (bus, to_push) = crate::notify::tap(bus);
         // Outgoing webhooks' workers are woken by this node's commits.
         let (bus, hook_workers) = crate::outhooks::tap(bus);
+        let opening = backend::Opening {
+            url: config.database_url.as_ref(),
+            data_dir: &config.data_dir,
+            single_node: config.single_node,
+        };
         let opened = backend::open(
-            config.database_url.as_ref(),
-            &config.data_dir,
+            &opening,
             Arc::new(Caches::default()),
             bus,
             metrics.commits(),
         )?;
-        let (store, database) = (opened.store, opened.database);
-        tracing::info!(database = %database.display(), durability = %store.durability(), "storage ready");
+        let (store, database) = (opened.store, opened.file);
+        tracing::info!(database = %opened.shown, durability = %store.durability(), "storage ready");
         let policy = Policy {
             max_message_chars: config.max_message_chars,
             require_password: config.require_password,

@@ -50,6 +50,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The backend and where it keeps the data (`None`: SQLite in `data_dir`).
     pub database_url: Option<crate::storage::backend::DatabaseUrl>,
+    /// The only node on a PostgreSQL database (no bus needed).
+    pub single_node: bool,
     pub require_password: bool,
     pub max_message_chars: usize,
     pub public_url: Option<String>,
@@ -91,6 +93,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: PathBuf::new(),
             database_url: None,
+            single_node: false,
             require_password: false,
             max_message_chars: 0,
             public_url: None,

@@ -84,9 +84,12 @@ options! {
     data_dir: PathBuf ["DIR"] = PathBuf::from("natter-data") => data_dir;
     /// Where messages and accounts are kept: sqlite://PATH (a database
     /// file; without this option, natter.db in the data directory) or
-    /// postgres://USER@HOST/DB (refused for now: PostgreSQL support is not
-    /// built yet)
+    /// postgres://USER@HOST/DB (a PostgreSQL database; give --single-node too
+    /// while this natter is the only node on it)
     database_url: Option<DatabaseUrl> ["URL"] = None => database_url;
+    /// This natter is the only node on its PostgreSQL database (nodes
+    /// sharing one need a bus to hear each other's messages)
+    single_node: bool = false => single_node;
     /// Make a password part of sign-up (otherwise picking a username is enough)
     require_password: bool = false => require_password;
     /// Longest message, in characters

@@ -17,7 +17,8 @@ pub fn observe(
     hub: &Arc<Hub>,
     chat: &Arc<Chat>,
     connections: &Arc<Connections>,
-    database: PathBuf,
+    // The SQLite file (PostgreSQL's size is its own server's to report).
+    database: Option<PathBuf>,
 ) {
     let hub = Arc::downgrade(hub);
     metrics.probe(move |m| {
@@ -51,6 +52,10 @@ pub fn observe(
                 .absolute(refused);
         }
     });
+    let Some(database) = database else {
+        super::process::observe(metrics);
+        return;
+    };
     metrics.probe(move |m| {
         let mut wal = database.clone().into_os_string();
         wal.push("-wal");

@@ -1,8 +1,9 @@
 //! Which backend keeps the data: `--database-url` names it by its scheme.
 //! `sqlite://PATH` (or nothing: `natter.db` in the data directory) is the
-//! embedded SQLite store; `postgres://…` is refused until the PostgreSQL
-//! backend exists, with a sentence saying so, rather than starting on
-//! something else (never an empty SQLite file made from a typo).
+//! embedded SQLite store; `postgres://…` is the PostgreSQL store, for
+//! several nodes on one database. Anything else is refused with a sentence
+//! rather than starting on something else (never an empty SQLite file made
+//! from a typo).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use super::cached::{CachedStore, Caches};
+use super::postgres::PgStore;
 use super::sqlite::SqliteStore;
 use super::{Listeners, Publisher, Store};
 use crate::ops::metrics::CommitMetrics;
@@ -23,9 +25,14 @@ pub enum DatabaseUrl {
     Postgres(String),
 }
 
-/// Said when a `postgres://` URL is given.
-pub const POSTGRES_NOT_BUILT: &str = "PostgreSQL support is not built yet: leave \
-    --database-url out (or give a sqlite:// URL) to keep the data in SQLite";
+/// Said when a `postgres://` URL is given where only a SQLite file will do.
+pub const POSTGRES_NOT_HERE: &str = "this command works on a SQLite database only: \
+    leave --database-url out (or give a sqlite:// URL)";
+
+/// Said when a `postgres://` URL is given without `--single-node`.
+pub const POSTGRES_NEEDS_BUS: &str = "a PostgreSQL database is meant for several natter \
+    nodes, and nodes on one database without a bus would miss each other's messages; \
+    give --single-node if this natter is the only one using it";
 
 impl FromStr for DatabaseUrl {
     type Err = ();
@@ -73,7 +80,7 @@ impl DatabaseUrl {
         match url {
             None => Ok(data_dir.join("natter.db")),
             Some(Self::Sqlite(path)) => Ok(path.clone()),
-            Some(Self::Postgres(_)) => anyhow::bail!("{POSTGRES_NOT_BUILT}"),
+            Some(Self::Postgres(_)) => anyhow::bail!("{POSTGRES_NOT_HERE}"),
         }
     }
 }
@@ -81,30 +88,51 @@ impl DatabaseUrl {
 /// An opened backend behind the cached layer.
 pub struct Opened {
     pub store: Arc<dyn Store>,
-    /// Where the data is, for the start-up log and the size metrics.
-    pub database: PathBuf,
+    /// Where the data is, for the start-up log (without a password).
+    pub shown: String,
+    /// The SQLite file, for the size metrics.
+    pub file: Option<PathBuf>,
+}
+
+/// Where to open and how.
+pub struct Opening<'a> {
+    pub url: Option<&'a DatabaseUrl>,
+    pub data_dir: &'a Path,
+    /// `--single-node`: this natter is the only one on a shared database.
+    pub single_node: bool,
 }
 
 /// Opens the backend `url` names (default: SQLite in `data_dir`) with the
 /// caches in front of it: `caches` forget what each commit changed before
 /// its writers are answered, then `fanout` hears it.
 pub fn open(
-    url: Option<&DatabaseUrl>,
-    data_dir: &Path,
+    at: &Opening<'_>,
     caches: Arc<Caches>,
     fanout: Arc<dyn Publisher>,
     commits: CommitMetrics,
 ) -> anyhow::Result<Opened> {
-    let file = DatabaseUrl::sqlite_file(url, data_dir)?;
     let listeners = Listeners {
         invalidate: caches.clone(),
         fanout,
     };
     // Generic over the backend type, so the cached layer calls it directly.
-    let store = SqliteStore::open_file(data_dir, &file, listeners, commits)?;
+    if let Some(url @ DatabaseUrl::Postgres(text)) = at.url {
+        if !at.single_node {
+            anyhow::bail!("{POSTGRES_NEEDS_BUS}");
+        }
+        let store = PgStore::open(text, listeners, commits)?;
+        return Ok(Opened {
+            store: Arc::new(CachedStore::new(store, caches)),
+            shown: url.to_string(),
+            file: None,
+        });
+    }
+    let file = DatabaseUrl::sqlite_file(at.url, at.data_dir)?;
+    let store = SqliteStore::open_file(at.data_dir, &file, listeners, commits)?;
     Ok(Opened {
         store: Arc::new(CachedStore::new(store, caches)),
-        database: file,
+        shown: file.display().to_string(),
+        file: Some(file),
     })
 }
 
@@ -147,9 +175,24 @@ mod tests {
     }
 
     #[test]
-    fn a_postgres_url_is_refused_with_one_sentence() {
+    fn a_postgres_url_is_refused_where_only_a_sqlite_file_will_do() {
         let url: DatabaseUrl = "postgres://natter@db.example/natter".parse().unwrap();
         let err = DatabaseUrl::sqlite_file(Some(&url), Path::new("d")).unwrap_err();
-        assert_eq!(err.to_string(), POSTGRES_NOT_BUILT);
+        assert_eq!(err.to_string(), POSTGRES_NOT_HERE);
+    }
+
+    #[test]
+    fn a_postgres_url_without_single_node_is_refused_before_connecting() {
+        let url: DatabaseUrl = "postgres://natter@db.invalid/natter".parse().unwrap();
+        let at = Opening {
+            url: Some(&url),
+            data_dir: Path::new("d"),
+            single_node: false,
+        };
+        let fanout: Arc<dyn Publisher> = Arc::new(super::super::cached::Caches::default());
+        let err = open(&at, Arc::default(), fanout, CommitMetrics::default())
+            .err()
+            .unwrap();
+        assert_eq!(err.to_string(), POSTGRES_NEEDS_BUS);
     }
 }

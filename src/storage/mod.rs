@@ -1,11 +1,12 @@
 //! The storage boundary: `Store`, the sum of one trait per area of the chat
 //! (accounts, rooms, messages, ...) with intent-named methods. Use-cases call
-//! it and never see SQL; each backend (SQLite now, PostgreSQL later)
+//! it and never see SQL; each backend (SQLite, PostgreSQL)
 //! implements every area trait in its own module, and gets `Store` by the
 //! blanket impl below.
 
 pub mod backend;
 pub mod cached;
+pub mod postgres;
 pub mod sqlite;
 
 mod accounts;

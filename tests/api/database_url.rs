@@ -4,6 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{Client, ServerProcess};
+use crate::scratch_postgres;
 
 #[tokio::test]
 async fn a_sqlite_database_url_keeps_the_messages_in_that_file_across_restarts() {
@@ -42,7 +43,7 @@ async fn a_sqlite_database_url_keeps_the_messages_in_that_file_across_restarts()
 }
 
 #[test]
-fn a_postgres_database_url_is_refused_at_start_up_with_one_sentence() {
+fn a_postgres_database_url_without_single_node_is_refused_at_start_up_with_one_sentence() {
     let data = tempfile::tempdir().unwrap();
     let err = ServerProcess::start(
         data.path(),
@@ -52,8 +53,8 @@ fn a_postgres_database_url_is_refused_at_start_up_with_one_sentence() {
         ],
     )
     .err()
-    .expect("natter does not start on PostgreSQL yet");
-    assert!(err.contains("PostgreSQL support is not built yet"), "{err}");
+    .expect("several nodes on one database need a bus");
+    assert!(err.contains("give --single-node"), "{err}");
     assert!(
         !err.contains("hunter2"),
         "the password is never shown: {err}"
@@ -62,6 +63,43 @@ fn a_postgres_database_url_is_refused_at_start_up_with_one_sentence() {
         !data.path().join("natter.db").exists(),
         "no SQLite database is made instead"
     );
+}
+
+#[tokio::test]
+async fn a_single_node_on_postgres_keeps_the_messages_across_restarts() {
+    let Some(server) = scratch_postgres::server_url() else {
+        eprintln!("NATTER_TEST_POSTGRES_URL is not set: skipped");
+        return;
+    };
+    let schema = scratch_postgres::ScratchSchema::new(&server);
+    let data = tempfile::tempdir().unwrap();
+    let args = ["--database-url", schema.url.as_str(), "--single-node"];
+    let node = ServerProcess::start(data.path(), &args).unwrap();
+    let c = Client::new(&node.base);
+    let r = c.post("/api/v1/users", json!({"username": "ann"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = c
+        .post(
+            "/api/v1/rooms/1/messages",
+            json!({"client_id": "c-1", "body": "kept in PostgreSQL"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    node.kill();
+
+    assert!(
+        !data.path().join("natter.db").exists(),
+        "no SQLite database beside it"
+    );
+    let again = ServerProcess::start(data.path(), &args).unwrap();
+    let bodies: Vec<String> = c
+        .with_base(&again.base)
+        .all_messages(1)
+        .await
+        .iter()
+        .map(|m| m["body"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(bodies, ["kept in PostgreSQL"]);
 }
 
 #[test]

@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+use crate::scratch_postgres::ScratchSchema;
+
 pub struct TestApp {
     pub base: String,
     /// `http://` and the `--metrics-listen` address, when one was asked for.
@@ -17,6 +19,10 @@ pub struct TestApp {
     dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
     stopped: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// The PostgreSQL schema the app keeps its data in, when the tests run
+    /// on PostgreSQL (`NATTER_TEST_BACKEND=postgres`). Dropped after the
+    /// app is told to stop.
+    _schema: Option<ScratchSchema>,
 }
 
 impl Drop for TestApp {
@@ -42,6 +48,11 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     // Tests sign up many users from one address and send fast; the limits
     // have tests of their own, which turn them back on.
     config.limits.enabled = false;
+    let schema = on_postgres().map(|server| ScratchSchema::new(&server));
+    if let Some(schema) = &schema {
+        config.database_url = Some(schema.url.parse().expect("a PostgreSQL URL"));
+        config.single_node = true;
+    }
     tweak(&mut config);
     let app = App::build(&config).await.expect("app builds");
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -58,7 +69,23 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         dir,
         stop: Some(stop),
         stopped: Some(stopped),
+        _schema: schema,
     }
+}
+
+/// The PostgreSQL server to run the app on, when the API tests are asked
+/// to run on PostgreSQL rather than SQLite.
+fn on_postgres() -> Option<String> {
+    let wanted = std::env::var("NATTER_TEST_BACKEND").is_ok_and(|b| b == "postgres");
+    if !wanted {
+        return None;
+    }
+    let server = crate::scratch_postgres::server_url();
+    assert!(
+        server.is_some(),
+        "NATTER_TEST_BACKEND=postgres needs NATTER_TEST_POSTGRES_URL"
+    );
+    server
 }
 
 impl TestApp {

@@ -49,6 +49,8 @@ mod resets;
 mod room_care;
 mod room_rules;
 mod rooms;
+#[path = "../support/scratch_postgres.rs"]
+mod scratch_postgres;
 mod search;
 mod search_batches;
 mod server_finish;

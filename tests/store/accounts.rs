@@ -131,3 +131,26 @@ async fn deactivating_ends_every_session_and_says_so() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_password_is_kept_as_its_hash_and_a_session_token_is_used_once() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let alice = s
+            .create_user("alice", "alice", Some("h1".into()), now())
+            .await
+            .unwrap();
+        assert!(alice.has_password, "{}", b.name);
+        s.set_password_hash(alice.id, "h2".into()).await.unwrap();
+        let record = s.user_by_name("alice").await.unwrap().unwrap();
+        assert_eq!(record.password_hash.as_deref(), Some("h2"), "{}", b.name);
+        assert!(record.user.has_password && !record.user.bot);
+        s.create_session(alice.id, [1; 32], now()).await.unwrap();
+        let again = s.create_session(alice.id, [1; 32], now()).await;
+        assert!(matches!(again, Err(StoreError::Conflict)), "{}", b.name);
+        // Signing out everywhere with nothing kept ends them all.
+        assert_eq!(s.delete_sessions_of(alice.id, None).await.unwrap(), 1);
+        assert!(s.user_for_session([1; 32]).await.unwrap().is_none());
+    })
+    .await;
+}

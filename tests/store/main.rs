@@ -1,16 +1,30 @@
 //! The `Store` contract: what every storage backend must do, written once
-//! against `&dyn Store` and run against each backend (SQLite now; the
-//! PostgreSQL backend joins by adding its constructor to `backends`).
+//! against `&dyn Store` and run against each backend: SQLite, and
+//! PostgreSQL when `NATTER_TEST_POSTGRES_URL` names a server (scripts/test
+//! starts a throwaway one when it is not given), each test in a fresh
+//! schema.
 //! Each backend is used through the cached layer, as the server uses it, so
 //! the suite also holds a backend to announcing what the caches must forget.
 //! One test binary; one file per area.
 
 mod accounts;
+mod conversations;
+mod disappearing;
+mod files;
 mod integrations;
 mod messages;
+mod nodes;
+mod operations;
 mod outhooks;
+mod people;
+mod postgres_nodes;
+mod push;
 mod rooms;
+#[path = "../support/scratch_postgres.rs"]
+mod scratch_postgres;
+mod search;
 mod server;
+mod server_finish;
 mod social;
 
 use std::future::Future;
@@ -19,6 +33,7 @@ use std::sync::{Arc, Mutex};
 use natter::domain::{ClientId, Event, Mentions, MessageBody, Posted, RoomId, Timestamp, User};
 use natter::ops::metrics::CommitMetrics;
 use natter::storage::cached::{CachedStore, Caches};
+use natter::storage::postgres::PgStore;
 use natter::storage::sqlite::SqliteStore;
 use natter::storage::{Listeners, NewMessage, Publisher, Store};
 
@@ -27,7 +42,8 @@ pub struct Backend {
     pub name: &'static str,
     pub store: Arc<dyn Store>,
     pub heard: Arc<Heard>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
+    _schema: Option<scratch_postgres::ScratchSchema>,
 }
 
 /// Dropping the store before its directory. Having a `Drop` also makes a
@@ -77,13 +93,36 @@ fn sqlite() -> Backend {
         name: "sqlite",
         store: Arc::new(CachedStore::new(store, caches)),
         heard,
-        _dir: dir,
+        _dir: Some(dir),
+        _schema: None,
+    }
+}
+
+fn postgres(server: &str) -> Backend {
+    let schema = scratch_postgres::ScratchSchema::new(server);
+    let heard = Arc::new(Heard::default());
+    let caches = Arc::new(Caches::default());
+    let listeners = Listeners {
+        invalidate: caches.clone(),
+        fanout: heard.clone(),
+    };
+    let store = PgStore::open(&schema.url, listeners, CommitMetrics::default()).unwrap();
+    Backend {
+        name: "postgres",
+        store: Arc::new(CachedStore::new(store, caches)),
+        heard,
+        _dir: None,
+        _schema: Some(schema),
     }
 }
 
 /// A fresh, empty store of every backend (each with its `general` room).
 fn backends() -> Vec<Backend> {
-    vec![sqlite()]
+    let mut all = vec![sqlite()];
+    if let Some(server) = scratch_postgres::server_url() {
+        all.push(postgres(&server));
+    }
+    all
 }
 
 /// Runs `check` against a fresh store of every backend.

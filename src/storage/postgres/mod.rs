@@ -1,0 +1,167 @@
+//! The PostgreSQL store, for several natter nodes on one database. It has
+//! the SQLite store's shape: one writer thread with group commit (its
+//! commits wait for the WAL flush, `synchronous_commit = on`, before
+//! anything is answered or published) and a bounded pool of read
+//! connections, both on the blocking `postgres` client from their own
+//! threads. Each area of `Store` has its own file, as in `storage/sqlite`;
+//! `unported.rs` holds the areas not ported yet.
+//!
+//! What differs from SQLite, on purpose:
+//! - seqs come from the room's counter row (`UPDATE rooms SET last_seq =
+//!   last_seq + 1 … RETURNING last_seq`) and ids from identity columns, so
+//!   writers on any number of nodes take them one after another;
+//! - a lost connection is made again by the next write or read (writes
+//!   are answered "unavailable" meanwhile, never acknowledged falsely);
+//! - `query_one` finding no row is an error here, not `NotFound`: areas use
+//!   `query_opt` and say what a missing row means.
+
+mod accounts;
+mod conversation;
+mod corrections;
+mod directory;
+pub(crate) mod expiry;
+pub(crate) mod files;
+mod finish;
+mod history;
+mod messages;
+mod migrate;
+mod moderation;
+mod operations;
+mod profiles;
+mod push;
+mod readers;
+pub(crate) mod room_log;
+mod search;
+mod server;
+mod status;
+mod unported;
+mod upload_quota;
+mod writer;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use postgres::{Client, NoTls};
+
+use self::readers::Readers;
+use self::writer::Writer;
+use super::{Listeners, StoreError};
+use crate::ops::metrics::CommitMetrics;
+
+pub use migrate::latest_version;
+
+/// How many writes may wait for the writer before senders wait in turn.
+const WRITE_QUEUE: usize = 8192;
+/// The most jobs one transaction takes.
+const MAX_GROUP: usize = 1024;
+const MAX_READERS: usize = 8;
+
+pub struct PgStore {
+    writer: Writer,
+    readers: Readers,
+}
+
+impl PgStore {
+    /// Connects to `url`, migrates the database (under an advisory lock, so
+    /// nodes starting together take turns) and starts the writer. Blocks:
+    /// the work runs on a thread of its own, so it may be called from
+    /// async code too.
+    pub fn open(url: &str, listeners: Listeners, commits: CommitMetrics) -> anyhow::Result<Self> {
+        let url = url.to_owned();
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| Self::open_here(url, listeners, commits))
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("opening the database panicked")))
+        })
+    }
+
+    fn open_here(
+        url: String,
+        listeners: Listeners,
+        commits: CommitMetrics,
+    ) -> anyhow::Result<Self> {
+        let shown = shown_url(&url);
+        let mut client = connect(&url).with_context(|| format!("cannot connect to {shown}"))?;
+        migrate::migrate(&mut client, &shown)
+            .with_context(|| format!("cannot migrate the database {shown}"))?;
+        let writer = Writer::start(
+            client,
+            url.clone(),
+            WRITE_QUEUE,
+            MAX_GROUP,
+            listeners,
+            commits,
+        )
+        .context("cannot start the database writer")?;
+        Ok(Self {
+            writer,
+            readers: Readers::new(url, MAX_READERS),
+        })
+    }
+}
+
+/// `url` without its password, for messages.
+fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        Err(_) => "the PostgreSQL database".into(),
+    }
+}
+
+/// Opens a connection with the settings every connection needs. Blocks;
+/// call it from a thread that is not running async tasks.
+fn connect(url: &str) -> anyhow::Result<Client> {
+    let mut config = postgres::Config::from_str(url).context("not a PostgreSQL URL")?;
+    config
+        .application_name("natter")
+        .connect_timeout(Duration::from_secs(5));
+    let mut client = config.connect(NoTls)?;
+    // Said, not assumed: an acknowledged write is on the server's disk
+    // (the server's default, which a database may have lowered).
+    client.batch_execute("SET synchronous_commit = on")?;
+    Ok(client)
+}
+
+/// What an area not ported to PostgreSQL yet answers.
+fn unported(area: &str) -> StoreError {
+    StoreError::Unavailable(format!("the {area} area is not on PostgreSQL yet"))
+}
+
+/// Sorts PostgreSQL's errors into what callers can act on.
+fn classify(e: &postgres::Error) -> StoreError {
+    if let Some(code) = e.code() {
+        let code = code.code();
+        // Class 23: integrity constraint violations (unique, foreign key,
+        // check, not null), as SQLite's constraint errors.
+        if code.starts_with("23") {
+            return StoreError::Conflict;
+        }
+        // Connection exceptions, insufficient resources (a full disk),
+        // operator intervention (shutdown), read-only transactions, and
+        // conflicts with another node's transaction worth a retry.
+        if code.starts_with("08")
+            || code.starts_with("53")
+            || code.starts_with("57P")
+            || code.starts_with("40")
+            || code == "25006"
+        {
+            return StoreError::Unavailable(e.to_string());
+        }
+    }
+    let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
+    if e.is_closed() || io {
+        return StoreError::Unavailable(format!("the database connection failed: {e}"));
+    }
+    StoreError::Other(anyhow::anyhow!("postgres: {e}"))
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        classify(&e)
+    }
+}

@@ -1,0 +1,45 @@
+//! Retention: messages older than the server keeps disappear, oldest
+//! first, a slice at a time, with nothing of their text left in the log.
+
+use natter::domain::{Mentions, MessageBody, Seq, Timestamp};
+
+use crate::{each_backend, now, post, user, GENERAL};
+
+#[tokio::test]
+async fn retention_erases_old_messages_a_slice_at_a_time_edits_included() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let alice = user(s, "alice").await;
+        let first = post(s, GENERAL, &alice, "first").await.message.seq;
+        for text in ["second", "third"] {
+            post(s, GENERAL, &alice, text).await;
+        }
+        let secret = MessageBody::parse("a secret correction", 4000).unwrap();
+        s.edit_message(GENERAL, first, alice.id, secret, Mentions::default())
+            .await
+            .unwrap();
+        let cutoff = Timestamp(now().millis() + 1000);
+        let one = s.expire_posted_before(cutoff, 1).await.unwrap();
+        let rest = s.expire_posted_before(cutoff, 10).await.unwrap();
+        let again = s.expire_posted_before(cutoff, 10).await.unwrap();
+        let counts = format!("{one:?} {rest:?} {again:?}");
+        for seq in 1..=3 {
+            let gone = s.message_at(GENERAL, Seq(seq)).await.unwrap().unwrap();
+            assert!(gone.body.is_empty() && gone.expired, "{}: {seq}", b.name);
+        }
+        let log = s.events_after(GENERAL, Seq(0), 50).await.unwrap();
+        let text = serde_json::to_string(&log.events).unwrap();
+        assert!(
+            !text.contains("secret"),
+            "{}: the log keeps no text of them ({counts}): {text}",
+            b.name
+        );
+        // Nothing is left for a later walk.
+        assert!(
+            !counts.is_empty() && s.next_expiry().await.unwrap().is_none(),
+            "{}",
+            b.name
+        );
+    })
+    .await;
+}
