@@ -87,7 +87,11 @@ impl Deliveries {
         // A backend without outgoing webhooks yet (PostgreSQL, for now)
         // serves everything else.
         match deliveries.store.active_out_hooks().await {
-            Ok(hooks) => hooks.into_iter().for_each(|hook| deliveries.run(hook)),
+            Ok(hooks) => {
+                for hook in hooks {
+                    deliveries.run(hook);
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "outgoing webhooks are not delivered"),
         }
         Ok(deliveries)
