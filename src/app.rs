@@ -17,6 +17,7 @@ use crate::http::{self, AppState, AssetStore, OriginPolicy, Shared};
 use crate::notify::Pushes;
 use crate::ops::tls::TlsFront;
 use crate::ops::{self, metrics::Metrics};
+use crate::outhooks::Deliveries;
 use crate::realtime::Hub;
 use crate::storage::backend;
 use crate::storage::cached::Caches;
@@ -58,6 +59,9 @@ fn commands_client(config: &Config) -> anyhow::Result<crate::outbound::OutboundC
 }
 
 impl App {
+    // The one place the parts are put together, in their order (the
+    // backend's opening grew with PostgreSQL, outgoing webhooks added two).
+    #[allow(clippy::too_many_lines)]
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         // The app's own metrics recorder (see ops::metrics).
         let metrics = Metrics::new();
@@ -73,6 +77,8 @@ impl App {
         let (bus, nats) = open_bus(config, &hub, &caches)?;
         // Web Push hears this node's commits on their way to the bus.
         let (bus, to_push) = crate::notify::tap(bus);
+        // Outgoing webhooks' workers are woken by this node's commits.
+        let (bus, hook_workers) = crate::outhooks::tap(bus);
         let opening = backend::Opening {
             url: config.database_url.as_ref(),
             data_dir: &config.data_dir,
@@ -90,7 +96,7 @@ impl App {
             require_password: config.require_password,
         };
         let pushes = Pushes::start(Arc::clone(&store), config, Arc::clone(&hub), to_push).await?;
-        let mut chat = Chat::new(store, policy, &config.limits);
+        let mut chat = Chat::new(Arc::clone(&store), policy, &config.limits);
         chat.observe_sends(metrics.sends());
         chat.call_commands_with(commands_client(config)?);
         crate::app_files::keep_files(&mut chat, config)?;
@@ -108,6 +114,7 @@ impl App {
         chat.end_idle_sessions(config.session_idle);
         chat.follow_outside_changes().await?;
         crate::app_files::sweep_orphans_now_and_then(&chat, config.orphan_upload_age);
+        let outhooks = Deliveries::start(Arc::clone(&chat), store, config, hook_workers).await?;
         let connections = Arc::new(Connections::default());
         ops::probes::observe(&metrics, &hub, &chat, &connections, database);
         let state = AppState::new(Shared {
@@ -120,6 +127,7 @@ impl App {
             metrics: metrics.clone(),
             metrics_token: config.metrics_token.clone(),
             pushes,
+            outhooks,
         });
         let router = http::router(state, config.max_body_bytes);
         let public = TcpListener::bind(config.listen)

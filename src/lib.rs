@@ -19,6 +19,7 @@ pub mod notify;
 pub mod oidc;
 pub mod ops;
 pub mod outbound;
+pub mod outhooks;
 pub mod push;
 pub mod realtime;
 mod reject;

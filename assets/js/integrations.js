@@ -1,7 +1,8 @@
 // Integrations (from the user menu and the room menu; loaded on first
 // use): my API tokens (make one with scopes and rooms, shown once with a
 // copy button; revoke), my bots, and the open room's incoming webhooks
-// (the URL shown once, with a curl example).
+// (the URL shown once, with a curl example) and outgoing webhooks
+// (outhooks.js).
 
 import { del, get, post } from './api.js';
 import { h } from './dom.js';
@@ -191,7 +192,12 @@ async function makeHook() {
 async function loadHooks() {
   parts.hooksTitle.textContent = room ? t('integrations.hooks', { room: room.name }) : t('integrations.hooksNoRoom');
   parts.hooksBody.hidden = !room;
+  const outhooks = document.getElementById('outhooks');
+  if (outhooks) outhooks.hidden = !room;
   if (!room) return;
+  // Outgoing webhooks: their own module, fetched with the first room shown.
+  const shown = room;
+  import('./outhooks.js').then((m) => act(() => m.showOutHooks(parts.hooksBody.parentNode, shown, myBots, act)));
   const { hooks } = await get(`/api/v1/rooms/${room.id}/hooks`);
   parts.hooks.replaceChildren(
     ...hooks.map((k) =>

@@ -182,6 +182,13 @@ options! {
     outbound_allow("outbound-allow"): Vec<String> ["CIDR"] = Vec::new() => outbound.allow;
     /// Outgoing requests: a PEM file of extra trusted CA certificates (repeatable)
     outbound_ca_file("outbound-ca-file"): Vec<PathBuf> ["FILE"] = Vec::new() => outbound.extra_roots;
+    /// Outgoing webhooks: the ceiling of the first wait before a failed
+    /// delivery is tried again, in milliseconds (it doubles per failure, up
+    /// to 30 minutes, with a random wait below it)
+    outhook_retry_ms: u64 ["MS"] = 1000 => outbound.hook_retry_ms;
+    /// Outgoing webhooks: failed attempts of one event before the hook is
+    /// paused and its maker told
+    outhook_attempts: u32 = 20 => outbound.hook_attempts;
     /// Web Push: the contact given to push services (mailto: or https:);
     /// without it, --public-url when that is https, else a mailto: placeholder
     push_contact: Option<String> ["URL"] = None => outbound.push_contact;

@@ -12,6 +12,7 @@ mod ids;
 mod input;
 mod integrations;
 mod model;
+mod outhooks;
 mod profile;
 mod reactions_pins;
 mod reports;
@@ -42,6 +43,7 @@ pub use model::{
     Member, Message, MessageJson, Posted, Role, Room, RoomKind, RoomListing, RoomSummary, Theme,
     User,
 };
+pub use outhooks::{DeliveryAttempt, OutHookInfo};
 pub use profile::{
     AvatarFiles, PersonChange, PersonChanged, PersonProfile, Profile, ProfileName, Profiled,
     DISPLAY_NAME_MAX,

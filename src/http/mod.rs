@@ -23,6 +23,7 @@ mod moderation;
 mod openapi;
 mod ops;
 mod origin;
+mod outhooks;
 mod pages;
 mod precompressed;
 mod profiles;
@@ -80,6 +81,8 @@ pub struct Shared {
     pub metrics_token: Option<Secret>,
     /// Web Push: the key, subscriptions, delivery.
     pub pushes: Arc<crate::notify::Pushes>,
+    /// Outgoing webhooks: their use-cases and running workers.
+    pub outhooks: Arc<crate::outhooks::Deliveries>,
 }
 
 impl AppState {
@@ -216,6 +219,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(profiles::routes())
         .merge(integrations::routes())
         .merge(commands::routes())
+        .merge(outhooks::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

@@ -31,7 +31,7 @@ fn need_of(method: &Method, template: &str, path: &str) -> (Need, Place) {
             .and_then(|p| p.split('/').next())
             .and_then(|id| id.parse().ok())
             .map_or(Place::AcrossRooms, |id| Place::Room(RoomId(id)));
-        let scope = if rest.starts_with("/hooks") {
+        let scope = if rest.starts_with("/hooks") || rest.starts_with("/outhooks") {
             return (Need::Session, room);
         } else if rest == "/commands/{command}" && *method == Method::POST {
             // Running a command posts (as its bot, or for the caller only).

@@ -56,12 +56,19 @@ pub struct OutboundSettings {
     pub allow: Vec<String>,
     pub extra_roots: Vec<PathBuf>,
     pub push_contact: Option<String>,
+    /// Outgoing webhooks' retries: the first wait's ceiling (ms) and the
+    /// attempts before pausing.
+    pub hook_retry_ms: u64,
+    pub hook_attempts: u32,
 }
 
 impl OutboundSettings {
     pub(crate) fn check(&self) -> anyhow::Result<()> {
         AddressPolicy::parse(self.allow.as_slice())
             .map_err(|e| anyhow::anyhow!("--outbound-allow: {e}"))?;
+        if self.hook_attempts == 0 {
+            anyhow::bail!("--outhook-attempts must be at least 1");
+        }
         if let Some(contact) = &self.push_contact {
             crate::push::check_contact(contact).map_err(|_| {
                 anyhow::anyhow!("--push-contact must be a mailto: or https: URL (got {contact})")
@@ -70,7 +77,7 @@ impl OutboundSettings {
         Ok(())
     }
 
-    fn client(&self) -> anyhow::Result<OutboundClient> {
+    pub(crate) fn client(&self) -> anyhow::Result<OutboundClient> {
         Ok(OutboundClient::new(self.config()?)?)
     }
 

@@ -21,6 +21,7 @@ mod mentions;
 mod messages;
 mod moderation;
 mod operations;
+mod outhooks;
 mod pins;
 mod profiles;
 mod push;
@@ -50,6 +51,7 @@ pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay};
 pub use moderation::{AuditEntry, Moderation};
 pub use operations::{NewReport, Operations, ReportFiled};
+pub use outhooks::{DeliveryProgress, NewOutHook, OutHook, OutHooks};
 pub use pins::Pins;
 pub use profiles::Profiles;
 pub use push::{NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush};
@@ -158,6 +160,7 @@ pub trait Store:
     + Integrations
     + SlashCommands
     + BotFeed
+    + OutHooks
     + Operations
     + RoomSeqs
     + 'static
@@ -186,6 +189,7 @@ impl<T> Store for T where
         + Integrations
         + SlashCommands
         + BotFeed
+        + OutHooks
         + Operations
         + RoomSeqs
         + 'static

@@ -185,6 +185,9 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
     // Nor what version 18 added (slash commands, the bots' feed positions).
     db.execute_batch("DROP TABLE feed_positions; DROP TABLE slash_commands;")
         .unwrap();
+    // Nor what version 17 added (outgoing webhooks).
+    db.execute_batch("DROP TABLE out_hook_log; DROP TABLE out_hook_cursors; DROP TABLE out_hooks;")
+        .unwrap();
     // Nor what version 16 added (bots, API tokens, incoming webhooks).
     db.execute_batch(
         "DROP TABLE room_hooks; DROP TABLE api_token_rooms; DROP TABLE api_tokens;

@@ -35,6 +35,8 @@ mod moderation;
 mod openapi;
 mod ops;
 mod origins;
+mod outhooks;
+mod outhooks_support;
 mod pages;
 mod pins;
 mod presence;

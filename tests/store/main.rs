@@ -18,6 +18,7 @@ mod integrations;
 mod messages;
 mod nodes;
 mod operations;
+mod outhooks;
 mod people;
 mod postgres_nodes;
 mod push;

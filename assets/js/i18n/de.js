@@ -11,6 +11,7 @@ import push from './de/push.js';
 import profiles from './de/profiles.js';
 import integrations from './de/integrations.js';
 import commands from './de/commands.js';
+import outhooks from './de/outhooks.js';
 import reports from './de/reports.js';
 
 export default {
@@ -21,5 +22,6 @@ export default {
   ...profiles,
   ...integrations,
   ...commands,
+  ...outhooks,
   ...reports,
 };

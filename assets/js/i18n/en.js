@@ -13,6 +13,7 @@ import push from './en/push.js';
 import profiles from './en/profiles.js';
 import integrations from './en/integrations.js';
 import commands from './en/commands.js';
+import outhooks from './en/outhooks.js';
 import reports from './en/reports.js';
 
 export default {
@@ -23,5 +24,6 @@ export default {
   ...profiles,
   ...integrations,
   ...commands,
+  ...outhooks,
   ...reports,
 };

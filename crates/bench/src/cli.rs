@@ -53,6 +53,9 @@ pub enum ScenarioKind {
     /// all due to disappear --due-in s into the sending, while --clients
     /// send; --seed 0 is the same run without the expiry
     Expiry,
+    /// `send` with an outgoing webhook per room delivering to a receiver in
+    /// the generator (--hooks 0: the baseline; --hook-down: a dead URL)
+    Outhook,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -168,6 +171,14 @@ pub struct Opts {
     #[arg(long)]
     pub seed: Option<usize>,
 
+    /// outhook: outgoing webhooks per room (0: none, the baseline; 1: one)
+    #[arg(long)]
+    pub hooks: Option<usize>,
+
+    /// outhook: point the hooks at a loopback port nobody listens on
+    #[arg(long)]
+    pub hook_down: bool,
+
     /// expiry: seconds after sending starts at which the seeded messages
     /// fall due
     #[arg(long)]
@@ -197,6 +208,7 @@ pub struct Plan {
     pub targets: usize,
     pub seed: usize,
     pub due_in: f64,
+    pub hooks: usize,
 }
 
 impl Plan {
@@ -213,6 +225,7 @@ impl Plan {
             S::Floor => (1000, 1, 0, 10.0, 3.0),
             S::Mixed => (100, 2, 4, 200.0, 5.0),
             S::Expiry => (100, 10, 0, 0.0, 6.0),
+            S::Outhook => (32, 8, 0, 0.0, 5.0),
         };
         // `mixed` sends everything over HTTP (reactions have no stream
         // command), many requests at once per sender.
@@ -242,6 +255,7 @@ impl Plan {
             targets: o.targets.unwrap_or(50).max(1),
             seed: o.seed.unwrap_or(20_000),
             due_in: o.due_in.unwrap_or(2.0).max(0.0),
+            hooks: o.hooks.unwrap_or(1),
         }
     }
 }

@@ -22,6 +22,7 @@ pub struct Report {
     pub history: Option<HistorySummary>,
     pub mixed: Option<MixedSummary>,
     pub expiry: Option<ExpirySummary>,
+    pub hooks: Option<crate::scenario::outhook::HookSummary>,
     pub errors: Errors,
     /// No error, nothing lost or duplicated, everyone connected and caught up.
     pub ok: bool,
@@ -231,6 +232,9 @@ impl Report {
         }
         if let Some(e) = &self.expiry {
             e.print();
+        }
+        if let Some(h) = &self.hooks {
+            h.print();
         }
         println!("errors           {}", self.errors.count);
         for e in &self.errors.samples {

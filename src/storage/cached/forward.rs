@@ -5,10 +5,10 @@ use std::collections::HashSet;
 
 use super::CachedStore;
 use crate::domain::{
-    Account, Attachment, AuditRecord, Emoji, Invite, Member, MemberStatus, MentionEntry, Message,
-    MessageBody, MessageJson, NotificationLevel, PastRoomEvent, Person, Pin, Posted, ReactionGroup,
-    Reactor, Role, Room, RoomAbout, RoomCare, RoomId, RoomSettings, SavedMessage, Seq, SignUpMode,
-    Standing, Timestamp, User, UserId, UserStatus,
+    Account, Attachment, AuditRecord, DeliveryAttempt, Emoji, Invite, Member, MemberStatus,
+    MentionEntry, Message, MessageBody, MessageJson, NotificationLevel, PastRoomEvent, Person, Pin,
+    Posted, ReactionGroup, Reactor, Role, Room, RoomAbout, RoomCare, RoomId, RoomSettings,
+    SavedMessage, Seq, SignUpMode, Standing, Timestamp, User, UserId, UserStatus,
 };
 use crate::files::FileKey;
 use crate::storage::Operations;
@@ -22,6 +22,7 @@ use crate::storage::{
 };
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 use crate::storage::{BotFeed, NewCommand, SlashCommands};
+use crate::storage::{DeliveryProgress, NewOutHook, OutHook, OutHooks};
 use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{
     NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
@@ -210,6 +211,19 @@ forward!(Profiles {
     fn profile_of(&self, user: UserId) -> StoreResult<crate::domain::PersonProfile>;
     fn profiles_named(&self, usernames: Vec<String>) -> StoreResult<Vec<crate::domain::PersonProfile>>;
     fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>>;
+});
+
+forward!(OutHooks {
+    fn create_out_hook(&self, hook: NewOutHook, max_per_room: u32) -> StoreResult<OutHook>;
+    fn out_hooks_of_room(&self, room: RoomId) -> StoreResult<Vec<OutHook>>;
+    fn out_hook(&self, id: i64) -> StoreResult<Option<OutHook>>;
+    fn active_out_hooks(&self) -> StoreResult<Vec<OutHook>>;
+    fn delete_out_hook(&self, id: i64) -> StoreResult<bool>;
+    fn set_out_hook_paused(&self, id: i64, paused: Option<(Timestamp, String)>) -> StoreResult<bool>;
+    fn out_hook_cursors(&self, id: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
+    fn save_delivery_progress(&self, id: i64, progress: DeliveryProgress, keep: u32)
+        -> StoreResult<()>;
+    fn delivery_log(&self, id: i64, limit: u32) -> StoreResult<Vec<DeliveryAttempt>>;
 });
 
 forward!(Integrations {

@@ -43,6 +43,7 @@ mod rooms;
 mod search;
 mod server;
 mod status;
+mod unported;
 mod upload_quota;
 mod writer;
 

@@ -95,6 +95,11 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 17,
+        sql: include_str!("../../../migrations/sqlite/0017_outhooks.sql"),
+        then: None,
+    },
+    Migration {
         version: 18,
         sql: include_str!("../../../migrations/sqlite/0018_commands_and_feed.sql"),
         then: None,

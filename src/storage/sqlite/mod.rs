@@ -30,6 +30,7 @@ mod messages;
 mod migrate;
 mod moderation;
 mod operations;
+mod outhooks;
 pub(crate) mod profiles;
 mod push;
 mod reactions;

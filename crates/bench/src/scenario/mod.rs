@@ -5,6 +5,7 @@ pub mod expiry;
 mod history;
 mod live;
 pub mod mixed;
+pub mod outhook;
 mod send;
 
 use std::sync::Arc;
@@ -54,6 +55,7 @@ pub async fn run(scenario: ScenarioKind, opts: Opts) -> Result<Report> {
             live::run(&ctx).await?
         }
         ScenarioKind::Send => send::run(&ctx).await?,
+        ScenarioKind::Outhook => outhook::run(&ctx).await?,
         ScenarioKind::History => history::run(&ctx).await?,
         ScenarioKind::Mixed => mixed::run(&ctx).await?,
         ScenarioKind::Expiry => unreachable!("expiry runs its own servers (above)"),
@@ -84,6 +86,7 @@ impl Ctx {
             history: None,
             mixed: None,
             expiry: None,
+            hooks: None,
             errors: Errors::default(),
             ok: false,
         }

@@ -1,0 +1,83 @@
+// Outgoing webhooks in a real browser: made in the Integrations dialog to
+// a receiver on 127.0.0.1 (the server allows loopback), the signing secret
+// shown once, a message delivered, the delivery log shown, then paused,
+// resumed and deleted.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { startServer, launchBrowser, signUp, send, waitForRoom, screenshotPath } from './helpers.js';
+
+let server;
+let browser;
+let alice;
+let receiver;
+const received = [];
+
+before(async () => {
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ signature: req.headers['natter-signature'], body: JSON.parse(body) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  server = await startServer({ extra: ['--outbound-allow', '127.0.0.1/32'] });
+  browser = await launchBrowser();
+  alice = await signUp(browser, server.url, 'alice');
+  const id = await alice.page.evaluate(async () => {
+    const r = await fetch('/api/v1/rooms', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'ops', kind: 'private' }),
+    });
+    return (await r.json()).room.id;
+  });
+  await alice.page.evaluate((room) => (location.hash = `room=${room}`), id);
+  await waitForRoom(alice.page, 'ops');
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  receiver?.close();
+});
+
+test('an outgoing webhook made in the dialog delivers, logs, pauses, resumes and goes', async () => {
+  const { page } = alice;
+  await page.click('#room-menu-button');
+  await page.click('#room-integrations-button');
+  await page.locator('#outhooks h3', { hasText: 'Outgoing webhooks in ops' }).waitFor();
+  await page.fill('#outhook-name', 'relay');
+  await page.fill('#outhook-url', `http://127.0.0.1:${receiver.address().port}/natter`);
+  await page.click('#outhook-make');
+  await page.waitForFunction(() => document.querySelector('#outhook-secret')?.value.startsWith('whsec_'));
+  const row = page.locator('#outhook-list .admin-row', { hasText: 'relay' });
+  await row.waitFor();
+  assert.match(await row.textContent(), /delivering/);
+  await page.keyboard.press('Escape');
+
+  await send(page, 'hello receiver');
+  for (let i = 0; i < 500 && !received.length; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(received[0].body.message.body, 'hello receiver');
+  assert.match(received[0].signature, /^t=\d+,v1=[0-9a-f]{64}$/);
+
+  await page.click('#room-menu-button');
+  await page.click('#room-integrations-button');
+  await row.locator('button', { hasText: 'Deliveries' }).click();
+  const log = page.locator('#outhook-log table');
+  await log.waitFor();
+  assert.match(await log.textContent(), /204/);
+  await page.screenshot({ path: screenshotPath('outhooks-dialog.png') });
+
+  await row.locator('button', { hasText: 'Pause' }).click();
+  await row.locator('text=paused').waitFor();
+  await row.locator('button', { hasText: 'Resume' }).click();
+  await row.locator('text=delivering').waitFor();
+  await row.locator('button', { hasText: 'Delete' }).click();
+  await row.waitFor({ state: 'detached' });
+  await page.keyboard.press('Escape');
+  assert.deepEqual(alice.errors, []);
+});

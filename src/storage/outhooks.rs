@@ -1,0 +1,67 @@
+//! Outgoing webhooks: the hooks, each one's cursor per room and its recent
+//! delivery attempts.
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::domain::{DeliveryAttempt, OutHookInfo, RoomId, Seq, Timestamp, UserId};
+
+/// A hook to store.
+#[derive(Debug, Clone)]
+pub struct NewOutHook {
+    pub room: RoomId,
+    pub bot: UserId,
+    pub made_by: UserId,
+    pub name: String,
+    pub url: String,
+    pub secret: String,
+    pub now: Timestamp,
+}
+
+/// A hook with what delivering needs: its secret.
+#[derive(Debug, Clone)]
+pub struct OutHook {
+    pub info: OutHookInfo,
+    pub secret: String,
+}
+
+/// What a hook's worker got done since it last wrote: cursors moved and
+/// attempts made (oldest first).
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryProgress {
+    pub cursors: Vec<(RoomId, Seq)>,
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
+#[async_trait]
+pub trait OutHooks: Send + Sync {
+    /// Stores the hook with a cursor at the room's newest seq (a new hook
+    /// does not replay history). `Conflict` when the room has `max_per_room`
+    /// hooks already.
+    async fn create_out_hook(&self, hook: NewOutHook, max_per_room: u32) -> StoreResult<OutHook>;
+    /// A room's hooks, oldest first.
+    async fn out_hooks_of_room(&self, room: RoomId) -> StoreResult<Vec<OutHook>>;
+    async fn out_hook(&self, id: i64) -> StoreResult<Option<OutHook>>;
+    /// Every hook that is not paused (to start their workers).
+    async fn active_out_hooks(&self) -> StoreResult<Vec<OutHook>>;
+    /// `false` when there is no such hook.
+    async fn delete_out_hook(&self, id: i64) -> StoreResult<bool>;
+    /// Pauses (`Some((when, why))`) or resumes (`None`) the hook; `false`
+    /// when there is no such hook.
+    async fn set_out_hook_paused(
+        &self,
+        id: i64,
+        paused: Option<(Timestamp, String)>,
+    ) -> StoreResult<bool>;
+    async fn out_hook_cursors(&self, id: i64) -> StoreResult<Vec<(RoomId, Seq)>>;
+    /// Moves cursors forward (never back) and logs attempts, keeping the
+    /// newest `keep` attempts of the hook, in one transaction.
+    async fn save_delivery_progress(
+        &self,
+        id: i64,
+        progress: DeliveryProgress,
+        keep: u32,
+    ) -> StoreResult<()>;
+    /// The hook's newest attempts, newest first.
+    async fn delivery_log(&self, id: i64, limit: u32) -> StoreResult<Vec<DeliveryAttempt>>;
+}
