@@ -5,7 +5,7 @@
 use natter::domain::{DeliveryAttempt, Seq, Timestamp};
 use natter::storage::{DeliveryProgress, NewOutHook, StoreError};
 
-use crate::{each_backend, now, post, user, GENERAL};
+use crate::{now, post, sqlite_only, user, GENERAL};
 
 fn attempt(seq: i64) -> DeliveryAttempt {
     DeliveryAttempt {
@@ -21,7 +21,7 @@ fn attempt(seq: i64) -> DeliveryAttempt {
 
 #[tokio::test]
 async fn a_hook_starts_at_its_rooms_end_and_its_cursor_only_moves_forward() {
-    each_backend(|b| async move {
+    sqlite_only(|b| async move {
         let s = &*b.store;
         let alice = user(s, "alice").await;
         let bot = s
@@ -100,7 +100,7 @@ async fn a_hook_starts_at_its_rooms_end_and_its_cursor_only_moves_forward() {
 
 #[tokio::test]
 async fn the_delivery_log_keeps_only_the_newest_attempts() {
-    each_backend(|b| async move {
+    sqlite_only(|b| async move {
         let s = &*b.store;
         let alice = user(s, "alice").await;
         let bot = s
