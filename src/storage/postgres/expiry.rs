@@ -293,7 +293,7 @@ impl Disappearing for PgStore {
     }
 
     async fn next_expiry(&self) -> StoreResult<Option<Timestamp>> {
-        self.readers.read(|c| next_expiry(c)).await
+        self.readers.read(next_expiry).await
     }
 
     async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<Expired> {
@@ -309,7 +309,7 @@ impl Disappearing for PgStore {
     }
 
     async fn retention_days(&self) -> StoreResult<u32> {
-        self.readers.read(|c| retention_days(c)).await
+        self.readers.read(retention_days).await
     }
 
     async fn set_retention_days(&self, days: u32) -> StoreResult<()> {

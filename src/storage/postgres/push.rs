@@ -322,7 +322,7 @@ impl Push for PgStore {
     }
 
     async fn subscriptions_with_queued_pushes(&self) -> StoreResult<Vec<i64>> {
-        self.readers.read(|c| with_queued(c)).await
+        self.readers.read(with_queued).await
     }
 
     async fn any_push_subscription(&self) -> StoreResult<bool> {

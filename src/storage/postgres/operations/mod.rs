@@ -39,7 +39,7 @@ impl Operations for PgStore {
     }
 
     async fn latest_outside_change(&self) -> StoreResult<i64> {
-        self.readers.read(|c| outside::latest(c)).await
+        self.readers.read(outside::latest).await
     }
 
     async fn apply_outside_changes(&self, after: i64) -> StoreResult<i64> {
