@@ -46,7 +46,7 @@ pub struct Backend {
     pub store: Arc<dyn Store>,
     pub heard: Arc<Heard>,
     _dir: Option<tempfile::TempDir>,
-    _schema: Option<scratch_postgres::ScratchSchema>,
+    schema: Option<scratch_postgres::ScratchSchema>,
 }
 
 /// Dropping the store before its directory. Having a `Drop` also makes a
@@ -61,7 +61,7 @@ impl Backend {
     /// Another node on the same database, for backends that several nodes
     /// share (PostgreSQL); `None` for SQLite, which has one.
     pub fn second_node(&self) -> Option<Arc<dyn Store>> {
-        let schema = self._schema.as_ref()?;
+        let schema = self.schema.as_ref()?;
         let caches = Arc::new(Caches::default());
         let listeners = Listeners {
             invalidate: caches.clone(),
@@ -112,7 +112,7 @@ fn sqlite() -> Backend {
         store: Arc::new(CachedStore::new(store, caches)),
         heard,
         _dir: Some(dir),
-        _schema: None,
+        schema: None,
     }
 }
 
@@ -130,7 +130,7 @@ fn postgres(server: &str) -> Backend {
         store: Arc::new(CachedStore::new(store, caches)),
         heard,
         _dir: None,
-        _schema: Some(schema),
+        schema: Some(schema),
     }
 }
 

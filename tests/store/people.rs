@@ -21,7 +21,7 @@ async fn a_display_name_is_set_shown_by_name_and_removed_again() {
         let alice = user(s, "Alice").await;
         assert_eq!(
             s.profile_of(alice.id).await.unwrap().profile,
-            Default::default()
+            natter::domain::Profile::default()
         );
         let set = s
             .set_display_name(alice.id, Some("Alice A.".into()), now())
@@ -89,7 +89,7 @@ async fn a_replaced_avatar_waits_for_deletion_and_only_the_current_one_is_served
             .unwrap()
             .is_none());
         let pending = s.pending_file_deletions(10).await.unwrap();
-        let mut names: Vec<&str> = pending.iter().map(|k| k.as_str()).collect();
+        let mut names: Vec<&str> = pending.iter().map(natter::files::FileKey::as_str).collect();
         names.sort_unstable();
         assert_eq!(
             names,

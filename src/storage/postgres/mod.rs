@@ -157,7 +157,8 @@ fn classify(e: &postgres::Error) -> StoreError {
             return StoreError::Unavailable(e.to_string());
         }
     }
-    let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
+    let io =
+        std::error::Error::source(e).is_some_and(<dyn std::error::Error>::is::<std::io::Error>);
     if e.is_closed() || io {
         return StoreError::Unavailable(format!("the database connection failed: {e}"));
     }
