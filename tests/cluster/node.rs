@@ -213,7 +213,7 @@ impl Person {
             )
             .await?;
         (r.status == StatusCode::CREATED || r.status == StatusCode::OK)
-            .then(|| r.body["seq"].as_i64().expect("a seq"))
+            .then(|| r.body["message"]["seq"].as_i64().expect("a seq"))
     }
 
     /// Opens a stream on `base` subscribed to `room` after `after`.
