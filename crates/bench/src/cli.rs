@@ -219,13 +219,13 @@ impl Plan {
             S::Fanout => (100, 1, 1, 100.0, 5.0),
             S::Rooms => (300, 20, 4, 200.0, 5.0),
             S::Idle => (1000, 10, 0, 0.0, 2.0),
-            S::Send => (32, 8, 0, 0.0, 5.0),
+            // An outgoing hook is measured on the send scenario's load.
+            S::Send | S::Outhook => (32, 8, 0, 0.0, 5.0),
             S::History => (32, 1, 0, 0.0, 5.0),
             S::Resume => (500, 1, 1, 200.0, 6.0),
             S::Floor => (1000, 1, 0, 10.0, 3.0),
             S::Mixed => (100, 2, 4, 200.0, 5.0),
             S::Expiry => (100, 10, 0, 0.0, 6.0),
-            S::Outhook => (32, 8, 0, 0.0, 5.0),
         };
         // `mixed` sends everything over HTTP (reactions have no stream
         // command), many requests at once per sender.

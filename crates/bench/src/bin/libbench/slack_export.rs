@@ -114,12 +114,12 @@ pub fn run(o: &ExportOpts) -> anyhow::Result<()> {
 fn message(n: usize, i: usize, ts: &str, previous: &str, users: usize) -> Value {
     let mut m = json!({"type": "message", "user": format!("U{:05}", n % users), "ts": ts,
         "text": format!("message {n} about the quarterly plan, see word{n} and <@U{:05}>", (n + 1) % users)});
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         m["thread_ts"] = json!(ts);
     } else if i % 10 == 1 {
         m["thread_ts"] = json!(previous);
     }
-    if n % 7 == 0 {
+    if n.is_multiple_of(7) {
         m["reactions"] = json!([{"name": "thumbsup", "users": [format!("U{:05}", (n + 2) % users)], "count": 1}]);
     }
     m
