@@ -7,8 +7,16 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './helpers.js';
-import en from '../assets/js/i18n/en.js';
-import de from '../assets/js/i18n/de.js';
+import enPage, { later } from '../assets/js/i18n/en.js';
+import dePage from '../assets/js/i18n/de.js';
+
+// The page's catalogue and the areas that load with their dialogs.
+const en = { ...enPage };
+const de = { ...dePage };
+for (const area of later) {
+  Object.assign(en, (await import(`../assets/js/i18n/en/${area}.js`)).default);
+  Object.assign(de, (await import(`../assets/js/i18n/de/${area}.js`)).default);
+}
 
 const assets = join(repoRoot, 'assets');
 const forms = (value) => (typeof value === 'object' ? Object.values(value) : [value]);

@@ -11,6 +11,8 @@
 
 import en from './i18n/en.js';
 
+const extra = {};
+
 // Languages with a catalogue, besides English. Loading one is a module
 // import, so English readers never download a translation.
 const TRANSLATIONS = {
@@ -35,7 +37,16 @@ const translated = language === 'en' ? {} : (await TRANSLATIONS[language]()).def
 const plurals = new Intl.PluralRules(language);
 
 function lookup(key) {
-  return translated[key] ?? en[key];
+  return translated[key] ?? en[key] ?? extra[key];
+}
+
+// Texts of an area in en.js's `later`, loaded with its dialog.
+export async function loadTexts(area) {
+  const parts = [import(`./i18n/en/${area}.js`)];
+  if (language !== 'en') parts.push(import(`./i18n/${language}/${area}.js`));
+  const [english, own] = await Promise.all(parts);
+  Object.assign(extra, english.default);
+  if (own) Object.assign(translated, own.default);
 }
 
 /** The text for `key`, with {name} placeholders filled from `params`. */

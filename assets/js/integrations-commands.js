@@ -4,8 +4,11 @@
 
 import { del, get, post } from './api.js';
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { loadTexts, t } from './i18n.js';
 import { forgetCommands } from './slash.js';
+
+// The commands' texts come with this module, not with the chat page.
+await loadTexts('commands');
 
 // act(fn): runs fn, showing its error; shownOnce(id), field(label, input):
 // the dialog's own helpers; bots(): my bots ({ user_id, name }).

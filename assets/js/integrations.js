@@ -6,7 +6,7 @@
 
 import { del, get, post } from './api.js';
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { loadTexts, t } from './i18n.js';
 import { timeAgo } from './time.js';
 import { commandsSection } from './integrations-commands.js';
 
@@ -197,7 +197,9 @@ async function loadHooks() {
   if (!room) return;
   // Outgoing webhooks: their own module, fetched with the first room shown.
   const shown = room;
-  import('./outhooks.js').then((m) => act(() => m.showOutHooks(parts.hooksBody.parentNode, shown, myBots, act)));
+  Promise.all([loadTexts('outhooks'), import('./outhooks.js')]).then(([, m]) =>
+    act(() => m.showOutHooks(parts.hooksBody.parentNode, shown, myBots, act)),
+  );
   const { hooks } = await get(`/api/v1/rooms/${room.id}/hooks`);
   parts.hooks.replaceChildren(
     ...hooks.map((k) =>

@@ -9,8 +9,11 @@
 
 import { get, patch, post, put } from './api.js';
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { loadTexts, t } from './i18n.js';
 import { toast } from './toast.js';
+
+// The commands' texts come with this module, not with the chat page.
+await loadTexts('commands');
 
 const SHRUG = '¯\\_(ツ)_/¯';
 

@@ -10,8 +10,6 @@ import admin from './de/admin.js';
 import push from './de/push.js';
 import profiles from './de/profiles.js';
 import integrations from './de/integrations.js';
-import commands from './de/commands.js';
-import outhooks from './de/outhooks.js';
 import reports from './de/reports.js';
 
 export default {
@@ -21,7 +19,5 @@ export default {
   ...push,
   ...profiles,
   ...integrations,
-  ...commands,
-  ...outhooks,
   ...reports,
 };

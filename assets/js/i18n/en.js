@@ -12,9 +12,10 @@ import admin from './en/admin.js';
 import push from './en/push.js';
 import profiles from './en/profiles.js';
 import integrations from './en/integrations.js';
-import commands from './en/commands.js';
-import outhooks from './en/outhooks.js';
 import reports from './en/reports.js';
+
+// Loaded with their dialogs (i18n.js loadTexts).
+export const later = ['commands', 'outhooks'];
 
 export default {
   ...core,
@@ -23,7 +24,5 @@ export default {
   ...push,
   ...profiles,
   ...integrations,
-  ...commands,
-  ...outhooks,
   ...reports,
 };
