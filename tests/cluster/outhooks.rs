@@ -23,11 +23,15 @@ async fn say_all(ann: &Person, base: &str, room: i64, tag: &str, count: usize) -
     let mut seqs = Vec::new();
     for i in 0..count {
         let text = format!("{tag} {i}");
-        seqs.push(
-            ann.say(base, room, &text, &text)
-                .await
-                .expect("acknowledged"),
-        );
+        let r = ann
+            .post(
+                base,
+                &format!("/api/v1/rooms/{room}/messages"),
+                json!({ "client_id": text.replace(' ', "-"), "body": text }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{text}: {:?}", r.body);
+        seqs.push(r.body["message"]["seq"].as_i64().unwrap());
     }
     seqs
 }

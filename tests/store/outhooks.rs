@@ -192,7 +192,10 @@ async fn a_node_holds_every_hook_not_paused_and_lets_go_of_paused_and_deleted_on
             b.name
         );
         s.delete_out_hook(two).await.unwrap();
-        assert_eq!(s.claim_out_hooks("a", 5000).await.unwrap(), Vec::<i64>::new());
+        assert_eq!(
+            s.claim_out_hooks("a", 5000).await.unwrap(),
+            Vec::<i64>::new()
+        );
         s.set_out_hook_paused(one, None).await.unwrap();
         assert_eq!(s.claim_out_hooks("a", 5000).await.unwrap(), vec![one]);
     })
@@ -243,6 +246,9 @@ async fn on_two_nodes_each_hook_is_held_by_one_until_its_lease_runs_out() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert_eq!(taken, ids, "b holds every hook once a's lease ran out");
-    assert_eq!(a.claim_out_hooks("a", 60_000).await.unwrap(), Vec::<i64>::new());
+    assert_eq!(
+        a.claim_out_hooks("a", 60_000).await.unwrap(),
+        Vec::<i64>::new()
+    );
     std::thread::spawn(move || drop((a, b))).join().unwrap();
 }
