@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod bot_outhooks;
 mod commands;
 mod credentials;
 mod directory;
@@ -49,7 +50,8 @@ pub use integrations::{MadeToken, TokenRequest, TOKEN_PREFIX};
 pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
-pub use outhooks::{OutHookRequest, MAX_OUT_HOOKS_PER_ROOM, URL_MAX};
+pub use bot_outhooks::MAX_OUT_HOOKS_PER_BOT;
+pub use outhooks::{OutHookRequest, OutHookScope, MAX_OUT_HOOKS_PER_ROOM, URL_MAX};
 pub use pins::{MAX_PINS, MAX_SAVED};
 pub use profiles::{AvatarDownload, AVATAR_SIDE, AVATAR_SMALL_SIDE};
 pub use reactions::MAX_EMOJI_PER_MESSAGE;

@@ -16,6 +16,14 @@ const NAME_MAX: usize = 80;
 /// The longest URL taken.
 pub const URL_MAX: usize = 2000;
 
+/// Where a hook belongs: a room (its owners manage it) or a bot (its
+/// owner manages it; it follows every room the bot is in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutHookScope {
+    Room(RoomId),
+    Bot(UserId),
+}
+
 /// A hook to make: its URL already checked by the outbound guard.
 #[derive(Debug, Clone)]
 pub struct OutHookRequest {
@@ -24,6 +32,18 @@ pub struct OutHookRequest {
     /// Reply as this bot of mine; without it, a new bot named `name`.
     pub bot: Option<UserId>,
     pub secret: String,
+}
+
+/// The hook's name, trimmed, or why it cannot be one.
+pub(super) fn check_name(name: &str) -> Result<&str> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > NAME_MAX {
+        return Err(Error::invalid(
+            "hook_name_invalid",
+            format!("Give the webhook a name of 1 to {NAME_MAX} characters."),
+        ));
+    }
+    Ok(name)
 }
 
 impl Chat {
@@ -36,13 +56,7 @@ impl Chat {
         request: OutHookRequest,
     ) -> Result<OutHook> {
         refuse_bot(me)?;
-        let name = request.name.trim();
-        if name.is_empty() || name.chars().count() > NAME_MAX {
-            return Err(Error::invalid(
-                "hook_name_invalid",
-                format!("Give the webhook a name of 1 to {NAME_MAX} characters."),
-            ));
-        }
+        let name = check_name(&request.name)?;
         let (access, _) = self.manage_out_hooks(me, room).await?;
         super::room_care::refuse_if_archived(access)?;
         let bot = if let Some(bot) = request.bot {
@@ -62,7 +76,7 @@ impl Chat {
         self.store
             .create_out_hook(
                 NewOutHook {
-                    room,
+                    room: Some(room),
                     bot: bot.id,
                     made_by: me.id,
                     name: name.to_owned(),
@@ -97,18 +111,34 @@ impl Chat {
             .collect())
     }
 
-    /// One of the room's hooks, for someone who may manage it.
-    pub async fn managed_out_hook(&self, me: &User, room: RoomId, id: i64) -> Result<OutHook> {
-        self.manage_out_hooks(me, room).await?;
+    /// One of the room's (or the bot's) hooks, for someone who may manage
+    /// it.
+    pub async fn managed_out_hook(
+        &self,
+        me: &User,
+        scope: OutHookScope,
+        id: i64,
+    ) -> Result<OutHook> {
+        let (room, bot) = match scope {
+            OutHookScope::Room(room) => {
+                self.manage_out_hooks(me, room).await?;
+                (Some(room), None)
+            }
+            OutHookScope::Bot(bot) => {
+                refuse_bot(me)?;
+                self.my_bot(me, bot).await?;
+                (None, Some(bot))
+            }
+        };
         self.store
             .out_hook(id)
             .await?
-            .filter(|h| h.info.room_id == room)
-            .ok_or_else(|| Error::not_found("This room has no outgoing webhook with that id."))
+            .filter(|h| h.info.room_id == room && bot.is_none_or(|b| h.info.bot_id == b))
+            .ok_or_else(|| Error::not_found("There is no outgoing webhook with that id here."))
     }
 
-    pub async fn delete_out_hook(&self, me: &User, room: RoomId, id: i64) -> Result<()> {
-        self.managed_out_hook(me, room, id).await?;
+    pub async fn delete_out_hook(&self, me: &User, scope: OutHookScope, id: i64) -> Result<()> {
+        self.managed_out_hook(me, scope, id).await?;
         self.store.delete_out_hook(id).await?;
         Ok(())
     }
@@ -118,18 +148,18 @@ impl Chat {
     pub async fn pause_out_hook(
         &self,
         me: &User,
-        room: RoomId,
+        scope: OutHookScope,
         id: i64,
         paused: bool,
     ) -> Result<OutHookInfo> {
-        self.managed_out_hook(me, room, id).await?;
+        self.managed_out_hook(me, scope, id).await?;
         let state = paused.then(|| (Timestamp::now(), format!("Paused by {}.", me.username)));
         self.store.set_out_hook_paused(id, state).await?;
         Ok(self
             .store
             .out_hook(id)
             .await?
-            .ok_or_else(|| Error::not_found("This room has no outgoing webhook with that id."))?
+            .ok_or_else(|| Error::not_found("There is no outgoing webhook with that id here."))?
             .info)
     }
 
@@ -137,18 +167,24 @@ impl Chat {
     pub async fn out_hook_log(
         &self,
         me: &User,
-        room: RoomId,
+        scope: OutHookScope,
         id: i64,
         limit: u32,
     ) -> Result<Vec<DeliveryAttempt>> {
-        self.managed_out_hook(me, room, id).await?;
+        self.managed_out_hook(me, scope, id).await?;
         Ok(self.store.delivery_log(id, limit).await?)
     }
 
-    /// Posts a receiver's reply to the event at `seq` as the hook's bot. Its
-    /// client id is made of (hook, room, seq), so a redelivered event whose
-    /// reply comes again posts it once.
-    pub async fn post_hook_reply(&self, hook: &OutHookInfo, seq: Seq, text: &str) -> Result<()> {
+    /// Posts a receiver's reply to the event at `seq` of `room` as the
+    /// hook's bot. Its client id is made of (hook, room, seq), so a
+    /// redelivered event whose reply comes again posts it once.
+    pub async fn post_hook_reply(
+        &self,
+        hook: &OutHookInfo,
+        room: RoomId,
+        seq: Seq,
+        text: &str,
+    ) -> Result<()> {
         let bot = self
             .store
             .user_by_id(hook.bot_id)
@@ -156,10 +192,10 @@ impl Chat {
             .ok_or_else(|| Error::not_found("The webhook's bot is gone."))?
             .user;
         let client_id =
-            ClientId::parse(&format!("outhook{}-{}-{}", hook.id, hook.room_id.0, seq.0))?;
+            ClientId::parse(&format!("outhook{}-{}-{}", hook.id, room.0, seq.0))?;
         self.post_as(
             &bot,
-            hook.room_id,
+            room,
             client_id,
             text,
             (None, Vec::new()),
@@ -187,14 +223,20 @@ impl Chat {
             .store
             .direct_room(info.bot_id, info.made_by_id, Timestamp::now())
             .await?;
-        let room_name = self
-            .store
-            .room_for(info.room_id, info.made_by_id)
-            .await?
-            .and_then(|(r, _)| r.name)
-            .unwrap_or_else(|| format!("room {}", info.room_id.0));
+        let (place, dialog) = match info.room_id {
+            Some(room) => {
+                let name = self
+                    .store
+                    .room_for(room, info.made_by_id)
+                    .await?
+                    .and_then(|(r, _)| r.name)
+                    .unwrap_or_else(|| format!("room {}", room.0));
+                (format!("in #{name}"), "the room's Integrations dialog")
+            }
+            None => (format!("of the bot {}", info.bot), "the Bots dialog"),
+        };
         let text = format!(
-            "The outgoing webhook **{}** in #{room_name} stopped delivering to {}: {reason}\n\nIt is paused; resume it in the room's Integrations dialog once the receiver is back. Nothing is skipped: it starts again with the event that failed.",
+            "The outgoing webhook **{}** {place} stopped delivering to {}: {reason}\n\nIt is paused; resume it in {dialog} once the receiver is back. Nothing is skipped: it starts again with the event that failed.",
             info.name, info.url
         );
         self.post_as(

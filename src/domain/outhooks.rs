@@ -11,7 +11,9 @@ use super::{RoomId, Seq, Timestamp, UserId};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct OutHookInfo {
     pub id: i64,
-    pub room_id: RoomId,
+    /// The hook's room; `None` for a bot's hook, which delivers the events
+    /// of every room its bot is a member of.
+    pub room_id: Option<RoomId>,
     pub name: String,
     pub url: String,
     /// The bot that replies are posted as (and that is told of a pause).

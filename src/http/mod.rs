@@ -24,6 +24,7 @@ mod openapi;
 mod ops;
 mod origin;
 mod outhooks;
+mod bot_outhooks;
 mod pages;
 mod precompressed;
 mod profiles;
@@ -220,6 +221,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(integrations::routes())
         .merge(commands::routes())
         .merge(outhooks::routes())
+        .merge(bot_outhooks::routes())
         .split_for_parts();
     openapi::complete(&mut spec);
     let spec = Arc::new(

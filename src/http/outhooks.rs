@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::error::ErrorBody;
 use super::extract::{ApiJson, ApiPath, CurrentUser};
 use super::AppState;
+use crate::chat::OutHookScope;
 use crate::domain::{DeliveryAttempt, OutHookInfo, RoomId, UserId};
 use crate::error::Result;
 
@@ -77,7 +78,13 @@ pub async fn make_out_hook(
 ) -> Result<(StatusCode, Json<MadeOutHookResponse>)> {
     let made = state
         .outhooks
-        .make(&me.user, RoomId(id), &body.name, &body.url, body.bot_id)
+        .make(
+            &me.user,
+            OutHookScope::Room(RoomId(id)),
+            &body.name,
+            &body.url,
+            body.bot_id,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -102,7 +109,10 @@ pub async fn out_hooks(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<OutHooksResponse>> {
     Ok(Json(OutHooksResponse {
-        hooks: state.outhooks.list(&me.user, RoomId(id)).await?,
+        hooks: state
+            .outhooks
+            .list(&me.user, OutHookScope::Room(RoomId(id)))
+            .await?,
     }))
 }
 
@@ -124,7 +134,7 @@ pub async fn change_out_hook(
 ) -> Result<Json<OutHookResponse>> {
     let hook = state
         .outhooks
-        .set_paused(&me.user, RoomId(id), hook, body.paused)
+        .set_paused(&me.user, OutHookScope::Room(RoomId(id)), hook, body.paused)
         .await?;
     Ok(Json(OutHookResponse { hook }))
 }
@@ -144,7 +154,10 @@ pub async fn delete_out_hook(
     me: CurrentUser,
     ApiPath((id, hook)): ApiPath<(i64, i64)>,
 ) -> Result<StatusCode> {
-    state.outhooks.delete(&me.user, RoomId(id), hook).await?;
+    state
+        .outhooks
+        .delete(&me.user, OutHookScope::Room(RoomId(id)), hook)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,7 +177,10 @@ pub async fn deliveries(
     ApiPath((id, hook)): ApiPath<(i64, i64)>,
 ) -> Result<Json<DeliveriesResponse>> {
     Ok(Json(DeliveriesResponse {
-        deliveries: state.outhooks.log(&me.user, RoomId(id), hook).await?,
+        deliveries: state
+            .outhooks
+            .log(&me.user, OutHookScope::Room(RoomId(id)), hook)
+            .await?,
     }))
 }
 

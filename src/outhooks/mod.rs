@@ -14,8 +14,10 @@
 //! A receiver that is down holds up only its own worker: the commit path
 //! pays an atomic load (no hooks) or a lock and a `Notify` per batch.
 //! With several nodes on one database each hook is delivered by one node
-//! at a time, the one holding its lease (`owner`).
+//! at a time, the one holding its lease (`owner`). A bot's hook (no room)
+//! reads every room its bot is in (`bot_source`), woken by any commit.
 
+mod bot_source;
 mod ledger;
 mod owner;
 mod payload;
@@ -31,8 +33,8 @@ pub use ledger::LOG_KEEP;
 pub use payload::MAX_PAYLOAD_BYTES;
 pub use registry::{tap, Registry, Tap};
 
-use crate::chat::{Chat, OutHookRequest, URL_MAX};
-use crate::domain::{DeliveryAttempt, OutHookInfo, RoomId, Timestamp, User, UserId};
+use crate::chat::{Chat, OutHookRequest, OutHookScope, URL_MAX};
+use crate::domain::{DeliveryAttempt, OutHookInfo, Timestamp, User, UserId};
 use crate::error::{Error, Result};
 use crate::outbound::{OutboundClient, RetryPolicy, WebhookSecret};
 use crate::storage::{OutHook, Store};
@@ -102,11 +104,12 @@ impl Deliveries {
         Ok(deliveries)
     }
 
-    /// Makes a hook in a room I moderate, after the SSRF guard took its URL.
+    /// Makes a hook in a room I moderate (or for a bot of mine), after the
+    /// SSRF guard took its URL.
     pub async fn make(
         self: &Arc<Self>,
         me: &User,
-        room: RoomId,
+        scope: OutHookScope,
         name: &str,
         url: &str,
         bot: Option<UserId>,
@@ -129,19 +132,16 @@ impl Deliveries {
             }
         })?;
         let secret = WebhookSecret::generate();
-        let hook = self
-            .chat
-            .make_out_hook(
-                me,
-                room,
-                OutHookRequest {
-                    name: name.to_owned(),
-                    url: checked.to_string(),
-                    bot,
-                    secret: secret.expose().to_owned(),
-                },
-            )
-            .await?;
+        let request = OutHookRequest {
+            name: name.to_owned(),
+            url: checked.to_string(),
+            bot,
+            secret: secret.expose().to_owned(),
+        };
+        let hook = match scope {
+            OutHookScope::Room(room) => self.chat.make_out_hook(me, room, request).await?,
+            OutHookScope::Bot(bot) => self.chat.make_bot_out_hook(me, bot, request).await?,
+        };
         // Started by the node that takes it (this one, unless another
         // node's renewal came first).
         self.claim().await;
@@ -151,8 +151,11 @@ impl Deliveries {
         })
     }
 
-    pub async fn list(&self, me: &User, room: RoomId) -> Result<Vec<OutHookInfo>> {
-        self.chat.room_out_hooks(me, room).await
+    pub async fn list(&self, me: &User, scope: OutHookScope) -> Result<Vec<OutHookInfo>> {
+        match scope {
+            OutHookScope::Room(room) => self.chat.room_out_hooks(me, room).await,
+            OutHookScope::Bot(bot) => self.chat.bot_out_hooks(me, bot).await,
+        }
     }
 
     /// Pauses or resumes a hook; resuming starts from its cursor. On
@@ -161,20 +164,20 @@ impl Deliveries {
     pub async fn set_paused(
         self: &Arc<Self>,
         me: &User,
-        room: RoomId,
+        scope: OutHookScope,
         id: i64,
         paused: bool,
     ) -> Result<OutHookInfo> {
         // Checked before anything stops: a caller who may not manage the
         // hook changes nothing.
-        self.chat.managed_out_hook(me, room, id).await?;
+        self.chat.managed_out_hook(me, scope, id).await?;
         let info = {
             let _claims = self.claims.lock().await;
             if paused {
                 self.registry.remove(id, false);
                 self.ledger.flush(id).await;
             }
-            self.chat.pause_out_hook(me, room, id, paused).await?
+            self.chat.pause_out_hook(me, scope, id, paused).await?
         };
         if !paused {
             self.claim().await;
@@ -182,20 +185,25 @@ impl Deliveries {
         Ok(info)
     }
 
-    pub async fn delete(&self, me: &User, room: RoomId, id: i64) -> Result<()> {
-        self.chat.managed_out_hook(me, room, id).await?;
+    pub async fn delete(&self, me: &User, scope: OutHookScope, id: i64) -> Result<()> {
+        self.chat.managed_out_hook(me, scope, id).await?;
         let _claims = self.claims.lock().await;
         self.registry.remove(id, false);
         self.ledger.forget(id);
-        self.chat.delete_out_hook(me, room, id).await
+        self.chat.delete_out_hook(me, scope, id).await
     }
 
     /// The hook's newest attempts (newest first), those not yet written
     /// included.
-    pub async fn log(&self, me: &User, room: RoomId, id: i64) -> Result<Vec<DeliveryAttempt>> {
-        self.chat.managed_out_hook(me, room, id).await?;
+    pub async fn log(
+        &self,
+        me: &User,
+        scope: OutHookScope,
+        id: i64,
+    ) -> Result<Vec<DeliveryAttempt>> {
+        self.chat.managed_out_hook(me, scope, id).await?;
         self.ledger.flush(id).await;
-        self.chat.out_hook_log(me, room, id, LOG_KEEP).await
+        self.chat.out_hook_log(me, scope, id, LOG_KEEP).await
     }
 
     /// Starts the hook's worker (a hook whose stored URL or secret no longer

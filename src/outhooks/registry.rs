@@ -1,5 +1,6 @@
 //! The running hook workers, by hook and by room, and the tap that wakes
-//! a room's workers after each commit. Waking is a `Notify` per worker:
+//! a room's workers after each commit (and the bots' hooks' workers after
+//! any commit: which rooms their bots are in is read by the worker). Waking is a `Notify` per worker:
 //! the commit path never waits on a receiver, however slow or down.
 
 use std::collections::HashMap;
@@ -21,18 +22,25 @@ pub struct Registry {
 
 #[derive(Default)]
 struct Workers {
-    by_hook: HashMap<i64, (RoomId, WorkerHandle)>,
+    /// Each worker and its room (`None`: a bot's hook).
+    by_hook: HashMap<i64, (Option<RoomId>, WorkerHandle)>,
     by_room: HashMap<RoomId, Vec<i64>>,
+    /// The bots' hooks, woken by every commit of room events (bounded by
+    /// the hooks a bot may have and the bots an owner may have).
+    any_room: Vec<i64>,
 }
 
 impl Registry {
-    /// Keeps `worker` for hook `id` in `room`, stopping one it replaces.
-    pub(super) fn insert(&self, id: i64, room: RoomId, worker: WorkerHandle) {
+    /// Keeps `worker` for hook `id` in `room` (`None`: a bot's hook, woken
+    /// by any room), stopping one it replaces.
+    pub(super) fn insert(&self, id: i64, room: Option<RoomId>, worker: WorkerHandle) {
         let mut w = self.inner.lock().expect("hook registry lock");
         if let Some((_, old)) = w.by_hook.insert(id, (room, worker)) {
             old.stop();
-        } else {
+        } else if let Some(room) = room {
             w.by_room.entry(room).or_default().push(id);
+        } else {
+            w.any_room.push(id);
         }
         self.any.store(true, Ordering::Release);
     }
@@ -51,11 +59,16 @@ impl Registry {
         if let Some((_, worker)) = w.by_hook.remove(&id) {
             worker.stop();
         }
-        if let Some(ids) = w.by_room.get_mut(&room) {
-            ids.retain(|h| *h != id);
-            if ids.is_empty() {
-                w.by_room.remove(&room);
+        match room {
+            Some(room) => {
+                if let Some(ids) = w.by_room.get_mut(&room) {
+                    ids.retain(|h| *h != id);
+                    if ids.is_empty() {
+                        w.by_room.remove(&room);
+                    }
+                }
             }
+            None => w.any_room.retain(|h| *h != id),
         }
         self.any.store(!w.by_hook.is_empty(), Ordering::Release);
     }
@@ -89,6 +102,7 @@ impl Registry {
         }
         let w = self.inner.lock().expect("hook registry lock");
         let mut last = None;
+        let mut any = false;
         for event in events {
             let Event::Room(e) = event else { continue };
             // A batch is mostly one room's events in a row: wake once.
@@ -96,7 +110,15 @@ impl Registry {
                 continue;
             }
             last = Some(e.room_id);
+            any = true;
             for id in w.by_room.get(&e.room_id).into_iter().flatten() {
+                if let Some((_, worker)) = w.by_hook.get(id) {
+                    worker.wake();
+                }
+            }
+        }
+        if any {
+            for id in &w.any_room {
                 if let Some((_, worker)) = w.by_hook.get(id) {
                     worker.wake();
                 }

@@ -105,7 +105,10 @@ impl EventSource for Hook {
         cursors: &[Cursor],
         limit: usize,
     ) -> Result<Vec<OutboundEvent>> {
-        let room = self.info.room_id;
+        let Some(room) = self.info.room_id else {
+            return super::bot_source::events_after(&self.deliveries, &self.info, cursors, limit)
+                .await;
+        };
         let Some(after) = cursors.iter().find(|c| c.room == room).map(|c| c.seq) else {
             // A hook deleted with its room or its bot: stop for good.
             if self.store().out_hook(self.info.id).await?.is_none() {
@@ -185,7 +188,7 @@ impl Hook {
         if let Err(e) = self
             .deliveries
             .chat
-            .post_hook_reply(&self.info, event.seq, &text)
+            .post_hook_reply(&self.info, event.room, event.seq, &text)
             .await
         {
             tracing::warn!(hook = self.info.id, error = %e, "outgoing webhook: cannot post the receiver's reply");

@@ -9,7 +9,8 @@ use crate::domain::{DeliveryAttempt, OutHookInfo, RoomId, Seq, Timestamp, UserId
 /// A hook to store.
 #[derive(Debug, Clone)]
 pub struct NewOutHook {
-    pub room: RoomId,
+    /// `None`: a bot's hook, following every room `bot` is in.
+    pub room: Option<RoomId>,
     pub bot: UserId,
     pub made_by: UserId,
     pub name: String,
@@ -36,11 +37,14 @@ pub struct DeliveryProgress {
 #[async_trait]
 pub trait OutHooks: Send + Sync {
     /// Stores the hook with a cursor at the room's newest seq (a new hook
-    /// does not replay history). `Conflict` when the room has `max_per_room`
-    /// hooks already.
-    async fn create_out_hook(&self, hook: NewOutHook, max_per_room: u32) -> StoreResult<OutHook>;
+    /// does not replay history). `Conflict` when the room (for a bot's
+    /// hook: the bot) has `max` hooks already. A bot's hook gets no cursor:
+    /// its worker starts each room at the bot's join.
+    async fn create_out_hook(&self, hook: NewOutHook, max: u32) -> StoreResult<OutHook>;
     /// A room's hooks, oldest first.
     async fn out_hooks_of_room(&self, room: RoomId) -> StoreResult<Vec<OutHook>>;
+    /// A bot's own hooks (those of no room), oldest first.
+    async fn out_hooks_of_bot(&self, bot: UserId) -> StoreResult<Vec<OutHook>>;
     async fn out_hook(&self, id: i64) -> StoreResult<Option<OutHook>>;
     /// Every hook that is not paused (to start their workers).
     async fn active_out_hooks(&self) -> StoreResult<Vec<OutHook>>;

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod admin_cli;
 mod bot_stream;
+mod bot_outhooks;
 mod bots;
 mod closing;
 mod commands;

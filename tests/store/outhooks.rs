@@ -36,7 +36,7 @@ async fn a_hook_starts_at_its_rooms_end_and_its_cursor_only_moves_forward() {
             .unwrap();
         let last = post(s, GENERAL, &alice, "before").await.message.seq;
         let new = |name: &str| NewOutHook {
-            room: GENERAL,
+            room: Some(GENERAL),
             bot: bot.user_id,
             made_by: alice.id,
             name: name.into(),
@@ -116,7 +116,7 @@ async fn the_delivery_log_keeps_only_the_newest_attempts() {
         let hook = s
             .create_out_hook(
                 NewOutHook {
-                    room: GENERAL,
+                    room: Some(GENERAL),
                     bot: bot.user_id,
                     made_by: alice.id,
                     name: "log".into(),
@@ -151,7 +151,7 @@ async fn the_delivery_log_keeps_only_the_newest_attempts() {
 
 fn new_hook(bot: UserId, made_by: UserId, name: &str) -> NewOutHook {
     NewOutHook {
-        room: GENERAL,
+        room: Some(GENERAL),
         bot,
         made_by,
         name: name.into(),
@@ -251,4 +251,70 @@ async fn on_two_nodes_each_hook_is_held_by_one_until_its_lease_runs_out() {
         Vec::<i64>::new()
     );
     std::thread::spawn(move || drop((a, b))).join().unwrap();
+}
+
+#[tokio::test]
+async fn a_bots_hook_has_no_room_no_cursor_and_a_bound_of_its_own() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let alice = user(s, "alice").await;
+        let bot = s
+            .create_bot(alice.id, "Relay", "relay", None, now())
+            .await
+            .unwrap();
+        // A room hook of the same bot counts toward the room's bound only.
+        let in_room = s
+            .create_out_hook(new_hook(bot.user_id, alice.id, "room"), 10)
+            .await
+            .unwrap();
+        let for_bot = |name: &str| NewOutHook {
+            room: None,
+            ..new_hook(bot.user_id, alice.id, name)
+        };
+        let one = s.create_out_hook(for_bot("one"), 2).await.unwrap();
+        assert_eq!(one.info.room_id, None, "{}", b.name);
+        assert_eq!(one.info.bot_id, bot.user_id);
+        // Its worker starts each room at the bot's join: no cursor yet.
+        assert!(s.out_hook_cursors(one.info.id).await.unwrap().is_empty());
+        let two = s.create_out_hook(for_bot("two"), 2).await.unwrap();
+        assert!(matches!(
+            s.create_out_hook(for_bot("three"), 2).await,
+            Err(StoreError::Conflict)
+        ));
+        let of_bot: Vec<i64> = s
+            .out_hooks_of_bot(bot.user_id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|h| h.info.id)
+            .collect();
+        assert_eq!(of_bot, vec![one.info.id, two.info.id], "{}", b.name);
+        let of_room: Vec<i64> = s
+            .out_hooks_of_room(GENERAL)
+            .await
+            .unwrap()
+            .iter()
+            .map(|h| h.info.id)
+            .collect();
+        assert_eq!(of_room, vec![in_room.info.id]);
+        // Claimed, delivered and trimmed like a room's hook, a cursor per
+        // room it delivers in.
+        let claimed = s.claim_out_hooks("a", 5000).await.unwrap();
+        assert!(claimed.contains(&one.info.id), "{}", b.name);
+        let progress = DeliveryProgress {
+            cursors: vec![(GENERAL, Seq(3))],
+            attempts: vec![attempt(3)],
+        };
+        s.save_delivery_progress(one.info.id, progress, 5)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.out_hook_cursors(one.info.id).await.unwrap(),
+            vec![(GENERAL, Seq(3))]
+        );
+        assert_eq!(s.delivery_log(one.info.id, 50).await.unwrap().len(), 1);
+        assert!(s.delete_out_hook(one.info.id).await.unwrap());
+        assert_eq!(s.out_hooks_of_bot(bot.user_id).await.unwrap().len(), 1);
+    })
+    .await;
 }

@@ -214,8 +214,9 @@ forward!(Profiles {
 });
 
 forward!(OutHooks {
-    fn create_out_hook(&self, hook: NewOutHook, max_per_room: u32) -> StoreResult<OutHook>;
+    fn create_out_hook(&self, hook: NewOutHook, max: u32) -> StoreResult<OutHook>;
     fn out_hooks_of_room(&self, room: RoomId) -> StoreResult<Vec<OutHook>>;
+    fn out_hooks_of_bot(&self, bot: UserId) -> StoreResult<Vec<OutHook>>;
     fn out_hook(&self, id: i64) -> StoreResult<Option<OutHook>>;
     fn active_out_hooks(&self) -> StoreResult<Vec<OutHook>>;
     fn claim_out_hooks(&self, node: &str, lease_ms: u32) -> StoreResult<Vec<i64>>;

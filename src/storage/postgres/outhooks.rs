@@ -15,9 +15,21 @@ const SELECT: &str = "SELECT h.id, h.room_id, h.name, h.url, b.id, b.username, m
 
 #[async_trait]
 impl OutHooks for PgStore {
-    async fn create_out_hook(&self, hook: NewOutHook, max_per_room: u32) -> StoreResult<OutHook> {
-        self.writer
-            .write(move |tx, _| create(tx, &hook, max_per_room))
+    async fn create_out_hook(&self, hook: NewOutHook, max: u32) -> StoreResult<OutHook> {
+        self.writer.write(move |tx, _| create(tx, &hook, max)).await
+    }
+
+    async fn out_hooks_of_bot(&self, bot: UserId) -> StoreResult<Vec<OutHook>> {
+        self.readers
+            .read(move |c| {
+                c.query(
+                    &format!("{SELECT} WHERE h.bot_id = $1 AND h.room_id IS NULL ORDER BY h.id"),
+                    &[&bot.0],
+                )?
+                .iter()
+                .map(row)
+                .collect()
+            })
             .await
     }
 
@@ -146,46 +158,70 @@ impl OutHooks for PgStore {
     }
 }
 
-fn create(c: &mut impl GenericClient, h: &NewOutHook, max_per_room: u32) -> StoreResult<OutHook> {
+fn create(c: &mut impl GenericClient, h: &NewOutHook, max: u32) -> StoreResult<OutHook> {
+    let Some(room) = h.room else {
+        return create_for_bot(c, h, max);
+    };
     // The room's row locked: hooks made at once on several nodes count in
     // turn, and the seq read is the newest committed one, so the first event
     // delivered is the first one committed after the hook.
     let last_seq: i64 = c
         .query_opt(
             "SELECT last_seq FROM rooms WHERE id = $1 FOR UPDATE",
-            &[&h.room.0],
+            &[&room.0],
         )?
         .ok_or(StoreError::NotFound)?
         .try_get(0)?;
     let count: i64 = c
         .query_one(
             "SELECT count(*) FROM out_hooks WHERE room_id = $1",
-            &[&h.room.0],
+            &[&room.0],
         )?
         .try_get(0)?;
-    if count >= i64::from(max_per_room) {
+    if count >= i64::from(max) {
         return Err(StoreError::Conflict);
     }
-    let id: i64 = c
-        .query_one(
-            "INSERT INTO out_hooks (room_id, bot_id, made_by, name, url, secret, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            &[
-                &h.room.0,
-                &h.bot.0,
-                &h.made_by.0,
-                &h.name,
-                &h.url,
-                &h.secret,
-                &h.now.millis(),
-            ],
-        )?
-        .try_get(0)?;
+    let id = insert(c, h)?;
     c.execute(
         "INSERT INTO out_hook_cursors (hook_id, room_id, seq) VALUES ($1, $2, $3)",
-        &[&id, &h.room.0, &last_seq],
+        &[&id, &room.0, &last_seq],
     )?;
     one(c, id)?.ok_or(StoreError::NotFound)
+}
+
+/// A bot's hook: no cursor (its worker starts each room at the bot's
+/// join); the bot's row locked so hooks made at once count in turn.
+fn create_for_bot(c: &mut impl GenericClient, h: &NewOutHook, max: u32) -> StoreResult<OutHook> {
+    c.query_opt("SELECT id FROM users WHERE id = $1 FOR UPDATE", &[&h.bot.0])?
+        .ok_or(StoreError::NotFound)?;
+    let count: i64 = c
+        .query_one(
+            "SELECT count(*) FROM out_hooks WHERE bot_id = $1 AND room_id IS NULL",
+            &[&h.bot.0],
+        )?
+        .try_get(0)?;
+    if count >= i64::from(max) {
+        return Err(StoreError::Conflict);
+    }
+    let id = insert(c, h)?;
+    one(c, id)?.ok_or(StoreError::NotFound)
+}
+
+fn insert(c: &mut impl GenericClient, h: &NewOutHook) -> StoreResult<i64> {
+    Ok(c.query_one(
+        "INSERT INTO out_hooks (room_id, bot_id, made_by, name, url, secret, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        &[
+            &h.room.map(|r| r.0),
+            &h.bot.0,
+            &h.made_by.0,
+            &h.name,
+            &h.url,
+            &h.secret,
+            &h.now.millis(),
+        ],
+    )?
+    .try_get(0)?)
 }
 
 fn one(c: &mut impl GenericClient, id: i64) -> StoreResult<Option<OutHook>> {
@@ -271,7 +307,7 @@ fn row(r: &Row) -> StoreResult<OutHook> {
     Ok(OutHook {
         info: OutHookInfo {
             id: r.try_get(0)?,
-            room_id: RoomId(r.try_get(1)?),
+            room_id: r.try_get::<_, Option<i64>>(1)?.map(RoomId),
             name: r.try_get(2)?,
             url: r.try_get(3)?,
             bot_id: UserId(r.try_get(4)?),

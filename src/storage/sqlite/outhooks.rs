@@ -14,9 +14,19 @@ const SELECT: &str = "SELECT h.id, h.room_id, h.name, h.url, b.id, b.username, m
 
 #[async_trait]
 impl OutHooks for SqliteStore {
-    async fn create_out_hook(&self, hook: NewOutHook, max_per_room: u32) -> StoreResult<OutHook> {
-        self.writer
-            .write(move |c, _| create(c, &hook, max_per_room))
+    async fn create_out_hook(&self, hook: NewOutHook, max: u32) -> StoreResult<OutHook> {
+        self.writer.write(move |c, _| create(c, &hook, max)).await
+    }
+
+    async fn out_hooks_of_bot(&self, bot: UserId) -> StoreResult<Vec<OutHook>> {
+        self.readers
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "{SELECT} WHERE h.bot_id = ?1 AND h.room_id IS NULL ORDER BY h.id"
+                ))?;
+                let rows = stmt.query_map([bot.0], row)?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
             .await
     }
 
@@ -121,7 +131,7 @@ impl OutHooks for SqliteStore {
                 let rows = stmt.query_map(params![id, limit], |r| {
                     Ok(DeliveryAttempt {
                         at: Timestamp(r.get(0)?),
-                        room_id: RoomId(r.get(1)?),
+                        room_id: r.get::<_, Option<i64>>(1)?.map(RoomId),
                         seq: Seq(r.get(2)?),
                         attempt: r.get(3)?,
                         status: r.get(4)?,
@@ -135,11 +145,16 @@ impl OutHooks for SqliteStore {
     }
 }
 
-fn create(c: &Connection, h: &NewOutHook, max_per_room: u32) -> StoreResult<OutHook> {
-    let count: i64 = c
-        .prepare_cached("SELECT count(*) FROM out_hooks WHERE room_id = ?1")?
-        .query_row([h.room.0], |r| r.get(0))?;
-    if count >= i64::from(max_per_room) {
+fn create(c: &Connection, h: &NewOutHook, max: u32) -> StoreResult<OutHook> {
+    let count: i64 = match h.room {
+        Some(room) => c
+            .prepare_cached("SELECT count(*) FROM out_hooks WHERE room_id = ?1")?
+            .query_row([room.0], |r| r.get(0))?,
+        None => c
+            .prepare_cached("SELECT count(*) FROM out_hooks WHERE bot_id = ?1 AND room_id IS NULL")?
+            .query_row([h.bot.0], |r| r.get(0))?,
+    };
+    if count >= i64::from(max) {
         return Err(StoreError::Conflict);
     }
     let id: i64 = c
@@ -149,7 +164,7 @@ fn create(c: &Connection, h: &NewOutHook, max_per_room: u32) -> StoreResult<OutH
         )?
         .query_row(
             params![
-                h.room.0,
+                h.room.map(|r| r.0),
                 h.bot.0,
                 h.made_by.0,
                 h.name,
@@ -165,7 +180,7 @@ fn create(c: &Connection, h: &NewOutHook, max_per_room: u32) -> StoreResult<OutH
         "INSERT INTO out_hook_cursors (hook_id, room_id, seq)
          SELECT ?1, id, last_seq FROM rooms WHERE id = ?2",
     )?
-    .execute(params![id, h.room.0])?;
+    .execute(params![id, h.room.map(|r| r.0)])?;
     one(c, id)?.ok_or(StoreError::NotFound)
 }
 
