@@ -2,7 +2,7 @@
 // use): my API tokens (make one with scopes and rooms, shown once with a
 // copy button; revoke), my bots, and the open room's incoming webhooks
 // (the URL shown once, with a curl example) and outgoing webhooks
-// (outhooks.js).
+// (outhooks.js), and each bot's own outgoing webhooks (outhooks.js too).
 
 import { del, get, post } from './api.js';
 import { h } from './dom.js';
@@ -165,10 +165,18 @@ async function makeBot() {
   await loadBots();
 }
 
+// A bot's own outgoing webhooks (outhooks.js, fetched on first use),
+// shown under the list of bots.
+function botHooks(b) {
+  return h('button', { type: 'button', class: 'button button--small', 'data-bot-hooks': b.user_id, onclick: () => act(async () => (await import('./outhooks.js')).showBotOutHooks(parts.bots.parentNode, b, act)) }, t('outhooks.botHooks'));
+}
+
 async function loadBots() {
-  ({ bots: myBots } = await get('/api/v1/bots'));
+  [{ bots: myBots }] = await Promise.all([get('/api/v1/bots'), loadTexts('outhooks')]);
+  const bot = document.getElementById('bot-outhooks');
+  if (bot) bot.hidden = true;
   parts.bots.replaceChildren(
-    ...myBots.map((b) => h('li', { class: 'admin-row' }, b.avatar ? h('span', { 'aria-hidden': 'true' }, b.avatar) : null, h('span', { class: 'admin-row__name' }, b.name), h('span', { class: 'admin-tag' }, 'BOT'))),
+    ...myBots.map((b) => h('li', { class: 'admin-row' }, b.avatar ? h('span', { 'aria-hidden': 'true' }, b.avatar) : null, h('span', { class: 'admin-row__name' }, b.name), h('span', { class: 'admin-tag' }, 'BOT'), botHooks(b))),
   );
   const options = (none) => [h('option', { value: '' }, none), ...myBots.map((b) => h('option', { value: b.user_id }, b.name))];
   parts.actAs.replaceChildren(...options(t('integrations.me')));

@@ -25,4 +25,7 @@ export default {
   'outhooks.col.status': 'Status',
   'outhooks.col.latency': 'Dauer',
   'outhooks.col.error': 'Fehler',
+  'outhooks.botTitle': 'Ausgehende Webhooks des Bots {bot}',
+  'outhooks.botAbout': 'Jedes Ereignis jedes Raums, in dem dieser Bot ist (ab seinem Beitritt), wird signiert an die URL gesendet; eine JSON-Antwort mit "text" wird in diesem Raum als der Bot gepostet.',
+  'outhooks.botHooks': 'Webhooks',
 };

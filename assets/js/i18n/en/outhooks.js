@@ -25,4 +25,8 @@ export default {
   'outhooks.col.status': 'Status',
   'outhooks.col.latency': 'Time',
   'outhooks.col.error': 'Error',
+  // --- Integrations dialog: a bot's own outgoing webhooks
+  'outhooks.botTitle': 'Outgoing webhooks of the bot {bot}',
+  'outhooks.botHooks': 'Webhooks',
+  'outhooks.botAbout': 'Each event of every room this bot is in (from when it joined) is sent, signed, to the URL; a JSON reply with "text" is posted in that room as the bot.',
 };
