@@ -38,8 +38,9 @@ pub struct DeliveryProgress {
 pub trait OutHooks: Send + Sync {
     /// Stores the hook with a cursor at the room's newest seq (a new hook
     /// does not replay history). `Conflict` when the room (for a bot's
-    /// hook: the bot) has `max` hooks already. A bot's hook gets no cursor:
-    /// its worker starts each room at the bot's join.
+    /// hook: the bot) has `max` hooks already. A bot's hook gets a cursor
+    /// at the newest seq of each room its bot is in; its worker starts a
+    /// room joined later at the bot's join.
     async fn create_out_hook(&self, hook: NewOutHook, max: u32) -> StoreResult<OutHook>;
     /// A room's hooks, oldest first.
     async fn out_hooks_of_room(&self, room: RoomId) -> StoreResult<Vec<OutHook>>;

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use natter::domain::{DeliveryAttempt, Seq, Timestamp, UserId};
+use natter::domain::{DeliveryAttempt, Role, Seq, Timestamp, UserId};
 use natter::ops::metrics::CommitMetrics;
 use natter::storage::postgres::PgStore;
 use natter::storage::{DeliveryProgress, Listeners, NewOutHook, Store, StoreError};
@@ -274,8 +274,20 @@ async fn a_bots_hook_has_no_room_no_cursor_and_a_bound_of_its_own() {
         let one = s.create_out_hook(for_bot("one"), 2).await.unwrap();
         assert_eq!(one.info.room_id, None, "{}", b.name);
         assert_eq!(one.info.bot_id, bot.user_id);
-        // Its worker starts each room at the bot's join: no cursor yet.
-        assert!(s.out_hook_cursors(one.info.id).await.unwrap().is_empty());
+        // It does not replay the history of the rooms its bot is in: it
+        // starts at their ends (rooms joined later start at the join).
+        let last = post(s, GENERAL, &alice, "before").await.message.seq;
+        s.add_member(GENERAL, bot.user_id, Role::Member, now())
+            .await
+            .unwrap();
+        let at_end = s.create_out_hook(for_bot("at end"), 10).await.unwrap();
+        assert_eq!(
+            s.out_hook_cursors(at_end.info.id).await.unwrap(),
+            vec![(GENERAL, last)],
+            "{}",
+            b.name
+        );
+        assert!(s.delete_out_hook(at_end.info.id).await.unwrap());
         let two = s.create_out_hook(for_bot("two"), 2).await.unwrap();
         assert!(matches!(
             s.create_out_hook(for_bot("three"), 2).await,

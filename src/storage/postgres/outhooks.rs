@@ -189,8 +189,9 @@ fn create(c: &mut impl GenericClient, h: &NewOutHook, max: u32) -> StoreResult<O
     one(c, id)?.ok_or(StoreError::NotFound)
 }
 
-/// A bot's hook: no cursor (its worker starts each room at the bot's
-/// join); the bot's row locked so hooks made at once count in turn.
+/// A bot's hook: a cursor at the newest seq of each room its bot is in
+/// (rooms it joins later start at the join); the bot's row locked so hooks
+/// made at once count in turn.
 fn create_for_bot(c: &mut impl GenericClient, h: &NewOutHook, max: u32) -> StoreResult<OutHook> {
     c.query_opt("SELECT id FROM users WHERE id = $1 FOR UPDATE", &[&h.bot.0])?
         .ok_or(StoreError::NotFound)?;
@@ -204,6 +205,12 @@ fn create_for_bot(c: &mut impl GenericClient, h: &NewOutHook, max: u32) -> Store
         return Err(StoreError::Conflict);
     }
     let id = insert(c, h)?;
+    c.execute(
+        "INSERT INTO out_hook_cursors (hook_id, room_id, seq)
+         SELECT $1, r.id, r.last_seq
+         FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $2",
+        &[&id, &h.bot.0],
+    )?;
     one(c, id)?.ok_or(StoreError::NotFound)
 }
 

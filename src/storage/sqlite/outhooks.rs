@@ -175,12 +175,24 @@ fn create(c: &Connection, h: &NewOutHook, max: u32) -> StoreResult<OutHook> {
             |r| r.get(0),
         )?;
     // In the same transaction as the room's newest seq is read: the first
-    // event delivered is the first one committed after the hook.
-    c.prepare_cached(
-        "INSERT INTO out_hook_cursors (hook_id, room_id, seq)
-         SELECT ?1, id, last_seq FROM rooms WHERE id = ?2",
-    )?
-    .execute(params![id, h.room.map(|r| r.0)])?;
+    // event delivered is the first one committed after the hook. A bot's
+    // hook starts so in each room its bot is in (rooms it joins later
+    // start at the join).
+    match h.room {
+        Some(room) => c
+            .prepare_cached(
+                "INSERT INTO out_hook_cursors (hook_id, room_id, seq)
+                 SELECT ?1, id, last_seq FROM rooms WHERE id = ?2",
+            )?
+            .execute(params![id, room.0])?,
+        None => c
+            .prepare_cached(
+                "INSERT INTO out_hook_cursors (hook_id, room_id, seq)
+                 SELECT ?1, r.id, r.last_seq
+                 FROM memberships m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?2",
+            )?
+            .execute(params![id, h.bot.0])?,
+    };
     one(c, id)?.ok_or(StoreError::NotFound)
 }
 
