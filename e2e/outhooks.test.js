@@ -81,3 +81,46 @@ test('an outgoing webhook made in the dialog delivers, logs, pauses, resumes and
   await page.keyboard.press('Escape');
   assert.deepEqual(alice.errors, []);
 });
+
+test("a bot's outgoing webhook made from the bots list delivers the rooms the bot is in", async () => {
+  const { page } = alice;
+  await page.click('#room-menu-button');
+  await page.click('#room-integrations-button');
+  await page.fill('#bot-name', 'watcher');
+  await page.click('#bot-make');
+  const bot = page.locator('#bot-list .admin-row', { hasText: 'watcher' });
+  await bot.locator('button', { hasText: 'Webhooks' }).click();
+  await page.locator('#bot-outhooks h3', { hasText: 'Outgoing webhooks of the bot watcher' }).waitFor();
+  await page.fill('#bot-outhook-name', 'everywhere');
+  await page.fill('#bot-outhook-url', `http://127.0.0.1:${receiver.address().port}/bot`);
+  await page.click('#bot-outhook-make');
+  await page.waitForFunction(() => document.querySelector('#bot-outhook-secret')?.value.startsWith('whsec_'));
+  const row = page.locator('#bot-outhook-list .admin-row', { hasText: 'everywhere' });
+  await row.waitFor();
+  assert.match(await row.textContent(), /delivering/);
+  await page.keyboard.press('Escape');
+
+  // The bot joins the open room: its events reach the bot's hook.
+  const added = await page.evaluate(async () => {
+    const room = Number(new URLSearchParams(location.hash.slice(1)).get('room'));
+    const r = await fetch(`/api/v1/rooms/${room}/members`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'watcher' }),
+    });
+    return r.status;
+  });
+  assert.ok(added < 300, `added the bot: ${added}`);
+  const seen = () => received.find((r) => r.body.message?.body === 'for the bot');
+  await send(page, 'for the bot');
+  for (let i = 0; i < 500 && !seen(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(seen(), 'the bot hook got the message');
+
+  await page.click('#room-menu-button');
+  await page.click('#room-integrations-button');
+  await bot.locator('button', { hasText: 'Webhooks' }).click();
+  await row.locator('button', { hasText: 'Delete' }).click();
+  await row.waitFor({ state: 'detached' });
+  await page.keyboard.press('Escape');
+  assert.deepEqual(alice.errors, []);
+});
