@@ -65,4 +65,4 @@ pub use retry::{parse_retry_after, Retry, RetryPolicy};
 pub use signing::{
     sign, verify, SignatureError, WebhookSecret, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
 };
-pub use webhook::{unix_now, WebhookSender, WebhookTarget, ROOM_HEADER, SEQ_HEADER};
+pub use webhook::{unix_now, WebhookSender, WebhookTarget, EVENTS_HEADER, ROOM_HEADER, SEQ_HEADER};
