@@ -21,7 +21,7 @@ export function changeText(e) {
     case 'member.joined':
       return t(e.by_username ? 'care.line.added' : 'care.line.joined', { by: e.by_username, name: e.username });
     case 'member.left': // reason: left, removed or banned (by someone)
-      return t(`care.line.${e.by_username && e.reason !== 'left' ? e.reason : 'left'}`, { by: e.by_username, name: e.username });
+      return t(`care.line.${e.by_username && ['removed', 'banned'].includes(e.reason) ? e.reason : 'left'}`, { by: e.by_username, name: e.username });
     default:
       return null;
   }
