@@ -254,7 +254,7 @@ async fn on_two_nodes_each_hook_is_held_by_one_until_its_lease_runs_out() {
 }
 
 #[tokio::test]
-async fn a_bots_hook_has_no_room_no_cursor_and_a_bound_of_its_own() {
+async fn a_bots_hook_has_no_room_starts_at_its_rooms_ends_and_has_a_bound_of_its_own() {
     each_backend(|b| async move {
         let s = &*b.store;
         let alice = user(s, "alice").await;
@@ -276,10 +276,10 @@ async fn a_bots_hook_has_no_room_no_cursor_and_a_bound_of_its_own() {
         assert_eq!(one.info.bot_id, bot.user_id);
         // It does not replay the history of the rooms its bot is in: it
         // starts at their ends (rooms joined later start at the join).
-        let last = post(s, GENERAL, &alice, "before").await.message.seq;
-        s.add_member(GENERAL, bot.user_id, Role::Member, now())
+        s.add_member(GENERAL, bot.user_id, Role::Member, now(), None)
             .await
             .unwrap();
+        let last = post(s, GENERAL, &alice, "before").await.message.seq;
         let at_end = s.create_out_hook(for_bot("at end"), 10).await.unwrap();
         assert_eq!(
             s.out_hook_cursors(at_end.info.id).await.unwrap(),

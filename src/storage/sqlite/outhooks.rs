@@ -131,7 +131,7 @@ impl OutHooks for SqliteStore {
                 let rows = stmt.query_map(params![id, limit], |r| {
                     Ok(DeliveryAttempt {
                         at: Timestamp(r.get(0)?),
-                        room_id: r.get::<_, Option<i64>>(1)?.map(RoomId),
+                        room_id: RoomId(r.get(1)?),
                         seq: Seq(r.get(2)?),
                         attempt: r.get(3)?,
                         status: r.get(4)?,
@@ -255,7 +255,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<OutHook> {
     Ok(OutHook {
         info: OutHookInfo {
             id: r.get(0)?,
-            room_id: RoomId(r.get(1)?),
+            room_id: r.get::<_, Option<i64>>(1)?.map(RoomId),
             name: r.get(2)?,
             url: r.get(3)?,
             bot_id: UserId(r.get(4)?),
