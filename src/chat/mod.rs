@@ -39,6 +39,7 @@ use std::sync::Arc;
 
 pub use accounts::SignedIn;
 pub use admin::{MadeInvite, MAX_INVITE_SECS, MAX_INVITE_USES};
+pub use bot_outhooks::MAX_OUT_HOOKS_PER_BOT;
 pub use commands::{CommandAnswer, CommandRequest, MadeCommand, Visibility, MAX_COMMANDS_PER_ROOM};
 pub use credentials::{hash_password, SessionToken};
 pub use disappearing::{ExpiryClock, MAX_DISAPPEAR_SECS};
@@ -50,7 +51,6 @@ pub use integrations::{MadeToken, TokenRequest, TOKEN_PREFIX};
 pub use limits::LimitSettings;
 use limits::Limits;
 pub use messages::{HistoryRequest, HistorySlice};
-pub use bot_outhooks::MAX_OUT_HOOKS_PER_BOT;
 pub use outhooks::{OutHookRequest, OutHookScope, MAX_OUT_HOOKS_PER_ROOM, URL_MAX};
 pub use pins::{MAX_PINS, MAX_SAVED};
 pub use profiles::{AvatarDownload, AVATAR_SIDE, AVATAR_SMALL_SIDE};

@@ -191,17 +191,9 @@ impl Chat {
             .await?
             .ok_or_else(|| Error::not_found("The webhook's bot is gone."))?
             .user;
-        let client_id =
-            ClientId::parse(&format!("outhook{}-{}-{}", hook.id, room.0, seq.0))?;
-        self.post_as(
-            &bot,
-            room,
-            client_id,
-            text,
-            (None, Vec::new()),
-            None,
-        )
-        .await?;
+        let client_id = ClientId::parse(&format!("outhook{}-{}-{}", hook.id, room.0, seq.0))?;
+        self.post_as(&bot, room, client_id, text, (None, Vec::new()), None)
+            .await?;
         Ok(())
     }
 

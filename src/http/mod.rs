@@ -5,6 +5,7 @@
 mod accounts;
 mod admin;
 mod assets;
+mod bot_outhooks;
 mod commands;
 mod directory;
 mod disappearing;
@@ -24,7 +25,6 @@ mod openapi;
 mod ops;
 mod origin;
 mod outhooks;
-mod bot_outhooks;
 mod pages;
 mod precompressed;
 mod profiles;

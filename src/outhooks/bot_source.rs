@@ -28,13 +28,15 @@ pub(super) async fn events_after(
         }
         let left = u32::try_from(left).unwrap_or(u32::MAX);
         let replay = deliveries.store.events_after(room, after, left).await?;
-        out.extend(replay.events.iter().map(|event| OutboundEvent {
-            room: event.room_id,
-            seq: event.seq,
-            // Empty: an event the hook skips (its bot's own message).
-            body: payload::encode(info.id, info.bot_id, event)
-                .unwrap_or_default()
-                .into(),
+        out.extend(replay.events.iter().map(|event| {
+            OutboundEvent {
+                room: event.room_id,
+                seq: event.seq,
+                // Empty: an event the hook skips (its bot's own message).
+                body: payload::encode(info.id, info.bot_id, event)
+                    .unwrap_or_default()
+                    .into(),
+            }
         }));
     }
     Ok(out)

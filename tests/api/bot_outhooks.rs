@@ -107,7 +107,10 @@ async fn a_bots_hook_gets_every_room_it_is_in_in_order_and_no_other() {
     let seqs = |room| -> Vec<i64> { messages_in(&hits, room).iter().map(|m| m.0).collect() };
     assert_eq!(seqs(ops), in_ops);
     assert_eq!(seqs(dev), in_dev);
-    assert!(hits.iter().all(|h| h.room != secret), "a room the bot is not in");
+    assert!(
+        hits.iter().all(|h| h.room != secret),
+        "a room the bot is not in"
+    );
     assert!(!has_body(&hits, "before the bot joined dev"));
     // Each room's events arrive in seq order (a retry may repeat one).
     for r in [ops, dev] {
@@ -149,7 +152,9 @@ async fn nothing_more_arrives_from_a_room_the_bot_left() {
     add(&alice, ops, "relay").await;
     say_seq(&alice, ops, "back in ops").await;
     let hits = receiver
-        .until("the message after rejoining", |h| has_body(h, "back in ops"))
+        .until("the message after rejoining", |h| {
+            has_body(h, "back in ops")
+        })
         .await;
     assert!(!has_body(&hits, "after the bot left"));
 }
@@ -189,7 +194,7 @@ async fn only_the_bots_owner_makes_sees_and_manages_its_hooks() {
         .send(Method::PATCH, &one, Some(json!({"paused": true})), &[])
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert!(r.body["hook"]["paused_at"].is_i64(), "{}", r.text);
+    assert!(r.body["hook"]["paused_at"].is_string(), "{}", r.text);
     let log = alice.get(&format!("{one}/deliveries")).await;
     assert_eq!(log.status, StatusCode::OK, "{}", log.text);
     assert_eq!(alice.delete(&one).await.status, StatusCode::NO_CONTENT);

@@ -4,8 +4,8 @@
 mod accounts;
 mod admin;
 mod admin_cli;
-mod bot_stream;
 mod bot_outhooks;
+mod bot_stream;
 mod bots;
 mod closing;
 mod commands;
