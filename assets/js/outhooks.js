@@ -14,6 +14,7 @@ function build(report) {
   const name = h('input', { id: 'outhook-name', maxlength: 80, required: true });
   const url = h('input', { id: 'outhook-url', type: 'url', maxlength: 2000, required: true, placeholder: 'https://' });
   const bot = h('select', { id: 'outhook-bot' });
+  const batch = h('input', { id: 'outhook-batch', type: 'checkbox' });
   const secret = h('input', { id: 'outhook-secret', readonly: true, class: 'admin-link', 'aria-label': t('outhooks.secret') });
   const made = h('div', { class: 'integrations__once', hidden: true }, h('p', { class: 'muted' }, t('outhooks.secret')), secret);
   const list = h('ul', { class: 'admin-list', id: 'outhook-list' });
@@ -23,21 +24,24 @@ function build(report) {
     h('div', { class: 'field' }, h('label', {}, t('outhooks.name'), ' ', name)),
     h('div', { class: 'field' }, h('label', {}, t('outhooks.url'), ' ', url)),
     h('div', { class: 'field' }, h('label', {}, t('outhooks.repliesAs'), ' ', bot)),
+    h('div', { class: 'field' }, h('label', {}, batch, ' ', t('outhooks.batch'))),
     h('button', { type: 'submit', class: 'button', id: 'outhook-make' }, t('outhooks.make')));
   const title = h('h3', {});
   const section = h('section', { class: 'integrations__section', id: 'outhooks' }, title, h('p', { class: 'muted' }, t('outhooks.about')), note, form, made, list, log);
-  return { section, title, name, url, bot, secret, made, list, log, note, form, report };
+  return { section, title, name, url, bot, batch, secret, made, list, log, note, form, report };
 }
 
 async function make() {
   const body = { name: ui.name.value.trim(), url: ui.url.value.trim() };
   if (ui.bot.value) body.bot_id = Number(ui.bot.value);
+  if (ui.batch.checked) body.batch = true;
   const made = await post(`/api/v1/rooms/${room.id}/outhooks`, body);
   ui.secret.value = made.secret;
   ui.made.hidden = false;
   ui.secret.select();
   ui.name.value = '';
   ui.url.value = '';
+  ui.batch.checked = false;
   await load();
 }
 
@@ -59,6 +63,7 @@ function row(k) {
     h('span', { class: 'admin-row__name' }, k.name),
     h('code', {}, k.url),
     h('span', { class: 'admin-tag' }, `${k.bot} · BOT`),
+    k.batch ? h('span', { class: 'admin-tag', 'data-batch': '' }, t('outhooks.batched')) : null,
     state(k),
     h('span', { class: 'admin-row__actions' },
       button(k.paused_at ? t('outhooks.resume') : t('outhooks.pause'), async () => {

@@ -24,6 +24,11 @@ pub struct OutHookBody {
     /// Post replies as this bot of mine instead of a new one.
     #[serde(default)]
     pub bot_id: Option<UserId>,
+    /// Deliver the events in batches: one signed POST of
+    /// `{"events":[...]}` (up to 200, in seq order) instead of one POST per
+    /// event. Cheaper for busy rooms; off by default.
+    #[serde(default)]
+    pub batch: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +82,14 @@ pub async fn make_out_hook(
 ) -> Result<(StatusCode, Json<MadeOutHookResponse>)> {
     let made = state
         .outhooks
-        .make(&me.user, RoomId(id), &body.name, &body.url, body.bot_id)
+        .make(
+            &me.user,
+            RoomId(id),
+            &body.name,
+            &body.url,
+            body.bot_id,
+            body.batch,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

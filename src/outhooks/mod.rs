@@ -110,6 +110,7 @@ impl Deliveries {
         name: &str,
         url: &str,
         bot: Option<UserId>,
+        batch: bool,
     ) -> Result<MadeOutHook> {
         let url = url.trim();
         if url.len() > URL_MAX {
@@ -139,6 +140,7 @@ impl Deliveries {
                     url: checked.to_string(),
                     bot,
                     secret: secret.expose().to_owned(),
+                    batch,
                 },
             )
             .await?;

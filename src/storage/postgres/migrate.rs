@@ -28,6 +28,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../../../migrations/postgres/0004_outhooks.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../../../migrations/postgres/0005_outhook_batches.sql"),
+    },
 ];
 
 /// The advisory lock key natter migrates under ("natter" in ASCII).
