@@ -13,4 +13,5 @@ mod ws;
 mod access;
 mod delivery;
 mod failures;
+mod limits;
 mod node;

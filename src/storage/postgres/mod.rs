@@ -41,6 +41,7 @@ pub(crate) mod room_log;
 mod room_seqs;
 mod rooms;
 mod search;
+mod send_limits;
 mod server;
 mod status;
 mod unported;

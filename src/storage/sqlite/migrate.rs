@@ -104,6 +104,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0018_commands_and_feed.sql"),
         then: None,
     },
+    Migration {
+        version: 19,
+        sql: include_str!("../../../migrations/sqlite/0019_send_limits.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {
