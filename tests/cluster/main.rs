@@ -14,4 +14,5 @@ mod access;
 mod delivery;
 mod failures;
 mod limits;
+mod live;
 mod node;
