@@ -36,7 +36,10 @@ async fn a_member_who_sent_on_one_node_is_held_back_by_slow_mode_on_another() {
         .unwrap();
     assert!(r.status.is_success(), "{r:?}");
 
-    assert!(bob.say(&cluster.base(0), room, "b-1", "first").await.is_some());
+    assert!(bob
+        .say(&cluster.base(0), room, "b-1", "first")
+        .await
+        .is_some());
     let r = bob
         .post(
             &cluster.base(1),

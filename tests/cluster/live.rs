@@ -78,7 +78,10 @@ async fn someone_online_on_a_node_that_dies_goes_offline_for_room_mates_on_anoth
             || (f["type"] == "presence" && names(f, "ann"))
     })
     .await;
-    assert!(online.is_some(), "ann, online on the other node, shows online");
+    assert!(
+        online.is_some(),
+        "ann, online on the other node, shows online"
+    );
 
     cluster.nodes[0].take().unwrap().kill();
     let offline = frame_where(&mut bobs, Duration::from_secs(20), |f| {
@@ -88,8 +91,10 @@ async fn someone_online_on_a_node_that_dies_goes_offline_for_room_mates_on_anoth
     assert!(offline.is_some(), "ann went offline when her node died");
     // And a new look at the room no longer lists her.
     let mut again = bob.listen(&cluster.base(1), 1, 0).await;
-    let presence = frame_where(&mut again, Duration::from_secs(5), |f| f["type"] == "presence")
-        .await
-        .expect("a presence frame after subscribing");
+    let presence = frame_where(&mut again, Duration::from_secs(5), |f| {
+        f["type"] == "presence"
+    })
+    .await
+    .expect("a presence frame after subscribing");
     assert!(!names(&presence, "ann"), "{presence}");
 }

@@ -145,6 +145,9 @@ async fn with_postgresql_stopped_sends_answer_503_and_the_node_recovers_on_its_o
         .collect();
     for id in &acknowledged {
         let times = bodies.iter().filter(|b| *b == id).count();
-        assert_eq!(times, 1, "acknowledged {id} is stored exactly once: {bodies:?}");
+        assert_eq!(
+            times, 1,
+            "acknowledged {id} is stored exactly once: {bodies:?}"
+        );
     }
 }

@@ -45,7 +45,12 @@ async fn slow_mode_refuses_a_second_send_within_the_interval_and_says_how_long_t
             "{}: {retry_after:?}",
             b.name
         );
-        assert_eq!(count(s).await, 1, "{}: the refused send stored nothing", b.name);
+        assert_eq!(
+            count(s).await,
+            1,
+            "{}: the refused send stored nothing",
+            b.name
+        );
         // A retry of the send that went through gets it back, not a refusal.
         let retry = s
             .post_message(slow(GENERAL, &ann, "a-1", INTERVAL))
@@ -53,17 +58,19 @@ async fn slow_mode_refuses_a_second_send_within_the_interval_and_says_how_long_t
             .unwrap();
         assert!(!retry.created && retry.message.id == first.message.id);
         // Another member is not held back by ann's send.
-        assert!(s
-            .post_message(slow(GENERAL, &bob, "b-1", INTERVAL))
-            .await
-            .unwrap()
-            .created);
+        assert!(
+            s.post_message(slow(GENERAL, &bob, "b-1", INTERVAL))
+                .await
+                .unwrap()
+                .created
+        );
         // A send without slow mode (the room's owner) is not refused.
-        assert!(s
-            .post_message(message(GENERAL, &ann, "a-3", "owner"))
-            .await
-            .unwrap()
-            .created);
+        assert!(
+            s.post_message(message(GENERAL, &ann, "a-3", "owner"))
+                .await
+                .unwrap()
+                .created
+        );
     })
     .await;
 }

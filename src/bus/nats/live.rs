@@ -54,6 +54,7 @@ impl NatsBus {
 impl Signals for NatsBus {
     fn signal(&self, signal: Signal) {
         let subject = self.live_subject(signal.room());
-        self.link.publish(&subject, &signal::encode(&self.node, &signal));
+        self.link
+            .publish(&subject, &signal::encode(&self.node, &signal));
     }
 }

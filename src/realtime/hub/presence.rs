@@ -147,7 +147,12 @@ pub(super) fn came_online(hub: &Hub, entry: &mut RoomListeners, room: RoomId, li
 /// One of the user's connections is no longer online in the room; the user
 /// is announced gone with the last (unless still online on another node),
 /// and the other nodes are told.
-pub(super) fn went_offline(hub: &Hub, entry: &mut RoomListeners, room: RoomId, listener: &Listener) {
+pub(super) fn went_offline(
+    hub: &Hub,
+    entry: &mut RoomListeners,
+    room: RoomId,
+    listener: &Listener,
+) {
     let gone = entry.online.get_mut(&listener.user).is_some_and(|count| {
         count.1 -= 1;
         count.1 == 0
