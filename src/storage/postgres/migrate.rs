@@ -26,7 +26,11 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 4,
-        sql: include_str!("../../../migrations/postgres/0004_send_limits.sql"),
+        sql: include_str!("../../../migrations/postgres/0004_outhooks.sql"),
+    },
+    Migration {
+        version: 5,
+        sql: include_str!("../../../migrations/postgres/0005_send_limits.sql"),
     },
 ];
 

@@ -31,6 +31,7 @@ mod messages;
 mod migrate;
 mod moderation;
 mod operations;
+mod outhooks;
 mod pins;
 mod profiles;
 mod push;
@@ -44,7 +45,6 @@ mod search;
 mod send_limits;
 mod server;
 mod status;
-mod unported;
 mod upload_quota;
 mod writer;
 

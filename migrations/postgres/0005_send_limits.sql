@@ -1,4 +1,4 @@
--- Version 4: when each member last sent in a room in slow mode, so that
+-- Version 5: when each member last sent in a room in slow mode, so that
 -- slow mode holds across nodes: the send's own transaction checks and
 -- updates the row in one statement, and two nodes cannot both pass
 -- (storage/postgres/send_limits.rs). One row per member who sent in a
