@@ -28,11 +28,20 @@ export function liveEvents(ctx) {
     ctx.onChange();
   });
 
+  // Someone joined or left: the member list, the header and who is online follow.
+  function membersChanged(roomId, m, left) {
+    if (left) ctx.presence.change(roomId, m.user_id, m.username, false);
+    ctx.roomDialogs.membersChanged(roomId);
+    if (ctx.view.isOpen(roomId)) ctx.view.loadAbout();
+  }
+
   // A room event, new to this page (live.js drops duplicates).
   function onEvent(e) {
     if (ctx.conversations?.onEvent(e)) return; // threads.js, mentions.js
     // An open member list shows who is an owner now.
     if (e.type === 'member.role_changed') ctx.roomDialogs.membersChanged(e.room_id);
+    // Logged joins and leaves (with a seq); their line comes from extras.
+    if (e.type === 'member.joined' || e.type === 'member.left') membersChanged(e.room_id, e, e.type === 'member.left');
     const open = ctx.view.isOpen(e.room_id);
     if (e.type === 'message.created') {
       const m = e.message;
@@ -72,11 +81,9 @@ export function liveEvents(ctx) {
       case 'presence.changed':
         ctx.presence.change(f.room_id, f.user_id, f.username, f.online);
         break;
-      case 'member.joined':
+      case 'member.joined': // not logged (a room made or deleted): no seq, no line
       case 'member.left':
-        if (f.type === 'member.left') ctx.presence.change(f.room_id, f.member.user_id, f.member.username, false);
-        ctx.roomDialogs.membersChanged(f.room_id);
-        if (ctx.view.isOpen(f.room_id)) ctx.view.loadAbout();
+        membersChanged(f.room_id, f.member, f.type === 'member.left');
         break;
       case 'room.added':
         refresh();

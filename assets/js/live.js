@@ -75,7 +75,7 @@ export function startLive({ outbox, openRoom, handlers }) {
       if (state === 'open') {
         handlers.onConnection(true);
         outbox.flush();
-        // Membership is not in the seq log: catch up on it after a gap.
+        // Rooms I was added to or removed from meanwhile: catch up after a gap.
         if (connectedBefore) handlers.onReconnected();
         connectedBefore = true;
       } else if (state === 'unavailable') {

@@ -83,8 +83,8 @@ export function setupMessageExtras({ me, list, refreshRooms }) {
       } else if (e.type === 'message.pinned' || e.type === 'message.unpinned') {
         if (open) pins.onEvent(e);
         care.onEvent(e, open);
-      } else if (['room.updated', 'member.role_changed', 'room.disappearing_changed'].includes(e.type)) {
-        care.onEvent(e, open);
+      } else {
+        care.onEvent(e, open); // its line, if it has one (room-lines.js)
       }
     },
 

@@ -1,6 +1,7 @@
 // The short lines the timeline shows for changes to the room itself
 // (topic, name, archive, who may pin, pins, co-owners, the disappearing
-// timer): the same text live and when a history page brings them back.
+// timer, people joining and leaving): the same text live and when a
+// history page brings them back.
 
 import { t } from './i18n.js';
 import { timerLabel } from './disappearing.js';
@@ -17,6 +18,10 @@ export function changeText(e) {
       return t(e.role === 'owner' ? 'care.line.promoted' : 'care.line.demoted', { by: e.by_username, name: e.username });
     case 'room.disappearing_changed':
       return t('care.line.timer', { name: e.changed_by, timer: timerLabel(e.seconds) });
+    case 'member.joined':
+      return t(e.by_username ? 'care.line.added' : 'care.line.joined', { by: e.by_username, name: e.username });
+    case 'member.left': // reason: left, removed or banned (by someone)
+      return t(`care.line.${e.by_username && ['removed', 'banned'].includes(e.reason) ? e.reason : 'left'}`, { by: e.by_username, name: e.username });
     default:
       return null;
   }

@@ -31,6 +31,10 @@ enum WireEvent {
         room_id: RoomId,
         member: Member,
         joined: bool,
+        /// Absent from a node that did not log joins and leaves yet: that
+        /// node's room is told by the membership itself.
+        #[serde(default)]
+        logged: bool,
     },
     /// `one` session, or all of the user's but `keep` (if any).
     SessionsEnded {
@@ -114,6 +118,7 @@ fn to_wire(event: &Event) -> WireEvent {
             room_id: m.room_id,
             member: m.member.clone(),
             joined: m.joined,
+            logged: m.logged,
         },
         Event::Sessions(ended) => {
             let (one, keep) = match &ended.which {
@@ -145,10 +150,12 @@ fn from_wire(event: WireEvent) -> Result<Event, WireError> {
             room_id,
             member,
             joined,
+            logged,
         } => Event::Membership(MembershipChange {
             room_id,
             member,
             joined,
+            logged,
         }),
         WireEvent::SessionsEnded { user, one, keep } => {
             let which = match (one, keep) {

@@ -24,6 +24,7 @@ fn every_kind() -> Vec<Event> {
             room_id: RoomId(3),
             member,
             joined: true,
+            logged: true,
         }),
         Event::Sessions(SessionsEnded {
             user: UserId(7),

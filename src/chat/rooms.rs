@@ -137,7 +137,7 @@ impl Chat {
             self.refuse_banned(id, user.id).await?;
             // visible_room let us through without membership: the room is public.
             self.store
-                .add_member(id, user.id, Role::Member, Timestamp::now())
+                .add_member(id, user.id, Role::Member, Timestamp::now(), None)
                 .await?;
         }
         Ok(room)
@@ -166,7 +166,7 @@ impl Chat {
                 "Everyone is in general; it cannot be left.",
             ));
         }
-        if self.store.remove_member(id, user.id).await? {
+        if self.store.remove_member(id, user.id, None).await? {
             self.follow_group_name(id, user, None, Some(&user.username))
                 .await?;
         }
@@ -196,7 +196,7 @@ impl Chat {
         self.refuse_banned(id, member.id).await?;
         self.refuse_full_group(id).await?;
         self.store
-            .add_member(id, member.id, Role::Member, Timestamp::now())
+            .add_member(id, member.id, Role::Member, Timestamp::now(), Some(user.id))
             .await?;
         self.follow_group_name(id, user, Some(&member.username), None)
             .await?;
@@ -227,7 +227,11 @@ impl Chat {
                 "Everyone is in general; to keep someone out, an admin deactivates their account.",
             ));
         }
-        if !self.store.remove_member(id, member.id).await? {
+        if !self
+            .store
+            .remove_member(id, member.id, Some(user.id))
+            .await?
+        {
             return Err(Error::not_found(format!(
                 "{} is not in this room.",
                 member.username

@@ -1,8 +1,8 @@
 //! Events: what happened in a room, in the order it committed. Room events
-//! (message created, edited, deleted) carry the room's `seq` and can be
-//! replayed from the store; membership changes are delivered live in commit
-//! order but are not part of the seq log (a client that was away refetches
-//! the member list).
+//! (messages, edits, reactions, members joining and leaving, ...) carry the
+//! room's `seq` and can be replayed from the store. A membership change is
+//! also announced as a `MembershipChange`, which the hub and the caches act
+//! on (who may listen to a room); its room event is what people are told.
 
 // utoipa's ToSchema derive for `RoomChange` builds every variant's schema in
 // one local array (past clippy's 16 KiB with the role-change variant); it runs
@@ -132,6 +132,46 @@ pub enum RoomChange {
         by_user_id: UserId,
         by_username: String,
     },
+    /// `username` joined the room: by themselves (a public room, the room
+    /// of the invite link they signed up with), or added by `by_username`.
+    /// People in a room from its start have no such event: its creator and
+    /// the members it was made with (group conversations too), a direct
+    /// conversation's two, a new account in the rooms everyone is in
+    /// (`general`), and an import's members.
+    #[serde(rename = "member.joined")]
+    MemberJoined {
+        user_id: UserId,
+        username: String,
+        /// Who added them; absent when they joined by themselves.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_user_id: Option<UserId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_username: Option<String>,
+    },
+    /// `username` is no longer in the room; `reason` says why.
+    #[serde(rename = "member.left")]
+    MemberLeft {
+        user_id: UserId,
+        username: String,
+        reason: LeaveReason,
+        /// Who removed or banned them; absent when they left.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_user_id: Option<UserId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_username: Option<String>,
+    },
+}
+
+/// Why a `member.left`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// They left by themselves.
+    Left,
+    /// An owner removed them.
+    Removed,
+    /// An owner or an admin banned them (they cannot come back until unbanned).
+    Banned,
 }
 
 impl RoomEvent {
@@ -194,6 +234,11 @@ pub struct MembershipChange {
     pub room_id: RoomId,
     pub member: Member,
     pub joined: bool,
+    /// Whether a `member.joined` / `member.left` room event in the same
+    /// commit tells the room of it (then the hub sends nothing more to the
+    /// room; it still lets the person's own connections in or out). Changes
+    /// outside the log (a room made or deleted) are told without a seq.
+    pub logged: bool,
 }
 
 /// Sessions that ended (sign-out, sign-out everywhere, password change):
@@ -269,6 +314,37 @@ mod tests {
             r#"{"room_id":1,"seq":75,"type":"messages.expired","message_seqs":[62],"message_ids":[915]}"#
         );
         assert_eq!(RoomEvent::from_logged(&new).unwrap(), event);
+    }
+
+    #[test]
+    fn a_join_by_oneself_has_no_by_fields_and_a_removal_names_who_did_it() {
+        let joined = RoomEvent {
+            room_id: RoomId(4),
+            seq: Seq(9),
+            change: RoomChange::MemberJoined {
+                user_id: UserId(5),
+                username: "carol".into(),
+                by_user_id: None,
+                by_username: None,
+            },
+        };
+        let json = serde_json::to_string(&joined).unwrap();
+        assert_eq!(
+            json,
+            r#"{"room_id":4,"seq":9,"type":"member.joined","user_id":5,"username":"carol"}"#
+        );
+        assert_eq!(RoomEvent::from_logged(&json).unwrap(), joined);
+        let removed = r#"{"room_id":4,"seq":10,"type":"member.left","user_id":5,"username":"carol","reason":"removed","by_user_id":3,"by_username":"alice"}"#;
+        let event = RoomEvent::from_logged(removed).unwrap();
+        assert!(matches!(
+            event.change,
+            RoomChange::MemberLeft {
+                reason: LeaveReason::Removed,
+                by_user_id: Some(UserId(3)),
+                ..
+            }
+        ));
+        assert_eq!(serde_json::to_string(&event).unwrap(), removed);
     }
 
     #[test]

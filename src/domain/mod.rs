@@ -32,8 +32,8 @@ pub use device::Device;
 pub use directory::{Person, RoomAbout, RoomDetails};
 pub use emoji::{emoji_catalogue, Emoji, EmojiEntry};
 pub use event::{
-    Changed, EndedSessions, Event, MembershipChange, PastRoomEvent, RoomChange, RoomEvent,
-    RoomUpdate, SessionsEnded,
+    Changed, EndedSessions, Event, LeaveReason, MembershipChange, PastRoomEvent, RoomChange,
+    RoomEvent, RoomUpdate, SessionsEnded,
 };
 pub use files::{Attachment, PreviewSize};
 pub use ids::{MessageId, RoomId, Seq, UserId};

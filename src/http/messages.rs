@@ -36,8 +36,8 @@ pub struct HistoryResponse {
     /// The reactions on this page's messages, by message seq.
     pub reactions: Vec<ReactionGroup>,
     /// The changes to the room itself (`room.updated`, `member.role_changed`,
-    /// `room.disappearing_changed`, `message.pinned`, `message.unpinned`)
-    /// among this page's messages, oldest first: between the page before
+    /// `room.disappearing_changed`, `message.pinned`, `message.unpinned`,
+    /// `member.joined`, `member.left`) among this page's messages, oldest first: between the page before
     /// and the page after, so each is on one page.
     pub changes: Vec<crate::domain::PastRoomEvent>,
     /// The display names and avatars of this page's authors who set one

@@ -199,11 +199,13 @@ impl OutboundClient {
 
     /// POSTs `body` to `url` with `headers` and reads the reply up to the
     /// cap. Any status is a `Reply`; only failing to get one is an error.
+    /// `body` is anything reqwest sends without copying (a `Vec<u8>`, or
+    /// `Bytes` sharing a webhook event's encoded JSON).
     pub async fn post(
         &self,
         url: &Url,
         headers: HeaderMap,
-        body: Vec<u8>,
+        body: impl Into<reqwest::Body>,
     ) -> Result<Reply, OutboundError> {
         self.send(url, self.http.post(url.clone()).headers(headers).body(body))
             .await

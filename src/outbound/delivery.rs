@@ -91,6 +91,26 @@ pub struct Failure {
 #[async_trait]
 pub trait Deliver: Send + Sync {
     async fn deliver(&self, event: &OutboundEvent) -> std::result::Result<Delivered, Failure>;
+
+    /// Sends several events, in order, as one delivery: all taken or none
+    /// (a failure retries them all). Only called with more than one event
+    /// when the worker was built with [`DeliveryWorker::per_request`] above
+    /// 1. The default sends them one by one, stopping at the first failure
+    /// (the retry repeats the ones before it: at least once allows that).
+    async fn deliver_many(
+        &self,
+        events: &[OutboundEvent],
+    ) -> std::result::Result<Delivered, Failure> {
+        let mut last = Delivered {
+            status: 0,
+            latency: Duration::ZERO,
+            reply: Vec::new(),
+        };
+        for event in events {
+            last = self.deliver(event).await?;
+        }
+        Ok(last)
+    }
 }
 
 /// Hears about every attempt (the delivery log) and a pause (tell the
@@ -133,6 +153,8 @@ pub struct DeliveryWorker {
     observer: Arc<dyn DeliveryObserver>,
     retry: RetryPolicy,
     batch: usize,
+    per_request: usize,
+    gather: Duration,
     idle_poll: Duration,
     wake: Arc<Notify>,
 }
@@ -152,6 +174,8 @@ impl DeliveryWorker {
             observer: Arc::new(NoObserver),
             retry: RetryPolicy::default(),
             batch: 100,
+            per_request: 1,
+            gather: Duration::ZERO,
             idle_poll: Duration::from_secs(5),
             wake: Arc::new(Notify::new()),
         }
@@ -173,6 +197,27 @@ impl DeliveryWorker {
     #[must_use]
     pub fn batch(mut self, events: usize) -> Self {
         self.batch = events.max(1);
+        self
+    }
+
+    /// Events handed to the deliverer at once (default 1: one request per
+    /// event). Above 1, consecutive events go through
+    /// [`Deliver::deliver_many`], up to this many (and at most what one
+    /// `events_after` returned): one request, one signature, one round
+    /// trip for the lot, for receivers that take batches.
+    #[must_use]
+    pub fn per_request(mut self, events: usize) -> Self {
+        self.per_request = events.max(1);
+        self
+    }
+
+    /// How long a woken worker waits before reading (default none): events
+    /// committed meanwhile are read, and with `per_request` sent, together
+    /// rather than one read and one request each. Adds that much latency
+    /// to the first event after a quiet spell.
+    #[must_use]
+    pub fn gather(mut self, wait: Duration) -> Self {
+        self.gather = wait;
         self
     }
 
@@ -212,29 +257,36 @@ impl DeliveryWorker {
                     () = self.wake.notified() => {}
                     () = tokio::time::sleep(self.idle_poll) => {}
                 }
+                if !self.gather.is_zero() {
+                    tokio::time::sleep(self.gather).await;
+                }
                 continue;
             }
-            for event in events {
-                let slot = cursors.iter().position(|c| c.room == event.room);
-                // A source that repeats itself must not make us go backwards.
-                if slot.is_some_and(|i| event.seq <= cursors[i].seq) {
-                    continue;
-                }
-                if let Some(paused) = self.deliver_one(&event).await {
+            // A source that repeats itself must not make us go backwards.
+            // Each room's events come in ascending seq, so judging them all
+            // against the cursors as they stand now is judging each in turn.
+            let fresh: Vec<OutboundEvent> = events
+                .into_iter()
+                .filter(|e| !cursors.iter().any(|c| c.room == e.room && e.seq <= c.seq))
+                .collect();
+            for group in fresh.chunks(self.per_request) {
+                if let Some(paused) = self.deliver_group(group).await {
                     self.observer.paused(self.target, &paused);
                     return paused;
                 }
-                let cursor = Cursor {
-                    room: event.room,
-                    seq: event.seq,
-                };
-                match slot {
-                    Some(i) => cursors[i] = cursor,
-                    None => cursors.push(cursor),
-                }
-                // A failed save only widens what a restart redelivers.
-                if let Err(e) = self.store.save(self.target, cursor).await {
-                    tracing::warn!(target_id = self.target.0, error = %e, "outbound: cannot save cursor");
+                for event in group {
+                    let cursor = Cursor {
+                        room: event.room,
+                        seq: event.seq,
+                    };
+                    match cursors.iter().position(|c| c.room == event.room) {
+                        Some(i) => cursors[i] = cursor,
+                        None => cursors.push(cursor),
+                    }
+                    // A failed save only widens what a restart redelivers.
+                    if let Err(e) = self.store.save(self.target, cursor).await {
+                        tracing::warn!(target_id = self.target.0, error = %e, "outbound: cannot save cursor");
+                    }
                 }
             }
         }
@@ -249,12 +301,23 @@ impl DeliveryWorker {
         }
     }
 
-    async fn deliver_one(&self, event: &OutboundEvent) -> Option<Paused> {
+    /// Delivers `group` (one event, or several with `per_request` above 1),
+    /// retrying it whole; `Some` when the target pauses on it. The observer
+    /// hears of each attempt with the group's last event, the pause names
+    /// its first (the cursor stays before it).
+    async fn deliver_group(&self, group: &[OutboundEvent]) -> Option<Paused> {
+        let (Some(first), Some(last)) = (group.first(), group.last()) else {
+            return None;
+        };
         let mut failures = 0;
         loop {
-            let result = self.deliver.deliver(event).await;
+            let result = if group.len() == 1 {
+                self.deliver.deliver(first).await
+            } else {
+                self.deliver.deliver_many(group).await
+            };
             self.observer
-                .attempted(self.target, event, failures + 1, &result);
+                .attempted(self.target, last, failures + 1, &result);
             let Err(failure) = result else { return None };
             failures += 1;
             let next = if failure.permanent {
@@ -268,8 +331,8 @@ impl DeliveryWorker {
                 Retry::Pause => {
                     return Some(Paused {
                         target: self.target,
-                        room: event.room,
-                        seq: event.seq,
+                        room: first.room,
+                        seq: first.seq,
                         attempts: failures,
                         last_status: failure.status,
                         last_error: failure.message,

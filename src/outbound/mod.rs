@@ -39,7 +39,10 @@
 //!   `docs/webhooks.md`.
 //! - **Delivery** ([`DeliveryWorker`]): at least once, in seq order per room,
 //!   resumable from the stored cursor; backoff with full jitter
-//!   ([`RetryPolicy`]), then [`Paused`].
+//!   ([`RetryPolicy`]), then [`Paused`]. One request per event by default;
+//!   `per_request` (with `gather`) sends several in one signed
+//!   `{"events":[...]}` body, for receivers that opted in: a request costs
+//!   the server ~14 µs of CPU whatever it carries (BENCHMARKS.md, issue 19).
 
 mod client;
 mod delivery;
@@ -65,4 +68,4 @@ pub use retry::{parse_retry_after, Retry, RetryPolicy};
 pub use signing::{
     sign, verify, SignatureError, WebhookSecret, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
 };
-pub use webhook::{unix_now, WebhookSender, WebhookTarget, ROOM_HEADER, SEQ_HEADER};
+pub use webhook::{unix_now, WebhookSender, WebhookTarget, EVENTS_HEADER, ROOM_HEADER, SEQ_HEADER};

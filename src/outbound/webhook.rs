@@ -2,9 +2,11 @@
 //! the [`OutboundClient`], and says whether the receiver took it. It is the
 //! [`Deliver`]er a [`super::DeliveryWorker`] drives for a hook.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use url::Url;
 
@@ -19,6 +21,11 @@ use crate::domain::{RoomId, Seq};
 pub const ROOM_HEADER: &str = "Natter-Room";
 /// The event's seq in its room.
 pub const SEQ_HEADER: &str = "Natter-Seq";
+/// How many events a batched delivery carries.
+pub const EVENTS_HEADER: &str = "Natter-Events";
+
+const BATCH_OPEN: &[u8] = br#"{"events":["#;
+const BATCH_CLOSE: &[u8] = b"]}";
 
 /// Where a hook delivers and the secret it signs with.
 #[derive(Debug, Clone)]
@@ -77,18 +84,54 @@ impl WebhookSender {
     /// POSTs one signed event. A 2xx is delivered; anything else, or no
     /// answer, is a [`Failure`] (permanent for a refused URL or 410 Gone).
     pub async fn send(&self, event: &OutboundEvent) -> Result<Delivered, Failure> {
-        let now = unix_now();
-        let headers = Self::headers(
-            &self.target.secret,
-            now,
-            Some((event.room, event.seq)),
-            &event.body,
-        );
-        match self
-            .client
-            .post(&self.target.url, headers, event.body.to_vec())
+        // Shares the event's bytes: no copy per attempt.
+        let body = Bytes::from_owner(Arc::clone(&event.body));
+        self.post_signed(Some((event.room, event.seq)), 1, body)
             .await
-        {
+    }
+
+    /// POSTs several events as one signed body, `{"events":[...]}` with each
+    /// event's own JSON in order (every body must be one JSON object). The
+    /// headers name the last event's room and seq, `Natter-Events` how
+    /// many there are; a receiver de-duplicates each element by its
+    /// (`room_id`, `seq`). Judged as one: a 2xx takes them all.
+    pub async fn send_many(&self, events: &[OutboundEvent]) -> Result<Delivered, Failure> {
+        let Some(last) = events.last() else {
+            return Ok(Delivered {
+                status: 0,
+                latency: Duration::ZERO,
+                reply: Vec::new(),
+            });
+        };
+        let size = events.iter().map(|e| e.body.len() + 1).sum::<usize>();
+        let mut body = Vec::with_capacity(size + BATCH_OPEN.len() + BATCH_CLOSE.len());
+        body.extend_from_slice(BATCH_OPEN);
+        for (i, event) in events.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(&event.body);
+        }
+        body.extend_from_slice(BATCH_CLOSE);
+        self.post_signed(Some((last.room, last.seq)), events.len(), Bytes::from(body))
+            .await
+    }
+
+    async fn post_signed(
+        &self,
+        place: Option<(RoomId, Seq)>,
+        count: usize,
+        body: Bytes,
+    ) -> Result<Delivered, Failure> {
+        let now = unix_now();
+        let mut headers = Self::headers(&self.target.secret, now, place, &body);
+        if count > 1 {
+            headers.insert(
+                HeaderName::from_static("natter-events"),
+                HeaderValue::from(count),
+            );
+        }
+        match self.client.post(&self.target.url, headers, body).await {
             Ok(reply) => judge(reply, now),
             Err(e) => Err(Failure {
                 status: None,
@@ -104,6 +147,10 @@ impl WebhookSender {
 impl Deliver for WebhookSender {
     async fn deliver(&self, event: &OutboundEvent) -> Result<Delivered, Failure> {
         self.send(event).await
+    }
+
+    async fn deliver_many(&self, events: &[OutboundEvent]) -> Result<Delivered, Failure> {
+        self.send_many(events).await
     }
 }
 

@@ -169,6 +169,44 @@ impl Deliver for Hook {
         }
         result
     }
+
+    /// A batch (`{"events":[...]}`), used only once a hook's worker is built
+    /// with `per_request` above 1 — no hook opts in yet (BENCHMARKS.md,
+    /// "Issue 19: outgoing webhooks", says why one would). Skipped events
+    /// are left out; a reply is posted as the answer to the last event.
+    async fn deliver_many(
+        &self,
+        events: &[OutboundEvent],
+    ) -> std::result::Result<Delivered, Failure> {
+        let sent: Vec<OutboundEvent> = events
+            .iter()
+            .filter(|e| !e.body.is_empty())
+            .cloned()
+            .collect();
+        let (Some(last), true) = (sent.last(), sent.len() > 1) else {
+            // None or one to send: as a single delivery.
+            let one = sent.first().or(events.last());
+            return match one {
+                Some(event) => self.deliver(event).await,
+                None => Ok(Delivered {
+                    status: 0,
+                    latency: Duration::ZERO,
+                    reply: Vec::new(),
+                }),
+            };
+        };
+        let started = Instant::now();
+        let result = {
+            let _permit = self.deliveries.permits.acquire().await;
+            self.sender.send_many(&sent).await
+        };
+        let took = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        self.last_latency_ms.store(took, Ordering::Relaxed);
+        if let Ok(delivered) = &result {
+            self.post_reply(last, &delivered.reply).await;
+        }
+        result
+    }
 }
 
 impl Hook {

@@ -273,19 +273,22 @@ impl Hub {
             // For caches in front of the store; no listener is told.
             Event::Changed(_) => {}
             Event::Membership(m) => {
-                let frame = if m.joined {
-                    wire::encode(&Frame::MemberJoined {
-                        room_id: m.room_id,
-                        member: &m.member,
-                    })
-                } else {
-                    wire::encode(&Frame::MemberLeft {
-                        room_id: m.room_id,
-                        member: &m.member,
-                    })
-                };
                 let mut state = self.state.write().expect("hub lock");
-                if let Some(entry) = state.rooms.get(&m.room_id) {
+                // A logged change reached the room as its `member.joined` /
+                // `member.left` room event (with a seq): one frame each.
+                // Only changes outside the log are told here, without a seq.
+                if let Some(entry) = state.rooms.get(&m.room_id).filter(|_| !m.logged) {
+                    let frame = if m.joined {
+                        wire::encode(&Frame::MemberJoined {
+                            room_id: m.room_id,
+                            member: &m.member,
+                        })
+                    } else {
+                        wire::encode(&Frame::MemberLeft {
+                            room_id: m.room_id,
+                            member: &m.member,
+                        })
+                    };
                     Self::offer_room(
                         entry,
                         &Outbound::Room {

@@ -38,8 +38,9 @@ pub struct RoomAccess {
 }
 
 /// Every write here that adds or removes a membership announces
-/// `Event::Membership` (live clients hear it; the cached layer forgets
-/// access on it); other changes to `RoomAccess` announce
+/// `Event::Membership` (the hub and the cached layer act on it); joining
+/// and leaving also log `member.joined` / `member.left` in the room, in the
+/// same transaction. Other changes to `RoomAccess` announce
 /// `Changed::RoomAccess`.
 #[async_trait]
 pub trait Rooms: Send + Sync {
@@ -57,18 +58,26 @@ pub trait Rooms: Send + Sync {
     async fn access(&self, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>>;
     async fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>>;
     async fn public_rooms(&self, asking: UserId) -> StoreResult<Vec<RoomListing>>;
-    /// Adds the membership; a no-op when it exists.
+    /// Adds the membership and logs `member.joined` (`by`: who added them,
+    /// `None` when they joined by themselves); a no-op when it exists.
     async fn add_member(
         &self,
         room: RoomId,
         user: UserId,
         role: Role,
         now: Timestamp,
+        by: Option<UserId>,
     ) -> StoreResult<()>;
-    /// Removes the membership; returns whether there was one. When the
-    /// owner goes, the remaining member who joined first becomes the owner,
-    /// in the same transaction.
-    async fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool>;
+    /// Removes the membership and logs `member.left` (`by`: who removed
+    /// them, `None` when they left); returns whether there was one. When
+    /// the owner goes, the remaining member who joined first becomes the
+    /// owner, in the same transaction.
+    async fn remove_member(
+        &self,
+        room: RoomId,
+        user: UserId,
+        by: Option<UserId>,
+    ) -> StoreResult<bool>;
     async fn members(&self, room: RoomId) -> StoreResult<Vec<Member>>;
     /// The direct room of the two users, made on first use.
     async fn direct_room(&self, a: UserId, b: UserId, now: Timestamp) -> StoreResult<Room>;

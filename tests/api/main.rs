@@ -30,6 +30,7 @@ mod import_slack;
 mod integrations_support;
 mod limits;
 mod logs;
+mod member_events;
 mod messages;
 mod moderation;
 mod openapi;

@@ -74,7 +74,12 @@ async fn a_banned_member_is_removed_cannot_rejoin_and_every_action_is_in_the_aud
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     let (left, _) = ws.until("member.left").await;
-    assert_eq!(left["member"]["username"], "spammer");
+    assert_eq!(left["username"], "spammer");
+    assert_eq!(
+        (left["reason"].as_str(), left["by_username"].as_str()),
+        (Some("banned"), Some("owner"))
+    );
+    assert!(left["seq"].as_i64().is_some(), "a room event, in the log");
     let again = spammer
         .post(&format!("/api/v1/rooms/{room}/join"), json!({}))
         .await;

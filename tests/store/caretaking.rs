@@ -143,7 +143,7 @@ async fn bookmarks_stop_at_their_bound_and_leave_with_the_room() {
         );
         assert_eq!(s.saved_messages(bob.id, 1).await.unwrap().len(), 1);
         // Out of the room, out of the list.
-        s.remove_member(room.id, bob.id).await.unwrap();
+        s.remove_member(room.id, bob.id, None).await.unwrap();
         let saved = s.saved_messages(bob.id, 10).await.unwrap();
         assert_eq!(saved.len(), 1, "{}", b.name);
         assert!(s.saved_messages(alice.id, 10).await.unwrap().is_empty());

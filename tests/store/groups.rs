@@ -88,7 +88,7 @@ async fn a_group_is_found_again_by_exactly_its_members_on_any_node() {
         assert_eq!(groups, vec![room.id, pair.id], "{}", b.name);
         assert_eq!(s.groups_of(carol.id).await.unwrap(), vec![room.id]);
         // Once someone leaves, the set is another one.
-        assert!(s.remove_member(room.id, carol.id).await.unwrap());
+        assert!(s.remove_member(room.id, carol.id, None).await.unwrap());
         let (after, made) = s
             .open_group(alice.id, vec![bob.id, carol.id], "Plans".into(), now())
             .await

@@ -15,6 +15,7 @@ mod disappearing;
 mod files;
 mod groups;
 mod integrations;
+mod member_events;
 mod messages;
 mod nodes;
 mod operations;

@@ -80,7 +80,7 @@ async fn an_unknown_room_has_no_access_and_no_details() {
         let alice = user(s, "alice").await;
         assert!(s.access(RoomId(999), alice.id).await.unwrap().is_none());
         assert!(s.room_for(RoomId(999), alice.id).await.unwrap().is_none());
-        assert!(!s.remove_member(RoomId(999), alice.id).await.unwrap());
+        assert!(!s.remove_member(RoomId(999), alice.id, None).await.unwrap());
     })
     .await;
 }
@@ -90,7 +90,7 @@ async fn joining_twice_is_one_membership_and_a_direct_room_is_made_once() {
     each_backend(|b| async move {
         let s = &*b.store;
         let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
-        s.add_member(GENERAL, alice.id, Role::Member, now())
+        s.add_member(GENERAL, alice.id, Role::Member, now(), None)
             .await
             .unwrap();
         assert_eq!(s.members(GENERAL).await.unwrap().len(), 2, "{}", b.name);
@@ -113,7 +113,7 @@ async fn cached_access_follows_slow_mode_roles_leaving_and_a_new_room_at_once() 
             .unwrap();
         // Asked (and remembered) before bob is in it.
         assert_eq!(s.access(room.id, bob.id).await.unwrap().unwrap().role, None);
-        s.add_member(room.id, bob.id, Role::Member, now())
+        s.add_member(room.id, bob.id, Role::Member, now(), None)
             .await
             .unwrap();
         assert_eq!(
@@ -141,7 +141,7 @@ async fn cached_access_follows_slow_mode_roles_leaving_and_a_new_room_at_once() 
             s.access(room.id, bob.id).await.unwrap().unwrap().role,
             Some(Role::Owner)
         );
-        assert!(s.remove_member(room.id, bob.id).await.unwrap());
+        assert!(s.remove_member(room.id, bob.id, None).await.unwrap());
         assert_eq!(
             s.access(room.id, bob.id).await.unwrap().unwrap().role,
             None,
@@ -174,7 +174,7 @@ async fn when_the_owner_leaves_the_longest_member_takes_the_room_over() {
         new.members = vec![bob.id];
         let room = s.create_room(new, now()).await.unwrap();
         s.access(room.id, bob.id).await.unwrap();
-        assert!(s.remove_member(room.id, alice.id).await.unwrap());
+        assert!(s.remove_member(room.id, alice.id, None).await.unwrap());
         let access = s.access(room.id, bob.id).await.unwrap().unwrap();
         assert_eq!(access.role, Some(Role::Owner), "{}", b.name);
     })

@@ -2,6 +2,7 @@
 //! Names resolve through a stub, so nothing is asked of real DNS and no
 //! request leaves the machine.
 
+mod batch;
 pub(crate) mod client;
 mod command;
 mod delivery;

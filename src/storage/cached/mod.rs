@@ -177,12 +177,18 @@ impl<S: Store> Rooms for CachedStore<S> {
         user: UserId,
         role: Role,
         now: Timestamp,
+        by: Option<UserId>,
     ) -> StoreResult<()> {
-        self.inner.add_member(room, user, role, now).await
+        self.inner.add_member(room, user, role, now, by).await
     }
 
-    async fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
-        self.inner.remove_member(room, user).await
+    async fn remove_member(
+        &self,
+        room: RoomId,
+        user: UserId,
+        by: Option<UserId>,
+    ) -> StoreResult<bool> {
+        self.inner.remove_member(room, user, by).await
     }
 
     async fn members(&self, room: RoomId) -> StoreResult<Vec<Member>> {

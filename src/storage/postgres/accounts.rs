@@ -128,14 +128,22 @@ pub fn create_user(
          RETURNING room_id",
         &[&user.id.0, &Role::Member.as_str(), &now.millis()],
     )?;
+    // In every auto-join room from the start, as a room's first members
+    // are: no `member.joined` (the room would read as a list of sign-ups).
     for row in joined {
-        announce_joined(events, RoomId(row.try_get(0)?), &user);
+        events.push(Event::Membership(MembershipChange {
+            room_id: RoomId(row.try_get(0)?),
+            member: new_member(&user),
+            joined: true,
+            logged: false,
+        }));
     }
     Ok(user)
 }
 
-/// Adds a user made in this transaction to `room` (unless they are in it
-/// already, as in an auto-join room); announces only a real change.
+/// Adds a user made in this transaction to `room`, the room of their
+/// invite link (unless they are in it already, as in an auto-join room),
+/// and logs `member.joined`: that join is news to the room.
 pub(super) fn add_new_user_to(
     c: &mut impl GenericClient,
     events: &mut Vec<Event>,
@@ -149,23 +157,19 @@ pub(super) fn add_new_user_to(
         &[&room.0, &user.id.0, &Role::Member.as_str(), &now.millis()],
     )?;
     if added > 0 {
-        announce_joined(events, room, user);
+        super::memberships::log_joined(c, events, room, new_member(user), None, now)?;
     }
     Ok(())
 }
 
-fn announce_joined(events: &mut Vec<Event>, room: RoomId, user: &User) {
-    events.push(Event::Membership(MembershipChange {
-        room_id: room,
-        member: Member {
-            user_id: user.id,
-            username: user.username.clone(),
-            role: Role::Member,
-            // Nobody has set a profile for an account made just now.
-            profile: Profile::default(),
-        },
-        joined: true,
-    }));
+fn new_member(user: &User) -> Member {
+    Member {
+        user_id: user.id,
+        username: user.username.clone(),
+        role: Role::Member,
+        // Nobody has set a profile for an account made just now.
+        profile: Profile::default(),
+    }
 }
 
 pub fn user_by_name(c: &mut impl GenericClient, key: &str) -> StoreResult<Option<UserRecord>> {

@@ -187,7 +187,8 @@ pub fn room_changes_between(
         "SELECT payload, created_at FROM room_events
          WHERE room_id = $1 AND seq BETWEEN $2 AND $3
            AND payload::jsonb ->> 'type' IN ('room.updated', 'member.role_changed',
-               'room.disappearing_changed', 'message.pinned', 'message.unpinned')
+               'room.disappearing_changed', 'message.pinned', 'message.unpinned',
+               'member.joined', 'member.left')
          ORDER BY seq DESC LIMIT $4",
         &[&room.0, &first.0, &last.0, &i64::from(MAX_PAGE_CHANGES)],
     )?;

@@ -5,8 +5,8 @@ use postgres::GenericClient;
 
 use super::room_log::{log_event, next_seq};
 use crate::domain::{
-    Event, Member, MembershipChange, Profile, Reactor, Role, RoomChange, RoomEvent, RoomId, Seq,
-    Timestamp, UserId,
+    Event, LeaveReason, Member, MembershipChange, Profile, Reactor, Role, RoomChange, RoomEvent,
+    RoomId, Seq, Timestamp, UserId,
 };
 use crate::storage::{StoreError, StoreResult};
 
@@ -26,7 +26,9 @@ fn member(c: &mut impl GenericClient, user: UserId, role: Role) -> StoreResult<M
     })
 }
 
-/// Adds the membership unless it exists; announces only a real change.
+/// Adds the membership unless it exists, without a room event: for people
+/// in a room from its start (its creator and first members, a direct
+/// conversation's two). Announces only a real change.
 pub fn add_member(
     c: &mut impl GenericClient,
     events: &mut Vec<Event>,
@@ -35,27 +37,93 @@ pub fn add_member(
     role: Role,
     now: Timestamp,
 ) -> StoreResult<()> {
+    if insert_member(c, room, user, role, now)? {
+        let member = member(c, user, role)?;
+        events.push(membership(room, member, true, false));
+    }
+    Ok(())
+}
+
+/// Adds the membership unless it exists and logs `member.joined` (with
+/// `by`, who added them, when that is someone else), in the same
+/// transaction; a no-op when they are in the room already.
+pub fn join_member(
+    c: &mut impl GenericClient,
+    events: &mut Vec<Event>,
+    room: RoomId,
+    user: UserId,
+    role: Role,
+    now: Timestamp,
+    by: Option<UserId>,
+) -> StoreResult<()> {
+    if insert_member(c, room, user, role, now)? {
+        let member = member(c, user, role)?;
+        log_joined(c, events, room, member, by, now)?;
+    }
+    Ok(())
+}
+
+/// Logs `member.joined` for a membership added in this transaction and
+/// announces it.
+pub(super) fn log_joined(
+    c: &mut impl GenericClient,
+    events: &mut Vec<Event>,
+    room: RoomId,
+    member: Member,
+    by: Option<UserId>,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let by = by.filter(|by| *by != member.user_id);
+    let by_username = by.map(|by| username_of(c, by)).transpose()?;
+    let event = RoomEvent {
+        room_id: room,
+        seq: next_seq(c, room)?,
+        change: RoomChange::MemberJoined {
+            user_id: member.user_id,
+            username: member.username.clone(),
+            by_user_id: by,
+            by_username,
+        },
+    };
+    log_event(c, events, event, now)?;
+    events.push(membership(room, member, true, true));
+    Ok(())
+}
+
+fn insert_member(
+    c: &mut impl GenericClient,
+    room: RoomId,
+    user: UserId,
+    role: Role,
+    now: Timestamp,
+) -> StoreResult<bool> {
     let added = c.execute(
         "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (room_id, user_id) DO NOTHING",
         &[&room.0, &user.0, &role.as_str(), &now.millis()],
     )?;
-    if added > 0 {
-        let member = member(c, user, role)?;
-        events.push(Event::Membership(MembershipChange {
-            room_id: room,
-            member,
-            joined: true,
-        }));
-    }
-    Ok(())
+    Ok(added > 0)
 }
 
+fn membership(room: RoomId, member: Member, joined: bool, logged: bool) -> Event {
+    Event::Membership(MembershipChange {
+        room_id: room,
+        member,
+        joined,
+        logged,
+    })
+}
+
+/// Removes the membership and logs `member.left` with `reason` (and `by`,
+/// who removed or banned them), in the same transaction. Returns whether
+/// there was one.
 pub fn remove_member(
     c: &mut impl GenericClient,
     events: &mut Vec<Event>,
     room: RoomId,
     user: UserId,
+    reason: LeaveReason,
+    by: Option<UserId>,
 ) -> StoreResult<bool> {
     let removed = c.query_opt(
         "DELETE FROM memberships WHERE room_id = $1 AND user_id = $2 RETURNING role",
@@ -76,11 +144,23 @@ pub fn remove_member(
         )?;
     }
     let member = member(c, user, role)?;
-    events.push(Event::Membership(MembershipChange {
+    let by = by.filter(|by| *by != user);
+    let by_username = by.map(|by| username_of(c, by)).transpose()?;
+    let event = RoomEvent {
         room_id: room,
-        member,
-        joined: false,
-    }));
+        seq: next_seq(c, room)?,
+        change: RoomChange::MemberLeft {
+            user_id: user,
+            username: member.username.clone(),
+            reason,
+            by_user_id: by,
+            by_username,
+        },
+    };
+    // Logged before the membership goes from the hub, so the person's own
+    // other devices are told too.
+    log_event(c, events, event, Timestamp::now())?;
+    events.push(membership(room, member, false, true));
     Ok(true)
 }
 

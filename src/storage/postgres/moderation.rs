@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use postgres::GenericClient;
 
 use super::PgStore;
-use crate::domain::{AuditRecord, Event, RoomId, Timestamp, UserId};
+use crate::domain::{AuditRecord, Event, LeaveReason, RoomId, Timestamp, UserId};
 use crate::storage::{AuditEntry, Moderation, StoreResult};
 
 /// Bans the user from the room and removes their membership, in one
@@ -23,7 +23,7 @@ pub fn ban_member(
          ON CONFLICT DO NOTHING",
         &[&room.0, &user.0, &by.0, &now.millis()],
     )?;
-    super::memberships::remove_member(c, events, room, user)
+    super::memberships::remove_member(c, events, room, user, LeaveReason::Banned, Some(by))
 }
 
 pub fn unban_member(c: &mut impl GenericClient, room: RoomId, user: UserId) -> StoreResult<bool> {

@@ -116,6 +116,8 @@ pub fn delete_room(
             room_id: room,
             member,
             joined: false,
+            // The room and its log are gone: told without a seq.
+            logged: false,
         })
     }));
     // Non-members' answers too: the room is gone.

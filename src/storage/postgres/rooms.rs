@@ -9,8 +9,8 @@ use postgres::{GenericClient, Row};
 use super::memberships;
 use super::PgStore;
 use crate::domain::{
-    Changed, Event, Member, Role, Room, RoomId, RoomKind, RoomListing, RoomSummary, Seq, Timestamp,
-    UserId,
+    Changed, Event, LeaveReason, Member, Role, Room, RoomId, RoomKind, RoomListing, RoomSummary,
+    Seq, Timestamp, UserId,
 };
 use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, StoreError, StoreResult};
 
@@ -48,15 +48,26 @@ impl Rooms for PgStore {
         user: UserId,
         role: Role,
         now: Timestamp,
+        by: Option<UserId>,
     ) -> StoreResult<()> {
         self.writer
-            .write(move |c, ev| memberships::add_member(c, ev, room, user, role, now))
+            .write(move |c, ev| memberships::join_member(c, ev, room, user, role, now, by))
             .await
     }
 
-    async fn remove_member(&self, room: RoomId, user: UserId) -> StoreResult<bool> {
+    async fn remove_member(
+        &self,
+        room: RoomId,
+        user: UserId,
+        by: Option<UserId>,
+    ) -> StoreResult<bool> {
+        let reason = if by.is_some_and(|by| by != user) {
+            LeaveReason::Removed
+        } else {
+            LeaveReason::Left
+        };
         self.writer
-            .write(move |c, ev| memberships::remove_member(c, ev, room, user))
+            .write(move |c, ev| memberships::remove_member(c, ev, room, user, reason, by))
             .await
     }
 

@@ -121,6 +121,8 @@ pub fn create_user(
         .prepare_cached("SELECT id FROM rooms WHERE auto_join = 1")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
+    // In every auto-join room from the start, as a room's first members
+    // are: no `member.joined` (the room would read as a list of sign-ups).
     for room in rooms {
         super::memberships::add_member(c, events, RoomId(room), user.id, Role::Member, now)?;
     }

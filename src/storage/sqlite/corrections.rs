@@ -213,7 +213,8 @@ pub fn room_changes_between(
         "SELECT payload, created_at FROM room_events
          WHERE room_id = ?1 AND seq BETWEEN ?2 AND ?3
            AND json_extract(payload, '$.type') IN ('room.updated', 'member.role_changed',
-               'room.disappearing_changed', 'message.pinned', 'message.unpinned')
+               'room.disappearing_changed', 'message.pinned', 'message.unpinned',
+               'member.joined', 'member.left')
          ORDER BY seq DESC LIMIT ?4",
     )?;
     let mut changes = stmt

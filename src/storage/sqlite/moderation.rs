@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::SqliteStore;
-use crate::domain::{AuditRecord, Event, RoomId, Timestamp, UserId};
+use crate::domain::{AuditRecord, Event, LeaveReason, RoomId, Timestamp, UserId};
 use crate::storage::Moderation;
 use crate::storage::{AuditEntry, StoreResult};
 use async_trait::async_trait;
@@ -23,7 +23,7 @@ pub fn ban_member(
          ON CONFLICT DO NOTHING",
     )?
     .execute(params![room.0, user.0, by.0, now.millis()])?;
-    super::memberships::remove_member(c, events, room, user)
+    super::memberships::remove_member(c, events, room, user, LeaveReason::Banned, Some(by))
 }
 
 pub fn unban_member(c: &Connection, room: RoomId, user: UserId) -> StoreResult<bool> {

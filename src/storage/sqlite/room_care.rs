@@ -268,6 +268,8 @@ pub fn delete_room(c: &Connection, events: &mut Vec<Event>, room: RoomId) -> Sto
             room_id: room,
             member,
             joined: false,
+            // The room and its log are gone: told without a seq.
+            logged: false,
         })
     }));
     // Non-members' answers too: the room is gone.

@@ -206,7 +206,7 @@ pub fn create_user_with_invite(
     };
     let user = super::accounts::create_user(c, events, username, key, password_hash, now)?;
     if let Some(room) = room {
-        super::memberships::add_member(c, events, RoomId(room), user.id, Role::Member, now)?;
+        super::memberships::join_member(c, events, RoomId(room), user.id, Role::Member, now, None)?;
     }
     Ok(user)
 }

@@ -161,19 +161,50 @@ async fn receive(
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or(-1)
     };
+    // A batched delivery (`Natter-Events`) carries `{"events":[...]}`:
+    // each element is judged as one delivery would be.
+    if headers.contains_key("natter-events") {
+        let Ok(batch) = serde_json::from_slice::<Batch>(&body) else {
+            return StatusCode::BAD_REQUEST;
+        };
+        let mut t = tally.lock().unwrap();
+        for e in batch.events {
+            t.keep(e.room_id, e.seq, e.kind == "message.created");
+        }
+        return StatusCode::NO_CONTENT;
+    }
     let (room, seq) = (number("natter-room"), number("natter-seq"));
     let created = memchr(&body, br#""type":"message.created""#);
-    let mut t = tally.lock().unwrap();
-    let last = t.last.entry(room).or_insert(0);
-    if seq <= *last {
-        t.duplicates += 1;
-    } else {
-        *last = seq;
-        if created {
-            t.kept += 1;
+    tally.lock().unwrap().keep(room, seq, created);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(serde::Deserialize)]
+struct Batch {
+    events: Vec<BatchEvent>,
+}
+
+#[derive(serde::Deserialize)]
+struct BatchEvent {
+    room_id: i64,
+    seq: i64,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+impl Tally {
+    /// Keeps a new (room, seq), counts one seen before as a duplicate.
+    fn keep(&mut self, room: i64, seq: i64, created: bool) {
+        let last = self.last.entry(room).or_insert(0);
+        if seq <= *last {
+            self.duplicates += 1;
+        } else {
+            *last = seq;
+            if created {
+                self.kept += 1;
+            }
         }
     }
-    StatusCode::NO_CONTENT
 }
 
 fn memchr(haystack: &[u8], needle: &[u8]) -> bool {
