@@ -40,6 +40,7 @@ mod room_seqs;
 mod rooms;
 mod search;
 mod search_queue;
+mod send_limits;
 mod server;
 mod status;
 mod upload_quota;
