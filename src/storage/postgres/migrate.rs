@@ -30,14 +30,11 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 5,
-    Migration {
-        version: 5,
         sql: include_str!("../../../migrations/postgres/0005_outhook_batches.sql"),
     },
     Migration {
         version: 6,
         sql: include_str!("../../../migrations/postgres/0006_send_limits.sql"),
-    },
     },
 ];
 

@@ -106,16 +106,12 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 19,
-    Migration {
-        version: 19,
         sql: include_str!("../../../migrations/sqlite/0019_outhook_batches.sql"),
         then: None,
     },
     Migration {
         version: 20,
         sql: include_str!("../../../migrations/sqlite/0020_send_limits.sql"),
-        then: None,
-    },
         then: None,
     },
 ];
