@@ -140,6 +140,9 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         }
         let after = std::fs::metadata(&db).unwrap().len();
-        assert!(after > 8_000_000, "the database file holds the 8 MB: {after}");
+        assert!(
+            after > 8_000_000,
+            "the database file holds the 8 MB: {after}"
+        );
     }
 }
