@@ -13,10 +13,11 @@
 //!
 //! A receiver that is down holds up only its own worker: the commit path
 //! pays an atomic load (no hooks) or a lock and a `Notify` per batch.
-//! With several nodes each would deliver every hook (not yet supported:
-//! hooks belong to one node, like the SQLite backend).
+//! With several nodes on one database each hook is delivered by one node
+//! at a time, the one holding its lease (`owner`).
 
 mod ledger;
+mod owner;
 mod payload;
 mod registry;
 mod worker;
@@ -57,11 +58,20 @@ pub struct Deliveries {
     ledger: Arc<Ledger>,
     permits: Semaphore,
     retry: RetryPolicy,
+    /// This node's name in the hooks' leases.
+    node: String,
+    /// Taken by whatever starts or stops workers, so a claim never
+    /// restarts a hook being paused here.
+    claims: tokio::sync::Mutex<owner::Claims>,
+    /// On a cluster other nodes commit events too, and this node's commits
+    /// wake its workers only for its own: each renewal wakes them all.
+    cluster: bool,
 }
 
 impl Deliveries {
-    /// Starts the workers of every hook that is not paused, resuming each
-    /// from its stored cursor.
+    /// Starts the workers of the hooks this node holds (every hook not
+    /// paused, with one node), resuming each from its stored cursor, and
+    /// keeps holding them.
     pub async fn start(
         chat: Arc<Chat>,
         store: Arc<dyn Store>,
@@ -83,17 +93,12 @@ impl Deliveries {
                 ..RetryPolicy::default()
             },
             store,
+            node: owner::node_name(),
+            claims: tokio::sync::Mutex::default(),
+            cluster: !config.bus_url.is_none(),
         });
-        // A backend without outgoing webhooks yet (PostgreSQL, for now)
-        // serves everything else.
-        match deliveries.store.active_out_hooks().await {
-            Ok(hooks) => {
-                for hook in hooks {
-                    deliveries.run(hook);
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "outgoing webhooks are not delivered"),
-        }
+        deliveries.claim().await;
+        deliveries.keep_claiming();
         Ok(deliveries)
     }
 
@@ -137,10 +142,11 @@ impl Deliveries {
                 },
             )
             .await?;
-        let info = hook.info.clone();
-        self.run(hook);
+        // Started by the node that takes it (this one, unless another
+        // node's renewal came first).
+        self.claim().await;
         Ok(MadeOutHook {
-            info,
+            info: hook.info,
             secret: secret.expose().to_owned(),
         })
     }
@@ -149,7 +155,9 @@ impl Deliveries {
         self.chat.room_out_hooks(me, room).await
     }
 
-    /// Pauses or resumes a hook; resuming starts from its cursor.
+    /// Pauses or resumes a hook; resuming starts from its cursor. On
+    /// another node holding it, it stops or starts at that node's next
+    /// renewal.
     pub async fn set_paused(
         self: &Arc<Self>,
         me: &User,
@@ -157,23 +165,26 @@ impl Deliveries {
         id: i64,
         paused: bool,
     ) -> Result<OutHookInfo> {
-        if paused {
-            self.registry.remove(id, false);
-            self.ledger.flush(id).await;
-        }
-        let info = self.chat.pause_out_hook(me, room, id, paused).await?;
-        if !paused && !self.registry.is_running(id) {
-            if let Some(hook) = self.store.out_hook(id).await? {
-                self.run(hook);
+        // Checked before anything stops: a caller who may not manage the
+        // hook changes nothing.
+        self.chat.managed_out_hook(me, room, id).await?;
+        let info = {
+            let _claims = self.claims.lock().await;
+            if paused {
+                self.registry.remove(id, false);
+                self.ledger.flush(id).await;
             }
+            self.chat.pause_out_hook(me, room, id, paused).await?
+        };
+        if !paused {
+            self.claim().await;
         }
         Ok(info)
     }
 
     pub async fn delete(&self, me: &User, room: RoomId, id: i64) -> Result<()> {
-        // Checked before anything stops: a caller who may not manage the
-        // hook changes nothing.
         self.chat.managed_out_hook(me, room, id).await?;
+        let _claims = self.claims.lock().await;
         self.registry.remove(id, false);
         self.ledger.forget(id);
         self.chat.delete_out_hook(me, room, id).await

@@ -60,6 +60,20 @@ impl Registry {
         self.any.store(!w.by_hook.is_empty(), Ordering::Release);
     }
 
+    /// The hooks with a worker here (running or just ended).
+    pub(super) fn ids(&self) -> Vec<i64> {
+        let w = self.inner.lock().expect("hook registry lock");
+        w.by_hook.keys().copied().collect()
+    }
+
+    /// Wakes every worker (to look for events other nodes committed).
+    pub(super) fn wake_all(&self) {
+        let w = self.inner.lock().expect("hook registry lock");
+        for (_, worker) in w.by_hook.values() {
+            worker.wake();
+        }
+    }
+
     pub(super) fn is_running(&self, id: i64) -> bool {
         self.inner
             .lock()

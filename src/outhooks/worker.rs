@@ -227,10 +227,12 @@ impl DeliveryObserver for Hook {
         let id = target.0;
         tokio::spawn(async move {
             deliveries.ledger.flush(id).await;
-            deliveries.registry.remove(id, true);
             if let Err(e) = deliveries.chat.out_hook_failed(id, &reason).await {
                 tracing::warn!(hook = id, error = %e, "outgoing webhook: cannot record the pause");
             }
+            // Forgotten once the pause is stored: until then the ended
+            // worker keeps the next claim from starting it again.
+            deliveries.registry.remove(id, true);
         });
     }
 }

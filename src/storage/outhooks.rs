@@ -44,6 +44,13 @@ pub trait OutHooks: Send + Sync {
     async fn out_hook(&self, id: i64) -> StoreResult<Option<OutHook>>;
     /// Every hook that is not paused (to start their workers).
     async fn active_out_hooks(&self) -> StoreResult<Vec<OutHook>>;
+    /// Which hooks `node` delivers: renews its leases on the hooks it holds
+    /// and takes those no node holds (new, or whose holder stopped renewing),
+    /// each for `lease_ms` by the store's clock; answers the ids of the
+    /// hooks not paused that `node` holds now, oldest first. No other node
+    /// gets them until its lease runs out, so several nodes on one
+    /// database deliver each hook once. SQLite has one node: all of them.
+    async fn claim_out_hooks(&self, node: &str, lease_ms: u32) -> StoreResult<Vec<i64>>;
     /// `false` when there is no such hook.
     async fn delete_out_hook(&self, id: i64) -> StoreResult<bool>;
     /// Pauses (`Some((when, why))`) or resumes (`None`) the hook; `false`

@@ -155,17 +155,6 @@ where
     }
 }
 
-/// Runs `check` against a fresh SQLite store only: for an area not on
-/// PostgreSQL yet (outgoing webhooks), said in the test's output.
-pub async fn sqlite_only<F, Fut>(check: F)
-where
-    F: Fn(Backend) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    eprintln!("backend: sqlite only (this area is not on PostgreSQL yet)");
-    check(sqlite()).await;
-}
-
 /// The room every new user joins.
 pub const GENERAL: RoomId = RoomId(1);
 

@@ -1,11 +1,17 @@
 //! Outgoing webhooks: what any backend must keep — a hook starting at its
-//! room's end, a bound per room, cursors that only move forward, and a
-//! delivery log trimmed to the newest attempts.
+//! room's end, a bound per room, cursors that only move forward, a
+//! delivery log trimmed to the newest attempts, and the hooks a node
+//! holds; on PostgreSQL also that two nodes never hold one hook at once.
 
-use natter::domain::{DeliveryAttempt, Seq, Timestamp};
-use natter::storage::{DeliveryProgress, NewOutHook, StoreError};
+use std::sync::Arc;
 
-use crate::{now, post, sqlite_only, user, GENERAL};
+use natter::domain::{DeliveryAttempt, Seq, Timestamp, UserId};
+use natter::ops::metrics::CommitMetrics;
+use natter::storage::postgres::PgStore;
+use natter::storage::{DeliveryProgress, Listeners, NewOutHook, Store, StoreError};
+
+use crate::scratch_postgres::{server_url, ScratchSchema};
+use crate::{each_backend, now, post, user, Heard, GENERAL};
 
 fn attempt(seq: i64) -> DeliveryAttempt {
     DeliveryAttempt {
@@ -21,7 +27,7 @@ fn attempt(seq: i64) -> DeliveryAttempt {
 
 #[tokio::test]
 async fn a_hook_starts_at_its_rooms_end_and_its_cursor_only_moves_forward() {
-    sqlite_only(|b| async move {
+    each_backend(|b| async move {
         let s = &*b.store;
         let alice = user(s, "alice").await;
         let bot = s
@@ -100,7 +106,7 @@ async fn a_hook_starts_at_its_rooms_end_and_its_cursor_only_moves_forward() {
 
 #[tokio::test]
 async fn the_delivery_log_keeps_only_the_newest_attempts() {
-    sqlite_only(|b| async move {
+    each_backend(|b| async move {
         let s = &*b.store;
         let alice = user(s, "alice").await;
         let bot = s
@@ -141,4 +147,108 @@ async fn the_delivery_log_keeps_only_the_newest_attempts() {
         assert_eq!(log[0].status, Some(204));
     })
     .await;
+}
+
+fn new_hook(bot: UserId, made_by: UserId, name: &str) -> NewOutHook {
+    NewOutHook {
+        room: GENERAL,
+        bot,
+        made_by,
+        name: name.into(),
+        url: "https://example.com/hook".into(),
+        secret: "whsec_x".into(),
+        now: now(),
+    }
+}
+
+/// Two hooks in the general room, made by a fresh user's bot; their ids.
+async fn two_hooks(s: &dyn Store) -> [i64; 2] {
+    let alice = user(s, "alice").await;
+    let bot = s
+        .create_bot(alice.id, "Relay", "relay", None, now())
+        .await
+        .unwrap();
+    let mut ids = [0; 2];
+    for (i, id) in ids.iter_mut().enumerate() {
+        let made = s.create_out_hook(new_hook(bot.user_id, alice.id, &format!("h{i}")), 10);
+        *id = made.await.unwrap().info.id;
+    }
+    ids
+}
+
+#[tokio::test]
+async fn a_node_holds_every_hook_not_paused_and_lets_go_of_paused_and_deleted_ones() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let [one, two] = two_hooks(s).await;
+        assert_eq!(s.claim_out_hooks("a", 5000).await.unwrap(), vec![one, two]);
+        s.set_out_hook_paused(one, Some((now(), "down".into())))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.claim_out_hooks("a", 5000).await.unwrap(),
+            vec![two],
+            "{}",
+            b.name
+        );
+        s.delete_out_hook(two).await.unwrap();
+        assert_eq!(
+            s.claim_out_hooks("a", 5000).await.unwrap(),
+            Vec::<i64>::new()
+        );
+        s.set_out_hook_paused(one, None).await.unwrap();
+        assert_eq!(s.claim_out_hooks("a", 5000).await.unwrap(), vec![one]);
+    })
+    .await;
+}
+
+/// Two nodes' stores on one fresh schema.
+fn two_nodes(server: &str) -> (ScratchSchema, [Arc<dyn Store>; 2]) {
+    let schema = ScratchSchema::new(server);
+    let open = || -> Arc<dyn Store> {
+        let listeners = Listeners::fanout(Arc::new(Heard::default()));
+        Arc::new(PgStore::open(&schema.url, listeners, CommitMetrics::default()).unwrap())
+    };
+    let nodes = [open(), open()];
+    (schema, nodes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_two_nodes_each_hook_is_held_by_one_until_its_lease_runs_out() {
+    let Some(server) = server_url() else {
+        eprintln!("NATTER_TEST_POSTGRES_URL is not set: the two-node test is skipped");
+        return;
+    };
+    let (_schema, [a, b]) = two_nodes(&server);
+    let ids = two_hooks(&*a).await;
+    // Claimed at the same moment: each hook goes to one of them.
+    let (by_a, by_b) = tokio::join!(
+        a.claim_out_hooks("a", 60_000),
+        b.claim_out_hooks("b", 60_000)
+    );
+    let (by_a, by_b) = (by_a.unwrap(), by_b.unwrap());
+    let mut all = [by_a.clone(), by_b.clone()].concat();
+    all.sort_unstable();
+    assert_eq!(all, ids, "every hook held, none by both: {by_a:?} {by_b:?}");
+    // Renewing keeps them where they are.
+    assert_eq!(a.claim_out_hooks("a", 60_000).await.unwrap(), by_a);
+    assert_eq!(b.claim_out_hooks("b", 60_000).await.unwrap(), by_b);
+
+    // Node a stops renewing (its last lease ends at once): b takes its
+    // hooks, and a gets them back no more.
+    a.claim_out_hooks("a", 0).await.unwrap();
+    let mut taken = Vec::new();
+    for _ in 0..100 {
+        taken = b.claim_out_hooks("b", 60_000).await.unwrap();
+        if taken.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(taken, ids, "b holds every hook once a's lease ran out");
+    assert_eq!(
+        a.claim_out_hooks("a", 60_000).await.unwrap(),
+        Vec::<i64>::new()
+    );
+    std::thread::spawn(move || drop((a, b))).join().unwrap();
 }

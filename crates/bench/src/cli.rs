@@ -184,6 +184,12 @@ pub struct Opts {
     #[arg(long)]
     pub due_in: Option<f64>,
 
+    /// Nodes of one chat started from --server-bin with the same --server-arg
+    /// (more than one needs a shared PostgreSQL --database-url and a --bus-url);
+    /// clients and senders are spread over them, CPU and memory are summed
+    #[arg(long, default_value_t = 1, requires = "server_bin")]
+    pub nodes: usize,
+
     /// Extra arguments for the server started with --server-bin (repeatable)
     #[arg(long = "server-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub server_args: Vec<String>,

@@ -70,6 +70,21 @@ pub struct ServerReport {
     /// CPU seconds of the generator's own processes (coordinator and
     /// workers, whole run): it shares the cores with the server.
     pub generator_cpu_secs: f64,
+    /// With `--nodes` above 1: each node's share, the first node first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<NodeReport>,
+}
+
+/// One node of several: its CPU over the measured phase, its memory at the
+/// end, and the send -> receive latency of the clients connected to it.
+#[derive(Debug, Default, Serialize)]
+pub struct NodeReport {
+    pub pid: u32,
+    pub cpu_secs: f64,
+    pub rss_end_kib: u64,
+    pub clients: u64,
+    pub deliveries: u64,
+    pub latency: Summary,
 }
 
 #[derive(Debug, Serialize)]
@@ -155,27 +170,7 @@ impl Report {
             "machine          {} cores, {}, kernel {} (generator on the same cores)",
             self.machine.nproc, self.machine.cpu, self.machine.kernel
         );
-        let s = &self.server;
-        if let Some(st) = &s.startup {
-            println!(
-                "server start     listening after {:.1} ms, ready (health 200) after {:.1} ms, idle RSS {:.1} MiB",
-                st.listening_ms,
-                st.ready_ms,
-                kib_to_mib(st.idle_rss_kib)
-            );
-        }
-        println!(
-            "server load      {:.2} CPU s in {:.2} s = {:.2} cores; RSS {:.1} MiB, peak {:.1} MiB",
-            s.cpu_secs,
-            s.wall_secs,
-            s.cores,
-            kib_to_mib(s.rss_end_kib),
-            kib_to_mib(s.peak_rss_kib)
-        );
-        println!(
-            "generator        {:.2} CPU s (coordinator + workers, whole run)",
-            s.generator_cpu_secs
-        );
+        self.server.print();
         println!(
             "setup            {:.2} s (sign-ups, rooms, joins)",
             self.setup_secs
@@ -241,6 +236,43 @@ impl Report {
             println!("                 {e}");
         }
         println!("result           {}", if self.ok { "OK" } else { "FAILED" });
+    }
+}
+
+impl ServerReport {
+    fn print(&self) {
+        let s = self;
+        if let Some(st) = &s.startup {
+            println!(
+                "server start     listening after {:.1} ms, ready (health 200) after {:.1} ms, idle RSS {:.1} MiB",
+                st.listening_ms,
+                st.ready_ms,
+                kib_to_mib(st.idle_rss_kib)
+            );
+        }
+        println!(
+            "server load      {:.2} CPU s in {:.2} s = {:.2} cores; RSS {:.1} MiB, peak {:.1} MiB",
+            s.cpu_secs,
+            s.wall_secs,
+            s.cores,
+            kib_to_mib(s.rss_end_kib),
+            kib_to_mib(s.peak_rss_kib)
+        );
+        for (i, n) in s.nodes.iter().enumerate() {
+            println!(
+                "node {i} (pid {})  {:.2} CPU s, RSS {:.1} MiB; {} clients, {} deliveries, send->receive {}",
+                n.pid,
+                n.cpu_secs,
+                kib_to_mib(n.rss_end_kib),
+                n.clients,
+                n.deliveries,
+                n.latency
+            );
+        }
+        println!(
+            "generator        {:.2} CPU s (coordinator + workers, whole run)",
+            s.generator_cpu_secs
+        );
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Server {
     pub url: Url,
     pub pid: u32,
     pub startup: Option<Startup>,
+    /// The other nodes of the same chat (`--nodes`), sharing its database
+    /// and bus; clients are spread over all of them.
+    pub peers: Vec<Server>,
     // Kept for their Drop: the child is killed and the data removed.
     child: Option<Child>,
     _data: Option<tempfile::TempDir>,
@@ -42,6 +45,7 @@ impl Server {
             url,
             pid,
             startup: None,
+            peers: Vec::new(),
             child: None,
             _data: None,
         })
@@ -51,6 +55,22 @@ impl Server {
         let data = tempfile::Builder::new().prefix("natter-bench-").tempdir()?;
         let path = data.path().to_owned();
         Self::launch(bin, extra_args, &path, Some(data)).await
+    }
+
+    /// Starts `nodes` servers with the same arguments (for more than one,
+    /// they must name one PostgreSQL `--database-url` and a `--bus-url`);
+    /// the first is the one setup talks to.
+    pub async fn start_nodes(bin: &Path, extra_args: &[String], nodes: usize) -> Result<Self> {
+        let mut first = Self::start(bin, extra_args).await?;
+        for _ in 1..nodes.max(1) {
+            first.peers.push(Self::start(bin, extra_args).await?);
+        }
+        Ok(first)
+    }
+
+    /// Every node, this one first.
+    pub fn nodes(&self) -> impl Iterator<Item = &Server> {
+        std::iter::once(self).chain(&self.peers)
     }
 
     /// Starts the server on a data directory the caller keeps (and may
@@ -126,6 +146,7 @@ impl Server {
                 ready_ms,
                 idle_rss_kib,
             }),
+            peers: Vec::new(),
             child: Some(child),
             _data: owned,
         })
@@ -140,8 +161,20 @@ impl Server {
         Ok(())
     }
 
+    /// The whole chat's reading: CPU and memory summed over its nodes.
     pub fn sample(&self) -> Result<ProcSample> {
-        proc::sample(self.pid)
+        let mut total = ProcSample::default();
+        for node in self.node_samples()? {
+            total.cpu_secs += node.cpu_secs;
+            total.rss_kib += node.rss_kib;
+            total.hwm_kib += node.hwm_kib;
+        }
+        Ok(total)
+    }
+
+    /// One reading per node, this one first.
+    pub fn node_samples(&self) -> Result<Vec<ProcSample>> {
+        self.nodes().map(|n| proc::sample(n.pid)).collect()
     }
 
     /// The stream's `ws://` URL.
@@ -149,6 +182,11 @@ impl Server {
         let mut url = self.url.clone();
         let _ = url.set_scheme("ws");
         url.join("/api/v1/stream").expect("valid path").to_string()
+    }
+
+    /// Every node's stream URL, this one first: client `i` uses `i % len`.
+    pub fn stream_urls(&self) -> Vec<String> {
+        self.nodes().map(Server::stream_url).collect()
     }
 }
 

@@ -1,7 +1,8 @@
 //! The coordinator's side of the worker processes: it re-executes its own
 //! binary with `--worker`, hands each one its clients, sends commands and
 //! gathers their JSON reports. Clients are spread round-robin, so every
-//! room has members in every worker.
+//! room has members in every worker (and, with several nodes, on every
+//! node: worker `i` connects to node `i % nodes`).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -32,7 +33,7 @@ pub fn count_for(clients: usize, per_worker: usize, forced: Option<usize>) -> us
 impl Workers {
     pub async fn spawn(
         count: usize,
-        stream_url: &str,
+        stream_urls: &[String],
         clients: Vec<ClientJob>,
         connect_concurrency: usize,
         read_pause_us: u64,
@@ -56,7 +57,9 @@ impl Workers {
             let stdout = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
             let job = Job {
                 index,
-                stream_url: stream_url.to_owned(),
+                // Worker `i` talks to node `i % nodes`: with a count that is
+                // a multiple of the nodes, each node gets an equal share.
+                stream_url: stream_urls[index % stream_urls.len()].clone(),
                 clients: share,
                 connect_concurrency,
                 read_pause_us,

@@ -218,6 +218,7 @@ forward!(OutHooks {
     fn out_hooks_of_room(&self, room: RoomId) -> StoreResult<Vec<OutHook>>;
     fn out_hook(&self, id: i64) -> StoreResult<Option<OutHook>>;
     fn active_out_hooks(&self) -> StoreResult<Vec<OutHook>>;
+    fn claim_out_hooks(&self, node: &str, lease_ms: u32) -> StoreResult<Vec<i64>>;
     fn delete_out_hook(&self, id: i64) -> StoreResult<bool>;
     fn set_out_hook_paused(&self, id: i64, paused: Option<(Timestamp, String)>) -> StoreResult<bool>;
     fn out_hook_cursors(&self, id: i64) -> StoreResult<Vec<(RoomId, Seq)>>;

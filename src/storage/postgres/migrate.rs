@@ -24,6 +24,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../../../migrations/postgres/0003_commands_and_feed.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../../../migrations/postgres/0004_outhooks.sql"),
+    },
 ];
 
 /// The advisory lock key natter migrates under ("natter" in ASCII).

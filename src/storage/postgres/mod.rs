@@ -31,6 +31,7 @@ mod messages;
 mod migrate;
 mod moderation;
 mod operations;
+mod outhooks;
 mod pins;
 mod profiles;
 mod push;
@@ -43,7 +44,6 @@ mod rooms;
 mod search;
 mod server;
 mod status;
-mod unported;
 mod upload_quota;
 mod writer;
 

@@ -46,6 +46,18 @@ impl OutHooks for SqliteStore {
             .await
     }
 
+    async fn claim_out_hooks(&self, _node: &str, _lease_ms: u32) -> StoreResult<Vec<i64>> {
+        self.readers
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT id FROM out_hooks WHERE paused_at IS NULL ORDER BY id",
+                )?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+    }
+
     async fn delete_out_hook(&self, id: i64) -> StoreResult<bool> {
         self.writer
             .write(move |c, _| {

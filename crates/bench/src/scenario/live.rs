@@ -14,7 +14,9 @@ use crate::api::Account;
 use crate::cli::ScenarioKind;
 use crate::clock::{now_ns, secs_between};
 use crate::job::{ClientJob, Command, ConnectReport, WorkerResult};
-use crate::report::{ConnectSummary, DeliverySummary, Memory, Report, ResumeSummary, SendSummary};
+use crate::report::{
+    ConnectSummary, DeliverySummary, Memory, NodeReport, Report, ResumeSummary, SendSummary,
+};
 use crate::sender::SendOutcome;
 use crate::stats::{Latency, Slowest, Summary};
 use crate::workers::{self, Workers};
@@ -57,6 +59,7 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     let ready = workers.go().await?;
     report.connect = Some(connect_summary(&ready, worker_count));
 
+    let nodes_before = ctx.server.node_samples()?;
     let (result_sends, ledger, cpu_before, cpu_before_ns) = if plan.scenario == ScenarioKind::Idle {
         // Let the server settle, then read what the connections cost.
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -77,6 +80,9 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
         .await?;
     let after = ctx.sample()?;
     measured(&mut report, &cpu_before, cpu_before_ns, &after, now_ns());
+    if !ctx.server.peers.is_empty() {
+        report.server.nodes = per_node(ctx, &nodes_before, &ready, &results)?;
+    }
 
     for r in &results {
         report.server.generator_cpu_secs += r.cpu_secs;
@@ -151,10 +157,12 @@ pub(super) async fn spawn_listeners(
             rooms: vec![*r],
         })
         .collect();
-    let worker_count = workers::count_for(clients, ctx.opts.per_worker, ctx.opts.workers);
+    let nodes = ctx.server.peers.len() + 1;
+    let worker_count =
+        workers::count_for(clients, ctx.opts.per_worker, ctx.opts.workers).next_multiple_of(nodes);
     let workers = Workers::spawn(
         worker_count,
-        &ctx.server.stream_url(),
+        &ctx.server.stream_urls(),
         jobs,
         ctx.opts.connect_concurrency,
         ctx.opts.read_pause_us,
@@ -261,6 +269,42 @@ pub(super) fn deliveries(results: &[WorkerResult]) -> DeliverySummary {
     d.latency = latency.summary();
     d.all_received = slowest.latency().summary();
     d
+}
+
+/// Each node's CPU over the run's phase and its clients' deliveries:
+/// worker `i` (reports come in worker order) was connected to node
+/// `i % nodes`.
+fn per_node(
+    ctx: &Ctx,
+    before: &[crate::proc::ProcSample],
+    ready: &[ConnectReport],
+    results: &[WorkerResult],
+) -> Result<Vec<NodeReport>> {
+    let after = ctx.server.node_samples()?;
+    let count = after.len();
+    Ok(ctx
+        .server
+        .nodes()
+        .zip(before.iter().zip(&after))
+        .enumerate()
+        .map(|(i, (node, (b, a)))| {
+            let mine: Vec<WorkerResult> = results.iter().skip(i).step_by(count).cloned().collect();
+            let delivered = deliveries(&mine);
+            NodeReport {
+                pid: node.pid,
+                cpu_secs: a.cpu_secs - b.cpu_secs,
+                rss_end_kib: a.rss_kib,
+                clients: ready
+                    .iter()
+                    .skip(i)
+                    .step_by(count)
+                    .map(|r| r.connected)
+                    .sum(),
+                deliveries: delivered.count,
+                latency: delivered.latency,
+            }
+        })
+        .collect())
 }
 
 fn resume_summary(results: &[WorkerResult], clients: usize) -> ResumeSummary {

@@ -39,7 +39,7 @@ pub async fn run(scenario: ScenarioKind, opts: Opts) -> Result<Report> {
         return Ok(report);
     }
     let server = match (&opts.server_bin, &opts.url, opts.pid) {
-        (Some(bin), _, _) => Server::start(bin, &opts.server_args).await?,
+        (Some(bin), _, _) => Server::start_nodes(bin, &opts.server_args, opts.nodes).await?,
         (None, Some(url), Some(pid)) => Server::attach(url, pid)?,
         _ => anyhow::bail!("give --server-bin PATH, or --url URL and --pid PID"),
     };
@@ -146,6 +146,12 @@ impl Ctx {
             cumulative.push((*room, sum));
         }
         let rooms = Arc::new(cumulative);
+        let stream_urls = self.server.stream_urls();
+        let apis: Vec<Api> = self
+            .server
+            .nodes()
+            .map(|n| Api::new(n.url.clone()))
+            .collect();
         let until = Instant::now() + Duration::from_secs_f64(load.duration);
         let give_up = until + Duration::from_secs_f64(self.opts.drain);
         #[allow(clippy::cast_precision_loss)]
@@ -169,8 +175,13 @@ impl Ctx {
                     keep_acks: load.keep_acks,
                 };
                 match load.via {
-                    Via::Ws => tokio::spawn(sender::over_ws(self.server.stream_url(), plan)),
-                    Via::Http => tokio::spawn(sender::over_http(self.api.clone(), plan)),
+                    Via::Ws => tokio::spawn(sender::over_ws(
+                        stream_urls[id % stream_urls.len()].clone(),
+                        plan,
+                    )),
+                    Via::Http => {
+                        tokio::spawn(sender::over_http(apis[id % apis.len()].clone(), plan))
+                    }
                 }
             })
             .collect()
