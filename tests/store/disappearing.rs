@@ -52,7 +52,7 @@ async fn more_due_messages_than_one_write_takes_all_disappear_write_after_write(
         let alice = user(s, "alice").await;
         s.set_disappearing(GENERAL, 300, "alice").await.unwrap();
         for n in 0..120 {
-            post(s, GENERAL, &alice, &format!("fleeting {n}")).await;
+            post(s, GENERAL, &alice, &format!("fleeting-{n}")).await;
         }
         let later = Timestamp(now().millis() + 301_000);
         let mut writes = Vec::new();
