@@ -38,7 +38,7 @@ pub fn erase(
     let mut erasure = Erasure::default();
     erasure.gone.looked_at = u32::try_from(due.len()).unwrap_or(u32::MAX);
     for one in due {
-        erasure.erase(c, one, now)?;
+        erasure.erase(c, &one, now)?;
     }
     erasure.log(c, events, now)
 }
@@ -55,7 +55,7 @@ pub struct Erasure {
 
 impl Erasure {
     /// Erases one message (not deleted already).
-    pub fn erase(&mut self, c: &Connection, due: Due, now: Timestamp) -> StoreResult<()> {
+    pub fn erase(&mut self, c: &Connection, due: &Due, now: Timestamp) -> StoreResult<()> {
         let message: Message =
             serde_json::from_str(&due.json).map_err(|e| StoreError::Other(e.into()))?;
         let (room, seq, id) = (message.room_id, message.seq, message.id);

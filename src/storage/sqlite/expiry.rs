@@ -102,7 +102,7 @@ pub fn expire_due(
         let picked = u32::try_from(due.len()).unwrap_or(u32::MAX);
         erasure.gone.looked_at += picked;
         for one in due {
-            erasure.erase(c, one, now)?;
+            erasure.erase(c, &one, now)?;
         }
         if picked < step {
             break;
