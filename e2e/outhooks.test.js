@@ -1,7 +1,7 @@
 // Outgoing webhooks in a real browser: made in the Integrations dialog to
 // a receiver on 127.0.0.1 (the server allows loopback), the signing secret
 // shown once, a message delivered, the delivery log shown, then paused,
-// resumed and deleted.
+// resumed and deleted; and one that takes its events in batches.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +79,27 @@ test('an outgoing webhook made in the dialog delivers, logs, pauses, resumes and
   await row.locator('button', { hasText: 'Delete' }).click();
   await row.waitFor({ state: 'detached' });
   await page.keyboard.press('Escape');
+  assert.deepEqual(alice.errors, []);
+});
+
+test('a webhook made to send in batches says so and receives the events as a batch', async () => {
+  const { page } = alice;
+  received.length = 0;
+  await page.click('#room-menu-button');
+  await page.click('#room-integrations-button');
+  await page.locator('#outhooks h3', { hasText: 'Outgoing webhooks in ops' }).waitFor();
+  await page.fill('#outhook-name', 'ci');
+  await page.fill('#outhook-url', `http://127.0.0.1:${receiver.address().port}/natter`);
+  await page.check('#outhook-batch');
+  await page.click('#outhook-make');
+  const row = page.locator('#outhook-list .admin-row', { hasText: 'ci' });
+  await row.locator('[data-batch]', { hasText: 'batches' }).waitFor();
+  assert.equal(await page.isChecked('#outhook-batch'), false, 'the form is reset');
+  await page.keyboard.press('Escape');
+
+  await send(page, 'built');
+  for (let i = 0; i < 500 && !received.length; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(received[0].body.events[0].message.body, 'built');
   assert.deepEqual(alice.errors, []);
 });
 

@@ -15,6 +15,7 @@ function panel(prefix, report) {
   p.name = h('input', { id: `${prefix}outhook-name`, maxlength: 80, required: true });
   p.url = h('input', { id: `${prefix}outhook-url`, type: 'url', maxlength: 2000, required: true, placeholder: 'https://' });
   p.bot = h('select', { id: `${prefix}outhook-bot` });
+  p.batch = h('input', { id: `${prefix}outhook-batch`, type: 'checkbox' });
   p.secret = h('input', { id: `${prefix}outhook-secret`, readonly: true, class: 'admin-link', 'aria-label': t('outhooks.secret') });
   p.made = h('div', { class: 'integrations__once', hidden: true }, h('p', { class: 'muted' }, t('outhooks.secret')), p.secret);
   p.list = h('ul', { class: 'admin-list', id: `${prefix}outhook-list` });
@@ -24,6 +25,7 @@ function panel(prefix, report) {
     h('div', { class: 'field' }, h('label', {}, t('outhooks.name'), ' ', p.name)),
     h('div', { class: 'field' }, h('label', {}, t('outhooks.url'), ' ', p.url)),
     prefix ? null : h('div', { class: 'field' }, h('label', {}, t('outhooks.repliesAs'), ' ', p.bot)),
+    h('div', { class: 'field' }, h('label', {}, p.batch, ' ', t('outhooks.batch'))),
     h('button', { type: 'submit', class: 'button', id: `${prefix}outhook-make` }, t('outhooks.make')));
   p.title = h('h3', {});
   p.about = h('p', { class: 'muted' });
@@ -34,12 +36,14 @@ function panel(prefix, report) {
 async function make(p) {
   const body = { name: p.name.value.trim(), url: p.url.value.trim() };
   if (!p.prefix && p.bot.value) body.bot_id = Number(p.bot.value);
+  if (p.batch.checked) body.batch = true;
   const made = await post(p.base, body);
   p.secret.value = made.secret;
   p.made.hidden = false;
   p.secret.select();
   p.name.value = '';
   p.url.value = '';
+  p.batch.checked = false;
   await load(p);
 }
 
@@ -59,6 +63,7 @@ function row(p, k) {
     h('span', { class: 'admin-row__name' }, k.name),
     h('code', {}, k.url),
     h('span', { class: 'admin-tag' }, `${k.bot} · BOT`),
+    k.batch ? h('span', { class: 'admin-tag', 'data-batch': '' }, t('outhooks.batched')) : null,
     state(k),
     h('span', { class: 'admin-row__actions' },
       button(p, k.paused_at ? t('outhooks.resume') : t('outhooks.pause'), async () => {

@@ -5,17 +5,20 @@
 //! the node, which the hub reports (`Interest`). The bus is a hint and the
 //! store the truth: a node that sees a gap in a room's seqs repairs it from
 //! the store, once for the room (`order`), and a watermark finds what the
-//! bus never carried (`nats::watermark`). docs/scale-out.md says how the
-//! parts fit and fail.
+//! bus never carried (`nats::watermark`). Typing and presence cross as
+//! signals (`signal`), never stored. docs/scale-out.md says how the parts
+//! fit and fail.
 
 mod in_process;
 mod nats;
 pub mod order;
+pub mod signal;
 mod url;
 pub mod wire;
 
 pub use in_process::InProcess;
 pub use nats::NatsBus;
+pub use signal::{Signal, Signals};
 pub use url::BusUrl;
 
 use crate::domain::RoomId;

@@ -34,6 +34,7 @@ impl Chat {
                     name: name.to_owned(),
                     url: request.url,
                     secret: request.secret,
+                    batch: request.batch,
                     now: crate::domain::Timestamp::now(),
                 },
                 MAX_OUT_HOOKS_PER_BOT,

@@ -1,5 +1,7 @@
 //! Abuse limits kept in memory: token buckets per key (an IP, a username, a
-//! user) and the per-room slow mode. Each table is bounded in size.
+//! user), each table bounded in size. Slow mode must hold across nodes, so
+//! the store decides it in the send's transaction (`storage::SendLimits`);
+//! its refusals are only counted here.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -113,8 +115,7 @@ pub struct Limits {
     pub sends_per_user: Option<RateLimiter>,
     /// Requests per API token (bots, scripts), of any kind.
     pub requests_per_token: Option<RateLimiter>,
-    /// (room, user) -> when they last posted, for rooms in slow mode.
-    slow_mode: Mutex<HashMap<(i64, i64), Instant>>,
+    /// Sends the store refused by slow mode.
     slow_mode_refused: AtomicU64,
 }
 
@@ -163,7 +164,6 @@ impl Limits {
                 s.token_requests_per_minute,
                 Duration::from_mins(1),
             )),
-            slow_mode: Mutex::new(HashMap::new()),
             slow_mode_refused: AtomicU64::new(0),
         }
     }
@@ -189,24 +189,11 @@ impl Limits {
         limiter.map_or(Ok(()), |l| l.take(key))
     }
 
-    /// One message per `interval` per member of a room in slow mode.
-    pub fn slow_mode(&self, room: i64, user: i64, interval: Duration) -> Result<()> {
-        let now = Instant::now();
-        let mut last = self.slow_mode.lock().expect("slow mode lock");
-        if last.len() >= MAX_KEYS {
-            last.retain(|_, at| now.duration_since(*at) < Duration::from_hours(1));
+    /// Counts a send the store refused by one of its `SendLimits`.
+    pub fn refused_by_store(&self, limit: &str) {
+        if limit == "slow_mode" {
+            self.slow_mode_refused.fetch_add(1, Ordering::Relaxed);
         }
-        if let Some(at) = last.get(&(room, user)) {
-            let since = now.duration_since(*at);
-            if since < interval {
-                self.slow_mode_refused.fetch_add(1, Ordering::Relaxed);
-                return Err(Error::RateLimited {
-                    retry_after: interval.saturating_sub(since),
-                });
-            }
-        }
-        last.insert((room, user), now);
-        Ok(())
     }
 }
 
@@ -225,14 +212,5 @@ mod tests {
         };
         assert!(retry_after >= Duration::from_secs(1) && retry_after <= Duration::from_secs(20));
         assert!(l.take("5.6.7.8").is_ok(), "other keys are not affected");
-    }
-
-    #[test]
-    fn slow_mode_allows_one_message_per_interval() {
-        let limits = Limits::new(&LimitSettings::default());
-        limits.slow_mode(1, 1, Duration::from_secs(30)).unwrap();
-        assert!(limits.slow_mode(1, 1, Duration::from_secs(30)).is_err());
-        assert!(limits.slow_mode(1, 2, Duration::from_secs(30)).is_ok());
-        assert!(limits.slow_mode(2, 1, Duration::from_secs(30)).is_ok());
     }
 }

@@ -7,7 +7,7 @@ use crate::domain::{
     User,
 };
 use crate::error::{Error, Result};
-use crate::storage::{HistoryPage, NewMessage, StoreError};
+use crate::storage::{HistoryPage, NewMessage, SendLimits, StoreError};
 
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
@@ -126,10 +126,12 @@ impl Chat {
             // The key is made only when the limit is on: this runs per send.
             limiter.take(&user.id.to_string())?;
         }
-        if access.slow_mode_secs > 0 && role != Role::Owner {
-            let interval = std::time::Duration::from_secs(u64::from(access.slow_mode_secs));
-            self.limits.slow_mode(room.0, user.id.0, interval)?;
-        }
+        // Decided by the store, in the send's transaction: every node
+        // shares it, so slow mode holds however many nodes there are.
+        let limits = SendLimits {
+            slow_mode: (access.slow_mode_secs > 0 && role != Role::Owner)
+                .then(|| std::time::Duration::from_secs(u64::from(access.slow_mode_secs))),
+        };
         let mentions = self.mentions_in(user, room, access, role, &body).await?;
         let has_files = !files.is_empty();
         let posted = self
@@ -145,9 +147,14 @@ impl Chat {
                 thread,
                 mentions,
                 files,
+                limits,
             })
             .await
             .map_err(|e| match e {
+                StoreError::Limited { limit, retry_after } => {
+                    self.limits.refused_by_store(limit);
+                    Error::RateLimited { retry_after }
+                }
                 // The room was checked above: a missing row is an upload.
                 StoreError::NotFound if has_files => Error::invalid(
                     "upload_unknown",

@@ -32,6 +32,8 @@ pub struct OutHookRequest {
     /// Reply as this bot of mine; without it, a new bot named `name`.
     pub bot: Option<UserId>,
     pub secret: String,
+    /// Deliver in batches of events (`OutHookInfo::batch`).
+    pub batch: bool,
 }
 
 /// The hook's name, trimmed, or why it cannot be one.
@@ -82,6 +84,7 @@ impl Chat {
                     name: name.to_owned(),
                     url: request.url,
                     secret: request.secret,
+                    batch: request.batch,
                     now: Timestamp::now(),
                 },
                 MAX_OUT_HOOKS_PER_ROOM,

@@ -27,6 +27,9 @@ pub struct OutHookInfo {
     pub paused_at: Option<Timestamp>,
     /// Why it paused: the last failure, or "paused by <name>".
     pub pause_reason: Option<String>,
+    /// Events go out in batches (`{"events":[...]}`, one signed POST per
+    /// read of the log) rather than one POST each.
+    pub batch: bool,
 }
 
 /// One delivery attempt, for the hook's log.

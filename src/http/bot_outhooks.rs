@@ -26,6 +26,9 @@ pub struct BotOutHookBody {
     /// Where the events of every room the bot is in are POSTed (http or
     /// https).
     pub url: String,
+    /// Deliver the events in batches, as for a room's hooks.
+    #[serde(default)]
+    pub batch: bool,
 }
 
 /// POST /api/v1/bots/{bot_id}/outhooks — make an outgoing webhook for my
@@ -55,6 +58,7 @@ pub async fn make_bot_out_hook(
             &body.name,
             &body.url,
             None,
+            body.batch,
         )
         .await?;
     Ok((

@@ -25,6 +25,11 @@ pub struct OutHookBody {
     /// Post replies as this bot of mine instead of a new one.
     #[serde(default)]
     pub bot_id: Option<UserId>,
+    /// Deliver the events in batches: one signed POST of
+    /// `{"events":[...]}` (up to 200, in seq order) instead of one POST per
+    /// event. Cheaper for busy rooms; off by default.
+    #[serde(default)]
+    pub batch: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,6 +89,7 @@ pub async fn make_out_hook(
             &body.name,
             &body.url,
             body.bot_id,
+            body.batch,
         )
         .await?;
     Ok((

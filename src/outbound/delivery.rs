@@ -311,7 +311,9 @@ impl DeliveryWorker {
         };
         let mut failures = 0;
         loop {
-            let result = if group.len() == 1 {
+            // A target that takes batches always gets the batch shape, also
+            // for one event: its receiver reads one kind of body.
+            let result = if self.per_request == 1 {
                 self.deliver.deliver(first).await
             } else {
                 self.deliver.deliver_many(group).await

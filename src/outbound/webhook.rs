@@ -86,7 +86,7 @@ impl WebhookSender {
     pub async fn send(&self, event: &OutboundEvent) -> Result<Delivered, Failure> {
         // Shares the event's bytes: no copy per attempt.
         let body = Bytes::from_owner(Arc::clone(&event.body));
-        self.post_signed(Some((event.room, event.seq)), 1, body)
+        self.post_signed(Some((event.room, event.seq)), None, body)
             .await
     }
 
@@ -113,19 +113,23 @@ impl WebhookSender {
             body.extend_from_slice(&event.body);
         }
         body.extend_from_slice(BATCH_CLOSE);
-        self.post_signed(Some((last.room, last.seq)), events.len(), Bytes::from(body))
-            .await
+        self.post_signed(
+            Some((last.room, last.seq)),
+            Some(events.len()),
+            Bytes::from(body),
+        )
+        .await
     }
 
     async fn post_signed(
         &self,
         place: Option<(RoomId, Seq)>,
-        count: usize,
+        batch_of: Option<usize>,
         body: Bytes,
     ) -> Result<Delivered, Failure> {
         let now = unix_now();
         let mut headers = Self::headers(&self.target.secret, now, place, &body);
-        if count > 1 {
+        if let Some(count) = batch_of {
             headers.insert(
                 HeaderName::from_static("natter-events"),
                 HeaderValue::from(count),

@@ -113,6 +113,7 @@ impl Deliveries {
         name: &str,
         url: &str,
         bot: Option<UserId>,
+        batch: bool,
     ) -> Result<MadeOutHook> {
         let url = url.trim();
         if url.len() > URL_MAX {
@@ -137,6 +138,7 @@ impl Deliveries {
             url: checked.to_string(),
             bot,
             secret: secret.expose().to_owned(),
+            batch,
         };
         let hook = match scope {
             OutHookScope::Room(room) => self.chat.make_out_hook(me, room, request).await?,

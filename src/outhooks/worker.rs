@@ -24,8 +24,13 @@ use crate::storage::Store;
 
 /// A missed wake is caught up this late; waking on commit is the main path.
 const IDLE_POLL: Duration = Duration::from_mins(1);
-/// Events read from the log per step.
+/// Events read from the log per step (and so, for a hook that takes
+/// batches, at most per request).
 const BATCH: usize = 200;
+/// A hook that takes batches waits this long after a wake before reading
+/// the log, so a busy room's events go out together: one request per ~10 ms
+/// instead of one per event (BENCHMARKS.md, "Issue 19: outgoing webhooks").
+const GATHER: Duration = Duration::from_millis(10);
 
 /// The worker for `hook`, or `None` when its stored URL or secret no
 /// longer parse (then it is paused with that reason).
@@ -42,7 +47,8 @@ pub(super) fn worker(
         info,
         last_latency_ms: AtomicU32::new(0),
     });
-    Ok(DeliveryWorker::new(
+    let batch = hook.info.batch;
+    let worker = DeliveryWorker::new(
         TargetId(hook.info.id),
         hook.clone(),
         hook.clone(),
@@ -51,7 +57,12 @@ pub(super) fn worker(
     .observer(hook)
     .retry(deliveries.retry)
     .idle_poll(IDLE_POLL)
-    .batch(BATCH))
+    .batch(BATCH);
+    Ok(if batch {
+        worker.per_request(BATCH).gather(GATHER)
+    } else {
+        worker
+    })
 }
 
 /// One hook: its own cursor store, event source, sender and observer.
@@ -173,10 +184,9 @@ impl Deliver for Hook {
         result
     }
 
-    /// A batch (`{"events":[...]}`), used only once a hook's worker is built
-    /// with `per_request` above 1 — no hook opts in yet (BENCHMARKS.md,
-    /// "Issue 19: outgoing webhooks", says why one would). Skipped events
-    /// are left out; a reply is posted as the answer to the last event.
+    /// A batch (`{"events":[...]}`) for a hook made with `batch`. Skipped
+    /// events are left out; a reply is posted as the answer to the last
+    /// event.
     async fn deliver_many(
         &self,
         events: &[OutboundEvent],
@@ -186,17 +196,13 @@ impl Deliver for Hook {
             .filter(|e| !e.body.is_empty())
             .cloned()
             .collect();
-        let (Some(last), true) = (sent.last(), sent.len() > 1) else {
-            // None or one to send: as a single delivery.
-            let one = sent.first().or(events.last());
-            return match one {
-                Some(event) => self.deliver(event).await,
-                None => Ok(Delivered {
-                    status: 0,
-                    latency: Duration::ZERO,
-                    reply: Vec::new(),
-                }),
-            };
+        let Some(last) = sent.last() else {
+            // Only events this hook skips: the cursor just moves.
+            return Ok(Delivered {
+                status: 0,
+                latency: Duration::ZERO,
+                reply: Vec::new(),
+            });
         };
         let started = Instant::now();
         let result = {

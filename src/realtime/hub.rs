@@ -9,6 +9,9 @@ mod floor;
 mod heartbeat;
 mod people;
 mod presence;
+mod remote;
+
+pub use remote::BEAT as PRESENCE_BEAT;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,7 +24,7 @@ use super::fan_out::FanOut;
 use super::listener::{Kick, Listener, ListenerId, Outbound};
 use super::socket::SocketOut;
 use super::wire::{self, Frame};
-use crate::bus::Interest;
+use crate::bus::{Interest, Signals};
 use crate::domain::{Event, RoomChange, RoomEvent, RoomId, Seq, SessionsEnded, User, UserId};
 use crate::storage::Publisher;
 
@@ -31,6 +34,8 @@ struct RoomListeners {
     /// Listener count per user: a user is online here while it is above 0.
     online: HashMap<UserId, (String, u32)>,
     typing: HashMap<UserId, Instant>,
+    /// Who is online here on the other nodes, by node (`remote`).
+    remote: HashMap<Arc<str>, remote::Remote>,
 }
 
 #[derive(Default)]
@@ -65,6 +70,8 @@ pub struct Hub {
     fan_out: FanOut,
     /// Told when a room gets its first listener here and loses its last.
     interest: OnceLock<Arc<dyn Interest>>,
+    /// Told of typing and presence here, for the other nodes (`remote`).
+    signals: OnceLock<Arc<dyn Signals>>,
 }
 
 /// Rooms with more people online than this get presence as a count only.
@@ -89,6 +96,7 @@ impl Default for Hub {
             stopping: AtomicBool::new(false),
             fan_out: FanOut::default(),
             interest: OnceLock::new(),
+            signals: OnceLock::new(),
         }
     }
 }
@@ -166,7 +174,7 @@ impl Hub {
             }
         }
         for room in rooms {
-            if Self::leave(&mut state, room, listener.id) {
+            if self.leave(&mut state, room, listener.id) {
                 self.interest(room, false);
             }
         }
@@ -180,22 +188,23 @@ impl Hub {
         let entry = state.rooms.entry(room).or_default();
         if entry.listeners.is_empty() {
             self.interest(room, true);
+            self.say_hello(room);
         }
         // Callers subscribe a listener to a room once (the connection keeps
         // its own set), so no scan for duplicates here.
         entry.listeners.push(Arc::clone(listener));
-        presence::came_online(entry, room, listener);
+        presence::came_online(self, entry, room, listener);
     }
 
     pub fn unsubscribe(&self, room: RoomId, listener: &Listener) {
         let mut state = self.state.write().expect("hub lock");
-        if Self::leave(&mut state, room, listener.id) {
+        if self.leave(&mut state, room, listener.id) {
             self.interest(room, false);
         }
     }
 
     /// Returns whether the room lost its last listener here.
-    fn leave(state: &mut State, room: RoomId, id: ListenerId) -> bool {
+    fn leave(&self, state: &mut State, room: RoomId, id: ListenerId) -> bool {
         // A stale listener no longer counts as online (`mark_stale`).
         let counted = !state.stale.contains(&id);
         let Some(entry) = state.rooms.get_mut(&room) else {
@@ -206,7 +215,7 @@ impl Hub {
         };
         let listener = entry.listeners.swap_remove(pos);
         if counted {
-            presence::went_offline(entry, room, &listener);
+            presence::went_offline(self, entry, room, &listener);
         }
         let emptied = entry.listeners.is_empty();
         if emptied {
@@ -302,7 +311,7 @@ impl Hub {
                     // Authorization is live: the departed user's listeners
                     // leave the room now, before any later event is sent.
                     for l in &own {
-                        if Self::leave(&mut state, m.room_id, l.id) {
+                        if self.leave(&mut state, m.room_id, l.id) {
                             self.interest(m.room_id, false);
                         }
                         l.offer(Outbound::Removed { room: m.room_id });

@@ -14,4 +14,4 @@ mod stream_io;
 pub mod wire;
 
 pub use connection::StreamSettings;
-pub use hub::{Hub, HubStats};
+pub use hub::{Hub, HubStats, PRESENCE_BEAT};

@@ -16,6 +16,16 @@ pub struct Expired {
     pub messages: u32,
     /// Their files, whose bytes are now queued for deletion.
     pub files: u32,
+    /// The write stopped before the limit to let other writes in, with
+    /// more messages still due (`looked_at` is then below the limit).
+    pub cut_short: bool,
+}
+
+impl Expired {
+    /// Whether more may be due after this write of at most `limit`.
+    pub fn more_due(&self, limit: u32) -> bool {
+        self.cut_short || self.looked_at >= limit
+    }
 }
 
 #[async_trait]
@@ -28,7 +38,8 @@ pub trait Disappearing: Send + Sync {
     async fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
     /// Makes at most `limit` messages due at `now` disappear (text and
     /// edits removed, one `messages.expired` logged per room), in one write
-    /// of the ordinary write path.
+    /// of the ordinary write path. A store may stop sooner, with
+    /// `cut_short`, so that the write never holds others up for long.
     async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<Expired>;
     /// Server-wide retention: makes at most `limit` messages posted before
     /// `cutoff` disappear as `expire_due` does, oldest first. `looked_at`

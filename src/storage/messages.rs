@@ -27,6 +27,19 @@ pub struct NewMessage {
     pub thread: Option<crate::domain::ThreadPlace>,
     /// Who it mentions (members only, already checked).
     pub mentions: crate::domain::Mentions,
+    /// The limits this send must pass, checked in its own transaction.
+    pub limits: SendLimits,
+}
+
+/// Send limits that must hold across every node, so the store, which all
+/// nodes share, decides them: inside the send's transaction, after the
+/// idempotency check (a retry of a stored send is never refused) and
+/// before anything is written. A refusal is `StoreError::Limited`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SendLimits {
+    /// The room is in slow mode for this author: one message per interval
+    /// (per room and member).
+    pub slow_mode: Option<std::time::Duration>,
 }
 
 /// Which slice of a room's history to read; `limit` is already capped.

@@ -48,7 +48,7 @@ pub use finish::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, Ses
 pub use groups::Groups;
 pub use integrations::{Integrations, NewHook, NewToken};
 pub use mentions::Mentions;
-pub use messages::{HistoryPage, Messages, NewMessage, Replay};
+pub use messages::{HistoryPage, Messages, NewMessage, Replay, SendLimits};
 pub use moderation::{AuditEntry, Moderation};
 pub use operations::{NewReport, Operations, ReportFiled};
 pub use outhooks::{DeliveryProgress, NewOutHook, OutHook, OutHooks};
@@ -76,6 +76,13 @@ pub enum StoreError {
     /// cannot be taken now, reads may still work.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// A send limit the store enforces for every node (`SendLimits`) said
+    /// no: `limit` names it for metrics.
+    #[error("the {limit} limit refused it")]
+    Limited {
+        limit: &'static str,
+        retry_after: std::time::Duration,
+    },
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -91,6 +98,7 @@ impl From<StoreError> for Error {
                     "The server cannot store anything right now; try again soon.".into(),
                 )
             }
+            StoreError::Limited { retry_after, .. } => Error::RateLimited { retry_after },
             StoreError::Other(e) => Error::Internal(e),
         }
     }

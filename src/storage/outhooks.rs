@@ -16,6 +16,8 @@ pub struct NewOutHook {
     pub name: String,
     pub url: String,
     pub secret: String,
+    /// Deliver in batches (see `OutHookInfo::batch`).
+    pub batch: bool,
     pub now: Timestamp,
 }
 

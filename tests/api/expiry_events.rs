@@ -25,6 +25,7 @@ async fn say_all(author: &Client, room: i64, texts: &[&str]) -> Vec<i64> {
 
 #[tokio::test]
 async fn messages_due_together_reach_a_listener_as_one_event_per_room_naming_them_all() {
+    crate::sqlite_only!("it makes messages due together by writing to the SQLite file");
     let app = spawn_app().await;
     let (alice, _) = app.user_with_token("alice").await;
     let (bob, bob_token) = app.user_with_token("bob").await;

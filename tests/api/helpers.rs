@@ -73,11 +73,28 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+/// Whether the API tests run on PostgreSQL (`NATTER_TEST_BACKEND=postgres`).
+pub fn on_postgres_backend() -> bool {
+    std::env::var("NATTER_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// Ends a test that is about SQLite's own file (it opens, locks or
+/// measures it) when the API tests run on PostgreSQL, saying why; on
+/// SQLite it does nothing.
+#[macro_export]
+macro_rules! sqlite_only {
+    ($why:literal) => {
+        if $crate::helpers::on_postgres_backend() {
+            eprintln!(concat!("skipped on PostgreSQL: ", $why));
+            return;
+        }
+    };
+}
+
 /// The PostgreSQL server to run the app on, when the API tests are asked
 /// to run on PostgreSQL rather than SQLite.
 fn on_postgres() -> Option<String> {
-    let wanted = std::env::var("NATTER_TEST_BACKEND").is_ok_and(|b| b == "postgres");
-    if !wanted {
+    if !on_postgres_backend() {
         return None;
     }
     let server = crate::scratch_postgres::server_url();

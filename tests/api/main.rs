@@ -37,6 +37,7 @@ mod moderation;
 mod openapi;
 mod ops;
 mod origins;
+mod outhook_batches;
 mod outhooks;
 mod outhooks_support;
 mod pages;

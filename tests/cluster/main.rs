@@ -14,6 +14,8 @@ mod ws;
 mod access;
 mod delivery;
 mod failures;
+mod limits;
+mod live;
 mod node;
 mod outhooks;
 #[path = "../api/outhooks_support.rs"]

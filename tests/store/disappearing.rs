@@ -1,5 +1,6 @@
 //! Retention: messages older than the server keeps disappear, oldest
-//! first, a slice at a time, with nothing of their text left in the log.
+//! first, a slice at a time, with nothing of their text left in the log;
+//! and due messages disappear write after write, however many there are.
 
 use natter::domain::{Mentions, MessageBody, Seq, Timestamp};
 
@@ -40,6 +41,36 @@ async fn retention_erases_old_messages_a_slice_at_a_time_edits_included() {
             "{}",
             b.name
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn more_due_messages_than_one_write_takes_all_disappear_write_after_write() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let alice = user(s, "alice").await;
+        s.set_disappearing(GENERAL, 300, "alice").await.unwrap();
+        for n in 0..120 {
+            post(s, GENERAL, &alice, &format!("fleeting-{n}")).await;
+        }
+        let later = Timestamp(now().millis() + 301_000);
+        let mut writes = Vec::new();
+        loop {
+            let done = s.expire_due(later, 100).await.unwrap();
+            writes.push(done);
+            if !done.more_due(100) || writes.len() > 120 {
+                break;
+            }
+        }
+        let expired: u32 = writes.iter().map(|w| w.messages).sum();
+        assert_eq!(expired, 120, "{}: {writes:?}", b.name);
+        assert!(s.next_expiry().await.unwrap().is_none(), "{}", b.name);
+        // Seq 1 is the timer's event; the messages follow it.
+        for seq in 2..=121 {
+            let gone = s.message_at(GENERAL, Seq(seq)).await.unwrap().unwrap();
+            assert!(gone.body.is_empty() && gone.expired, "{}: {seq}", b.name);
+        }
     })
     .await;
 }

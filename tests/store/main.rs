@@ -27,6 +27,7 @@ mod rooms;
 #[path = "../support/scratch_postgres.rs"]
 mod scratch_postgres;
 mod search;
+mod send_limits;
 mod server;
 mod server_finish;
 mod social;
@@ -39,7 +40,7 @@ use natter::ops::metrics::CommitMetrics;
 use natter::storage::cached::{CachedStore, Caches};
 use natter::storage::postgres::PgStore;
 use natter::storage::sqlite::SqliteStore;
-use natter::storage::{Listeners, NewMessage, Publisher, Store};
+use natter::storage::{Listeners, NewMessage, Publisher, SendLimits, Store};
 
 /// A backend under test, with what its fan-out heard.
 pub struct Backend {
@@ -182,6 +183,7 @@ pub fn message(room: RoomId, author: &User, client_id: &str, text: &str) -> NewM
         files: Vec::new(),
         thread: None,
         mentions: Mentions::default(),
+        limits: SendLimits::default(),
     }
 }
 

@@ -42,16 +42,20 @@ async fn a_hook_starts_at_its_rooms_end_and_its_cursor_only_moves_forward() {
             name: name.into(),
             url: "https://example.com/hook".into(),
             secret: "whsec_x".into(),
+            batch: name == "two",
             now: now(),
         };
         let hook = s.create_out_hook(new("one"), 2).await.unwrap();
         assert_eq!(hook.info.bot, "Relay", "{}", b.name);
+        assert!(!hook.info.batch, "{}", b.name);
         assert_eq!(hook.secret, "whsec_x");
         assert_eq!(
             s.out_hook_cursors(hook.info.id).await.unwrap(),
             vec![(GENERAL, last)]
         );
-        s.create_out_hook(new("two"), 2).await.unwrap();
+        let two = s.create_out_hook(new("two"), 2).await.unwrap();
+        assert!(two.info.batch, "{}: a hook keeps taking batches", b.name);
+        assert!(s.out_hook(two.info.id).await.unwrap().unwrap().info.batch);
         assert!(matches!(
             s.create_out_hook(new("three"), 2).await,
             Err(StoreError::Conflict)
@@ -122,6 +126,7 @@ async fn the_delivery_log_keeps_only_the_newest_attempts() {
                     name: "log".into(),
                     url: "https://example.com/hook".into(),
                     secret: "whsec_x".into(),
+                    batch: false,
                     now: now(),
                 },
                 10,
@@ -157,6 +162,7 @@ fn new_hook(bot: UserId, made_by: UserId, name: &str) -> NewOutHook {
         name: name.into(),
         url: "https://example.com/hook".into(),
         secret: "whsec_x".into(),
+        batch: false,
         now: now(),
     }
 }

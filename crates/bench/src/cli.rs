@@ -179,6 +179,11 @@ pub struct Opts {
     #[arg(long)]
     pub hook_down: bool,
 
+    /// outhook: make the hooks take batches (`"batch": true`: one signed
+    /// POST of several events)
+    #[arg(long)]
+    pub hook_batch: bool,
+
     /// expiry: seconds after sending starts at which the seeded messages
     /// fall due
     #[arg(long)]

@@ -7,9 +7,11 @@
 //! passes the sequencer (`bus::order`) on its way to the hub, and the
 //! watermark (`watermark`) reads the rooms' newest seqs from the store now
 //! and then, so what the bus lost (it was down; a node died between its
-//! commit and its publish) still arrives within about a second.
+//! commit and its publish) still arrives within about a second. Typing and
+//! presence cross on `<prefix>.live.<id>` (`live`), never stored.
 
 mod link;
+mod live;
 mod protocol;
 mod watermark;
 
@@ -43,6 +45,8 @@ pub struct NatsBus {
     wanted: Arc<Mutex<HashSet<RoomId>>>,
     arrivals: SyncSender<Arrival>,
     store: Arc<OnceLock<Weak<dyn Store>>>,
+    /// Where other nodes' signals go (`live`), once the hub is attached.
+    hub: Arc<OnceLock<Weak<Hub>>>,
     crash_before_publish: bool,
 }
 
@@ -77,10 +81,17 @@ impl NatsBus {
                     sequencer.handle(arrival);
                 }
             })?;
+        let live_hub: Arc<OnceLock<Weak<Hub>>> = Arc::new(OnceLock::new());
         let on_message = {
             let node = node.clone();
             let arrivals = arrivals.clone();
+            let (prefix, live_hub) = (prefix.to_owned(), Arc::clone(&live_hub));
             Arc::new(move |subject: &str, payload: axum::body::Bytes| {
+                if Self::is_live(&prefix, subject) {
+                    let hub = live_hub.get().and_then(Weak::upgrade);
+                    Self::signal_arrived(&node, hub, &payload);
+                    return;
+                }
                 match wire::decode_from(&payload) {
                     Ok((Some(from), _)) if from == node => {}
                     Ok((_, events)) => match arrivals.try_send(Arrival::Remote(events)) {
@@ -107,6 +118,7 @@ impl NatsBus {
             wanted,
             arrivals,
             store,
+            hub: live_hub,
             crash_before_publish: std::env::var_os(CRASH_BEFORE_PUBLISH).is_some(),
         });
         Ok(bus)
@@ -116,6 +128,10 @@ impl NatsBus {
     /// watermark.
     pub fn attach_store(self: &Arc<Self>, store: &Arc<dyn Store>, hub: Arc<Hub>) {
         let _ = self.store.set(Arc::downgrade(store));
+        // Typing and presence cross to and from the other nodes.
+        let _ = self.hub.set(Arc::downgrade(&hub));
+        hub.report_signals_to(Arc::clone(self) as Arc<dyn crate::bus::Signals>);
+        Self::start_beat(Arc::downgrade(&hub));
         watermark::start(Arc::clone(self), Arc::downgrade(store), hub);
     }
 
@@ -198,6 +214,7 @@ impl Interest for NatsBus {
         }
         drop(rooms);
         self.link.want(self.room_subject(room), wanted);
+        self.link.want(self.live_subject(room), wanted);
     }
 }
 

@@ -1,36 +1,27 @@
 //! Who is online and who is typing in each room, kept in memory by the hub:
 //! a user is online in a room while one of their connections to it answers
 //! the heartbeat; `typing` and `typing.stopped` are passed on to the room's
-//! other members.
+//! other members. Both also go to the other nodes, and come from them
+//! (`remote`).
 
 use std::time::Instant;
 
+use super::remote::announce;
 use super::{Hub, Outbound, RoomListeners, PRESENCE_LIST_MAX, TYPING_TTL};
+use crate::bus::Signal;
 use crate::domain::RoomId;
 use crate::realtime::listener::Listener;
 use crate::realtime::wire::{self, Frame, OnlineUser};
 
 impl Hub {
-    /// How many are online in the room, and who (only up to
+    /// How many are online in the room (on any node), and who (only up to
     /// `PRESENCE_LIST_MAX`; beyond that the list is left empty).
     pub fn online(&self, room: RoomId) -> (usize, Vec<OnlineUser>) {
         let state = self.state.read().expect("hub lock");
-        let Some(r) = state.rooms.get(&room) else {
-            return (0, Vec::new());
-        };
-        if r.online.len() > PRESENCE_LIST_MAX {
-            return (r.online.len(), Vec::new());
-        }
-        let mut online: Vec<OnlineUser> = r
-            .online
-            .iter()
-            .map(|(id, (name, _))| OnlineUser {
-                user_id: *id,
-                username: name.clone(),
-            })
-            .collect();
-        online.sort_by(|a, b| a.username.cmp(&b.username));
-        (r.online.len(), online)
+        state
+            .rooms
+            .get(&room)
+            .map_or((0, Vec::new()), RoomListeners::everyone_online)
     }
 
     /// Tells the room's other listeners that `listener`'s user is typing.
@@ -61,6 +52,11 @@ impl Hub {
             username: &listener.username,
         });
         offer_others(entry, room, listener, &frame);
+        self.signal(Signal::Typing {
+            room,
+            user: listener.user,
+            username: listener.username.clone(),
+        });
     }
 
     /// `listener`'s user stopped typing (sent, or cleared the box): the
@@ -83,6 +79,11 @@ impl Hub {
             username: &listener.username,
         });
         offer_others(entry, room, listener, &frame);
+        self.signal(Signal::TypingStopped {
+            room,
+            user: listener.user,
+            username: listener.username.clone(),
+        });
     }
 
     /// The connection did not answer the last heartbeat: until it is heard
@@ -100,7 +101,7 @@ impl Hub {
             if let Some(entry) = state.rooms.get_mut(&room) {
                 // A room the hub took it out of (removed) is already settled.
                 if entry.listeners.iter().any(|l| l.id == listener.id) {
-                    went_offline(entry, room, listener);
+                    went_offline(self, entry, room, listener);
                 }
             }
         }
@@ -116,7 +117,7 @@ impl Hub {
         for room in rooms {
             if let Some(entry) = state.rooms.get_mut(&room) {
                 if entry.listeners.iter().any(|l| l.id == listener.id) {
-                    came_online(entry, room, listener);
+                    came_online(self, entry, room, listener);
                 }
             }
         }
@@ -124,23 +125,34 @@ impl Hub {
 }
 
 /// One more of the user's connections is online in the room; the user is
-/// announced with the first. In a big room, individual comings and goings
+/// announced with the first (unless online on another node already), and
+/// the other nodes are told. In a big room, individual comings and goings
 /// would cost every member a frame per arrival (quadratic in the room's
 /// size); there the client shows the count from `presence` instead.
-pub(super) fn came_online(entry: &mut RoomListeners, room: RoomId, listener: &Listener) {
+pub(super) fn came_online(hub: &Hub, entry: &mut RoomListeners, room: RoomId, listener: &Listener) {
     let count = entry
         .online
         .entry(listener.user)
         .or_insert_with(|| (listener.username.clone(), 0));
     count.1 += 1;
-    if count.1 == 1 && entry.online.len() <= PRESENCE_LIST_MAX {
-        announce(entry, room, listener, true);
+    if count.1 > 1 {
+        return;
     }
+    if entry.online.len() <= PRESENCE_LIST_MAX && !entry.online_elsewhere(listener.user) {
+        announce(entry, room, listener.user, &listener.username, true);
+    }
+    hub.signal(presence_signal(room, listener, true));
 }
 
 /// One of the user's connections is no longer online in the room; the user
-/// is announced gone with the last.
-pub(super) fn went_offline(entry: &mut RoomListeners, room: RoomId, listener: &Listener) {
+/// is announced gone with the last (unless still online on another node),
+/// and the other nodes are told.
+pub(super) fn went_offline(
+    hub: &Hub,
+    entry: &mut RoomListeners,
+    room: RoomId,
+    listener: &Listener,
+) {
     let gone = entry.online.get_mut(&listener.user).is_some_and(|count| {
         count.1 -= 1;
         count.1 == 0
@@ -150,19 +162,19 @@ pub(super) fn went_offline(entry: &mut RoomListeners, room: RoomId, listener: &L
     }
     entry.online.remove(&listener.user);
     entry.typing.remove(&listener.user);
-    if entry.online.len() < PRESENCE_LIST_MAX {
-        announce(entry, room, listener, false);
+    if entry.online.len() < PRESENCE_LIST_MAX && !entry.online_elsewhere(listener.user) {
+        announce(entry, room, listener.user, &listener.username, false);
     }
+    hub.signal(presence_signal(room, listener, false));
 }
 
-fn announce(entry: &RoomListeners, room: RoomId, listener: &Listener, online: bool) {
-    let frame = wire::encode(&Frame::PresenceChanged {
-        room_id: room,
-        user_id: listener.user,
-        username: &listener.username,
+fn presence_signal(room: RoomId, listener: &Listener, online: bool) -> Signal {
+    Signal::Presence {
+        room,
+        user: listener.user,
+        username: listener.username.clone(),
         online,
-    });
-    Hub::offer_room(entry, &Outbound::Room { room, frame });
+    }
 }
 
 fn offer_others(

@@ -25,8 +25,8 @@ use crate::storage::{HistoryPage, Messages, NewMessage, Replay, StoreError, Stor
 impl Messages for PgStore {
     async fn post_message(&self, message: NewMessage) -> StoreResult<Posted> {
         self.writer
-            .write(move |tx, ev| post_message(tx, ev, &message))
-            .await
+            .write(move |tx, ev| refusal_apart(post_message(tx, ev, &message)))
+            .await?
     }
 
     async fn messages(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<Message>> {
@@ -126,6 +126,25 @@ pub fn post_message(
     // commit together with their messages and never leave a gap; the id
     // comes with it so the stored JSON can carry it.
     let (seq, disappear_after, id) = next_seq_timer_and_id(c, new.room)?;
+    // After the seq: every send in the room holds the room's row before it
+    // touches its slow-mode row, so sends on two nodes never wait for each
+    // other's rows in opposite orders.
+    if let Err(refused) = super::send_limits::check(c, new) {
+        if !matches!(refused, StoreError::Limited { .. }) {
+            return Err(refused);
+        }
+        give_back_seq(c, new.room)?;
+        // The send that took the slot may be this very one, committed by
+        // another node while this one waited for the room (a retry that
+        // reached two nodes at once): then the original is the answer.
+        if let Some(message) = sent_before(c, new)? {
+            return Ok(Posted {
+                message,
+                created: false,
+            });
+        }
+        return Err(refused);
+    }
     let now = Timestamp::now();
     let expires_at = super::expiry::expiry_of(now, disappear_after);
     let mut message = Message {
@@ -206,6 +225,16 @@ pub fn post_message(
     })
 }
 
+/// A send refused by a limit wrote nothing, so it is the job's answer and
+/// not its failure: a failed job makes the whole group run again with a
+/// savepoint per job, which a refusal does not need.
+pub(super) fn refusal_apart(posted: StoreResult<Posted>) -> StoreResult<StoreResult<Posted>> {
+    match posted {
+        Err(refused @ StoreError::Limited { .. }) => Ok(Err(refused)),
+        other => other.map(Ok),
+    }
+}
+
 /// The same send was stored meanwhile by a transaction that committed
 /// after our first look (a retry that reached another node at the same
 /// time; the insert waited for it). The unique index is the truth: the
@@ -213,10 +242,7 @@ pub fn post_message(
 /// the room's row is still locked by this transaction, so nobody took a
 /// later one — and the room keeps its seqs gap-free.
 fn retried_elsewhere(c: &mut impl GenericClient, new: &NewMessage) -> StoreResult<Posted> {
-    c.execute(
-        "UPDATE rooms SET last_seq = last_seq - 1 WHERE id = $1",
-        &[&new.room.0],
-    )?;
+    give_back_seq(c, new.room)?;
     let message = sent_before(c, new)?.ok_or_else(|| {
         StoreError::Other(anyhow::anyhow!(
             "a send conflicted with a message that cannot be read back"
@@ -226,6 +252,17 @@ fn retried_elsewhere(c: &mut impl GenericClient, new: &NewMessage) -> StoreResul
         message,
         created: false,
     })
+}
+
+/// Gives back the seq this transaction just took in the room (its row is
+/// still locked by this transaction, so nobody took a later one): the
+/// room's seqs stay gap-free.
+fn give_back_seq(c: &mut impl GenericClient, room: RoomId) -> StoreResult<()> {
+    c.execute(
+        "UPDATE rooms SET last_seq = last_seq - 1 WHERE id = $1",
+        &[&room.0],
+    )?;
+    Ok(())
 }
 
 /// Takes the room's next seq, reads its disappearing timer and takes the

@@ -30,7 +30,15 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 5,
-        sql: include_str!("../../../migrations/postgres/0005_bot_outhooks.sql"),
+        sql: include_str!("../../../migrations/postgres/0005_outhook_batches.sql"),
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("../../../migrations/postgres/0006_send_limits.sql"),
+    },
+    Migration {
+        version: 7,
+        sql: include_str!("../../../migrations/postgres/0007_bot_outhooks.sql"),
     },
 ];
 

@@ -10,7 +10,7 @@ use crate::domain::{DeliveryAttempt, OutHookInfo, RoomId, Seq, Timestamp, UserId
 use crate::storage::{DeliveryProgress, NewOutHook, OutHook, OutHooks, StoreError, StoreResult};
 
 const SELECT: &str = "SELECT h.id, h.room_id, h.name, h.url, b.id, b.username, m.username, m.id,
-            h.created_at, h.paused_at, h.pause_reason, h.secret
+            h.created_at, h.paused_at, h.pause_reason, h.secret, h.batch
      FROM out_hooks h JOIN users b ON b.id = h.bot_id JOIN users m ON m.id = h.made_by";
 
 #[async_trait]
@@ -216,8 +216,8 @@ fn create_for_bot(c: &mut impl GenericClient, h: &NewOutHook, max: u32) -> Store
 
 fn insert(c: &mut impl GenericClient, h: &NewOutHook) -> StoreResult<i64> {
     Ok(c.query_one(
-        "INSERT INTO out_hooks (room_id, bot_id, made_by, name, url, secret, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO out_hooks (room_id, bot_id, made_by, name, url, secret, created_at, batch)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         &[
             &h.room.map(|r| r.0),
             &h.bot.0,
@@ -226,6 +226,7 @@ fn insert(c: &mut impl GenericClient, h: &NewOutHook) -> StoreResult<i64> {
             &h.url,
             &h.secret,
             &h.now.millis(),
+            &h.batch,
         ],
     )?
     .try_get(0)?)
@@ -324,6 +325,7 @@ fn row(r: &Row) -> StoreResult<OutHook> {
             created_at: Timestamp(r.try_get(8)?),
             paused_at: r.try_get::<_, Option<i64>>(9)?.map(Timestamp),
             pause_reason: r.try_get(10)?,
+            batch: r.try_get(12)?,
         },
         secret: r.try_get(11)?,
     })

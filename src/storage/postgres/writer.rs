@@ -95,6 +95,10 @@ fn copy_error(e: &StoreError) -> StoreError {
         StoreError::NotFound => StoreError::NotFound,
         StoreError::Conflict => StoreError::Conflict,
         StoreError::Unavailable(why) => StoreError::Unavailable(why.clone()),
+        StoreError::Limited { limit, retry_after } => StoreError::Limited {
+            limit,
+            retry_after: *retry_after,
+        },
         StoreError::Other(e) => StoreError::Other(anyhow::anyhow!("{e:#}")),
     }
 }

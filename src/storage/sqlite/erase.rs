@@ -35,42 +35,66 @@ pub fn erase(
     due: Vec<Due>,
     now: Timestamp,
 ) -> StoreResult<Expired> {
-    let mut gone = Expired {
-        looked_at: u32::try_from(due.len()).unwrap_or(u32::MAX),
-        ..Expired::default()
-    };
-    let mut rooms: BTreeMap<RoomId, Vec<(Seq, MessageId)>> = BTreeMap::new();
-    // Threads that lost a reply: each gets one new summary, after the batch.
-    let mut threads: BTreeMap<(RoomId, Seq), Message> = BTreeMap::new();
-    for Due { json } in due {
+    let mut erasure = Erasure::default();
+    erasure.gone.looked_at = u32::try_from(due.len()).unwrap_or(u32::MAX);
+    for one in due {
+        erasure.erase(c, &one, now)?;
+    }
+    erasure.log(c, events, now)
+}
+
+/// Messages erased so far in one write, and what their rooms will hear
+/// of it once the write is done.
+#[derive(Default)]
+pub struct Erasure {
+    pub gone: Expired,
+    rooms: BTreeMap<RoomId, Vec<(Seq, MessageId)>>,
+    /// Threads that lost a reply: each gets one new summary, at the end.
+    threads: BTreeMap<(RoomId, Seq), Message>,
+}
+
+impl Erasure {
+    /// Erases one message (not deleted already).
+    pub fn erase(&mut self, c: &Connection, due: &Due, now: Timestamp) -> StoreResult<()> {
         let message: Message =
-            serde_json::from_str(&json).map_err(|e| StoreError::Other(e.into()))?;
+            serde_json::from_str(&due.json).map_err(|e| StoreError::Other(e.into()))?;
         let (room, seq, id) = (message.room_id, message.seq, message.id);
         if let Some(root) = message.thread_root {
-            threads.insert((room, root), message.clone());
+            self.threads.insert((room, root), message.clone());
         }
         let files = erase_one(c, message, now)?;
-        gone.files += u32::try_from(files).unwrap_or(u32::MAX);
-        rooms.entry(room).or_default().push((seq, id));
-        gone.messages += 1;
+        self.gone.files += u32::try_from(files).unwrap_or(u32::MAX);
+        self.rooms.entry(room).or_default().push((seq, id));
+        self.gone.messages += 1;
+        Ok(())
     }
-    for (room, mut expired) in rooms {
-        expired.sort_unstable();
-        let (message_seqs, message_ids) = expired.into_iter().unzip();
-        let event = RoomEvent {
-            room_id: room,
-            seq: next_seq(c, room)?,
-            change: RoomChange::MessagesExpired {
-                message_seqs,
-                message_ids,
-            },
-        };
-        log_event(c, events, event, now)?;
+
+    /// Logs one `messages.expired` per room, then one `thread.updated`
+    /// per thread that lost replies; returns what was done.
+    pub fn log(
+        self,
+        c: &Connection,
+        events: &mut Vec<Event>,
+        now: Timestamp,
+    ) -> StoreResult<Expired> {
+        for (room, mut expired) in self.rooms {
+            expired.sort_unstable();
+            let (message_seqs, message_ids) = expired.into_iter().unzip();
+            let event = RoomEvent {
+                room_id: room,
+                seq: next_seq(c, room)?,
+                change: RoomChange::MessagesExpired {
+                    message_seqs,
+                    message_ids,
+                },
+            };
+            log_event(c, events, event, now)?;
+        }
+        for reply in self.threads.into_values() {
+            super::corrections::reply_gone(c, events, &reply, now)?;
+        }
+        Ok(self.gone)
     }
-    for reply in threads.into_values() {
-        super::corrections::reply_gone(c, events, &reply, now)?;
-    }
-    Ok(gone)
 }
 
 /// Turns one message into a tombstone: its text, edits, search entry and

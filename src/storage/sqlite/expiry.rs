@@ -4,7 +4,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::erase::{erase, Due};
+use std::time::{Duration, Instant};
+
+use super::erase::{erase, Due, Erasure};
 use super::messages::{log_event, next_seq};
 use super::SqliteStore;
 use crate::domain::{Event, RoomChange, RoomEvent, RoomId, Seq, Timestamp};
@@ -66,24 +68,51 @@ pub fn next_expiry(c: &Connection) -> StoreResult<Option<Timestamp>> {
     .map(Timestamp))
 }
 
-/// Expires at most `limit` messages due at `now`, soonest first: each
-/// becomes a tombstone, its logged edits lose their text, and each room
-/// they were in logs one `messages.expired` with its next seq.
+/// How long one expiry write may run: the sends queued behind it, or
+/// committed in its group, wait that long (BENCHMARKS.md, issue 18). A
+/// write that runs out of time stops with more due (`Expired::cut_short`),
+/// and the expiry task asks again once the sends that queued meanwhile are in.
+const BUDGET: Duration = Duration::from_millis(5);
+/// Due messages are picked this many at a time, the time looked at between.
+const STEP: u32 = 50;
+
+/// Expires at most `limit` messages due at `now`, soonest first, for at
+/// most `BUDGET`: each becomes a tombstone, its logged edits lose their
+/// text, and each room they were in logs one `messages.expired` with its
+/// next seq.
 pub fn expire_due(
     c: &Connection,
     events: &mut Vec<Event>,
     now: Timestamp,
     limit: u32,
 ) -> StoreResult<Expired> {
-    let due = c
-        .prepare_cached(
-            "SELECT json FROM messages
-             WHERE expires_at IS NOT NULL AND deleted_at IS NULL AND expires_at <= ?1
-             ORDER BY expires_at LIMIT ?2",
-        )?
-        .query_map(params![now.millis(), limit], Due::from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    erase(c, events, due, now)
+    let started = Instant::now();
+    let mut erasure = Erasure::default();
+    let mut pick = c.prepare_cached(
+        "SELECT json FROM messages
+         WHERE expires_at IS NOT NULL AND deleted_at IS NULL AND expires_at <= ?1
+         ORDER BY expires_at LIMIT ?2",
+    )?;
+    while erasure.gone.looked_at < limit {
+        let step = STEP.min(limit - erasure.gone.looked_at);
+        // Those erased in the steps before are no longer due.
+        let due = pick
+            .query_map(params![now.millis(), step], Due::from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let picked = u32::try_from(due.len()).unwrap_or(u32::MAX);
+        erasure.gone.looked_at += picked;
+        for one in due {
+            erasure.erase(c, &one, now)?;
+        }
+        if picked < step {
+            break;
+        }
+        if erasure.gone.looked_at < limit && started.elapsed() >= BUDGET {
+            erasure.gone.cut_short = true;
+            break;
+        }
+    }
+    erasure.log(c, events, now)
 }
 
 /// Server-wide retention: expires at most `limit` messages posted before

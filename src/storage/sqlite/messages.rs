@@ -157,6 +157,16 @@ pub(super) fn log_event(
     Ok(())
 }
 
+/// A send refused by a limit wrote nothing, so it is the job's answer and
+/// not its failure (a failed job makes the group run again with
+/// savepoints, which a refusal does not need).
+pub(super) fn refusal_apart(posted: StoreResult<Posted>) -> StoreResult<StoreResult<Posted>> {
+    match posted {
+        Err(refused @ StoreError::Limited { .. }) => Ok(Err(refused)),
+        other => other.map(Ok),
+    }
+}
+
 pub fn post_message(
     c: &Connection,
     events: &mut Vec<Event>,
@@ -175,6 +185,9 @@ pub fn post_message(
             created: false,
         });
     }
+    // Before anything is written: a refusal leaves the group's
+    // transaction as it was.
+    super::send_limits::check(c, new)?;
     // The seq is taken under the same transaction as the insert, so seqs
     // commit together with their messages and never leave a gap.
     let (seq, disappear_after) = super::expiry::next_seq_and_timer(c, new.room)?;

@@ -106,7 +106,17 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 19,
-        sql: include_str!("../../../migrations/sqlite/0019_bot_outhooks.sql"),
+        sql: include_str!("../../../migrations/sqlite/0019_outhook_batches.sql"),
+        then: None,
+    },
+    Migration {
+        version: 20,
+        sql: include_str!("../../../migrations/sqlite/0020_send_limits.sql"),
+        then: None,
+    },
+    Migration {
+        version: 21,
+        sql: include_str!("../../../migrations/sqlite/0021_bot_outhooks.sql"),
         then: None,
     },
 ];

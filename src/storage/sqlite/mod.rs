@@ -14,6 +14,7 @@ macro_rules! message_select {
 }
 
 mod accounts;
+mod checkpoint;
 mod commands;
 mod conversation;
 mod corrections;
@@ -40,6 +41,7 @@ mod room_seqs;
 mod rooms;
 mod search;
 mod search_queue;
+mod send_limits;
 mod server;
 mod status;
 mod upload_quota;
@@ -53,6 +55,7 @@ use anyhow::Context;
 use crate::ops::metrics::CommitMetrics;
 use rusqlite::{Connection, ErrorCode};
 
+use self::checkpoint::Checkpoints;
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{Listeners, Publisher, StoreError};
@@ -144,13 +147,29 @@ impl SqliteStore {
         // flushes the WAL before any commit is acknowledged (see writer.rs).
         // secure_delete: what a write frees (an expired message's text) is
         // zeroed, not left in free pages (see expiry.rs).
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON")
-            .with_context(|| format!("cannot use the database {}", path.display()))?;
+        // No automatic checkpoints on the writer: they ran inside its
+        // commits; a thread of their own runs them (checkpoint.rs). The WAL
+        // file is cut back to 64 MiB whenever it starts over.
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;
+             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864",
+        )
+        .with_context(|| format!("cannot use the database {}", path.display()))?;
         let mut wal = path.clone().into_os_string();
         wal.push("-wal");
         let wal = PathBuf::from(wal);
-        let writer = Writer::start(conn, wal, WRITE_QUEUE, MAX_GROUP, listeners, commits)
-            .context("cannot start the database writer")?;
+        let checkpoints = Checkpoints::start(open_connection(&path)?)
+            .context("cannot start the checkpoint thread")?;
+        let writer = Writer::start(
+            conn,
+            wal,
+            WRITE_QUEUE,
+            MAX_GROUP,
+            listeners,
+            commits,
+            checkpoints,
+        )
+        .context("cannot start the database writer")?;
         Ok(Self {
             writer,
             readers: Readers::new(path.clone(), MAX_READERS),

@@ -9,7 +9,7 @@ use crate::domain::{DeliveryAttempt, OutHookInfo, RoomId, Seq, Timestamp, UserId
 use crate::storage::{DeliveryProgress, NewOutHook, OutHook, OutHooks, StoreError, StoreResult};
 
 const SELECT: &str = "SELECT h.id, h.room_id, h.name, h.url, b.id, b.username, m.username, m.id,
-            h.created_at, h.paused_at, h.pause_reason, h.secret
+            h.created_at, h.paused_at, h.pause_reason, h.secret, h.batch
      FROM out_hooks h JOIN users b ON b.id = h.bot_id JOIN users m ON m.id = h.made_by";
 
 #[async_trait]
@@ -159,8 +159,8 @@ fn create(c: &Connection, h: &NewOutHook, max: u32) -> StoreResult<OutHook> {
     }
     let id: i64 = c
         .prepare_cached(
-            "INSERT INTO out_hooks (room_id, bot_id, made_by, name, url, secret, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            "INSERT INTO out_hooks (room_id, bot_id, made_by, name, url, secret, created_at, batch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         )?
         .query_row(
             params![
@@ -170,7 +170,8 @@ fn create(c: &Connection, h: &NewOutHook, max: u32) -> StoreResult<OutHook> {
                 h.name,
                 h.url,
                 h.secret,
-                h.now.millis()
+                h.now.millis(),
+                h.batch
             ],
             |r| r.get(0),
         )?;
@@ -265,6 +266,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<OutHook> {
             created_at: Timestamp(r.get(8)?),
             paused_at: r.get::<_, Option<i64>>(9)?.map(Timestamp),
             pause_reason: r.get(10)?,
+            batch: r.get(12)?,
         },
         secret: r.get(11)?,
     })

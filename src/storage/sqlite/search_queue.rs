@@ -169,8 +169,10 @@ impl super::SqliteStore {
     ) -> StoreResult<crate::domain::Posted> {
         let posted = self
             .writer
-            .write(move |c, ev| super::messages::post_message(c, ev, &message))
-            .await?;
+            .write(move |c, ev| {
+                super::messages::refusal_apart(super::messages::post_message(c, ev, &message))
+            })
+            .await??;
         if posted.created {
             self.search_queue.stored(&self.writer);
         }

@@ -15,10 +15,12 @@ use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::checkpoint::Checkpoints;
 use super::classify;
 use crate::domain::Event;
 use crate::ops::metrics::CommitMetrics;
@@ -130,6 +132,7 @@ impl Writer {
         max_group: usize,
         listeners: Listeners,
         commits: CommitMetrics,
+        checkpoints: Checkpoints,
     ) -> std::io::Result<Self> {
         let Listeners {
             invalidate,
@@ -149,7 +152,7 @@ impl Writer {
             })?;
         std::thread::Builder::new()
             .name("natter-writer".into())
-            .spawn(move || run(&conn, rx, max_group, &committed, &commits))?;
+            .spawn(move || run(&conn, rx, max_group, &committed, &commits, &checkpoints))?;
         Ok(Self { jobs })
     }
 
@@ -177,6 +180,7 @@ fn run(
     max_group: usize,
     committed: &SyncSender<Committed>,
     commits: &CommitMetrics,
+    checkpoints: &Checkpoints,
 ) {
     while let Some(first) = rx.blocking_recv() {
         let mut group: Vec<Box<dyn Job>> = Vec::with_capacity(max_group.min(64));
@@ -190,6 +194,7 @@ fn run(
         commits.group(group.len(), rx.len());
         let mut events = Vec::new();
         if commit_group(conn, &mut group, &mut events) {
+            checkpoints.committed();
             let flushing = Committed {
                 jobs: group,
                 events,
@@ -294,6 +299,8 @@ fn commit_group(conn: &Connection, group: &mut Vec<Box<dyn Job>>, events: &mut V
             job.finish(Fate::Failed(e));
         }
     };
+    let started = Instant::now();
+    let mut ran = started;
     let attempt = run_group(conn, group, events, false).and_then(|all_ran| {
         if all_ran {
             return Ok(());
@@ -305,7 +312,12 @@ fn commit_group(conn: &Connection, group: &mut Vec<Box<dyn Job>>, events: &mut V
         }
         run_group(conn, group, events, true).map(drop)
     });
-    if let Err(e) = attempt.and_then(|()| exec(conn, "COMMIT")) {
+    let committed = attempt.and_then(|()| {
+        ran = Instant::now();
+        exec(conn, "COMMIT")
+    });
+    note_slow_group(group.len(), started, ran);
+    if let Err(e) = committed {
         tracing::error!(error = %e, "a write transaction failed");
         if !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
@@ -314,6 +326,23 @@ fn commit_group(conn: &Connection, group: &mut Vec<Box<dyn Job>>, events: &mut V
         return false;
     }
     true
+}
+
+/// A group that held the writer this long held every send queued behind
+/// it as long: worth a line in the log, with where the time went.
+const SLOW_GROUP: Duration = Duration::from_millis(100);
+
+fn note_slow_group(writes: usize, started: Instant, ran: Instant) {
+    let took = started.elapsed();
+    if took >= SLOW_GROUP {
+        tracing::warn!(
+            writes,
+            took_ms = took.as_millis(),
+            running_ms = ran.saturating_duration_since(started).as_millis(),
+            committing_ms = ran.elapsed().as_millis(),
+            "a write transaction held the database writer for long"
+        );
+    }
 }
 
 /// Begins a transaction and runs every job in it. Without savepoints it

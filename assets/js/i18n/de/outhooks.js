@@ -8,6 +8,8 @@ export default {
   'outhooks.name': 'Name',
   'outhooks.url': 'URL',
   'outhooks.repliesAs': 'Antwortet als',
+  'outhooks.batch': 'In Stapeln senden (mehrere Ereignisse je Anfrage; siehe docs/webhooks.md)',
+  'outhooks.batched': 'Stapel',
   'outhooks.newBot': 'Ein neuer Bot dieses Namens',
   'outhooks.make': 'Webhook hinzufügen',
   'outhooks.secret': 'Signaturschlüssel: jetzt kopieren, er wird nur dieses eine Mal gezeigt.',

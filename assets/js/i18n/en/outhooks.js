@@ -8,6 +8,8 @@ export default {
   'outhooks.name': 'Name',
   'outhooks.url': 'URL',
   'outhooks.repliesAs': 'Replies as',
+  'outhooks.batch': 'Send in batches (several events per request; see docs/webhooks.md)',
+  'outhooks.batched': 'batches',
   'outhooks.newBot': 'A new bot of this name',
   'outhooks.make': 'Add webhook',
   'outhooks.secret': 'Signing secret: copy it now, it is shown only this once.',

@@ -219,7 +219,11 @@ async fn make_hook(ctx: &Ctx, token: &str, room: i64, url: &str) -> Result<()> {
                 .join(&format!("/api/v1/rooms/{room}/outhooks"))?,
         )
         .bearer_auth(token)
-        .json(&serde_json::json!({ "name": format!("bench-hook-{room}"), "url": url }))
+        .json(&serde_json::json!({
+            "name": format!("bench-hook-{room}"),
+            "url": url,
+            "batch": ctx.opts.hook_batch,
+        }))
         .send()
         .await
         .context("making an outgoing webhook")?;

@@ -70,6 +70,8 @@ fn post(
         // Slack's bots arrive as people without passwords.
         author_bot: false,
         sent_as: None,
+        // History is imported as it was, whatever the room's slow mode.
+        limits: crate::storage::SendLimits::default(),
     };
     let posted = messages::post_message(c, events, &new)?;
     let mut message = posted.message;

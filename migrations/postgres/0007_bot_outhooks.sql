@@ -1,4 +1,4 @@
--- A bot's outgoing webhooks (as SQLite's 0019): a hook with no room
+-- A bot's outgoing webhooks (as SQLite's 0021): a hook with no room
 -- (`room_id` NULL) delivers the events of every room its bot
 -- (`bot_id`) is a member of.
 ALTER TABLE out_hooks ALTER COLUMN room_id DROP NOT NULL;
