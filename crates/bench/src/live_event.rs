@@ -117,7 +117,8 @@ impl LiveEvent {
     }
 }
 
-/// Whether a frame's `type` is a room event (one with a room and a seq).
+/// Whether a frame's `type` is a room event (one with a room and a seq):
+/// every one takes a seq, so a client that skipped one would see a gap.
 pub fn is_room_event(kind: &str) -> bool {
     matches!(
         kind,
@@ -128,6 +129,13 @@ pub fn is_room_event(kind: &str) -> bool {
             | "thread.updated"
             | "reaction.added"
             | "reaction.removed"
+            | "message.pinned"
+            | "message.unpinned"
+            | "room.updated"
+            | "room.disappearing_changed"
+            | "member.role_changed"
+            | "member.joined"
+            | "member.left"
     )
 }
 
