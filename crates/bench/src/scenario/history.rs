@@ -46,6 +46,12 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
         .get(&room)
         .and_then(|s| s.last().copied())
         .unwrap_or(0);
+    // The room's log starts with the readers' and the filler's joins
+    // (room events with seqs of their own): its messages start after them.
+    let oldest = ledger
+        .get(&room)
+        .and_then(|s| s.iter().min().copied())
+        .unwrap_or(1);
     report.setup_secs = secs_between(setup_started, now_ns());
 
     let before = ctx.sample()?;
@@ -53,7 +59,15 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     let until = Instant::now() + Duration::from_secs_f64(plan.duration);
     let tasks: Vec<_> = readers
         .into_iter()
-        .map(|a| tokio::spawn(read_pages(ctx.api.clone(), a, room, newest, until)))
+        .map(|a| {
+            tokio::spawn(read_pages(
+                ctx.api.clone(),
+                a,
+                room,
+                (oldest, newest),
+                until,
+            ))
+        })
         .collect();
     let (mut latency, mut pages, mut bad) = (Latency::default(), 0, 0);
     for t in tasks {
@@ -82,7 +96,7 @@ async fn read_pages(
     api: Api,
     reader: Account,
     room: i64,
-    newest: i64,
+    (oldest, newest): (i64, i64),
     until: Instant,
 ) -> (Latency, u64, u64, Errors) {
     let (mut latency, mut pages, mut bad, mut errors) =
@@ -97,7 +111,7 @@ async fn read_pages(
     while Instant::now() < until {
         let before = {
             let mut rng = rand::thread_rng();
-            (rng.gen_bool(0.5) && newest > 1).then(|| rng.gen_range(2..=newest))
+            (rng.gen_bool(0.5) && newest > oldest).then(|| rng.gen_range(oldest + 1..=newest))
         };
         let started = now_ns();
         match Api::history_on(&mut conn, &reader.token, room, before, PAGE).await {
@@ -106,9 +120,9 @@ async fn read_pages(
                 pages += 1;
                 // The page must be the PAGE seqs just below `before` (or the newest).
                 let end = before.map_or(newest, |b| b - 1);
-                let start = (end - i64::from(PAGE) + 1).max(1);
+                let start = (end - i64::from(PAGE) + 1).max(oldest);
                 let seqs: Vec<i64> = page.messages.iter().map(|m| m.seq).collect();
-                if seqs != (start..=end).collect::<Vec<_>>() || page.has_more != (start > 1) {
+                if seqs != (start..=end).collect::<Vec<_>>() || page.has_more != (start > oldest) {
                     bad += 1;
                     errors.add(format!(
                         "page before {before:?}: seqs {:?}..{:?}, has_more {}",
