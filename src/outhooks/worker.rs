@@ -137,16 +137,15 @@ impl EventSource for Hook {
             return Ok(Vec::new());
         };
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-        let replay = self.store().events_after(room, after, limit).await?;
-        Ok(replay
-            .events
-            .iter()
+        let logged = self.store().logged_events_after(room, after, limit).await?;
+        Ok(logged
+            .into_iter()
             .map(|event| OutboundEvent {
-                room: event.room_id,
-                seq: event.seq,
+                room,
+                seq: event.seq(),
                 // An empty body: an event this hook skips (its bot's own
                 // message); delivering it only moves the cursor.
-                body: payload::encode(self.info.id, self.info.bot_id, event)
+                body: payload::encode_logged(self.info.id, self.info.bot_id, room, event)
                     .unwrap_or_default()
                     .into(),
             })
