@@ -57,7 +57,7 @@ impl SendRateTaker {
         let (takes, rx) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("natter-send-rates".into())
-            .spawn(move || run(url, rx))?;
+            .spawn(move || run(&url, rx))?;
         Ok(Self { takes })
     }
 }
@@ -80,7 +80,7 @@ impl SendRates for PgStore {
     }
 }
 
-fn run(url: String, mut rx: mpsc::Receiver<Take>) {
+fn run(url: &str, mut rx: mpsc::Receiver<Take>) {
     let mut client: Option<Client> = None;
     let mut last_try: Option<Instant> = None;
     while let Some(first) = rx.blocking_recv() {
@@ -96,7 +96,7 @@ fn run(url: String, mut rx: mpsc::Receiver<Take>) {
         }
         if client.is_none() && last_try.is_none_or(|at| at.elapsed() >= RECONNECT_EVERY) {
             last_try = Some(Instant::now());
-            client = match connect(&url).and_then(|mut c| {
+            client = match connect(url).and_then(|mut c| {
                 c.batch_execute("SET synchronous_commit = off")
                     .map(|()| c)
                     .map_err(Into::into)
