@@ -1,27 +1,22 @@
-//! Abuse limits kept in memory: token buckets per key (an IP, a username, a
-//! user), each table bounded in size. Slow mode must hold across nodes, so
-//! the store decides it in the send's transaction (`storage::SendLimits`);
-//! its refusals are only counted here.
+//! Abuse limits: token buckets per key (an IP, a username, a token) kept in
+//! memory, each table bounded in size. The limits on sends must hold across
+//! nodes, so the store, which every node shares, decides them: slow mode in
+//! the send's transaction (`storage::SendLimits`), the per-user send rate
+//! just before it (`storage::SendRates`); their refusals are only counted
+//! here.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::domain::{Buckets, Rate};
 use crate::error::{Error, Result};
+use crate::storage::{StoreError, SENDS_PER_USER};
 
-/// How many keys one limiter tracks before it forgets idle ones.
-const MAX_KEYS: usize = 100_000;
-
-/// A whole token, less what floating point loses in a refill: a client that
-/// waited the advertised time must not fall short by a rounding error.
-const WHOLE: f64 = 1.0 - 1e-9;
-
-/// A token bucket per key: `burst` at once, refilled at `per_second`.
+/// A token bucket per key (`domain::Buckets`) at one `Rate`, counting what
+/// it refuses.
 pub struct RateLimiter {
-    burst: f64,
-    per_second: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    rate: Rate,
+    buckets: Buckets<String>,
     /// Requests refused, for metrics.
     refused: AtomicU64,
 }
@@ -30,9 +25,8 @@ impl RateLimiter {
     /// `count` events per `period`, all of which may come at once.
     pub fn new(count: u32, period: Duration) -> Self {
         Self {
-            burst: f64::from(count.max(1)),
-            per_second: f64::from(count.max(1)) / period.as_secs_f64().max(0.001),
-            buckets: Mutex::new(HashMap::new()),
+            rate: Rate::new(count, period),
+            buckets: Buckets::default(),
             refused: AtomicU64::new(0),
         }
     }
@@ -44,63 +38,24 @@ impl RateLimiter {
 
     /// Takes one token for `key`, or says how long until one is free.
     pub fn take(&self, key: &str) -> Result<()> {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().expect("limiter lock");
-        if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
-            self.forget_idle(&mut buckets, now);
-        }
         // A known key is found without copying it.
-        if !buckets.contains_key(key) {
-            buckets.insert(key.to_owned(), (self.burst, now));
-        }
-        let (tokens, at) = buckets.get_mut(key).expect("inserted above");
-        *tokens = self.refilled(*tokens, *at, now);
-        *at = now;
-        if *tokens >= WHOLE {
-            *tokens -= 1.0;
-            return Ok(());
-        }
-        Err(self.come_back(*tokens))
+        self.buckets
+            .take(key, str::to_owned, self.rate)
+            .map_err(|wait| self.come_back(wait))
     }
 
     /// Whether `key` has a token left, without taking it.
     pub fn check(&self, key: &str) -> Result<()> {
-        let buckets = self.buckets.lock().expect("limiter lock");
-        match buckets.get(key) {
-            Some(&(tokens, at)) => {
-                let tokens = self.refilled(tokens, at, Instant::now());
-                if tokens >= WHOLE {
-                    Ok(())
-                } else {
-                    Err(self.come_back(tokens))
-                }
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// The bucket's tokens at `now`, from `tokens` at `at`.
-    fn refilled(&self, tokens: f64, at: Instant, now: Instant) -> f64 {
-        (tokens + now.duration_since(at).as_secs_f64() * self.per_second).min(self.burst)
+        self.buckets
+            .check(key, self.rate)
+            .map_err(|wait| self.come_back(wait))
     }
 
     /// The refusal (counted) with the time until a whole token is back (the
     /// header rounds it up to whole seconds, so waiting that long is enough).
-    fn come_back(&self, tokens: f64) -> Error {
+    fn come_back(&self, retry_after: Duration) -> Error {
         self.refused.fetch_add(1, Ordering::Relaxed);
-        Error::RateLimited {
-            retry_after: Duration::from_secs_f64((1.0 - tokens) / self.per_second),
-        }
-    }
-
-    /// Drops buckets that have refilled (they hold no information); if all
-    /// are busy, drops everything rather than grow without bound.
-    fn forget_idle(&self, buckets: &mut HashMap<String, (f64, Instant)>, now: Instant) {
-        let full_after = self.burst / self.per_second;
-        buckets.retain(|_, (_, at)| now.duration_since(*at).as_secs_f64() < full_after);
-        if buckets.len() >= MAX_KEYS {
-            buckets.clear();
-        }
+        Error::RateLimited { retry_after }
     }
 }
 
@@ -112,11 +67,13 @@ pub struct Limits {
     pub sign_ins_per_ip: Option<RateLimiter>,
     /// Failed sign-ins per username: slows password guessing on one account.
     pub failed_sign_ins_per_name: Option<RateLimiter>,
-    pub sends_per_user: Option<RateLimiter>,
+    /// Each user's sends, over all nodes: the store keeps the buckets.
+    pub sends_per_user: Option<Rate>,
     /// Requests per API token (bots, scripts), of any kind.
     pub requests_per_token: Option<RateLimiter>,
-    /// Sends the store refused by slow mode.
+    /// Sends the store refused by slow mode, and by the send rate.
     slow_mode_refused: AtomicU64,
+    sends_refused: AtomicU64,
 }
 
 /// Settings for `Limits`, from configuration.
@@ -156,15 +113,15 @@ impl Limits {
             )),
             failed_sign_ins_per_name: on(RateLimiter::new(10, Duration::from_mins(1))),
             // Bursts of three seconds' worth: pasting a few lines is fine.
-            sends_per_user: on(RateLimiter::new(
-                s.sends_per_second.saturating_mul(3),
-                Duration::from_secs(3),
-            )),
+            sends_per_user: s
+                .enabled
+                .then(|| Rate::new(s.sends_per_second.saturating_mul(3), Duration::from_secs(3))),
             requests_per_token: on(RateLimiter::new(
                 s.token_requests_per_minute,
                 Duration::from_mins(1),
             )),
             slow_mode_refused: AtomicU64::new(0),
+            sends_refused: AtomicU64::new(0),
         }
     }
 
@@ -179,7 +136,7 @@ impl Limits {
                 "failed_sign_ins_per_name",
                 of(&self.failed_sign_ins_per_name),
             ),
-            ("sends_per_user", of(&self.sends_per_user)),
+            ("sends_per_user", self.sends_refused.load(Ordering::Relaxed)),
             ("requests_per_token", of(&self.requests_per_token)),
             ("slow_mode", self.slow_mode_refused.load(Ordering::Relaxed)),
         ]
@@ -189,11 +146,20 @@ impl Limits {
         limiter.map_or(Ok(()), |l| l.take(key))
     }
 
-    /// Counts a send the store refused by one of its `SendLimits`.
-    pub fn refused_by_store(&self, limit: &str) {
-        if limit == "slow_mode" {
-            self.slow_mode_refused.fetch_add(1, Ordering::Relaxed);
+    /// The error for a store's answer, counting a refusal by one of the
+    /// limits the store keeps (slow mode, the send rate).
+    pub fn store_refusal(&self, e: StoreError) -> Error {
+        if let StoreError::Limited { limit, .. } = &e {
+            let counter = match *limit {
+                "slow_mode" => Some(&self.slow_mode_refused),
+                SENDS_PER_USER => Some(&self.sends_refused),
+                _ => None,
+            };
+            if let Some(counter) = counter {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
         }
+        e.into()
     }
 }
 

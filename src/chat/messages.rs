@@ -122,9 +122,13 @@ impl Chat {
         let body =
             MessageBody::parse_caption(body, self.policy.max_message_chars, !files.is_empty())?;
         super::room_care::refuse_if_archived(access)?;
-        if let Some(limiter) = &self.limits.sends_per_user {
-            // The key is made only when the limit is on: this runs per send.
-            limiter.take(&user.id.to_string())?;
+        if let Some(rate) = self.limits.sends_per_user {
+            // The store keeps the buckets, so a user sending through
+            // several nodes gets the rate once, not once per node.
+            self.store
+                .take_send(user.id, rate)
+                .await
+                .map_err(|e| self.limits.store_refusal(e))?;
         }
         // Decided by the store, in the send's transaction: every node
         // shares it, so slow mode holds however many nodes there are.
@@ -151,10 +155,7 @@ impl Chat {
             })
             .await
             .map_err(|e| match e {
-                StoreError::Limited { limit, retry_after } => {
-                    self.limits.refused_by_store(limit);
-                    Error::RateLimited { retry_after }
-                }
+                StoreError::Limited { .. } => self.limits.store_refusal(e),
                 // The room was checked above: a missing row is an upload.
                 StoreError::NotFound if has_files => Error::invalid(
                     "upload_unknown",

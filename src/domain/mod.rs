@@ -14,6 +14,7 @@ mod integrations;
 mod model;
 mod outhooks;
 mod profile;
+mod rate;
 mod reactions_pins;
 mod reports;
 mod server;
@@ -48,6 +49,7 @@ pub use profile::{
     AvatarFiles, PersonChange, PersonChanged, PersonProfile, Profile, ProfileName, Profiled,
     DISPLAY_NAME_MAX,
 };
+pub use rate::{Buckets, Rate, TokenBucket};
 pub use reactions_pins::{
     Pin, PinPolicy, ReactionGroup, Reactor, RoomCare, RoomSettings, SavedMessage,
 };

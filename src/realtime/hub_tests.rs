@@ -1,8 +1,10 @@
 //! The hub's unit tests: fan-out, kicks and sessions.
 
 use super::*;
-use crate::domain::{Theme, Timestamp};
-use crate::realtime::listener::Wake;
+use crate::domain::{Event, RoomChange, RoomEvent, Seq, Theme, Timestamp, User};
+use crate::realtime::listener::{Kick, Wake};
+use crate::storage::Publisher;
+use axum::body::Bytes;
 
 fn user(id: i64) -> User {
     User {

@@ -30,6 +30,7 @@ mod room_care;
 mod room_seqs;
 mod rooms;
 mod search;
+mod send_rates;
 mod server;
 mod statuses;
 mod uploads;
@@ -60,6 +61,7 @@ pub use room_care::RoomCaretaking;
 pub use room_seqs::RoomSeqs;
 pub use rooms::{Membership, NewRoom, RoomAccess, Rooms};
 pub use search::{MessageSearch, Search, SearchOrder};
+pub use send_rates::{SendRates, SENDS_PER_USER};
 pub use server::{Durability, NewInvite, Server};
 pub use statuses::Statuses;
 pub use uploads::{NewUpload, StoredPreview, UploadRecord, UploadReservation, Uploads};
@@ -171,6 +173,7 @@ pub trait Store:
     + OutHooks
     + Operations
     + RoomSeqs
+    + SendRates
     + 'static
 {
 }
@@ -200,6 +203,7 @@ impl<T> Store for T where
         + OutHooks
         + Operations
         + RoomSeqs
+        + SendRates
         + 'static
 {
 }

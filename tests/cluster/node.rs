@@ -66,20 +66,26 @@ pub fn servers() -> Option<(String, String)> {
 }
 
 impl Cluster {
-    /// `count` nodes on a fresh schema, talking over `nats`.
+    /// `count` nodes on a fresh schema, talking over `nats`, without rate
+    /// limits.
     pub fn start(postgres: &str, nats: &str, count: usize) -> Self {
+        Self::start_with(postgres, nats, count, &["--rate-limits", "false"])
+    }
+
+    /// `start`, each node with the arguments `extra` (given once per node:
+    /// a flag cannot be given twice).
+    pub fn start_with(postgres: &str, nats: &str, count: usize, extra: &[&str]) -> Self {
         let schema = ScratchSchema::new(postgres);
         let prefix = format!("test{:016x}", rand::random::<u64>());
-        let args = vec![
+        let mut args = vec![
             "--database-url".to_owned(),
             schema.url.clone(),
             "--bus-url".to_owned(),
             nats.to_owned(),
             "--bus-prefix".to_owned(),
             prefix,
-            "--rate-limits".to_owned(),
-            "false".to_owned(),
         ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
         let mut cluster = Self {
             nodes: Vec::new(),
             args,

@@ -29,6 +29,7 @@ mod rooms;
 mod scratch_postgres;
 mod search;
 mod send_limits;
+mod send_rates;
 mod server;
 mod server_finish;
 mod social;

@@ -4,9 +4,9 @@
 
 use std::collections::HashSet;
 
-use super::wire;
 use super::{Hub, Outbound};
 use crate::domain::PersonChanged;
+use crate::realtime::wire;
 
 impl Hub {
     /// A person's profile or status, to each connection here that listens

@@ -14,6 +14,7 @@ use crate::files::FileKey;
 use crate::storage::Operations;
 use crate::storage::Profiles;
 use crate::storage::RoomSeqs;
+use crate::storage::SendRates;
 use crate::storage::{
     AddOutcome, AuditEntry, Directory, Disappearing, Durability, Expired, Groups, HistoryPage,
     Mentions, MessageSearch, Messages, Moderation, NewInvite, NewMessage, NewUpload, Pins,
@@ -276,4 +277,8 @@ forward!(Operations {
 
 forward!(RoomSeqs {
     fn last_seqs(&self, rooms: Vec<RoomId>) -> StoreResult<Vec<(RoomId, Seq)>>;
+});
+
+forward!(SendRates {
+    fn take_send(&self, user: UserId, rate: crate::domain::Rate) -> StoreResult<()>;
 });

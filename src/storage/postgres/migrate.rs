@@ -40,6 +40,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 7,
         sql: include_str!("../../../migrations/postgres/0007_bot_outhooks.sql"),
     },
+    Migration {
+        version: 8,
+        sql: include_str!("../../../migrations/postgres/0008_send_rates.sql"),
+    },
 ];
 
 /// The advisory lock key natter migrates under ("natter" in ASCII).

@@ -43,6 +43,7 @@ mod room_seqs;
 mod rooms;
 mod search;
 mod send_limits;
+mod send_rates;
 mod server;
 mod status;
 mod upload_quota;
@@ -70,6 +71,7 @@ const MAX_READERS: usize = 8;
 pub struct PgStore {
     writer: Writer,
     readers: Readers,
+    send_rates: send_rates::SendRateTaker,
 }
 
 impl PgStore {
@@ -105,9 +107,12 @@ impl PgStore {
             commits,
         )
         .context("cannot start the database writer")?;
+        let send_rates = send_rates::SendRateTaker::start(url.clone())
+            .context("cannot start the send-rate thread")?;
         Ok(Self {
             writer,
             readers: Readers::new(url, MAX_READERS),
+            send_rates,
         })
     }
 }

@@ -42,6 +42,7 @@ mod rooms;
 mod search;
 mod search_queue;
 mod send_limits;
+mod send_rates;
 mod server;
 mod status;
 mod upload_quota;
@@ -77,6 +78,8 @@ pub struct SqliteStore {
     /// As SQLite reported it when the database was opened.
     journal_mode: String,
     search_queue: Arc<search_queue::SearchQueue>,
+    /// Each user's send bucket (`send_rates.rs` says why in memory).
+    send_rates: crate::domain::Buckets<crate::domain::UserId>,
     /// Held for the store's life: one natter per data directory (and per
     /// database directory).
     _locks: Vec<std::fs::File>,
@@ -176,6 +179,7 @@ impl SqliteStore {
             path,
             journal_mode: mode.to_ascii_lowercase(),
             search_queue: Arc::default(),
+            send_rates: crate::domain::Buckets::default(),
             _locks: locks,
         })
     }
