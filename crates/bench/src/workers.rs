@@ -78,9 +78,18 @@ impl Workers {
     }
 
     pub async fn command(&mut self, command: &Command) -> Result<()> {
+        self.command_some(command, |_| true).await
+    }
+
+    /// Sends `command` to the workers whose index `to` picks.
+    pub async fn command_some(
+        &mut self,
+        command: &Command,
+        to: impl Fn(usize) -> bool,
+    ) -> Result<()> {
         let mut line = serde_json::to_vec(command)?;
         line.push(b'\n');
-        for w in &mut self.workers {
+        for (_, w) in self.workers.iter_mut().enumerate().filter(|(i, _)| to(*i)) {
             w.stdin.write_all(&line).await?;
             w.stdin.flush().await?;
         }

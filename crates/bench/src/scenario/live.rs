@@ -21,57 +21,99 @@ use crate::sender::SendOutcome;
 use crate::stats::{Latency, Slowest, Summary};
 use crate::workers::{self, Workers};
 
+/// The users and rooms of a run with receiving clients.
+pub(super) struct Cast {
+    pub rooms: Vec<i64>,
+    pub sizes: Vec<usize>,
+    pub receivers: Vec<Account>,
+    pub senders: Vec<Account>,
+}
+
+impl Cast {
+    /// Makes the users and rooms and joins them: receivers fill the rooms
+    /// in order (`room_sizes`), senders join them all.
+    pub(super) async fn make(ctx: &Ctx, report: &mut Report) -> Result<Self> {
+        let plan = &ctx.plan;
+        let setup_started = now_ns();
+        let owner = ctx.sign_up("owner", 1).await?.remove(0);
+        let rooms = ctx.rooms(&owner, plan.rooms).await?;
+        let sizes = room_sizes(plan.scenario, plan.clients, rooms.len());
+        let receivers = ctx.sign_up("r", plan.clients).await?;
+        let senders = if plan.scenario == ScenarioKind::Idle {
+            Vec::new()
+        } else {
+            ctx.sign_up("s", plan.senders.max(1)).await?
+        };
+        let cast = Self {
+            rooms,
+            sizes,
+            receivers,
+            senders,
+        };
+        ctx.join(
+            cast.membership().into_iter().chain(
+                cast.senders
+                    .iter()
+                    .flat_map(|s| cast.rooms.iter().map(move |r| (s, *r))),
+            ),
+        )
+        .await?;
+        report.setup_secs = secs_between(setup_started, now_ns());
+        Ok(cast)
+    }
+
+    /// (receiver, room) for every receiving client.
+    pub(super) fn membership(&self) -> Vec<(&Account, i64)> {
+        let mut membership = Vec::with_capacity(self.receivers.len());
+        let mut next = self.receivers.iter();
+        for (room, size) in self.rooms.iter().zip(&self.sizes) {
+            for account in next.by_ref().take(*size) {
+                membership.push((account, *room));
+            }
+        }
+        membership
+    }
+
+    /// Rooms with members, weighted by their size (the senders' pick).
+    #[allow(clippy::cast_precision_loss)]
+    pub(super) fn weights(&self) -> Vec<(i64, f64)> {
+        self.rooms
+            .iter()
+            .zip(&self.sizes)
+            .filter(|(_, s)| **s > 0)
+            .map(|(r, s)| (*r, *s as f64))
+            .collect()
+    }
+}
+
 pub async fn run(ctx: &Ctx) -> Result<Report> {
     let plan = &ctx.plan;
     let mut report = ctx.empty_report();
-    let setup_started = now_ns();
-    let owner = ctx.sign_up("owner", 1).await?.remove(0);
-    let rooms = ctx.rooms(&owner, plan.rooms).await?;
-    let sizes = room_sizes(plan.scenario, plan.clients, rooms.len());
-    let receivers = ctx.sign_up("r", plan.clients).await?;
-    let senders = if plan.scenario == ScenarioKind::Idle {
-        Vec::new()
-    } else {
-        ctx.sign_up("s", plan.senders.max(1)).await?
-    };
-    // Receivers fill the rooms in order; senders join them all.
-    let mut membership = Vec::with_capacity(receivers.len());
-    let mut next = receivers.iter();
-    for (room, size) in rooms.iter().zip(&sizes) {
-        for account in next.by_ref().take(*size) {
-            membership.push((account, *room));
-        }
-    }
-    ctx.join(
-        membership.iter().copied().chain(
-            senders
-                .iter()
-                .flat_map(|s| rooms.iter().map(move |r| (s, *r))),
-        ),
-    )
-    .await?;
-    report.setup_secs = secs_between(setup_started, now_ns());
-
+    let cast = Cast::make(ctx, &mut report).await?;
     let (mut workers, worker_count) =
-        spawn_listeners(ctx, plan.clients, &membership, false).await?;
+        spawn_listeners(ctx, plan.clients, &cast.membership(), false).await?;
 
-    let before_connect = ctx.sample()?;
+    let nodes_unconnected = ctx.server.node_samples()?;
     let ready = workers.go().await?;
     report.connect = Some(connect_summary(&ready, worker_count));
 
-    let nodes_before = ctx.server.node_samples()?;
+    let mut nodes_before = ctx.server.node_samples()?;
+    let mut nodes_connected = None;
     let (result_sends, ledger, cpu_before, cpu_before_ns) = if plan.scenario == ScenarioKind::Idle {
         // Let the server settle, then read what the connections cost.
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let connected = ctx.sample()?;
+        nodes_before = ctx.server.node_samples()?;
+        let connected = crate::proc::total(&nodes_before);
+        let before_connect = crate::proc::total(&nodes_unconnected);
         report.memory = Some(memory(&before_connect, &connected, plan.clients));
+        nodes_connected = Some((nodes_unconnected, nodes_before.clone()));
         let (hold_from, hold_from_ns) = (connected, now_ns());
         tokio::time::sleep(Duration::from_secs_f64(plan.duration)).await;
         (None, HashMap::new(), hold_from, hold_from_ns)
     } else {
         let cpu_before = ctx.sample()?;
         let cpu_before_ns = now_ns();
-        let (sends, ledger) = send_phase(ctx, &mut workers, &senders, &rooms, &sizes).await?;
+        let (sends, ledger) = send_phase(ctx, &mut workers, &cast).await?;
         (Some(sends), ledger, cpu_before, cpu_before_ns)
     };
 
@@ -82,22 +124,18 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     measured(&mut report, &cpu_before, cpu_before_ns, &after, now_ns());
     if !ctx.server.peers.is_empty() {
         report.server.nodes = per_node(ctx, &nodes_before, &ready, &results)?;
+        if let Some((unconnected, connected)) = &nodes_connected {
+            for ((node, u), c) in report.server.nodes.iter_mut().zip(unconnected).zip(connected) {
+                node.per_connection_bytes =
+                    Some(memory(u, c, usize::try_from(node.clients)?).per_connection_bytes);
+            }
+        }
     }
 
-    for r in &results {
-        report.server.generator_cpu_secs += r.cpu_secs;
-        report.errors.merge(r.errors.clone());
-    }
     if let Some(sends) = result_sends {
-        report.errors.merge(sends.errors.clone());
-        report.sends = Some(SendSummary {
-            via: format!("{:?}", plan.via).to_lowercase(),
-            attempted: sends.attempted,
-            acked: sends.acked,
-            per_sec: per_sec(sends.acked, sends.first_ns, sends.last_ns),
-            ack_latency: sends.ack.summary(),
-        });
-        report.deliveries = Some(deliveries(&results));
+        received(&mut report, &sends, &results);
+    } else {
+        received_nothing(&mut report, &results);
     }
     if plan.scenario == ScenarioKind::Resume {
         report.resume = Some(resume_summary(&results, plan.clients));
@@ -105,25 +143,38 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     Ok(report)
 }
 
+/// Fills in what was sent and what the workers received.
+pub(super) fn received(report: &mut Report, sends: &SendOutcome, results: &[WorkerResult]) {
+    received_nothing(report, results);
+    report.errors.merge(sends.errors.clone());
+    report.sends = Some(SendSummary {
+        via: format!("{:?}", report.plan.via).to_lowercase(),
+        attempted: sends.attempted,
+        acked: sends.acked,
+        per_sec: per_sec(sends.acked, sends.first_ns, sends.last_ns),
+        ack_latency: sends.ack.summary(),
+    });
+    report.deliveries = Some(deliveries(results));
+}
+
+/// The workers' CPU and errors (`idle`: nothing was sent).
+fn received_nothing(report: &mut Report, results: &[WorkerResult]) {
+    for r in results {
+        report.server.generator_cpu_secs += r.cpu_secs;
+        report.errors.merge(r.errors.clone());
+    }
+}
+
 /// Senders at the plan's rate, rooms weighted by size; for `resume`,
 /// everyone drops a third of the way in and comes back after `away`.
 async fn send_phase(
     ctx: &Ctx,
     workers: &mut Workers,
-    senders: &[Account],
-    rooms: &[i64],
-    sizes: &[usize],
+    cast: &Cast,
 ) -> Result<(SendOutcome, HashMap<i64, Vec<i64>>)> {
     let plan = &ctx.plan;
-    #[allow(clippy::cast_precision_loss)]
-    let weights: Vec<(i64, f64)> = rooms
-        .iter()
-        .zip(sizes)
-        .filter(|(_, s)| **s > 0)
-        .map(|(r, s)| (*r, *s as f64))
-        .collect();
     let highest = Arc::new(Mutex::new(HashMap::new()));
-    let handles = ctx.start_senders(senders, &weights, &highest, &Load::of(plan));
+    let handles = ctx.start_senders(&cast.senders, &cast.weights(), &highest, &Load::of(plan));
     if plan.scenario == ScenarioKind::Resume {
         tokio::time::sleep(Duration::from_secs_f64(plan.duration / 3.0)).await;
         workers.command(&Command::Drop).await?;
@@ -274,7 +325,7 @@ pub(super) fn deliveries(results: &[WorkerResult]) -> DeliverySummary {
 /// Each node's CPU over the run's phase and its clients' deliveries:
 /// worker `i` (reports come in worker order) was connected to node
 /// `i % nodes`.
-fn per_node(
+pub(super) fn per_node(
     ctx: &Ctx,
     before: &[crate::proc::ProcSample],
     ready: &[ConnectReport],
@@ -302,12 +353,13 @@ fn per_node(
                     .sum(),
                 deliveries: delivered.count,
                 latency: delivered.latency,
+                per_connection_bytes: None,
             }
         })
         .collect())
 }
 
-fn resume_summary(results: &[WorkerResult], clients: usize) -> ResumeSummary {
+pub(super) fn resume_summary(results: &[WorkerResult], clients: usize) -> ResumeSummary {
     let (mut reconnect, mut caught_up) = (Latency::default(), Latency::default());
     let (mut reconnected, mut not_caught_up) = (0, 0);
     for r in results {
