@@ -166,7 +166,10 @@ impl Report {
             && self.resume.as_ref().is_none_or(|r| r.not_caught_up == 0)
             && self.history.as_ref().is_none_or(|h| h.bad_pages == 0)
             && self.mixed.as_ref().is_none_or(|m| m.unmatched == 0)
-            && self.failover.as_ref().is_none_or(|f| f.all_resumed());
+            && self
+                .failover
+                .as_ref()
+                .is_none_or(crate::scenario::failover::FailoverSummary::all_resumed);
     }
 
     pub fn print(&self) {

@@ -98,7 +98,11 @@ async fn run(pause_us: &AtomicU64) -> Result<()> {
                 }
                 control.send_replace(Phase::Connected(1));
             }
-            Command::Failover { urls, at_ns, target } => {
+            Command::Failover {
+                urls,
+                at_ns,
+                target,
+            } => {
                 let mut s = shared.borrow_mut();
                 s.reconnect_at_ns = at_ns;
                 s.target = target.into_iter().collect();

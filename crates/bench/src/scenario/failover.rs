@@ -120,8 +120,18 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     report.server.nodes = per_node(ctx, &nodes_before, &ready, &results)?;
     received(&mut report, &sends, &results);
 
-    let theirs: Vec<WorkerResult> = results.iter().skip(victim).step_by(nodes).cloned().collect();
-    let clients: u64 = ready.iter().skip(victim).step_by(nodes).map(|r| r.connected).sum();
+    let theirs: Vec<WorkerResult> = results
+        .iter()
+        .skip(victim)
+        .step_by(nodes)
+        .cloned()
+        .collect();
+    let clients: u64 = ready
+        .iter()
+        .skip(victim)
+        .step_by(nodes)
+        .map(|r| r.connected)
+        .sum();
     let resume = resume_summary(&theirs, usize::try_from(clients)?);
     report.failover = Some(FailoverSummary {
         node: victim,

@@ -125,7 +125,13 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     if !ctx.server.peers.is_empty() {
         report.server.nodes = per_node(ctx, &nodes_before, &ready, &results)?;
         if let Some((unconnected, connected)) = &nodes_connected {
-            for ((node, u), c) in report.server.nodes.iter_mut().zip(unconnected).zip(connected) {
+            for ((node, u), c) in report
+                .server
+                .nodes
+                .iter_mut()
+                .zip(unconnected)
+                .zip(connected)
+            {
                 node.per_connection_bytes =
                     Some(memory(u, c, usize::try_from(node.clients)?).per_connection_bytes);
             }
