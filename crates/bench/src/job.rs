@@ -19,6 +19,9 @@ pub struct Job {
     /// Keep each room event's first and last receive time (`mixed`).
     #[serde(default)]
     pub track_events: bool,
+    /// (room, seq) the clients first subscribe after (rooms not named: 0).
+    #[serde(default)]
+    pub start_after: Vec<(i64, i64)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -50,11 +50,16 @@ async fn run(pause_us: &AtomicU64) -> Result<()> {
         track_events: job.track_events,
         ..Shared::default()
     }));
+    let start_after: HashMap<i64, i64> = job.start_after.iter().copied().collect();
     shared.borrow_mut().clients = job
         .clients
         .iter()
         .map(|c| ClientState {
-            rooms: c.rooms.iter().map(|r| (*r, SeqSet::default())).collect(),
+            rooms: c
+                .rooms
+                .iter()
+                .map(|r| (*r, SeqSet::after(start_after.get(r).copied().unwrap_or(0))))
+                .collect(),
             ..ClientState::default()
         })
         .collect();

@@ -38,6 +38,7 @@ impl Workers {
         connect_concurrency: usize,
         read_pause_us: u64,
         track_events: bool,
+        start_after: &[(i64, i64)],
     ) -> Result<Self> {
         let mut shares: Vec<Vec<ClientJob>> = (0..count).map(|_| Vec::new()).collect();
         for (i, c) in clients.into_iter().enumerate() {
@@ -64,6 +65,7 @@ impl Workers {
                 connect_concurrency,
                 read_pause_us,
                 track_events,
+                start_after: start_after.to_vec(),
             };
             let mut line = serde_json::to_vec(&job)?;
             line.push(b'\n');

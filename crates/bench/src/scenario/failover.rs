@@ -70,8 +70,14 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     }
     let mut report = ctx.empty_report();
     let cast = Cast::make(ctx, &mut report).await?;
-    let (mut workers, worker_count) =
-        spawn_listeners(ctx, plan.clients, &cast.membership(), false).await?;
+    let (mut workers, worker_count) = spawn_listeners(
+        ctx,
+        plan.clients,
+        &cast.membership(),
+        false,
+        &cast.start_after,
+    )
+    .await?;
     let ready = workers.go().await?;
     report.connect = Some(connect_summary(&ready, worker_count));
 

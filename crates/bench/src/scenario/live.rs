@@ -23,6 +23,8 @@ use crate::workers::{self, Workers};
 
 /// The users and rooms of a run with receiving clients.
 pub(super) struct Cast {
+    /// Each room's newest seq once everyone joined (every join takes one).
+    pub start_after: Vec<(i64, i64)>,
     pub rooms: Vec<i64>,
     pub sizes: Vec<usize>,
     pub receivers: Vec<Account>,
@@ -44,7 +46,8 @@ impl Cast {
         } else {
             ctx.sign_up("s", plan.senders.max(1)).await?
         };
-        let cast = Self {
+        let mut cast = Self {
+            start_after: Vec::new(),
             rooms,
             sizes,
             receivers,
@@ -58,6 +61,13 @@ impl Cast {
             ),
         )
         .await?;
+        // Clients subscribe from here, as ones that opened the room would:
+        // from 0, the joins alone would pass the server's replay bound in
+        // a room of more than ~1,000 members (a resync, not a replay).
+        for room in &cast.rooms {
+            let top = ctx.api.last_seq(&owner.token, *room).await?;
+            cast.start_after.push((*room, top));
+        }
         report.setup_secs = secs_between(setup_started, now_ns());
         Ok(cast)
     }
@@ -90,8 +100,14 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     let plan = &ctx.plan;
     let mut report = ctx.empty_report();
     let cast = Cast::make(ctx, &mut report).await?;
-    let (mut workers, worker_count) =
-        spawn_listeners(ctx, plan.clients, &cast.membership(), false).await?;
+    let (mut workers, worker_count) = spawn_listeners(
+        ctx,
+        plan.clients,
+        &cast.membership(),
+        false,
+        &cast.start_after,
+    )
+    .await?;
 
     let nodes_unconnected = ctx.server.node_samples()?;
     let ready = workers.go().await?;
@@ -206,6 +222,7 @@ pub(super) async fn spawn_listeners(
     clients: usize,
     membership: &[(&Account, i64)],
     track_events: bool,
+    start_after: &[(i64, i64)],
 ) -> Result<(Workers, usize)> {
     let jobs = membership
         .iter()
@@ -224,6 +241,7 @@ pub(super) async fn spawn_listeners(
         ctx.opts.connect_concurrency,
         ctx.opts.read_pause_us,
         track_events,
+        start_after,
     )
     .await?;
     Ok((workers, worker_count))

@@ -95,7 +95,8 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
         .collect();
     report.setup_secs = secs(setup_started);
 
-    let (mut workers, worker_count) = spawn_listeners(ctx, plan.clients, &membership, true).await?;
+    let (mut workers, worker_count) =
+        spawn_listeners(ctx, plan.clients, &membership, true, &[]).await?;
     let ready = workers.go().await?;
     report.connect = Some(connect_summary(&ready, worker_count));
 
