@@ -22,8 +22,9 @@ use crate::stats::Summary;
 
 /// How long before the kill its clients' workers are told of it: the
 /// order must be in every worker before the first connection ends, or
-/// that client would reconnect to the dead node.
-const NOTICE: Duration = Duration::from_millis(20);
+/// that client would reconnect to the dead node (a worker busy with 10,000
+/// clients may take a while to read it). Resumed is timed from the kill.
+const NOTICE: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Serialize)]
 pub struct FailoverSummary {
