@@ -13,7 +13,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
-use super::live::{connect_summary, per_node, received, resume_summary, spawn_listeners, Cast};
+use super::live::{spawn_listeners, Cast};
+use super::tally::{connect_summary, per_node, received, resume_summary};
 use super::{join_senders, measured, Ctx, Load};
 use crate::clock::{now_ns, secs_between};
 use crate::job::{Command, WorkerResult};

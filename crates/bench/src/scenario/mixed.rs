@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::live::{connect_summary, deliveries, spawn_listeners};
+use super::live::spawn_listeners;
+use super::tally::{connect_summary, deliveries};
 use super::{measured, Ctx};
 use crate::api::Api;
 use crate::clock::{now_ns, stamped_body};

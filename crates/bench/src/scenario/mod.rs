@@ -8,6 +8,7 @@ mod live;
 pub mod mixed;
 pub mod outhook;
 mod send;
+mod tally;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
