@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 use super::retry::{Retry, RetryPolicy};
+pub use super::worker_handle::WorkerHandle;
 use crate::domain::{RoomId, Seq};
 use crate::error::Result;
 
@@ -262,6 +262,12 @@ impl DeliveryWorker {
                 }
                 continue;
             }
+            // A read that came back full means more is waiting: read again
+            // at once. Otherwise the worker is keeping up, and gathers
+            // before its next read as after a wake, so a steady stream goes
+            // out in one request per gather instead of a full one followed
+            // by a few stragglers.
+            let caught_up = events.len() < self.batch;
             // A source that repeats itself must not make us go backwards.
             // Each room's events come in ascending seq, so judging them all
             // against the cursors as they stand now is judging each in turn.
@@ -274,20 +280,34 @@ impl DeliveryWorker {
                     self.observer.paused(self.target, &paused);
                     return paused;
                 }
-                for event in group {
-                    let cursor = Cursor {
-                        room: event.room,
-                        seq: event.seq,
-                    };
-                    match cursors.iter().position(|c| c.room == event.room) {
-                        Some(i) => cursors[i] = cursor,
-                        None => cursors.push(cursor),
-                    }
-                    // A failed save only widens what a restart redelivers.
-                    if let Err(e) = self.store.save(self.target, cursor).await {
-                        tracing::warn!(target_id = self.target.0, error = %e, "outbound: cannot save cursor");
-                    }
-                }
+                self.moved_past(group, &mut cursors).await;
+            }
+            if caught_up && !self.gather.is_zero() {
+                tokio::time::sleep(self.gather).await;
+            }
+        }
+    }
+
+    /// Moves the cursors past `group`, just delivered: one save per room
+    /// it touched (its last event there), not one per event.
+    async fn moved_past(&self, group: &[OutboundEvent], cursors: &mut Vec<Cursor>) {
+        let mut saved: Vec<RoomId> = Vec::new();
+        for event in group.iter().rev() {
+            if saved.contains(&event.room) {
+                continue;
+            }
+            saved.push(event.room);
+            let cursor = Cursor {
+                room: event.room,
+                seq: event.seq,
+            };
+            match cursors.iter().position(|c| c.room == event.room) {
+                Some(i) => cursors[i] = cursor,
+                None => cursors.push(cursor),
+            }
+            // A failed save only widens what a restart redelivers.
+            if let Err(e) = self.store.save(self.target, cursor).await {
+                tracing::warn!(target_id = self.target.0, error = %e, "outbound: cannot save cursor");
             }
         }
     }
@@ -295,10 +315,7 @@ impl DeliveryWorker {
     /// Starts [`Self::run`] on the runtime.
     pub fn spawn(self) -> WorkerHandle {
         let wake = self.wake.clone();
-        WorkerHandle {
-            wake,
-            task: tokio::spawn(self.run()),
-        }
+        WorkerHandle::new(wake, tokio::spawn(self.run()))
     }
 
     /// Delivers `group` (one event, or several with `per_request` above 1),
@@ -351,34 +368,5 @@ impl DeliveryWorker {
             self.idle_poll
         );
         tokio::time::sleep(self.idle_poll).await;
-    }
-}
-
-/// A running worker.
-pub struct WorkerHandle {
-    wake: Arc<Notify>,
-    task: JoinHandle<Paused>,
-}
-
-impl WorkerHandle {
-    /// Tells the worker new events were committed for its target. Call it
-    /// after the commit (persist, then publish); a wake before the worker
-    /// waits is kept, so none is lost.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-
-    /// Stops the worker now, even mid-delivery (see [`DeliveryWorker::run`]).
-    pub fn stop(&self) {
-        self.task.abort();
-    }
-
-    /// Waits for the worker to pause; `None` if it was stopped.
-    pub async fn paused(self) -> Option<Paused> {
-        self.task.await.ok()
-    }
-
-    pub fn is_finished(&self) -> bool {
-        self.task.is_finished()
     }
 }
