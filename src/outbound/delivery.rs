@@ -9,7 +9,7 @@
 //! [`super::WebhookSender`] (or its own wrapper) as the [`Deliver`]er.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::sync::Notify;
@@ -155,6 +155,7 @@ pub struct DeliveryWorker {
     batch: usize,
     per_request: usize,
     gather: Duration,
+    spacing: Duration,
     idle_poll: Duration,
     wake: Arc<Notify>,
 }
@@ -176,6 +177,7 @@ impl DeliveryWorker {
             batch: 100,
             per_request: 1,
             gather: Duration::ZERO,
+            spacing: Duration::ZERO,
             idle_poll: Duration::from_secs(5),
             wake: Arc::new(Notify::new()),
         }
@@ -221,6 +223,16 @@ impl DeliveryWorker {
         self
     }
 
+    /// The least time from one request's start to the next one's while the
+    /// worker keeps up (default none): a busy stream then goes out in
+    /// fewer, larger requests, each at most this much later. A worker that
+    /// falls behind (a full read) reads and sends again at once.
+    #[must_use]
+    pub fn spacing(mut self, least: Duration) -> Self {
+        self.spacing = least;
+        self
+    }
+
     /// How often an idle worker looks for events without being woken
     /// (default 5 s): a safety net for a missed wake, not the main path.
     #[must_use]
@@ -240,6 +252,7 @@ impl DeliveryWorker {
                 Err(e) => self.rest(&format!("cannot load cursors: {e}")).await,
             }
         };
+        let mut last_request: Option<Instant> = None;
         loop {
             let events = match self
                 .source
@@ -257,9 +270,7 @@ impl DeliveryWorker {
                     () = self.wake.notified() => {}
                     () = tokio::time::sleep(self.idle_poll) => {}
                 }
-                if !self.gather.is_zero() {
-                    tokio::time::sleep(self.gather).await;
-                }
+                self.pause_before_read(last_request).await;
                 continue;
             }
             // A read that came back full means more is waiting: read again
@@ -275,6 +286,7 @@ impl DeliveryWorker {
                 .into_iter()
                 .filter(|e| !cursors.iter().any(|c| c.room == e.room && e.seq <= c.seq))
                 .collect();
+            last_request = Some(Instant::now());
             for group in fresh.chunks(self.per_request) {
                 if let Some(paused) = self.deliver_group(group).await {
                     self.observer.paused(self.target, &paused);
@@ -282,9 +294,21 @@ impl DeliveryWorker {
                 }
                 self.moved_past(group, &mut cursors).await;
             }
-            if caught_up && !self.gather.is_zero() {
-                tokio::time::sleep(self.gather).await;
+            if caught_up {
+                self.pause_before_read(last_request).await;
             }
+        }
+    }
+
+    /// Waits the gather, or longer while the last request began less than
+    /// `spacing` ago.
+    async fn pause_before_read(&self, last_request: Option<Instant>) {
+        let spaced = last_request.map_or(Duration::ZERO, |at| {
+            self.spacing.saturating_sub(at.elapsed())
+        });
+        let wait = self.gather.max(spaced);
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
         }
     }
 
