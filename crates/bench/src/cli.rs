@@ -43,6 +43,10 @@ pub enum ScenarioKind {
     History,
     /// All clients drop at once while messages flow, then resume from cursors
     Resume,
+    /// Several nodes (--nodes): a third of the way in, --kill-node is
+    /// SIGKILLed while messages flow through the others; its clients move
+    /// to the other nodes and resume from their cursors
+    Failover,
     /// No server: the kernel's own cost of writing one frame to each of
     /// --clients loopback connections, the floor under fanout
     Floor,
@@ -195,6 +199,10 @@ pub struct Opts {
     #[arg(long, default_value_t = 1, requires = "server_bin")]
     pub nodes: usize,
 
+    /// failover: the node to SIGKILL (0 is the first)
+    #[arg(long, default_value_t = 0)]
+    pub kill_node: usize,
+
     /// Extra arguments for the server started with --server-bin (repeatable)
     #[arg(long = "server-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub server_args: Vec<String>,
@@ -234,6 +242,7 @@ impl Plan {
             S::Send | S::Outhook => (32, 8, 0, 0.0, 5.0),
             S::History => (32, 1, 0, 0.0, 5.0),
             S::Resume => (500, 1, 1, 200.0, 6.0),
+            S::Failover => (300, 1, 2, 200.0, 6.0),
             S::Floor => (1000, 1, 0, 10.0, 3.0),
             S::Mixed => (100, 2, 4, 200.0, 5.0),
             S::Expiry => (100, 10, 0, 0.0, 6.0),

@@ -19,6 +19,9 @@ pub struct Job {
     /// Keep each room event's first and last receive time (`mixed`).
     #[serde(default)]
     pub track_events: bool,
+    /// (room, seq) the clients first subscribe after (rooms not named: 0).
+    #[serde(default)]
+    pub start_after: Vec<(i64, i64)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,6 +40,16 @@ pub enum Command {
     /// Reconnect everyone and resume from their cursors; caught up means
     /// having every seq up to `target[room]`.
     Reconnect { target: Vec<(i64, i64)> },
+    /// This worker's node is about to be killed (at `at_ns`, monotonic):
+    /// when a client's connection ends, it moves to one of `urls` (the
+    /// other nodes, as a load balancer would send it) and resumes from its
+    /// cursors; resumed means having every seq up to `target[room]`, timed
+    /// from `at_ns`.
+    Failover {
+        urls: Vec<String>,
+        at_ns: u64,
+        target: Vec<(i64, i64)>,
+    },
     /// Sending is over: wait up to `drain_ms` for the acknowledged seqs to
     /// arrive, check them, report and exit.
     Finish {
@@ -89,6 +102,10 @@ pub struct WorkerResult {
     pub reconnect: Option<ConnectReport>,
     pub caught_up: WireLatency,
     pub not_caught_up: u64,
+    /// After a `Failover`: clients whose connection ended and who moved
+    /// to another node.
+    #[serde(default)]
+    pub moved: u64,
     /// CPU seconds this worker process used in all (the generator's share
     /// of the two cores).
     pub cpu_secs: f64,

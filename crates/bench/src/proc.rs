@@ -28,6 +28,17 @@ pub fn sample(pid: u32) -> Result<ProcSample> {
     })
 }
 
+/// Several processes' readings added up (the nodes of one chat).
+pub fn total(samples: &[ProcSample]) -> ProcSample {
+    let mut total = ProcSample::default();
+    for s in samples {
+        total.cpu_secs += s.cpu_secs;
+        total.rss_kib += s.rss_kib;
+        total.hwm_kib += s.hwm_kib;
+    }
+    total
+}
+
 /// utime + stime (fields 14 and 15) in seconds. The command name (field 2)
 /// may hold spaces, so fields are counted after its closing parenthesis.
 #[allow(clippy::cast_precision_loss)]

@@ -4,7 +4,6 @@
 //! worker share one `RefCell` of counters and one histogram without locks.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::rc::Rc;
 use std::time::Duration;
@@ -17,74 +16,9 @@ use crate::job::ClientJob;
 use crate::job::SeenEvent;
 use crate::lean_ws::{Incoming, LeanWs};
 use crate::live_event::{is_room_event, Kind, LiveEvent};
-use crate::seqset::SeqSet;
-use crate::stats::{Errors, Latency, Slowest};
 
-/// What the worker tells its clients to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Not started yet.
-    Wait,
-    /// Be connected (generation: a change means a new connection).
-    Connected(u32),
-    /// Stay disconnected.
-    Away,
-    Stop,
-}
-
-/// Everything a worker's clients record.
-#[derive(Default)]
-pub struct Shared {
-    pub clients: Vec<ClientState>,
-    pub latency: Latency,
-    pub slowest: Slowest,
-    pub deliveries: u64,
-    pub first_ns: u64,
-    pub last_ns: u64,
-    pub errors: Errors,
-    pub resyncs: u64,
-    pub unexpected_closes: u64,
-    /// Connect + subscribe, first connection and later ones.
-    pub connect: Latency,
-    pub reconnect: Latency,
-    pub connected: u64,
-    pub reconnected: u64,
-    pub failed: u64,
-    pub connect_start_ns: u64,
-    pub connect_end_ns: u64,
-    pub reconnect_end_ns: u64,
-    /// Set by a `Reconnect`: when it came and what each room must reach.
-    pub reconnect_at_ns: u64,
-    pub target: HashMap<i64, i64>,
-    pub caught_up: Latency,
-    /// Deliveries per `Kind`.
-    pub kinds: [u64; Kind::COUNT],
-    /// Set by the job: keep `events` (costs a map entry per room event).
-    pub track_events: bool,
-    pub events: HashMap<(i64, i64), SeenEvent>,
-}
-
-#[derive(Default)]
-pub struct ClientState {
-    pub rooms: Vec<(i64, SeqSet)>,
-    pub duplicates: u64,
-    pub caught_up: bool,
-}
-
-impl ClientState {
-    fn room(&mut self, room: i64) -> Option<&mut SeqSet> {
-        self.rooms
-            .iter_mut()
-            .find(|(r, _)| *r == room)
-            .map(|(_, s)| s)
-    }
-
-    fn reached(&self, target: &HashMap<i64, i64>) -> bool {
-        self.rooms
-            .iter()
-            .all(|(r, s)| target.get(r).is_none_or(|t| s.contiguous() >= *t))
-    }
-}
+mod state;
+pub use state::{ClientState, Phase, Shared};
 
 /// Where connection `attempt` of a client in `worker` comes from:
 /// 127.<run>.<worker>.<attempt+1>, so neither a worker's 15k clients nor
@@ -118,13 +52,18 @@ impl Receiver {
     pub async fn run(mut self) {
         let mut attempt = 0u32;
         let mut unexpected = 0u32;
+        let mut moving = false;
         loop {
             let Some(generation) = self.wait_for_connect().await else {
                 return;
             };
-            let Some(mut ws) = self.connect_and_subscribe(generation, &mut attempt).await else {
+            let Some(mut ws) = self
+                .connect_and_subscribe(generation, &mut attempt, moving)
+                .await
+            else {
                 return;
             };
+            moving = false;
             // Live: read until told otherwise or the server closes. The
             // wait for a phase change is made once per change, not once per
             // frame (re-registering it for every frame was ~6% of a worker).
@@ -154,7 +93,11 @@ impl Receiver {
             };
             // Dropped without a close handshake, like a cut connection.
             drop(ws);
-            if let Some(why) = server_closed {
+            if server_closed.is_some() && self.move_elsewhere() {
+                // Its node was killed, as the coordinator announced: not
+                // an error, the event being measured.
+                moving = true;
+            } else if let Some(why) = server_closed {
                 let mut s = self.shared.borrow_mut();
                 s.unexpected_closes += 1;
                 s.errors.add(why);
@@ -164,6 +107,18 @@ impl Receiver {
                 }
             }
         }
+    }
+
+    /// After a `Failover`, a client whose connection ended switches to one
+    /// of the other nodes (spread by client index, as a load balancer
+    /// would); true when it did. It moves once: a second close is an error.
+    fn move_elsewhere(&mut self) -> bool {
+        let s = self.shared.borrow();
+        if s.failover_urls.is_empty() || s.clients[self.index].moved {
+            return false;
+        }
+        self.url = Rc::clone(&s.failover_urls[self.index % s.failover_urls.len()]);
+        true
     }
 
     /// Waits until the phase says "connected"; None on stop.
@@ -182,6 +137,7 @@ impl Receiver {
         &mut self,
         generation: u32,
         attempt: &mut u32,
+        moving: bool,
     ) -> Option<LeanWs> {
         // Waiting for the gate is the generator's doing, not the server's:
         // the clock starts once this client may connect.
@@ -192,7 +148,7 @@ impl Receiver {
             *attempt += 1;
             match self.try_connect(*attempt).await {
                 Ok(ws) => {
-                    self.record_connected(generation, started);
+                    self.record_connected(generation, started, moving);
                     return Some(ws);
                 }
                 Err(e) => {
@@ -248,10 +204,13 @@ impl Receiver {
         Ok(ws)
     }
 
-    fn record_connected(&self, generation: u32, started: u64) {
+    fn record_connected(&self, generation: u32, started: u64, moved: bool) {
         let now = now_ns();
         let mut s = self.shared.borrow_mut();
-        if generation == 0 {
+        if moved {
+            s.clients[self.index].moved = true;
+        }
+        if generation == 0 && !moved {
             s.connected += 1;
             s.connect.record_ns(now - started);
             s.connect_end_ns = s.connect_end_ns.max(now);
@@ -366,7 +325,13 @@ impl Receiver {
     }
 
     fn check_caught_up(&self, s: &mut Shared, now: u64) {
-        if s.reconnect_at_ns == 0 || s.clients[self.index].caught_up {
+        let client = &s.clients[self.index];
+        // In a failover only a client that has moved can be resumed: the
+        // events it gets before its node dies do not count.
+        if s.reconnect_at_ns == 0
+            || client.caught_up
+            || (!s.failover_urls.is_empty() && !client.moved)
+        {
             return;
         }
         if s.clients[self.index].reached(&s.target) {
@@ -390,3 +355,6 @@ enum Handled {
     Subscribed,
     Other,
 }
+
+#[cfg(test)]
+mod tests;

@@ -23,6 +23,7 @@ pub struct Report {
     pub mixed: Option<MixedSummary>,
     pub expiry: Option<ExpirySummary>,
     pub hooks: Option<crate::scenario::outhook::HookSummary>,
+    pub failover: Option<crate::scenario::failover::FailoverSummary>,
     pub errors: Errors,
     /// No error, nothing lost or duplicated, everyone connected and caught up.
     pub ok: bool,
@@ -85,6 +86,10 @@ pub struct NodeReport {
     pub clients: u64,
     pub deliveries: u64,
     pub latency: Summary,
+    /// idle: this node's RSS growth from before its clients connected to
+    /// all of them subscribed, per client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_connection_bytes: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,6 +133,9 @@ pub struct DeliverySummary {
     pub unacked: u64,
     pub resyncs: u64,
     pub unexpected_closes: u64,
+    /// The servers' CPU over the measured phase (all nodes) per delivery,
+    /// in µs: what comparing one node with several needs.
+    pub server_cpu_us_per_delivery: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -157,7 +165,11 @@ impl Report {
             && self.connect.as_ref().is_none_or(|c| c.failed == 0)
             && self.resume.as_ref().is_none_or(|r| r.not_caught_up == 0)
             && self.history.as_ref().is_none_or(|h| h.bad_pages == 0)
-            && self.mixed.as_ref().is_none_or(|m| m.unmatched == 0);
+            && self.mixed.as_ref().is_none_or(|m| m.unmatched == 0)
+            && self
+                .failover
+                .as_ref()
+                .is_none_or(crate::scenario::failover::FailoverSummary::all_resumed);
     }
 
     pub fn print(&self) {
@@ -198,8 +210,8 @@ impl Report {
         }
         if let Some(d) = &self.deliveries {
             println!(
-                "deliveries       {} = {:.0}/s; send->receive {}",
-                d.count, d.per_sec, d.latency
+                "deliveries       {} = {:.0}/s; send->receive {}; server CPU {:.2} µs per delivery",
+                d.count, d.per_sec, d.latency, d.server_cpu_us_per_delivery
             );
             println!(
                 "all received     per message, post to the last member's receive: {}",
@@ -215,6 +227,9 @@ impl Report {
                 "resume           {} of {} reconnected, each {}; caught up {}; not caught up {}",
                 r.reconnected, r.clients, r.reconnect, r.caught_up, r.not_caught_up
             );
+        }
+        if let Some(f) = &self.failover {
+            f.print();
         }
         if let Some(h) = &self.history {
             println!(
@@ -259,8 +274,11 @@ impl ServerReport {
             kib_to_mib(s.peak_rss_kib)
         );
         for (i, n) in s.nodes.iter().enumerate() {
+            let per_connection = n.per_connection_bytes.map_or(String::new(), |b| {
+                format!(", {b:.0} bytes ({:.2} KiB) per connection", b / 1024.0)
+            });
             println!(
-                "node {i} (pid {})  {:.2} CPU s, RSS {:.1} MiB; {} clients, {} deliveries, send->receive {}",
+                "node {i} (pid {})  {:.2} CPU s, RSS {:.1} MiB; {} clients{per_connection}, {} deliveries, send->receive {}",
                 n.pid,
                 n.cpu_secs,
                 kib_to_mib(n.rss_end_kib),

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -12,6 +13,7 @@ use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use crate::clock::now_ns;
 use crate::proc::{self, ProcSample};
 
 /// How the server started, when we started it.
@@ -32,8 +34,12 @@ pub struct Server {
     /// The other nodes of the same chat (`--nodes`), sharing its database
     /// and bus; clients are spread over all of them.
     pub peers: Vec<Server>,
-    // Kept for their Drop: the child is killed and the data removed.
-    child: Option<Child>,
+    // Kept for their Drop: the child is killed and the data removed. The
+    // child sits in a lock so that `kill` can take it through `&self`.
+    child: Mutex<Option<Child>>,
+    /// Set by `kill`: the node's last reading before it died, which stands
+    /// for it from then on (a dead process has nothing to read).
+    last: Mutex<Option<ProcSample>>,
     _data: Option<tempfile::TempDir>,
 }
 
@@ -46,7 +52,8 @@ impl Server {
             pid,
             startup: None,
             peers: Vec::new(),
-            child: None,
+            child: Mutex::new(None),
+            last: Mutex::new(None),
             _data: None,
         })
     }
@@ -66,6 +73,11 @@ impl Server {
             first.peers.push(Self::start(bin, extra_args).await?);
         }
         Ok(first)
+    }
+
+    /// Node `i` (0: this one).
+    pub fn node(&self, i: usize) -> Option<&Server> {
+        self.nodes().nth(i)
     }
 
     /// Every node, this one first.
@@ -147,7 +159,8 @@ impl Server {
                 idle_rss_kib,
             }),
             peers: Vec::new(),
-            child: Some(child),
+            child: Mutex::new(Some(child)),
+            last: Mutex::new(None),
             _data: owned,
         })
     }
@@ -155,26 +168,43 @@ impl Server {
     /// Kills the server (as a crash would: acknowledged writes are on disk)
     /// and waits until it is gone, so its database can be opened alone.
     pub async fn stop(mut self) -> Result<()> {
-        if let Some(child) = self.child.as_mut() {
+        if let Some(child) = self.child.get_mut().expect("child lock").as_mut() {
             child.kill().await?;
         }
         Ok(())
     }
 
-    /// The whole chat's reading: CPU and memory summed over its nodes.
-    pub fn sample(&self) -> Result<ProcSample> {
-        let mut total = ProcSample::default();
-        for node in self.node_samples()? {
-            total.cpu_secs += node.cpu_secs;
-            total.rss_kib += node.rss_kib;
-            total.hwm_kib += node.hwm_kib;
-        }
-        Ok(total)
+    /// SIGKILLs this node at once, as a power cut would (nothing flushed,
+    /// no goodbye to its clients), and waits until it is gone. Returns the
+    /// monotonic ns at which the signal was sent.
+    pub async fn kill(&self) -> Result<u64> {
+        let last = proc::sample(self.pid)?;
+        let mut child = self
+            .child
+            .lock()
+            .expect("child lock")
+            .take()
+            .context("only a server the bench started can be killed")?;
+        child.start_kill()?;
+        let at = now_ns();
+        *self.last.lock().expect("last lock") = Some(last);
+        child.wait().await?;
+        Ok(at)
     }
 
-    /// One reading per node, this one first.
+    /// The whole chat's reading: CPU and memory summed over its nodes.
+    pub fn sample(&self) -> Result<ProcSample> {
+        Ok(proc::total(&self.node_samples()?))
+    }
+
+    /// One reading per node, this one first (a killed node's last one).
     pub fn node_samples(&self) -> Result<Vec<ProcSample>> {
-        self.nodes().map(|n| proc::sample(n.pid)).collect()
+        self.nodes()
+            .map(|n| match *n.last.lock().expect("last lock") {
+                Some(last) => Ok(last),
+                None => proc::sample(n.pid),
+            })
+            .collect()
     }
 
     /// The stream's `ws://` URL.

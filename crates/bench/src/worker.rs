@@ -50,11 +50,16 @@ async fn run(pause_us: &AtomicU64) -> Result<()> {
         track_events: job.track_events,
         ..Shared::default()
     }));
+    let start_after: HashMap<i64, i64> = job.start_after.iter().copied().collect();
     shared.borrow_mut().clients = job
         .clients
         .iter()
         .map(|c| ClientState {
-            rooms: c.rooms.iter().map(|r| (*r, SeqSet::default())).collect(),
+            rooms: c
+                .rooms
+                .iter()
+                .map(|r| (*r, SeqSet::after(start_after.get(r).copied().unwrap_or(0))))
+                .collect(),
             ..ClientState::default()
         })
         .collect();
@@ -97,6 +102,16 @@ async fn run(pause_us: &AtomicU64) -> Result<()> {
                     s.target = target.into_iter().collect();
                 }
                 control.send_replace(Phase::Connected(1));
+            }
+            Command::Failover {
+                urls,
+                at_ns,
+                target,
+            } => {
+                let mut s = shared.borrow_mut();
+                s.reconnect_at_ns = at_ns;
+                s.target = target.into_iter().collect();
+                s.failover_urls = urls.iter().map(|u| Rc::from(u.as_str())).collect();
             }
             Command::Finish { ledger, drain_ms } => {
                 let ledger: HashMap<i64, Vec<i64>> = ledger.into_iter().collect();
@@ -187,6 +202,7 @@ fn check(s: &Shared, ledger: &HashMap<i64, Vec<i64>>) -> WorkerResult {
             s.clients.iter().filter(|c| !c.caught_up).count() as u64
         },
         caught_up: s.caught_up.to_wire(),
+        moved: s.clients.iter().filter(|c| c.moved).count() as u64,
         reconnect,
         cpu_secs: crate::proc::sample(std::process::id()).map_or(0.0, |p| p.cpu_secs),
         kinds: s.kinds.to_vec(),

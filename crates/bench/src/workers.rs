@@ -38,6 +38,7 @@ impl Workers {
         connect_concurrency: usize,
         read_pause_us: u64,
         track_events: bool,
+        start_after: &[(i64, i64)],
     ) -> Result<Self> {
         let mut shares: Vec<Vec<ClientJob>> = (0..count).map(|_| Vec::new()).collect();
         for (i, c) in clients.into_iter().enumerate() {
@@ -64,6 +65,7 @@ impl Workers {
                 connect_concurrency,
                 read_pause_us,
                 track_events,
+                start_after: start_after.to_vec(),
             };
             let mut line = serde_json::to_vec(&job)?;
             line.push(b'\n');
@@ -78,9 +80,18 @@ impl Workers {
     }
 
     pub async fn command(&mut self, command: &Command) -> Result<()> {
+        self.command_some(command, |_| true).await
+    }
+
+    /// Sends `command` to the workers whose index `to` picks.
+    pub async fn command_some(
+        &mut self,
+        command: &Command,
+        to: impl Fn(usize) -> bool,
+    ) -> Result<()> {
         let mut line = serde_json::to_vec(command)?;
         line.push(b'\n');
-        for w in &mut self.workers {
+        for (_, w) in self.workers.iter_mut().enumerate().filter(|(i, _)| to(*i)) {
             w.stdin.write_all(&line).await?;
             w.stdin.flush().await?;
         }

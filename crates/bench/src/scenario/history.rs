@@ -38,6 +38,7 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
         inflight: 64,
         max_sends: plan.fill as u64,
         keep_acks: false,
+        avoid_node: None,
     };
     let (fill, ledger) =
         join_senders(ctx.start_senders(&filler, &[(room, 1.0)], &highest, &load)).await?;

@@ -9,69 +9,125 @@ use std::time::Duration;
 
 use anyhow::Result;
 
+use super::tally::{connect_summary, memory, per_node, received, received_nothing, resume_summary};
 use super::{join_senders, measured, Ctx, Load};
 use crate::api::Account;
 use crate::cli::ScenarioKind;
 use crate::clock::{now_ns, secs_between};
-use crate::job::{ClientJob, Command, ConnectReport, WorkerResult};
-use crate::report::{
-    ConnectSummary, DeliverySummary, Memory, NodeReport, Report, ResumeSummary, SendSummary,
-};
+use crate::job::{ClientJob, Command};
+use crate::report::Report;
 use crate::sender::SendOutcome;
-use crate::stats::{Latency, Slowest, Summary};
 use crate::workers::{self, Workers};
+
+/// The users and rooms of a run with receiving clients.
+pub(super) struct Cast {
+    /// Each room's newest seq once everyone joined (every join takes one).
+    pub start_after: Vec<(i64, i64)>,
+    pub rooms: Vec<i64>,
+    pub sizes: Vec<usize>,
+    pub receivers: Vec<Account>,
+    pub senders: Vec<Account>,
+}
+
+impl Cast {
+    /// Makes the users and rooms and joins them: receivers fill the rooms
+    /// in order (`room_sizes`), senders join them all.
+    pub(super) async fn make(ctx: &Ctx, report: &mut Report) -> Result<Self> {
+        let plan = &ctx.plan;
+        let setup_started = now_ns();
+        let owner = ctx.sign_up("owner", 1).await?.remove(0);
+        let rooms = ctx.rooms(&owner, plan.rooms).await?;
+        let sizes = room_sizes(plan.scenario, plan.clients, rooms.len());
+        let receivers = ctx.sign_up("r", plan.clients).await?;
+        let senders = if plan.scenario == ScenarioKind::Idle {
+            Vec::new()
+        } else {
+            ctx.sign_up("s", plan.senders.max(1)).await?
+        };
+        let mut cast = Self {
+            start_after: Vec::new(),
+            rooms,
+            sizes,
+            receivers,
+            senders,
+        };
+        ctx.join(
+            cast.membership().into_iter().chain(
+                cast.senders
+                    .iter()
+                    .flat_map(|s| cast.rooms.iter().map(move |r| (s, *r))),
+            ),
+        )
+        .await?;
+        // Clients subscribe from here, as ones that opened the room would:
+        // from 0, the joins alone would pass the server's replay bound in
+        // a room of more than ~1,000 members (a resync, not a replay).
+        for room in &cast.rooms {
+            let top = ctx.api.last_seq(&owner.token, *room).await?;
+            cast.start_after.push((*room, top));
+        }
+        report.setup_secs = secs_between(setup_started, now_ns());
+        Ok(cast)
+    }
+
+    /// (receiver, room) for every receiving client.
+    pub(super) fn membership(&self) -> Vec<(&Account, i64)> {
+        let mut membership = Vec::with_capacity(self.receivers.len());
+        let mut next = self.receivers.iter();
+        for (room, size) in self.rooms.iter().zip(&self.sizes) {
+            for account in next.by_ref().take(*size) {
+                membership.push((account, *room));
+            }
+        }
+        membership
+    }
+
+    /// Rooms with members, weighted by their size (the senders' pick).
+    #[allow(clippy::cast_precision_loss)]
+    pub(super) fn weights(&self) -> Vec<(i64, f64)> {
+        self.rooms
+            .iter()
+            .zip(&self.sizes)
+            .filter(|(_, s)| **s > 0)
+            .map(|(r, s)| (*r, *s as f64))
+            .collect()
+    }
+}
 
 pub async fn run(ctx: &Ctx) -> Result<Report> {
     let plan = &ctx.plan;
     let mut report = ctx.empty_report();
-    let setup_started = now_ns();
-    let owner = ctx.sign_up("owner", 1).await?.remove(0);
-    let rooms = ctx.rooms(&owner, plan.rooms).await?;
-    let sizes = room_sizes(plan.scenario, plan.clients, rooms.len());
-    let receivers = ctx.sign_up("r", plan.clients).await?;
-    let senders = if plan.scenario == ScenarioKind::Idle {
-        Vec::new()
-    } else {
-        ctx.sign_up("s", plan.senders.max(1)).await?
-    };
-    // Receivers fill the rooms in order; senders join them all.
-    let mut membership = Vec::with_capacity(receivers.len());
-    let mut next = receivers.iter();
-    for (room, size) in rooms.iter().zip(&sizes) {
-        for account in next.by_ref().take(*size) {
-            membership.push((account, *room));
-        }
-    }
-    ctx.join(
-        membership.iter().copied().chain(
-            senders
-                .iter()
-                .flat_map(|s| rooms.iter().map(move |r| (s, *r))),
-        ),
+    let cast = Cast::make(ctx, &mut report).await?;
+    let (mut workers, worker_count) = spawn_listeners(
+        ctx,
+        plan.clients,
+        &cast.membership(),
+        false,
+        &cast.start_after,
     )
     .await?;
-    report.setup_secs = secs_between(setup_started, now_ns());
 
-    let (mut workers, worker_count) =
-        spawn_listeners(ctx, plan.clients, &membership, false).await?;
-
-    let before_connect = ctx.sample()?;
+    let nodes_unconnected = ctx.server.node_samples()?;
     let ready = workers.go().await?;
     report.connect = Some(connect_summary(&ready, worker_count));
 
-    let nodes_before = ctx.server.node_samples()?;
+    let mut nodes_before = ctx.server.node_samples()?;
+    let mut nodes_connected = None;
     let (result_sends, ledger, cpu_before, cpu_before_ns) = if plan.scenario == ScenarioKind::Idle {
         // Let the server settle, then read what the connections cost.
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let connected = ctx.sample()?;
+        nodes_before = ctx.server.node_samples()?;
+        let connected = crate::proc::total(&nodes_before);
+        let before_connect = crate::proc::total(&nodes_unconnected);
         report.memory = Some(memory(&before_connect, &connected, plan.clients));
+        nodes_connected = Some((nodes_unconnected, nodes_before.clone()));
         let (hold_from, hold_from_ns) = (connected, now_ns());
         tokio::time::sleep(Duration::from_secs_f64(plan.duration)).await;
         (None, HashMap::new(), hold_from, hold_from_ns)
     } else {
         let cpu_before = ctx.sample()?;
         let cpu_before_ns = now_ns();
-        let (sends, ledger) = send_phase(ctx, &mut workers, &senders, &rooms, &sizes).await?;
+        let (sends, ledger) = send_phase(ctx, &mut workers, &cast).await?;
         (Some(sends), ledger, cpu_before, cpu_before_ns)
     };
 
@@ -82,22 +138,24 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     measured(&mut report, &cpu_before, cpu_before_ns, &after, now_ns());
     if !ctx.server.peers.is_empty() {
         report.server.nodes = per_node(ctx, &nodes_before, &ready, &results)?;
+        if let Some((unconnected, connected)) = &nodes_connected {
+            for ((node, u), c) in report
+                .server
+                .nodes
+                .iter_mut()
+                .zip(unconnected)
+                .zip(connected)
+            {
+                node.per_connection_bytes =
+                    Some(memory(u, c, usize::try_from(node.clients)?).per_connection_bytes);
+            }
+        }
     }
 
-    for r in &results {
-        report.server.generator_cpu_secs += r.cpu_secs;
-        report.errors.merge(r.errors.clone());
-    }
     if let Some(sends) = result_sends {
-        report.errors.merge(sends.errors.clone());
-        report.sends = Some(SendSummary {
-            via: format!("{:?}", plan.via).to_lowercase(),
-            attempted: sends.attempted,
-            acked: sends.acked,
-            per_sec: per_sec(sends.acked, sends.first_ns, sends.last_ns),
-            ack_latency: sends.ack.summary(),
-        });
-        report.deliveries = Some(deliveries(&results));
+        received(&mut report, &sends, &results);
+    } else {
+        received_nothing(&mut report, &results);
     }
     if plan.scenario == ScenarioKind::Resume {
         report.resume = Some(resume_summary(&results, plan.clients));
@@ -110,20 +168,11 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
 async fn send_phase(
     ctx: &Ctx,
     workers: &mut Workers,
-    senders: &[Account],
-    rooms: &[i64],
-    sizes: &[usize],
+    cast: &Cast,
 ) -> Result<(SendOutcome, HashMap<i64, Vec<i64>>)> {
     let plan = &ctx.plan;
-    #[allow(clippy::cast_precision_loss)]
-    let weights: Vec<(i64, f64)> = rooms
-        .iter()
-        .zip(sizes)
-        .filter(|(_, s)| **s > 0)
-        .map(|(r, s)| (*r, *s as f64))
-        .collect();
     let highest = Arc::new(Mutex::new(HashMap::new()));
-    let handles = ctx.start_senders(senders, &weights, &highest, &Load::of(plan));
+    let handles = ctx.start_senders(&cast.senders, &cast.weights(), &highest, &Load::of(plan));
     if plan.scenario == ScenarioKind::Resume {
         tokio::time::sleep(Duration::from_secs_f64(plan.duration / 3.0)).await;
         workers.command(&Command::Drop).await?;
@@ -139,9 +188,6 @@ async fn send_phase(
     join_senders(handles).await
 }
 
-/// Clients per room. `rooms`: 5% large (weight 30), 25% medium (3), 70%
-/// small (1) — with 18,000 clients in 1,000 rooms about 180, 18 and 6
-/// members. Otherwise the clients are spread evenly.
 /// Workers holding one stream client per (account, room) of `membership`,
 /// not yet connected, and how many workers that is (for `clients` clients).
 pub(super) async fn spawn_listeners(
@@ -149,6 +195,7 @@ pub(super) async fn spawn_listeners(
     clients: usize,
     membership: &[(&Account, i64)],
     track_events: bool,
+    start_after: &[(i64, i64)],
 ) -> Result<(Workers, usize)> {
     let jobs = membership
         .iter()
@@ -167,11 +214,15 @@ pub(super) async fn spawn_listeners(
         ctx.opts.connect_concurrency,
         ctx.opts.read_pause_us,
         track_events,
+        start_after,
     )
     .await?;
     Ok((workers, worker_count))
 }
 
+/// Clients per room. `rooms`: 5% large (weight 30), 25% medium (3), 70%
+/// small (1) — with 18,000 clients in 1,000 rooms about 180, 18 and 6
+/// members. Otherwise the clients are spread evenly.
 fn room_sizes(scenario: ScenarioKind, clients: usize, rooms: usize) -> Vec<usize> {
     let weights: Vec<usize> = (0..rooms)
         .map(|i| {
@@ -198,134 +249,6 @@ fn room_sizes(scenario: ScenarioKind, clients: usize, rooms: usize) -> Vec<usize
         left -= 1;
     }
     sizes
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn per_sec(count: u64, from_ns: u64, to_ns: u64) -> f64 {
-    let secs = secs_between(from_ns, to_ns);
-    if secs > 0.0 {
-        count as f64 / secs
-    } else {
-        0.0
-    }
-}
-
-pub(super) fn connect_summary(ready: &[ConnectReport], workers: usize) -> ConnectSummary {
-    let mut latency = Latency::default();
-    let (mut clients, mut failed) = (0, 0);
-    let (mut start, mut end) = (u64::MAX, 0);
-    for r in ready {
-        latency.merge(&Latency::from_wire(&r.latency));
-        clients += r.connected;
-        failed += r.failed;
-        start = start.min(r.start_ns);
-        end = end.max(r.end_ns);
-    }
-    let secs = secs_between(start, end);
-    ConnectSummary {
-        clients,
-        failed,
-        workers,
-        secs,
-        per_sec: per_sec(clients, start, end),
-        latency: latency.summary(),
-    }
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn memory(
-    before: &crate::proc::ProcSample,
-    connected: &crate::proc::ProcSample,
-    clients: usize,
-) -> Memory {
-    Memory {
-        before_kib: before.rss_kib,
-        connected_kib: connected.rss_kib,
-        per_connection_bytes: (connected.rss_kib as f64 - before.rss_kib as f64) * 1024.0
-            / clients.max(1) as f64,
-    }
-}
-
-pub(super) fn deliveries(results: &[WorkerResult]) -> DeliverySummary {
-    let mut latency = Latency::default();
-    let mut slowest = Slowest::default();
-    let mut d = DeliverySummary::default();
-    let (mut first, mut last) = (u64::MAX, 0);
-    for r in results {
-        latency.merge(&Latency::from_wire(&r.latency));
-        slowest.merge_wire(&r.slowest);
-        d.count += r.deliveries;
-        d.lost += r.lost;
-        d.duplicated += r.duplicated;
-        d.unacked += r.unacked;
-        d.resyncs += r.resyncs;
-        d.unexpected_closes += r.unexpected_closes;
-        if r.first_ns != 0 {
-            first = first.min(r.first_ns);
-        }
-        last = last.max(r.last_ns);
-    }
-    d.per_sec = per_sec(d.count, first, last);
-    d.latency = latency.summary();
-    d.all_received = slowest.latency().summary();
-    d
-}
-
-/// Each node's CPU over the run's phase and its clients' deliveries:
-/// worker `i` (reports come in worker order) was connected to node
-/// `i % nodes`.
-fn per_node(
-    ctx: &Ctx,
-    before: &[crate::proc::ProcSample],
-    ready: &[ConnectReport],
-    results: &[WorkerResult],
-) -> Result<Vec<NodeReport>> {
-    let after = ctx.server.node_samples()?;
-    let count = after.len();
-    Ok(ctx
-        .server
-        .nodes()
-        .zip(before.iter().zip(&after))
-        .enumerate()
-        .map(|(i, (node, (b, a)))| {
-            let mine: Vec<WorkerResult> = results.iter().skip(i).step_by(count).cloned().collect();
-            let delivered = deliveries(&mine);
-            NodeReport {
-                pid: node.pid,
-                cpu_secs: a.cpu_secs - b.cpu_secs,
-                rss_end_kib: a.rss_kib,
-                clients: ready
-                    .iter()
-                    .skip(i)
-                    .step_by(count)
-                    .map(|r| r.connected)
-                    .sum(),
-                deliveries: delivered.count,
-                latency: delivered.latency,
-            }
-        })
-        .collect())
-}
-
-fn resume_summary(results: &[WorkerResult], clients: usize) -> ResumeSummary {
-    let (mut reconnect, mut caught_up) = (Latency::default(), Latency::default());
-    let (mut reconnected, mut not_caught_up) = (0, 0);
-    for r in results {
-        if let Some(c) = &r.reconnect {
-            reconnect.merge(&Latency::from_wire(&c.latency));
-            reconnected += c.connected;
-        }
-        caught_up.merge(&Latency::from_wire(&r.caught_up));
-        not_caught_up += r.not_caught_up;
-    }
-    let summary: Summary = caught_up.summary();
-    ResumeSummary {
-        clients: clients as u64,
-        reconnected,
-        reconnect: reconnect.summary(),
-        caught_up: summary,
-        not_caught_up,
-    }
 }
 
 #[cfg(test)]

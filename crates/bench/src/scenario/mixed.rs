@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::live::{connect_summary, deliveries, spawn_listeners};
+use super::live::spawn_listeners;
+use super::tally::{connect_summary, deliveries};
 use super::{measured, Ctx};
 use crate::api::Api;
 use crate::clock::{now_ns, stamped_body};
@@ -95,7 +96,8 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
         .collect();
     report.setup_secs = secs(setup_started);
 
-    let (mut workers, worker_count) = spawn_listeners(ctx, plan.clients, &membership, true).await?;
+    let (mut workers, worker_count) =
+        spawn_listeners(ctx, plan.clients, &membership, true, &[]).await?;
     let ready = workers.go().await?;
     report.connect = Some(connect_summary(&ready, worker_count));
 

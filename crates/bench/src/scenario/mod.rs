@@ -2,11 +2,13 @@
 //! users and rooms, measuring the server over a phase, starting senders.
 
 pub mod expiry;
+pub mod failover;
 mod history;
 mod live;
 pub mod mixed;
 pub mod outhook;
 mod send;
+mod tally;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,6 +56,7 @@ pub async fn run(scenario: ScenarioKind, opts: Opts) -> Result<Report> {
         ScenarioKind::Fanout | ScenarioKind::Rooms | ScenarioKind::Idle | ScenarioKind::Resume => {
             live::run(&ctx).await?
         }
+        ScenarioKind::Failover => failover::run(&ctx).await?,
         ScenarioKind::Send => send::run(&ctx).await?,
         ScenarioKind::Outhook => outhook::run(&ctx).await?,
         ScenarioKind::History => history::run(&ctx).await?,
@@ -63,6 +66,11 @@ pub async fn run(scenario: ScenarioKind, opts: Opts) -> Result<Report> {
     };
     // The workers add theirs in `live`.
     report.server.generator_cpu_secs += crate::proc::sample(std::process::id())?.cpu_secs;
+    if let Some(d) = report.deliveries.as_mut() {
+        #[allow(clippy::cast_precision_loss)]
+        let per = report.server.cpu_secs * 1e6 / d.count.max(1) as f64;
+        d.server_cpu_us_per_delivery = per;
+    }
     report.judge();
     Ok(report)
 }
@@ -87,6 +95,7 @@ impl Ctx {
             mixed: None,
             expiry: None,
             hooks: None,
+            failover: None,
             errors: Errors::default(),
             ok: false,
         }
@@ -146,12 +155,16 @@ impl Ctx {
             cumulative.push((*room, sum));
         }
         let rooms = Arc::new(cumulative);
-        let stream_urls = self.server.stream_urls();
-        let apis: Vec<Api> = self
+        // Sender `i` sends on the `i % n`th of the nodes it may use.
+        let nodes: Vec<&Server> = self
             .server
             .nodes()
-            .map(|n| Api::new(n.url.clone()))
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != load.avoid_node)
+            .map(|(_, n)| n)
             .collect();
+        let stream_urls: Vec<String> = nodes.iter().map(|n| n.stream_url()).collect();
+        let apis: Vec<Api> = nodes.iter().map(|n| Api::new(n.url.clone())).collect();
         let until = Instant::now() + Duration::from_secs_f64(load.duration);
         let give_up = until + Duration::from_secs_f64(self.opts.drain);
         #[allow(clippy::cast_precision_loss)]
@@ -198,6 +211,8 @@ pub struct Load {
     pub max_sends: u64,
     /// Keep each ack's send time and latency.
     pub keep_acks: bool,
+    /// A node no sender uses (the one `failover` kills).
+    pub avoid_node: Option<usize>,
 }
 
 impl Load {
@@ -210,6 +225,7 @@ impl Load {
             inflight: plan.inflight,
             max_sends: u64::MAX,
             keep_acks: false,
+            avoid_node: None,
         }
     }
 }
