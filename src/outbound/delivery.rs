@@ -9,13 +9,13 @@
 //! [`super::WebhookSender`] (or its own wrapper) as the [`Deliver`]er.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 use super::retry::{Retry, RetryPolicy};
+pub use super::worker_handle::WorkerHandle;
 use crate::domain::{RoomId, Seq};
 use crate::error::Result;
 
@@ -155,6 +155,7 @@ pub struct DeliveryWorker {
     batch: usize,
     per_request: usize,
     gather: Duration,
+    spacing: Duration,
     idle_poll: Duration,
     wake: Arc<Notify>,
 }
@@ -176,6 +177,7 @@ impl DeliveryWorker {
             batch: 100,
             per_request: 1,
             gather: Duration::ZERO,
+            spacing: Duration::ZERO,
             idle_poll: Duration::from_secs(5),
             wake: Arc::new(Notify::new()),
         }
@@ -221,6 +223,16 @@ impl DeliveryWorker {
         self
     }
 
+    /// The least time from one request's start to the next one's while the
+    /// worker keeps up (default none): a busy stream then goes out in
+    /// fewer, larger requests, each at most this much later. A worker that
+    /// falls behind (a full read) reads and sends again at once.
+    #[must_use]
+    pub fn spacing(mut self, least: Duration) -> Self {
+        self.spacing = least;
+        self
+    }
+
     /// How often an idle worker looks for events without being woken
     /// (default 5 s): a safety net for a missed wake, not the main path.
     #[must_use]
@@ -240,6 +252,7 @@ impl DeliveryWorker {
                 Err(e) => self.rest(&format!("cannot load cursors: {e}")).await,
             }
         };
+        let mut last_request: Option<Instant> = None;
         loop {
             let events = match self
                 .source
@@ -257,11 +270,15 @@ impl DeliveryWorker {
                     () = self.wake.notified() => {}
                     () = tokio::time::sleep(self.idle_poll) => {}
                 }
-                if !self.gather.is_zero() {
-                    tokio::time::sleep(self.gather).await;
-                }
+                self.pause_before_read(last_request).await;
                 continue;
             }
+            // A read that came back full means more is waiting: read again
+            // at once. Otherwise the worker is keeping up, and gathers
+            // before its next read as after a wake, so a steady stream goes
+            // out in one request per gather instead of a full one followed
+            // by a few stragglers.
+            let caught_up = events.len() < self.batch;
             // A source that repeats itself must not make us go backwards.
             // Each room's events come in ascending seq, so judging them all
             // against the cursors as they stand now is judging each in turn.
@@ -269,25 +286,52 @@ impl DeliveryWorker {
                 .into_iter()
                 .filter(|e| !cursors.iter().any(|c| c.room == e.room && e.seq <= c.seq))
                 .collect();
+            last_request = Some(Instant::now());
             for group in fresh.chunks(self.per_request) {
                 if let Some(paused) = self.deliver_group(group).await {
                     self.observer.paused(self.target, &paused);
                     return paused;
                 }
-                for event in group {
-                    let cursor = Cursor {
-                        room: event.room,
-                        seq: event.seq,
-                    };
-                    match cursors.iter().position(|c| c.room == event.room) {
-                        Some(i) => cursors[i] = cursor,
-                        None => cursors.push(cursor),
-                    }
-                    // A failed save only widens what a restart redelivers.
-                    if let Err(e) = self.store.save(self.target, cursor).await {
-                        tracing::warn!(target_id = self.target.0, error = %e, "outbound: cannot save cursor");
-                    }
-                }
+                self.moved_past(group, &mut cursors).await;
+            }
+            if caught_up {
+                self.pause_before_read(last_request).await;
+            }
+        }
+    }
+
+    /// Waits the gather, or longer while the last request began less than
+    /// `spacing` ago.
+    async fn pause_before_read(&self, last_request: Option<Instant>) {
+        let spaced = last_request.map_or(Duration::ZERO, |at| {
+            self.spacing.saturating_sub(at.elapsed())
+        });
+        let wait = self.gather.max(spaced);
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Moves the cursors past `group`, just delivered: one save per room
+    /// it touched (its last event there), not one per event.
+    async fn moved_past(&self, group: &[OutboundEvent], cursors: &mut Vec<Cursor>) {
+        let mut saved: Vec<RoomId> = Vec::new();
+        for event in group.iter().rev() {
+            if saved.contains(&event.room) {
+                continue;
+            }
+            saved.push(event.room);
+            let cursor = Cursor {
+                room: event.room,
+                seq: event.seq,
+            };
+            match cursors.iter().position(|c| c.room == event.room) {
+                Some(i) => cursors[i] = cursor,
+                None => cursors.push(cursor),
+            }
+            // A failed save only widens what a restart redelivers.
+            if let Err(e) = self.store.save(self.target, cursor).await {
+                tracing::warn!(target_id = self.target.0, error = %e, "outbound: cannot save cursor");
             }
         }
     }
@@ -295,10 +339,7 @@ impl DeliveryWorker {
     /// Starts [`Self::run`] on the runtime.
     pub fn spawn(self) -> WorkerHandle {
         let wake = self.wake.clone();
-        WorkerHandle {
-            wake,
-            task: tokio::spawn(self.run()),
-        }
+        WorkerHandle::new(wake, tokio::spawn(self.run()))
     }
 
     /// Delivers `group` (one event, or several with `per_request` above 1),
@@ -351,34 +392,5 @@ impl DeliveryWorker {
             self.idle_poll
         );
         tokio::time::sleep(self.idle_poll).await;
-    }
-}
-
-/// A running worker.
-pub struct WorkerHandle {
-    wake: Arc<Notify>,
-    task: JoinHandle<Paused>,
-}
-
-impl WorkerHandle {
-    /// Tells the worker new events were committed for its target. Call it
-    /// after the commit (persist, then publish); a wake before the worker
-    /// waits is kept, so none is lost.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-
-    /// Stops the worker now, even mid-delivery (see [`DeliveryWorker::run`]).
-    pub fn stop(&self) {
-        self.task.abort();
-    }
-
-    /// Waits for the worker to pause; `None` if it was stopped.
-    pub async fn paused(self) -> Option<Paused> {
-        self.task.await.ok()
-    }
-
-    pub fn is_finished(&self) -> bool {
-        self.task.is_finished()
     }
 }

@@ -52,6 +52,7 @@ mod resolve;
 mod retry;
 mod signing;
 mod webhook;
+mod worker_handle;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -27,13 +27,16 @@ pub(super) async fn events_after(
             break;
         }
         let left = u32::try_from(left).unwrap_or(u32::MAX);
-        let replay = deliveries.store.events_after(room, after, left).await?;
-        out.extend(replay.events.iter().map(|event| {
+        let logged = deliveries
+            .store
+            .logged_events_after(room, after, left)
+            .await?;
+        out.extend(logged.into_iter().map(|event| {
             OutboundEvent {
-                room: event.room_id,
-                seq: event.seq,
+                room,
+                seq: event.seq(),
                 // Empty: an event the hook skips (its bot's own message).
-                body: payload::encode(info.id, info.bot_id, event)
+                body: payload::encode_logged(info.id, info.bot_id, room, event)
                     .unwrap_or_default()
                     .into(),
             }

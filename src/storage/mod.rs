@@ -51,7 +51,7 @@ pub use mentions::Mentions;
 pub use messages::{HistoryPage, Messages, NewMessage, Replay, SendLimits};
 pub use moderation::{AuditEntry, Moderation};
 pub use operations::{NewReport, Operations, ReportFiled};
-pub use outhooks::{DeliveryProgress, NewOutHook, OutHook, OutHooks};
+pub use outhooks::{DeliveryProgress, LoggedEvent, NewOutHook, OutHook, OutHooks};
 pub use pins::Pins;
 pub use profiles::Profiles;
 pub use push::{NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush};

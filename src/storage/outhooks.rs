@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::domain::{DeliveryAttempt, OutHookInfo, RoomId, Seq, Timestamp, UserId};
+use crate::domain::{DeliveryAttempt, MessageJson, OutHookInfo, RoomId, Seq, Timestamp, UserId};
 
 /// A hook to store.
 #[derive(Debug, Clone)]
@@ -34,6 +34,42 @@ pub struct OutHook {
 pub struct DeliveryProgress {
     pub cursors: Vec<(RoomId, Seq)>,
     pub attempts: Vec<DeliveryAttempt>,
+}
+
+/// A room event as the log keeps it, for a reader that passes events on
+/// without looking inside (a hook's worker: decoding each event and
+/// encoding it again was most of a delivery's CPU, BENCHMARKS.md "Issue 19").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoggedEvent {
+    /// A message's creation, in its current state, with who wrote it.
+    Created {
+        seq: Seq,
+        author: UserId,
+        message: MessageJson,
+    },
+    /// A later change: the event's JSON as logged (see
+    /// `RoomEvent::from_logged`).
+    Changed { seq: Seq, payload: String },
+}
+
+impl LoggedEvent {
+    pub fn seq(&self) -> Seq {
+        match self {
+            Self::Created { seq, .. } | Self::Changed { seq, .. } => *seq,
+        }
+    }
+}
+
+/// Creations and changes, each oldest first, merged by seq and cut to `limit`.
+pub(crate) fn merged(
+    created: Vec<LoggedEvent>,
+    changes: Vec<LoggedEvent>,
+    limit: u32,
+) -> Vec<LoggedEvent> {
+    let mut all: Vec<LoggedEvent> = created.into_iter().chain(changes).collect();
+    all.sort_by_key(LoggedEvent::seq);
+    all.truncate(limit as usize);
+    all
 }
 
 #[async_trait]
@@ -78,4 +114,12 @@ pub trait OutHooks: Send + Sync {
     ) -> StoreResult<()>;
     /// The hook's newest attempts, newest first.
     async fn delivery_log(&self, id: i64, limit: u32) -> StoreResult<Vec<DeliveryAttempt>>;
+    /// The same events as `Messages::events_after` (from one snapshot,
+    /// oldest first, at most `limit`), as stored.
+    async fn logged_events_after(
+        &self,
+        room: RoomId,
+        after: Seq,
+        limit: u32,
+    ) -> StoreResult<Vec<LoggedEvent>>;
 }

@@ -20,6 +20,7 @@ mod member_events;
 mod messages;
 mod nodes;
 mod operations;
+mod outhook_log;
 mod outhooks;
 mod people;
 mod postgres_nodes;

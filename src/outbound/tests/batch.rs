@@ -118,3 +118,51 @@ async fn a_failed_batch_is_retried_whole_and_every_event_is_kept_once() {
     }
     assert_eq!(kept, (1..=6).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn a_steady_stream_goes_out_in_requests_spaced_apart_and_nothing_is_left_behind() {
+    let receiver = Receiver::http("127.0.0.1", always(204)).await;
+    let secret = WebhookSecret::generate();
+    let store = Arc::new(MemoryCursorStore::new());
+    let source = Arc::new(MemoryEventSource::default());
+    let target = WebhookTarget {
+        url: Url::parse(&format!("http://hook.test:{}/", receiver.port())).unwrap(),
+        secret: secret.clone(),
+    };
+    let sender = WebhookSender::new(client(loopback(), |_| {}), target);
+    let worker = DeliveryWorker::new(HOOK, store.clone(), source.clone(), Arc::new(sender))
+        .per_request(200)
+        .batch(200)
+        .gather(Duration::from_millis(2))
+        .spacing(Duration::from_millis(100))
+        .spawn();
+    // 120 events, one every 5 ms: without spacing nearly one request each.
+    for seq in 1..=120 {
+        source.push(event(3, seq));
+        worker.wake();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    eventually("room 3's cursor reaches the last event", || {
+        store.cursor(HOOK, RoomId(3)) == Some(Seq(120))
+    })
+    .await;
+    worker.stop();
+    let requests = receiver.requests();
+    let seqs: Vec<i64> = requests
+        .iter()
+        .flat_map(|r| elements(r, &secret))
+        .map(|(_, seq)| seq)
+        .collect();
+    assert_eq!(
+        seqs,
+        (1..=120).collect::<Vec<_>>(),
+        "each event once, in order"
+    );
+    // ~600 ms of stream at one request per 100 ms at most; a slow machine
+    // only makes them fewer and larger.
+    assert!(
+        requests.len() <= 9,
+        "{} requests for 120 events",
+        requests.len()
+    );
+}

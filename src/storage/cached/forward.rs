@@ -22,7 +22,7 @@ use crate::storage::{
 };
 use crate::storage::{AuditedChange, AuditedOutcome, ServerFinish, SessionRecord, SessionSeen};
 use crate::storage::{BotFeed, NewCommand, SlashCommands};
-use crate::storage::{DeliveryProgress, NewOutHook, OutHook, OutHooks};
+use crate::storage::{DeliveryProgress, LoggedEvent, NewOutHook, OutHook, OutHooks};
 use crate::storage::{Integrations, NewHook, NewToken};
 use crate::storage::{
     NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord, QueuedPush,
@@ -226,6 +226,8 @@ forward!(OutHooks {
     fn save_delivery_progress(&self, id: i64, progress: DeliveryProgress, keep: u32)
         -> StoreResult<()>;
     fn delivery_log(&self, id: i64, limit: u32) -> StoreResult<Vec<DeliveryAttempt>>;
+    fn logged_events_after(&self, room: RoomId, after: Seq, limit: u32)
+        -> StoreResult<Vec<LoggedEvent>>;
 });
 
 forward!(Integrations {

@@ -5,8 +5,8 @@ use postgres::types::Type;
 use postgres::{Client, GenericClient, IsolationLevel, Row};
 
 use super::room_log::message_row;
-use crate::domain::{Message, MessageJson, RoomChange, RoomEvent, RoomId, Seq};
-use crate::storage::{HistoryPage, Replay, StoreError, StoreResult};
+use crate::domain::{Message, MessageJson, RoomChange, RoomEvent, RoomId, Seq, UserId};
+use crate::storage::{HistoryPage, LoggedEvent, Replay, StoreError, StoreResult};
 
 /// Creations from `messages` and later changes from `room_events`, merged
 /// by seq, and the room's newest seq.
@@ -33,6 +33,56 @@ pub fn events_after(c: &mut Client, room: RoomId, after: Seq, limit: u32) -> Sto
     let events = events_in(&mut tx, room, after, limit)?;
     tx.commit()?;
     Ok(Replay { events, last_seq })
+}
+
+/// The events of `events_after` as stored (`OutHooks::logged_events_after`).
+pub fn logged_after(
+    c: &mut Client,
+    room: RoomId,
+    after: Seq,
+    limit: u32,
+) -> StoreResult<Vec<LoggedEvent>> {
+    if after >= room_last_seq(c, room)? {
+        return Ok(Vec::new());
+    }
+    // One snapshot for both tables, as in `events_after`.
+    let mut tx = c
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    let args: [&(dyn postgres::types::ToSql + Sync); 3] = [&room.0, &after.0, &i64::from(limit)];
+    let created = tx
+        .query(
+            "SELECT seq, author_id, json FROM messages
+             WHERE room_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            &args,
+        )?
+        .iter()
+        .map(|r| {
+            Ok(LoggedEvent::Created {
+                seq: Seq(r.try_get(0)?),
+                author: UserId(r.try_get(1)?),
+                message: MessageJson::from_stored(r.try_get(2)?),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let changes = tx
+        .query(
+            "SELECT seq, payload FROM room_events
+             WHERE room_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            &args,
+        )?
+        .iter()
+        .map(|r| {
+            Ok(LoggedEvent::Changed {
+                seq: Seq(r.try_get(0)?),
+                payload: r.try_get(1)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    tx.commit()?;
+    Ok(crate::storage::outhooks::merged(created, changes, limit))
 }
 
 /// The room's newest seq; `NotFound` for a room that does not exist.

@@ -7,7 +7,9 @@ use postgres::{GenericClient, Row};
 
 use super::PgStore;
 use crate::domain::{DeliveryAttempt, OutHookInfo, RoomId, Seq, Timestamp, UserId};
-use crate::storage::{DeliveryProgress, NewOutHook, OutHook, OutHooks, StoreError, StoreResult};
+use crate::storage::{
+    DeliveryProgress, LoggedEvent, NewOutHook, OutHook, OutHooks, StoreError, StoreResult,
+};
 
 const SELECT: &str = "SELECT h.id, h.room_id, h.name, h.url, b.id, b.username, m.username, m.id,
             h.created_at, h.paused_at, h.pause_reason, h.secret, h.batch
@@ -139,6 +141,17 @@ impl OutHooks for PgStore {
     ) -> StoreResult<()> {
         self.writer
             .write(move |tx, _| save_progress(tx, id, &progress, keep))
+            .await
+    }
+
+    async fn logged_events_after(
+        &self,
+        room: RoomId,
+        after: Seq,
+        limit: u32,
+    ) -> StoreResult<Vec<LoggedEvent>> {
+        self.readers
+            .read(move |c| super::history::logged_after(c, room, after, limit))
             .await
     }
 

@@ -108,9 +108,15 @@ fn erase_one(c: &Connection, mut message: Message, now: Timestamp) -> StoreResul
     message.edited_at = None;
     message.deleted = true;
     message.expired = true;
+    let had_files = !message.files.is_empty();
     message.files.clear();
     // Its files go too: rows now, bytes after the commit (file_deletions).
-    let files = super::finish::file_deletions::queue_files_of(c, message.id)?;
+    // Its JSON lists them: most messages have none and skip the lookups.
+    let files = if had_files {
+        super::finish::file_deletions::queue_files_of(c, message.id)?
+    } else {
+        0
+    };
     c.prepare_cached(
         "UPDATE messages SET body = '', edited_at = NULL, deleted_at = ?2, json = ?3, expires_at = ?4,
              files = NULL

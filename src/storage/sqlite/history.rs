@@ -4,8 +4,8 @@
 use rusqlite::{named_params, params, Connection, Row};
 
 use super::messages::message_row;
-use crate::domain::{Message, MessageJson, RoomChange, RoomEvent, RoomId, Seq};
-use crate::storage::{HistoryPage, Replay, StoreError, StoreResult};
+use crate::domain::{Message, MessageJson, RoomChange, RoomEvent, RoomId, Seq, UserId};
+use crate::storage::{HistoryPage, LoggedEvent, Replay, StoreError, StoreResult};
 
 /// Creations from `messages` and later changes from `room_events`, merged by seq,
 /// and the room's newest seq.
@@ -32,6 +32,59 @@ pub fn events_after(c: &Connection, room: RoomId, after: Seq, limit: u32) -> Sto
     });
     exec_cached(c, if read.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
     read
+}
+
+/// The events of `events_after` as stored (`OutHooks::logged_events_after`).
+pub fn logged_after(
+    c: &Connection,
+    room: RoomId,
+    after: Seq,
+    limit: u32,
+) -> StoreResult<Vec<LoggedEvent>> {
+    if after >= room_last_seq(c, room)? {
+        return Ok(Vec::new());
+    }
+    // One snapshot for both tables: a message committed between the two
+    // reads could otherwise be passed over by a later change's seq.
+    exec_cached(c, "BEGIN")?;
+    let read = logged_in(c, room, after, limit);
+    exec_cached(c, if read.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    read
+}
+
+fn logged_in(
+    c: &Connection,
+    room: RoomId,
+    after: Seq,
+    limit: u32,
+) -> StoreResult<Vec<LoggedEvent>> {
+    let args = params![room.0, after.0, limit];
+    let created = c
+        .prepare_cached(
+            "SELECT seq, author_id, json FROM messages
+             WHERE room_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?
+        .query_map(args, |r| {
+            Ok(LoggedEvent::Created {
+                seq: Seq(r.get(0)?),
+                author: UserId(r.get(1)?),
+                message: MessageJson::from_stored(r.get(2)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let changes = c
+        .prepare_cached(
+            "SELECT seq, payload FROM room_events
+             WHERE room_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?
+        .query_map(args, |r| {
+            Ok(LoggedEvent::Changed {
+                seq: Seq(r.get(0)?),
+                payload: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(crate::storage::outhooks::merged(created, changes, limit))
 }
 
 fn room_last_seq(c: &Connection, room: RoomId) -> StoreResult<Seq> {

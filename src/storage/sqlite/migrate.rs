@@ -119,6 +119,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0021_bot_outhooks.sql"),
         then: None,
     },
+    Migration {
+        version: 22,
+        sql: include_str!("../../../migrations/sqlite/0022_search_delete_merges.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {
