@@ -8,6 +8,7 @@
 //! One test binary; one file per area.
 
 mod accounts;
+mod batched_sends;
 mod caretaking;
 mod commands;
 mod conversations;

@@ -3,6 +3,7 @@
 //! replies still there, and a history page gets the room changes that
 //! happened among its messages.
 
+use postgres::types::Type;
 use postgres::GenericClient;
 
 use super::room_log::{log_event, message_at, next_seq};
@@ -183,14 +184,20 @@ pub fn room_changes_between(
     first: Seq,
     last: Seq,
 ) -> StoreResult<Vec<PastRoomEvent>> {
-    let rows = c.query(
+    // Typed: every history page asks this, in one round trip.
+    let rows = c.query_typed(
         "SELECT payload, created_at FROM room_events
          WHERE room_id = $1 AND seq BETWEEN $2 AND $3
            AND payload::jsonb ->> 'type' IN ('room.updated', 'member.role_changed',
                'room.disappearing_changed', 'message.pinned', 'message.unpinned',
                'member.joined', 'member.left')
          ORDER BY seq DESC LIMIT $4",
-        &[&room.0, &first.0, &last.0, &i64::from(MAX_PAGE_CHANGES)],
+        &[
+            (&room.0, Type::INT8),
+            (&first.0, Type::INT8),
+            (&last.0, Type::INT8),
+            (&i64::from(MAX_PAGE_CHANGES), Type::INT8),
+        ],
     )?;
     let mut changes = rows
         .iter()

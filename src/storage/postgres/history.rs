@@ -1,6 +1,7 @@
 //! History on PostgreSQL: pages of a room's messages by seq, as stored
 //! JSON or decoded, and the replay of a room's events after a cursor.
 
+use postgres::types::Type;
 use postgres::{Client, GenericClient, IsolationLevel, Row};
 
 use super::room_log::message_row;
@@ -178,9 +179,17 @@ fn page_of(
         ),
     };
     let limit = i64::from(limit);
+    // Typed: one round trip per page (an untyped query prepares first).
     let mut rows = match third {
-        Some(third) => c.query(sql, &[&room.0, &limit, &third])?,
-        None => c.query(sql, &[&room.0, &limit])?,
+        Some(third) => c.query_typed(
+            sql,
+            &[
+                (&room.0, Type::INT8),
+                (&limit, Type::INT8),
+                (&third, Type::INT8),
+            ],
+        )?,
+        None => c.query_typed(sql, &[(&room.0, Type::INT8), (&limit, Type::INT8)])?,
     };
     // Pages read backwards from the newest come out oldest first, like the rest.
     if newest_first {

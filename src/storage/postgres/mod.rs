@@ -42,6 +42,7 @@ pub(crate) mod room_log;
 mod room_seqs;
 mod rooms;
 mod search;
+mod send_batch;
 mod send_limits;
 mod send_rates;
 mod server;

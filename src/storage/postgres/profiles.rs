@@ -3,6 +3,7 @@
 //! row becomes a `Profile` (and an avatar key its URL) is `profile_from`.
 
 use async_trait::async_trait;
+use postgres::types::Type;
 use postgres::{GenericClient, Row};
 
 use super::PgStore;
@@ -152,14 +153,15 @@ fn profiles_named(
         return Ok(Vec::new());
     }
     let keys: Vec<String> = usernames.iter().map(|n| n.to_ascii_lowercase()).collect();
-    // One parameter however many names (a member list may have thousands).
-    c.query(
+    // One parameter however many names (a member list may have thousands);
+    // typed, so every history page's authors take one round trip.
+    c.query_typed(
         &format!(
             "SELECT u.id, u.username, {PROFILE_COLUMNS}
              FROM profiles p JOIN users u ON u.id = p.user_id
              WHERE u.username_key = ANY($1)"
         ),
-        &[&keys],
+        &[(&keys, Type::TEXT_ARRAY)],
     )?
     .iter()
     .map(|r| {

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use postgres::types::Type;
 use postgres::GenericClient;
 
 use super::room_log::{log_event, message_at, next_seq};
@@ -125,12 +126,17 @@ pub fn reactions_between(
     first: Seq,
     last: Seq,
 ) -> StoreResult<Vec<ReactionGroup>> {
-    let rows = c.query(
+    // Typed: every history page asks this, in one round trip.
+    let rows = c.query_typed(
         "SELECT r.message_id, r.message_seq, r.emoji, r.user_id, u.username
          FROM reactions r JOIN users u ON u.id = r.user_id
          WHERE r.room_id = $1 AND r.message_seq BETWEEN $2 AND $3
          ORDER BY r.message_seq, r.created_at, r.user_id",
-        &[&room.0, &first.0, &last.0],
+        &[
+            (&room.0, Type::INT8),
+            (&first.0, Type::INT8),
+            (&last.0, Type::INT8),
+        ],
     )?;
     let mut groups: Vec<ReactionGroup> = Vec::new();
     let mut index: HashMap<(i64, String), usize> = HashMap::new();

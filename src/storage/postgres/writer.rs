@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 use postgres::{Client, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
+use super::send_batch::{post_all, SendJob};
 use super::{classify, connect};
-use crate::domain::Event;
+use crate::domain::{Event, Posted};
 use crate::ops::metrics::CommitMetrics;
-use crate::storage::{Listeners, Publisher, StoreError, StoreResult};
+use crate::storage::{Listeners, NewMessage, Publisher, StoreError, StoreResult};
 
 /// A unit of work for the writer: runs inside the group's transaction, and
 /// is told afterwards whether the group committed. It may be run twice (see
@@ -31,6 +32,11 @@ pub(super) trait Job: Send {
     fn run(&mut self, tx: &mut Transaction<'_>, events: &mut Vec<Event>) -> bool;
     /// Hands the result to the waiting caller once the fate of the group is known.
     fn finish(self: Box<Self>, fate: Fate<'_>);
+    /// A send, which may run in a batch with the sends next to it
+    /// (`send_batch`) instead of through `run`.
+    fn as_send(&mut self) -> Option<&mut SendJob> {
+        None
+    }
 }
 
 /// What became of a group.
@@ -76,17 +82,26 @@ where
     }
 
     fn finish(self: Box<Self>, fate: Fate<'_>) {
-        let outcome = match (self.result, fate) {
-            (Some(Err(e)), _) => Err(e),
-            (Some(Ok(value)), Fate::Durable) => Ok(value),
-            (_, Fate::Failed(e)) => Err(copy_error(e)),
-            (None, Fate::Durable) => Err(StoreError::Other(anyhow::anyhow!(
-                "a storage job did not run"
-            ))),
-        };
-        // The caller may have gone away (request cancelled); the write stands.
-        let _ = self.reply.send(outcome);
+        finish_with(self.result, fate, self.reply);
     }
+}
+
+/// Answers a job's caller from its result and its group's fate.
+pub(super) fn finish_with<T>(
+    result: Option<StoreResult<T>>,
+    fate: Fate<'_>,
+    reply: oneshot::Sender<StoreResult<T>>,
+) {
+    let outcome = match (result, fate) {
+        (Some(Err(e)), _) => Err(e),
+        (Some(Ok(value)), Fate::Durable) => Ok(value),
+        (_, Fate::Failed(e)) => Err(copy_error(e)),
+        (None, Fate::Durable) => Err(StoreError::Other(anyhow::anyhow!(
+            "a storage job did not run"
+        ))),
+    };
+    // The caller may have gone away (request cancelled); the write stands.
+    let _ = reply.send(outcome);
 }
 
 /// The same error for each job of a failed group.
@@ -162,11 +177,24 @@ impl Writer {
         F: FnMut(&mut Transaction<'_>, &mut Vec<Event>) -> StoreResult<T> + Send + 'static,
     {
         let (task, answer) = Task::new(work);
+        self.submit(Box::new(task), answer).await
+    }
+
+    /// Stores a new message in the next group transaction (batched with the
+    /// group's other sends) and returns it once that has committed; a
+    /// refusal by a send limit is `StoreError::Limited`.
+    pub async fn post(&self, new: NewMessage) -> StoreResult<Posted> {
+        let (job, answer) = SendJob::new(new);
+        self.submit(Box::new(job), answer).await
+    }
+
+    async fn submit<T>(
+        &self,
+        job: Box<dyn Job>,
+        answer: oneshot::Receiver<StoreResult<T>>,
+    ) -> StoreResult<T> {
         let stopped = || StoreError::Other(anyhow::anyhow!("the database writer has stopped"));
-        self.jobs
-            .send(Box::new(task))
-            .await
-            .map_err(|_| stopped())?;
+        self.jobs.send(job).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
@@ -265,30 +293,57 @@ fn publish(to_publish: &Receiver<Vec<Event>>, publisher: &dyn Publisher) {
     }
 }
 
+/// Runs the group's jobs in order, each run of batchable sends as one
+/// batch; false when a job or a batch failed.
+fn run_batched(
+    tx: &mut Transaction<'_>,
+    group: &mut [Box<dyn Job>],
+    events: &mut Vec<Event>,
+) -> bool {
+    let batchable: Vec<bool> = group
+        .iter_mut()
+        .map(|job| job.as_send().is_some_and(|s| s.batchable()))
+        .collect();
+    let mut start = 0;
+    while start < group.len() {
+        let end = start + batchable[start..].iter().take_while(|b| **b).count();
+        if end == start {
+            if !group[start].run(tx, events) {
+                return false;
+            }
+            start += 1;
+            continue;
+        }
+        let mut sends: Vec<&mut SendJob> = group[start..end]
+            .iter_mut()
+            .filter_map(|job| job.as_send())
+            .collect();
+        if !post_all(tx, events, &mut sends) {
+            return false;
+        }
+        start = end;
+    }
+    true
+}
+
 /// Runs the group in one transaction and commits it. On `Err` nothing of
 /// it is stored (or, for an error in the commit itself, its fate is
 /// unknown: the caller is told the database is unavailable, and a retry
 /// of a send finds the original by its client id).
 ///
 /// Jobs almost never fail, so the group first runs without savepoints (two
-/// more round trips per job). A failed statement aborts a PostgreSQL
-/// transaction, so when a job fails that attempt is rolled back and the
-/// group runs again with a savepoint per job: one failing job leaves the
-/// others' writes intact.
+/// more round trips per job), each run of sends next to each other as one
+/// batch (`send_batch`). A failed statement aborts a PostgreSQL
+/// transaction, so when a job or a batch fails that attempt is rolled back
+/// and the group runs again with a savepoint per job, each send alone: one
+/// failing job leaves the others' writes intact.
 pub(super) fn commit_group(
     client: &mut Client,
     group: &mut [Box<dyn Job>],
     events: &mut Vec<Event>,
 ) -> StoreResult<()> {
     let mut tx = client.transaction().map_err(|e| classify(&e))?;
-    let mut all_ran = true;
-    for job in group.iter_mut() {
-        if !job.run(&mut tx, events) {
-            all_ran = false;
-            break;
-        }
-    }
-    if !all_ran {
+    if !run_batched(&mut tx, group, events) {
         events.clear();
         tx.rollback().map_err(|e| classify(&e))?;
         tx = client.transaction().map_err(|e| classify(&e))?;
