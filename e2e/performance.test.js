@@ -15,7 +15,13 @@ import { join } from 'node:path';
 import { startServer, launchBrowser, signUp, repoRoot, waitForChat } from './helpers.js';
 
 const INTERACTIVE_BUDGET_MS = 300;
-const LONG_TASK_BUDGET_MS = 50;
+// A long task is 50 ms on the machine the list was tuned on (its scroll
+// tasks took at most 28 ms of CPU there). The CI machine kind also comes
+// with a slower CPU, where the same tasks take 50–67 ms (2026-12-06, two
+// runs of this test on a quiet host: one passed at 50, one did not), so the
+// budget allows for a host twice as slow. Rendering the room without its
+// window (all 10,000 rows) takes seconds and still fails it.
+const LONG_TASK_BUDGET_MS = 100;
 const SHIPPED_BUDGET_BYTES = 100 * 1024;
 const ROOM_SIZE = 10_000;
 
