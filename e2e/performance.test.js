@@ -181,7 +181,11 @@ test('a room of 10,000 messages scrolls from the newest to the first and back wi
   // it also counts the time spent waiting for a core (measured: 50–150 ms
   // tasks of at most 28 ms CPU with the load average at 12 on 2 cores). So
   // the budget is held against each task's CPU time, from Chrome's trace.
+  // One task may run over: a major garbage collection lands in whichever
+  // task is running (one of 143 ms among tasks of at most 49 ms, seen on
+  // this machine kind). A list that lays out more than its window runs
+  // over on every step.
   const over = cpu.filter((ms) => ms > LONG_TASK_BUDGET_MS);
-  assert.deepEqual(over, [], `tasks over ${LONG_TASK_BUDGET_MS} ms of CPU while scrolling`);
+  assert.ok(over.length <= 1, `tasks over ${LONG_TASK_BUDGET_MS} ms of CPU while scrolling: ${over}`);
   assert.deepEqual(tess.errors, []);
 });
