@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use std::time::{Duration, Instant};
 
-use super::erase::{erase, Due, Erasure};
+use super::erase::{erase, Due, Erasure, STEP};
 use super::messages::{log_event, next_seq};
 use super::SqliteStore;
 use crate::domain::{Event, RoomChange, RoomEvent, RoomId, Seq, Timestamp};
@@ -73,8 +73,6 @@ pub fn next_expiry(c: &Connection) -> StoreResult<Option<Timestamp>> {
 /// write that runs out of time stops with more due (`Expired::cut_short`),
 /// and the expiry task asks again once the sends that queued meanwhile are in.
 const BUDGET: Duration = Duration::from_millis(5);
-/// Due messages are picked this many at a time, the time looked at between.
-const STEP: u32 = 50;
 
 /// Expires at most `limit` messages due at `now`, soonest first, for at
 /// most `BUDGET`: each becomes a tombstone, its logged edits lose their
@@ -94,16 +92,15 @@ pub fn expire_due(
          ORDER BY expires_at LIMIT ?2",
     )?;
     while erasure.gone.looked_at < limit {
-        let step = STEP.min(limit - erasure.gone.looked_at);
+        // Due messages are picked a step at a time, the time looked at between.
+        let step = u32::try_from(STEP).unwrap_or(u32::MAX).min(limit - erasure.gone.looked_at);
         // Those erased in the steps before are no longer due.
         let due = pick
             .query_map(params![now.millis(), step], Due::from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let picked = u32::try_from(due.len()).unwrap_or(u32::MAX);
         erasure.gone.looked_at += picked;
-        for one in due {
-            erasure.erase(c, &one, now)?;
-        }
+        erasure.erase(c, &due, now)?;
         if picked < step {
             break;
         }
