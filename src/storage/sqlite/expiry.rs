@@ -24,11 +24,6 @@ pub fn next_seq_and_timer(c: &Connection, room: RoomId) -> StoreResult<(Seq, u32
     .query_row([room.0], |r| Ok((Seq(r.get(0)?), r.get(1)?)))?)
 }
 
-/// When a message posted at `now` under a timer of `secs` disappears.
-pub fn expiry_of(now: Timestamp, secs: u32) -> Option<Timestamp> {
-    (secs > 0).then(|| Timestamp(now.millis() + i64::from(secs) * 1000))
-}
-
 /// Sets the room's timer and logs the change as a room event.
 pub fn set_disappearing(
     c: &Connection,
@@ -93,7 +88,9 @@ pub fn expire_due(
     )?;
     while erasure.gone.looked_at < limit {
         // Due messages are picked a step at a time, the time looked at between.
-        let step = u32::try_from(STEP).unwrap_or(u32::MAX).min(limit - erasure.gone.looked_at);
+        let step = u32::try_from(STEP)
+            .unwrap_or(u32::MAX)
+            .min(limit - erasure.gone.looked_at);
         // Those erased in the steps before are no longer due.
         let due = pick
             .query_map(params![now.millis(), step], Due::from_row)?
