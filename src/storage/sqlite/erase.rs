@@ -32,7 +32,7 @@ impl Due {
 pub fn erase(
     c: &Connection,
     events: &mut Vec<Event>,
-    due: Vec<Due>,
+    due: &[Due],
     now: Timestamp,
 ) -> StoreResult<Expired> {
     let mut erasure = Erasure::default();

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::erase::{erase, Due, Erasure, STEP};
 use super::messages::{log_event, next_seq};
+use super::writer_parts::Chain;
 use super::SqliteStore;
 use crate::domain::{Event, RoomChange, RoomEvent, RoomId, Seq, Timestamp};
 use crate::storage::{Disappearing, Expired};
@@ -162,7 +163,7 @@ pub fn expire_posted_before(
     }
     Ok(Expired {
         looked_at,
-        ..erase(c, events, due, now)?
+        ..erase(c, events, &due, now)?
     })
 }
 
@@ -203,10 +204,24 @@ impl Disappearing for SqliteStore {
         self.readers.read_quick(next_expiry).await
     }
 
+    /// In parts of `BUDGET` each, one after the other with the writes
+    /// that queue meanwhile in between (`writer_parts.rs`), until `limit`
+    /// messages were looked at or none are left due.
     async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<Expired> {
-        self.writer
-            .write(move |c, ev| expire_due(c, ev, now, limit))
-            .await
+        let chain = Chain {
+            work: move |c: &Connection, ev: &mut Vec<Event>, before: Option<&Expired>| {
+                let looked_at = before.map_or(0, |b| b.looked_at);
+                expire_due(c, ev, now, limit - looked_at)
+            },
+            fold: |before: Expired, part: Expired| Expired {
+                looked_at: before.looked_at + part.looked_at,
+                messages: before.messages + part.messages,
+                files: before.files + part.files,
+                cut_short: part.cut_short,
+            },
+            more: move |total: &Expired| total.cut_short && total.looked_at < limit,
+        };
+        self.writer.write_in_parts(chain).await
     }
 
     async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Expired> {
