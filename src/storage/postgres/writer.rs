@@ -17,15 +17,16 @@ use std::time::{Duration, Instant};
 use postgres::{Client, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
-use super::send_batch::{post_all, SendJob};
-use super::{classify, connect};
+use super::connect;
+use super::group::{commit_group, conflicted, ATTEMPTS};
+use super::send_batch::SendJob;
 use crate::domain::{Event, Posted};
 use crate::ops::metrics::CommitMetrics;
 use crate::storage::{Listeners, NewMessage, Publisher, StoreError, StoreResult};
 
 /// A unit of work for the writer: runs inside the group's transaction, and
-/// is told afterwards whether the group committed. It may be run twice (see
-/// `commit_group`): each run must only touch the transaction and `events`.
+/// is told afterwards whether the group committed. It may be run several
+/// times (see `group::commit_group`): each run must only touch the transaction and `events`.
 pub(super) trait Job: Send {
     /// Runs the work, adding what it changed to `events`; returns whether it
     /// succeeded (its writes and events are kept).
@@ -258,9 +259,26 @@ fn run(
         commits.group(group.len(), rx.len());
         let mut events = Vec::new();
         let started = Instant::now();
-        let outcome = link
-            .client()
-            .and_then(|client| commit_group(client, &mut group, &mut events));
+        let mut attempt = 1;
+        let outcome = loop {
+            events.clear();
+            super::forget_rolled_back();
+            let outcome = link
+                .client()
+                .and_then(|client| commit_group(client, &mut group, &mut events));
+            // PostgreSQL rolled it all back for a conflict with another
+            // node's transaction (a deadlock): nothing of it is stored, so
+            // it runs again rather than answering "unavailable".
+            if outcome.is_err() && conflicted() && attempt < ATTEMPTS {
+                tracing::info!(
+                    attempt,
+                    "a write transaction conflicted with another node's; running it again"
+                );
+                attempt += 1;
+                continue;
+            }
+            break outcome;
+        };
         commits.flushed(started.elapsed());
         if let Err(e) = outcome {
             tracing::error!(error = %e, "a write transaction failed");
@@ -291,76 +309,4 @@ fn publish(to_publish: &Receiver<Vec<Event>>, publisher: &dyn Publisher) {
         }
         publisher.publish(&events);
     }
-}
-
-/// Runs the group's jobs in order, each run of batchable sends as one
-/// batch; false when a job or a batch failed.
-fn run_batched(
-    tx: &mut Transaction<'_>,
-    group: &mut [Box<dyn Job>],
-    events: &mut Vec<Event>,
-) -> bool {
-    let batchable: Vec<bool> = group
-        .iter_mut()
-        .map(|job| job.as_send().is_some_and(|s| s.batchable()))
-        .collect();
-    let mut start = 0;
-    while start < group.len() {
-        let end = start + batchable[start..].iter().take_while(|b| **b).count();
-        if end == start {
-            if !group[start].run(tx, events) {
-                return false;
-            }
-            start += 1;
-            continue;
-        }
-        let mut sends: Vec<&mut SendJob> = group[start..end]
-            .iter_mut()
-            .filter_map(|job| job.as_send())
-            .collect();
-        if !post_all(tx, events, &mut sends) {
-            return false;
-        }
-        start = end;
-    }
-    true
-}
-
-/// Runs the group in one transaction and commits it. On `Err` nothing of
-/// it is stored (or, for an error in the commit itself, its fate is
-/// unknown: the caller is told the database is unavailable, and a retry
-/// of a send finds the original by its client id).
-///
-/// Jobs almost never fail, so the group first runs without savepoints (two
-/// more round trips per job), each run of sends next to each other as one
-/// batch (`send_batch`). A failed statement aborts a PostgreSQL
-/// transaction, so when a job or a batch fails that attempt is rolled back
-/// and the group runs again with a savepoint per job, each send alone: one
-/// failing job leaves the others' writes intact.
-pub(super) fn commit_group(
-    client: &mut Client,
-    group: &mut [Box<dyn Job>],
-    events: &mut Vec<Event>,
-) -> StoreResult<()> {
-    let mut tx = client.transaction().map_err(|e| classify(&e))?;
-    if !run_batched(&mut tx, group, events) {
-        events.clear();
-        tx.rollback().map_err(|e| classify(&e))?;
-        tx = client.transaction().map_err(|e| classify(&e))?;
-        for job in group.iter_mut() {
-            let before = events.len();
-            let mut savepoint = tx.savepoint("job").map_err(|e| classify(&e))?;
-            if job.run(&mut savepoint, events) {
-                savepoint.commit().map_err(|e| classify(&e))?;
-            } else {
-                events.truncate(before);
-                savepoint.rollback().map_err(|e| classify(&e))?;
-            }
-        }
-    }
-    tx.commit().map_err(|e| match classify(&e) {
-        StoreError::Unavailable(why) => StoreError::Unavailable(why),
-        // The commit's answer was lost or refused: the caller cannot know.
-        _ => StoreError::Unavailable(format!("the commit did not complete: {e}")),
-    })
 }
