@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use super::StoreResult;
 use crate::domain::{
-    ClientId, Mentions, Message, MessageBody, MessageJson, PastRoomEvent, Posted, RoomEvent,
-    RoomId, Seq, UserId,
+    ClientId, Mentions, Message, MessageBody, MessageId, MessageJson, PastRoomEvent, Posted,
+    RoomEvent, RoomId, Seq, Timestamp, UserId,
 };
 
 #[derive(Debug, Clone)]
@@ -29,6 +29,43 @@ pub struct NewMessage {
     pub mentions: crate::domain::Mentions,
     /// The limits this send must pass, checked in its own transaction.
     pub limits: SendLimits,
+}
+
+impl NewMessage {
+    /// The message this send becomes with its id and seq, sent at `now`
+    /// into a room whose timer is `disappear_after` seconds (0: none).
+    /// Every send path of every backend builds it here, so all store the same.
+    pub fn compose(
+        &self,
+        id: MessageId,
+        seq: Seq,
+        now: Timestamp,
+        disappear_after: u32,
+    ) -> Message {
+        Message {
+            id,
+            room_id: self.room,
+            seq,
+            author_id: self.author,
+            author: self.author_name.clone(),
+            client_id: self.client_id.as_str().to_owned(),
+            body: self.body.as_str().to_owned(),
+            created_at: now,
+            edited_at: None,
+            deleted: false,
+            thread_root: self.thread.map(|t| t.root),
+            also_in_room: self.thread.is_some_and(|t| t.also_in_room),
+            thread: None,
+            mentions: self.mentions.people.iter().map(|p| p.1.clone()).collect(),
+            mentions_room: self.mentions.room,
+            expires_at: (disappear_after > 0)
+                .then(|| Timestamp(now.millis() + i64::from(disappear_after) * 1000)),
+            expired: false,
+            files: Vec::new(),
+            bot: self.author_bot,
+            sent_as: self.sent_as.clone(),
+        }
+    }
 }
 
 /// Send limits that must hold across every node, so the store, which all

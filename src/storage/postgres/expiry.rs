@@ -15,11 +15,6 @@ use crate::domain::{
 };
 use crate::storage::{Disappearing, Expired, StoreError, StoreResult};
 
-/// When a message posted at `now` under a timer of `secs` disappears.
-pub(crate) fn expiry_of(now: Timestamp, secs: u32) -> Option<Timestamp> {
-    (secs > 0).then(|| Timestamp(now.millis() + i64::from(secs) * 1000))
-}
-
 /// Sets the room's timer and logs the change as a room event.
 fn set_disappearing(
     c: &mut impl GenericClient,

@@ -144,7 +144,7 @@ pub fn post_message(
         return Err(refused);
     }
     let now = Timestamp::now();
-    let mut message = compose(new, MessageId(id), seq, now, disappear_after);
+    let mut message = new.compose(MessageId(id), seq, now, disappear_after);
     let expires_at = message.expires_at;
     if let Some(place) = new.thread {
         // After the seq: the room's row is locked now, so a deletion of
@@ -200,40 +200,6 @@ pub fn post_message(
         message,
         created: true,
     })
-}
-
-/// The message `new` becomes with its id and seq, sent at `now` into a
-/// room whose timer is `disappear_after` seconds (0: none). Both send paths
-/// (one at a time, and `send_batch`) build it here, so they store the same.
-pub(super) fn compose(
-    new: &NewMessage,
-    id: MessageId,
-    seq: Seq,
-    now: Timestamp,
-    disappear_after: u32,
-) -> Message {
-    Message {
-        id,
-        room_id: new.room,
-        seq,
-        author_id: new.author,
-        author: new.author_name.clone(),
-        client_id: new.client_id.as_str().to_owned(),
-        body: new.body.as_str().to_owned(),
-        created_at: now,
-        edited_at: None,
-        deleted: false,
-        thread_root: new.thread.map(|t| t.root),
-        also_in_room: new.thread.is_some_and(|t| t.also_in_room),
-        thread: None,
-        mentions: new.mentions.people.iter().map(|p| p.1.clone()).collect(),
-        mentions_room: new.mentions.room,
-        expires_at: super::expiry::expiry_of(now, disappear_after),
-        expired: false,
-        files: Vec::new(),
-        bot: new.author_bot,
-        sent_as: new.sent_as.clone(),
-    }
 }
 
 /// The same send was stored meanwhile by a transaction that committed

@@ -180,8 +180,9 @@ fn post_batch(
             StoreError::Other(anyhow::anyhow!("a batch of sends ran out of message ids"))
         })?;
         let now = Timestamp::now();
-        let message =
-            super::messages::compose(&send.new, MessageId(id), seq, now, room.disappear_after);
+        let message = send
+            .new
+            .compose(MessageId(id), seq, now, room.disappear_after);
         rows.push(&send.new, &message);
         events.push(Event::Room(RoomEvent {
             room_id: send.new.room,

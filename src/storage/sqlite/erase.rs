@@ -32,16 +32,20 @@ impl Due {
 pub fn erase(
     c: &Connection,
     events: &mut Vec<Event>,
-    due: Vec<Due>,
+    due: &[Due],
     now: Timestamp,
 ) -> StoreResult<Expired> {
     let mut erasure = Erasure::default();
     erasure.gone.looked_at = u32::try_from(due.len()).unwrap_or(u32::MAX);
-    for one in due {
-        erasure.erase(c, &one, now)?;
+    for step in due.chunks(STEP) {
+        erasure.erase(c, step, now)?;
     }
     erasure.log(c, events, now)
 }
+
+/// The most messages erased by one statement: the statements' parameters
+/// stay small, and the expiry looks at its time between steps.
+pub const STEP: usize = 50;
 
 /// Messages erased so far in one write, and what their rooms will hear
 /// of it once the write is done.
@@ -54,18 +58,59 @@ pub struct Erasure {
 }
 
 impl Erasure {
-    /// Erases one message (not deleted already).
-    pub fn erase(&mut self, c: &Connection, due: &Due, now: Timestamp) -> StoreResult<()> {
-        let message: Message =
-            serde_json::from_str(&due.json).map_err(|e| StoreError::Other(e.into()))?;
-        let (room, seq, id) = (message.room_id, message.seq, message.id);
-        if let Some(root) = message.thread_root {
-            self.threads.insert((room, root), message.clone());
+    /// Erases a step of messages (none deleted already) in a few
+    /// statements, whatever their number: one rewrite of their rows, one
+    /// removal from the search index. Per message, only what few have:
+    /// files, edits, a thread.
+    pub fn erase(&mut self, c: &Connection, due: &[Due], now: Timestamp) -> StoreResult<()> {
+        let indexed_through = super::search_queue::indexed_through(c)?;
+        let mut tombstones = Vec::with_capacity(due.len());
+        let mut unindex = Vec::with_capacity(due.len());
+        for one in due {
+            let mut message: Message =
+                serde_json::from_str(&one.json).map_err(|e| StoreError::Other(e.into()))?;
+            let (room, seq, id) = (message.room_id, message.seq, message.id);
+            if let Some(root) = message.thread_root {
+                self.threads.insert((room, root), message.clone());
+            }
+            // Its files go too: rows now, bytes after the commit
+            // (file_deletions). Most messages have none and skip the lookups.
+            if !message.files.is_empty() {
+                let files = super::finish::file_deletions::queue_files_of(c, id)?;
+                self.gone.files += u32::try_from(files).unwrap_or(u32::MAX);
+            }
+            if message.edited_at.is_some() {
+                scrub_edits(c, &message)?;
+            }
+            // Retention expires messages that had no timer: they expire now.
+            let expires_at = *message.expires_at.get_or_insert(now);
+            tombstone(&mut message);
+            tombstones.push((id.0, expires_at.millis(), MessageJson::of(&message)));
+            // Gone means gone from search too: no snippet of it is ever
+            // shown again. One not indexed yet is skipped by the indexer.
+            if id.0 <= indexed_through {
+                unindex.push(id.0);
+            }
+            self.rooms.entry(room).or_default().push((seq, id));
+            self.gone.messages += 1;
         }
-        let files = erase_one(c, message, now)?;
-        self.gone.files += u32::try_from(files).unwrap_or(u32::MAX);
-        self.rooms.entry(room).or_default().push((seq, id));
-        self.gone.messages += 1;
+        let rows: Vec<(i64, i64, &str)> = tombstones
+            .iter()
+            .map(|(id, expires_at, json)| (*id, *expires_at, json.as_str()))
+            .collect();
+        c.prepare_cached(
+            "UPDATE messages SET body = '', edited_at = NULL, deleted_at = ?1, files = NULL,
+                 expires_at = t.value ->> 1, json = t.value ->> 2
+             FROM json_each(?2) AS t
+             WHERE messages.id = t.value ->> 0",
+        )?
+        .execute(params![now.millis(), to_json(&rows)])?;
+        if !unindex.is_empty() {
+            c.prepare_cached(
+                "DELETE FROM message_search WHERE rowid IN (SELECT value FROM json_each(?1))",
+            )?
+            .execute([to_json(&unindex)])?;
+        }
         Ok(())
     }
 
@@ -97,52 +142,31 @@ impl Erasure {
     }
 }
 
-/// Turns one message into a tombstone: its text, edits, search entry and
-/// files go; its seq, author and time stay. Returns how many files it
-/// queued for deletion.
-fn erase_one(c: &Connection, mut message: Message, now: Timestamp) -> StoreResult<usize> {
-    let was_edited = message.edited_at.is_some();
-    // Retention expires messages that had no timer: they expire now.
-    let expires_at = *message.expires_at.get_or_insert(now);
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("ids and strings always encode")
+}
+
+/// What stays of an expired message: its seq, author and time.
+fn tombstone(message: &mut Message) {
     message.body.clear();
     message.edited_at = None;
     message.deleted = true;
     message.expired = true;
-    let had_files = !message.files.is_empty();
     message.files.clear();
-    // Its files go too: rows now, bytes after the commit (file_deletions).
-    // Its JSON lists them: most messages have none and skip the lookups.
-    let files = if had_files {
-        super::finish::file_deletions::queue_files_of(c, message.id)?
-    } else {
-        0
-    };
+}
+
+/// The log keeps each edit's full message; those become expiry notices
+/// too (same seq), so a replay never hands the text out. Only edited
+/// messages pay for this walk of the room's later log.
+fn scrub_edits(c: &Connection, message: &Message) -> StoreResult<()> {
     c.prepare_cached(
-        "UPDATE messages SET body = '', edited_at = NULL, deleted_at = ?2, json = ?3, expires_at = ?4,
-             files = NULL
-         WHERE id = ?1",
+        "UPDATE room_events
+         SET payload = json_object('room_id', room_id, 'seq', seq, 'type', 'messages.expired',
+                                   'message_seqs', json_array(?2), 'message_ids', json_array(?3))
+         WHERE room_id = ?1 AND seq > ?2
+           AND json_extract(payload, '$.type') = 'message.edited'
+           AND json_extract(payload, '$.message.id') = ?3",
     )?
-    .execute(params![
-        message.id.0,
-        now.millis(),
-        MessageJson::of(&message).as_str(),
-        expires_at.millis()
-    ])?;
-    // Gone means gone from search too: no snippet of it is ever shown again.
-    super::search::unindex_message(c, message.id)?;
-    if was_edited {
-        // The log keeps each edit's full message; those become expiry
-        // notices too (same seq), so a replay never hands the text out.
-        // Only edited messages pay for this walk of the room's later log.
-        c.prepare_cached(
-            "UPDATE room_events
-             SET payload = json_object('room_id', room_id, 'seq', seq, 'type', 'messages.expired',
-                                       'message_seqs', json_array(?2), 'message_ids', json_array(?3))
-             WHERE room_id = ?1 AND seq > ?2
-               AND json_extract(payload, '$.type') = 'message.edited'
-               AND json_extract(payload, '$.message.id') = ?3",
-        )?
-        .execute(params![message.room_id.0, message.seq.0, message.id.0])?;
-    }
-    Ok(files)
+    .execute(params![message.room_id.0, message.seq.0, message.id.0])?;
+    Ok(())
 }

@@ -6,8 +6,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use std::time::{Duration, Instant};
 
-use super::erase::{erase, Due, Erasure};
+use super::erase::{erase, Due, Erasure, STEP};
 use super::messages::{log_event, next_seq};
+use super::writer_parts::Chain;
 use super::SqliteStore;
 use crate::domain::{Event, RoomChange, RoomEvent, RoomId, Seq, Timestamp};
 use crate::storage::{Disappearing, Expired};
@@ -22,11 +23,6 @@ pub fn next_seq_and_timer(c: &Connection, room: RoomId) -> StoreResult<(Seq, u32
          RETURNING last_seq, disappear_after_secs",
     )?
     .query_row([room.0], |r| Ok((Seq(r.get(0)?), r.get(1)?)))?)
-}
-
-/// When a message posted at `now` under a timer of `secs` disappears.
-pub fn expiry_of(now: Timestamp, secs: u32) -> Option<Timestamp> {
-    (secs > 0).then(|| Timestamp(now.millis() + i64::from(secs) * 1000))
 }
 
 /// Sets the room's timer and logs the change as a room event.
@@ -73,8 +69,6 @@ pub fn next_expiry(c: &Connection) -> StoreResult<Option<Timestamp>> {
 /// write that runs out of time stops with more due (`Expired::cut_short`),
 /// and the expiry task asks again once the sends that queued meanwhile are in.
 const BUDGET: Duration = Duration::from_millis(5);
-/// Due messages are picked this many at a time, the time looked at between.
-const STEP: u32 = 50;
 
 /// Expires at most `limit` messages due at `now`, soonest first, for at
 /// most `BUDGET`: each becomes a tombstone, its logged edits lose their
@@ -94,16 +88,17 @@ pub fn expire_due(
          ORDER BY expires_at LIMIT ?2",
     )?;
     while erasure.gone.looked_at < limit {
-        let step = STEP.min(limit - erasure.gone.looked_at);
+        // Due messages are picked a step at a time, the time looked at between.
+        let step = u32::try_from(STEP)
+            .unwrap_or(u32::MAX)
+            .min(limit - erasure.gone.looked_at);
         // Those erased in the steps before are no longer due.
         let due = pick
             .query_map(params![now.millis(), step], Due::from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let picked = u32::try_from(due.len()).unwrap_or(u32::MAX);
         erasure.gone.looked_at += picked;
-        for one in due {
-            erasure.erase(c, &one, now)?;
-        }
+        erasure.erase(c, &due, now)?;
         if picked < step {
             break;
         }
@@ -168,7 +163,7 @@ pub fn expire_posted_before(
     }
     Ok(Expired {
         looked_at,
-        ..erase(c, events, due, now)?
+        ..erase(c, events, &due, now)?
     })
 }
 
@@ -209,10 +204,24 @@ impl Disappearing for SqliteStore {
         self.readers.read_quick(next_expiry).await
     }
 
+    /// In parts of `BUDGET` each, one after the other with the writes
+    /// that queue meanwhile in between (`writer_parts.rs`), until `limit`
+    /// messages were looked at or none are left due.
     async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<Expired> {
-        self.writer
-            .write(move |c, ev| expire_due(c, ev, now, limit))
-            .await
+        let chain = Chain {
+            work: move |c: &Connection, ev: &mut Vec<Event>, before: Option<&Expired>| {
+                let looked_at = before.map_or(0, |b| b.looked_at);
+                expire_due(c, ev, now, limit - looked_at)
+            },
+            fold: |before: Expired, part: Expired| Expired {
+                looked_at: before.looked_at + part.looked_at,
+                messages: before.messages + part.messages,
+                files: before.files + part.files,
+                cut_short: part.cut_short,
+            },
+            more: move |total: &Expired| total.cut_short && total.looked_at < limit,
+        };
+        self.writer.write_in_parts(chain).await
     }
 
     async fn expire_posted_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Expired> {

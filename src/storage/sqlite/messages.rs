@@ -193,34 +193,12 @@ pub fn post_message(
     let (seq, disappear_after) = super::expiry::next_seq_and_timer(c, new.room)?;
     let seq = seq.0;
     let now = Timestamp::now();
-    let expires_at = super::expiry::expiry_of(now, disappear_after);
     // The id is taken here rather than by the insert so the stored JSON can
     // carry it; the writer is the only one inserting, inside this transaction.
     let id: i64 = c
         .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM messages")?
         .query_row([], |r| r.get(0))?;
-    let message = Message {
-        id: MessageId(id),
-        room_id: new.room,
-        seq: Seq(seq),
-        author_id: new.author,
-        author: new.author_name.clone(),
-        client_id: new.client_id.as_str().to_owned(),
-        body: new.body.as_str().to_owned(),
-        created_at: now,
-        edited_at: None,
-        deleted: false,
-        thread_root: new.thread.map(|t| t.root),
-        also_in_room: new.thread.is_some_and(|t| t.also_in_room),
-        thread: None,
-        mentions: new.mentions.people.iter().map(|p| p.1.clone()).collect(),
-        mentions_room: new.mentions.room,
-        expires_at,
-        expired: false,
-        files: Vec::new(),
-        bot: new.author_bot,
-        sent_as: new.sent_as.clone(),
-    };
+    let message = new.compose(MessageId(id), Seq(seq), now, disappear_after);
     if let Some(place) = new.thread {
         super::conversation::check_thread_root(c, new.room, place.root)?;
     }
@@ -240,7 +218,7 @@ pub fn post_message(
         MessageJson::of(&message).as_str(),
         message.thread_root.map(|s| s.0),
         message.also_in_room,
-        expires_at.map(Timestamp::millis),
+        message.expires_at.map(Timestamp::millis),
     ])?;
     // Files after the row their uploads then name (the foreign key is
     // checked at once); only a message with files pays for the update.

@@ -11,92 +11,21 @@
 //! runs the next group during the flush, and one flush covers every group
 //! committed before it began.
 
+use std::collections::VecDeque;
 use std::fs::File;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use super::checkpoint::Checkpoints;
-use super::classify;
+use super::writer_jobs::{Fate, Job, Task};
+use super::writer_parts::{Chain, Part};
 use crate::domain::Event;
 use crate::ops::metrics::CommitMetrics;
 use crate::storage::{Listeners, Publisher, StoreError, StoreResult};
-
-/// A unit of work for the writer: runs inside the group's transaction, and
-/// is told afterwards whether the group committed. It may be run twice (see
-/// `commit_group`): each run must only touch the connection and `events`.
-trait Job: Send {
-    /// Runs the work, adding what it changed to `events`; returns whether it
-    /// succeeded (its writes and events are kept).
-    fn run(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool;
-    /// Hands the result to the waiting caller once the fate of the group is known.
-    fn finish(self: Box<Self>, fate: Fate<'_>);
-}
-
-/// What became of a group.
-#[derive(Clone, Copy)]
-enum Fate<'a> {
-    /// Committed and on disk.
-    Durable,
-    /// The transaction failed; nothing of it is stored.
-    Failed(&'a rusqlite::Error),
-    /// Committed, but the flush to disk failed: it may not survive a crash.
-    NotFlushed(&'a std::io::Error),
-}
-
-struct Task<T, F> {
-    work: F,
-    result: Option<StoreResult<T>>,
-    reply: oneshot::Sender<StoreResult<T>>,
-}
-
-impl<T, F> Task<T, F> {
-    /// The job and where its result will arrive.
-    fn new(work: F) -> (Self, oneshot::Receiver<StoreResult<T>>) {
-        let (reply, answer) = oneshot::channel();
-        let task = Self {
-            work,
-            result: None,
-            reply,
-        };
-        (task, answer)
-    }
-}
-
-impl<T, F> Job for Task<T, F>
-where
-    T: Send,
-    F: FnMut(&Connection, &mut Vec<Event>) -> StoreResult<T> + Send,
-{
-    fn run(&mut self, conn: &Connection, events: &mut Vec<Event>) -> bool {
-        let work = &mut self.work;
-        let result = catch_unwind(AssertUnwindSafe(|| work(conn, events)))
-            .unwrap_or_else(|_| Err(StoreError::Other(anyhow::anyhow!("a storage job panicked"))));
-        let ok = result.is_ok();
-        self.result = Some(result);
-        ok
-    }
-
-    fn finish(self: Box<Self>, fate: Fate<'_>) {
-        let outcome = match (self.result, fate) {
-            (Some(Err(e)), _) => Err(e),
-            (Some(Ok(value)), Fate::Durable) => Ok(value),
-            (_, Fate::Failed(e)) => Err(classify(e)),
-            (_, Fate::NotFlushed(e)) => Err(StoreError::Unavailable(format!(
-                "the database could not be flushed to disk: {e}"
-            ))),
-            (None, Fate::Durable) => Err(StoreError::Other(anyhow::anyhow!(
-                "a storage job did not run"
-            ))),
-        };
-        // The caller may have gone away (request cancelled); the write stands.
-        let _ = self.reply.send(outcome);
-    }
-}
 
 #[derive(Clone)]
 pub struct Writer {
@@ -172,6 +101,26 @@ impl Writer {
             .await
             .map_err(|_| StoreError::Other(anyhow::anyhow!("the database writer has stopped")))?
     }
+
+    /// Runs a long write as a chain of short transactions (see
+    /// `writer_parts.rs`) and returns the parts' folded results once every
+    /// part is on disk.
+    pub async fn write_in_parts<T, F, G, M>(&self, chain: Chain<F, G, M>) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&Connection, &mut Vec<Event>, Option<&T>) -> StoreResult<T> + Send + 'static,
+        G: Fn(T, T) -> T + Send + 'static,
+        M: Fn(&T) -> bool + Send + 'static,
+    {
+        let (part, answer) = Part::first(chain);
+        self.jobs
+            .send(Box::new(part))
+            .await
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("the database writer has stopped")))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("the database writer has stopped")))?
+    }
 }
 
 fn run(
@@ -182,19 +131,50 @@ fn run(
     commits: &CommitMetrics,
     checkpoints: &Checkpoints,
 ) {
-    while let Some(first) = rx.blocking_recv() {
+    // Next parts of writes done in parts, each queued once the part
+    // before it committed. One runs, alone, after each group of the other
+    // writes (or whenever nothing else waits): those never wait for more
+    // than one part, and the parts are never starved.
+    let mut parts: VecDeque<Box<dyn Job>> = VecDeque::new();
+    let mut parts_turn = false;
+    loop {
         let mut group: Vec<Box<dyn Job>> = Vec::with_capacity(max_group.min(64));
-        group.push(first);
-        while group.len() < max_group {
-            match rx.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
+        let waiting = if parts.is_empty() {
+            rx.blocking_recv()
+        } else if parts_turn {
+            None
+        } else {
+            rx.try_recv().ok()
+        };
+        match waiting {
+            Some(first) => {
+                group.push(first);
+                while group.len() < max_group {
+                    match rx.try_recv() {
+                        Ok(job) => group.push(job),
+                        Err(_) => break,
+                    }
+                }
+                parts_turn = true;
             }
+            None => match parts.pop_front() {
+                Some(part) => {
+                    group.push(part);
+                    parts_turn = false;
+                }
+                None => break,
+            },
         }
         commits.group(group.len(), rx.len());
         let mut events = Vec::new();
         if commit_group(conn, &mut group, &mut events) {
             checkpoints.committed();
+            let before = parts.len();
+            parts.extend(group.iter_mut().filter_map(|job| job.next_part()));
+            // A next part waits for the writes that queued meanwhile.
+            if parts.len() > before {
+                parts_turn = false;
+            }
             let flushing = Committed {
                 jobs: group,
                 events,
