@@ -26,7 +26,8 @@ use crate::storage::{Listeners, NewMessage, Publisher, StoreError, StoreResult};
 
 /// A unit of work for the writer: runs inside the group's transaction, and
 /// is told afterwards whether the group committed. It may be run several
-/// times (see `group::commit_group`): each run must only touch the transaction and `events`.
+/// times (see `group::commit_group`): each run must only touch the
+/// transaction and `events`.
 pub(super) trait Job: Send {
     /// Runs the work, adding what it changed to `events`; returns whether it
     /// succeeded (its writes and events are kept).
