@@ -21,12 +21,11 @@ use crate::storage::Expired;
 pub const MAX_RETENTION_DAYS: u32 = 3650;
 /// The longest timer: a year.
 pub const MAX_DISAPPEAR_SECS: u32 = 365 * 24 * 3600;
-/// The most messages one expiry write takes while the server is serving.
-/// The store also stops a write after a few milliseconds (SQLite: 5 ms),
-/// so that a send queued behind it, or committed in its group, waits that
-/// long at most (BENCHMARKS.md, issue 18). The next slice is asked for only
-/// once this one is answered, so every send that queued meanwhile is
-/// written first.
+/// The most messages one expiry call takes while the server is serving.
+/// The store writes it in short transactions (SQLite: parts of 5 ms, with
+/// the sends that queued meanwhile written between them; PostgreSQL: one),
+/// so that a send waits that long at most (BENCHMARKS.md, issue 18). The
+/// next slice is asked for once this one is answered.
 const SLICE: u32 = 1000;
 /// At start-up nobody waits on the writer: bigger writes, fewer events.
 const STARTUP_BATCH: u32 = 1000;

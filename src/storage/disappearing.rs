@@ -37,9 +37,10 @@ pub trait Disappearing: Send + Sync {
     /// The soonest time a stored message is due to disappear.
     async fn next_expiry(&self) -> StoreResult<Option<Timestamp>>;
     /// Makes at most `limit` messages due at `now` disappear (text and
-    /// edits removed, one `messages.expired` logged per room), in one write
-    /// of the ordinary write path. A store may stop sooner, with
-    /// `cut_short`, so that the write never holds others up for long.
+    /// edits removed, one `messages.expired` logged per room per write),
+    /// through the ordinary write path, in one write or in several short
+    /// ones with other writes between them (SQLite). A store may stop
+    /// sooner, with `cut_short`, so that no write holds others up for long.
     async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<Expired>;
     /// Server-wide retention: makes at most `limit` messages posted before
     /// `cutoff` disappear as `expire_due` does, oldest first. `looked_at`

@@ -73,18 +73,22 @@ where
     }
 
     fn finish(self: Box<Self>, fate: Fate<'_>) {
-        let outcome = match (self.result, fate) {
-            (Some(Err(e)), _) => Err(e),
-            (Some(Ok(value)), Fate::Durable) => Ok(value),
-            (_, Fate::Failed(e)) => Err(classify(e)),
-            (_, Fate::NotFlushed(e)) => Err(StoreError::Unavailable(format!(
-                "the database could not be flushed to disk: {e}"
-            ))),
-            (None, Fate::Durable) => Err(StoreError::Other(anyhow::anyhow!(
-                "a storage job did not run"
-            ))),
-        };
         // The caller may have gone away (request cancelled); the write stands.
-        let _ = self.reply.send(outcome);
+        let _ = self.reply.send(outcome(self.result, fate));
+    }
+}
+
+/// What a job's caller hears: its result, once its group is on disk.
+pub(super) fn outcome<T>(result: Option<StoreResult<T>>, fate: Fate<'_>) -> StoreResult<T> {
+    match (result, fate) {
+        (Some(Err(e)), _) => Err(e),
+        (Some(Ok(value)), Fate::Durable) => Ok(value),
+        (_, Fate::Failed(e)) => Err(classify(e)),
+        (_, Fate::NotFlushed(e)) => Err(StoreError::Unavailable(format!(
+            "the database could not be flushed to disk: {e}"
+        ))),
+        (None, Fate::Durable) => Err(StoreError::Other(anyhow::anyhow!(
+            "a storage job did not run"
+        ))),
     }
 }

@@ -12,8 +12,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::classify;
-use super::writer_jobs::{Fate, Job};
+use super::writer_jobs::{outcome, Fate, Job};
 use crate::domain::Event;
 use crate::storage::{StoreError, StoreResult};
 
@@ -109,18 +108,10 @@ where
             return;
         };
         let outcome = match (self.result, fate) {
-            (Some(Err(e)), _) => Err(e),
             (Some(Ok(_)), Fate::Durable) if self.lost.load(Ordering::Acquire) => Err(
                 StoreError::Unavailable("the database could not be flushed to disk".into()),
             ),
-            (Some(Ok(value)), Fate::Durable) => Ok(value),
-            (_, Fate::Failed(e)) => Err(classify(e)),
-            (_, Fate::NotFlushed(e)) => Err(StoreError::Unavailable(format!(
-                "the database could not be flushed to disk: {e}"
-            ))),
-            (None, Fate::Durable) => Err(StoreError::Other(anyhow::anyhow!(
-                "a storage job did not run"
-            ))),
+            (result, fate) => outcome(result, fate),
         };
         let _ = reply.send(outcome);
     }
