@@ -15,7 +15,9 @@
 //! Other writes may still take a room after the batch (a reaction in a
 //! room below the batch's), so a deadlock stays possible; when PostgreSQL
 //! rolls an attempt back for one (SQLSTATE class 40), nothing of the group
-//! is kept and the writer runs it again (`ATTEMPTS`), instead of answering
+//! is kept, and the writer runs its parts again each in a transaction of
+//! its own (the sends' batch; each other job alone: none then holds rooms
+//! out of order), each up to `ATTEMPTS` times, instead of answering
 //! "unavailable".
 
 use postgres::{Client, Transaction};
@@ -26,9 +28,9 @@ use super::{classify, forget_rolled_back, rolled_back};
 use crate::domain::Event;
 use crate::storage::{StoreError, StoreResult};
 
-/// How many times a group runs when PostgreSQL rolls it back for a
-/// conflict with another transaction.
-pub(super) const ATTEMPTS: u32 = 3;
+/// How many times a part of a group that deadlocked runs when PostgreSQL
+/// keeps rolling it back for a conflict with another transaction.
+pub(super) const ATTEMPTS: u32 = 5;
 
 /// Whether the last `commit_group` on this thread failed because
 /// PostgreSQL rolled it back for a conflict (nothing of it is stored).

@@ -258,47 +258,92 @@ fn run(
             }
         }
         commits.group(group.len(), rx.len());
-        let mut events = Vec::new();
         let started = Instant::now();
-        let mut attempt = 1;
-        let outcome = loop {
-            events.clear();
-            super::forget_rolled_back();
-            let outcome = link
-                .client()
-                .and_then(|client| commit_group(client, &mut group, &mut events));
-            // PostgreSQL rolled it all back for a conflict with another
-            // node's transaction (a deadlock): nothing of it is stored, so
-            // it runs again rather than answering "unavailable".
-            if outcome.is_err() && conflicted() && attempt < ATTEMPTS {
-                tracing::info!(
-                    attempt,
-                    "a write transaction conflicted with another node's; running it again"
-                );
-                attempt += 1;
-                continue;
+        let mut events = Vec::new();
+        let outcome = attempt(link, &mut group, &mut events);
+        if outcome.is_err() && conflicted() {
+            // PostgreSQL rolled it all back for a deadlock with another
+            // node's transaction: nothing of it is stored. Its parts run
+            // again, each in a transaction of its own (the sends in one
+            // batch, which takes their rooms in id order; each other write
+            // alone), so no transaction of this node holds rooms out of
+            // order again; each part is tried `ATTEMPTS` times.
+            tracing::info!(
+                "a write transaction deadlocked with another node's; running its parts again"
+            );
+            for mut part in split(group) {
+                let mut events = Vec::new();
+                let mut outcome = attempt(link, &mut part, &mut events);
+                for _ in 1..ATTEMPTS {
+                    if outcome.is_ok() || !conflicted() {
+                        break;
+                    }
+                    outcome = attempt(link, &mut part, &mut events);
+                }
+                settle(part, outcome, events, invalidate, to_publish);
             }
-            break outcome;
-        };
-        commits.flushed(started.elapsed());
-        if let Err(e) = outcome {
-            tracing::error!(error = %e, "a write transaction failed");
-            for job in group {
-                job.finish(Fate::Failed(&e));
-            }
+            commits.flushed(started.elapsed());
             continue;
         }
-        // Before any answer: a writer's next request must not meet an
-        // answer cached from before its own write (a session it ended).
-        invalidate.publish(&events);
-        for job in group {
-            job.finish(Fate::Durable);
-        }
-        if !events.is_empty() && to_publish.send(events).is_err() {
-            tracing::error!("the publish thread has stopped");
-        }
+        commits.flushed(started.elapsed());
+        settle(group, outcome, events, invalidate, to_publish);
     }
     tracing::debug!("database writer stopped");
+}
+
+/// One try at committing `group`; `conflicted` then says whether
+/// PostgreSQL rolled it back for a deadlock.
+fn attempt(
+    link: &mut Link,
+    group: &mut [Box<dyn Job>],
+    events: &mut Vec<Event>,
+) -> StoreResult<()> {
+    events.clear();
+    super::forget_rolled_back();
+    link.client()
+        .and_then(|client| commit_group(client, group, events))
+}
+
+/// A group's parts, each to commit alone: its batchable sends together,
+/// then every other job on its own.
+fn split(group: Vec<Box<dyn Job>>) -> Vec<Vec<Box<dyn Job>>> {
+    let mut parts = vec![Vec::new()];
+    for mut job in group {
+        if job.as_send().is_some_and(|s| s.batchable()) {
+            parts[0].push(job);
+        } else {
+            parts.push(vec![job]);
+        }
+    }
+    parts.retain(|part| !part.is_empty());
+    parts
+}
+
+/// Answers the jobs of a committed (or failed) group and hands its events
+/// on: the caches first, before any answer (a writer's next request must
+/// not meet an answer cached from before its own write, a session it
+/// ended), then the publish thread.
+fn settle(
+    group: Vec<Box<dyn Job>>,
+    outcome: StoreResult<()>,
+    events: Vec<Event>,
+    invalidate: &dyn Publisher,
+    to_publish: &SyncSender<Vec<Event>>,
+) {
+    if let Err(e) = outcome {
+        tracing::error!(error = %e, "a write transaction failed");
+        for job in group {
+            job.finish(Fate::Failed(&e));
+        }
+        return;
+    }
+    invalidate.publish(&events);
+    for job in group {
+        job.finish(Fate::Durable);
+    }
+    if !events.is_empty() && to_publish.send(events).is_err() {
+        tracing::error!("the publish thread has stopped");
+    }
 }
 
 /// The publish thread: hands committed events to the fan-out in commit
