@@ -4,10 +4,7 @@
 use proptest::prelude::*;
 use rusqlite::{params, Connection};
 
-use super::schema::{
-    SQLITE_INDEX, SQLITE_INDEX_MESSAGE, SQLITE_REINDEX_MESSAGE, SQLITE_SEARCH,
-    SQLITE_UNINDEX_MESSAGE,
-};
+use super::schema::{SQLITE_INDEX, SQLITE_INDEX_MESSAGE, SQLITE_SEARCH, SQLITE_UNINDEX_MESSAGE};
 use super::tests_corpus::{hostile_input, CORPUS, EXPECTED, MEMBER, MEMBER_ROOMS};
 use super::SearchQuery;
 
@@ -80,7 +77,14 @@ fn each_query_finds_what_it_should_and_nothing_from_other_rooms() {
 #[test]
 fn edits_and_deletions_are_reflected_at_once() {
     let c = database();
-    c.execute(SQLITE_REINDEX_MESSAGE, params![6, "renamed: changelog"])
+    // An edit: the old words out, then the new body stored and indexed.
+    c.execute(SQLITE_UNINDEX_MESSAGE, [6]).expect("unindexed");
+    c.execute(
+        "UPDATE messages SET body = 'renamed: changelog' WHERE id = 6",
+        [],
+    )
+    .expect("edited");
+    c.execute(SQLITE_INDEX_MESSAGE, params![6, "renamed: changelog"])
         .expect("reindexed");
     assert_eq!(found(&c, "release"), Vec::<i64>::new());
     assert_eq!(found(&c, "changelog"), [6]);

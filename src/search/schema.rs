@@ -4,8 +4,11 @@
 //! into the store; keep the names, so the tests here stay the proof.
 //!
 //! SQLite: a contentless FTS5 table keyed by `messages.id` (the body is
-//! not stored twice; `contentless_delete=1` lets an edit or deletion
-//! remove a row by id alone), without prefix indexes: they add two more
+//! not stored twice; an edit or deletion removes a row's words by giving
+//! them again, FTS5's `delete` command: with `contentless_delete=1` a
+//! deletion was a tombstone whose table FTS5 rebuilds whole as it grows,
+//! holding the writer for up to a third of a second while a million
+//! messages expired — BENCHMARKS.md, issue 18), without prefix indexes: they add two more
 //! index entries per word and slowed durable inserts most, while prefix
 //! queries were as quick without them. A search walks the matches newest
 //! first and keeps those in the reader's rooms until it has a page.
@@ -19,17 +22,16 @@ pub const SQLITE_INDEX: &str = "
 CREATE VIRTUAL TABLE message_search USING fts5(
     body,
     content = '',
-    contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );";
 
 /// SQLite, in the message's transaction: `?1` id, `?2` body.
 pub const SQLITE_INDEX_MESSAGE: &str = "INSERT INTO message_search (rowid, body) VALUES (?1, ?2)";
-/// SQLite, on edit: `?1` id, `?2` new body (replaces the old entry).
-pub const SQLITE_REINDEX_MESSAGE: &str =
-    "INSERT OR REPLACE INTO message_search (rowid, body) VALUES (?1, ?2)";
-/// SQLite, on deletion or expiry: `?1` id.
-pub const SQLITE_UNINDEX_MESSAGE: &str = "DELETE FROM message_search WHERE rowid = ?1";
+/// SQLite, on deletion or expiry, and on edit before the new body is
+/// indexed: `?1` id. Runs before `messages.body` changes: FTS5 forgets a
+/// row by the very words it took (any other text corrupts the index).
+pub const SQLITE_UNINDEX_MESSAGE: &str = "INSERT INTO message_search (message_search, rowid, body)
+     SELECT 'delete', id, body FROM messages WHERE id = ?1";
 
 /// SQLite: a page of results newest first. `?1` the `fts5_match()` text,
 /// `?2` the reader, `?3` the page size; `?4` a message id to continue

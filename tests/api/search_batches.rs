@@ -108,3 +108,58 @@ async fn a_deleted_room_leaves_search_and_messages_sent_after_it_are_found() {
     assert!(found(&alice, "zebra").await.is_empty());
     assert_eq!(found(&alice, "notes").await, ["yak shaving notes"]);
 }
+
+#[tokio::test]
+async fn after_the_upgrade_that_remade_the_index_old_messages_are_found_and_edits_and_deletions_still_apply(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    let alice = Client::new(&server.base);
+    let r = alice
+        .post("/api/v1/users", json!({"username": "alice"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    alice.say(GENERAL, "an old harbour note").await;
+    let draft = alice.say(GENERAL, "an old harbour draft").await.body["message"]["seq"]
+        .as_i64()
+        .unwrap();
+    let mistake = alice.say(GENERAL, "an old harbour mistake").await.body["message"]["seq"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(found(&alice, "harbour").await.len(), 3);
+    drop(server);
+
+    // Back to version 22: the index as it was then (tombstones), holding
+    // every message.
+    let db = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
+    db.execute_batch(
+        "DROP TABLE message_search;
+         CREATE VIRTUAL TABLE message_search USING fts5(body, content = '',
+             contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+         INSERT INTO message_search (rowid, body) SELECT id, body FROM messages;
+         PRAGMA user_version = 22;",
+    )
+    .unwrap();
+    drop(db);
+
+    let server = ServerProcess::start(dir.path(), &[]).unwrap();
+    let alice = alice.with_base(&server.base);
+    assert_eq!(found(&alice, "harbour").await.len(), 3);
+    assert_eq!(
+        alice
+            .edit(GENERAL, draft, "a finished harbour plan")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = alice
+        .delete(&format!("/api/v1/rooms/{GENERAL}/messages/{mistake}"))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    assert_eq!(found(&alice, "draft").await, Vec::<String>::new());
+    assert_eq!(found(&alice, "mistake").await, Vec::<String>::new());
+    assert_eq!(
+        found(&alice, "harbour").await,
+        ["a finished harbour plan", "an old harbour note"]
+    );
+}

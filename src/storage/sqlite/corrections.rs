@@ -37,6 +37,7 @@ pub fn edit_message(
     message.edited_at = Some(now);
     message.mentions = mentions.people.iter().map(|p| p.1.clone()).collect();
     message.mentions_room = mentions.room;
+    super::search::unindex_message(c, message.id)?;
     c.prepare_cached("UPDATE messages SET body = ?2, edited_at = ?3, json = ?4 WHERE id = ?1")?
         .execute(params![
             message.id.0,

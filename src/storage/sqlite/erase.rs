@@ -94,6 +94,15 @@ impl Erasure {
             self.rooms.entry(room).or_default().push((seq, id));
             self.gone.messages += 1;
         }
+        // The index forgets them by their words, so before those go.
+        if !unindex.is_empty() {
+            c.prepare_cached(
+                "INSERT INTO message_search (message_search, rowid, body)
+                 SELECT 'delete', id, body FROM messages
+                 WHERE id IN (SELECT value FROM json_each(?1))",
+            )?
+            .execute([to_json(&unindex)])?;
+        }
         let rows: Vec<(i64, i64, &str)> = tombstones
             .iter()
             .map(|(id, expires_at, json)| (*id, *expires_at, json.as_str()))
@@ -105,12 +114,6 @@ impl Erasure {
              WHERE messages.id = t.value ->> 0",
         )?
         .execute(params![now.millis(), to_json(&rows)])?;
-        if !unindex.is_empty() {
-            c.prepare_cached(
-                "DELETE FROM message_search WHERE rowid IN (SELECT value FROM json_each(?1))",
-            )?
-            .execute([to_json(&unindex)])?;
-        }
         Ok(())
     }
 

@@ -264,10 +264,10 @@ pub fn delete_message(
     let mut message = message_at(c, room, seq)?
         .filter(|m| !m.deleted)
         .ok_or(StoreError::NotFound)?;
+    super::search::unindex_message(c, message.id)?;
     message.body.clear();
     message.deleted = true;
     message.files.clear();
-    super::search::unindex_message(c, message.id)?;
     super::files::forget_files_of(c, message.id)?;
     c.prepare_cached(
         "UPDATE messages SET body = '', deleted_at = ?2, json = ?3, files = NULL WHERE id = ?1",

@@ -124,6 +124,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0022_search_delete_merges.sql"),
         then: None,
     },
+    Migration {
+        version: 23,
+        sql: include_str!("../../../migrations/sqlite/0023_search_deletes_by_words.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

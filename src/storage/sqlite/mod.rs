@@ -153,8 +153,9 @@ impl SqliteStore {
         // secure_delete: what a write frees (an expired message's text) is
         // zeroed, not left in free pages (see expiry.rs).
         // No automatic checkpoints on the writer: they ran inside its
-        // commits; a thread of their own runs them (checkpoint.rs). The WAL
-        // file is cut back to 64 MiB whenever it starts over.
+        // commits; a thread of their own runs them (checkpoint.rs), and cuts
+        // a grown WAL file back when nothing is being written (never the
+        // writer: `journal_size_limit` stays SQLite's default, none).
         // A 32 MiB page cache (filled only as pages are used; SQLite's
         // default is 2 MiB) keeps the b-trees' upper pages and the search
         // index's structure in memory for a database of millions of
@@ -162,8 +163,7 @@ impl SqliteStore {
         // the writer's time reading pages back from the OS (BENCHMARKS.md).
         conn.execute_batch(
             "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;
-             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;
-             PRAGMA cache_size = -32768",
+             PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768",
         )
         .with_context(|| format!("cannot use the database {}", path.display()))?;
         let mut wal = path.clone().into_os_string();

@@ -10,25 +10,26 @@ use super::messages::message_row;
 use super::search_queue::is_indexed;
 use super::SqliteStore;
 use crate::domain::{Attachment, Message, MessageId, UserId};
-use crate::search::schema::{SQLITE_REINDEX_MESSAGE, SQLITE_UNINDEX_MESSAGE};
+use crate::search::schema::{SQLITE_INDEX_MESSAGE, SQLITE_UNINDEX_MESSAGE};
 use crate::storage::Search;
 use crate::storage::{MessageSearch, SearchOrder, StoreError, StoreResult};
 use async_trait::async_trait;
 
 // New messages are indexed in batches behind the sends (search_queue.rs).
 
-/// On edit: replaces the entry, if the message is indexed yet (else the
-/// batch indexes the edited body).
+/// On edit, once `unindex_message` took the old body out: indexes the new
+/// one, if the message is indexed yet (else the batch indexes it).
 pub fn reindex_message(c: &Connection, id: MessageId, body: &str) -> StoreResult<()> {
     if is_indexed(c, id)? {
-        c.prepare_cached(SQLITE_REINDEX_MESSAGE)?
+        c.prepare_cached(SQLITE_INDEX_MESSAGE)?
             .execute(rusqlite::params![id.0, body])?;
     }
     Ok(())
 }
 
 /// On deletion or expiry, if the message is indexed yet (else the batch
-/// skips it).
+/// skips it). Runs before the row's body changes: the index forgets a message by
+/// the very words it took, `messages.body` as it is.
 pub fn unindex_message(c: &Connection, id: MessageId) -> StoreResult<()> {
     if is_indexed(c, id)? {
         c.prepare_cached(SQLITE_UNINDEX_MESSAGE)?.execute([id.0])?;

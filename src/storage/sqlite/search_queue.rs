@@ -81,9 +81,9 @@ pub fn index_pending(c: &Connection) -> StoreResult<bool> {
 /// ids past it are given out again (`max(id) + 1`) and must be indexed.
 pub fn forget_room(c: &Connection, room: crate::domain::RoomId) -> StoreResult<()> {
     c.prepare_cached(
-        "DELETE FROM message_search WHERE rowid IN (
-             SELECT id FROM messages WHERE room_id = ?1 AND deleted_at IS NULL
-                 AND id <= (SELECT indexed_through FROM search_progress))",
+        "INSERT INTO message_search (message_search, rowid, body)
+         SELECT 'delete', id, body FROM messages WHERE room_id = ?1 AND deleted_at IS NULL
+             AND id <= (SELECT indexed_through FROM search_progress)",
     )?
     .execute([room.0])?;
     c.prepare_cached(
