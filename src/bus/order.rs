@@ -13,6 +13,7 @@
 //! still drops what its cursor has passed.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
 use crate::domain::{Event, RoomEvent, RoomId, Seq};
@@ -21,6 +22,9 @@ use crate::storage::Publisher;
 /// Gaps longer than this are left to each connection's own repair (a
 /// node that was cut off for long; the connections read their way back).
 pub const MAX_REPAIR: i64 = 1000;
+
+/// The most events handed to the hub at once (`Sequencer::handle_waiting`).
+pub const MAX_HANDOVER: usize = 4096;
 
 /// Where missing events are read from: the store, blocking.
 pub trait RoomLog: Send + 'static {
@@ -81,8 +85,41 @@ impl<L: RoomLog> Sequencer<L> {
         }
     }
 
+    /// Orders `arrival` and hands the result to the hub.
     pub fn handle(&mut self, arrival: Arrival) {
-        let out = match arrival {
+        let out = self.take(arrival);
+        self.hand_over(&out);
+    }
+
+    /// Orders `first` and every arrival already waiting behind it in
+    /// `waiting` (up to `MAX_HANDOVER` events), and hands them to the hub
+    /// at once. A fan-out that fell behind (a burst, a busy machine) then
+    /// catches up with one write per listener for a room's whole run of
+    /// events instead of one per event: the hub joins a room's consecutive
+    /// events into one frame buffer (`hub::publish`). Without it, a node
+    /// of a cluster wrote each other node's commit to every listener on
+    /// its own, however far behind it was (issue 15's CPU per delivery).
+    pub fn handle_waiting(&mut self, first: Arrival, waiting: &Receiver<Arrival>) {
+        let mut out = self.take(first);
+        while out.len() < MAX_HANDOVER {
+            match waiting.try_recv() {
+                Ok(next) => out.extend(self.take(next)),
+                Err(_) => break,
+            }
+        }
+        self.hand_over(&out);
+    }
+
+    fn hand_over(&self, out: &[Event]) {
+        if !out.is_empty() {
+            self.hub.publish(out);
+        }
+    }
+
+    /// What `arrival` hands to the hub, in order (other nodes' changes are
+    /// told to the caches here, before the hub hears them).
+    fn take(&mut self, arrival: Arrival) -> Vec<Event> {
+        match arrival {
             Arrival::Local(events) => self.order(events),
             Arrival::Remote(events) => {
                 self.caches.publish(&events);
@@ -92,7 +129,7 @@ impl<L: RoomLog> Sequencer<L> {
                 if self.runs.get(&room).is_some_and(|run| run.last >= upto) {
                     // Handed over already; that listener is only behind in
                     // writing it.
-                    return;
+                    return Vec::new();
                 }
                 let limit = (upto.0 - after.0).clamp(0, MAX_REPAIR);
                 let filled = self
@@ -105,15 +142,12 @@ impl<L: RoomLog> Sequencer<L> {
             }
             Arrival::MayHaveMissed => {
                 self.caches.forget_all();
-                return;
+                Vec::new()
             }
             Arrival::Tidy => {
                 self.prune();
-                return;
+                Vec::new()
             }
-        };
-        if !out.is_empty() {
-            self.hub.publish(&out);
         }
     }
 

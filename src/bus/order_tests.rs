@@ -31,12 +31,14 @@ impl RoomLog for Log {
     }
 }
 
+/// The events handed over, and how many hand-overs brought them.
 #[derive(Default)]
-struct Hub(Mutex<Vec<Event>>);
+struct Hub(Mutex<Vec<Event>>, Mutex<u32>);
 
 impl Publisher for Hub {
     fn publish(&self, events: &[Event]) {
         self.0.lock().unwrap().extend_from_slice(events);
+        *self.1.lock().unwrap() += 1;
     }
 }
 
@@ -128,4 +130,24 @@ fn a_gap_longer_than_the_repair_limit_is_left_to_the_connections() {
     s.handle(Arrival::Remote(room_events(1, &[MAX_REPAIR + 10])));
     assert_eq!(hub.seqs(1), vec![1, MAX_REPAIR + 10]);
     assert_eq!(*reads.lock().unwrap(), 0);
+}
+
+#[test]
+fn arrivals_waiting_behind_each_other_reach_the_hub_in_one_hand_over_in_order() {
+    let (mut s, hub, reads) = sequencer(&[1, 2]);
+    let (send, waiting) = std::sync::mpsc::channel();
+    // Three nodes' commits of two rooms, queued while the fan-out was busy.
+    send.send(Arrival::Remote(room_events(1, &[2]))).unwrap();
+    send.send(Arrival::Local(room_events(2, &[1]))).unwrap();
+    send.send(Arrival::Remote(room_events(1, &[3, 4]))).unwrap();
+    let first = Arrival::Local(room_events(1, &[1]));
+    s.handle_waiting(first, &waiting);
+    assert_eq!(hub.seqs(1), vec![1, 2, 3, 4]);
+    assert_eq!(hub.seqs(2), vec![1]);
+    assert_eq!(*hub.1.lock().unwrap(), 1, "one hand-over");
+    assert_eq!(*reads.lock().unwrap(), 0, "no gap was read from the store");
+    // Nothing waiting: the next one goes alone, at once.
+    s.handle_waiting(Arrival::Remote(room_events(1, &[5])), &waiting);
+    assert_eq!(hub.seqs(1), vec![1, 2, 3, 4, 5]);
+    assert_eq!(*hub.1.lock().unwrap(), 2);
 }

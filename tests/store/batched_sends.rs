@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use natter::domain::{RoomChange, RoomId, RoomKind, Seq, User};
+use futures_util::FutureExt;
+use natter::domain::{Emoji, Reactor, RoomChange, RoomId, RoomKind, Seq, User};
 use natter::ops::metrics::CommitMetrics;
 use natter::storage::postgres::PgStore;
 use natter::storage::{HistoryPage, Listeners, NewMessage, NewRoom, SendLimits, Store, StoreError};
@@ -141,13 +142,9 @@ const ROOMS: usize = 4;
 const SENDERS: usize = 8;
 const BURSTS: usize = 10;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_nodes_sending_bursts_into_several_rooms_at_once_keep_every_room_gap_free() {
-    let Some(server) = server_url() else {
-        eprintln!("NATTER_TEST_POSTGRES_URL is not set: the two-node test is skipped");
-        return;
-    };
-    let schema = ScratchSchema::new(&server);
+/// Two PostgreSQL nodes on one scratch schema, `SENDERS` people and
+/// `ROOMS` rooms they are all in (`GENERAL` first).
+async fn two_nodes(schema: &ScratchSchema) -> ([Arc<dyn Store>; 2], Vec<User>, Vec<RoomId>) {
     let open = || -> Arc<dyn Store> {
         let listeners = Listeners::fanout(Arc::new(Heard::default()));
         Arc::new(PgStore::open(&schema.url, listeners, CommitMetrics::default()).unwrap())
@@ -168,6 +165,17 @@ async fn two_nodes_sending_bursts_into_several_rooms_at_once_keep_every_room_gap
         };
         rooms.push(nodes[0].create_room(new, now()).await.unwrap().id);
     }
+    (nodes, people, rooms)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_sending_bursts_into_several_rooms_at_once_keep_every_room_gap_free() {
+    let Some(server) = server_url() else {
+        eprintln!("NATTER_TEST_POSTGRES_URL is not set: the two-node test is skipped");
+        return;
+    };
+    let schema = ScratchSchema::new(&server);
+    let (nodes, people, rooms) = two_nodes(&schema).await;
     // Each sender, on alternate nodes, sends a burst into every room at
     // once (rooms in a different order per sender), BURSTS times.
     let tasks: Vec<_> = people
@@ -202,4 +210,98 @@ async fn two_nodes_sending_bursts_into_several_rooms_at_once_keep_every_room_gap
         assert_eq!(page.len(), SENDERS * BURSTS);
     }
     std::thread::spawn(move || drop(nodes)).join().unwrap();
+}
+
+/// The failover bench's 503s (issue 15): a node's writer put other writes
+/// (the outgoing webhooks' lease renewal, which every node runs each
+/// second; a reaction) among its sends, so one transaction took some rooms
+/// in a batch and a lower one afterwards, and another node's transaction,
+/// taking the same rooms in id order, deadlocked with it. PostgreSQL rolls
+/// one of them back; its writes must still be stored, none answered
+/// "unavailable".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_on_two_nodes_whose_transactions_deadlock_are_all_stored() {
+    let Some(server) = server_url() else {
+        eprintln!("NATTER_TEST_POSTGRES_URL is not set: the two-node test is skipped");
+        return;
+    };
+    let schema = ScratchSchema::new(&server);
+    let (nodes, people, rooms) = two_nodes(&schema).await;
+    let seed = nodes[0]
+        .post_message(message(GENERAL, &people[0], "seed", "react here"))
+        .await
+        .unwrap()
+        .message
+        .seq;
+    // On the first node each burst is sends into the upper rooms, the
+    // lease renewal, and a reaction in the lowest room (`GENERAL`); on the
+    // second, sends into every room, which one batch takes in id order.
+    let (lower, upper) = rooms.split_at(ROOMS / 2);
+    let (lower, upper) = (lower.to_vec(), upper.to_vec());
+    let tasks: Vec<_> = people
+        .into_iter()
+        .enumerate()
+        .map(|(i, who)| {
+            let node = Arc::clone(&nodes[i % 2]);
+            let first_node = i % 2 == 0;
+            let rooms = if first_node {
+                upper.clone()
+            } else {
+                [lower.clone(), upper.clone()].concat()
+            };
+            tokio::spawn(async move {
+                let mut unstored = Vec::new();
+                for n in 0..BURSTS {
+                    let mut writes: Vec<_> = rooms
+                        .iter()
+                        .map(|room| {
+                            let new = message(*room, &who, &format!("m{}-{n}", room.0), "x");
+                            let node = Arc::clone(&node);
+                            async move { node.post_message(new).await.map(|_| ()) }.boxed()
+                        })
+                        .collect();
+                    if first_node {
+                        let (claimer, node, by) =
+                            (Arc::clone(&node), Arc::clone(&node), reactor(&who));
+                        writes.push(
+                            async move { claimer.claim_out_hooks("a", 5000).await.map(|_| ()) }
+                                .boxed(),
+                        );
+                        writes.push(
+                            async move {
+                                let thumbs = Emoji::parse("👍").unwrap();
+                                if n % 2 == 0 {
+                                    node.add_reaction(GENERAL, seed, by, thumbs, 20)
+                                        .await
+                                        .map(|_| ())
+                                } else {
+                                    node.remove_reaction(GENERAL, seed, by, thumbs)
+                                        .await
+                                        .map(|_| ())
+                                }
+                            }
+                            .boxed(),
+                        );
+                    }
+                    unstored.extend(join_all(writes).await.into_iter().filter_map(Result::err));
+                }
+                unstored
+            })
+        })
+        .collect();
+    for task in tasks {
+        let unstored = task.await.unwrap();
+        assert!(unstored.is_empty(), "every write stored, got {unstored:?}");
+    }
+    for room in rooms {
+        assert_log_gap_free(&*nodes[1], room, "postgres, two nodes").await;
+    }
+    std::thread::spawn(move || drop(nodes)).join().unwrap();
+}
+
+fn reactor(who: &User) -> Reactor {
+    Reactor {
+        user_id: who.id,
+        username: who.username.clone(),
+    }
 }

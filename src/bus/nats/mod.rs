@@ -77,8 +77,8 @@ impl NatsBus {
         std::thread::Builder::new()
             .name("natter-bus-order".into())
             .spawn(move || {
-                for arrival in rx {
-                    sequencer.handle(arrival);
+                while let Ok(arrival) = rx.recv() {
+                    sequencer.handle_waiting(arrival, &rx);
                 }
             })?;
         let live_hub: Arc<OnceLock<Weak<Hub>>> = Arc::new(OnceLock::new());

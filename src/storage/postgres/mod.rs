@@ -22,6 +22,7 @@ mod directory;
 pub(crate) mod expiry;
 pub(crate) mod files;
 mod finish;
+mod group;
 mod group_dms;
 mod history;
 mod hooks;
@@ -50,6 +51,7 @@ mod status;
 mod upload_quota;
 mod writer;
 
+use std::cell::Cell;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -143,8 +145,33 @@ fn connect(url: &str) -> anyhow::Result<Client> {
     Ok(client)
 }
 
+thread_local! {
+    /// Set on this thread when PostgreSQL rolled a statement back for a
+    /// conflict with another transaction (SQLSTATE class 40: a deadlock, a
+    /// serialization failure), which running the transaction again settles:
+    /// the writer then runs its whole group again (`group`) instead of
+    /// answering "unavailable". The jobs' errors carry no SQLSTATE, so the
+    /// writer thread asks here.
+    static ROLLED_BACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a statement on this thread was rolled back for a conflict since
+/// the last `forget_rolled_back`.
+fn rolled_back() -> bool {
+    ROLLED_BACK.with(Cell::get)
+}
+
+fn forget_rolled_back() {
+    ROLLED_BACK.with(|c| c.set(false));
+}
+
 /// Sorts PostgreSQL's errors into what callers can act on.
 fn classify(e: &postgres::Error) -> StoreError {
+    // The server's own words (`Display` says only "db error").
+    let said = e.as_db_error().map_or_else(
+        || e.to_string(),
+        |db| format!("{} ({})", db.message(), db.code().code()),
+    );
     if let Some(code) = e.code() {
         let code = code.code();
         // Class 23: integrity constraint violations (unique, foreign key,
@@ -152,16 +179,20 @@ fn classify(e: &postgres::Error) -> StoreError {
         if code.starts_with("23") {
             return StoreError::Conflict;
         }
+        if code.starts_with("40") {
+            ROLLED_BACK.with(|c| c.set(true));
+        }
         // Connection exceptions, insufficient resources (a full disk),
         // operator intervention (shutdown), read-only transactions, and
-        // conflicts with another node's transaction worth a retry.
+        // conflicts with another node's transaction (retried by the
+        // writer; elsewhere worth a retry by the caller).
         if code.starts_with("08")
             || code.starts_with("53")
             || code.starts_with("57P")
             || code.starts_with("40")
             || code == "25006"
         {
-            return StoreError::Unavailable(e.to_string());
+            return StoreError::Unavailable(said);
         }
     }
     let io =
@@ -169,7 +200,7 @@ fn classify(e: &postgres::Error) -> StoreError {
     if e.is_closed() || io {
         return StoreError::Unavailable(format!("the database connection failed: {e}"));
     }
-    StoreError::Other(anyhow::anyhow!("postgres: {e}"))
+    StoreError::Other(anyhow::anyhow!("postgres: {said}"))
 }
 
 impl From<postgres::Error> for StoreError {

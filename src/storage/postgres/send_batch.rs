@@ -61,6 +61,11 @@ impl SendJob {
         self.new.files.is_empty() && self.new.thread.is_none()
     }
 
+    /// The room the send goes into (whose counter row it locks).
+    pub(super) fn room(&self) -> i64 {
+        self.new.room.0
+    }
+
     /// The one-at-a-time outcome: a refusal by a limit wrote nothing and is
     /// the send's answer, not a failure of the group.
     fn settle(&mut self, result: StoreResult<Posted>) -> bool {

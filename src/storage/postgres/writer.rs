@@ -17,15 +17,17 @@ use std::time::{Duration, Instant};
 use postgres::{Client, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
-use super::send_batch::{post_all, SendJob};
-use super::{classify, connect};
+use super::connect;
+use super::group::{commit_group, conflicted, ATTEMPTS};
+use super::send_batch::SendJob;
 use crate::domain::{Event, Posted};
 use crate::ops::metrics::CommitMetrics;
 use crate::storage::{Listeners, NewMessage, Publisher, StoreError, StoreResult};
 
 /// A unit of work for the writer: runs inside the group's transaction, and
-/// is told afterwards whether the group committed. It may be run twice (see
-/// `commit_group`): each run must only touch the transaction and `events`.
+/// is told afterwards whether the group committed. It may be run several
+/// times (see `group::commit_group`): each run must only touch the
+/// transaction and `events`.
 pub(super) trait Job: Send {
     /// Runs the work, adding what it changed to `events`; returns whether it
     /// succeeded (its writes and events are kept).
@@ -256,30 +258,92 @@ fn run(
             }
         }
         commits.group(group.len(), rx.len());
-        let mut events = Vec::new();
         let started = Instant::now();
-        let outcome = link
-            .client()
-            .and_then(|client| commit_group(client, &mut group, &mut events));
-        commits.flushed(started.elapsed());
-        if let Err(e) = outcome {
-            tracing::error!(error = %e, "a write transaction failed");
-            for job in group {
-                job.finish(Fate::Failed(&e));
+        let mut events = Vec::new();
+        let outcome = attempt(link, &mut group, &mut events);
+        if outcome.is_err() && conflicted() {
+            // PostgreSQL rolled it all back for a deadlock with another
+            // node's transaction: nothing of it is stored. Its parts run
+            // again, each in a transaction of its own (the sends in one
+            // batch, which takes their rooms in id order; each other write
+            // alone), so no transaction of this node holds rooms out of
+            // order again; each part is tried `ATTEMPTS` times.
+            tracing::info!(
+                "a write transaction deadlocked with another node's; running its parts again"
+            );
+            for mut part in split(group) {
+                let mut events = Vec::new();
+                let mut outcome = attempt(link, &mut part, &mut events);
+                for _ in 1..ATTEMPTS {
+                    if outcome.is_ok() || !conflicted() {
+                        break;
+                    }
+                    outcome = attempt(link, &mut part, &mut events);
+                }
+                settle(part, outcome, events, invalidate, to_publish);
             }
+            commits.flushed(started.elapsed());
             continue;
         }
-        // Before any answer: a writer's next request must not meet an
-        // answer cached from before its own write (a session it ended).
-        invalidate.publish(&events);
-        for job in group {
-            job.finish(Fate::Durable);
-        }
-        if !events.is_empty() && to_publish.send(events).is_err() {
-            tracing::error!("the publish thread has stopped");
-        }
+        commits.flushed(started.elapsed());
+        settle(group, outcome, events, invalidate, to_publish);
     }
     tracing::debug!("database writer stopped");
+}
+
+/// One try at committing `group`; `conflicted` then says whether
+/// PostgreSQL rolled it back for a deadlock.
+fn attempt(
+    link: &mut Link,
+    group: &mut [Box<dyn Job>],
+    events: &mut Vec<Event>,
+) -> StoreResult<()> {
+    events.clear();
+    super::forget_rolled_back();
+    link.client()
+        .and_then(|client| commit_group(client, group, events))
+}
+
+/// A group's parts, each to commit alone: its batchable sends together,
+/// then every other job on its own.
+fn split(group: Vec<Box<dyn Job>>) -> Vec<Vec<Box<dyn Job>>> {
+    let mut parts = vec![Vec::new()];
+    for mut job in group {
+        if job.as_send().is_some_and(|s| s.batchable()) {
+            parts[0].push(job);
+        } else {
+            parts.push(vec![job]);
+        }
+    }
+    parts.retain(|part| !part.is_empty());
+    parts
+}
+
+/// Answers the jobs of a committed (or failed) group and hands its events
+/// on: the caches first, before any answer (a writer's next request must
+/// not meet an answer cached from before its own write, a session it
+/// ended), then the publish thread.
+fn settle(
+    group: Vec<Box<dyn Job>>,
+    outcome: StoreResult<()>,
+    events: Vec<Event>,
+    invalidate: &dyn Publisher,
+    to_publish: &SyncSender<Vec<Event>>,
+) {
+    if let Err(e) = outcome {
+        tracing::error!(error = %e, "a write transaction failed");
+        for job in group {
+            job.finish(Fate::Failed(&e));
+        }
+        return;
+    }
+    invalidate.publish(&events);
+    for job in group {
+        job.finish(Fate::Durable);
+    }
+    if !events.is_empty() && to_publish.send(events).is_err() {
+        tracing::error!("the publish thread has stopped");
+    }
 }
 
 /// The publish thread: hands committed events to the fan-out in commit
@@ -291,76 +355,4 @@ fn publish(to_publish: &Receiver<Vec<Event>>, publisher: &dyn Publisher) {
         }
         publisher.publish(&events);
     }
-}
-
-/// Runs the group's jobs in order, each run of batchable sends as one
-/// batch; false when a job or a batch failed.
-fn run_batched(
-    tx: &mut Transaction<'_>,
-    group: &mut [Box<dyn Job>],
-    events: &mut Vec<Event>,
-) -> bool {
-    let batchable: Vec<bool> = group
-        .iter_mut()
-        .map(|job| job.as_send().is_some_and(|s| s.batchable()))
-        .collect();
-    let mut start = 0;
-    while start < group.len() {
-        let end = start + batchable[start..].iter().take_while(|b| **b).count();
-        if end == start {
-            if !group[start].run(tx, events) {
-                return false;
-            }
-            start += 1;
-            continue;
-        }
-        let mut sends: Vec<&mut SendJob> = group[start..end]
-            .iter_mut()
-            .filter_map(|job| job.as_send())
-            .collect();
-        if !post_all(tx, events, &mut sends) {
-            return false;
-        }
-        start = end;
-    }
-    true
-}
-
-/// Runs the group in one transaction and commits it. On `Err` nothing of
-/// it is stored (or, for an error in the commit itself, its fate is
-/// unknown: the caller is told the database is unavailable, and a retry
-/// of a send finds the original by its client id).
-///
-/// Jobs almost never fail, so the group first runs without savepoints (two
-/// more round trips per job), each run of sends next to each other as one
-/// batch (`send_batch`). A failed statement aborts a PostgreSQL
-/// transaction, so when a job or a batch fails that attempt is rolled back
-/// and the group runs again with a savepoint per job, each send alone: one
-/// failing job leaves the others' writes intact.
-pub(super) fn commit_group(
-    client: &mut Client,
-    group: &mut [Box<dyn Job>],
-    events: &mut Vec<Event>,
-) -> StoreResult<()> {
-    let mut tx = client.transaction().map_err(|e| classify(&e))?;
-    if !run_batched(&mut tx, group, events) {
-        events.clear();
-        tx.rollback().map_err(|e| classify(&e))?;
-        tx = client.transaction().map_err(|e| classify(&e))?;
-        for job in group.iter_mut() {
-            let before = events.len();
-            let mut savepoint = tx.savepoint("job").map_err(|e| classify(&e))?;
-            if job.run(&mut savepoint, events) {
-                savepoint.commit().map_err(|e| classify(&e))?;
-            } else {
-                events.truncate(before);
-                savepoint.rollback().map_err(|e| classify(&e))?;
-            }
-        }
-    }
-    tx.commit().map_err(|e| match classify(&e) {
-        StoreError::Unavailable(why) => StoreError::Unavailable(why),
-        // The commit's answer was lost or refused: the caller cannot know.
-        _ => StoreError::Unavailable(format!("the commit did not complete: {e}")),
-    })
 }
