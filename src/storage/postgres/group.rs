@@ -24,19 +24,13 @@ use postgres::{Client, Transaction};
 
 use super::send_batch::{post_all, SendJob};
 use super::writer::Job;
-use super::{classify, forget_rolled_back, rolled_back};
+use super::{classify, rolled_back};
 use crate::domain::Event;
 use crate::storage::{StoreError, StoreResult};
 
 /// How many times a part of a group that deadlocked runs when PostgreSQL
 /// keeps rolling it back for a conflict with another transaction.
 pub(super) const ATTEMPTS: u32 = 5;
-
-/// Whether the last `commit_group` on this thread failed because
-/// PostgreSQL rolled it back for a conflict (nothing of it is stored).
-pub(super) fn conflicted() -> bool {
-    rolled_back()
-}
 
 fn conflict() -> StoreError {
     StoreError::Unavailable(
@@ -84,7 +78,7 @@ fn run_batched(
 /// Runs the group in one transaction and commits it. On `Err` nothing of
 /// it is stored (or, for an error in the commit itself, its fate is
 /// unknown: the caller is told the database is unavailable, and a retry
-/// of a send finds the original by its client id); `conflicted` then says
+/// of a send finds the original by its client id); `rolled_back` then says
 /// whether running it again may succeed.
 ///
 /// Jobs almost never fail, so the group first runs without savepoints (two
@@ -98,7 +92,6 @@ pub(super) fn commit_group(
     group: &mut [Box<dyn Job>],
     events: &mut Vec<Event>,
 ) -> StoreResult<()> {
-    forget_rolled_back();
     let order = running_order(group);
     let mut tx = client.transaction().map_err(|e| classify(&e))?;
     if !run_batched(&mut tx, group, &order, events) {

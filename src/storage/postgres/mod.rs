@@ -149,8 +149,8 @@ thread_local! {
     /// Set on this thread when PostgreSQL rolled a statement back for a
     /// conflict with another transaction (SQLSTATE class 40: a deadlock, a
     /// serialization failure), which running the transaction again settles:
-    /// the writer then runs its whole group again (`group`) instead of
-    /// answering "unavailable". The jobs' errors carry no SQLSTATE, so the
+    /// the writer then runs the group's parts again (`writer::run`) instead
+    /// of answering "unavailable". The jobs' errors carry no SQLSTATE, so the
     /// writer thread asks here.
     static ROLLED_BACK: Cell<bool> = const { Cell::new(false) };
 }

@@ -18,7 +18,8 @@ use postgres::{Client, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use super::connect;
-use super::group::{commit_group, conflicted, ATTEMPTS};
+use super::group::{commit_group, ATTEMPTS};
+use super::rolled_back;
 use super::send_batch::SendJob;
 use crate::domain::{Event, Posted};
 use crate::ops::metrics::CommitMetrics;
@@ -261,7 +262,7 @@ fn run(
         let started = Instant::now();
         let mut events = Vec::new();
         let outcome = attempt(link, &mut group, &mut events);
-        if outcome.is_err() && conflicted() {
+        if outcome.is_err() && rolled_back() {
             // PostgreSQL rolled it all back for a deadlock with another
             // node's transaction: nothing of it is stored. Its parts run
             // again, each in a transaction of its own (the sends in one
@@ -275,7 +276,7 @@ fn run(
                 let mut events = Vec::new();
                 let mut outcome = attempt(link, &mut part, &mut events);
                 for _ in 1..ATTEMPTS {
-                    if outcome.is_ok() || !conflicted() {
+                    if outcome.is_ok() || !rolled_back() {
                         break;
                     }
                     outcome = attempt(link, &mut part, &mut events);
@@ -291,7 +292,7 @@ fn run(
     tracing::debug!("database writer stopped");
 }
 
-/// One try at committing `group`; `conflicted` then says whether
+/// One try at committing `group`; `rolled_back` then says whether
 /// PostgreSQL rolled it back for a deadlock.
 fn attempt(
     link: &mut Link,

@@ -76,11 +76,12 @@ where
 
     fn next_part(&mut self) -> Option<Box<dyn Job>> {
         let chain = self.chain.as_ref()?;
-        if !matches!(self.result, Some(Ok(_))) {
-            return None;
-        }
-        let Some(Ok(done)) = self.result.take() else {
-            return None;
+        let done = match self.result.take() {
+            Some(Ok(done)) => done,
+            failed => {
+                self.result = failed;
+                return None;
+            }
         };
         let total = match self.total.take() {
             Some(before) => (chain.fold)(before, done),
