@@ -14,15 +14,20 @@ use crate::domain::{
 };
 use crate::storage::{Expired, StoreError, StoreResult};
 
-/// A message picked to disappear, as stored.
+/// A message picked to disappear, as stored: its JSON, and its body as
+/// the search index took it.
 pub struct Due {
     pub json: String,
+    pub body: String,
 }
 
 impl Due {
-    /// Reads `json` from the row's first column.
+    /// Reads `json` and `body` from the row's first two columns.
     pub fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self { json: row.get(0)? })
+        Ok(Self {
+            json: row.get(0)?,
+            body: row.get(1)?,
+        })
     }
 }
 
@@ -55,6 +60,9 @@ pub struct Erasure {
     rooms: BTreeMap<RoomId, Vec<(Seq, MessageId)>>,
     /// Threads that lost a reply: each gets one new summary, at the end.
     threads: BTreeMap<(RoomId, Seq), Message>,
+    /// Ids and bodies the search index took, forgotten at the end of the
+    /// write (`forget_words`).
+    indexed: Vec<(i64, String)>,
 }
 
 impl Erasure {
@@ -65,7 +73,6 @@ impl Erasure {
     pub fn erase(&mut self, c: &Connection, due: &[Due], now: Timestamp) -> StoreResult<()> {
         let indexed_through = super::search_queue::indexed_through(c)?;
         let mut tombstones = Vec::with_capacity(due.len());
-        let mut unindex = Vec::with_capacity(due.len());
         for one in due {
             let mut message: Message =
                 serde_json::from_str(&one.json).map_err(|e| StoreError::Other(e.into()))?;
@@ -89,19 +96,10 @@ impl Erasure {
             // Gone means gone from search too: no snippet of it is ever
             // shown again. One not indexed yet is skipped by the indexer.
             if id.0 <= indexed_through {
-                unindex.push(id.0);
+                self.indexed.push((id.0, one.body.clone()));
             }
             self.rooms.entry(room).or_default().push((seq, id));
             self.gone.messages += 1;
-        }
-        // The index forgets them by their words, so before those go.
-        if !unindex.is_empty() {
-            c.prepare_cached(
-                "INSERT INTO message_search (message_search, rowid, body)
-                 SELECT 'delete', id, body FROM messages
-                 WHERE id IN (SELECT value FROM json_each(?1))",
-            )?
-            .execute([to_json(&unindex)])?;
         }
         let rows: Vec<(i64, i64, &str)> = tombstones
             .iter()
@@ -126,6 +124,7 @@ impl Erasure {
         events: &mut Vec<Event>,
         now: Timestamp,
     ) -> StoreResult<Expired> {
+        self.forget_words(c)?;
         self.take_held(c)?;
         for (room, mut expired) in std::mem::take(&mut self.rooms) {
             expired.sort_unstable();
@@ -153,6 +152,7 @@ impl Erasure {
         events: &mut Vec<Event>,
         now: Timestamp,
     ) -> StoreResult<Expired> {
+        self.forget_words(c)?;
         let held: Vec<(i64, i64, i64)> = std::mem::take(&mut self.rooms)
             .into_iter()
             .flat_map(|(room, expired)| {
@@ -169,6 +169,25 @@ impl Erasure {
             .execute([to_json(&held)])?;
         }
         self.log_threads(c, events, now)
+    }
+
+    /// The search index forgets the erased messages by the words it took
+    /// (their bodies as read before they were erased), in one statement at
+    /// the end of the write. FTS5 writes out what it holds whenever a later
+    /// statement of the transaction opens a savepoint, as each step's
+    /// UPDATE does (for its triggers): forgetting step by step wrote a new
+    /// index segment every 50 messages, and merging those held the writer
+    /// (a single write of 116 ms; BENCHMARKS.md, issue 18).
+    fn forget_words(&mut self, c: &Connection) -> StoreResult<()> {
+        if self.indexed.is_empty() {
+            return Ok(());
+        }
+        c.prepare_cached(
+            "INSERT INTO message_search (message_search, rowid, body)
+             SELECT 'delete', t.value ->> 0, t.value ->> 1 FROM json_each(?1) AS t",
+        )?
+        .execute([to_json(&std::mem::take(&mut self.indexed))])?;
+        Ok(())
     }
 
     /// Adds what earlier parts held to this erasure, and lets it go.

@@ -83,7 +83,7 @@ pub fn expire_due(
     let started = Instant::now();
     let mut erasure = Erasure::default();
     let mut pick = c.prepare_cached(
-        "SELECT json FROM messages
+        "SELECT json, body FROM messages
          WHERE expires_at IS NOT NULL AND deleted_at IS NULL AND expires_at <= ?1
          ORDER BY expires_at LIMIT ?2",
     )?;
@@ -135,7 +135,7 @@ pub fn expire_posted_before(
         .unwrap_or(0);
     let rows = c
         .prepare_cached(
-            "SELECT id, created_at, deleted_at IS NOT NULL, json FROM messages
+            "SELECT id, created_at, deleted_at IS NOT NULL, json, body FROM messages
              WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?
         .query_map(params![cursor, limit], |r| {
@@ -144,18 +144,19 @@ pub fn expire_posted_before(
                 r.get::<_, i64>(1)?,
                 r.get::<_, bool>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut last = cursor;
     let mut looked_at = 0u32;
     let mut due = Vec::new();
-    for (id, created_at, deleted, json) in rows {
+    for (id, created_at, deleted, json, body) in rows {
         if created_at >= cutoff.millis() {
             break;
         }
         if !deleted {
-            due.push(Due { json });
+            due.push(Due { json, body });
         }
         looked_at += 1;
         last = id;
