@@ -219,7 +219,6 @@ pub fn messages(
         .collect()
 }
 
-
 /// A history page as stored JSON (no decoding into `Message`), on the
 /// pipelined connections: the read every history page starts with.
 pub async fn history(

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use postgres::types::Type;
 use postgres::GenericClient;
 
-use super::room_log::{log_event, message_at, next_seq};
 use super::pipeline::Pipeline;
+use super::room_log::{log_event, message_at, next_seq};
 use super::PgStore;
 use crate::domain::{
     Emoji, Event, Message, MessageId, ReactionGroup, Reactor, RoomChange, RoomEvent, RoomId, Seq,
