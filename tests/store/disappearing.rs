@@ -1,10 +1,13 @@
 //! Retention: messages older than the server keeps disappear, oldest
 //! first, a slice at a time, with nothing of their text left in the log;
-//! and due messages disappear write after write, however many there are.
+//! due messages disappear write after write, however many there are; and
+//! each room hears of a slice once, however many writes it took.
 
-use natter::domain::{Mentions, MessageBody, Seq, Timestamp};
+use futures_util::future::join_all;
+use natter::domain::{Mentions, MessageBody, RoomChange, RoomKind, Seq, Timestamp};
+use natter::storage::NewRoom;
 
-use crate::{each_backend, now, post, user, GENERAL};
+use crate::{each_backend, message, now, post, user, GENERAL};
 
 #[tokio::test]
 async fn retention_erases_old_messages_a_slice_at_a_time_edits_included() {
@@ -70,6 +73,59 @@ async fn more_due_messages_than_one_write_takes_all_disappear_write_after_write(
         for seq in 2..=121 {
             let gone = s.message_at(GENERAL, Seq(seq)).await.unwrap().unwrap();
             assert!(gone.body.is_empty() && gone.expired, "{}: {seq}", b.name);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_slice_written_in_several_parts_is_told_to_each_room_once_with_all_its_messages() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let alice = user(s, "alice").await;
+        let lounge = NewRoom {
+            kind: RoomKind::Public,
+            name: "Lounge".into(),
+            name_key: "lounge".into(),
+            created_by: alice.id,
+            members: vec![],
+        };
+        let lounge = s.create_room(lounge, now()).await.unwrap().id;
+        let rooms = [GENERAL, lounge];
+        for room in rooms {
+            s.set_disappearing(room, 300, "alice").await.unwrap();
+        }
+        // Interleaved, as a busy server stores them: every part of the
+        // slice erases some of each room's. SQLite writes a slice this big
+        // in parts of 5 ms (far more than one).
+        for chunk in 0..12 {
+            join_all((0..250).map(|n| {
+                let room = rooms[n % 2];
+                let text = format!("fleeting-{chunk}-{n}");
+                s.post_message(message(room, &alice, &text, &text))
+            }))
+            .await
+            .into_iter()
+            .for_each(|posted| drop(posted.unwrap()));
+        }
+        let later = Timestamp(now().millis() + 301_000);
+        let done = s.expire_due(later, 3000).await.unwrap();
+        assert_eq!(done.messages, 3000, "{}: {done:?}", b.name);
+        for room in rooms {
+            let log = s.events_after(room, Seq(0), 5000).await.unwrap().events;
+            let told: Vec<usize> = log
+                .iter()
+                .filter_map(|e| match &e.change {
+                    RoomChange::MessagesExpired { message_seqs, .. } => Some(message_seqs.len()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                told,
+                [1500],
+                "{}: room {room:?} is told once, of all",
+                b.name
+            );
         }
     })
     .await;

@@ -44,6 +44,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 8,
         sql: include_str!("../../../migrations/postgres/0008_send_rates.sql"),
     },
+    Migration {
+        version: 9,
+        sql: include_str!("../../../migrations/postgres/0009_push_queue_by_message.sql"),
+    },
 ];
 
 /// The advisory lock key natter migrates under ("natter" in ASCII).

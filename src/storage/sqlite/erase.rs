@@ -117,15 +117,17 @@ impl Erasure {
         Ok(())
     }
 
-    /// Logs one `messages.expired` per room, then one `thread.updated`
-    /// per thread that lost replies; returns what was done.
+    /// Logs one `messages.expired` per room, for these messages and any
+    /// held by earlier parts (`hold`), then one `thread.updated` per
+    /// thread that lost replies; returns what was done.
     pub fn log(
-        self,
+        mut self,
         c: &Connection,
         events: &mut Vec<Event>,
         now: Timestamp,
     ) -> StoreResult<Expired> {
-        for (room, mut expired) in self.rooms {
+        self.take_held(c)?;
+        for (room, mut expired) in std::mem::take(&mut self.rooms) {
             expired.sort_unstable();
             let (message_seqs, message_ids) = expired.into_iter().unzip();
             let event = RoomEvent {
@@ -138,6 +140,60 @@ impl Erasure {
             };
             log_event(c, events, event, now)?;
         }
+        self.log_threads(c, events, now)
+    }
+
+    /// For a part with more parts of its slice to follow: the rooms are
+    /// told later, by the slice's last part (`log`), once for all its
+    /// parts. Until then the erased messages wait in `expiry_held`, a few
+    /// rows to a page, instead of a room-log page per room in every part.
+    pub fn hold(
+        mut self,
+        c: &Connection,
+        events: &mut Vec<Event>,
+        now: Timestamp,
+    ) -> StoreResult<Expired> {
+        let held: Vec<(i64, i64, i64)> = std::mem::take(&mut self.rooms)
+            .into_iter()
+            .flat_map(|(room, expired)| {
+                expired
+                    .into_iter()
+                    .map(move |(seq, id)| (id.0, room.0, seq.0))
+            })
+            .collect();
+        if !held.is_empty() {
+            c.prepare_cached(
+                "INSERT INTO expiry_held (message_id, room_id, seq)
+                 SELECT t.value ->> 0, t.value ->> 1, t.value ->> 2 FROM json_each(?1) AS t",
+            )?
+            .execute([to_json(&held)])?;
+        }
+        self.log_threads(c, events, now)
+    }
+
+    /// Adds what earlier parts held to this erasure, and lets it go.
+    fn take_held(&mut self, c: &Connection) -> StoreResult<()> {
+        let held = c
+            .prepare_cached("DELETE FROM expiry_held RETURNING room_id, seq, message_id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<(i64, i64, i64)>>>()?;
+        for (room, seq, id) in held {
+            self.rooms
+                .entry(RoomId(room))
+                .or_default()
+                .push((Seq(seq), MessageId(id)));
+        }
+        Ok(())
+    }
+
+    /// One `thread.updated` per thread that lost replies: in the part that
+    /// erased them (threads are few; the summary is read from the rows).
+    fn log_threads(
+        self,
+        c: &Connection,
+        events: &mut Vec<Event>,
+        now: Timestamp,
+    ) -> StoreResult<Expired> {
         for reply in self.threads.into_values() {
             super::corrections::reply_gone(c, events, &reply, now)?;
         }

@@ -107,7 +107,13 @@ pub fn expire_due(
             break;
         }
     }
-    erasure.log(c, events, now)
+    // Cut short, more parts of this slice follow and the last one tells
+    // the rooms; otherwise this is the last part.
+    if erasure.gone.cut_short {
+        erasure.hold(c, events, now)
+    } else {
+        erasure.log(c, events, now)
+    }
 }
 
 /// Server-wide retention: expires at most `limit` messages posted before

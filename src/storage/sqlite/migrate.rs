@@ -129,6 +129,16 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0023_search_deletes_by_words.sql"),
         then: None,
     },
+    Migration {
+        version: 24,
+        sql: include_str!("../../../migrations/sqlite/0024_push_queue_by_message.sql"),
+        then: None,
+    },
+    Migration {
+        version: 25,
+        sql: include_str!("../../../migrations/sqlite/0025_expiry_held_announcements.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {
