@@ -36,7 +36,18 @@ pub struct Writer {
 struct Committed {
     jobs: Vec<Box<dyn Job>>,
     events: Vec<Event>,
+    /// No one waits for this group's flush: it is a part of a longer
+    /// write that handed on to its next part.
+    unawaited: bool,
 }
+
+/// How long the flush of a group no one waits for may wait for the next
+/// commit to share it. A part of an expiry backlog writes hundreds of
+/// pages; flushed alone, the sends committed just after it waited for that
+/// flush and then for their own. Sharing it, they wait for one. The next
+/// commit (the sends that queued during the part, or the next part) comes
+/// within about one part's time.
+const UNAWAITED_LINGER: Duration = Duration::from_millis(25);
 
 /// How many committed groups may wait for a flush before the writer waits.
 const UNFLUSHED_GROUPS: usize = 64;
@@ -171,11 +182,13 @@ fn run(
             checkpoints.committed();
             let before = parts.len();
             parts.extend(group.iter_mut().filter_map(|job| job.next_part()));
+            let handed_on = parts.len() - before;
             // A next part waits for the writes that queued meanwhile.
-            if parts.len() > before {
+            if handed_on > 0 {
                 parts_turn = false;
             }
             let flushing = Committed {
+                unawaited: handed_on == group.len(),
                 jobs: group,
                 events,
             };
@@ -207,6 +220,12 @@ fn flush(
     while let Ok(first) = to_flush.recv() {
         ready.push(first);
         ready.extend(to_flush.try_iter());
+        if ready.iter().all(|group| group.unawaited) {
+            if let Ok(next) = to_flush.recv_timeout(UNAWAITED_LINGER) {
+                ready.push(next);
+                ready.extend(to_flush.try_iter());
+            }
+        }
         // Opened on first use: the WAL exists once the store has written.
         let started = std::time::Instant::now();
         let flushed = match &file {
