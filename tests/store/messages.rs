@@ -245,3 +245,41 @@ async fn history_pages_by_seq_newest_before_after_and_from_a_position() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn history_pages_asked_for_all_at_once_each_get_their_own_rows() {
+    // PostgreSQL pipelines these reads on a few shared connections: each
+    // answer must still reach the read that asked for it.
+    each_backend(|b| async move {
+        let alice = user(&*b.store, "alice").await;
+        for n in 1..=40 {
+            post(&*b.store, GENERAL, &alice, &format!("m{n}")).await;
+        }
+        let reads: Vec<_> = (4..=40)
+            .map(|seq| {
+                let store = Arc::clone(&b.store);
+                tokio::spawn(async move {
+                    let page = HistoryPage::Before {
+                        seq: Seq(seq),
+                        limit: 3,
+                    };
+                    let rows = store.history(GENERAL, page).await.unwrap();
+                    let authors = store.profiles_named(vec!["alice".into()]).await.unwrap();
+                    (seq, rows, authors.len())
+                })
+            })
+            .collect();
+        for read in reads {
+            let (seq, rows, _) = read.await.unwrap();
+            let seqs: Vec<i64> = rows
+                .iter()
+                .map(|json| {
+                    let value: serde_json::Value = serde_json::from_str(json.as_str()).unwrap();
+                    value["seq"].as_i64().unwrap()
+                })
+                .collect();
+            assert_eq!(seqs, [seq - 3, seq - 2, seq - 1], "{}", b.name);
+        }
+    })
+    .await;
+}

@@ -6,6 +6,7 @@
 use postgres::types::Type;
 use postgres::GenericClient;
 
+use super::pipeline::Pipeline;
 use super::room_log::{log_event, message_at, next_seq};
 use crate::domain::{
     Event, Mentions, Message, MessageBody, MessageJson, PastRoomEvent, RoomChange, RoomEvent,
@@ -178,27 +179,25 @@ fn live_thread(c: &mut impl GenericClient, room: RoomId, first: Seq) -> StoreRes
 /// The changes to the room itself (settings, roles, the timer, pins) whose
 /// seq is in `first..=last`, oldest first, at most `MAX_PAGE_CHANGES` (the
 /// newest of them): what a history page shows as lines between messages.
-pub fn room_changes_between(
-    c: &mut impl GenericClient,
+pub async fn room_changes_between(
+    pipe: &Pipeline,
     room: RoomId,
     first: Seq,
     last: Seq,
 ) -> StoreResult<Vec<PastRoomEvent>> {
-    // Typed: every history page asks this, in one round trip.
-    let rows = c.query_typed(
-        "SELECT payload, created_at FROM room_events
-         WHERE room_id = $1 AND seq BETWEEN $2 AND $3
-           AND payload::jsonb ->> 'type' IN ('room.updated', 'member.role_changed',
-               'room.disappearing_changed', 'message.pinned', 'message.unpinned',
-               'member.joined', 'member.left')
-         ORDER BY seq DESC LIMIT $4",
-        &[
-            (&room.0, Type::INT8),
-            (&first.0, Type::INT8),
-            (&last.0, Type::INT8),
-            (&i64::from(MAX_PAGE_CHANGES), Type::INT8),
-        ],
-    )?;
+    // Pipelined: every history page asks this.
+    let rows = pipe
+        .query(
+            "SELECT payload, created_at FROM room_events
+             WHERE room_id = $1 AND seq BETWEEN $2 AND $3
+               AND payload::jsonb ->> 'type' IN ('room.updated', 'member.role_changed',
+                   'room.disappearing_changed', 'message.pinned', 'message.unpinned',
+                   'member.joined', 'member.left')
+             ORDER BY seq DESC LIMIT $4",
+            &[Type::INT8, Type::INT8, Type::INT8, Type::INT8],
+            &[&room.0, &first.0, &last.0, &i64::from(MAX_PAGE_CHANGES)],
+        )
+        .await?;
     let mut changes = rows
         .iter()
         .map(|row| {

@@ -4,6 +4,7 @@
 use postgres::types::Type;
 use postgres::{Client, GenericClient, IsolationLevel, Row};
 
+use super::pipeline::Pipeline;
 use super::room_log::message_row;
 use crate::domain::{Message, MessageJson, RoomChange, RoomEvent, RoomId, Seq, UserId};
 use crate::storage::{HistoryPage, LoggedEvent, Replay, StoreError, StoreResult};
@@ -160,13 +161,12 @@ const MESSAGE_PAGES: [&str; 4] = page_queries!("");
 /// The room's timeline leaves out replies kept in their thread.
 const TIMELINE_PAGES: [&str; 4] = page_queries!(" AND (m.thread_root IS NULL OR m.also_in_room)");
 
-/// One page of a room's messages, oldest first.
-fn page_of(
-    c: &mut impl GenericClient,
+/// Which of `queries` a page runs, its limit and third parameter (none
+/// for the newest page), and whether its rows come newest first.
+fn page_plan(
     queries: &[&'static str; 4],
-    room: RoomId,
     page: HistoryPage,
-) -> StoreResult<Vec<Row>> {
+) -> (&'static str, i64, Option<i64>, bool) {
     let (sql, limit, third, newest_first) = match page {
         HistoryPage::Newest { limit } => (queries[0], limit, None, true),
         HistoryPage::Before { seq, limit } => (queries[1], limit, Some(seq.0), true),
@@ -178,7 +178,17 @@ fn page_of(
             false,
         ),
     };
-    let limit = i64::from(limit);
+    (sql, i64::from(limit), third, newest_first)
+}
+
+/// One page of a room's messages, oldest first.
+fn page_of(
+    c: &mut impl GenericClient,
+    queries: &[&'static str; 4],
+    room: RoomId,
+    page: HistoryPage,
+) -> StoreResult<Vec<Row>> {
+    let (sql, limit, third, newest_first) = page_plan(queries, page);
     // Typed: one round trip per page (an untyped query prepares first).
     let mut rows = match third {
         Some(third) => c.query_typed(
@@ -209,14 +219,32 @@ pub fn messages(
         .collect()
 }
 
-/// A history page as stored JSON: no decoding into `Message`.
-pub fn history(
-    c: &mut impl GenericClient,
+/// A history page as stored JSON (no decoding into `Message`), on the
+/// pipelined connections: the read every history page starts with.
+pub async fn history(
+    pipe: &Pipeline,
     room: RoomId,
     page: HistoryPage,
 ) -> StoreResult<Vec<MessageJson>> {
-    page_of(c, &TIMELINE_PAGES, room, page)?
-        .into_iter()
+    let (sql, limit, third, newest_first) = page_plan(&TIMELINE_PAGES, page);
+    let mut rows = match third {
+        Some(third) => {
+            pipe.query(
+                sql,
+                &[Type::INT8, Type::INT8, Type::INT8],
+                &[&room.0, &limit, &third],
+            )
+            .await?
+        }
+        None => {
+            pipe.query(sql, &[Type::INT8, Type::INT8], &[&room.0, &limit])
+                .await?
+        }
+    };
+    if newest_first {
+        rows.reverse();
+    }
+    rows.into_iter()
         .map(|row| Ok(MessageJson::from_stored(row.try_get(0)?)))
         .collect()
 }

@@ -34,9 +34,7 @@ impl Messages for PgStore {
     }
 
     async fn history(&self, room: RoomId, page: HistoryPage) -> StoreResult<Vec<MessageJson>> {
-        self.readers
-            .read(move |c| history::history(c, room, page))
-            .await
+        history::history(&self.pipeline, room, page).await
     }
 
     async fn message_at(&self, room: RoomId, seq: Seq) -> StoreResult<Option<Message>> {
@@ -87,9 +85,7 @@ impl Messages for PgStore {
         first: Seq,
         last: Seq,
     ) -> StoreResult<Vec<crate::domain::PastRoomEvent>> {
-        self.readers
-            .read(move |c| corrections::room_changes_between(c, room, first, last))
-            .await
+        corrections::room_changes_between(&self.pipeline, room, first, last).await
     }
 }
 

@@ -34,6 +34,7 @@ mod moderation;
 mod operations;
 mod outhooks;
 mod pins;
+mod pipeline;
 mod profiles;
 mod push;
 mod reactions;
@@ -58,6 +59,7 @@ use std::time::Duration;
 use anyhow::Context;
 use postgres::{Client, NoTls};
 
+use self::pipeline::Pipeline;
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{Listeners, StoreError};
@@ -70,10 +72,15 @@ const WRITE_QUEUE: usize = 8192;
 /// The most jobs one transaction takes.
 const MAX_GROUP: usize = 1024;
 const MAX_READERS: usize = 8;
+/// Connections the history page's reads share (`pipeline`): a few carry
+/// many reads at once, and PostgreSQL runs one statement per connection
+/// at a time, so about one per core.
+const PIPELINED_READERS: usize = 2;
 
 pub struct PgStore {
     writer: Writer,
     readers: Readers,
+    pipeline: Pipeline,
     send_rates: send_rates::SendRateTaker,
 }
 
@@ -114,7 +121,8 @@ impl PgStore {
             .context("cannot start the send-rate thread")?;
         Ok(Self {
             writer,
-            readers: Readers::new(url, MAX_READERS),
+            readers: Readers::new(url.clone(), MAX_READERS),
+            pipeline: Pipeline::new(url, PIPELINED_READERS),
             send_rates,
         })
     }

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use postgres::types::Type;
 use postgres::{GenericClient, Row};
 
+use super::pipeline::Pipeline;
 use super::PgStore;
 use crate::domain::{
     AvatarFiles, Event, PersonChange, PersonChanged, PersonProfile, Profile, RoomId, Timestamp,
@@ -145,24 +146,23 @@ fn set_avatar(
     Ok(person)
 }
 
-fn profiles_named(
-    c: &mut impl GenericClient,
-    usernames: &[String],
-) -> StoreResult<Vec<PersonProfile>> {
+async fn profiles_named(pipe: &Pipeline, usernames: &[String]) -> StoreResult<Vec<PersonProfile>> {
     if usernames.is_empty() {
         return Ok(Vec::new());
     }
     let keys: Vec<String> = usernames.iter().map(|n| n.to_ascii_lowercase()).collect();
     // One parameter however many names (a member list may have thousands);
-    // typed, so every history page's authors take one round trip.
-    c.query_typed(
-        &format!(
-            "SELECT u.id, u.username, {PROFILE_COLUMNS}
-             FROM profiles p JOIN users u ON u.id = p.user_id
-             WHERE u.username_key = ANY($1)"
-        ),
-        &[(&keys, Type::TEXT_ARRAY)],
-    )?
+    // pipelined, as every history page asks for its authors.
+    pipe.query(
+        // The profile columns are `PROFILE_COLUMNS`, spelled out: the
+        // statement is prepared once per connection, keyed by its text.
+        "SELECT u.id, u.username, p.display_name, p.avatar_key
+         FROM profiles p JOIN users u ON u.id = p.user_id
+         WHERE u.username_key = ANY($1)",
+        &[Type::TEXT_ARRAY],
+        &[&keys],
+    )
+    .await?
     .iter()
     .map(|r| {
         Ok(PersonProfile {
@@ -217,9 +217,7 @@ impl Profiles for PgStore {
     }
 
     async fn profiles_named(&self, usernames: Vec<String>) -> StoreResult<Vec<PersonProfile>> {
-        self.readers
-            .read(move |c| profiles_named(c, &usernames))
-            .await
+        profiles_named(&self.pipeline, &usernames).await
     }
 
     async fn avatar_file(&self, key: String, small: bool) -> StoreResult<Option<(String, String)>> {

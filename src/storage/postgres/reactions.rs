@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use postgres::types::Type;
 use postgres::GenericClient;
 
+use super::pipeline::Pipeline;
 use super::room_log::{log_event, message_at, next_seq};
 use super::PgStore;
 use crate::domain::{
@@ -120,24 +121,23 @@ pub fn remove_reaction(
     Ok(true)
 }
 
-pub fn reactions_between(
-    c: &mut impl GenericClient,
+pub async fn reactions_between(
+    pipe: &Pipeline,
     room: RoomId,
     first: Seq,
     last: Seq,
 ) -> StoreResult<Vec<ReactionGroup>> {
-    // Typed: every history page asks this, in one round trip.
-    let rows = c.query_typed(
-        "SELECT r.message_id, r.message_seq, r.emoji, r.user_id, u.username
-         FROM reactions r JOIN users u ON u.id = r.user_id
-         WHERE r.room_id = $1 AND r.message_seq BETWEEN $2 AND $3
-         ORDER BY r.message_seq, r.created_at, r.user_id",
-        &[
-            (&room.0, Type::INT8),
-            (&first.0, Type::INT8),
-            (&last.0, Type::INT8),
-        ],
-    )?;
+    // Pipelined: every history page asks this.
+    let rows = pipe
+        .query(
+            "SELECT r.message_id, r.message_seq, r.emoji, r.user_id, u.username
+             FROM reactions r JOIN users u ON u.id = r.user_id
+             WHERE r.room_id = $1 AND r.message_seq BETWEEN $2 AND $3
+             ORDER BY r.message_seq, r.created_at, r.user_id",
+            &[Type::INT8, Type::INT8, Type::INT8],
+            &[&room.0, &first.0, &last.0],
+        )
+        .await?;
     let mut groups: Vec<ReactionGroup> = Vec::new();
     let mut index: HashMap<(i64, String), usize> = HashMap::new();
     for r in &rows {
@@ -199,8 +199,6 @@ impl Reactions for PgStore {
         first: Seq,
         last: Seq,
     ) -> StoreResult<Vec<ReactionGroup>> {
-        self.readers
-            .read(move |c| reactions_between(c, room, first, last))
-            .await
+        reactions_between(&self.pipeline, room, first, last).await
     }
 }
