@@ -198,8 +198,6 @@ async fn expire_what_is_due(chat: &Weak<Chat>, clock: &ExpiryClock) -> Option<Op
             }
         }
         match due {
-            // A full slice: more may be due. The sends that queued while
-            // it was written go first (the writer takes jobs in order).
             // A full slice: more may be due. The task rests as long as the
             // slice took: a backlog takes at most half of the writer's time
             // and of the disk's, and sends keep theirs (a million messages

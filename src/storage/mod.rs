@@ -127,6 +127,22 @@ pub struct Listeners {
     pub fanout: Arc<dyn Publisher>,
 }
 
+/// The publish thread of a store's writer: hands committed events to the
+/// fan-out in commit order. Everything waiting goes at once, so when the
+/// fan-out has fallen behind, a room's events since reach each listener in
+/// one write.
+pub(crate) fn publish_in_commit_order(
+    to_publish: &std::sync::mpsc::Receiver<Vec<Event>>,
+    fanout: &dyn Publisher,
+) {
+    while let Ok(mut events) = to_publish.recv() {
+        for more in to_publish.try_iter() {
+            events.extend(more);
+        }
+        fanout.publish(&events);
+    }
+}
+
 impl Listeners {
     /// Only a fan-out: for a store with no cache in front of it.
     pub fn fanout(fanout: Arc<dyn Publisher>) -> Self {

@@ -11,7 +11,7 @@
 //! nodes interleave safely; this thread only batches this node's writes.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::time::{Duration, Instant};
 
 use postgres::{Client, Transaction};
@@ -23,7 +23,9 @@ use super::rolled_back;
 use super::send_batch::SendJob;
 use crate::domain::{Event, Posted};
 use crate::ops::metrics::CommitMetrics;
-use crate::storage::{Listeners, NewMessage, Publisher, StoreError, StoreResult};
+use crate::storage::{
+    publish_in_commit_order, Listeners, NewMessage, Publisher, StoreError, StoreResult,
+};
 
 /// A unit of work for the writer: runs inside the group's transaction, and
 /// is told afterwards whether the group committed. It may be run several
@@ -151,7 +153,7 @@ impl Writer {
         let fanout = listeners.fanout.clone();
         std::thread::Builder::new()
             .name("natter-publish".into())
-            .spawn(move || publish(&to_publish, &*fanout))?;
+            .spawn(move || publish_in_commit_order(&to_publish, &*fanout))?;
         let mut link = Link {
             client: Some(client),
             url,
@@ -344,16 +346,5 @@ fn settle(
     }
     if !events.is_empty() && to_publish.send(events).is_err() {
         tracing::error!("the publish thread has stopped");
-    }
-}
-
-/// The publish thread: hands committed events to the fan-out in commit
-/// order, everything waiting at once.
-fn publish(to_publish: &Receiver<Vec<Event>>, publisher: &dyn Publisher) {
-    while let Ok(mut events) = to_publish.recv() {
-        for more in to_publish.try_iter() {
-            events.extend(more);
-        }
-        publisher.publish(&events);
     }
 }

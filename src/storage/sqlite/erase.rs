@@ -1,7 +1,8 @@
 //! Erasing expired messages in SQLite: each one's text and every edit of
 //! it are overwritten (with `secure_delete` on the writer, the freed bytes
 //! are zeroed too), its search entry and files go, and a tombstone keeps
-//! the room's seqs gap-free. The room hears of a whole batch at once: one
+//! the room's seqs gap-free. The room hears of a whole write, or of a whole
+//! slice written in parts (`Erasure::hold`), at once: one
 //! `messages.expired` event per room, whatever the number of messages.
 
 use std::collections::BTreeMap;
@@ -66,9 +67,9 @@ pub struct Erasure {
 }
 
 impl Erasure {
-    /// Erases a step of messages (none deleted already) in a few
-    /// statements, whatever their number: one rewrite of their rows, one
-    /// removal from the search index. Per message, only what few have:
+    /// Erases a step of messages (none deleted already) in one rewrite of
+    /// their rows, whatever their number; their search entries go at the
+    /// end of the write (`forget_words`). Per message, only what few have:
     /// files, edits, a thread.
     pub fn erase(&mut self, c: &Connection, due: &[Due], now: Timestamp) -> StoreResult<()> {
         let indexed_through = super::search_queue::indexed_through(c)?;

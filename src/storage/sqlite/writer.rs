@@ -25,7 +25,7 @@ use super::writer_jobs::{Fate, Job, Task};
 use super::writer_parts::{Chain, Part};
 use crate::domain::Event;
 use crate::ops::metrics::CommitMetrics;
-use crate::storage::{Listeners, Publisher, StoreError, StoreResult};
+use crate::storage::{publish_in_commit_order, Listeners, Publisher, StoreError, StoreResult};
 
 #[derive(Clone)]
 pub struct Writer {
@@ -83,7 +83,7 @@ impl Writer {
         let (unpublished, to_publish) = sync_channel(UNPUBLISHED_FLUSHES);
         std::thread::Builder::new()
             .name("natter-publish".into())
-            .spawn(move || publish(&to_publish, &*publisher))?;
+            .spawn(move || publish_in_commit_order(&to_publish, &*publisher))?;
         std::thread::Builder::new()
             .name("natter-sync".into())
             .spawn({
@@ -262,18 +262,6 @@ fn flush(
         if !events.is_empty() && to_publish.send(events).is_err() {
             tracing::error!("the publish thread has stopped");
         }
-    }
-}
-
-/// The publish thread: hands flushed events to the hub in commit order.
-/// Everything waiting is published at once, so when the fan-out has fallen
-/// behind, a room's events since reach each listener in one write.
-fn publish(to_publish: &Receiver<Vec<Event>>, publisher: &dyn Publisher) {
-    while let Ok(mut events) = to_publish.recv() {
-        for more in to_publish.try_iter() {
-            events.extend(more);
-        }
-        publisher.publish(&events);
     }
 }
 
