@@ -174,9 +174,9 @@ export class MessageList {
   }
 
   // A live message from someone else: counted for the pill unless the
-  // reader is looking at the newest.
+  // reader is looking at the newest (read now: a scroll's event may lag).
   arrived() {
-    if (!this.stuck) this.unseen += 1;
+    if (!(this.atBottom() && this.followEnd && !this.hasNewer)) this.unseen += 1;
   }
 
   startEdit(seq) {
