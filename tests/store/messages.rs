@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use natter::domain::{Event, Mentions, MessageBody, RoomChange, Seq};
+use natter::domain::{Event, Mentions, MessageBody, RoomChange, RoomId, Seq};
 use natter::storage::{HistoryPage, StoreError};
 
 use crate::{each_backend, message, post, user, GENERAL};
@@ -187,6 +187,19 @@ async fn replay_after_a_cursor_gives_creations_and_changes_in_seq_order() {
         assert_eq!(limited.last_seq, Seq(4), "{}", b.name);
         let none = s.events_after(GENERAL, Seq(4), 100).await.unwrap();
         assert!(none.events.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_replay_of_a_room_that_does_not_exist_is_not_found_and_an_empty_room_replays_nothing() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let missing = s.events_after(RoomId(987_654), Seq(0), 10).await;
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{}", b.name);
+        let empty = s.events_after(GENERAL, Seq(0), 10).await.unwrap();
+        assert!(empty.events.is_empty(), "{}", b.name);
+        assert_eq!(empty.last_seq, Seq(0), "{}", b.name);
     })
     .await;
 }

@@ -48,9 +48,7 @@ impl Messages for PgStore {
     }
 
     async fn events_after(&self, room: RoomId, after: Seq, limit: u32) -> StoreResult<Replay> {
-        self.readers
-            .read(move |c| history::events_after(c, room, after, limit))
-            .await
+        history::events_after(&self.pipeline, room, after, limit).await
     }
 
     async fn thread_replies(
