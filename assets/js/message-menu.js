@@ -25,13 +25,17 @@ export function setupMessageMenu({ panel, meId, onAction, onOpen }) {
     onOpen?.(panel, message);
     button?.setAttribute('aria-expanded', 'true');
     panel.hidden = false;
-    // Fixed to the viewport next to the anchor (CSSOM styles are allowed
-    // by the CSP; style attributes are not); flipped up near the bottom.
-    const rect = anchor.getBoundingClientRect();
+    place();
+    panel.querySelector('[data-action]:not([hidden])')?.focus();
+  }
+
+  // Fixed to the viewport next to the anchor (CSSOM styles are allowed
+  // by the CSP; style attributes are not); flipped up near the bottom.
+  function place() {
+    const rect = target.anchor.getBoundingClientRect();
     const below = rect.bottom + panel.offsetHeight + 8 < window.innerHeight;
     panel.style.top = `${Math.max(8, below ? rect.bottom + 4 : rect.top - panel.offsetHeight - 4)}px`;
     panel.style.right = `${Math.max(8, window.innerWidth - rect.right)}px`;
-    panel.querySelector('[data-action]:not([hidden])')?.focus();
   }
 
   function close(focusButton) {
@@ -66,11 +70,15 @@ export function setupMessageMenu({ panel, meId, onAction, onOpen }) {
   panel.addEventListener('focusout', (e) => {
     if (target && e.relatedTarget && !panel.contains(e.relatedTarget)) close(false);
   });
-  // A scroll would leave the panel floating away from its message.
+  // The panel follows its message when the list scrolls (the focus that
+  // reached the ⋯ button may scroll it a frame after the menu opened), and
+  // closes once the message is out of the list.
   document.addEventListener(
     'scroll',
     (e) => {
-      if (!panel.contains(e.target)) close(false);
+      if (!target || panel.contains(e.target)) return;
+      if (target.anchor.isConnected) place();
+      else close(false);
     },
     { capture: true, passive: true },
   );
