@@ -176,7 +176,7 @@ export class MessageList {
   // A live message from someone else: counted for the pill unless the
   // reader is looking at the newest (read now: a scroll's event may lag).
   arrived() {
-    if (!(this.atBottom() && this.followEnd && !this.hasNewer)) this.unseen += 1;
+    if (!this.atNewest()) this.unseen += 1;
   }
 
   startEdit(seq) {
@@ -205,6 +205,11 @@ export class MessageList {
     return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
   }
 
+  // At the bottom of a list that ends with the room's newest message.
+  atNewest() {
+    return this.atBottom() && this.followEnd && !this.hasNewer;
+  }
+
   scrollToEnd() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
   }
@@ -224,7 +229,7 @@ export class MessageList {
 
   onScroll() {
     const s = this.scroller;
-    this.stuck = this.atBottom() && this.followEnd && !this.hasNewer;
+    this.stuck = this.atNewest();
     if (s.scrollTop < EDGE_PX) this.extendUp();
     else if (s.scrollHeight - s.scrollTop - s.clientHeight < EDGE_PX) this.extendDown();
     if (this.stuck) {
@@ -358,7 +363,7 @@ export class MessageList {
   // should not read out; only live arrivals are announced by the log.
   render({ toBottom = false, quiet = false } = {}) {
     if (quiet) this.muteLiveRegion();
-    const stick = toBottom || (this.atBottom() && this.followEnd && !this.hasNewer);
+    const stick = toBottom || this.atNewest();
     const anchor = stick ? null : this.findAnchor();
     if (this.dirty) this.refreshRows();
     this.resolveWindow(stick);
@@ -372,7 +377,7 @@ export class MessageList {
       const node = this.nodes.get(anchor.key);
       if (node) this.scroller.scrollTop += node.el.getBoundingClientRect().top - anchor.top;
     }
-    this.stuck = stick || (this.atBottom() && this.followEnd && !this.hasNewer);
+    this.stuck = stick || this.atNewest();
     if (this.stuck) this.unseen = 0;
     this.updateControls();
   }
