@@ -193,6 +193,12 @@ pub struct Opts {
     #[arg(long)]
     pub due_in: Option<f64>,
 
+    /// expiry: seed the same messages but keep them (due an hour after the
+    /// run): the same database and load with nothing expiring, to compare
+    /// the acks after --due-in with
+    #[arg(long)]
+    pub keep_seeded: bool,
+
     /// Nodes of one chat started from --server-bin with the same --server-arg
     /// (more than one needs a shared PostgreSQL --database-url and a --bus-url);
     /// clients and senders are spread over them, CPU and memory are summed
