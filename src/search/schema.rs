@@ -11,7 +11,9 @@
 //! messages expired — BENCHMARKS.md, issue 18), without prefix indexes: they add two more
 //! index entries per word and slowed durable inserts most, while prefix
 //! queries were as quick without them. A search walks the matches newest
-//! first and keeps those in the reader's rooms until it has a page.
+//! first and keeps those in the reader's rooms until it has a page. The
+//! store keeps one such table per slice of 100,000 messages by id, named
+//! `message_search_<n>` instead (storage/sqlite/search_slices.rs).
 //!
 //! PostgreSQL: a `tsvector` column on `messages`, filled by the store with
 //! `to_tsvector('simple', $n)` where `$n` is `search::index_text(body)`,

@@ -150,9 +150,11 @@ async fn messages_stored_before_the_json_column_read_back_the_same_after_the_upg
          ALTER TABLE messages DROP COLUMN also_in_room; DROP TABLE mentions;
          DROP TABLE notification_levels; ALTER TABLE rooms DROP COLUMN members_mention_room;
          ALTER TABLE users DROP COLUMN quiet_until;
-         DROP TABLE uploads; DROP TABLE message_search; ALTER TABLE messages DROP COLUMN files;",
+         DROP TABLE uploads; ALTER TABLE messages DROP COLUMN files;",
     )
     .unwrap();
+    // The search index went with version 8 too: now in slices (version 26).
+    drop_search_slices(&db);
     // Nor what version 9 added (running a server).
     db.execute_batch(
         "DROP INDEX messages_by_expiry; ALTER TABLE messages DROP COLUMN expires_at;
@@ -243,4 +245,19 @@ fn help_documents_every_option_with_its_environment_variable() {
             "{flag} / {env} missing from --help"
         );
     }
+}
+
+/// Drops the search index's slices and their list (version 26).
+pub fn drop_search_slices(db: &rusqlite::Connection) {
+    let slices: Vec<String> = db
+        .prepare("SELECT name FROM sqlite_schema WHERE name GLOB 'message_search_[0-9]*' AND sql LIKE 'CREATE VIRTUAL TABLE%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for slice in slices {
+        db.execute_batch(&format!("DROP TABLE {slice};")).unwrap();
+    }
+    db.execute_batch("DROP TABLE search_slices;").unwrap();
 }

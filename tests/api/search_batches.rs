@@ -132,9 +132,9 @@ async fn after_the_upgrade_that_remade_the_index_old_messages_are_found_and_edit
     // Back to version 22: the index as it was then (tombstones), holding
     // every message; without what later versions added.
     let db = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
+    super::durability::drop_search_slices(&db);
     db.execute_batch(
         "DROP INDEX push_queue_by_message; DROP TABLE expiry_held;
-         DROP TABLE message_search;
          CREATE VIRTUAL TABLE message_search USING fts5(body, content = '',
              contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
          INSERT INTO message_search (rowid, body) SELECT id, body FROM messages;

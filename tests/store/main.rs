@@ -29,6 +29,7 @@ mod rooms;
 #[path = "../support/scratch_postgres.rs"]
 mod scratch_postgres;
 mod search;
+mod search_slices;
 mod send_limits;
 mod send_rates;
 mod server;
@@ -105,20 +106,24 @@ impl Heard {
 fn sqlite() -> Backend {
     let dir = tempfile::tempdir().unwrap();
     let heard = Arc::new(Heard::default());
-    let caches = Arc::new(Caches::default());
-    let listeners = Listeners {
-        invalidate: caches.clone(),
-        fanout: heard.clone(),
-    };
-    let store =
-        SqliteStore::open_observed(dir.path(), listeners, CommitMetrics::default()).unwrap();
     Backend {
         name: "sqlite",
-        store: Arc::new(CachedStore::new(store, caches)),
+        store: sqlite_at(dir.path(), heard.clone()),
         heard,
         _dir: Some(dir),
         schema: None,
     }
+}
+
+/// A SQLite store on the database in `dir`, as the server opens it.
+pub fn sqlite_at(dir: &std::path::Path, heard: Arc<Heard>) -> Arc<dyn Store> {
+    let caches = Arc::new(Caches::default());
+    let listeners = Listeners {
+        invalidate: caches.clone(),
+        fanout: heard,
+    };
+    let store = SqliteStore::open_observed(dir, listeners, CommitMetrics::default()).unwrap();
+    Arc::new(CachedStore::new(store, caches))
 }
 
 fn postgres(server: &str) -> Backend {

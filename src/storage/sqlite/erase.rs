@@ -183,12 +183,7 @@ impl Erasure {
         if self.indexed.is_empty() {
             return Ok(());
         }
-        c.prepare_cached(
-            "INSERT INTO message_search (message_search, rowid, body)
-             SELECT 'delete', t.value ->> 0, t.value ->> 1 FROM json_each(?1) AS t",
-        )?
-        .execute([to_json(&std::mem::take(&mut self.indexed))])?;
-        Ok(())
+        super::search_slices::forget_words(c, &std::mem::take(&mut self.indexed))
     }
 
     /// Adds what earlier parts held to this erasure, and lets it go.

@@ -139,6 +139,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0025_expiry_held_announcements.sql"),
         then: None,
     },
+    Migration {
+        version: 26,
+        sql: include_str!("../../../migrations/sqlite/0026_search_slices.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

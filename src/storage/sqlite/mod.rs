@@ -41,6 +41,7 @@ mod room_seqs;
 mod rooms;
 mod search;
 mod search_queue;
+pub mod search_slices;
 mod send_limits;
 mod send_rates;
 mod server;

@@ -3,14 +3,16 @@
 //! own transaction),
 //! and the search itself, joined to the reader's memberships.
 
+use std::fmt::Write as _;
+
 use rusqlite::types::ToSql;
 use rusqlite::Connection;
 
 use super::messages::message_row;
 use super::search_queue::is_indexed;
+use super::search_slices;
 use super::SqliteStore;
 use crate::domain::{Attachment, Message, MessageId, UserId};
-use crate::search::schema::{SQLITE_INDEX_MESSAGE, SQLITE_UNINDEX_MESSAGE};
 use crate::storage::Search;
 use crate::storage::{MessageSearch, SearchOrder, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -21,8 +23,7 @@ use async_trait::async_trait;
 /// one, if the message is indexed yet (else the batch indexes it).
 pub fn reindex_message(c: &Connection, id: MessageId, body: &str) -> StoreResult<()> {
     if is_indexed(c, id)? {
-        c.prepare_cached(SQLITE_INDEX_MESSAGE)?
-            .execute(rusqlite::params![id.0, body])?;
+        search_slices::index(c, &[(id.0, body.to_owned())])?;
     }
     Ok(())
 }
@@ -32,7 +33,7 @@ pub fn reindex_message(c: &Connection, id: MessageId, body: &str) -> StoreResult
 /// the very words it took, `messages.body` as it is.
 pub fn unindex_message(c: &Connection, id: MessageId) -> StoreResult<()> {
     if is_indexed(c, id)? {
-        c.prepare_cached(SQLITE_UNINDEX_MESSAGE)?.execute([id.0])?;
+        search_slices::unindex(c, id.0)?;
     }
     Ok(())
 }
@@ -79,23 +80,74 @@ impl Statement {
 
 /// Membership is a condition of the query itself: rows of rooms the reader
 /// is not in now (never joined, or left) are never read, counted or
-/// snippeted.
+/// snippeted. With words, the index's slices are read newest first until
+/// the page is full (by rank: each slice's best, merged).
 pub fn search_messages(
     c: &Connection,
     reader: UserId,
     search: &MessageSearch,
 ) -> StoreResult<Vec<Message>> {
+    let Some(text) = search.query.fts5_match() else {
+        let q = statement(reader, search, None, search.limit, search.offset);
+        return Ok(run(c, &q, false)?.into_iter().map(|f| f.1).collect());
+    };
+    let best = search.order == SearchOrder::Best;
+    let page = usize::try_from(search.limit).unwrap_or(usize::MAX);
+    let mut found: Vec<(f64, Message)> = Vec::new();
+    for slice in search_slices::slices_newest_first(c)? {
+        let below = search.below.filter(|_| !best);
+        if below.is_some_and(|b| search_slices::first_id(slice) >= b.0) {
+            continue;
+        }
+        let (limit, offset) = if best {
+            (search.offset.saturating_add(search.limit), 0)
+        } else {
+            let left = page - found.len();
+            (u32::try_from(left).unwrap_or(u32::MAX), 0)
+        };
+        let q = statement(reader, search, Some((&text, slice)), limit, offset);
+        found.extend(run(c, &q, best)?);
+        if !best && found.len() >= page {
+            break;
+        }
+    }
+    if best {
+        // Stable: equal ranks keep the slices' newest-first order.
+        found.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let skip = if best { search.offset as usize } else { 0 };
+    Ok(found
+        .into_iter()
+        .skip(skip)
+        .take(page)
+        .map(|f| f.1)
+        .collect())
+}
+
+/// The search's statement: over `slice`'s index with `text`'s words, or
+/// over the messages alone without words.
+fn statement(
+    reader: UserId,
+    search: &MessageSearch,
+    words: Option<(&String, i64)>,
+    limit: u32,
+    offset: u32,
+) -> Statement {
+    let best = search.order == SearchOrder::Best && words.is_some();
     let mut q = Statement {
         sql: String::from(COLUMNS),
         args: Vec::new(),
     };
-    let text = search.query.fts5_match();
-    if let Some(text) = &text {
+    if let Some((text, slice)) = words {
+        if best {
+            q.sql.push_str(", s.rank");
+        }
         let p = q.param(Box::new(text.clone()));
-        q.sql.push_str(
-            " FROM message_search s JOIN messages m ON m.id = s.rowid WHERE message_search MATCH ",
+        let t = search_slices::table(slice);
+        let _ = write!(
+            q.sql,
+            " FROM {t} s JOIN messages m ON m.id = s.rowid WHERE {t} MATCH {p}"
         );
-        q.sql.push_str(&p);
     } else {
         q.sql.push_str(" FROM messages m WHERE 1");
     }
@@ -134,11 +186,10 @@ pub fn search_messages(
     if search.has_file {
         q.and("m.files IS NOT NULL", "");
     }
-    let best = search.order == SearchOrder::Best && text.is_some();
     // With words, newest first is the index's own rowid order (rowid =
     // messages.id), so FTS5 walks its matches backwards and stops at the
     // page instead of sorting them all (search::schema::SQLITE_SEARCH).
-    let id = if text.is_some() { "s.rowid" } else { "m.id" };
+    let id = if words.is_some() { "s.rowid" } else { "m.id" };
     if !best {
         if let Some(below) = search.below {
             let p = q.param(Box::new(below.0));
@@ -151,17 +202,26 @@ pub fn search_messages(
     }
     q.sql.push_str(id);
     q.sql.push_str(" DESC LIMIT ");
-    let limit = q.param(Box::new(search.limit));
+    let limit = q.param(Box::new(limit));
     q.sql.push_str(&limit);
     if best {
-        let offset = q.param(Box::new(search.offset));
+        let offset = q.param(Box::new(offset));
         q.sql.push_str(" OFFSET ");
         q.sql.push_str(&offset);
     }
+    q
+}
+
+/// Runs a search statement: each message with its rank (0 when `ranked`
+/// is false: the statement has no rank column).
+fn run(c: &Connection, q: &Statement, ranked: bool) -> StoreResult<Vec<(f64, Message)>> {
     let mut stmt = c.prepare(&q.sql)?;
     let params: Vec<&dyn ToSql> = q.args.iter().map(AsRef::as_ref).collect();
     let rows = stmt
-        .query_map(params.as_slice(), message_row)?
+        .query_map(params.as_slice(), |r| {
+            let rank = if ranked { r.get(1)? } else { 0.0 };
+            Ok((rank, message_row(r)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>();
     rows.map_err(|e| StoreError::Other(anyhow::anyhow!("search: {e}")))
 }

@@ -19,9 +19,9 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
+use super::search_slices;
 use super::writer::Writer;
 use crate::domain::MessageId;
-use crate::search::schema::SQLITE_INDEX_MESSAGE;
 use crate::storage::StoreResult;
 
 /// How many waiting messages start a batch. Larger batches pay FTS5's
@@ -52,40 +52,40 @@ pub fn is_indexed(c: &Connection, id: MessageId) -> StoreResult<bool> {
 /// of them.
 pub fn index_pending(c: &Connection) -> StoreResult<bool> {
     let through = indexed_through(c)?;
-    let mut last = through;
-    let mut seen = 0;
-    {
-        let mut pending = c.prepare_cached(
+    // Read first: a new slice's table is made on the way, and no
+    // statement may be reading while the schema changes.
+    let rows = c
+        .prepare_cached(
             "SELECT id, body, deleted_at IS NULL FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
-        )?;
-        let mut insert = c.prepare_cached(SQLITE_INDEX_MESSAGE)?;
-        let mut rows = pending.query(rusqlite::params![through, MOST_PER_JOB])?;
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            if row.get::<_, bool>(2)? {
-                insert.execute(rusqlite::params![id, row.get::<_, String>(1)?])?;
-            }
-            last = id;
-            seen += 1;
-        }
-    }
+        )?
+        .query_map(rusqlite::params![through, MOST_PER_JOB], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let seen = rows.len();
+    let last = rows.last().map_or(through, |r| r.0);
+    let live: Vec<(i64, String)> = rows
+        .into_iter()
+        .filter(|r| r.2)
+        .map(|(id, body, _)| (id, body))
+        .collect();
+    search_slices::index(c, &live)?;
     if last > through {
         c.prepare_cached("UPDATE search_progress SET indexed_through = ?1")?
             .execute([last])?;
     }
-    Ok(seen < MOST_PER_JOB)
+    Ok(seen < usize::try_from(MOST_PER_JOB).unwrap_or(usize::MAX))
 }
 
 /// Before a room's messages go with it: their entries leave the index,
 /// and `indexed_through` comes back to the newest message that stays, as
 /// ids past it are given out again (`max(id) + 1`) and must be indexed.
 pub fn forget_room(c: &Connection, room: crate::domain::RoomId) -> StoreResult<()> {
-    c.prepare_cached(
-        "INSERT INTO message_search (message_search, rowid, body)
-         SELECT 'delete', id, body FROM messages WHERE room_id = ?1 AND deleted_at IS NULL
-             AND id <= (SELECT indexed_through FROM search_progress)",
-    )?
-    .execute([room.0])?;
+    search_slices::forget_room(c, room.0, indexed_through(c)?)?;
     c.prepare_cached(
         "UPDATE search_progress SET indexed_through = min(indexed_through,
              (SELECT coalesce(max(id), 0) FROM messages WHERE room_id != ?1))",

@@ -80,12 +80,12 @@ pub fn run(o: &SeedOpts) -> anyhow::Result<()> {
     let mut last_id = first_id - 1;
     for chunk in (0..o.messages).collect::<Vec<_>>().chunks(20_000) {
         let tx = c.unchecked_transaction()?;
+        let mut words = Vec::with_capacity(chunk.len());
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, created_at, json, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
-            let mut index = tx.prepare_cached(natter::search::schema::SQLITE_INDEX_MESSAGE)?;
             for &i in chunk {
                 let slot = i % rooms.len();
                 seqs[slot] += 1;
@@ -127,10 +127,11 @@ pub fn run(o: &SeedOpts) -> anyhow::Result<()> {
                     MessageJson::of(&message).as_str(),
                     o.due_at_ms
                 ])?;
-                index.execute(params![id, message.body])?;
+                words.push((id, message.body));
                 last_id = id;
             }
         }
+        natter::storage::sqlite::search_slices::index(&tx, &words)?;
         tx.commit()?;
     }
     for (room, seq) in rooms.iter().zip(&seqs) {
