@@ -173,8 +173,8 @@ impl Erasure {
     }
 
     /// The search index forgets the erased messages by the words it took
-    /// (their bodies as read before they were erased), in one statement at
-    /// the end of the write. FTS5 writes out what it holds whenever a later
+    /// (their bodies as read before they were erased), in one statement per
+    /// index slice at the end of the write. FTS5 writes out what it holds whenever a later
     /// statement of the transaction opens a savepoint, as each step's
     /// UPDATE does (for its triggers): forgetting step by step wrote a new
     /// index segment every 50 messages, and merging those held the writer
