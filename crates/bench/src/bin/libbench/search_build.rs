@@ -79,8 +79,10 @@ impl natter::storage::Publisher for NoPublish {
     fn publish(&self, _events: &[natter::domain::Event]) {}
 }
 
-/// Makes `natter.db` in `dir` with natter's migrations (which make
-/// `message_search`), then fills it.
+/// Makes `natter.db` in `dir` with natter's migrations and the kept
+/// candidate as one table, `message_search` (the store keeps it in slices
+/// of `search_slices::SLICE` messages instead, each its own such table),
+/// then fills it.
 pub fn build(
     dir: &Path,
     messages: usize,
@@ -96,6 +98,7 @@ pub fn build(
     c.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;",
     )?;
+    c.execute_batch(natter::search::schema::SQLITE_INDEX)?;
     c.execute_batch(PREFIX_INDEX)?;
     c.execute_batch(ROOM_COLUMN_INDEX)?;
     let users: i64 = 2000;
