@@ -88,24 +88,24 @@ pub fn search_messages(
     search: &MessageSearch,
 ) -> StoreResult<Vec<Message>> {
     let Some(text) = search.query.fts5_match() else {
-        let q = statement(reader, search, None, search.limit, search.offset);
+        let q = statement(reader, search, None, search.limit);
         return Ok(run(c, &q, false)?.into_iter().map(|f| f.1).collect());
     };
     let best = search.order == SearchOrder::Best;
     let page = usize::try_from(search.limit).unwrap_or(usize::MAX);
+    let below = search.below.filter(|_| !best);
     let mut found: Vec<(f64, Message)> = Vec::new();
     for slice in search_slices::slices_newest_first(c)? {
-        let below = search.below.filter(|_| !best);
         if below.is_some_and(|b| search_slices::first_id(slice) >= b.0) {
             continue;
         }
-        let (limit, offset) = if best {
-            (search.offset.saturating_add(search.limit), 0)
+        // By rank, each slice's best up to the page's end; merged below.
+        let limit = if best {
+            search.offset.saturating_add(search.limit)
         } else {
-            let left = page - found.len();
-            (u32::try_from(left).unwrap_or(u32::MAX), 0)
+            u32::try_from(page - found.len()).unwrap_or(u32::MAX)
         };
-        let q = statement(reader, search, Some((&text, slice)), limit, offset);
+        let q = statement(reader, search, Some((&text, slice)), limit);
         found.extend(run(c, &q, best)?);
         if !best && found.len() >= page {
             break;
@@ -125,13 +125,13 @@ pub fn search_messages(
 }
 
 /// The search's statement: over `slice`'s index with `text`'s words, or
-/// over the messages alone without words.
+/// over the messages alone without words; at most `limit` rows (a page by
+/// rank is cut from the slices' merged rows, so no offset here).
 fn statement(
     reader: UserId,
     search: &MessageSearch,
     words: Option<(&String, i64)>,
     limit: u32,
-    offset: u32,
 ) -> Statement {
     let best = search.order == SearchOrder::Best && words.is_some();
     let mut q = Statement {
@@ -204,11 +204,6 @@ fn statement(
     q.sql.push_str(" DESC LIMIT ");
     let limit = q.param(Box::new(limit));
     q.sql.push_str(&limit);
-    if best {
-        let offset = q.param(Box::new(offset));
-        q.sql.push_str(" OFFSET ");
-        q.sql.push_str(&offset);
-    }
     q
 }
 
