@@ -13,6 +13,7 @@ mod caretaking;
 mod commands;
 mod conversations;
 mod disappearing;
+mod doomed_slices;
 mod files;
 mod groups;
 mod integrations;

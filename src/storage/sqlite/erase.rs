@@ -5,7 +5,7 @@
 //! slice written in parts (`Erasure::hold`), at once: one
 //! `messages.expired` event per room, whatever the number of messages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use rusqlite::{params, Connection};
 
@@ -64,6 +64,12 @@ pub struct Erasure {
     /// Ids and bodies the search index took, forgotten at the end of the
     /// write (`forget_words`).
     indexed: Vec<(i64, String)>,
+    /// The index slices that forget words (`doomed_slices::kept`), read
+    /// at the first step.
+    kept: Option<HashSet<i64>>,
+    /// Messages erased in each doomed slice, counted off its mark at the
+    /// end of the write.
+    doomed: BTreeMap<i64, i64>,
 }
 
 impl Erasure {
@@ -73,6 +79,10 @@ impl Erasure {
     /// files, edits, a thread.
     pub fn erase(&mut self, c: &Connection, due: &[Due], now: Timestamp) -> StoreResult<()> {
         let indexed_through = super::search_queue::indexed_through(c)?;
+        if self.kept.is_none() {
+            self.kept = Some(super::doomed_slices::kept(c)?.into_iter().collect());
+        }
+        let kept = self.kept.as_ref().expect("read just now");
         let mut tombstones = Vec::with_capacity(due.len());
         for one in due {
             let mut message: Message =
@@ -95,8 +105,12 @@ impl Erasure {
             tombstone(&mut message);
             tombstones.push((id.0, expires_at.millis(), MessageJson::of(&message)));
             // Gone means gone from search too: no snippet of it is ever
-            // shown again. One not indexed yet is skipped by the indexer.
-            if id.0 <= indexed_through {
+            // shown again. One not indexed yet is skipped by the indexer;
+            // a doomed slice goes whole (`doomed_slices.rs`).
+            let slice = super::search_slices::slice_of(id.0);
+            if !kept.contains(&slice) {
+                *self.doomed.entry(slice).or_default() += 1;
+            } else if id.0 <= indexed_through {
                 self.indexed.push((id.0, one.body.clone()));
             }
             self.rooms.entry(room).or_default().push((seq, id));
@@ -179,7 +193,9 @@ impl Erasure {
     /// UPDATE does (for its triggers): forgetting step by step wrote a new
     /// index segment every 50 messages, and merging those held the writer
     /// (a single write of 116 ms; BENCHMARKS.md, issue 18).
+    /// Doomed slices count their erased messages off instead.
     fn forget_words(&mut self, c: &Connection) -> StoreResult<()> {
+        super::doomed_slices::count_down(c, &std::mem::take(&mut self.doomed))?;
         if self.indexed.is_empty() {
             return Ok(());
         }

@@ -4,8 +4,10 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::doomed_slices::{self, Doom};
 use super::erase::{erase, Due, Erasure, STEP};
 use super::messages::{log_event, next_seq};
 use super::writer_parts::Chain;
@@ -77,15 +79,21 @@ const BUDGET: Duration = Duration::from_millis(2);
 /// Expires at most `limit` messages due at `now`, soonest first, for at
 /// most `BUDGET`: each becomes a tombstone, its logged edits lose their
 /// text, and each room they were in logs one `messages.expired` with its
-/// next seq.
+/// next seq. `doom`: an index slice whose every live message is due, to
+/// drop whole (`doomed_slices.rs`).
 pub fn expire_due(
     c: &Connection,
     events: &mut Vec<Event>,
     now: Timestamp,
     limit: u32,
+    doom: Option<Doom>,
 ) -> StoreResult<Expired> {
     let started = Instant::now();
+    if let Some(doom) = doom {
+        doomed_slices::mark(c, doom)?;
+    }
     let mut erasure = Erasure::default();
+    let mut drained = false;
     let mut pick = c.prepare_cached(
         "SELECT json, body FROM messages
          WHERE expires_at IS NOT NULL AND deleted_at IS NULL AND expires_at <= ?1
@@ -104,6 +112,7 @@ pub fn expire_due(
         erasure.gone.looked_at += picked;
         erasure.erase(c, &due, now)?;
         if picked < step {
+            drained = true;
             break;
         }
         if erasure.gone.looked_at < limit && started.elapsed() >= BUDGET {
@@ -114,10 +123,14 @@ pub fn expire_due(
     // Cut short, more parts of this slice follow and the last one tells
     // the rooms; otherwise this is the last part.
     if erasure.gone.cut_short {
-        erasure.hold(c, events, now)
-    } else {
-        erasure.log(c, events, now)
+        return erasure.hold(c, events, now);
     }
+    let expired = erasure.log(c, events, now)?;
+    if drained {
+        // Nothing is due: whatever a doomed slice held is gone.
+        doomed_slices::drop_all(c)?;
+    }
+    Ok(expired)
 }
 
 /// Server-wide retention: expires at most `limit` messages posted before
@@ -218,11 +231,16 @@ impl Disappearing for SqliteStore {
     /// In parts of `BUDGET` each, one after the other with the writes
     /// that queue meanwhile in between (`writer_parts.rs`), until `limit`
     /// messages were looked at or none are left due.
+    /// A reader looks first whether the soonest due message's index
+    /// slice can go whole; the first part marks it so.
     async fn expire_due(&self, now: Timestamp, limit: u32) -> StoreResult<Expired> {
+        let checks = Arc::clone(&self.doom_checks);
+        let doom = self.readers.read(move |c| checks.check(c, now)).await?;
         let chain = Chain {
             work: move |c: &Connection, ev: &mut Vec<Event>, before: Option<&Expired>| {
                 let looked_at = before.map_or(0, |b| b.looked_at);
-                expire_due(c, ev, now, limit - looked_at)
+                let doom = doom.filter(|_| before.is_none());
+                expire_due(c, ev, now, limit - looked_at, doom)
             },
             fold: |before: Expired, part: Expired| Expired {
                 looked_at: before.looked_at + part.looked_at,

@@ -144,6 +144,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0026_search_slices.sql"),
         then: None,
     },
+    Migration {
+        version: 27,
+        sql: include_str!("../../../migrations/sqlite/0027_doomed_search_slices.sql"),
+        then: None,
+    },
 ];
 
 pub fn latest_version() -> i64 {

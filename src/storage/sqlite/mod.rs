@@ -19,6 +19,7 @@ mod commands;
 mod conversation;
 mod corrections;
 mod directory;
+mod doomed_slices;
 mod erase;
 mod expiry;
 mod files;
@@ -83,6 +84,8 @@ pub struct SqliteStore {
     search_queue: Arc<search_queue::SearchQueue>,
     /// Each user's send bucket (`send_rates.rs` says why in memory).
     send_rates: crate::domain::Buckets<crate::domain::UserId>,
+    /// Index slices the expiry found not doomable lately.
+    doom_checks: Arc<doomed_slices::Checks>,
     /// Held for the store's life: one natter per data directory (and per
     /// database directory).
     _locks: Vec<std::fs::File>,
@@ -189,6 +192,7 @@ impl SqliteStore {
             journal_mode: mode.to_ascii_lowercase(),
             search_queue: Arc::default(),
             send_rates: crate::domain::Buckets::default(),
+            doom_checks: Arc::default(),
             _locks: locks,
         })
     }

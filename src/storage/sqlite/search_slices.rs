@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::search::schema::{SQLITE_INDEX, SQLITE_INDEX_MESSAGE, SQLITE_UNINDEX_MESSAGE};
 use crate::storage::StoreResult;
@@ -24,8 +24,8 @@ use crate::storage::StoreResult;
 /// one), and a search of a million messages reads ten tables.
 pub const SLICE: i64 = 100_000;
 
-/// The table of the slice that holds message `id`.
-fn slice_of(id: i64) -> i64 {
+/// The slice that holds message `id`.
+pub fn slice_of(id: i64) -> i64 {
     id.div_euclid(SLICE)
 }
 
@@ -56,12 +56,18 @@ pub fn first_id(slice: i64) -> i64 {
 
 /// Makes the slice's table if it is not there yet. A deleted row leaves the
 /// table's segment once half of the segment is deleted (version 22 of the
-/// migrations says why).
+/// migrations says why). A doomed slice written to is made again when it
+/// is dropped (`doomed_slices.rs`).
 fn ensure(c: &Connection, slice: i64) -> StoreResult<()> {
-    let known = c
-        .prepare_cached("SELECT 1 FROM search_slices WHERE slice = ?1")?
-        .exists([slice])?;
-    if !known {
+    let doomed: Option<bool> = c
+        .prepare_cached("SELECT doomed_left IS NOT NULL FROM search_slices WHERE slice = ?1")?
+        .query_row([slice], |r| r.get(0))
+        .optional()?;
+    if doomed == Some(true) {
+        c.prepare_cached("UPDATE search_slices SET written_since_doomed = 1 WHERE slice = ?1")?
+            .execute([slice])?;
+    }
+    if doomed.is_none() {
         let t = table(slice);
         c.execute_batch(&format!(
             "{};
@@ -90,10 +96,16 @@ pub fn index(c: &Connection, messages: &[(i64, String)]) -> StoreResult<()> {
 }
 
 /// Takes an indexed message out by the words `messages.body` holds now
-/// (before it changes).
+/// (before it changes). A dropped slice held none of its live messages.
 pub fn unindex(c: &Connection, id: i64) -> StoreResult<()> {
-    c.prepare_cached(&for_slice(SQLITE_UNINDEX_MESSAGE, slice_of(id)))?
-        .execute([id])?;
+    let slice = slice_of(id);
+    let there = c
+        .prepare_cached("SELECT 1 FROM search_slices WHERE slice = ?1")?
+        .exists([slice])?;
+    if there {
+        c.prepare_cached(&for_slice(SQLITE_UNINDEX_MESSAGE, slice))?
+            .execute([id])?;
+    }
     Ok(())
 }
 
