@@ -54,6 +54,18 @@ fn indexed(dir: &Path, slice: i64, word: &str) -> Option<i64> {
     .ok()
 }
 
+/// Dropped slices' tables not emptied and dropped yet: the expiry's
+/// parts go on until there are none.
+fn tables_left_to_empty(dir: &Path) -> i64 {
+    let db = rusqlite::Connection::open(dir.join("natter.db")).unwrap();
+    db.query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE name GLOB 'gone_search_*'",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
 /// A store whose first message, "kiwi one" in general (timer on), has
 /// id `first`: the ids after it follow from there.
 async fn store_from(dir: &Path, first: i64) -> (Arc<dyn Store>, User) {
@@ -111,6 +123,7 @@ async fn a_slice_whose_every_message_expires_is_dropped_and_one_with_a_kept_mess
     s.expire_due(after_the_timer(), 100).await.unwrap();
     assert!(found(&*s, &alice, "kiwi").await.is_empty());
     assert_eq!(indexed(dir.path(), 0, "kiwi"), None, "slice 0 is dropped");
+    assert_eq!(tables_left_to_empty(dir.path()), 0);
     assert_eq!(found(&*s, &alice, "apple").await, ["apple pie"]);
     // New messages and searches carry on.
     say(&*s, attic, &alice, "kiwi four").await;
@@ -149,4 +162,5 @@ async fn a_message_indexed_in_a_doomed_slice_is_indexed_again_when_the_slice_is_
     assert_eq!(found(&*s, &alice, "plum").await, ["plum"]);
     assert_eq!(indexed(dir.path(), 0, "kiwi"), Some(0));
     assert_eq!(indexed(dir.path(), 0, "plum"), Some(1));
+    assert_eq!(tables_left_to_empty(dir.path()), 0);
 }

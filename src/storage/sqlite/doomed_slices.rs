@@ -3,7 +3,8 @@
 //! When every live message of a slice is due, the expiry marks the slice
 //! doomed (`mark`), erases its messages without forgetting their words,
 //! and drops the slice's table once they are all erased (`count_down`), or
-//! once nothing is due at all (`drop_all`). Until then their words stay in
+//! once nothing is due at all (`drop_all`); the dropped table is emptied
+//! in small steps (`purge`). Until then their words stay in
 //! the table, as a forgotten message's do until FTS5 merges it away; no
 //! search ever shows them, as searches read only rows whose message is not
 //! gone. Anything indexed in a doomed slice after it was marked makes the
@@ -160,16 +161,17 @@ pub fn drop_all(c: &Connection) -> StoreResult<()> {
     Ok(())
 }
 
-/// Drops a doomed slice's table (with `secure_delete`, its pages are
-/// zeroed), and indexes again whatever live message was indexed in it
-/// after it was marked.
+/// Drops a doomed slice: its table leaves the search (renamed, for
+/// `purge` to empty bit by bit), and whatever live message was indexed in
+/// it after it was marked is indexed again, in a new table.
 fn drop_slice(c: &Connection, slice: i64) -> StoreResult<()> {
     let written: bool = c
         .prepare_cached(
             "DELETE FROM search_slices WHERE slice = ?1 RETURNING written_since_doomed",
         )?
         .query_row([slice], |r| r.get(0))?;
-    c.execute_batch(&format!("DROP TABLE {};", table(slice)))?;
+    let gone = format!("{GONE}{slice}_{}", Timestamp::now().millis());
+    c.execute_batch(&format!("ALTER TABLE {} RENAME TO {gone};", table(slice)))?;
     if written {
         let through = super::search_queue::indexed_through(c)?;
         let live = c
@@ -185,4 +187,59 @@ fn drop_slice(c: &Connection, slice: i64) -> StoreResult<()> {
         super::search_slices::index(c, &live)?;
     }
     Ok(())
+}
+
+/// What a dropped slice's table is renamed to, before its slice and a time.
+const GONE: &str = "gone_search_";
+
+/// Empties dropped slices' tables a few rows a statement until `deadline`
+/// (one statement at least), then drops each emptied table; returns
+/// whether any is left. Dropping a full slice's table at once zeroes its
+/// ten megabytes (`secure_delete`) in one write: 20 ms on the writer, and
+/// a flush as long, which every send queued behind it waited for.
+pub fn purge(c: &Connection, deadline: Instant) -> StoreResult<bool> {
+    let tables = c
+        .prepare_cached(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'gone_search_*'
+             AND sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    for (n, gone) in tables.iter().enumerate() {
+        loop {
+            // The index's pages first (the words), then its term index and
+            // row sizes; rows 1 and 10 (FTS5's averages and structure)
+            // stay for the table to be dropped.
+            let emptied = c.execute(
+                &format!(
+                    "DELETE FROM {gone}_data WHERE id IN
+                         (SELECT id FROM {gone}_data WHERE id > 10 LIMIT 32)"
+                ),
+                [],
+            )? + c.execute(
+                &format!(
+                    "DELETE FROM {gone}_idx WHERE (segid, term) IN
+                         (SELECT segid, term FROM {gone}_idx LIMIT 2000)"
+                ),
+                [],
+            )? + c.execute(
+                &format!(
+                    "DELETE FROM {gone}_docsize WHERE id IN
+                         (SELECT id FROM {gone}_docsize LIMIT 4000)"
+                ),
+                [],
+            )?;
+            if emptied == 0 {
+                c.execute_batch(&format!("DROP TABLE {gone};"))?;
+                break;
+            }
+            if Instant::now() >= deadline {
+                return Ok(true);
+            }
+        }
+        if Instant::now() >= deadline {
+            return Ok(n + 1 < tables.len());
+        }
+    }
+    Ok(false)
 }

@@ -123,12 +123,19 @@ pub fn expire_due(
     // Cut short, more parts of this slice follow and the last one tells
     // the rooms; otherwise this is the last part.
     if erasure.gone.cut_short {
-        return erasure.hold(c, events, now);
+        let held = erasure.hold(c, events, now)?;
+        doomed_slices::purge(c, started + BUDGET)?;
+        return Ok(held);
     }
-    let expired = erasure.log(c, events, now)?;
+    let mut expired = erasure.log(c, events, now)?;
     if drained {
         // Nothing is due: whatever a doomed slice held is gone.
         doomed_slices::drop_all(c)?;
+    }
+    // A dropped slice still being emptied: more parts follow, as if
+    // more were due.
+    if doomed_slices::purge(c, started + BUDGET)? && drained {
+        expired.cut_short = true;
     }
     Ok(expired)
 }
