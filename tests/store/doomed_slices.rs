@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use natter::domain::{RoomId, RoomKind, Seq, Timestamp, User};
 use natter::search::SearchQuery;
-use natter::storage::sqlite::search_slices::{table, SLICE};
+use natter::storage::sqlite::search_slices::SLICE;
 use natter::storage::{MessageSearch, NewRoom, SearchOrder, Store};
 
+use crate::search_slices::indexed;
 use crate::{message, now, sqlite_at, user, Heard, GENERAL};
 
 async fn say(s: &dyn Store, room: RoomId, who: &User, text: &str) -> i64 {
@@ -40,18 +41,6 @@ async fn room(s: &dyn Store, by: &User, name: &str) -> RoomId {
         members: vec![],
     };
     s.create_room(new, now()).await.unwrap().id
-}
-
-/// Rows of a slice's index table holding `word` (`None`: no such table).
-fn indexed(dir: &Path, slice: i64, word: &str) -> Option<i64> {
-    let db = rusqlite::Connection::open(dir.join("natter.db")).unwrap();
-    let t = table(slice);
-    db.query_row(
-        &format!("SELECT count(*) FROM {t} WHERE {t} MATCH ?1"),
-        [word],
-        |r| r.get(0),
-    )
-    .ok()
 }
 
 /// Dropped slices' tables not emptied and dropped yet: the expiry's
