@@ -62,9 +62,7 @@ impl Checks {
         let kept = c
             .prepare_cached("SELECT 1 FROM search_slices WHERE slice = ?1 AND doomed_left IS NULL")?
             .exists([slice])?;
-        let newest: i64 = c
-            .prepare_cached("SELECT coalesce(max(id), 0) FROM messages")?
-            .query_row([], |r| r.get(0))?;
+        let newest = newest_id(c)?;
         // New messages go into the newest slice: it is never doomed.
         if !kept || slice_of(newest) <= slice || self.refused_lately(slice) {
             return Ok(None);
@@ -107,10 +105,7 @@ impl Checks {
 /// In the writer: marks the slice doomed, unless ids were freed below the
 /// newest one the reader saw (a room's deletion) since.
 pub fn mark(c: &Connection, doom: Doom) -> StoreResult<()> {
-    let newest: i64 = c
-        .prepare_cached("SELECT coalesce(max(id), 0) FROM messages")?
-        .query_row([], |r| r.get(0))?;
-    if newest >= doom.newest {
+    if newest_id(c)? >= doom.newest {
         c.prepare_cached(
             "UPDATE search_slices SET doomed_left = ?2, written_since_doomed = 0
              WHERE slice = ?1 AND doomed_left IS NULL",
@@ -118,6 +113,14 @@ pub fn mark(c: &Connection, doom: Doom) -> StoreResult<()> {
         .execute(rusqlite::params![doom.slice, doom.live])?;
     }
     Ok(())
+}
+
+/// The newest message's id (0 with none): new ones are given the next.
+fn newest_id(c: &Connection) -> StoreResult<i64> {
+    Ok(
+        c.prepare_cached("SELECT coalesce(max(id), 0) FROM messages")?
+            .query_row([], |r| r.get(0))?,
+    )
 }
 
 /// The slices whose erased messages' words are forgotten one by one: the
@@ -205,41 +208,41 @@ pub fn purge(c: &Connection, deadline: Instant) -> StoreResult<bool> {
         )?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
-    for (n, gone) in tables.iter().enumerate() {
-        loop {
-            // The index's pages first (the words), then its term index and
-            // row sizes; rows 1 and 10 (FTS5's averages and structure)
-            // stay for the table to be dropped.
-            let emptied = c.execute(
-                &format!(
-                    "DELETE FROM {gone}_data WHERE id IN
-                         (SELECT id FROM {gone}_data WHERE id > 10 LIMIT 32)"
-                ),
-                [],
-            )? + c.execute(
-                &format!(
-                    "DELETE FROM {gone}_idx WHERE (segid, term) IN
-                         (SELECT segid, term FROM {gone}_idx LIMIT 2000)"
-                ),
-                [],
-            )? + c.execute(
-                &format!(
-                    "DELETE FROM {gone}_docsize WHERE id IN
-                         (SELECT id FROM {gone}_docsize LIMIT 4000)"
-                ),
-                [],
-            )?;
-            if emptied == 0 {
-                c.execute_batch(&format!("DROP TABLE {gone};"))?;
-                break;
-            }
+    for gone in &tables {
+        if Instant::now() >= deadline && gone != &tables[0] {
+            return Ok(true);
+        }
+        while empty_a_step(c, gone)? > 0 {
             if Instant::now() >= deadline {
                 return Ok(true);
             }
         }
-        if Instant::now() >= deadline {
-            return Ok(n + 1 < tables.len());
-        }
+        c.execute_batch(&format!("DROP TABLE {gone};"))?;
     }
     Ok(false)
+}
+
+/// Deletes a step of a dropped slice's rows; returns how many. The index's
+/// pages first (the words), then its term index and row sizes; rows 1 and
+/// 10 (FTS5's averages and structure) stay for the table to be dropped.
+fn empty_a_step(c: &Connection, gone: &str) -> StoreResult<usize> {
+    Ok(c.execute(
+        &format!(
+            "DELETE FROM {gone}_data WHERE id IN
+                 (SELECT id FROM {gone}_data WHERE id > 10 LIMIT 32)"
+        ),
+        [],
+    )? + c.execute(
+        &format!(
+            "DELETE FROM {gone}_idx WHERE (segid, term) IN
+                 (SELECT segid, term FROM {gone}_idx LIMIT 2000)"
+        ),
+        [],
+    )? + c.execute(
+        &format!(
+            "DELETE FROM {gone}_docsize WHERE id IN
+                 (SELECT id FROM {gone}_docsize LIMIT 4000)"
+        ),
+        [],
+    )?)
 }
