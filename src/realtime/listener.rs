@@ -3,7 +3,7 @@
 //! their cursors, and the rule for when a frame may go straight into its
 //! socket instead of through the queue.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use tokio::sync::Notify;
 
 use super::cursor::{Live, RoomCursor};
+use super::live_rooms::LiveRooms;
 use super::socket::SocketOut;
 use crate::domain::{RoomId, Seq, UserId};
 
@@ -90,7 +91,7 @@ pub(super) struct Inbox {
     /// Rooms whose replay has been written, with the last seq sent: their
     /// live frames go straight to the socket while `queue` is empty and
     /// not `draining`; otherwise they queue behind what is already there.
-    live: HashMap<RoomId, RoomCursor>,
+    live: LiveRooms,
     /// The connection took the queue and has not finished writing it.
     draining: bool,
 }
@@ -114,7 +115,7 @@ impl Inbox {
     fn direct(&mut self, out: &Outbound) -> Direct {
         match out {
             Outbound::Event { room, seq, frame } => {
-                let Some(cursor) = self.live.get_mut(room) else {
+                let Some(cursor) = self.live.get_mut(*room) else {
                     return Direct::Queue;
                 };
                 match cursor.live(*seq) {
@@ -126,7 +127,7 @@ impl Inbox {
                     Live::Gap { .. } => Direct::Queue,
                 }
             }
-            Outbound::Room { room, frame } if self.live.contains_key(room) => {
+            Outbound::Room { room, frame } if self.live.contains(*room) => {
                 Direct::Write(frame.clone())
             }
             Outbound::User(frame) => Direct::Write(frame.clone()),
@@ -158,7 +159,7 @@ impl Listener {
                 kick: None,
                 beat: false,
                 closed: false,
-                live: HashMap::new(),
+                live: LiveRooms::default(),
                 draining: false,
             }),
             socket,
@@ -200,23 +201,12 @@ impl Listener {
 
     /// Where the connection stands in `room`, if it is live there.
     pub fn cursor(&self, room: RoomId) -> Option<RoomCursor> {
-        self.inbox
-            .lock()
-            .expect("listener lock")
-            .live
-            .get(&room)
-            .copied()
+        self.inbox.lock().expect("listener lock").live.get(room)
     }
 
     /// Records that the connection has sent `room` up to `seq`.
     pub fn sent(&self, room: RoomId, seq: Seq) {
-        if let Some(c) = self
-            .inbox
-            .lock()
-            .expect("listener lock")
-            .live
-            .get_mut(&room)
-        {
+        if let Some(c) = self.inbox.lock().expect("listener lock").live.get_mut(room) {
             c.sent(seq);
         }
     }
@@ -233,12 +223,7 @@ impl Listener {
 
     /// Stops sending the room; returns whether it was live.
     pub fn leave_room(&self, room: RoomId) -> bool {
-        self.inbox
-            .lock()
-            .expect("listener lock")
-            .live
-            .remove(&room)
-            .is_some()
+        self.inbox.lock().expect("listener lock").live.remove(room)
     }
 
     pub fn is_live(&self, room: RoomId) -> bool {
@@ -246,18 +231,12 @@ impl Listener {
             .lock()
             .expect("listener lock")
             .live
-            .contains_key(&room)
+            .contains(room)
     }
 
     /// The rooms the connection is live in.
     pub fn live_rooms(&self) -> Vec<RoomId> {
-        self.inbox
-            .lock()
-            .expect("listener lock")
-            .live
-            .keys()
-            .copied()
-            .collect()
+        self.inbox.lock().expect("listener lock").live.rooms()
     }
 
     /// Marks a heartbeat as due and wakes the connection.
@@ -348,7 +327,7 @@ impl Listener {
         if let Some(socket) = &self.socket {
             let mut inbox = self.inbox.lock().expect("listener lock");
             if inbox.writes_through() {
-                if let Some(cursor) = inbox.live.get_mut(&room) {
+                if let Some(cursor) = inbox.live.get_mut(room) {
                     if cursor.live(*first) == Live::Next {
                         cursor.sent(*last);
                         return self.write(inbox, socket, joined.clone());

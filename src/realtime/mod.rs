@@ -9,6 +9,7 @@ mod fan_out;
 pub mod frame;
 pub mod hub;
 pub mod listener;
+mod live_rooms;
 pub mod socket;
 mod stream_io;
 pub mod wire;
