@@ -31,10 +31,12 @@ impl Hub {
             Arc::clone(&self.cut_off_total),
         ));
         let mut state = self.state.write().expect("hub lock");
+        // Most users have one connection here: room for one, not the four
+        // a first `push` makes.
         state
             .users
             .entry(user.id)
-            .or_default()
+            .or_insert_with(|| Vec::with_capacity(1))
             .push(Arc::clone(&listener));
         drop(state);
         // Checked after registering, so `shut_down` either sees this
