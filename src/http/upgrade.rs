@@ -96,7 +96,12 @@ impl Handshake {
                 return;
             };
             if let Some((taken, early)) = TakenOver::from_upgrade(upgraded) {
-                serve(taken, early).await;
+                // A task of its own rather than awaited here: an async
+                // block keeps what it captured (`serve` and its arguments)
+                // for as long as it runs, so awaiting would carry them in
+                // every idle connection's task beside the copies `serve`
+                // moved into its own future.
+                tokio::spawn(serve(taken, early));
             } else {
                 tracing::error!("an upgraded connection was not a TCP socket");
             }
