@@ -120,7 +120,7 @@ impl App {
         let state = AppState::new(Shared {
             chat,
             hub: Arc::clone(&hub),
-            stream: config.stream.clone(),
+            stream: Arc::new(config.stream.clone()),
             secure_cookies: config.secure_cookies(),
             origins: OriginPolicy::new(config.public_url.as_deref(), &config.trusted_origins())?,
             assets: AssetStore::new(config.assets_dir.clone()),

@@ -73,7 +73,8 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     pub chat: Arc<Chat>,
     pub hub: Arc<Hub>,
-    pub stream: StreamSettings,
+    /// Shared by every stream connection (one pointer in each, not a copy).
+    pub stream: Arc<StreamSettings>,
     pub secure_cookies: bool,
     pub origins: OriginPolicy,
     pub assets: AssetStore,

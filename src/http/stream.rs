@@ -55,7 +55,7 @@ pub async fn stream(
             format!("Open this address as a WebSocket: {why}."),
         )
     })?;
-    let settings = state.stream.clone();
+    let settings = std::sync::Arc::clone(&state.stream);
     let (chat, hub, session) = (state.chat.clone(), state.hub.clone(), me.token.hash());
     let who = (me.user, session, me.grant);
     Ok(upgrade

@@ -93,7 +93,7 @@ impl Connection {
                                 .await
                             }
                         };
-                        (client_id, result)
+                        super::send_frame(&client_id, &result)
                     }));
                 Flow::Continue
             }

@@ -15,9 +15,8 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
-use tokio_tungstenite::WebSocketStream;
-use tungstenite::protocol::{Role, WebSocketConfig};
-use tungstenite::Message as WsMessage;
+use tungstenite::protocol::WebSocketConfig;
+use tungstenite::{Message as WsMessage, Utf8Bytes};
 
 use self::silence::Silence;
 use super::budget::CommandBudget;
@@ -26,7 +25,7 @@ use super::frame;
 use super::hub::Hub;
 use super::listener::{Kick, Listener, Wake};
 use super::socket::SocketOut;
-use super::stream_io::StreamIo;
+use super::stream_io::{Reader, StreamIo};
 use super::wire::{self, ErrorDetail, Frame};
 use crate::chat::Chat;
 use crate::domain::{Grant, Need, Place, Posted, RoomId, Scope, User};
@@ -85,11 +84,6 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// --clients 32`: 14.5k-18.8k/s either way).
 const READ_BUFFER: usize = 256;
 
-/// The reading side: tungstenite parses the client's frames (and answers
-/// its pings through the shared socket); the server's own frames are
-/// written as bytes framed once (`frame::text_frame`).
-type Reader = WebSocketStream<StreamIo>;
-
 enum Flow {
     Continue,
     /// The server ends the connection with this code and reason.
@@ -104,13 +98,14 @@ struct Connection {
     chat: Arc<Chat>,
     hub: Arc<Hub>,
     user: User,
-    settings: StreamSettings,
+    /// The server's, shared: an idle connection's future is what it costs.
+    settings: Arc<StreamSettings>,
     /// Holds the subscribed rooms' cursors (shared with the hub).
     listener: Arc<Listener>,
     socket: Arc<SocketOut>,
     /// An API token's scopes and rooms (`None`: a session, which may
-    /// do all its user may).
-    grant: Option<Grant>,
+    /// do all its user may). Boxed: most connections are sessions.
+    grant: Option<Box<Grant>>,
 }
 
 impl Connection {
@@ -151,7 +146,7 @@ pub fn serve(
     chat: Arc<Chat>,
     hub: Arc<Hub>,
     (user, session, grant): (User, [u8; 32], Option<Grant>),
-    settings: StreamSettings,
+    settings: Arc<StreamSettings>,
 ) -> impl std::future::Future<Output = ()> + Send {
     let socket = Arc::new(SocketOut::new(
         Arc::clone(taken.tcp()),
@@ -164,7 +159,7 @@ pub fn serve(
         settings.queue_bound,
         Some(Arc::clone(&socket)),
     );
-    let config = reader_config(settings.max_message_bytes);
+    let mut reader = Reader::new(io, reader_config(settings.max_message_bytes));
     let mut conn = Connection {
         chat,
         hub,
@@ -172,13 +167,12 @@ pub fn serve(
         settings,
         listener,
         socket,
-        grant,
+        grant: grant.map(Box::new),
     };
     async move {
         // Holds the IP's connection slot for as long as the socket is open
         // (and, on shutdown, keeps the server up until the goodbye is out).
         let taken = taken;
-        let mut reader = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
         let end = conn.run(&mut reader).await;
         conn.hub
             .disconnect(&conn.listener, conn.listener.live_rooms());
@@ -208,9 +202,9 @@ pub fn serve(
     }
 }
 
-/// The next finished send, or never while there are none (made on the
-/// first send: an idle connection keeps no `FuturesUnordered`).
-async fn next_send(sends: &mut Option<FuturesUnordered<PendingSend>>) -> SendDone {
+/// The frame of the next finished send, or never while there are none
+/// (made on the first send: an idle connection keeps no `FuturesUnordered`).
+async fn next_send(sends: &mut Option<FuturesUnordered<PendingSend>>) -> Bytes {
     match sends {
         Some(s) if !s.is_empty() => s.next().await.expect("not empty"),
         _ => std::future::pending().await,
@@ -253,40 +247,18 @@ impl Connection {
                 },
                 // The hub left frames the kernel did not take at once.
                 () = socket.unflushed() => self.flow_of(self.flushed().await),
-                (client_id, result) = next_send(&mut sends) => {
-                    let result: Result<Posted, Error> = result;
-                    let frame = match &result {
-                        Ok(posted) => wire::encode(&Frame::Ack { client_id: &client_id, message: &posted.message }),
-                        Err(e) => wire::encode(&Frame::Error { client_id: Some(&client_id), room_id: None, error: ErrorDetail::from(e) }),
-                    };
-                    self.flow_of(self.write(vec![frame]).await)
-                }
-                incoming = reader.next(), if pending < self.settings.max_pending_sends => {
+                frame = next_send(&mut sends) => self.flow_of(self.write(vec![frame]).await),
+                incoming = next_incoming(reader), if pending < self.settings.max_pending_sends => {
                     last_heard = Instant::now();
                     silence = silence.on_heard(|| self.hub.mark_fresh(&self.listener));
                     match incoming {
-                        None => Flow::Gone,
-                        Some(Ok(WsMessage::Close(frame))) => {
-                            Flow::ClientClosed(frame.map(|f| u16::from(f.code)))
-                        }
-                        Some(Err(e)) => match close::for_read_error(&e) {
-                            Some((close::INTERNAL, why)) => {
-                                tracing::warn!(error = %e, "reading a stream failed");
-                                Flow::Close(close::INTERNAL, why)
-                            }
-                            Some((code, why)) => Flow::Close(code, why),
-                            None => Flow::Gone,
-                        },
-                        Some(Ok(WsMessage::Text(_))) if !budget.take() => {
+                        Incoming::Text(_) if !budget.take() => {
                             Flow::Close(close::POLICY, "too many commands: slow down")
                         }
-                        Some(Ok(WsMessage::Text(text))) => {
+                        Incoming::Text(text) => {
                             Box::pin(self.command(text.as_str(), &mut sends)).await
                         }
-                        Some(Ok(WsMessage::Binary(_))) => {
-                            Flow::Close(close::UNSUPPORTED_DATA, "send JSON text frames")
-                        }
-                        Some(Ok(_)) => Flow::Continue, // ping and pong: the peer is alive
+                        Incoming::Other(flow) => flow,
                     }
                 }
             };
@@ -345,8 +317,55 @@ async fn flush_all(socket: &SocketOut, listener: &Listener) -> bool {
     }
 }
 
-type SendDone = (String, Result<Posted, Error>);
-type PendingSend = std::pin::Pin<Box<dyn std::future::Future<Output = SendDone> + Send>>;
+/// A send waiting for its commit; it ends with its `ack` or `error` frame.
+/// (The frame, not the posted message: what the select's branches yield
+/// stays in the connection's future while a branch runs, and a message
+/// with its result is ~250 bytes.)
+type PendingSend = std::pin::Pin<Box<dyn std::future::Future<Output = Bytes> + Send>>;
+
+/// The `ack` of a committed send, or the `error` of a refused one.
+fn send_frame(client_id: &str, result: &Result<Posted, Error>) -> Bytes {
+    match result {
+        Ok(posted) => wire::encode(&Frame::Ack {
+            client_id,
+            message: &posted.message,
+        }),
+        Err(e) => wire::encode(&Frame::Error {
+            client_id: Some(client_id),
+            room_id: None,
+            error: ErrorDetail::from(e),
+        }),
+    }
+}
+
+/// A client's message as the loop acts on it: a command's text, or what
+/// anything else means for the connection. Small for the same reason as
+/// `PendingSend`'s frame (tungstenite's message or error is ~100 bytes).
+enum Incoming {
+    Text(Utf8Bytes),
+    Other(Flow),
+}
+
+async fn next_incoming(reader: &mut Reader) -> Incoming {
+    let flow = match reader.next().await {
+        Some(Ok(WsMessage::Text(text))) => return Incoming::Text(text),
+        None => Flow::Gone,
+        Some(Ok(WsMessage::Close(frame))) => Flow::ClientClosed(frame.map(|f| u16::from(f.code))),
+        Some(Err(e)) => match close::for_read_error(&e) {
+            Some((close::INTERNAL, why)) => {
+                tracing::warn!(error = %e, "reading a stream failed");
+                Flow::Close(close::INTERNAL, why)
+            }
+            Some((code, why)) => Flow::Close(code, why),
+            None => Flow::Gone,
+        },
+        Some(Ok(WsMessage::Binary(_))) => {
+            Flow::Close(close::UNSUPPORTED_DATA, "send JSON text frames")
+        }
+        Some(Ok(_)) => Flow::Continue, // ping and pong: the peer is alive
+    };
+    Incoming::Other(flow)
+}
 
 /// The close a kick from the hub ends the connection with.
 fn closing(kick: Kick) -> Flow {
