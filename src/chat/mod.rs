@@ -29,6 +29,7 @@ mod room_care;
 mod room_history;
 mod rooms;
 mod search;
+mod seen_writes;
 mod server_name;
 mod sessions;
 mod status;

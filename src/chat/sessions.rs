@@ -4,7 +4,8 @@
 //!
 //! "Last seen" is written at most once per `touch_every` per session (a
 //! few minutes; less with short idle times), so an active user costs one
-//! small write every few minutes, not one per request.
+//! small write every few minutes, not one per request; and those writes
+//! are gathered into batches off the request path (`seen_writes`).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use super::credentials::SessionToken;
+use super::seen_writes::SeenWrites;
 use super::Chat;
 use crate::domain::{Device, Timestamp, User, UserId};
 use crate::error::{Error, Result};
@@ -34,6 +36,8 @@ pub struct SessionClock {
     /// Per session: when its use was last written, and a fingerprint of
     /// the user agent and address it was written with.
     last_written: Mutex<HashMap<[u8; 32], (i64, u64)>>,
+    /// The uses to write.
+    writes: Arc<SeenWrites>,
 }
 
 impl Default for SessionClock {
@@ -41,6 +45,7 @@ impl Default for SessionClock {
         Self {
             idle: Mutex::new(Duration::from_hours(30 * 24)),
             last_written: Mutex::default(),
+            writes: Arc::default(),
         }
     }
 }
@@ -87,8 +92,10 @@ fn device_id(hash: &[u8; 32]) -> String {
 
 impl Chat {
     /// Notes that a session was used (from the request's user agent and
-    /// address). Failing to write it never fails the request.
-    pub async fn session_seen(&self, token: &SessionToken, user_agent: &str, ip: &str) {
+    /// address), to be written shortly with other sessions' uses: the
+    /// request does not wait for it, and failing to write it never fails
+    /// the request.
+    pub fn session_seen(&self, token: &SessionToken, user_agent: &str, ip: &str) {
         let now = Timestamp::now();
         let hash = token.hash();
         let looks = {
@@ -104,14 +111,14 @@ impl Chat {
             user_agent: user_agent.chars().take(MAX_AGENT_CHARS).collect(),
             ip: ip.to_owned(),
         };
-        if let Err(e) = self.store.session_seen(hash, seen).await {
-            tracing::warn!(error = %e, "cannot record when a session was last seen");
-        }
+        self.sessions.writes.note(&self.store, hash, seen);
     }
 
     /// The user's signed-in devices, most recently used first.
     pub async fn devices(&self, user: &User, current: &SessionToken) -> Result<Vec<Device>> {
         let current = current.hash();
+        // The uses this node noted are part of the answer.
+        self.sessions.writes.write(&*self.store).await;
         let sessions = self.store.sessions_of(user.id).await?;
         Ok(sessions
             .into_iter()
@@ -175,6 +182,8 @@ impl Chat {
     async fn prune_idle_sessions(&self, idle: Duration) -> Result<u64> {
         let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
         let since = Timestamp(Timestamp::now().millis().saturating_sub(idle_ms));
+        // A session used just now must not be judged by an older "last seen".
+        self.sessions.writes.write(&*self.store).await;
         let mut total = 0u64;
         loop {
             let n = self.store.prune_idle_sessions(since, PRUNE_BATCH).await?;

@@ -90,7 +90,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         match state.chat.authenticate(&token).await? {
             Some(user) => {
                 tracing::Span::current().record("user_id", user.id.0); // the access log's
-                super::sessions::seen(state, parts, &token).await;
+                super::sessions::seen(state, parts, &token);
                 Ok(CurrentUser {
                     user,
                     token,

@@ -17,7 +17,7 @@ use crate::error::Result;
 
 /// Notes that the session was used, with the request's user agent and
 /// address (see chat::sessions for how seldom that writes).
-pub(super) async fn seen(state: &AppState, parts: &Parts, token: &SessionToken) {
+pub(super) fn seen(state: &AppState, parts: &Parts, token: &SessionToken) {
     let agent = parts
         .headers
         .get(header::USER_AGENT)
@@ -27,7 +27,7 @@ pub(super) async fn seen(state: &AppState, parts: &Parts, token: &SessionToken) 
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map_or_else(String::new, |c| c.0.ip().to_string());
-    state.chat.session_seen(token, agent, &ip).await;
+    state.chat.session_seen(token, agent, &ip);
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -29,8 +29,11 @@ pub trait ServerFinish: Send + Sync {
         entry: AuditEntry,
     ) -> StoreResult<AuditedOutcome>;
 
-    /// Records that the session was used now, from where and with what.
-    async fn session_seen(&self, token_hash: [u8; 32], seen: SessionSeen) -> StoreResult<()>;
+    /// Records that each session was used, when, from where and with what
+    /// (an empty agent or address keeps the one known), in one write: a
+    /// node gathers its sessions' uses and writes them together. Unknown
+    /// sessions are skipped; for a session named twice the later use wins.
+    async fn sessions_seen(&self, seen: Vec<([u8; 32], SessionSeen)>) -> StoreResult<()>;
     /// The user's sessions, most recently used first (at most 100).
     async fn sessions_of(&self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
     /// Ends one session of the user (their connections on it close);
@@ -59,7 +62,7 @@ pub trait ServerFinish: Send + Sync {
     async fn members_can_invite(&self) -> StoreResult<bool>;
 }
 
-/// A session's use, as `session_seen` stores it.
+/// A session's use, as `sessions_seen` stores it.
 #[derive(Debug, Clone)]
 pub struct SessionSeen {
     pub at: Timestamp,

@@ -1,7 +1,7 @@
 //! Access taken away on one node takes effect on the others at once: their
 //! caches forget, and their live connections are cut.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -71,4 +71,39 @@ async fn someone_removed_from_a_private_room_on_one_node_stops_hearing_it_on_ano
         .unwrap();
     bobs.frames_for(Duration::from_secs(2)).await;
     assert_eq!(bobs.bodies.len(), before, "nothing after the removal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_device_used_on_one_node_shows_its_browser_in_the_devices_list_on_another() {
+    let Some((postgres, nats)) = servers() else {
+        return;
+    };
+    let cluster = Cluster::start(&postgres, &nats, 2);
+    let ann = Person::sign_up(&cluster.base(0), "ann").await;
+    let used = reqwest::Client::new()
+        .get(format!("{}/api/v1/me", cluster.base(0)))
+        .bearer_auth(&ann.token)
+        .header("user-agent", "Laptop Firefox")
+        .send()
+        .await
+        .unwrap();
+    assert!(used.status().is_success(), "{used:?}");
+    // Node 0 answers first and writes the use just after (with whatever
+    // else it noted meanwhile); node 1 only has the store to go by.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let listed = ann
+            .call(
+                reqwest::Method::GET,
+                format!("{}/api/v1/sessions", cluster.base(1)),
+                None,
+            )
+            .await
+            .unwrap();
+        if listed.body["devices"][0]["user_agent"] == "Laptop Firefox" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{listed:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

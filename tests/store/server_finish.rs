@@ -39,11 +39,19 @@ async fn sessions_are_listed_by_last_use_and_end_one_by_one_or_when_idle() {
         s.create_session(bob.id, [3; 32], Timestamp(1_000))
             .await
             .unwrap();
-        s.session_seen([1; 32], seen_at(5_000, "Firefox"))
+        s.sessions_seen(vec![([1; 32], seen_at(5_000, "Firefox"))])
             .await
             .unwrap();
-        // An empty agent keeps the one known.
-        s.session_seen([1; 32], seen_at(6_000, "")).await.unwrap();
+        // In one batch: an empty agent keeps the one known, a session named
+        // twice keeps its later use, an unknown session is skipped.
+        s.sessions_seen(vec![
+            ([2; 32], seen_at(3_000, "Old")),
+            ([1; 32], seen_at(6_000, "")),
+            ([9; 32], seen_at(6_000, "Nobody")),
+            ([2; 32], seen_at(4_000, "Phone")),
+        ])
+        .await
+        .unwrap();
         let listed = s.sessions_of(alice.id).await.unwrap();
         let hashes: Vec<[u8; 32]> = listed.iter().map(|r| r.token_hash).collect();
         assert_eq!(hashes, [[1; 32], [2; 32]], "{}", b.name);
@@ -54,7 +62,8 @@ async fn sessions_are_listed_by_last_use_and_end_one_by_one_or_when_idle() {
             "{}",
             b.name
         );
-        assert_eq!(listed[1].last_seen_at, Timestamp(2_000));
+        assert_eq!(listed[1].last_seen_at, Timestamp(4_000), "{}", b.name);
+        assert_eq!(listed[1].user_agent.as_deref(), Some("Phone"), "{}", b.name);
 
         // Not hers: nothing ends.
         assert!(!s.end_session_of(alice.id, [3; 32]).await.unwrap());

@@ -176,7 +176,7 @@ forward!(ServerFinish {
     fn pending_file_deletions(&self, limit: u32) -> StoreResult<Vec<FileKey>>;
     fn file_deletions_done(&self, keys: Vec<FileKey>) -> StoreResult<()>;
     fn audited(&self, change: AuditedChange, entry: AuditEntry) -> StoreResult<AuditedOutcome>;
-    fn session_seen(&self, token_hash: [u8; 32], seen: SessionSeen) -> StoreResult<()>;
+    fn sessions_seen(&self, seen: Vec<([u8; 32], SessionSeen)>) -> StoreResult<()>;
     fn sessions_of(&self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
     fn end_session_of(&self, user: UserId, token_hash: [u8; 32]) -> StoreResult<bool>;
     fn prune_idle_sessions(&self, idle_since: Timestamp, limit: u32) -> StoreResult<u32>;

@@ -2,8 +2,10 @@
 //! tokens (as `storage/sqlite/accounts.rs`).
 
 use async_trait::async_trait;
+use postgres::types::Type;
 use postgres::{GenericClient, Row};
 
+use super::pipeline::Pipeline;
 use super::PgStore;
 use crate::domain::{
     Changed, EndedSessions, Event, Member, MembershipChange, Profile, Role, RoomId, SessionsEnded,
@@ -60,9 +62,7 @@ impl Accounts for PgStore {
     }
 
     async fn user_for_session(&self, token_hash: [u8; 32]) -> StoreResult<Option<User>> {
-        self.readers
-            .read(move |c| user_for_session(c, &token_hash))
-            .await
+        user_for_session(&self.pipeline, &token_hash).await
     }
 
     async fn delete_session(&self, token_hash: [u8; 32]) -> StoreResult<()> {
@@ -237,16 +237,20 @@ pub fn create_session(
     Ok(())
 }
 
-pub fn user_for_session(
-    c: &mut impl GenericClient,
-    token_hash: &[u8; 32],
-) -> StoreResult<Option<User>> {
-    c.query_opt(
+/// Who a session token belongs to. On the pipelined connections, prepared
+/// once per connection: every request a node has not seen the session of
+/// runs it, and a failed node's clients bring thousands of those at once
+/// (on the blocking pool each took a thread's wake-up and two round trips,
+/// a parse and a plan).
+pub async fn user_for_session(pipe: &Pipeline, token_hash: &[u8; 32]) -> StoreResult<Option<User>> {
+    pipe.query(
         "SELECT u.id, u.username, u.password_hash, u.created_at, u.theme, u.kind
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        &[Type::BYTEA],
         &[&&token_hash[..]],
-    )?
-    .as_ref()
+    )
+    .await?
+    .first()
     .map(|row| user_record(row).map(|r| r.user))
     .transpose()
 }

@@ -33,7 +33,11 @@ pub struct Pipeline {
 
 struct Inner {
     url: String,
-    slots: Vec<Mutex<Option<Arc<Conn>>>>,
+    /// Held across making a slot's connection, so the reads that find it
+    /// missing wait for one connection instead of each making their own:
+    /// thousands of clients connecting at once (a failover) all read first
+    /// and would take every connection PostgreSQL allows.
+    slots: Vec<tokio::sync::Mutex<Option<Arc<Conn>>>>,
     next: AtomicUsize,
 }
 
@@ -49,7 +53,9 @@ impl Pipeline {
         Self {
             inner: Arc::new(Inner {
                 url,
-                slots: (0..connections.max(1)).map(|_| Mutex::new(None)).collect(),
+                slots: (0..connections.max(1))
+                    .map(|_| tokio::sync::Mutex::new(None))
+                    .collect(),
                 next: AtomicUsize::new(0),
             }),
         }
@@ -74,13 +80,12 @@ impl Pipeline {
     async fn conn(&self) -> StoreResult<Arc<Conn>> {
         let inner = &self.inner;
         let slot = &inner.slots[inner.next.fetch_add(1, Ordering::Relaxed) % inner.slots.len()];
-        if let Some(conn) = lock(slot).as_ref().filter(|c| !c.client.is_closed()) {
+        let mut slot = slot.lock().await;
+        if let Some(conn) = slot.as_ref().filter(|c| !c.client.is_closed()) {
             return Ok(Arc::clone(conn));
         }
-        // Two reads may both find the slot empty and both connect; the
-        // later one's connection is kept, the other closes when its read ends.
         let conn = Arc::new(connect(&inner.url).await?);
-        *lock(slot) = Some(Arc::clone(&conn));
+        *slot = Some(Arc::clone(&conn));
         Ok(conn)
     }
 }
@@ -101,7 +106,7 @@ impl Conn {
 }
 
 /// A poisoned lock only means a panic elsewhere while it was held; the
-/// map or slot is still whole.
+/// map is still whole.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

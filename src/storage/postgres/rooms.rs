@@ -4,9 +4,11 @@
 //! several nodes may open the same pair's room at once.
 
 use async_trait::async_trait;
+use postgres::types::Type;
 use postgres::{GenericClient, Row};
 
 use super::memberships;
+use super::pipeline::Pipeline;
 use super::PgStore;
 use crate::domain::{
     Changed, Event, LeaveReason, Member, Role, Room, RoomId, RoomKind, RoomListing, RoomSummary,
@@ -31,7 +33,7 @@ impl Rooms for PgStore {
     }
 
     async fn access(&self, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>> {
-        self.readers.read(move |c| access(c, room, user)).await
+        access(&self.pipeline, room, user).await
     }
 
     async fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>> {
@@ -186,21 +188,29 @@ pub fn room_for(
     Ok(Some((room_row(&row)?, membership)))
 }
 
-pub fn access(
-    c: &mut impl GenericClient,
+/// What `user` may do in `room`. On the pipelined connections, prepared
+/// once per connection, as `accounts::user_for_session` and for the same
+/// reason: every subscribe a node has not seen the pair of runs it.
+pub async fn access(
+    pipe: &Pipeline,
     room: RoomId,
     user: UserId,
 ) -> StoreResult<Option<RoomAccess>> {
-    let row = c.query_opt(
-        "SELECT r.kind, r.slow_mode_secs, m.role, r.archived_at IS NOT NULL
-         FROM rooms r LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = $2
-         WHERE r.id = $1",
-        &[&room.0, &user.0],
-    )?;
-    let Some(row) = row else { return Ok(None) };
+    let rows = pipe
+        .query(
+            "SELECT r.kind, r.slow_mode_secs, m.role, r.archived_at IS NOT NULL
+             FROM rooms r LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = $2
+             WHERE r.id = $1",
+            &[Type::INT8, Type::INT8],
+            &[&room.0, &user.0],
+        )
+        .await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
     Ok(Some(RoomAccess {
-        kind: room_kind(&row, 0)?,
-        slow_mode_secs: seconds(&row, 1)?,
+        kind: room_kind(row, 0)?,
+        slow_mode_secs: seconds(row, 1)?,
         role: row.try_get::<_, Option<&str>>(2)?.map(Role::from_db),
         archived: row.try_get(3)?,
     }))

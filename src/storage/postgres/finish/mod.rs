@@ -44,9 +44,12 @@ impl ServerFinish for PgStore {
             .await
     }
 
-    async fn session_seen(&self, token_hash: [u8; 32], seen: SessionSeen) -> StoreResult<()> {
+    async fn sessions_seen(&self, seen: Vec<([u8; 32], SessionSeen)>) -> StoreResult<()> {
+        if seen.is_empty() {
+            return Ok(());
+        }
         self.writer
-            .write(move |tx, _| sessions::seen(tx, &token_hash, &seen))
+            .write(move |tx, _| sessions::seen(tx, &seen))
             .await
     }
 

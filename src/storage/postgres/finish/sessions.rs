@@ -2,26 +2,37 @@
 //! used, ending one, and pruning idle ones. Ending a session announces the
 //! event that closes its live connections, from the same transaction.
 
+use std::collections::BTreeMap;
+
 use postgres::GenericClient;
 
 use crate::domain::{EndedSessions, Event, SessionsEnded, Timestamp, UserId};
 use crate::storage::{SessionRecord, SessionSeen, StoreResult};
 
-pub fn seen(
-    c: &mut impl GenericClient,
-    token_hash: &[u8; 32],
-    seen: &SessionSeen,
-) -> StoreResult<()> {
+/// Every use in one statement: a node's failover hands thousands of
+/// sessions to the others at once, and one update each took the writer two
+/// round trips, a parse and a plan per session.
+pub fn seen(c: &mut impl GenericClient, seen: &[([u8; 32], SessionSeen)]) -> StoreResult<()> {
+    // One row per session, its later use (an update joined to two rows of
+    // one session would take either), in the order of the hashes, so two
+    // nodes writing the same sessions lock them in the same order.
+    let latest: BTreeMap<&[u8; 32], &SessionSeen> = seen.iter().map(|(h, s)| (h, s)).collect();
+    let hashes: Vec<&[u8]> = latest.keys().map(|h| &h[..]).collect();
+    let at: Vec<i64> = latest.values().map(|s| s.at.millis()).collect();
+    let agents: Vec<Option<&str>> = latest
+        .values()
+        .map(|s| Some(s.user_agent.as_str()).filter(|a| !a.is_empty()))
+        .collect();
+    let ips: Vec<Option<&str>> = latest
+        .values()
+        .map(|s| Some(s.ip.as_str()).filter(|a| !a.is_empty()))
+        .collect();
     c.execute(
-        "UPDATE sessions SET last_seen_at = $2, user_agent = coalesce($3, user_agent),
-             ip = coalesce($4, ip)
-         WHERE token_hash = $1",
-        &[
-            &&token_hash[..],
-            &seen.at.millis(),
-            &Some(seen.user_agent.as_str()).filter(|a| !a.is_empty()),
-            &Some(seen.ip.as_str()).filter(|a| !a.is_empty()),
-        ],
+        "UPDATE sessions s SET last_seen_at = u.at,
+             user_agent = coalesce(u.agent, s.user_agent), ip = coalesce(u.ip, s.ip)
+         FROM unnest($1::bytea[], $2::int8[], $3::text[], $4::text[]) AS u(hash, at, agent, ip)
+         WHERE s.token_hash = u.hash",
+        &[&hashes, &at, &agents, &ips],
     )?;
     Ok(())
 }

@@ -44,9 +44,13 @@ impl ServerFinish for SqliteStore {
             .await
     }
 
-    async fn session_seen(&self, token_hash: [u8; 32], seen: SessionSeen) -> StoreResult<()> {
+    async fn sessions_seen(&self, seen: Vec<([u8; 32], SessionSeen)>) -> StoreResult<()> {
         self.writer
-            .write(move |c, _| sessions::seen(c, &token_hash, &seen))
+            .write(move |c, _| {
+                // In order, so a session named twice keeps its later use.
+                seen.iter()
+                    .try_for_each(|(hash, seen)| sessions::seen(c, hash, seen))
+            })
             .await
     }
 
