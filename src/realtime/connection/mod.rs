@@ -153,6 +153,13 @@ pub fn serve(
         settings.queue_bound,
     ));
     let io = StreamIo::new(Arc::clone(taken.tcp()), Arc::clone(&socket), early);
+    // The hello goes into the socket before the listener joins the hub:
+    // the hub writes to the socket directly, and a user event (a room
+    // just added) would otherwise arrive before it.
+    socket.push_all(&[wire::encode(&Frame::Hello {
+        user: &user,
+        heartbeat_secs: settings.ping_interval.as_secs(),
+    })]);
     let listener = hub.connect(
         &user,
         session,
@@ -213,11 +220,8 @@ async fn next_send(sends: &mut Option<FuturesUnordered<PendingSend>>) -> Bytes {
 
 impl Connection {
     async fn run(&mut self, reader: &mut Reader) -> Flow {
-        let hello = wire::encode(&Frame::Hello {
-            user: &self.user,
-            heartbeat_secs: self.settings.ping_interval.as_secs(),
-        });
-        if !self.write(vec![hello]).await {
+        // The hello was pushed by `serve`; it must be out before the rest.
+        if !self.flushed().await {
             return self.cut_off();
         }
         let mut sends: Option<FuturesUnordered<PendingSend>> = None;
