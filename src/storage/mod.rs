@@ -59,7 +59,7 @@ pub use push::{NewPushSubscription, Push, PushCandidate, PushSubscriptionRecord,
 pub use reactions::{AddOutcome, Reactions};
 pub use room_care::RoomCaretaking;
 pub use room_seqs::RoomSeqs;
-pub use rooms::{Membership, NewRoom, RoomAccess, Rooms};
+pub use rooms::{Membership, NewRoom, RoomAccess, RoomRoles, Rooms};
 pub use search::{MessageSearch, Search, SearchOrder};
 pub use send_rates::{SendRates, SENDS_PER_USER};
 pub use server::{Durability, NewInvite, Server};

@@ -37,6 +37,27 @@ pub struct RoomAccess {
     pub archived: bool,
 }
 
+/// A room's access for each of its members at once: what a node reads to
+/// remember a whole room, since a failed node's clients arrive on the
+/// others together, many of them members of the same rooms.
+#[derive(Debug, Clone)]
+pub struct RoomRoles {
+    /// The room's part of every member's `RoomAccess` (`role` is `None`).
+    pub room: RoomAccess,
+    /// Every member with their role; `None` when there are more than the
+    /// most asked for.
+    pub members: Option<Vec<(UserId, Role)>>,
+}
+
+impl RoomRoles {
+    /// `user`'s access, when every member is listed.
+    pub fn of(&self, user: UserId) -> Option<RoomAccess> {
+        let members = self.members.as_ref()?;
+        let role = members.iter().find(|(u, _)| *u == user).map(|(_, r)| *r);
+        Some(RoomAccess { role, ..self.room })
+    }
+}
+
 /// Every write here that adds or removes a membership announces
 /// `Event::Membership` (the hub and the cached layer act on it); joining
 /// and leaving also log `member.joined` / `member.left` in the room, in the
@@ -56,6 +77,9 @@ pub trait Rooms: Send + Sync {
     /// check on the hot paths (send, history), answered from memory when it
     /// can be. `None` if there is no room.
     async fn access(&self, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>>;
+    /// The room's access for all its members, listed only when there are
+    /// at most `most`. `None` if there is no room.
+    async fn room_roles(&self, room: RoomId, most: u32) -> StoreResult<Option<RoomRoles>>;
     async fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>>;
     async fn public_rooms(&self, asking: UserId) -> StoreResult<Vec<RoomListing>>;
     /// Adds the membership and logs `member.joined` (`by`: who added them,

@@ -166,6 +166,73 @@ async fn cached_access_follows_slow_mode_roles_leaving_and_a_new_room_at_once() 
 }
 
 #[tokio::test]
+async fn a_rooms_roles_list_every_member_or_none_past_the_limit() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+        let carol = user(s, "carol").await;
+        let mut new = public_room("Lounge", alice.id);
+        new.members = vec![bob.id];
+        let room = s.create_room(new, now()).await.unwrap();
+        s.set_slow_mode(room.id, 30).await.unwrap();
+        let roles = s.room_roles(room.id, 2).await.unwrap().unwrap();
+        assert_eq!(roles.members.as_ref().map(Vec::len), Some(2), "{}", b.name);
+        assert_eq!(roles.of(alice.id).unwrap().role, Some(Role::Owner));
+        assert_eq!(roles.of(bob.id).unwrap().role, Some(Role::Member));
+        assert_eq!(roles.of(carol.id).unwrap().role, None, "not a member");
+        assert_eq!(roles.room.slow_mode_secs, 30);
+        assert_eq!(roles.room.kind, RoomKind::Public);
+        let crowded = s.room_roles(room.id, 1).await.unwrap().unwrap();
+        assert!(crowded.members.is_none(), "{}: more than asked for", b.name);
+        assert!(crowded.of(bob.id).is_none());
+        assert!(s.room_roles(RoomId(999), 2).await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn access_remembered_for_a_whole_room_follows_joins_and_removals_at_once() {
+    each_backend(|b| async move {
+        let s = &*b.store;
+        let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+        let carol = user(s, "carol").await;
+        let mut new = public_room("Lounge", alice.id);
+        new.members = vec![bob.id];
+        let room = s.create_room(new, now()).await.unwrap();
+        // Alice's read remembers the room; bob's and carol's come from it.
+        assert_eq!(
+            s.access(room.id, alice.id).await.unwrap().unwrap().role,
+            Some(Role::Owner)
+        );
+        assert_eq!(
+            s.access(room.id, bob.id).await.unwrap().unwrap().role,
+            Some(Role::Member)
+        );
+        assert_eq!(
+            s.access(room.id, carol.id).await.unwrap().unwrap().role,
+            None
+        );
+        s.add_member(room.id, carol.id, Role::Member, now(), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.access(room.id, carol.id).await.unwrap().unwrap().role,
+            Some(Role::Member),
+            "{}: a join is seen at once",
+            b.name
+        );
+        assert!(s.remove_member(room.id, bob.id, None).await.unwrap());
+        assert_eq!(
+            s.access(room.id, bob.id).await.unwrap().unwrap().role,
+            None,
+            "{}: a removal is seen at once",
+            b.name
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn when_the_owner_leaves_the_longest_member_takes_the_room_over() {
     each_backend(|b| async move {
         let s = &*b.store;

@@ -47,6 +47,20 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
         entries.insert(key, value);
     }
 
+    /// Remembers several answers of one read, under one lock.
+    pub fn put_all(&self, read_at: u64, answers: impl IntoIterator<Item = (K, V)>) {
+        let mut entries = self.entries.lock().expect("cache lock");
+        if self.generation.load(Ordering::Acquire) != read_at {
+            return;
+        }
+        for (key, value) in answers {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, value);
+        }
+    }
+
     /// Forgets everything; call after a change commits.
     pub fn invalidate(&self) {
         let mut entries = self.entries.lock().expect("cache lock");

@@ -14,7 +14,7 @@ use crate::domain::{
     Changed, Event, LeaveReason, Member, Role, Room, RoomId, RoomKind, RoomListing, RoomSummary,
     Seq, Timestamp, UserId,
 };
-use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, StoreError, StoreResult};
+use crate::storage::{Membership, NewRoom, RoomAccess, RoomRoles, Rooms, StoreError, StoreResult};
 
 #[async_trait]
 impl Rooms for PgStore {
@@ -34,6 +34,10 @@ impl Rooms for PgStore {
 
     async fn access(&self, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>> {
         access(&self.pipeline, room, user).await
+    }
+
+    async fn room_roles(&self, room: RoomId, most: u32) -> StoreResult<Option<RoomRoles>> {
+        room_roles(&self.pipeline, room, most).await
     }
 
     async fn rooms_of(&self, user: UserId) -> StoreResult<Vec<RoomSummary>> {
@@ -213,6 +217,45 @@ pub async fn access(
         slow_mode_secs: seconds(row, 1)?,
         role: row.try_get::<_, Option<&str>>(2)?.map(Role::from_db),
         archived: row.try_get(3)?,
+    }))
+}
+
+/// The room's access for each member (up to `most`), in one pipelined
+/// statement: one row per member (one with no member for an empty room),
+/// none when there is no room.
+pub async fn room_roles(
+    pipe: &Pipeline,
+    room: RoomId,
+    most: u32,
+) -> StoreResult<Option<RoomRoles>> {
+    let rows = pipe
+        .query(
+            "SELECT r.kind, r.slow_mode_secs, r.archived_at IS NOT NULL, m.user_id, m.role
+             FROM rooms r LEFT JOIN (SELECT room_id, user_id, role FROM memberships
+                                     WHERE room_id = $1 LIMIT $2) m ON m.room_id = r.id
+             WHERE r.id = $1",
+            &[Type::INT8, Type::INT8],
+            &[&room.0, &(i64::from(most) + 1)],
+        )
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let access = RoomAccess {
+        kind: room_kind(first, 0)?,
+        slow_mode_secs: seconds(first, 1)?,
+        role: None,
+        archived: first.try_get(2)?,
+    };
+    let mut members = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(user) = row.try_get::<_, Option<i64>>(3)? {
+            members.push((UserId(user), Role::from_db(row.try_get(4)?)));
+        }
+    }
+    Ok(Some(RoomRoles {
+        room: access,
+        members: (members.len() <= most as usize).then_some(members),
     }))
 }
 

@@ -9,7 +9,7 @@ use crate::domain::{
     Changed, Event, LeaveReason, Member, Role, Room, RoomId, RoomKind, RoomListing, RoomSummary,
     Seq, Timestamp, UserId,
 };
-use crate::storage::{Membership, NewRoom, RoomAccess, Rooms, StoreResult};
+use crate::storage::{Membership, NewRoom, RoomAccess, RoomRoles, Rooms, StoreResult};
 
 #[async_trait]
 impl Rooms for SqliteStore {
@@ -32,6 +32,12 @@ impl Rooms for SqliteStore {
     async fn access(&self, room: RoomId, user: UserId) -> StoreResult<Option<RoomAccess>> {
         self.readers
             .read_quick(move |c| access(c, room, user))
+            .await
+    }
+
+    async fn room_roles(&self, room: RoomId, most: u32) -> StoreResult<Option<RoomRoles>> {
+        self.readers
+            .read_quick(move |c| room_roles(c, room, most))
             .await
     }
 
@@ -205,6 +211,40 @@ pub fn access(c: &Connection, room: RoomId, user: UserId) -> StoreResult<Option<
         })
     })
     .optional()?)
+}
+
+/// The room's access for each member (up to `most`): one row per member
+/// (one with no member for an empty room), none when there is no room.
+pub fn room_roles(c: &Connection, room: RoomId, most: u32) -> StoreResult<Option<RoomRoles>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT r.kind, r.slow_mode_secs, r.archived_at IS NOT NULL, m.user_id, m.role
+         FROM rooms r LEFT JOIN (SELECT room_id, user_id, role FROM memberships
+                                 WHERE room_id = ?1 LIMIT ?2) m ON m.room_id = r.id
+         WHERE r.id = ?1",
+    )?;
+    let mut rows = stmt.query(params![room.0, i64::from(most) + 1])?;
+    let mut roles: Option<RoomRoles> = None;
+    let mut members = Vec::new();
+    while let Some(row) = rows.next()? {
+        if roles.is_none() {
+            roles = Some(RoomRoles {
+                room: RoomAccess {
+                    kind: room_kind(row, 0)?,
+                    slow_mode_secs: row.get(1)?,
+                    role: None,
+                    archived: row.get(2)?,
+                },
+                members: None,
+            });
+        }
+        if let Some(user) = row.get::<_, Option<i64>>(3)? {
+            members.push((UserId(user), Role::from_db(&row.get::<_, String>(4)?)));
+        }
+    }
+    Ok(roles.map(|r| RoomRoles {
+        members: (members.len() <= most as usize).then_some(members),
+        ..r
+    }))
 }
 
 pub fn rooms_of(c: &Connection, user: UserId) -> StoreResult<Vec<RoomSummary>> {
