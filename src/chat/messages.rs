@@ -285,6 +285,12 @@ impl Chat {
         message.ok_or_else(|| Error::not_found("Message not found."))
     }
 
+    /// Whether `user` may listen to `room`: the check of `replay`, for a
+    /// resume that has nothing to replay.
+    pub async fn check_listener(&self, user: &User, room: RoomId) -> Result<()> {
+        self.member_access(user, room).await.map(|_| ())
+    }
+
     /// A member's catch-up: the room's events after `after` (at most
     /// `limit`), and the room's newest seq as of the check.
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id, room = %room))]

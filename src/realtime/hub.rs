@@ -13,6 +13,7 @@
 
 mod floor;
 mod heartbeat;
+mod known;
 mod people;
 mod presence;
 mod publish;
@@ -39,6 +40,8 @@ struct RoomListeners {
     typing: HashMap<UserId, Instant>,
     /// Who is online here on the other nodes, by node (`remote`).
     remote: HashMap<Arc<str>, remote::Remote>,
+    /// How far this node has the room (`known`).
+    known: known::Known,
 }
 
 #[derive(Default)]

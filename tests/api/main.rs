@@ -52,6 +52,7 @@ mod raw_ws;
 mod reactions;
 mod reports;
 mod resets;
+mod resume;
 mod room_care;
 mod room_rules;
 mod rooms;

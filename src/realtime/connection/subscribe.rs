@@ -11,8 +11,8 @@ use crate::realtime::listener::Outbound;
 use crate::realtime::wire::{self, Frame};
 
 impl Connection {
-    /// Listen first, then check membership, then replay after `cursor`,
-    /// then go live.
+    /// Listen first, then check membership, then replay after `cursor`
+    /// (unless this node knows there is nothing to), then go live.
     pub(super) async fn subscribe(&mut self, room: RoomId, cursor: Seq) -> Flow {
         // A token limited to some rooms (or without `read`) gets no other.
         if let Err(e) = self.granted(crate::domain::Scope::Read, room) {
@@ -25,11 +25,24 @@ impl Connection {
         // removal: either the check sees it, or its event reaches us after
         // we listen and takes us out again. Until the room is live, its
         // events wait in the listener's queue.
-        self.hub.subscribe(room, &self.listener);
-        let replay = self
-            .chat
-            .replay(&self.user, room, cursor, self.settings.max_replay + 1)
-            .await;
+        let known = self.hub.subscribe(room, &self.listener);
+        // A cursor at or past what this node has of the room needs no
+        // store read, only the membership check (`hub::known`).
+        let replay = if known.is_some_and(|upto| cursor >= upto) {
+            self.chat
+                .check_listener(&self.user, room)
+                .await
+                .map(|()| (Vec::new(), cursor))
+        } else {
+            let replay = self
+                .chat
+                .replay(&self.user, room, cursor, self.settings.max_replay + 1)
+                .await;
+            if let Ok((_, last_seq)) = &replay {
+                self.hub.replayed(room, &self.listener, *last_seq);
+            }
+            replay
+        };
         let (events, last_seq) = match replay {
             Ok(r) => r,
             Err(e) => {

@@ -90,6 +90,11 @@ impl Hub {
         let (listeners, stopped_typing) = {
             let state = self.state.read().expect("hub lock");
             let entry = state.rooms.get(&room)?;
+            // Under the lock a subscribe takes: it sees these as handed
+            // over, or is among the listeners they go to.
+            if let Some(newest) = events.iter().map(|e| e.seq).max() {
+                entry.known.handed(newest);
+            }
             // Sending ends typing, so typing again right away is announced.
             let stopped: Vec<UserId> = events
                 .iter()

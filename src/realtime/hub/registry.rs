@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::{presence, Hub, RoomListeners, State};
-use crate::domain::{RoomId, SessionsEnded, User, UserId};
+use crate::domain::{RoomId, Seq, SessionsEnded, User, UserId};
 use crate::realtime::listener::{Kick, Listener, ListenerId, Outbound};
 use crate::realtime::socket::SocketOut;
 
@@ -68,7 +68,9 @@ impl Hub {
 
     /// Starts sending `room`'s live events to the listener. Call before
     /// replaying from the store, so nothing committed in between is missed.
-    pub fn subscribe(&self, room: RoomId, listener: &Arc<Listener>) {
+    /// Returns the seq a cursor must have reached to need no replay
+    /// (`known`), if this node knows it.
+    pub fn subscribe(&self, room: RoomId, listener: &Arc<Listener>) -> Option<Seq> {
         let mut state = self.state.write().expect("hub lock");
         let entry = state.rooms.entry(room).or_default();
         if entry.listeners.is_empty() {
@@ -79,6 +81,20 @@ impl Hub {
         // its own set), so no scan for duplicates here.
         entry.listeners.push(Arc::clone(listener));
         presence::came_online(self, entry, room, listener);
+        entry.known.upto()
+    }
+
+    /// A replay from the store, read after `listener` subscribed, found
+    /// the room at `last_seq`. Counted only while the listener is still in
+    /// the room: the room's listeners here have then not all gone since
+    /// (when they do, what this node knows of the room is forgotten).
+    pub fn replayed(&self, room: RoomId, listener: &Listener, last_seq: Seq) {
+        let state = self.state.read().expect("hub lock");
+        if let Some(entry) = state.rooms.get(&room) {
+            if entry.listeners.iter().any(|l| l.id == listener.id) {
+                entry.known.replayed(last_seq);
+            }
+        }
     }
 
     pub fn unsubscribe(&self, room: RoomId, listener: &Listener) {
