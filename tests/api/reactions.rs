@@ -2,10 +2,10 @@
 //! replayed as room events, shown with history, members only.
 
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::{spawn_app, Answer, Client};
-use crate::ws::connect;
+use crate::ws::{connect, next_event};
 
 fn react_path(room: i64, seq: i64, emoji: &str) -> String {
     let emoji: String = form_urlencoded::byte_serialize(emoji.as_bytes()).collect();
@@ -257,15 +257,6 @@ async fn reaction_events_reach_others_live_and_replay_on_resume_in_seq_order() {
     );
     assert_eq!(replay[1]["emoji"], "👍");
     assert_eq!(replay[3]["message_seq"], 5);
-}
-
-async fn next_event(ws: &mut crate::ws::Ws) -> Value {
-    loop {
-        let f = ws.next_frame().await;
-        if f.get("seq").is_some() {
-            return f;
-        }
-    }
 }
 
 #[tokio::test]

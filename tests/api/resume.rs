@@ -2,24 +2,10 @@
 //! node has handed out needs no store read (`realtime/hub/known.rs`), and
 //! nothing may be missed, repeated or shown to a non-member because of it.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::spawn_app;
-use crate::ws::{connect, Ws};
-
-fn seqs(events: &[Value]) -> Vec<i64> {
-    events.iter().map(|e| e["seq"].as_i64().unwrap()).collect()
-}
-
-/// Reads until the next room event (skipping presence and the like).
-async fn next_event(ws: &mut Ws) -> Value {
-    loop {
-        let f = ws.next_frame().await;
-        if f.get("seq").is_some() {
-            return f;
-        }
-    }
-}
+use crate::ws::{connect, next_event, seqs};
 
 #[tokio::test]
 async fn a_resume_where_the_node_has_the_room_gets_exactly_what_it_lacks() {

@@ -7,27 +7,13 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, spawn_app_with};
-use crate::ws::{connect, connect_with_small_buffer, try_connect, Ws};
-
-fn seqs(events: &[Value]) -> Vec<i64> {
-    events.iter().map(|e| e["seq"].as_i64().unwrap()).collect()
-}
+use crate::ws::{connect, connect_with_small_buffer, next_event, seqs, try_connect};
 
 fn bodies(events: &[Value]) -> Vec<String> {
     events
         .iter()
         .map(|e| e["message"]["body"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// Reads until the next room event (skipping presence, typing and the like).
-async fn next_event(ws: &mut Ws) -> Value {
-    loop {
-        let f = ws.next_frame().await;
-        if f.get("seq").is_some() {
-            return f;
-        }
-    }
 }
 
 #[tokio::test]

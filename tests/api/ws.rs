@@ -168,3 +168,18 @@ impl Ws {
             .await;
     }
 }
+
+/// Reads until the next room event (skipping presence, typing and the like).
+pub async fn next_event(ws: &mut Ws) -> Value {
+    loop {
+        let f = ws.next_frame().await;
+        if f.get("seq").is_some() {
+            return f;
+        }
+    }
+}
+
+/// The seqs of room events, in the order given.
+pub fn seqs(events: &[Value]) -> Vec<i64> {
+    events.iter().map(|e| e["seq"].as_i64().unwrap()).collect()
+}
