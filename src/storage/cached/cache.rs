@@ -37,14 +37,7 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
 
     /// Remembers a read, unless something changed since it started.
     pub fn put(&self, read_at: u64, key: K, value: V) {
-        let mut entries = self.entries.lock().expect("cache lock");
-        if self.generation.load(Ordering::Acquire) != read_at {
-            return;
-        }
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
-        }
-        entries.insert(key, value);
+        self.put_all(read_at, [(key, value)]);
     }
 
     /// Remembers several answers of one read, under one lock.
