@@ -115,6 +115,27 @@ pub struct WorkerResult {
     /// With `track_events`: every room event this worker's clients got.
     #[serde(default)]
     pub events: Vec<SeenEvent>,
+    /// After a `Failover`: each moved client's way to its new node.
+    #[serde(default)]
+    pub moves: Vec<Move>,
+}
+
+/// When a client that moved (failover) passed each step on its way to the
+/// new node (`clock::now_ns`; 0: not reached). Tells which step a slow
+/// resume waited on: the generator's connect slot, the connection and
+/// upgrade, the subscribe, or the missed messages.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Move {
+    /// Its connection to the killed node ended.
+    pub ended_ns: u64,
+    /// It got one of its worker's connect slots (`--connect-concurrency`).
+    pub slot_ns: u64,
+    /// TCP connected and the WebSocket upgrade answered.
+    pub open_ns: u64,
+    /// Every room answered `subscribed`.
+    pub subscribed_ns: u64,
+    /// It held everything acknowledged before the kill.
+    pub caught_up_ns: u64,
 }
 
 /// One room event as this worker's clients saw it.

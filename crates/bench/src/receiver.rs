@@ -113,10 +113,11 @@ impl Receiver {
     /// of the other nodes (spread by client index, as a load balancer
     /// would); true when it did. It moves once: a second close is an error.
     fn move_elsewhere(&mut self) -> bool {
-        let s = self.shared.borrow();
+        let mut s = self.shared.borrow_mut();
         if s.failover_urls.is_empty() || s.clients[self.index].moved {
             return false;
         }
+        s.clients[self.index].way.ended_ns = now_ns();
         self.url = Rc::clone(&s.failover_urls[self.index % s.failover_urls.len()]);
         true
     }
@@ -144,6 +145,9 @@ impl Receiver {
         let gate = Rc::clone(&self.gate);
         let _permit = gate.acquire().await.ok()?;
         let started = now_ns();
+        if moving {
+            self.shared.borrow_mut().clients[self.index].way.slot_ns = started;
+        }
         for _ in 0..5 {
             *attempt += 1;
             match self.try_connect(*attempt).await {
@@ -171,6 +175,13 @@ impl Receiver {
             Some(source_ip(self.worker, attempt)),
         )
         .await?;
+        {
+            let mut s = self.shared.borrow_mut();
+            let client = &mut s.clients[self.index];
+            if client.way.ended_ns != 0 {
+                client.way.open_ns = now_ns();
+            }
+        }
         let cursors: serde_json::Map<String, serde_json::Value> = {
             let s = self.shared.borrow();
             let state = &s.clients[self.index];
@@ -209,6 +220,7 @@ impl Receiver {
         let mut s = self.shared.borrow_mut();
         if moved {
             s.clients[self.index].moved = true;
+            s.clients[self.index].way.subscribed_ns = now;
         }
         if generation == 0 && !moved {
             s.connected += 1;
@@ -336,6 +348,7 @@ impl Receiver {
         }
         if s.clients[self.index].reached(&s.target) {
             s.clients[self.index].caught_up = true;
+            s.clients[self.index].way.caught_up_ns = now;
             let took = now.saturating_sub(s.reconnect_at_ns);
             s.caught_up.record_ns(took);
         }

@@ -207,5 +207,11 @@ fn check(s: &Shared, ledger: &HashMap<i64, Vec<i64>>) -> WorkerResult {
         cpu_secs: crate::proc::sample(std::process::id()).map_or(0.0, |p| p.cpu_secs),
         kinds: s.kinds.to_vec(),
         events: s.events.values().cloned().collect(),
+        moves: s
+            .clients
+            .iter()
+            .filter(|c| c.moved)
+            .map(|c| c.way)
+            .collect(),
     }
 }

@@ -63,6 +63,8 @@ pub struct ClientState {
     pub caught_up: bool,
     /// Reconnected to another node after its own was killed.
     pub moved: bool,
+    /// How it got there (set while it moves).
+    pub way: crate::job::Move,
 }
 
 impl ClientState {

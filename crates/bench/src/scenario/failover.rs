@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
+use super::failover_way::Way;
 use super::live::{spawn_listeners, Cast};
 use super::tally::{connect_summary, per_node, received, resume_summary};
 use super::{join_senders, measured, Ctx, Load};
@@ -35,6 +36,8 @@ pub struct FailoverSummary {
     pub clients: u64,
     /// How late the SIGKILL went out after its planned moment, ms.
     pub kill_late_ms: f64,
+    /// From the SIGKILL until the process was gone (its sockets closed), ms.
+    pub gone_ms: f64,
     /// Of those clients, the ones whose connection ended and that
     /// subscribed again on another node.
     pub moved: u64,
@@ -44,6 +47,8 @@ pub struct FailoverSummary {
     /// when the kill was ordered (`NOTICE` before it), per client.
     pub resumed: Summary,
     pub not_resumed: u64,
+    /// Where their time went, step by step.
+    pub way: Way,
 }
 
 impl FailoverSummary {
@@ -53,13 +58,14 @@ impl FailoverSummary {
 
     pub fn print(&self) {
         println!(
-            "failover         node {} (pid {}) SIGKILLed ({:.2} ms after the planned moment); {} of its {} clients moved, each {}",
-            self.node, self.pid, self.kill_late_ms, self.moved, self.clients, self.reconnect
+            "failover         node {} (pid {}) SIGKILLed ({:.2} ms after the planned moment, gone {:.0} ms later); {} of its {} clients moved, each {}",
+            self.node, self.pid, self.kill_late_ms, self.gone_ms, self.moved, self.clients, self.reconnect
         );
         println!(
             "resumed          kill -> holding everything acked before it: {}; not resumed {}",
             self.resumed, self.not_resumed
         );
+        self.way.print();
     }
 }
 
@@ -118,6 +124,7 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
     tokio::time::sleep(Duration::from_nanos(at_ns.saturating_sub(now_ns()))).await;
     let node = ctx.server.node(victim).context("no such node")?;
     let killed_ns = node.kill().await?;
+    let gone_ns = now_ns();
 
     let (sends, ledger) = join_senders(handles).await?;
     let results = workers
@@ -141,15 +148,21 @@ pub async fn run(ctx: &Ctx) -> Result<Report> {
         .map(|r| r.connected)
         .sum();
     let resume = resume_summary(&theirs, usize::try_from(clients)?);
+    let moves: Vec<_> = theirs
+        .iter()
+        .flat_map(|r| r.moves.iter().copied())
+        .collect();
     report.failover = Some(FailoverSummary {
         node: victim,
         pid: node.pid,
         clients,
         kill_late_ms: secs_between(at_ns, killed_ns) * 1000.0,
+        gone_ms: secs_between(killed_ns, gone_ns) * 1000.0,
         moved: theirs.iter().map(|r| r.moved).sum(),
         reconnect: resume.reconnect,
         resumed: resume.caught_up,
         not_resumed: resume.not_caught_up,
+        way: Way::of(&moves, at_ns),
     });
     Ok(report)
 }

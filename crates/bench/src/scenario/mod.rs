@@ -3,6 +3,7 @@
 
 pub mod expiry;
 pub mod failover;
+mod failover_way;
 mod history;
 mod live;
 pub mod mixed;
