@@ -121,21 +121,21 @@ pub struct WorkerResult {
 }
 
 /// When a client that moved (failover) passed each step on its way to the
-/// new node (`clock::now_ns`; 0: not reached). Tells which step a slow
+/// new node, each a `clock::now_ns` (0: not reached). Tells which step a slow
 /// resume waited on: the generator's connect slot, the connection and
 /// upgrade, the subscribe, or the missed messages.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct Move {
     /// Its connection to the killed node ended.
-    pub ended_ns: u64,
+    pub ended: u64,
     /// It got one of its worker's connect slots (`--connect-concurrency`).
-    pub slot_ns: u64,
+    pub slot: u64,
     /// TCP connected and the WebSocket upgrade answered.
-    pub open_ns: u64,
+    pub open: u64,
     /// Every room answered `subscribed`.
-    pub subscribed_ns: u64,
+    pub subscribed: u64,
     /// It held everything acknowledged before the kill.
-    pub caught_up_ns: u64,
+    pub caught_up: u64,
 }
 
 /// One room event as this worker's clients saw it.

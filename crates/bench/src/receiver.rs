@@ -117,7 +117,7 @@ impl Receiver {
         if s.failover_urls.is_empty() || s.clients[self.index].moved {
             return false;
         }
-        s.clients[self.index].way.ended_ns = now_ns();
+        s.clients[self.index].way.ended = now_ns();
         self.url = Rc::clone(&s.failover_urls[self.index % s.failover_urls.len()]);
         true
     }
@@ -146,7 +146,7 @@ impl Receiver {
         let _permit = gate.acquire().await.ok()?;
         let started = now_ns();
         if moving {
-            self.shared.borrow_mut().clients[self.index].way.slot_ns = started;
+            self.shared.borrow_mut().clients[self.index].way.slot = started;
         }
         for _ in 0..5 {
             *attempt += 1;
@@ -178,8 +178,8 @@ impl Receiver {
         {
             let mut s = self.shared.borrow_mut();
             let client = &mut s.clients[self.index];
-            if client.way.ended_ns != 0 {
-                client.way.open_ns = now_ns();
+            if client.way.ended != 0 {
+                client.way.open = now_ns();
             }
         }
         let cursors: serde_json::Map<String, serde_json::Value> = {
@@ -220,7 +220,7 @@ impl Receiver {
         let mut s = self.shared.borrow_mut();
         if moved {
             s.clients[self.index].moved = true;
-            s.clients[self.index].way.subscribed_ns = now;
+            s.clients[self.index].way.subscribed = now;
         }
         if generation == 0 && !moved {
             s.connected += 1;
@@ -348,7 +348,7 @@ impl Receiver {
         }
         if s.clients[self.index].reached(&s.target) {
             s.clients[self.index].caught_up = true;
-            s.clients[self.index].way.caught_up_ns = now;
+            s.clients[self.index].way.caught_up = now;
             let took = now.saturating_sub(s.reconnect_at_ns);
             s.caught_up.record_ns(took);
         }

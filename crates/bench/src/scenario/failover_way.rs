@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::clock::secs_between;
 use crate::job::Move;
 use crate::stats::{Latency, Summary};
 
@@ -33,11 +34,11 @@ impl Way {
         for m in moves {
             let marks = [
                 killed_ns,
-                m.ended_ns,
-                m.slot_ns,
-                m.open_ns,
-                m.subscribed_ns,
-                m.caught_up_ns,
+                m.ended,
+                m.slot,
+                m.open,
+                m.subscribed,
+                m.caught_up,
             ];
             for (i, step) in steps.iter_mut().enumerate() {
                 if marks[i + 1] != 0 && marks[i] != 0 {
@@ -45,13 +46,13 @@ impl Way {
                 }
             }
         }
-        let mut slowest: Vec<&Move> = moves.iter().filter(|m| m.caught_up_ns != 0).collect();
-        slowest.sort_by_key(|m| std::cmp::Reverse(m.caught_up_ns));
+        let mut slowest: Vec<&Move> = moves.iter().filter(|m| m.caught_up != 0).collect();
+        slowest.sort_by_key(|m| std::cmp::Reverse(m.caught_up));
         let since = |ns: u64| {
             if ns == 0 {
                 f64::NAN
             } else {
-                ns.saturating_sub(killed_ns) as f64 / 1e6
+                secs_between(killed_ns, ns) * 1000.0
             }
         };
         let [ended, slot_wait, open, subscribe, catch_up] = steps.map(|s| s.summary());
@@ -64,16 +65,7 @@ impl Way {
             slowest: slowest
                 .into_iter()
                 .take(SLOWEST)
-                .map(|m| {
-                    [
-                        m.ended_ns,
-                        m.slot_ns,
-                        m.open_ns,
-                        m.subscribed_ns,
-                        m.caught_up_ns,
-                    ]
-                    .map(since)
-                })
+                .map(|m| [m.ended, m.slot, m.open, m.subscribed, m.caught_up].map(since))
                 .collect(),
         }
     }
