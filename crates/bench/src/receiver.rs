@@ -178,7 +178,8 @@ impl Receiver {
         {
             let mut s = self.shared.borrow_mut();
             let client = &mut s.clients[self.index];
-            if client.way.ended != 0 {
+            // Moving: it left the killed node and has not subscribed yet.
+            if client.way.ended != 0 && !client.moved {
                 client.way.open = now_ns();
             }
         }
