@@ -134,3 +134,39 @@ test('a status with an end time leaves the other’s timeline by itself when it 
   assert.deepEqual(ann.errors, []);
   assert.deepEqual(ben.errors, []);
 });
+
+test('a member list read before a live name change and answered after it does not bring the old name back', async () => {
+  // Ben's member list is read while Ann is still "Ann Avery" and held back
+  // until her rename has reached his page live.
+  let read;
+  const wasRead = new Promise((resolve) => { read = resolve; });
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const members = '**/api/v1/rooms/*/members';
+  await ben.page.route(members, async (route) => {
+    const response = await route.fetch();
+    read();
+    await held;
+    await route.fulfill({ response });
+  });
+  await ben.page.click('#room-facts');
+  await wasRead;
+
+  const renamed = await ann.page.evaluate(async () => {
+    const r = await fetch('/api/v1/me/profile', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ display_name: 'Annie' }) });
+    return r.status;
+  });
+  assert.equal(renamed, 200);
+  const author = messageRow(ben.page, 'hello from ann').locator('.msg__author');
+  await author.filter({ hasText: 'Annie' }).waitFor();
+
+  release();
+  const annListed = ben.page.locator('#members-list .member', { hasText: '@ann' });
+  await annListed.waitFor();
+  assert.match(await annListed.locator('.member__name').textContent(), /^Annie @ann$/);
+  assert.equal(await author.textContent(), 'Annie');
+  await ben.page.unroute(members);
+  await ben.page.keyboard.press('Escape');
+  assert.deepEqual(ann.errors, []);
+  assert.deepEqual(ben.errors, []);
+});

@@ -89,7 +89,7 @@ export function liveEvents(ctx) {
         refresh();
         break;
       case 'profile.changed':
-        learnProfiles([f.user]);
+        learnProfiles([f.user], true);
         break;
       case 'status.changed':
         setStatus(f.username, f.status);

@@ -31,14 +31,22 @@ export function onPeopleChange(fn) {
   listeners.add(fn);
 }
 
-/** Learns profiles from user objects ({ username, display_name, avatar_url }). */
-export function learnProfiles(list) {
+// For 10 s a live change wins over snapshots (member lists, history
+// pages) asked for before it and answered after.
+const liveAt = new Map();
+
+/** Learns profiles from user objects; `live`: a change, not a snapshot. */
+export function learnProfiles(list, live) {
+  const now = performance.now();
   for (const p of list ?? []) {
     if (!p?.username) continue;
+    const k = key(p.username);
+    if (live) liveAt.set(k, now);
+    else if (now - liveAt.get(k) < 1e4) continue; // NaN (no live change) is not
     const next = { display_name: p.display_name ?? null, avatar_url: p.avatar_url ?? null };
-    const old = profiles.get(key(p.username));
+    const old = profiles.get(k);
     if (old?.display_name === next.display_name && old?.avatar_url === next.avatar_url) continue;
-    profiles.set(key(p.username), next);
+    profiles.set(k, next);
     changed();
   }
 }

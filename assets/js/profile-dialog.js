@@ -119,7 +119,7 @@ export function setupProfileDialog({ me }) {
       if (chosen) user = await putAvatar(chosen);
       else if (removing && current?.avatar_url) user = (await del('/api/v1/me/avatar')).user;
       current = user;
-      learnProfiles([user]);
+      learnProfiles([user], true);
       toast(t('profile.saved'));
     },
   });
