@@ -27,6 +27,7 @@ pub mod names {
     pub const ROOMS_WITH_LISTENERS: &str = "natter_rooms_with_listeners";
     pub const DELIVERIES: &str = "natter_deliveries_total";
     pub const CUT_OFFS: &str = "natter_stream_cut_offs_total";
+    pub const CATCHUPS: &str = "natter_stream_catchups_total";
     pub const SEND_ACK: &str = "natter_send_ack_seconds";
     pub const COMMIT_BATCH: &str = "natter_commit_batch_size";
     pub const COMMIT_FLUSH: &str = "natter_commit_flush_seconds";
@@ -43,6 +44,7 @@ const DESCRIPTIONS: &[(&str, Option<Unit>, &str)] = &[
     (names::STREAM_LISTENERS, None, "Live event listeners (stream and long-poll) on this node."),
     (names::ROOMS_WITH_LISTENERS, None, "Rooms with at least one live listener on this node."),
     (names::DELIVERIES, None, "Event frames handed to listeners (rate() is deliveries per second)."),
+    (names::CATCHUPS, None, "Subscribes by where their catch-up came from: none needed, this node's recent frames (memory), or a store read (store)."),
     (names::CUT_OFFS, None, "Listeners cut off for reading too slowly; their waiting frames are dropped and they resume from their cursor."),
     (names::SEND_ACK, Some(Unit::Seconds), "Time from a send reaching the server to its durable acknowledgement."),
     (names::COMMIT_BATCH, Some(Unit::Count), "Writes committed together in one group-commit transaction."),

@@ -30,6 +30,10 @@ pub fn observe(
             .set(stats.rooms as f64);
         m.counter(names::DELIVERIES, &[]).absolute(stats.deliveries);
         m.counter(names::CUT_OFFS, &[]).absolute(stats.cut_off);
+        for (from, count) in ["none", "memory", "store"].into_iter().zip(stats.catchups) {
+            m.counter(names::CATCHUPS, &[("from", from)])
+                .absolute(count);
+        }
     });
     let connections = Arc::downgrade(connections);
     metrics.probe(move |m| {

@@ -9,7 +9,8 @@
 //! owns one job: `registry` (listeners, rooms, connecting and leaving),
 //! `publish` (committed events to listeners), `presence` (online and
 //! typing here) and `remote` (the same from other nodes), `heartbeat`,
-//! `people` (profile changes) and `floor`.
+//! `people` (profile changes) and `floor`; `known` and `recent` say how far
+//! this node has a room, for resumes without a store read.
 
 mod floor;
 mod heartbeat;
@@ -17,14 +18,16 @@ mod known;
 mod people;
 mod presence;
 mod publish;
+mod recent;
 mod registry;
 mod remote;
 
+pub use registry::Catchup;
 pub use remote::BEAT as PRESENCE_BEAT;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use super::fan_out::FanOut;
@@ -42,6 +45,8 @@ struct RoomListeners {
     remote: HashMap<Arc<str>, remote::Remote>,
     /// How far this node has the room (`known`).
     known: known::Known,
+    /// Its newest messages as handed out here (`recent`).
+    recent: Mutex<recent::Recent>,
 }
 
 #[derive(Default)]
@@ -61,6 +66,9 @@ pub struct HubStats {
     pub cut_off: u64,
     /// Room event frames handed to listeners.
     pub deliveries: u64,
+    /// Subscribes with nothing to catch up, caught up from this node's
+    /// recent frames, and from the store (`Catchup`).
+    pub catchups: [u64; 3],
 }
 
 pub struct Hub {
@@ -69,6 +77,8 @@ pub struct Hub {
     cut_off_total: Arc<AtomicU64>,
     /// One add per broadcast (not per listener), for metrics.
     deliveries: AtomicU64,
+    /// Subscribes by how they caught up (`HubStats::catchups`).
+    catchups: [AtomicU64; 3],
     /// Set once the server starts shutting down; later listeners are told
     /// to go as they connect.
     stopping: AtomicBool,
@@ -99,6 +109,7 @@ impl Default for Hub {
             next_id: AtomicU64::new(1),
             cut_off_total: Arc::new(AtomicU64::new(0)),
             deliveries: AtomicU64::new(0),
+            catchups: Default::default(),
             stopping: AtomicBool::new(false),
             fan_out: FanOut::default(),
             interest: OnceLock::new(),
@@ -142,6 +153,7 @@ impl Hub {
             rooms: state.rooms.len(),
             cut_off: self.cut_off_total.load(Ordering::Relaxed),
             deliveries: self.deliveries.load(Ordering::Relaxed),
+            catchups: self.catchups.each_ref().map(|c| c.load(Ordering::Relaxed)),
         }
     }
 }

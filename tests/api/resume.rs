@@ -1,10 +1,12 @@
 //! Resuming on a node that has the room live already: a cursor at what the
-//! node has handed out needs no store read (`realtime/hub/known.rs`), and
-//! nothing may be missed, repeated or shown to a non-member because of it.
+//! node has handed out needs no store read (`realtime/hub/known.rs`), one a
+//! few messages behind gets them from what the node handed out
+//! (`realtime/hub/recent.rs`), and nothing may be missed, repeated, shown
+//! after its deletion or shown to a non-member because of it.
 
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 use crate::ws::{connect, next_event, seqs};
 
 #[tokio::test]
@@ -35,6 +37,76 @@ async fn a_resume_where_the_node_has_the_room_gets_exactly_what_it_lacks() {
     alice.say(1, "six").await;
     assert_eq!(next_event(&mut behind).await["seq"], 6);
     assert!(behind.drain().await.iter().all(|f| f.get("seq").is_none()));
+}
+
+/// How many subscribes caught up `from` ("none", "memory", "store").
+async fn catchups(metrics: &str, from: &str) -> u64 {
+    let text = reqwest::get(format!("{metrics}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = format!("natter_stream_catchups_total{{from=\"{from}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&series))
+        .map_or(0, |v| v.parse().unwrap())
+}
+
+fn bodies(frames: &[serde_json::Value]) -> Vec<&str> {
+    frames
+        .iter()
+        .filter_map(|f| f["message"]["body"].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_resume_a_few_behind_gets_them_from_what_the_node_handed_out_never_a_deleted_text() {
+    let app = spawn_app_with(|c| c.metrics_listen = Some("127.0.0.1:0".parse().unwrap())).await;
+    let metrics = app.metrics_base.clone().unwrap();
+    let (alice, _) = app.user_with_token("alice").await;
+    let (_, bob_token) = app.user_with_token("bob").await;
+    let (_, carol_token) = app.user_with_token("carol").await;
+    let mut bob = connect(&app.base, &bob_token).await;
+    let start = seqs(&bob.subscribe(1, 0).await)
+        .last()
+        .copied()
+        .unwrap_or(0);
+    for body in ["one", "two", "three"] {
+        alice.say(1, body).await;
+        next_event(&mut bob).await;
+    }
+
+    // Two behind: those two, from the node's memory, then live.
+    let mut carol = connect(&app.base, &carol_token).await;
+    let caught_up = carol.subscribe(1, start + 1).await;
+    assert_eq!(seqs(&caught_up), [start + 2, start + 3]);
+    assert_eq!(bodies(&caught_up), ["two", "three"]);
+    assert_eq!(catchups(&metrics, "memory").await, 1);
+    alice.say(1, "four").await;
+    assert_eq!(next_event(&mut carol).await["message"]["body"], "four");
+    assert_eq!(next_event(&mut bob).await["message"]["body"], "four");
+
+    // "two" deleted, then one more: a resume from before it never sees its text.
+    let r = alice
+        .delete(&format!("/api/v1/rooms/1/messages/{}", start + 2))
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    alice.say(1, "five").await;
+    let mut again = connect(&app.base, &carol_token).await;
+    let caught_up = again.subscribe(1, start + 1).await;
+    assert_eq!(
+        bodies(&caught_up),
+        ["", "three", "four", "five"],
+        "the deleted one as a tombstone"
+    );
+    assert_eq!(
+        seqs(&caught_up),
+        (start + 2..=start + 6).collect::<Vec<_>>(),
+        "the deleted message and its deletion are replayed too"
+    );
+    assert_eq!(catchups(&metrics, "memory").await, 1, "not from memory");
+    assert!(catchups(&metrics, "store").await >= 2);
 }
 
 #[tokio::test]

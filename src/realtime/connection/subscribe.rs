@@ -4,15 +4,19 @@
 
 use std::collections::VecDeque;
 
+use axum::body::Bytes;
+
 use super::{Connection, Flow};
 use crate::domain::{RoomId, Seq};
 use crate::realtime::cursor::{Live, RoomCursor};
+use crate::realtime::hub::Catchup;
 use crate::realtime::listener::Outbound;
 use crate::realtime::wire::{self, Frame};
 
 impl Connection {
     /// Listen first, then check membership, then replay after `cursor`
-    /// (unless this node knows there is nothing to), then go live.
+    /// (from the store, unless this node knows there is nothing to or has
+    /// handed out just those events lately), then go live.
     pub(super) async fn subscribe(&mut self, room: RoomId, cursor: Seq) -> Flow {
         // A token limited to some rooms (or without `read`) gets no other.
         if let Err(e) = self.granted(crate::domain::Scope::Read, room) {
@@ -25,33 +29,45 @@ impl Connection {
         // removal: either the check sees it, or its event reaches us after
         // we listen and takes us out again. Until the room is live, its
         // events wait in the listener's queue.
-        let known = self.hub.subscribe(room, &self.listener);
-        // A cursor at or past what this node has of the room needs no
-        // store read, only the membership check (`hub::known`).
-        let replay = if known.is_some_and(|upto| cursor >= upto) {
-            self.chat
+        let catchup = self.hub.subscribe_after(room, &self.listener, cursor);
+        // Nothing, or only what this node handed out lately, to replay: no
+        // store read, only the membership check (`hub::known`, `hub::recent`).
+        let replay = match catchup {
+            Catchup::Nothing => self
+                .chat
                 .check_listener(&self.user, room)
                 .await
-                .map(|()| (Vec::new(), cursor))
-        } else {
-            let replay = self
-                .chat
-                .replay(&self.user, room, cursor, self.settings.max_replay + 1)
-                .await;
-            if let Ok((_, last_seq)) = &replay {
-                self.hub.replayed(room, &self.listener, *last_seq);
+                .map(|()| (Vec::new(), cursor)),
+            Catchup::Recent(handed) => {
+                let last_seq = handed.last().map_or(cursor, |(seq, _)| *seq);
+                self.chat
+                    .check_listener(&self.user, room)
+                    .await
+                    .map(|()| (handed, last_seq))
             }
-            replay
+            Catchup::Store => {
+                let replay = self
+                    .chat
+                    .replay(&self.user, room, cursor, self.settings.max_replay + 1)
+                    .await;
+                if let Ok((_, last_seq)) = &replay {
+                    self.hub.replayed(room, &self.listener, *last_seq);
+                }
+                replay.map(|(events, last_seq)| {
+                    let frames = events.iter().map(|e| (e.seq, wire::encode_event(e)));
+                    (frames.collect(), last_seq)
+                })
+            }
         };
-        let (events, last_seq) = match replay {
+        let (replayed, last_seq): (Vec<(Seq, Bytes)>, Seq) = match replay {
             Ok(r) => r,
             Err(e) => {
                 self.hub.unsubscribe(room, &self.listener);
                 return self.send_error(Some(room), &e).await;
             }
         };
-        let mut frames = Vec::with_capacity(events.len() + 2);
-        let position = if events.len() > self.settings.max_replay as usize {
+        let mut frames = Vec::with_capacity(replayed.len() + 2);
+        let position = if replayed.len() > self.settings.max_replay as usize {
             // Too much to replay: say so and go live from the newest seq.
             frames.push(wire::encode(&Frame::Resync {
                 room_id: room,
@@ -60,8 +76,9 @@ impl Connection {
             }));
             RoomCursor::from(last_seq)
         } else {
-            frames.extend(events.iter().map(wire::encode_event));
-            RoomCursor::after_replay(cursor, events.iter().map(|e| e.seq))
+            let last = replayed.last().map(|(seq, _)| *seq);
+            frames.extend(replayed.into_iter().map(|(_, frame)| frame));
+            RoomCursor::after_replay(cursor, last)
         };
         frames.push(wire::encode(&Frame::Subscribed {
             room_id: room,

@@ -87,14 +87,26 @@ impl Hub {
         // run and before the next; an unsubscribe or a disconnect takes
         // the room out of the listener's live set first, and frames of a
         // room that is not live are dropped by its connection.
-        let (listeners, stopped_typing) = {
+        let (listeners, stopped_typing, frames) = {
             let state = self.state.read().expect("hub lock");
             let entry = state.rooms.get(&room)?;
+            // Encoded under the lock (shared; a few microseconds), as only
+            // rooms with listeners here need them and `recent` keeps them.
+            let frames: Vec<(Seq, Bytes)> = events
+                .iter()
+                .map(|e| (e.seq, wire::encode_event(e)))
+                .collect();
             // Under the lock a subscribe takes: it sees these as handed
             // over, or is among the listeners they go to.
             if let Some(newest) = events.iter().map(|e| e.seq).max() {
                 entry.known.handed(newest);
             }
+            let mut recent = entry.recent.lock().expect("recent frames");
+            for (event, (seq, frame)) in events.iter().zip(&frames) {
+                let created = matches!(event.change, RoomChange::MessageCreated { .. });
+                recent.note(*seq, created, frame);
+            }
+            drop(recent);
             // Sending ends typing, so typing again right away is announced.
             let stopped: Vec<UserId> = events
                 .iter()
@@ -107,7 +119,7 @@ impl Hub {
                     _ => None,
                 })
                 .collect();
-            (entry.listeners.clone(), stopped)
+            (entry.listeners.clone(), stopped, frames)
         };
         if !stopped_typing.is_empty() {
             let mut state = self.state.write().expect("hub lock");
@@ -117,10 +129,6 @@ impl Hub {
                 }
             }
         }
-        let frames: Vec<(Seq, Bytes)> = events
-            .iter()
-            .map(|e| (e.seq, wire::encode_event(e)))
-            .collect();
         let joined = frames
             .windows(2)
             .all(|w| w[1].0 .0 == w[0].0 .0 + 1)

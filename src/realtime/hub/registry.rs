@@ -6,10 +6,34 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use axum::body::Bytes;
+
 use super::{presence, Hub, RoomListeners, State};
 use crate::domain::{RoomId, Seq, SessionsEnded, User, UserId};
 use crate::realtime::listener::{Kick, Listener, ListenerId, Outbound};
 use crate::realtime::socket::SocketOut;
+
+/// What a subscribing client needs to catch up.
+#[derive(Debug)]
+pub enum Catchup {
+    /// A replay from the store.
+    Store,
+    /// Nothing: it has everything this node has.
+    Nothing,
+    /// These frames, every event after its cursor (`recent`).
+    Recent(Vec<(Seq, Bytes)>),
+}
+
+impl Catchup {
+    /// Its place in `HubStats::catchups`.
+    fn index(&self) -> usize {
+        match self {
+            Self::Nothing => 0,
+            Self::Recent(_) => 1,
+            Self::Store => 2,
+        }
+    }
+}
 
 impl Hub {
     /// Registers a listener for `user`, signed in with the session whose
@@ -68,10 +92,40 @@ impl Hub {
 
     /// Starts sending `room`'s live events to the listener. Call before
     /// replaying from the store, so nothing committed in between is missed.
-    /// Returns the seq a cursor must have reached to need no replay
-    /// (`known`), if this node knows it.
-    pub fn subscribe(&self, room: RoomId, listener: &Arc<Listener>) -> Option<Seq> {
+    pub fn subscribe(&self, room: RoomId, listener: &Arc<Listener>) {
         let mut state = self.state.write().expect("hub lock");
+        self.listen(&mut state, room, listener);
+    }
+
+    /// `subscribe` for a client that has the room up to `cursor`: says
+    /// what it needs to catch up, as far as this node knows (`known`,
+    /// `recent`). In the same step as the listening starts, so whatever is
+    /// handed out after it reaches the listener live.
+    pub fn subscribe_after(&self, room: RoomId, listener: &Arc<Listener>, cursor: Seq) -> Catchup {
+        let mut state = self.state.write().expect("hub lock");
+        let entry = self.listen(&mut state, room, listener);
+        let catchup = match entry.known.upto() {
+            None => Catchup::Store,
+            Some(upto) if cursor >= upto => Catchup::Nothing,
+            Some(upto) => {
+                let recent = entry
+                    .recent
+                    .lock()
+                    .expect("recent frames")
+                    .after(cursor, upto);
+                recent.map_or(Catchup::Store, Catchup::Recent)
+            }
+        };
+        self.catchups[catchup.index()].fetch_add(1, Ordering::Relaxed);
+        catchup
+    }
+
+    fn listen<'a>(
+        &self,
+        state: &'a mut State,
+        room: RoomId,
+        listener: &Arc<Listener>,
+    ) -> &'a mut RoomListeners {
         let entry = state.rooms.entry(room).or_default();
         if entry.listeners.is_empty() {
             self.interest(room, true);
@@ -81,7 +135,7 @@ impl Hub {
         // its own set), so no scan for duplicates here.
         entry.listeners.push(Arc::clone(listener));
         presence::came_online(self, entry, room, listener);
-        entry.known.upto()
+        entry
     }
 
     /// A replay from the store, read after `listener` subscribed, found
