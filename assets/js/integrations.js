@@ -201,7 +201,7 @@ async function loadHooks() {
   parts.hooksTitle.textContent = room ? t('integrations.hooks', { room: room.name }) : t('integrations.hooksNoRoom');
   parts.hooksBody.hidden = !room;
   const outhooks = document.getElementById('outhooks');
-  if (outhooks) outhooks.hidden = !room;
+  if (outhooks && !room) outhooks.hidden = true;
   if (!room) return;
   // Outgoing webhooks: their own module, fetched with the first room shown.
   const shown = room;
@@ -242,6 +242,10 @@ export async function openIntegrations(current) {
   parts.hook.wrap.hidden = true;
   parts.example.hidden = true;
   commands.reset();
+  // The last showing's outgoing webhooks are hidden (not clickable) until
+  // showOutHooks has put this room's in place.
+  const outhooks = document.getElementById('outhooks');
+  if (outhooks) outhooks.hidden = true;
   parts.dialog.showModal();
   await act(async () => {
     await Promise.all([loadRooms(), loadBots()]);
