@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::metrics::{names, Metrics};
 use crate::chat::Chat;
 use crate::http::server::Connections;
+use crate::realtime::hub::Catchup;
 use crate::realtime::Hub;
 
 #[allow(clippy::cast_precision_loss)] // counts far below 2^52
@@ -30,7 +31,7 @@ pub fn observe(
             .set(stats.rooms as f64);
         m.counter(names::DELIVERIES, &[]).absolute(stats.deliveries);
         m.counter(names::CUT_OFFS, &[]).absolute(stats.cut_off);
-        for (from, count) in ["none", "memory", "store"].into_iter().zip(stats.catchups) {
+        for (from, count) in Catchup::KINDS.into_iter().zip(stats.catchups) {
             m.counter(names::CATCHUPS, &[("from", from)])
                 .absolute(count);
         }

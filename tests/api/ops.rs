@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::helpers::{session_token, spawn_app, spawn_app_with, Client};
 use crate::ws::connect;
 
-async fn scrape(url: &str, token: Option<&str>) -> (StatusCode, String) {
+pub(crate) async fn scrape(url: &str, token: Option<&str>) -> (StatusCode, String) {
     let mut request = reqwest::Client::new().get(format!("{url}/metrics"));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -23,7 +23,7 @@ async fn scrape(url: &str, token: Option<&str>) -> (StatusCode, String) {
 }
 
 /// The value of the first series whose line starts with `prefix`.
-fn value(text: &str, prefix: &str) -> f64 {
+pub(crate) fn value(text: &str, prefix: &str) -> f64 {
     text.lines()
         .find(|l| l.starts_with(prefix))
         .and_then(|l| l.rsplit(' ').next())

@@ -9,7 +9,6 @@ use axum::body::Bytes;
 use super::{Connection, Flow};
 use crate::domain::{RoomId, Seq};
 use crate::realtime::cursor::{Live, RoomCursor};
-use crate::realtime::hub::Catchup;
 use crate::realtime::listener::Outbound;
 use crate::realtime::wire::{self, Frame};
 
@@ -32,32 +31,24 @@ impl Connection {
         let catchup = self.hub.subscribe_after(room, &self.listener, cursor);
         // Nothing, or only what this node handed out lately, to replay: no
         // store read, only the membership check (`hub::known`, `hub::recent`).
-        let replay = match catchup {
-            Catchup::Nothing => self
-                .chat
+        let replay = if let Some(handed) = catchup.without_store() {
+            let last_seq = handed.last().map_or(cursor, |(seq, _)| *seq);
+            self.chat
                 .check_listener(&self.user, room)
                 .await
-                .map(|()| (Vec::new(), cursor)),
-            Catchup::Recent(handed) => {
-                let last_seq = handed.last().map_or(cursor, |(seq, _)| *seq);
-                self.chat
-                    .check_listener(&self.user, room)
-                    .await
-                    .map(|()| (handed, last_seq))
+                .map(|()| (handed, last_seq))
+        } else {
+            let replay = self
+                .chat
+                .replay(&self.user, room, cursor, self.settings.max_replay + 1)
+                .await;
+            if let Ok((_, last_seq)) = &replay {
+                self.hub.replayed(room, &self.listener, *last_seq);
             }
-            Catchup::Store => {
-                let replay = self
-                    .chat
-                    .replay(&self.user, room, cursor, self.settings.max_replay + 1)
-                    .await;
-                if let Ok((_, last_seq)) = &replay {
-                    self.hub.replayed(room, &self.listener, *last_seq);
-                }
-                replay.map(|(events, last_seq)| {
-                    let frames = events.iter().map(|e| (e.seq, wire::encode_event(e)));
-                    (frames.collect(), last_seq)
-                })
-            }
+            replay.map(|(events, last_seq)| {
+                let frames = events.iter().map(|e| (e.seq, wire::encode_event(e)));
+                (frames.collect(), last_seq)
+            })
         };
         let (replayed, last_seq): (Vec<(Seq, Bytes)>, Seq) = match replay {
             Ok(r) => r,

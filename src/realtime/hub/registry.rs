@@ -25,7 +25,20 @@ pub enum Catchup {
 }
 
 impl Catchup {
-    /// Its place in `HubStats::catchups`.
+    /// The kinds' names, in the order of `HubStats::catchups`.
+    pub const KINDS: [&'static str; 3] = ["none", "memory", "store"];
+
+    /// What to hand over without a store read (nothing for `Nothing`);
+    /// `None` when the store must replay.
+    pub fn without_store(self) -> Option<Vec<(Seq, Bytes)>> {
+        match self {
+            Self::Nothing => Some(Vec::new()),
+            Self::Recent(frames) => Some(frames),
+            Self::Store => None,
+        }
+    }
+
+    /// Its place in `HubStats::catchups` (and `KINDS`).
     fn index(&self) -> usize {
         match self {
             Self::Nothing => 0,
