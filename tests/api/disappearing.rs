@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::disk_copy::{contains, database_bytes};
 use crate::helpers::{session_token, spawn_app, Client, ServerProcess};
 use crate::ws::{connect, Ws};
 
@@ -42,27 +43,6 @@ pub async fn until_event(ws: &mut Ws, kind: &str) -> Value {
             return f;
         }
     }
-}
-
-/// Checkpoints the WAL into the database file and empties it, then reads
-/// both files' bytes: what an attacker with a copy of the disk would see.
-fn database_bytes(data_dir: &std::path::Path) -> Vec<u8> {
-    let db = rusqlite::Connection::open(data_dir.join("natter.db")).unwrap();
-    db.busy_timeout(Duration::from_secs(20)).unwrap();
-    db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-        .unwrap();
-    drop(db);
-    let mut bytes = std::fs::read(data_dir.join("natter.db")).unwrap();
-    if let Ok(wal) = std::fs::read(data_dir.join("natter.db-wal")) {
-        bytes.extend(wal);
-    }
-    bytes
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
 }
 
 #[tokio::test]

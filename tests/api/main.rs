@@ -15,6 +15,8 @@ mod database_url;
 mod devices;
 mod directory;
 mod disappearing;
+#[path = "../support/disk_copy.rs"]
+mod disk_copy;
 mod durability;
 mod errors;
 mod expiry_events;

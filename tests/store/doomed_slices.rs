@@ -11,6 +11,7 @@ use natter::search::SearchQuery;
 use natter::storage::sqlite::search_slices::SLICE;
 use natter::storage::{MessageSearch, NewRoom, SearchOrder, Store};
 
+use crate::disk_copy::{contains, database_bytes};
 use crate::search_slices::indexed;
 use crate::{message, now, sqlite_at, user, Heard, GENERAL};
 
@@ -61,16 +62,10 @@ fn tables_left_to_empty(dir: &Path) -> i64 {
     .unwrap()
 }
 
-/// Whether the database file holds `word` once the WAL is checkpointed
-/// into it: what a copy of the disk would show.
+/// Whether the data directory's disk holds `word` once the WAL is
+/// checkpointed into the database file and emptied.
 fn file_holds(dir: &Path, word: &str) -> bool {
-    let db = rusqlite::Connection::open(dir.join("natter.db")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(20)).unwrap();
-    db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-        .unwrap();
-    drop(db);
-    let bytes = std::fs::read(dir.join("natter.db")).unwrap();
-    bytes.windows(word.len()).any(|w| w == word.as_bytes())
+    contains(&database_bytes(dir), word)
 }
 
 /// A store whose first message, "kiwi one" in general (timer on), has

@@ -13,6 +13,8 @@ mod caretaking;
 mod commands;
 mod conversations;
 mod disappearing;
+#[path = "../support/disk_copy.rs"]
+mod disk_copy;
 mod doomed_slices;
 mod files;
 mod groups;
