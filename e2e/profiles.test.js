@@ -70,9 +70,24 @@ test('a display name and picture set in one browser show in the other’s timeli
   await ben.page.click('#room-facts');
   const annListed = ben.page.locator('#members-list .member', { hasText: '@ann' });
 
+  // Ann types her name while the dialog still loads her profile (held
+  // back here, as on a busy server): what she typed must stay.
+  let typed;
+  const nameTyped = new Promise((resolve) => { typed = resolve; });
+  const profile = '**/api/v1/me/profile';
+  await ann.page.route(profile, async (route) => {
+    if (route.request().method() === 'GET') await nameTyped;
+    await route.continue();
+  });
   await ann.page.click('#user-menu-button');
   await ann.page.click('#profile-button');
   await ann.page.fill('#profile-name', '  Ann Avery ');
+  await ann.page.locator('#profile-name').blur();
+  typed();
+  // The dialog focuses the name once the profile is in.
+  await ann.page.locator('#profile-name:focus').waitFor();
+  await ann.page.unroute(profile);
+  assert.equal(await ann.page.inputValue('#profile-name'), '  Ann Avery ');
   await ann.page.setInputFiles('#profile-file', { name: 'me.png', mimeType: 'image/png', buffer: png(120, 80, [200, 40, 40]) });
   await ann.page.locator('#profile-dialog img.avatar').waitFor();
   await ann.page.click('#profile-dialog button[type="submit"]');

@@ -108,7 +108,7 @@ export function setupProfileDialog({ me }) {
       removing = false;
       el.querySelector('#profile-name-hint').textContent = t('profile.displayNameHint', { username: me().username });
       current = (await get('/api/v1/me/profile')).user;
-      form.elements.display_name.value = current.display_name ?? '';
+      form.elements.display_name.value ||= current.display_name ?? ''; // typed meanwhile: kept
       showPicture();
       form.elements.display_name.focus();
     },
